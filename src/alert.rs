@@ -1,0 +1,213 @@
+//! The normalized alert: what every Sentry payload becomes, with no I/O and no trust.
+//!
+//! Strings here are raw payload text; escaping happens when rendering, in one place.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertKind {
+    Issue,
+    Comment,
+    EventAlert,
+    MetricAlert,
+    Error,
+}
+
+impl AlertKind {
+    /// Also the `Sentry-Hook-Resource` value and the template's file stem.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Issue => "issue",
+            Self::Comment => "comment",
+            Self::EventAlert => "event_alert",
+            Self::MetricAlert => "metric_alert",
+            Self::Error => "error",
+        }
+    }
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Debug,
+    #[default]
+    Info,
+    Warning,
+    Error,
+    Fatal,
+}
+
+impl Level {
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "debug" | "trace" => Self::Debug,
+            "info" | "log" | "sample" => Self::Info,
+            "warning" | "warn" => Self::Warning,
+            "error" => Self::Error,
+            "fatal" | "critical" => Self::Fatal,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Debug => "debug",
+            Self::Info => "info",
+            Self::Warning => "warning",
+            Self::Error => "error",
+            Self::Fatal => "fatal",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Exception {
+    pub ty: Option<String>,
+    pub value: Option<String>,
+    pub handled: Option<bool>,
+    pub mechanism: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Frame {
+    pub file: Option<String>,
+    pub line: Option<u64>,
+    pub function: Option<String>,
+    pub context: Option<String>,
+    pub in_app: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    pub id: Option<String>,
+    pub email: Option<String>,
+    pub username: Option<String>,
+    pub ip: Option<String>,
+    pub geo: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Request {
+    pub method: Option<String>,
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Tag {
+    pub key: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Comment {
+    pub text: Option<String>,
+    pub author: Option<String>,
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Metric {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub rule: Option<String>,
+    pub incident_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Alert {
+    pub kind: AlertKind,
+    pub action: String,
+    pub level: Level,
+    pub title: String,
+    pub culprit: Option<String>,
+    pub message: Option<String>,
+    pub project: Option<String>,
+    pub project_name: Option<String>,
+    pub environment: Option<String>,
+    pub release: Option<String>,
+    pub platform: Option<String>,
+    pub issue_id: Option<String>,
+    pub short_id: Option<String>,
+    pub event_id: Option<String>,
+    /// An http(s) link to Sentry; the only link a message carries.
+    pub link: Option<String>,
+    pub exception: Option<Exception>,
+    /// Crashing frame first, in-app frames before library frames.
+    pub frames: Vec<Frame>,
+    pub user: Option<User>,
+    pub request: Option<Request>,
+    pub tags: Vec<Tag>,
+    pub count: Option<String>,
+    pub user_count: Option<u64>,
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+    pub status: Option<String>,
+    pub substatus: Option<String>,
+    pub assignee: Option<String>,
+    pub actor: Option<String>,
+    pub comment: Option<Comment>,
+    pub metric: Option<Metric>,
+    pub triggered_rule: Option<String>,
+}
+
+impl Alert {
+    pub fn new(kind: AlertKind, action: impl Into<String>) -> Self {
+        Self {
+            kind,
+            action: action.into(),
+            level: Level::default(),
+            title: String::new(),
+            culprit: None,
+            message: None,
+            project: None,
+            project_name: None,
+            environment: None,
+            release: None,
+            platform: None,
+            issue_id: None,
+            short_id: None,
+            event_id: None,
+            link: None,
+            exception: None,
+            frames: Vec::new(),
+            user: None,
+            request: None,
+            tags: Vec::new(),
+            count: None,
+            user_count: None,
+            first_seen: None,
+            last_seen: None,
+            status: None,
+            substatus: None,
+            assignee: None,
+            actor: None,
+            comment: None,
+            metric: None,
+            triggered_rule: None,
+        }
+    }
+
+    /// Sentry sends each webhook once but a `Request-ID` is new per attempt, so duplicates are
+    /// recognised by content. `None` when the payload carries no id at all (nothing to compare).
+    pub fn dedup_key(&self) -> Option<String> {
+        let id = match self.kind {
+            AlertKind::Comment => self.comment.as_ref().and_then(|c| c.id.clone()),
+            AlertKind::MetricAlert => self.metric.as_ref().and_then(|m| m.incident_id.clone()),
+            AlertKind::EventAlert | AlertKind::Error => {
+                self.event_id.clone().or_else(|| self.issue_id.clone())
+            }
+            AlertKind::Issue => self.issue_id.clone(),
+        }?;
+        Some(format!("{}:{}:{}", self.kind.as_str(), self.action, id))
+    }
+
+    pub fn tag(&self, key: &str) -> Option<&str> {
+        self.tags
+            .iter()
+            .find(|t| t.key == key)
+            .map(|t| t.value.as_str())
+    }
+}

@@ -1,0 +1,110 @@
+//! `check`: prove the configuration and templates work before they meet a real alert.
+
+use crate::config::{Lang, Settings};
+use crate::render::{Envelope, Renderer};
+use crate::replay::{self, Sample};
+use crate::routing;
+use crate::samples::SAMPLES;
+use crate::sentry::payload::{self, LinkBase, Parsed};
+use anyhow::Context;
+use std::fmt::Write;
+use std::path::Path;
+
+/// Renders every built-in sample in both languages; the first failure names the sample and
+/// the template error (file, line, variable).
+pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String> {
+    let mut report = String::new();
+    let base = LinkBase {
+        sentry_url: settings.sentry_url.clone(),
+        org: settings.sentry_org.clone(),
+    };
+    let dir = settings.templates_dir.as_deref();
+    if let Some(d) = dir {
+        writeln!(
+            report,
+            "templates: built-in, overridden from {}",
+            d.display()
+        )?;
+    }
+    for lang in [Lang::Zh, Lang::En] {
+        let renderer = Renderer::load(dir, lang).context("loading templates")?;
+        let mut rendered = 0;
+        for (name, body) in SAMPLES {
+            let sample = Sample {
+                path: name.into(),
+                bytes: body.as_bytes().to_vec(),
+                value: payload::parse_json(body.as_bytes())?,
+            };
+            let (_, parsed) = replay::interpret(&sample, None, None, &base);
+            if let Parsed::Alert(alert) = parsed {
+                let env = Envelope {
+                    keyword: Some("kw".into()),
+                    ..Default::default()
+                };
+                renderer
+                    .render_alert(&alert, &env)
+                    .with_context(|| format!("rendering sample {name} ({lang:?})"))?;
+                renderer
+                    .render_batch(&[(*alert).clone(), (*alert).clone()], &env)
+                    .with_context(|| format!("rendering a digest of {name} ({lang:?})"))?;
+                rendered += 1;
+            }
+        }
+        writeln!(
+            report,
+            "{lang:?}: rendered {rendered} samples and their digests"
+        )?;
+    }
+    for robot in &settings.robots {
+        let target = if robot.webhook.is_some() {
+            "DingTalk"
+        } else {
+            "the log (no DINGTALK_WEBHOOK)"
+        };
+        let signed = if robot.secret.is_some() {
+            "signed"
+        } else {
+            "unsigned"
+        };
+        writeln!(
+            report,
+            "robot {}: sends to {target}, {signed}, keyword {:?}, {} per minute, group window {:?}, throttle pause {:?}",
+            robot.name,
+            robot.keyword,
+            robot.rate_per_minute,
+            robot.group_window,
+            robot.throttle_pause
+        )?;
+    }
+    if let Some(path) = explain {
+        let samples = replay::load(&[path.to_path_buf()])?;
+        for sample in &samples {
+            let (resource, parsed) = replay::interpret(sample, None, None, &base);
+            let Parsed::Alert(alert) = parsed else {
+                writeln!(
+                    report,
+                    "{}: {resource}: acknowledged, no message",
+                    path.display()
+                )?;
+                continue;
+            };
+            writeln!(
+                report,
+                "{}: {resource}.{} level {} project {:?}",
+                path.display(),
+                alert.action,
+                alert.level.as_str(),
+                alert.project
+            )?;
+            for t in routing::route(&alert, settings) {
+                let at = if t.at.is_empty() {
+                    "nobody".to_string()
+                } else {
+                    t.at.text_line()
+                };
+                writeln!(report, "  → robot {} mentions {at} ({})", t.robot, t.reason)?;
+            }
+        }
+    }
+    Ok(report)
+}

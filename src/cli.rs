@@ -1,0 +1,123 @@
+//! The command line: `serve`, `replay`, `check`, `outbox`.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sentry-dingtalk",
+    version,
+    about = "Relay Sentry webhooks to DingTalk group robots"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the relay: receive webhooks, queue them, deliver them.
+    Serve,
+    /// Render or send sample payloads (files or folders of JSON).
+    Replay(ReplayArgs),
+    /// Load configuration and templates, render every built-in sample, report problems.
+    Check(CheckArgs),
+    /// Inspect and re-send queued and dead messages.
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReplayArgs {
+    /// Print the exact DingTalk request body per payload (one JSON per line); send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Post each payload to a running relay (e.g. http://127.0.0.1:8080), signed with
+    /// SENTRY_CLIENT_SECRET and carrying Sentry's headers.
+    #[arg(long, value_name = "URL", conflicts_with = "dry_run")]
+    pub to: Option<String>,
+    /// The Sentry-Hook-Resource (issue, comment, event_alert, metric_alert, error); inferred
+    /// from the payload's shape when absent.
+    #[arg(long)]
+    pub resource: Option<String>,
+    /// Override the payload's `action`.
+    #[arg(long)]
+    pub action: Option<String>,
+    /// JSON files, or folders of them.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Print which robots and mentions this payload would get, and why.
+    #[arg(long, value_name = "PAYLOAD.json")]
+    pub explain: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum MessageState {
+    Pending,
+    Sent,
+    Dead,
+}
+
+impl MessageState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Sent => "sent",
+            Self::Dead => "dead",
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// Messages, newest first.
+    List {
+        #[arg(long)]
+        state: Option<MessageState>,
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// Re-send one message by id, or every dead one with --dead.
+    Retry {
+        #[arg(required_unless_present = "dead", conflicts_with = "dead")]
+        id: Option<i64>,
+        #[arg(long)]
+        dead: bool,
+    },
+    /// Counts by state and robot.
+    Stats {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_cli() {
+        Cli::command().debug_assert();
+        let cli = Cli::try_parse_from(["sentry-dingtalk", "replay", "--dry-run", "a.json"])
+            .expect("parses");
+        assert!(matches!(
+            cli.command,
+            Command::Replay(ReplayArgs { dry_run: true, .. })
+        ));
+        assert!(
+            Cli::try_parse_from(["sentry-dingtalk", "replay"]).is_err(),
+            "a path is required"
+        );
+        assert!(
+            Cli::try_parse_from(["sentry-dingtalk", "outbox", "retry"]).is_err(),
+            "id or --dead"
+        );
+    }
+}

@@ -1,0 +1,271 @@
+//! Settings from the environment (and `.env`), validated once at start-up.
+//!
+//! Every value has the name of its variable in its error, so a refused start says what to fix.
+
+use crate::secret::Secret;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{var} is required")]
+    Missing { var: &'static str },
+    #[error("{var}: {reason}")]
+    Invalid { var: &'static str, reason: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// One DingTalk custom robot. With no webhook, rendered messages go to the log instead.
+#[derive(Debug, Clone)]
+pub struct RobotConfig {
+    pub name: String,
+    pub webhook: Option<Secret>,
+    pub secret: Option<Secret>,
+    pub keyword: Option<String>,
+    pub rate_per_minute: u32,
+    pub group_window: Duration,
+    pub throttle_pause: Duration,
+}
+
+/// When a failed send is tried again, and when it is given up.
+#[derive(Debug, Clone)]
+pub struct RetryConfig {
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+    pub max_age: Duration,
+}
+
+impl Default for RetryConfig {
+    fn default() -> Self {
+        Self {
+            base_delay: Duration::from_secs(5),
+            max_delay: Duration::from_secs(600),
+            max_age: Duration::from_secs(24 * 3600),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub client_secrets: Vec<Secret>,
+    pub robots: Vec<RobotConfig>,
+    pub listen_addr: String,
+    pub data_dir: PathBuf,
+    pub templates_dir: Option<PathBuf>,
+    pub lang: Lang,
+    pub sentry_url: String,
+    pub sentry_org: Option<String>,
+    pub legacy_token: Option<Secret>,
+    pub body_limit: usize,
+    pub shutdown_timeout: Duration,
+    pub request_timeout: Duration,
+    pub retry: RetryConfig,
+    pub log_format: LogFormat,
+}
+
+pub const DEFAULT_ROBOT: &str = "default";
+
+impl Settings {
+    /// Reads the process environment, after loading `.env` when one is present.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let _ = dotenvy::dotenv();
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// The environment is passed in so tests never mutate the process's own.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let var = |k: &str| {
+            get(k)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let client_secrets = var("SENTRY_CLIENT_SECRET")
+            .map(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(Secret::new)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let webhook = var("DINGTALK_WEBHOOK").map(Secret::new);
+        if let Some(url) = &webhook {
+            check_robot_url(url.expose())?;
+        }
+        let robot = RobotConfig {
+            name: DEFAULT_ROBOT.to_string(),
+            webhook,
+            secret: var("DINGTALK_SECRET").map(Secret::new),
+            keyword: var("DINGTALK_KEYWORD"),
+            rate_per_minute: parse_or(
+                var("DINGTALK_RATE_PER_MINUTE"),
+                "DINGTALK_RATE_PER_MINUTE",
+                18,
+            )?,
+            group_window: seconds(var("DINGTALK_GROUP_WINDOW"), "DINGTALK_GROUP_WINDOW", 30.0)?,
+            throttle_pause: seconds(
+                var("DINGTALK_THROTTLE_PAUSE"),
+                "DINGTALK_THROTTLE_PAUSE",
+                600.0,
+            )?,
+        };
+        if robot.rate_per_minute == 0 {
+            return Err(invalid("DINGTALK_RATE_PER_MINUTE", "must be at least 1"));
+        }
+        let lang = match var("ALERT_LANG").as_deref() {
+            None | Some("zh") => Lang::Zh,
+            Some("en") => Lang::En,
+            Some(other) => {
+                return Err(invalid(
+                    "ALERT_LANG",
+                    format!("`{other}` is not `zh` or `en`"),
+                ));
+            }
+        };
+        let log_format = match var("LOG_FORMAT").as_deref() {
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(invalid(
+                    "LOG_FORMAT",
+                    format!("`{other}` is not `json` or `pretty`"),
+                ));
+            }
+        };
+        let sentry_url = var("SENTRY_URL").unwrap_or_else(|| "https://sentry.io".into());
+        url::Url::parse(&sentry_url).map_err(|e| invalid("SENTRY_URL", e.to_string()))?;
+        Ok(Self {
+            client_secrets,
+            robots: vec![robot],
+            listen_addr: var("LISTEN_ADDR").unwrap_or_else(|| "0.0.0.0:8080".into()),
+            data_dir: PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "./data".into())),
+            templates_dir: var("TEMPLATES_DIR").map(PathBuf::from),
+            lang,
+            sentry_url: sentry_url.trim_end_matches('/').to_string(),
+            sentry_org: var("SENTRY_ORG"),
+            legacy_token: var("LEGACY_WEBHOOK_TOKEN").map(Secret::new),
+            body_limit: parse_or(var("BODY_LIMIT_BYTES"), "BODY_LIMIT_BYTES", 4 * 1024 * 1024)?,
+            shutdown_timeout: seconds(var("SHUTDOWN_TIMEOUT"), "SHUTDOWN_TIMEOUT", 10.0)?,
+            request_timeout: Duration::from_secs(10),
+            retry: RetryConfig::default(),
+            log_format,
+        })
+    }
+
+    /// `serve` cannot verify anything without a client secret; the other commands can.
+    pub fn require_client_secret(&self) -> Result<(), ConfigError> {
+        if self.client_secrets.is_empty() {
+            return Err(ConfigError::Missing {
+                var: "SENTRY_CLIENT_SECRET",
+            });
+        }
+        Ok(())
+    }
+
+    pub fn robot(&self, name: &str) -> Option<&RobotConfig> {
+        self.robots.iter().find(|r| r.name == name)
+    }
+}
+
+fn invalid(var: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        var,
+        reason: reason.into(),
+    }
+}
+
+fn parse_or<T: std::str::FromStr>(
+    v: Option<String>,
+    var: &'static str,
+    default: T,
+) -> Result<T, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    match v {
+        None => Ok(default),
+        Some(s) => s
+            .parse()
+            .map_err(|e: T::Err| invalid(var, format!("`{s}`: {e}"))),
+    }
+}
+
+/// Seconds, fractions allowed so tests can shrink windows without changing the logic.
+fn seconds(v: Option<String>, var: &'static str, default: f64) -> Result<Duration, ConfigError> {
+    let secs: f64 = parse_or(v, var, default)?;
+    Duration::try_from_secs_f64(secs)
+        .map_err(|_| invalid(var, "must be a non-negative number of seconds"))
+}
+
+/// The error never repeats the URL: its query holds the robot's access token.
+fn check_robot_url(raw: &str) -> Result<(), ConfigError> {
+    let url = url::Url::parse(raw)
+        .map_err(|e| invalid("DINGTALK_WEBHOOK", format!("not a URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid("DINGTALK_WEBHOOK", "must be an http(s) URL"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn load(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let env: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|k| env.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_follow_the_design() {
+        let s = load(&[]).expect("empty env loads");
+        let r = &s.robots[0];
+        assert_eq!(
+            (
+                r.rate_per_minute,
+                r.group_window.as_secs(),
+                r.throttle_pause.as_secs()
+            ),
+            (18, 30, 600)
+        );
+        assert_eq!(s.listen_addr, "0.0.0.0:8080");
+        assert_eq!(s.body_limit, 4 * 1024 * 1024);
+        assert_eq!(s.lang, Lang::Zh);
+        assert!(s.require_client_secret().is_err());
+    }
+
+    #[test]
+    fn secrets_rotate_as_a_comma_list() {
+        let s = load(&[("SENTRY_CLIENT_SECRET", "old, new")]).expect("loads");
+        let got: Vec<&str> = s.client_secrets.iter().map(Secret::expose).collect();
+        assert_eq!(got, ["old", "new"]);
+    }
+
+    #[test]
+    fn bad_values_name_their_variable_but_not_the_secret() {
+        let err = load(&[("DINGTALK_RATE_PER_MINUTE", "many")])
+            .expect_err("refused")
+            .to_string();
+        assert!(err.contains("DINGTALK_RATE_PER_MINUTE"), "{err}");
+        let err = load(&[("DINGTALK_WEBHOOK", "ftp://x/robot?access_token=tok123")])
+            .expect_err("refused");
+        assert!(!err.to_string().contains("tok123"), "{err}");
+        assert!(load(&[("ALERT_LANG", "fr")]).is_err());
+    }
+}

@@ -1,0 +1,143 @@
+//! What a robot's answer means. Whether and when to try again is the outbox's business.
+
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendOutcome {
+    Sent,
+    /// Network errors, timeouts, HTTP 5xx, bodies that are not DingTalk JSON, errcode -1.
+    Retryable(String),
+    /// "send too fast": the robot is paused for its throttle window.
+    Throttled(String),
+    /// Security check failed, token unknown, robot disabled, content blocked, …: retrying cannot help.
+    Permanent(String),
+}
+
+impl fmt::Display for SendOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Sent => f.write_str("sent"),
+            Self::Retryable(r) => write!(f, "retryable: {r}"),
+            Self::Throttled(r) => write!(f, "throttled: {r}"),
+            Self::Permanent(r) => write!(f, "permanent: {r}"),
+        }
+    }
+}
+
+impl SendOutcome {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Sent => "sent",
+            Self::Retryable(_) => "retryable",
+            Self::Throttled(_) => "throttled",
+            Self::Permanent(_) => "permanent",
+        }
+    }
+}
+
+/// Classifies an HTTP answer. DingTalk reports most errors as HTTP 200 with `errcode != 0`,
+/// so the body decides; a 200 without an errcode (or HTML) is a failure, not a success.
+pub fn classify(status: u16, body: &str) -> SendOutcome {
+    let snippet: String = body.chars().take(200).collect();
+    if status >= 500 || status == 429 {
+        return SendOutcome::Retryable(format!("HTTP {status}: {snippet}"));
+    }
+    let json: Option<serde_json::Value> = serde_json::from_str(body).ok();
+    let errcode = json
+        .as_ref()
+        .and_then(|j| j.get("errcode"))
+        .and_then(serde_json::Value::as_i64);
+    let errmsg = json
+        .as_ref()
+        .and_then(|j| j.get("errmsg"))
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let Some(code) = errcode else {
+        if errmsg.contains("too fast") || body.contains("send too fast") {
+            return SendOutcome::Throttled(format!("HTTP {status}: {snippet}"));
+        }
+        return SendOutcome::Retryable(format!("HTTP {status} without errcode: {snippet}"));
+    };
+    let reason = format!("errcode {code}: {errmsg}");
+    let lower = errmsg.to_lowercase();
+    match code {
+        0 if status == 200 => SendOutcome::Sent,
+        0 => SendOutcome::Retryable(format!("HTTP {status} with errcode 0")),
+        130101 | 410100 => SendOutcome::Throttled(reason),
+        _ if lower.contains("too fast") || errmsg.contains("限流") => {
+            SendOutcome::Throttled(reason)
+        }
+        -1 => SendOutcome::Retryable(reason),
+        _ if status >= 400 && !(400..500).contains(&status) => SendOutcome::Retryable(reason),
+        _ => SendOutcome::Permanent(reason),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_documented_answer_lands_in_its_class() {
+        use SendOutcome::*;
+        let cases: &[(u16, &str, &str)] = &[
+            (200, r#"{"errcode":0,"errmsg":"ok"}"#, "sent"),
+            (
+                200,
+                r#"{"errcode":130101,"errmsg":"send too fast, exceed 20 times per minute"}"#,
+                "throttled",
+            ),
+            (
+                200,
+                r#"{"errcode":410100,"errmsg":"发送速度太快而限流"}"#,
+                "throttled",
+            ),
+            (
+                200,
+                r#"{"status":1111,"wait":5,"errmsg":"send too fast"}"#,
+                "throttled",
+            ),
+            (200, r#"{"errcode":-1,"errmsg":"系统繁忙"}"#, "retryable"),
+            (500, r#"{"errcode":-1}"#, "retryable"),
+            (502, "<html>bad gateway</html>", "retryable"),
+            (200, "<html>oops</html>", "retryable"),
+            (200, r#"{"ok":true}"#, "retryable"),
+            (
+                200,
+                r#"{"errcode":310000,"errmsg":"sign not match"}"#,
+                "permanent",
+            ),
+            (
+                200,
+                r#"{"errcode":310000,"errmsg":"keywords not in content"}"#,
+                "permanent",
+            ),
+            (
+                200,
+                r#"{"errcode":300001,"errmsg":"token is not exist"}"#,
+                "permanent",
+            ),
+            (
+                200,
+                r#"{"errcode":400102,"errmsg":"机器人已停用"}"#,
+                "permanent",
+            ),
+            (
+                200,
+                r#"{"errcode":430101,"errmsg":"含有不安全的外链"}"#,
+                "permanent",
+            ),
+            (
+                200,
+                r#"{"errcode":460101,"errmsg":"message too long"}"#,
+                "permanent",
+            ),
+        ];
+        for (status, body, want) in cases {
+            let got = classify(*status, body);
+            assert_eq!(got.label(), *want, "{status} {body} → {got}");
+        }
+        assert_eq!(classify(200, r#"{"errcode":0}"#), Sent);
+    }
+}

@@ -1,0 +1,61 @@
+//! The one place where failures become HTTP statuses. Every error body is JSON.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebhookError {
+    #[error("missing Sentry-Hook-Signature header")]
+    MissingSignature,
+    #[error("signature does not match the body under any configured client secret")]
+    BadSignature,
+    #[error("wrong legacy webhook token")]
+    BadToken,
+    #[error("not found")]
+    NotFound,
+    #[error("missing Sentry-Hook-Resource header")]
+    MissingResource,
+    #[error("{0}")]
+    BadPayload(String),
+    #[error("body is larger than the limit of {limit} bytes")]
+    TooLarge { limit: usize },
+    #[error("could not read the request body: {0}")]
+    BodyRead(String),
+    #[error("the outbox cannot be written; try again")]
+    Unavailable,
+}
+
+impl WebhookError {
+    /// The `result` label of `webhooks_total` and of the log line.
+    pub fn result(&self) -> &'static str {
+        match self {
+            Self::MissingSignature | Self::BadSignature | Self::BadToken => "bad_signature",
+            Self::Unavailable => "unavailable",
+            Self::NotFound => "not_found",
+            _ => "bad_request",
+        }
+    }
+}
+
+impl ResponseError for WebhookError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::MissingSignature | Self::BadSignature | Self::BadToken => {
+                StatusCode::UNAUTHORIZED
+            }
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MissingResource | Self::BadPayload(_) | Self::BodyRead(_) => {
+                StatusCode::BAD_REQUEST
+            }
+            Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status_code()).json(serde_json::json!({
+            "error": self.result(),
+            "message": self.to_string(),
+        }))
+    }
+}

@@ -1,0 +1,247 @@
+//! Alerts → DingTalk markdown messages with Tera, always under DingTalk's 20000-byte limit.
+//!
+//! Every `{{ }}` in a template is escaped by [`escape::markdown`]; only values the relay builds
+//! (links, labels) are written with `| safe`.
+
+pub mod escape;
+pub mod labels;
+mod view;
+
+use crate::alert::Alert;
+use crate::config::Lang;
+use crate::dingtalk::{At, MAX_BODY_BYTES, Message};
+use std::path::{Path, PathBuf};
+use tera::{Context, Tera};
+
+/// The built-in templates, overridable file by file from `TEMPLATES_DIR`.
+pub const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "issue.md.tera",
+        include_str!("../../templates/issue.md.tera"),
+    ),
+    (
+        "comment.md.tera",
+        include_str!("../../templates/comment.md.tera"),
+    ),
+    (
+        "event_alert.md.tera",
+        include_str!("../../templates/event_alert.md.tera"),
+    ),
+    (
+        "metric_alert.md.tera",
+        include_str!("../../templates/metric_alert.md.tera"),
+    ),
+    (
+        "error.md.tera",
+        include_str!("../../templates/error.md.tera"),
+    ),
+    (
+        "digest.md.tera",
+        include_str!("../../templates/digest.md.tera"),
+    ),
+    (
+        "_details.md.tera",
+        include_str!("../../templates/_details.md.tera"),
+    ),
+    (
+        "_exception.md.tera",
+        include_str!("../../templates/_exception.md.tera"),
+    ),
+];
+
+/// A little under the limit: the query string is not counted, but proxies and rounding are.
+const BODY_BUDGET: usize = MAX_BODY_BYTES - 500;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("cannot read template {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("template error: {0}")]
+    Template(String),
+}
+
+impl From<tera::Error> for RenderError {
+    fn from(e: tera::Error) -> Self {
+        // Tera puts the useful part (file, line, what was expected) in the source chain.
+        let mut parts = vec![e.to_string()];
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            parts.push(s.to_string());
+            source = s.source();
+        }
+        Self::Template(parts.join(": "))
+    }
+}
+
+/// Who a message goes to and what DingTalk needs in it besides the alert.
+#[derive(Debug, Clone, Default)]
+pub struct Envelope {
+    pub at: At,
+    pub keyword: Option<String>,
+    pub msg_uuid: String,
+}
+
+pub struct Renderer {
+    tera: Tera,
+    lang: Lang,
+}
+
+impl Renderer {
+    pub fn load(dir: Option<&Path>, lang: Lang) -> Result<Self, RenderError> {
+        let mut tera = Tera::default();
+        tera.autoescape_on(vec![".md.tera"]);
+        tera.set_escape_fn(escape::markdown);
+        let mut sources = Vec::with_capacity(TEMPLATES.len());
+        for (name, builtin) in TEMPLATES {
+            let custom = dir.map(|d| d.join(name)).filter(|p| p.is_file());
+            let source = match custom {
+                Some(path) => std::fs::read_to_string(&path)
+                    .map_err(|source| RenderError::Read { path, source })?,
+                None => (*builtin).to_string(),
+            };
+            sources.push((*name, source));
+        }
+        tera.add_raw_templates(sources)?;
+        Ok(Self { tera, lang })
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.lang
+    }
+
+    /// One alert as one message, trimming the stack (then long texts) until it fits.
+    pub fn render_alert(&self, alert: &Alert, env: &Envelope) -> Result<Message, RenderError> {
+        let mut alert = alert.clone();
+        loop {
+            let msg = self.single(&alert, env)?;
+            if msg.to_json().len() <= BODY_BUDGET {
+                return Ok(msg);
+            }
+            if alert.frames.pop().is_none() && !view::shrink_texts(&mut alert) {
+                return Ok(plain_fallback(&alert, env, self.lang));
+            }
+        }
+    }
+
+    /// Several alerts as one message: a single one when only one was held, else a digest of as
+    /// many as fit (most severe first, as given). Returns the message and how many it holds.
+    pub fn render_batch(
+        &self,
+        alerts: &[Alert],
+        env: &Envelope,
+    ) -> Result<(Message, usize), RenderError> {
+        if alerts.len() <= 1 {
+            let first = alerts
+                .first()
+                .ok_or_else(|| RenderError::Template("empty batch".into()))?;
+            return Ok((self.render_alert(first, env)?, 1));
+        }
+        let fits = |n: usize| -> Result<Option<Message>, RenderError> {
+            let msg = self.digest(&alerts[..n], alerts.len() - n, env)?;
+            Ok((msg.to_json().len() <= BODY_BUDGET).then_some(msg))
+        };
+        if let Some(msg) = fits(alerts.len())? {
+            return Ok((msg, alerts.len()));
+        }
+        // Largest prefix that fits: `lo` always fits (or is the single-alert fallback).
+        let (mut lo, mut hi) = (1, alerts.len());
+        let mut best = None;
+        while hi - lo > 1 {
+            let mid = (lo + hi) / 2;
+            match fits(mid)? {
+                Some(msg) => (lo, best) = (mid, Some(msg)),
+                None => hi = mid,
+            }
+        }
+        match best {
+            Some(msg) => Ok((msg, lo)),
+            None => Ok((self.render_alert(&alerts[0], env)?, 1)),
+        }
+    }
+
+    fn single(&self, alert: &Alert, env: &Envelope) -> Result<Message, RenderError> {
+        let mut ctx = self.base_context(env);
+        ctx.insert("alert", &view::alert(alert, self.lang));
+        let text = self
+            .tera
+            .render(&format!("{}.md.tera", alert.kind.as_str()), &ctx)?;
+        Ok(finish(view::title(alert, self.lang), text, env))
+    }
+
+    fn digest(
+        &self,
+        alerts: &[Alert],
+        remaining: usize,
+        env: &Envelope,
+    ) -> Result<Message, RenderError> {
+        let mut ctx = self.base_context(env);
+        view::digest_context(&mut ctx, alerts, remaining, self.lang);
+        let text = self.tera.render("digest.md.tera", &ctx)?;
+        let title = view::digest_title(alerts, self.lang);
+        Ok(finish(title, text, env))
+    }
+
+    fn base_context(&self, env: &Envelope) -> Context {
+        let mut ctx = Context::new();
+        ctx.insert("t", &labels::labels(self.lang));
+        ctx.insert("lang", &self.lang);
+        ctx.insert("mentions", &env.at.text_line());
+        ctx.insert("keyword", &env.keyword);
+        ctx
+    }
+}
+
+/// The last resort when templates cannot help (texts too big, or a broken custom template):
+/// the title and the link, nothing else.
+pub fn plain_fallback(alert: &Alert, env: &Envelope, lang: Lang) -> Message {
+    let title = view::title(alert, lang);
+    let mut text = format!("### {}", escape::markdown(&escape::truncate(&title, 500)));
+    if let Some(link) = &alert.link {
+        let view_label = labels::labels(lang)["view"]
+            .as_str()
+            .unwrap_or("Sentry")
+            .to_string();
+        text.push_str(&format!("\n\n[{view_label}]({link})"));
+    }
+    finish(title, text, env)
+}
+
+/// Mentions and the keyword are appended when a template left them out: without them
+/// DingTalk silently skips the @ or refuses the message.
+fn finish(title: String, text: String, env: &Envelope) -> Message {
+    let mut text = collapse_blank_lines(text.trim());
+    let mentions = env.at.text_line();
+    if !mentions.is_empty() && !text.contains(&mentions) {
+        text.push_str("\n\n");
+        text.push_str(&mentions);
+    }
+    if let Some(kw) = env.keyword.as_deref().filter(|k| !text.contains(*k)) {
+        text.push_str("\n\n");
+        text.push_str(kw);
+    }
+    Message::markdown(title, text, env.at.clone(), env.msg_uuid.clone())
+}
+
+/// Templates are easier to write with generous `{% if %}` blocks; DingTalk wants exactly one
+/// blank line between blocks.
+fn collapse_blank_lines(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut blank_run = 0;
+    for line in text.split('\n') {
+        if line.trim().is_empty() {
+            blank_run += 1;
+            if blank_run > 1 {
+                continue;
+            }
+            out.push('\n');
+            continue;
+        }
+        blank_run = 0;
+        out.push_str(line.trim_end_matches('\t'));
+        out.push('\n');
+    }
+    out.trim_end().to_string()
+}

@@ -1,0 +1,135 @@
+//! What templates see: the alert plus the words around it, and the digest's summaries.
+
+use super::escape::{one_line, truncate};
+use super::labels;
+use crate::alert::{Alert, Level};
+use crate::config::Lang;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use tera::Context;
+
+/// The alert as a template variable, with `level_label`, `action_label` and `emoji` added.
+pub fn alert(a: &Alert, lang: Lang) -> Value {
+    let mut map = labels::as_map(serde_json::to_value(a).unwrap_or(Value::Null));
+    let level = a.level.as_str();
+    map.insert("level_label".into(), json!(labels::level(lang, level)));
+    map.insert(
+        "action_label".into(),
+        json!(labels::action(lang, a.kind.as_str(), &a.action)),
+    );
+    map.insert("emoji".into(), json!(labels::emoji(level, &a.action)));
+    map.insert("is_resolved".into(), json!(a.action == "resolved"));
+    Value::Object(map)
+}
+
+/// The preview line in the chat list: plain text, not markdown, short.
+pub fn title(a: &Alert, lang: Lang) -> String {
+    let headline = labels::action(lang, a.kind.as_str(), &a.action);
+    let subject = if a.title.trim().is_empty() {
+        a.comment
+            .as_ref()
+            .and_then(|c| c.text.clone())
+            .unwrap_or_default()
+    } else {
+        a.title.clone()
+    };
+    let project = a
+        .project
+        .as_deref()
+        .map(|p| format!(" {p}"))
+        .unwrap_or_default();
+    one_line(
+        &format!(
+            "{} {headline}{project}: {subject}",
+            labels::emoji(a.level.as_str(), &a.action)
+        ),
+        80,
+    )
+}
+
+pub fn digest_title(alerts: &[Alert], lang: Lang) -> String {
+    let worst = alerts.iter().map(|a| a.level).max().unwrap_or_default();
+    let t = labels::labels(lang);
+    let word = |k: &str| t[k].as_str().unwrap_or("").to_string();
+    one_line(
+        &format!(
+            "{} {} · {} {} {}",
+            labels::emoji(worst.as_str(), ""),
+            word("digest"),
+            word("total"),
+            alerts.len(),
+            word("alerts")
+        ),
+        80,
+    )
+}
+
+/// `alerts`, `total`, `remaining`, `by_level` (most severe first) and `by_project` (largest first).
+pub fn digest_context(ctx: &mut Context, alerts: &[Alert], remaining: usize, lang: Lang) {
+    let mut per_level: BTreeMap<std::cmp::Reverse<Level>, usize> = BTreeMap::new();
+    let mut per_project: BTreeMap<String, usize> = BTreeMap::new();
+    for a in alerts {
+        *per_level.entry(std::cmp::Reverse(a.level)).or_default() += 1;
+        *per_project
+            .entry(a.project.clone().unwrap_or_else(|| "-".into()))
+            .or_default() += 1;
+    }
+    let by_level: Vec<Value> = per_level
+        .into_iter()
+        .map(|(std::cmp::Reverse(l), n)| {
+            json!({"level": l.as_str(), "label": labels::level(lang, l.as_str()), "emoji": labels::emoji(l.as_str(), ""), "count": n})
+        })
+        .collect();
+    let mut by_project: Vec<(String, usize)> = per_project.into_iter().collect();
+    by_project.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let by_project: Vec<Value> = by_project
+        .into_iter()
+        .map(|(p, n)| json!({"project": p, "count": n}))
+        .collect();
+    let views: Vec<Value> = alerts.iter().map(|a| alert(a, lang)).collect();
+    ctx.insert("alerts", &views);
+    ctx.insert("total", &alerts.len());
+    ctx.insert("remaining", &remaining);
+    ctx.insert("by_level", &by_level);
+    ctx.insert("by_project", &by_project);
+}
+
+/// Cuts the long free texts of an alert; false once there is nothing left to cut.
+pub fn shrink_texts(a: &mut Alert) -> bool {
+    const LIMIT: usize = 300;
+    let mut changed = false;
+    let mut cut = |s: &mut Option<String>| {
+        if let Some(v) = s.as_mut().filter(|v| v.chars().count() > LIMIT + 1) {
+            *v = truncate(v, LIMIT);
+            changed = true;
+        }
+    };
+    cut(&mut a.message);
+    cut(&mut a.culprit);
+    if let Some(e) = a.exception.as_mut() {
+        cut(&mut e.value);
+    }
+    if let Some(c) = a.comment.as_mut() {
+        cut(&mut c.text);
+    }
+    if let Some(m) = a.metric.as_mut() {
+        cut(&mut m.description);
+    }
+    if let Some(r) = a.request.as_mut() {
+        cut(&mut r.url);
+    }
+    let mut title = Some(std::mem::take(&mut a.title));
+    cut(&mut title);
+    a.title = title.unwrap_or_default();
+    if a.tags.len() > 10 {
+        a.tags.truncate(10);
+        changed = true;
+    }
+    for t in &mut a.tags {
+        if t.value.chars().count() > 100 {
+            t.value = truncate(&t.value, 100);
+            changed = true;
+        }
+    }
+    changed
+}

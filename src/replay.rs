@@ -1,0 +1,292 @@
+//! `replay`: render (`--dry-run`), post to a running relay (`--to`), or deliver through the
+//! outbox and its rate limit.
+
+use crate::cli::ReplayArgs;
+use crate::config::Settings;
+use crate::dingtalk::DingTalkClient;
+use crate::intake::{self, Intake, Wakers};
+use crate::outbox::{RobotWorker, Store};
+use crate::render::{Envelope, Renderer};
+use crate::routing;
+use crate::sentry::payload::{self, LinkBase, Parsed, Shape};
+use crate::sentry::{
+    HEADER_REQUEST_ID, HEADER_RESOURCE, HEADER_SIGNATURE, HEADER_TIMESTAMP, signature,
+};
+use anyhow::{Context, bail};
+use serde_json::Value;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// One payload file, read and parsed.
+pub struct Sample {
+    pub path: PathBuf,
+    pub bytes: Vec<u8>,
+    pub value: Value,
+}
+
+/// Files as given; folders expand to their `*.json`, sorted. Errors name the file.
+pub fn load(paths: &[PathBuf]) -> anyhow::Result<Vec<Sample>> {
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut inside: Vec<PathBuf> = std::fs::read_dir(p)
+                .with_context(|| format!("{}: cannot read folder", p.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| f.extension().is_some_and(|x| x == "json"))
+                .collect();
+            inside.sort();
+            files.extend(inside);
+        } else {
+            files.push(p.clone());
+        }
+    }
+    files
+        .into_iter()
+        .map(|path| {
+            let bytes = std::fs::read(&path)
+                .with_context(|| format!("{}: cannot read file", path.display()))?;
+            let value = payload::parse_json(&bytes)
+                .with_context(|| format!("{}: not a JSON payload", path.display()))?;
+            Ok(Sample { path, bytes, value })
+        })
+        .collect()
+}
+
+/// The resource a sample is sent as, and what it parses to.
+pub fn interpret(
+    sample: &Sample,
+    resource: Option<&str>,
+    action: Option<&str>,
+    base: &LinkBase,
+) -> (String, Parsed) {
+    let mut value = sample.value.clone();
+    if let (Some(action), Some(obj)) = (action, value.as_object_mut()) {
+        obj.insert("action".into(), Value::String(action.into()));
+    }
+    let shape = payload::detect_shape(&value);
+    match (resource, shape) {
+        (None, Shape::Legacy) => ("legacy".into(), payload::parse_legacy(&value, base)),
+        (None, Shape::BareEvent) => ("error".into(), payload::parse_bare_event(&value, base)),
+        (Some(r), Shape::BareEvent) => (
+            r.into(),
+            payload::parse_integration(r, &wrap_event(r, value), base),
+        ),
+        (Some(r), _) => (r.into(), payload::parse_integration(r, &value, base)),
+        (None, Shape::Integration { resource }) => {
+            let parsed = payload::parse_integration(&resource, &value, base);
+            (resource, parsed)
+        }
+    }
+}
+
+fn inferred(v: &Value) -> String {
+    match payload::detect_shape(v) {
+        Shape::Integration { resource } => resource,
+        Shape::Legacy => "legacy".into(),
+        Shape::BareEvent => "error".into(),
+    }
+}
+
+/// A bare event sent as an integration resource: `{"action", "data": {"event"|"error": …}}`.
+fn wrap_event(resource: &str, event: Value) -> Value {
+    let (key, action) = if resource == "event_alert" {
+        ("event", "triggered")
+    } else {
+        ("error", "created")
+    };
+    serde_json::json!({ "action": action, "data": { key: event } })
+}
+
+pub async fn run(args: ReplayArgs, settings: Settings) -> anyhow::Result<()> {
+    let samples = load(&args.paths)?;
+    let base = LinkBase {
+        sentry_url: settings.sentry_url.clone(),
+        org: settings.sentry_org.clone(),
+    };
+    if args.dry_run {
+        return dry_run(&samples, &args, &settings, &base);
+    }
+    if let Some(url) = &args.to {
+        return post_to_relay(&samples, &args, &settings, url).await;
+    }
+    deliver(&samples, &args, settings, &base).await
+}
+
+fn dry_run(
+    samples: &[Sample],
+    args: &ReplayArgs,
+    settings: &Settings,
+    base: &LinkBase,
+) -> anyhow::Result<()> {
+    let renderer = Renderer::load(settings.templates_dir.as_deref(), settings.lang)?;
+    for sample in samples {
+        let (resource, parsed) = interpret(
+            sample,
+            args.resource.as_deref(),
+            args.action.as_deref(),
+            base,
+        );
+        let Parsed::Alert(alert) = parsed else {
+            eprintln!(
+                "{}: {resource} payload is acknowledged without a message",
+                sample.path.display()
+            );
+            continue;
+        };
+        for target in routing::route(&alert, settings) {
+            let keyword = settings
+                .robot(&target.robot)
+                .and_then(|r| r.keyword.clone());
+            let env = Envelope {
+                at: target.at,
+                keyword,
+                msg_uuid: uuid::Uuid::new_v4().to_string(),
+            };
+            let msg = renderer
+                .render_alert(&alert, &env)
+                .with_context(|| format!("{}", sample.path.display()))?;
+            println!("{}", msg.to_json());
+        }
+    }
+    Ok(())
+}
+
+async fn post_to_relay(
+    samples: &[Sample],
+    args: &ReplayArgs,
+    settings: &Settings,
+    to: &str,
+) -> anyhow::Result<()> {
+    let secret = settings
+        .client_secrets
+        .first()
+        .context("SENTRY_CLIENT_SECRET is required for --to")?;
+    let base = url::Url::parse(to).with_context(|| format!("--to {to}: not a URL"))?;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()?;
+    let mut failures = 0;
+    for sample in samples {
+        let mut resource = args
+            .resource
+            .clone()
+            .unwrap_or_else(|| inferred(&sample.value));
+        let mut value = sample.value.clone();
+        let url = if resource == "legacy" {
+            let token = settings
+                .legacy_token
+                .as_ref()
+                .context("a legacy payload needs LEGACY_WEBHOOK_TOKEN for --to")?;
+            endpoint(&base, &format!("webhooks/sentry/legacy/{}", token.expose()))?
+        } else {
+            if payload::detect_shape(&value) == Shape::BareEvent {
+                if args.resource.is_none() {
+                    resource = "error".into();
+                }
+                value = wrap_event(&resource, value);
+            }
+            endpoint(&base, "webhooks/sentry")?
+        };
+        if let (Some(action), Some(obj)) = (&args.action, value.as_object_mut()) {
+            obj.insert("action".into(), Value::String(action.clone()));
+        }
+        // Unchanged payloads are sent byte for byte, as Sentry would have.
+        let body = if value == sample.value {
+            sample.bytes.clone()
+        } else {
+            serde_json::to_vec(&value)?
+        };
+        let resp = client
+            .post(url)
+            .header("Content-Type", "application/json")
+            .header(HEADER_REQUEST_ID, uuid::Uuid::new_v4().simple().to_string())
+            .header(HEADER_RESOURCE, &resource)
+            .header(
+                HEADER_TIMESTAMP,
+                (crate::outbox::now_ms() / 1000).to_string(),
+            )
+            .header(HEADER_SIGNATURE, signature::sign(&body, secret))
+            .header(
+                "User-Agent",
+                concat!("sentry-dingtalk-replay/", env!("CARGO_PKG_VERSION")),
+            )
+            .body(body)
+            .send()
+            .await
+            .with_context(|| format!("{}: posting to the relay failed", sample.path.display()))?;
+        let status = resp.status();
+        let text = resp.text().await.unwrap_or_default();
+        println!(
+            "{}: {resource} → HTTP {} {text}",
+            sample.path.display(),
+            status.as_u16()
+        );
+        failures += usize::from(!status.is_success());
+    }
+    if failures > 0 {
+        bail!("{failures} of {} payloads were not accepted", samples.len());
+    }
+    Ok(())
+}
+
+/// `base` may be the relay's root or already a full endpoint.
+fn endpoint(base: &url::Url, path: &str) -> anyhow::Result<url::Url> {
+    if base.path().trim_matches('/').is_empty() {
+        Ok(base.join(path)?)
+    } else {
+        Ok(base.clone())
+    }
+}
+
+/// Queue through the outbox and deliver with the same workers, budget and windows as `serve`.
+async fn deliver(
+    samples: &[Sample],
+    args: &ReplayArgs,
+    settings: Settings,
+    base: &LinkBase,
+) -> anyhow::Result<()> {
+    let store = Store::open(&settings.data_dir)
+        .with_context(|| format!("DATA_DIR {}", settings.data_dir.display()))?;
+    let renderer = Arc::new(Renderer::load(
+        settings.templates_dir.as_deref(),
+        settings.lang,
+    )?);
+    let wakers = Wakers::new(settings.robots.iter().map(|r| r.name.clone()));
+    for sample in samples {
+        let (resource, parsed) = interpret(
+            sample,
+            args.resource.as_deref(),
+            args.action.as_deref(),
+            base,
+        );
+        let outcome = intake::accept(parsed, &settings, &store, &wakers)?;
+        let shown = match outcome {
+            Intake::Queued { robots } => format!("queued for {}", robots.join(", ")),
+            Intake::Duplicate => "duplicate of one queued in the last 24 h".into(),
+            other => format!("{other:?}").to_lowercase(),
+        };
+        eprintln!("{}: {resource}: {shown}", sample.path.display());
+    }
+    let client = DingTalkClient::new(settings.request_timeout);
+    for robot in &settings.robots {
+        let mut worker = RobotWorker::new(
+            robot.clone(),
+            store.clone(),
+            renderer.clone(),
+            client.clone(),
+            settings.retry.clone(),
+            wakers.get(&robot.name),
+        )?;
+        let sent = worker.drain(Duration::from_secs(15 * 60)).await?;
+        eprintln!("robot {}: {sent} message(s) attempted", robot.name);
+    }
+    print_stats(&store)
+}
+
+pub fn print_stats(store: &Store) -> anyhow::Result<()> {
+    for s in store.stats()? {
+        println!("{:<8} {:<16} {}", s.state, s.robot, s.count);
+    }
+    Ok(())
+}

@@ -1,0 +1,10 @@
+//! Everything that speaks Sentry: the webhook signature and the payload shapes.
+
+pub mod event;
+pub mod payload;
+pub mod signature;
+
+pub const HEADER_RESOURCE: &str = "Sentry-Hook-Resource";
+pub const HEADER_SIGNATURE: &str = "Sentry-Hook-Signature";
+pub const HEADER_TIMESTAMP: &str = "Sentry-Hook-Timestamp";
+pub const HEADER_REQUEST_ID: &str = "Request-ID";
