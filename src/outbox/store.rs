@@ -30,6 +30,14 @@ pub enum Enqueued {
     Duplicate,
 }
 
+/// An alert not yet folded into a message.
+#[derive(Debug, Clone)]
+pub struct WaitingAlert {
+    pub id: i64,
+    pub received_at: i64,
+    pub queued: QueuedAlert,
+}
+
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct MessageRow {
     pub id: i64,
@@ -131,23 +139,31 @@ impl Store {
         &self,
         robot: &str,
         limit: usize,
-    ) -> Result<Vec<(i64, QueuedAlert)>, StoreError> {
+    ) -> Result<Vec<WaitingAlert>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
-            "SELECT id, payload FROM alerts WHERE robot = ?1 AND message_id IS NULL
+            "SELECT id, payload, received_at FROM alerts WHERE robot = ?1 AND message_id IS NULL
              ORDER BY level DESC, id ASC LIMIT ?2",
         )?;
         let rows = stmt.query_map(params![robot, limit as i64], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, payload) = row?;
+            let (id, payload, received_at) = row?;
             let queued = serde_json::from_str(&payload).map_err(|e| StoreError::Corrupt {
                 id,
                 reason: e.to_string(),
             })?;
-            out.push((id, queued));
+            out.push(WaitingAlert {
+                id,
+                received_at,
+                queued,
+            });
         }
         Ok(out)
     }

@@ -171,12 +171,30 @@ impl RobotWorker {
         })
     }
 
-    /// Folds what waits into one message (a digest when several fit) and stores it.
+    /// Chooses what the next message carries and stores it:
+    /// - alerts held by the group window go together (a digest when several);
+    /// - after a quiet spell the first alert goes alone, at once;
+    /// - when more wait than the budget allows now, everything waiting is folded.
     fn build_message(&mut self, now: i64) -> Result<MessageRow, StoreError> {
-        let waiting = self.store.waiting_alerts(&self.robot.name, BATCH_LIMIT)?;
-        let alerts: Vec<_> = waiting.iter().map(|(_, q)| q.alert.clone()).collect();
+        let mut waiting = self.store.waiting_alerts(&self.robot.name, BATCH_LIMIT)?;
+        let window = self.robot.group_window.as_millis() as i64;
+        let held = window > 0
+            && self
+                .last_message_at
+                .is_some_and(|t| waiting.iter().any(|w| w.received_at < t + window));
+        let over_budget = waiting.len() > self.limiter.remaining(now);
+        if !held && !over_budget {
+            // Severity order is for digests; a lone alert goes in arrival order.
+            let oldest = waiting
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, w)| w.id)
+                .map_or(0, |(i, _)| i);
+            waiting = vec![waiting.swap_remove(oldest)];
+        }
+        let alerts: Vec<_> = waiting.iter().map(|w| w.queued.alert.clone()).collect();
         let mut env = Envelope {
-            at: merged_mentions(waiting.iter().map(|(_, q)| q)),
+            at: merged_mentions(waiting.iter().map(|w| &w.queued)),
             keyword: self.robot.keyword.clone(),
             msg_uuid: uuid::Uuid::new_v4().to_string(),
         };
@@ -192,7 +210,7 @@ impl RobotWorker {
                 )
             }
         };
-        let ids: Vec<i64> = waiting.iter().take(taken).map(|(id, _)| *id).collect();
+        let ids: Vec<i64> = waiting.iter().take(taken).map(|w| w.id).collect();
         let body = message.to_json();
         let id =
             self.store

@@ -115,12 +115,21 @@ impl Renderer {
     /// One alert as one message, trimming the stack (then long texts) until it fits.
     pub fn render_alert(&self, alert: &Alert, env: &Envelope) -> Result<Message, RenderError> {
         let mut alert = alert.clone();
+        // Order of sacrifice: texts far longer than anyone reads, then frames from the
+        // outermost in, then the remaining texts. The link is never touched.
+        let mut long_texts_cut = false;
         loop {
             let msg = self.single(&alert, env)?;
             if msg.to_json().len() <= BODY_BUDGET {
                 return Ok(msg);
             }
-            if alert.frames.pop().is_none() && !view::shrink_texts(&mut alert) {
+            if !long_texts_cut {
+                long_texts_cut = true;
+                if view::shrink_texts(&mut alert, 2_000) {
+                    continue;
+                }
+            }
+            if alert.frames.pop().is_none() && !view::shrink_texts(&mut alert, 300) {
                 return Ok(plain_fallback(&alert, env, self.lang));
             }
         }

@@ -94,13 +94,12 @@ pub fn digest_context(ctx: &mut Context, alerts: &[Alert], remaining: usize, lan
     ctx.insert("by_project", &by_project);
 }
 
-/// Cuts the long free texts of an alert; false once there is nothing left to cut.
-pub fn shrink_texts(a: &mut Alert) -> bool {
-    const LIMIT: usize = 300;
+/// Cuts the free texts of an alert to `limit` characters; false when nothing was that long.
+pub fn shrink_texts(a: &mut Alert, limit: usize) -> bool {
     let mut changed = false;
     let mut cut = |s: &mut Option<String>| {
-        if let Some(v) = s.as_mut().filter(|v| v.chars().count() > LIMIT + 1) {
-            *v = truncate(v, LIMIT);
+        if let Some(v) = s.as_mut().filter(|v| v.chars().count() > limit + 1) {
+            *v = truncate(v, limit);
             changed = true;
         }
     };

@@ -1,0 +1,193 @@
+//! The binary's commands, run as a user would.
+
+use crate::helpers::*;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+fn relay(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sentry-dingtalk"));
+    cmd.args(args)
+        .env_remove("DINGTALK_WEBHOOK")
+        .env_remove("SENTRY_CLIENT_SECRET")
+        .env("SENTRY_ORG", "acme");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("binary runs")
+}
+
+#[test]
+fn replay_dry_run_prints_one_dingtalk_body_per_alert_payload() {
+    let out = relay(
+        &["replay", "--dry-run", "examples/payloads"],
+        &[("DINGTALK_KEYWORD", "Sentry")],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let bodies: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON per line"))
+        .collect();
+    assert_eq!(
+        bodies.len(),
+        16,
+        "18 examples minus 2 installation payloads"
+    );
+    for b in &bodies {
+        assert_eq!(b["msgtype"], "markdown");
+        assert!(
+            b["markdown"]["text"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("Sentry"),
+            "keyword in {b}"
+        );
+        assert!(b["msgUuid"].as_str().is_some_and(|u| !u.is_empty()));
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("installation-created.json"), "{stderr}");
+}
+
+#[test]
+fn replay_names_a_missing_or_broken_file() {
+    let out = relay(&["replay", "--dry-run", "does-not-exist.json"], &[]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does-not-exist.json"));
+    let dir = tempfile::tempdir().expect("tmp");
+    let broken = dir.path().join("broken.json");
+    std::fs::write(&broken, "{ not json").expect("write");
+    let out = relay(
+        &["replay", "--dry-run", broken.to_str().expect("utf8")],
+        &[],
+    );
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("broken.json") && stderr.contains("not a JSON payload"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn replay_to_posts_signed_payloads_that_the_relay_accepts() {
+    let app = spawn_app_with(|s| s.robots[0].rate_per_minute = 60).await;
+    let files = [
+        "examples/payloads/event_alert-triggered.json",
+        "examples/payloads/legacy-plugin.json",
+        "examples/payloads/bare-event.json",
+    ];
+    let mut args = vec!["replay", "--to", &app.address];
+    args.extend(files);
+    let out = tokio::task::spawn_blocking({
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        move || {
+            let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+            relay(
+                &refs,
+                &[
+                    ("SENTRY_CLIENT_SECRET", CLIENT_SECRET),
+                    ("LEGACY_WEBHOOK_TOKEN", LEGACY_TOKEN),
+                ],
+            )
+        }
+    })
+    .await
+    .expect("join");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stdout.matches("HTTP 202").count(), 3, "{stdout}");
+    assert!(
+        app.robot
+            .wait_for(Duration::from_secs(10), |p| p.len() == 3)
+            .await
+    );
+    let texts: Vec<String> = app.robot.posted().iter().map(|r| r.text()).collect();
+    assert!(
+        texts.iter().any(|t| t.contains("nil pointer dereference")),
+        "{texts:#?}"
+    );
+}
+
+#[test]
+fn replay_to_a_wrong_secret_fails_with_the_status() {
+    let out = relay(
+        &[
+            "replay",
+            "--to",
+            "http://127.0.0.1:1",
+            "examples/payloads/issue-created.json",
+        ],
+        &[],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SENTRY_CLIENT_SECRET"));
+}
+
+#[test]
+fn check_renders_every_sample_and_names_a_broken_template_line() {
+    let out = relay(&["check"], &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("rendered 16 samples"));
+
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(
+        dir.path().join("issue.md.tera"),
+        "### ok\n\n{{ alert.title }\n",
+    )
+    .expect("write");
+    let out = relay(
+        &["check"],
+        &[("TEMPLATES_DIR", dir.path().to_str().expect("utf8"))],
+    );
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("issue.md.tera") && stderr.contains("3:"),
+        "{stderr}"
+    );
+
+    std::fs::write(
+        dir.path().join("issue.md.tera"),
+        "### {{ alert.no_such_field }}\n",
+    )
+    .expect("write");
+    let out = relay(
+        &["check"],
+        &[("TEMPLATES_DIR", dir.path().to_str().expect("utf8"))],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("no_such_field"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn check_explain_says_where_a_payload_goes() {
+    let out = relay(
+        &["check", "--explain", "examples/payloads/issue-created.json"],
+        &[],
+    );
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("→ robot default"), "{stdout}");
+}
+
+#[test]
+fn serve_without_a_client_secret_refuses_to_start() {
+    let out = relay(&["serve"], &[]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SENTRY_CLIENT_SECRET"));
+}

@@ -1,0 +1,138 @@
+//! `spawn_app()`: the real relay on port 0 with a temporary outbox and a fake robot.
+
+use crate::fake_robot::FakeRobot;
+use sentry_dingtalk::config::Settings;
+use sentry_dingtalk::outbox::Store;
+use sentry_dingtalk::secret::Secret;
+use sentry_dingtalk::sentry::signature;
+use sentry_dingtalk::startup::Application;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+pub const CLIENT_SECRET: &str = "test-client-secret";
+pub const ROBOT_SECRET: &str = "SECtest0123456789abcdef";
+pub const LEGACY_TOKEN: &str = "legacy-token-xyz";
+
+pub struct TestApp {
+    pub address: String,
+    pub store: Store,
+    pub robot: FakeRobot,
+    pub data_dir: tempfile::TempDir,
+    pub http: reqwest::Client,
+    shutdown: CancellationToken,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// Settings as the environment would give them, with windows shrunk so tests take seconds.
+pub fn test_settings(robot: &FakeRobot, data_dir: &Path) -> Settings {
+    let mut s = Settings::from_lookup(|_| None).expect("defaults load");
+    s.client_secrets = vec![Secret::new(CLIENT_SECRET)];
+    s.listen_addr = "127.0.0.1:0".into();
+    s.data_dir = data_dir.to_path_buf();
+    s.sentry_org = Some("acme".into());
+    s.legacy_token = Some(Secret::new(LEGACY_TOKEN));
+    s.retry.base_delay = Duration::from_millis(50);
+    s.retry.max_delay = Duration::from_millis(400);
+    let r = &mut s.robots[0];
+    r.webhook = Some(Secret::new(robot.webhook.clone()));
+    r.secret = Some(Secret::new(ROBOT_SECRET));
+    r.group_window = Duration::ZERO;
+    r.rate_per_minute = 18;
+    s
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let robot = FakeRobot::start(Some(ROBOT_SECRET), None, 20).await;
+    spawn_app_for(robot, adjust).await
+}
+
+pub async fn spawn_app_for(robot: FakeRobot, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let mut settings = test_settings(&robot, data_dir.path());
+    adjust(&mut settings);
+    let app = Application::build(settings).expect("app builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let store = app.store();
+    let shutdown = CancellationToken::new();
+    tokio::spawn(app.run_until_stopped(shutdown.clone()));
+    TestApp {
+        address,
+        store,
+        robot,
+        data_dir,
+        http: reqwest::Client::new(),
+        shutdown,
+    }
+}
+
+impl TestApp {
+    /// Posts `body` as Sentry does: signed with the client secret, with its headers.
+    pub async fn post_signed(&self, resource: &str, body: &[u8]) -> reqwest::Response {
+        let sig = signature::sign(body, &Secret::new(CLIENT_SECRET));
+        self.post(Some(resource), Some(&sig), body.to_vec()).await
+    }
+
+    pub async fn post(
+        &self,
+        resource: Option<&str>,
+        signature: Option<&str>,
+        body: Vec<u8>,
+    ) -> reqwest::Response {
+        let mut req = self
+            .http
+            .post(format!("{}/webhooks/sentry", self.address))
+            .header("Content-Type", "application/json")
+            .header("Request-ID", uuid::Uuid::new_v4().simple().to_string())
+            .header("Sentry-Hook-Timestamp", "1700000000");
+        if let Some(r) = resource {
+            req = req.header("Sentry-Hook-Resource", r);
+        }
+        if let Some(s) = signature {
+            req = req.header("Sentry-Hook-Signature", s);
+        }
+        req.body(body).send().await.expect("relay answers")
+    }
+
+    pub async fn post_legacy(&self, token: &str, body: Vec<u8>) -> reqwest::Response {
+        let url = format!("{}/webhooks/sentry/legacy/{token}", self.address);
+        self.http
+            .post(url)
+            .header("Content-Type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("relay answers")
+    }
+}
+
+pub fn repo_path(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// `../shared/fixtures/sentry`: real captured payloads, read in place, never copied.
+pub fn shared_fixtures() -> PathBuf {
+    repo_path("../shared/fixtures/sentry")
+}
+
+pub fn example(name: &str) -> Vec<u8> {
+    std::fs::read(repo_path(&format!("examples/payloads/{name}"))).expect("example payload")
+}
+
+/// The resource of an example or fixture file, from its name (`event_alert-triggered.json`).
+pub fn resource_of(file_name: &str) -> String {
+    file_name.split('-').next().unwrap_or_default().to_string()
+}
+
+pub async fn json_body(resp: reqwest::Response) -> serde_json::Value {
+    resp.json().await.expect("JSON body")
+}

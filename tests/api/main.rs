@@ -1,0 +1,8 @@
+//! The single integration-test binary: real relay, real SQLite, real HTTP on loopback.
+
+mod cli;
+mod delivery;
+mod fake_robot;
+mod helpers;
+mod rendering;
+mod webhooks;

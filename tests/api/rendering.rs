@@ -1,0 +1,212 @@
+//! Rendering against real captured payloads, golden files for our examples, and hostile text.
+
+use crate::helpers::*;
+use sentry_dingtalk::alert::Alert;
+use sentry_dingtalk::config::Lang;
+use sentry_dingtalk::dingtalk::{At, MAX_BODY_BYTES, Message};
+use sentry_dingtalk::render::{Envelope, Renderer, escape};
+use sentry_dingtalk::replay::{self, Sample};
+use sentry_dingtalk::sentry::payload::{LinkBase, Parsed};
+use serde_json::json;
+
+fn base() -> LinkBase {
+    LinkBase {
+        sentry_url: "https://sentry.io".into(),
+        org: Some("acme".into()),
+    }
+}
+
+fn alerts_in(dir: &std::path::Path) -> Vec<(String, Alert)> {
+    let samples = replay::load(&[dir.to_path_buf()]).expect("payloads load");
+    samples
+        .iter()
+        .filter_map(|s| {
+            let name = s.path.file_name()?.to_string_lossy().to_string();
+            match replay::interpret(s, None, None, &base()).1 {
+                Parsed::Alert(a) => Some((name, *a)),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+fn envelope() -> Envelope {
+    Envelope {
+        at: At::default(),
+        keyword: None,
+        msg_uuid: "00000000-0000-4000-8000-000000000000".into(),
+    }
+}
+
+#[test]
+fn every_shared_fixture_renders_with_its_title_and_link() {
+    let renderer = Renderer::load(None, Lang::Zh).expect("templates");
+    let alerts = alerts_in(&shared_fixtures());
+    assert!(
+        alerts.len() >= 12,
+        "only {} fixtures became alerts",
+        alerts.len()
+    );
+    for (name, alert) in alerts {
+        let msg = renderer.render_alert(&alert, &envelope()).expect(&name);
+        let text = &msg.markdown.text;
+        let title = alert.title.clone();
+        if !title.is_empty() {
+            assert!(
+                text.contains(&escape::markdown(&title)),
+                "{name}: title {title:?} missing in\n{text}"
+            );
+        }
+        let link = alert
+            .link
+            .clone()
+            .unwrap_or_else(|| panic!("{name}: no link"));
+        assert!(
+            text.contains(&format!("]({link})")),
+            "{name}: link {link} missing in\n{text}"
+        );
+        assert!(msg.to_json().len() < MAX_BODY_BYTES);
+    }
+}
+
+/// `UPDATE_GOLDEN=1 cargo nextest run golden` rewrites tests/golden after a deliberate change.
+#[test]
+fn examples_match_their_golden_markdown() {
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    for lang in [Lang::Zh, Lang::En] {
+        let renderer = Renderer::load(None, lang).expect("templates");
+        for (name, alert) in alerts_in(&repo_path("examples/payloads")) {
+            let msg = renderer.render_alert(&alert, &envelope()).expect(&name);
+            let got = format!("{}\n\n{}\n", msg.markdown.title, msg.markdown.text);
+            let file = repo_path(
+                &format!(
+                    "tests/golden/{lang:?}/{}.md",
+                    name.trim_end_matches(".json")
+                )
+                .to_lowercase(),
+            );
+            if update {
+                std::fs::create_dir_all(file.parent().expect("dir")).expect("mkdir");
+                std::fs::write(&file, &got).expect("write golden");
+                continue;
+            }
+            let want = std::fs::read_to_string(&file)
+                .unwrap_or_else(|_| panic!("missing {}", file.display()));
+            assert_eq!(
+                got,
+                want,
+                "{} differs (UPDATE_GOLDEN=1 to accept)",
+                file.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn hostile_payload_text_cannot_make_links_html_headings_or_mentions() {
+    let hostile = "[x](http://evil.example) <font color=red>red</font> @all @13800001111 ![i](http://evil.example/i.png)\n# heading";
+    let event = json!({
+        "action": "triggered",
+        "data": {"event": {
+            "title": hostile, "culprit": hostile, "message": hostile, "environment": hostile,
+            "tags": [["evil", hostile]], "user": {"email": hostile}, "request": {"url": hostile},
+            "exception": {"values": [{"type": hostile, "value": hostile,
+                "stacktrace": {"frames": [{"filename": hostile, "function": hostile, "context_line": hostile}]}}]},
+            "web_url": "https://sentry.io/organizations/acme/issues/1/events/2/"
+        }}
+    });
+    let sample = Sample {
+        path: "hostile.json".into(),
+        bytes: vec![],
+        value: event,
+    };
+    let Parsed::Alert(alert) = replay::interpret(&sample, None, None, &base()).1 else {
+        panic!("alert")
+    };
+    for lang in [Lang::Zh, Lang::En] {
+        let renderer = Renderer::load(None, lang).expect("templates");
+        let single = renderer.render_alert(&alert, &envelope()).expect("render");
+        let (digest, n) = renderer
+            .render_batch(&[(*alert).clone(), (*alert).clone()], &envelope())
+            .expect("digest");
+        assert_eq!(n, 2);
+        for msg in [single, digest] {
+            let text = &msg.markdown.text;
+            assert!(!text.contains("](http://evil"), "live link in\n{text}");
+            assert!(
+                !text.contains("![") && !text.contains("<font"),
+                "image or HTML in\n{text}"
+            );
+            assert!(
+                !text.contains("@all") && !text.contains("@1380"),
+                "mention in\n{text}"
+            );
+            for line in text.lines().skip(1) {
+                assert!(!line.trim_start().starts_with('#'), "heading line {line:?}");
+            }
+            // The only live link is the one the relay built.
+            let live_links = text.matches("](").count();
+            assert!(
+                live_links <= 2 && text.contains("](https://sentry.io/"),
+                "{live_links} links in\n{text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn oversized_alerts_are_trimmed_under_the_limit_and_keep_their_link() {
+    let renderer = Renderer::load(None, Lang::Zh).expect("templates");
+    let frames: Vec<_> = (0..200)
+        .map(|i| json!({"filename": format!("file_{i}.py"), "lineno": i, "function": "f", "context_line": "中".repeat(400), "in_app": true}))
+        .collect();
+    let event = json!({"action": "triggered", "data": {"event": {
+        "title": "Huge", "message": "长".repeat(30_000),
+        "exception": {"values": [{"type": "E", "value": "值".repeat(20_000), "stacktrace": {"frames": frames}}]},
+        "web_url": "https://sentry.io/organizations/acme/issues/9/events/1/"}}});
+    let sample = Sample {
+        path: "huge.json".into(),
+        bytes: vec![],
+        value: event,
+    };
+    let Parsed::Alert(alert) = replay::interpret(&sample, None, None, &base()).1 else {
+        panic!("alert")
+    };
+    let msg: Message = renderer.render_alert(&alert, &envelope()).expect("render");
+    assert!(
+        msg.to_json().len() < MAX_BODY_BYTES,
+        "{} bytes",
+        msg.to_json().len()
+    );
+    assert!(
+        msg.markdown
+            .text
+            .contains("(https://sentry.io/organizations/acme/issues/9/events/1/)")
+    );
+    assert!(
+        msg.markdown.text.contains("file\\_199.py"),
+        "the crashing frame survives trimming"
+    );
+}
+
+#[test]
+fn mentions_and_keyword_are_written_into_the_text() {
+    let renderer = Renderer::load(None, Lang::En).expect("templates");
+    let (_, alert) = alerts_in(&repo_path("examples/payloads"))
+        .into_iter()
+        .next()
+        .expect("an example");
+    let env = Envelope {
+        at: At {
+            mobiles: vec!["13800001111".into()],
+            user_ids: vec!["manager01".into()],
+            all: false,
+        },
+        keyword: Some("Sentry".into()),
+        msg_uuid: "u".into(),
+    };
+    let msg = renderer.render_alert(&alert, &env).expect("render");
+    assert!(msg.markdown.text.contains("@13800001111 @manager01"));
+    assert!(msg.markdown.text.contains("Sentry"));
+    assert_eq!(msg.at.mobiles, ["13800001111"]);
+}
