@@ -31,6 +31,7 @@ impl WebhookError {
         match self {
             Self::MissingSignature | Self::BadSignature | Self::BadToken => "bad_signature",
             Self::Unavailable => "unavailable",
+            Self::TooLarge { .. } => "too_large",
             Self::NotFound => "not_found",
             _ => "bad_request",
         }

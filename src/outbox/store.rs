@@ -76,10 +76,12 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(PRAGMAS)?;
         conn.execute_batch(SCHEMA)?;
-        Ok(Self {
-            conn: Arc::new(Mutex::new(conn)),
-            path,
-        })
+        // Checkpoints fsync; done inline they stall a webhook for tens of milliseconds.
+        // A background connection does them instead, the inline one is only a safety net.
+        conn.pragma_update(None, "wal_autocheckpoint", 20_000)?;
+        let conn = Arc::new(Mutex::new(conn));
+        spawn_checkpointer(&path, Arc::downgrade(&conn))?;
+        Ok(Self { conn, path })
     }
 
     pub fn path(&self) -> &Path {
@@ -307,6 +309,27 @@ impl Store {
     ) -> Result<T, StoreError> {
         Ok(f(&self.conn())?)
     }
+}
+
+/// Runs PASSIVE checkpoints (which never block writers) until the store is dropped.
+fn spawn_checkpointer(
+    path: &Path,
+    alive: std::sync::Weak<Mutex<Connection>>,
+) -> Result<(), StoreError> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(1))?;
+    let spawned = std::thread::Builder::new()
+        .name("outbox-checkpoint".into())
+        .spawn(move || {
+            while alive.upgrade().is_some() {
+                std::thread::sleep(std::time::Duration::from_millis(250));
+                let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+            }
+        });
+    spawned.map(|_| ()).map_err(|e| StoreError::Dir {
+        path: path.to_path_buf(),
+        source: e,
+    })
 }
 
 pub(super) const SELECT_MESSAGE: &str =

@@ -162,7 +162,7 @@ async fn bad_input_gets_a_clear_json_error_and_nothing_is_queued() {
     );
     let resp = app.post_signed("issue", big.as_bytes()).await;
     assert_eq!(resp.status().as_u16(), 413);
-    assert_eq!(json_body(resp).await["error"], "bad_request");
+    assert_eq!(json_body(resp).await["error"], "too_large");
     assert!(
         app.store.stats().expect("stats").is_empty(),
         "nothing was queued"

@@ -1,0 +1,23 @@
+#!/usr/bin/env python3
+"""Writes N signed ~8 KB event_alert webhooks, one `signature<TAB>body` per line, for wrk."""
+import hashlib, hmac, json, sys
+
+n, secret, out = int(sys.argv[1]), sys.argv[2].encode(), sys.argv[3]
+frames = [{"filename": f"app/module_{i}.py", "abs_path": f"/srv/app/module_{i}.py", "function": f"handler_{i}",
+           "lineno": 40 + i, "in_app": i % 2 == 0, "context_line": "    result = compute(order, amount, terms)  # " + "x" * 60,
+           "pre_context": ["    # setup", "    order = load(order_id)"], "post_context": ["    return result"]}
+          for i in range(24)]
+with open(out, "w") as f:
+    for i in range(n):
+        body = {"action": "triggered", "installation": {"uuid": "bench"}, "actor": {"type": "application", "id": "sentry", "name": "Sentry"},
+                "data": {"triggered_rule": "bench", "event": {
+                    "event_id": f"{i:032x}", "issue_id": str(900000 + i % 500), "title": f"BenchError: load test {i}",
+                    "level": "error", "environment": "production", "release": "bench@1.0.0",
+                    "tags": [["environment", "production"], ["region", "cn-hangzhou"]],
+                    "url": "https://sentry.io/api/0/projects/acme/bench/events/x/",
+                    "web_url": f"https://sentry.io/organizations/acme/issues/{900000 + i % 500}/events/{i:032x}/",
+                    "exception": {"values": [{"type": "BenchError", "value": f"load test {i}", "stacktrace": {"frames": frames}}]}}}}
+        raw = json.dumps(body, separators=(",", ":"))
+        sig = hmac.new(secret, raw.encode(), hashlib.sha256).hexdigest()
+        f.write(f"{sig}\t{raw}\n")
+print(f"{n} bodies, {len(raw)} bytes each", file=sys.stderr)

@@ -1,0 +1,34 @@
+-- wrk script: posts pre-signed, distinct event_alert webhooks (bench/gen_bodies.py).
+local bodies = {}
+local i = 0
+local threads = 0
+
+-- Thread n starts at the n-th slice of the file, so bodies stay distinct (no duplicates).
+function setup(thread)
+  thread:set("id", threads)
+  threads = threads + 1
+end
+
+function init(args)
+  for line in io.lines(os.getenv("BODIES")) do
+    local tab = line:find("\t", 1, true)
+    bodies[#bodies + 1] = { line:sub(1, tab - 1), line:sub(tab + 1) }
+  end
+  i = (id or 0) * math.floor(#bodies / 2)
+end
+
+function request()
+  i = i % #bodies + 1
+  local b = bodies[i]
+  return wrk.format("POST", "/webhooks/sentry", {
+    ["Content-Type"] = "application/json",
+    ["Sentry-Hook-Resource"] = "event_alert",
+    ["Sentry-Hook-Signature"] = b[1],
+  }, b[2])
+end
+
+function done(summary, latency, requests)
+  io.write(string.format("requests %d, errors non-2xx %d, p50 %.2f ms, p99 %.2f ms, rate %.0f/s\n",
+    summary.requests, summary.errors.status, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    summary.requests / (summary.duration / 1e6)))
+end
