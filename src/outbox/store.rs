@@ -170,6 +170,17 @@ impl Store {
         Ok(out)
     }
 
+    /// When the longest-waiting alert of a robot arrived, if any waits.
+    pub fn oldest_waiting(&self, robot: &str) -> Result<Option<i64>, StoreError> {
+        let sql = "SELECT MIN(received_at) FROM alerts WHERE robot = ?1 AND message_id IS NULL";
+        Ok(self.conn().query_row(sql, [robot], |r| r.get(0))?)
+    }
+
+    pub fn last_created_at(&self, robot: &str) -> Result<Option<i64>, StoreError> {
+        let sql = "SELECT MAX(created_at) FROM messages WHERE robot = ?1";
+        Ok(self.conn().query_row(sql, [robot], |r| r.get(0))?)
+    }
+
     pub fn waiting_count(&self, robot: &str) -> Result<i64, StoreError> {
         let sql = "SELECT COUNT(*) FROM alerts WHERE robot = ?1 AND message_id IS NULL";
         Ok(self.conn().query_row(sql, [robot], |r| r.get(0))?)

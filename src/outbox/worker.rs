@@ -25,7 +25,11 @@ pub struct RobotWorker {
     client: DingTalkClient,
     retry: RetryConfig,
     limiter: RateLimiter,
+    /// When DingTalk last accepted a message: the group window runs from here.
     last_message_at: Option<i64>,
+    /// When the last message's alerts were chosen: alerts older than this that still wait
+    /// did not fit in it, and are not held by the window.
+    last_built_at: Option<i64>,
     wake: Arc<Notify>,
 }
 
@@ -50,6 +54,7 @@ impl RobotWorker {
             store.attempts_since(&robot.name, now - WINDOW_MS)?,
         );
         let last_message_at = store.last_sent_at(&robot.name)?;
+        let last_built_at = store.last_created_at(&robot.name)?;
         Ok(Self {
             robot,
             store,
@@ -58,6 +63,7 @@ impl RobotWorker {
             retry,
             limiter,
             last_message_at,
+            last_built_at,
             wake,
         })
     }
@@ -140,15 +146,16 @@ impl RobotWorker {
             self.attempt(msg).await?;
             return Ok(Step::Worked);
         }
-        let waiting = self.store.waiting_count(&name)?;
-        if waiting > 0 {
-            // Grouping: alerts arriving within the window after a message wait for its end.
+        if let Some(oldest) = self.store.oldest_waiting(&name)? {
+            // Grouping: alerts arriving within the window after a message wait for its end;
+            // alerts left over from a full digest do not.
             let window = self.robot.group_window.as_millis() as i64;
-            if let Some(open_until) = self
+            let leftovers = self.last_built_at.is_some_and(|built| oldest < built);
+            let open_until = self
                 .last_message_at
                 .map(|t| t + window)
-                .filter(|end| *end > now)
-            {
+                .filter(|end| *end > now);
+            if let (false, Some(open_until)) = (leftovers, open_until) {
                 return Ok(Step::WaitUntil {
                     at: open_until,
                     wake_early: false,
@@ -211,6 +218,7 @@ impl RobotWorker {
             }
         };
         let ids: Vec<i64> = waiting.iter().take(taken).map(|w| w.id).collect();
+        self.last_built_at = Some(now);
         let body = message.to_json();
         let id =
             self.store

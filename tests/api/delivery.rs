@@ -224,21 +224,16 @@ async fn a_throttle_reply_pauses_the_robot() {
 #[tokio::test]
 async fn sigkill_mid_storm_then_restart_loses_nothing_and_doubles_nothing() {
     let robot = FakeRobot::start(Some(ROBOT_SECRET), None, 20).await;
+    robot.set_delay(Duration::from_millis(400));
     let data = tempfile::tempdir().expect("tmp");
     let port = free_port();
     let start = || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_sentry-dingtalk"))
-            .arg("serve")
-            .env_clear()
-            .env("SENTRY_CLIENT_SECRET", CLIENT_SECRET)
-            .env("DINGTALK_WEBHOOK", &robot.webhook)
-            .env("DINGTALK_SECRET", ROBOT_SECRET)
-            .env("DINGTALK_GROUP_WINDOW", "0.2")
-            .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
-            .env("DATA_DIR", data.path())
-            .env("RUST_LOG", "warn")
-            .spawn()
-            .expect("start serve")
+        serve(
+            &robot,
+            data.path(),
+            port,
+            &[("DINGTALK_GROUP_WINDOW", "0.2")],
+        )
     };
     let mut child = start();
     let client = reqwest::Client::new();
@@ -309,6 +304,116 @@ async fn sigkill_mid_storm_then_restart_loses_nothing_and_doubles_nothing() {
             .collect::<Vec<_>>()
     );
     assert!(robot.rejections().is_empty(), "{:?}", robot.rejections());
+}
+
+#[tokio::test]
+async fn sigterm_finishes_the_send_in_flight_and_leaves_the_rest_queued() {
+    let robot = FakeRobot::start(Some(ROBOT_SECRET), None, 20).await;
+    robot.set_delay(Duration::from_millis(1500));
+    let data = tempfile::tempdir().expect("tmp");
+    let port = free_port();
+    let start = || {
+        serve(
+            &robot,
+            data.path(),
+            port,
+            &[("DINGTALK_GROUP_WINDOW", "0"), ("SHUTDOWN_TIMEOUT", "5")],
+        )
+    };
+    let mut child = start();
+    let client = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    assert!(
+        poll_async(Duration::from_secs(10), || async {
+            client.get(format!("{base}/healthz")).send().await.is_ok()
+        })
+        .await
+    );
+    for i in 0..5 {
+        post_storm_alert(&client, &base, i).await;
+    }
+    // The first send is now waiting on the slow robot.
+    let r = robot.clone();
+    assert!(poll(Duration::from_secs(5), || r.requests_started() == 1).await);
+    let stopped_at = std::time::Instant::now();
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(term.success());
+    let status = tokio::task::spawn_blocking(move || child.wait().expect("wait"))
+        .await
+        .expect("join");
+    assert!(status.success(), "clean exit: {status:?}");
+    assert!(
+        stopped_at.elapsed() < Duration::from_secs(6),
+        "exits within SHUTDOWN_TIMEOUT"
+    );
+    assert_eq!(robot.posted().len(), 1, "the send in flight was finished");
+    let queued = sentry_dingtalk::outbox::Store::open(data.path())
+        .expect("store")
+        .stats()
+        .expect("stats");
+    assert!(
+        queued
+            .iter()
+            .any(|s| s.state == "waiting" || s.state == "pending"),
+        "the rest stays queued: {queued:?}"
+    );
+
+    robot.set_delay(Duration::ZERO);
+    let mut child = start();
+    let all = |p: &[crate::fake_robot::Received]| {
+        appearances(&p.iter().map(|r| r.text()).collect::<Vec<_>>(), 5)
+            .iter()
+            .all(|c| *c >= 1)
+    };
+    let arrived = robot.wait_for(Duration::from_secs(15), all).await;
+    child.kill().ok();
+    child.wait().ok();
+    assert!(arrived, "the queued alerts are sent after the restart");
+    assert!(
+        robot.log().iter().all(|r| !r.duplicate),
+        "the finished send was recorded, not repeated"
+    );
+}
+
+fn serve(
+    robot: &FakeRobot,
+    data: &std::path::Path,
+    port: u16,
+    extra: &[(&str, &str)],
+) -> std::process::Child {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_sentry-dingtalk"));
+    cmd.arg("serve")
+        .env_clear()
+        .env("SENTRY_CLIENT_SECRET", CLIENT_SECRET)
+        .env("DINGTALK_WEBHOOK", &robot.webhook)
+        .env("DINGTALK_SECRET", ROBOT_SECRET)
+        .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
+        .env("DATA_DIR", data)
+        .env("RUST_LOG", "warn");
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    cmd.spawn().expect("start serve")
+}
+
+async fn post_storm_alert(client: &reqwest::Client, base: &str, i: usize) {
+    let body = storm_alert(i);
+    let sig = sentry_dingtalk::sentry::signature::sign(
+        &body,
+        &sentry_dingtalk::secret::Secret::new(CLIENT_SECRET),
+    );
+    let resp = client
+        .post(format!("{base}/webhooks/sentry"))
+        .header("Sentry-Hook-Resource", "event_alert")
+        .header("Sentry-Hook-Signature", sig)
+        .body(body)
+        .send()
+        .await
+        .expect("relay answers");
+    assert_eq!(resp.status().as_u16(), 202);
 }
 
 fn free_port() -> u16 {

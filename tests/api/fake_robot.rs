@@ -40,6 +40,8 @@ struct State {
     sent: VecDeque<Instant>,
     throttled_until: Option<Instant>,
     fail_next: usize,
+    delay: Duration,
+    started: usize,
     refuse_with: Option<(i64, String)>,
     uuids: HashSet<String>,
     log: Vec<Received>,
@@ -88,9 +90,19 @@ impl FakeRobot {
         self.lock().fail_next = n;
     }
 
+    /// Take each message at once but answer only after `delay`, so sends stay in flight.
+    pub fn set_delay(&self, delay: Duration) {
+        self.lock().delay = delay;
+    }
+
     /// Refuse every message with this errcode until cleared (e.g. a robot misconfiguration).
     pub fn refuse_with(&self, answer: Option<(i64, &str)>) {
         self.lock().refuse_with = answer.map(|(c, m)| (c, m.to_string()));
+    }
+
+    /// Requests that arrived, answered or not yet.
+    pub fn requests_started(&self) -> usize {
+        self.lock().started
     }
 
     pub fn log(&self) -> Vec<Received> {
@@ -147,14 +159,22 @@ async fn send(
     body: web::Bytes,
     state: web::Data<Arc<Mutex<State>>>,
 ) -> HttpResponse {
-    let mut st = state.lock().expect("state");
-    let parsed: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let (resp, errcode, duplicate) = check(&mut st, &query, &body, &parsed);
-    st.log.push(Received {
-        errcode,
-        body: parsed,
-        duplicate,
-    });
+    let (resp, delay) = {
+        let mut st = state.lock().expect("state");
+        st.started += 1;
+        let parsed: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        let (resp, errcode, duplicate) = check(&mut st, &query, &body, &parsed);
+        st.log.push(Received {
+            errcode,
+            body: parsed,
+            duplicate,
+        });
+        (resp, st.delay)
+    };
+    // A slow answer after the message was taken: the sender may die before it hears "ok".
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
     resp
 }
 
