@@ -151,6 +151,9 @@ pub struct Alert {
     pub comment: Option<Comment>,
     pub metric: Option<Metric>,
     pub triggered_rule: Option<String>,
+    /// Repeats of this issue that a route's `repeat_interval` kept silent before this alert.
+    #[serde(default)]
+    pub suppressed: u64,
 }
 
 impl Alert {
@@ -187,6 +190,7 @@ impl Alert {
             comment: None,
             metric: None,
             triggered_rule: None,
+            suppressed: 0,
         }
     }
 
@@ -202,6 +206,12 @@ impl Alert {
             AlertKind::Issue => self.issue_id.clone(),
         }?;
         Some(format!("{}:{}:{}", self.kind.as_str(), self.action, id))
+    }
+
+    /// Only event notifications repeat; state changes and comments always pass and restart
+    /// the repeat interval.
+    pub fn is_repeatable(&self) -> bool {
+        matches!(self.kind, AlertKind::EventAlert | AlertKind::Error)
     }
 
     pub fn tag(&self, key: &str) -> Option<&str> {

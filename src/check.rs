@@ -76,6 +76,48 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
             robot.throttle_pause
         )?;
     }
+    if let Some(file) = &settings.config_file {
+        writeln!(
+            report,
+            "config file {}: {} robot(s), {} route(s)",
+            file.display(),
+            settings.robots.len(),
+            settings.routes.len()
+        )?;
+    }
+    for (i, r) in settings.routes.iter().enumerate() {
+        let m = &r.mention;
+        let mut mention: Vec<String> = m
+            .mobiles
+            .iter()
+            .chain(&m.user_ids)
+            .map(|x| format!("@{x}"))
+            .collect();
+        if m.all {
+            mention.push("@all".into());
+        }
+        let from = m
+            .min_level
+            .map(|l| format!(" from {}", l.as_str()))
+            .unwrap_or_default();
+        let mention = if mention.is_empty() {
+            "nobody".to_string()
+        } else {
+            format!("{}{from}", mention.join(" "))
+        };
+        writeln!(
+            report,
+            "route {i} {}: {} → {} | mention {mention} | repeat {:?}{}",
+            r.name,
+            r.summary,
+            r.robots.join(", "),
+            r.repeat_interval,
+            if r.continue_ { " | continue" } else { "" }
+        )?;
+    }
+    if !settings.routes.is_empty() {
+        writeln!(report, "unmatched alerts: {:?}", settings.unmatched)?;
+    }
     if let Some(path) = explain {
         let samples = replay::load(&[path.to_path_buf()])?;
         for sample in &samples {

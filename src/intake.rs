@@ -2,11 +2,11 @@
 //! handlers and `replay`.
 
 use crate::config::Settings;
-use crate::outbox::{Enqueued, QueuedAlert, Store, StoreError, now_ms};
+use crate::outbox::{Delivery, Enqueued, QueuedAlert, Store, StoreError, now_ms};
 use crate::routing;
 use crate::sentry::payload::Parsed;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tokio::sync::Notify;
 
 #[derive(Debug, PartialEq)]
@@ -15,6 +15,8 @@ pub enum Intake {
         robots: Vec<String>,
     },
     Duplicate,
+    /// Every robot had already been told about this issue within its repeat interval.
+    Suppressed,
     /// Routed nowhere (an `unmatched = "drop"` configuration).
     Dropped,
     Ignored {
@@ -28,26 +30,17 @@ pub enum Intake {
 
 /// Wakes the worker of each robot when something is queued for it.
 #[derive(Clone, Default)]
-pub struct Wakers(Arc<HashMap<String, Arc<Notify>>>);
+pub struct Wakers(Arc<Mutex<HashMap<String, Arc<Notify>>>>);
 
 impl Wakers {
-    pub fn new(robots: impl IntoIterator<Item = String>) -> Self {
-        Self(Arc::new(
-            robots
-                .into_iter()
-                .map(|r| (r, Arc::new(Notify::new())))
-                .collect(),
-        ))
-    }
-
+    /// The robot's wake-up, created on first use (robots may appear on reload).
     pub fn get(&self, robot: &str) -> Arc<Notify> {
-        self.0.get(robot).cloned().unwrap_or_default()
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        map.entry(robot.to_string()).or_default().clone()
     }
 
     fn wake(&self, robot: &str) {
-        if let Some(n) = self.0.get(robot) {
-            n.notify_one();
-        }
+        self.get(robot).notify_one();
     }
 }
 
@@ -67,22 +60,21 @@ pub fn accept(
         return Ok(Intake::Dropped);
     }
     let key = alert.dedup_key();
-    let items: Vec<(String, QueuedAlert)> = targets
-        .iter()
-        .map(|t| {
-            (
-                t.robot.clone(),
-                QueuedAlert {
-                    alert: (*alert).clone(),
-                    at: t.at.clone(),
-                },
-            )
+    let items: Vec<Delivery> = targets
+        .into_iter()
+        .map(|t| Delivery {
+            robot: t.robot,
+            queued: QueuedAlert {
+                alert: (*alert).clone(),
+                at: t.at,
+            },
+            repeat: t.repeat,
         })
         .collect();
     match store.enqueue(key.as_deref(), &items, now_ms())? {
         Enqueued::Duplicate => Ok(Intake::Duplicate),
-        Enqueued::Queued { .. } => {
-            let robots: Vec<String> = targets.into_iter().map(|t| t.robot).collect();
+        Enqueued::Suppressed => Ok(Intake::Suppressed),
+        Enqueued::Queued { robots } => {
             for r in &robots {
                 wakers.wake(r);
             }

@@ -17,6 +17,7 @@ pub mod config;
 pub mod dingtalk;
 pub mod http;
 pub mod intake;
+pub mod live;
 pub mod outbox;
 pub mod render;
 pub mod replay;

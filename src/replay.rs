@@ -5,6 +5,7 @@ use crate::cli::ReplayArgs;
 use crate::config::Settings;
 use crate::dingtalk::DingTalkClient;
 use crate::intake::{self, Intake, Wakers};
+use crate::live::Live;
 use crate::outbox::{RobotWorker, Store};
 use crate::render::{Envelope, Renderer};
 use crate::routing;
@@ -15,7 +16,6 @@ use crate::sentry::{
 use anyhow::{Context, bail};
 use serde_json::Value;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// One payload file, read and parsed.
@@ -248,11 +248,9 @@ async fn deliver(
 ) -> anyhow::Result<()> {
     let store = Store::open(&settings.data_dir)
         .with_context(|| format!("DATA_DIR {}", settings.data_dir.display()))?;
-    let renderer = Arc::new(Renderer::load(
-        settings.templates_dir.as_deref(),
-        settings.lang,
-    )?);
-    let wakers = Wakers::new(settings.robots.iter().map(|r| r.name.clone()));
+    let client = DingTalkClient::new(settings.request_timeout);
+    let live = Live::new(settings.clone())?;
+    let wakers = Wakers::default();
     for sample in samples {
         let (resource, parsed) = interpret(
             sample,
@@ -268,16 +266,18 @@ async fn deliver(
         };
         eprintln!("{}: {resource}: {shown}", sample.path.display());
     }
-    let client = DingTalkClient::new(settings.request_timeout);
     for robot in &settings.robots {
-        let mut worker = RobotWorker::new(
-            robot.clone(),
+        let wake = wakers.get(&robot.name);
+        let Some(mut worker) = RobotWorker::new(
+            &robot.name,
+            live.clone(),
             store.clone(),
-            renderer.clone(),
             client.clone(),
-            settings.retry.clone(),
-            wakers.get(&robot.name),
-        )?;
+            wake,
+        )?
+        else {
+            continue;
+        };
         let sent = worker.drain(Duration::from_secs(15 * 60)).await?;
         eprintln!("robot {}: {sent} message(s) attempted", robot.name);
     }

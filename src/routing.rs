@@ -1,10 +1,58 @@
 //! Which robots an alert goes to, and whom to @ there. Pure: no I/O.
 //!
-//! Until routing rules exist (TOML `[[routes]]`), every alert goes to the default robot.
+//! Routes are tried in order; the first match wins unless it says `continue`. A filter on a
+//! field the alert does not carry is skipped (issue and comment webhooks carry no environment
+//! or tags), so a project route still takes them. Several routes sending to one robot make one
+//! message with their mentions merged.
 
-use crate::alert::Alert;
+use crate::alert::{Alert, AlertKind, Level};
 use crate::config::{DEFAULT_ROBOT, Settings};
 use crate::dingtalk::At;
+use globset::{Glob, GlobMatcher};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Unmatched {
+    #[default]
+    Default,
+    Drop,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Mention {
+    pub mobiles: Vec<String>,
+    pub user_ids: Vec<String>,
+    pub all: bool,
+    /// Mention only from this level upwards (e.g. @ the on-call for fatal only).
+    pub min_level: Option<Level>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Route {
+    pub name: String,
+    projects: Option<Vec<GlobMatcher>>,
+    environments: Option<Vec<GlobMatcher>>,
+    min_level: Option<Level>,
+    resources: Option<Vec<String>>,
+    actions: Option<Vec<String>>,
+    tags: Vec<(String, GlobMatcher)>,
+    pub robots: Vec<String>,
+    pub mention: Mention,
+    pub repeat_interval: Duration,
+    pub continue_: bool,
+    /// The route as written, for `check`'s routing table.
+    pub summary: String,
+}
+
+/// A route's part in a target: suppress repeats of the same issue within `interval`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RepeatRule {
+    pub route: String,
+    pub interval: Duration,
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Target {
@@ -12,16 +60,184 @@ pub struct Target {
     pub at: At,
     /// Why this robot was chosen, for `check --explain`.
     pub reason: String,
+    pub repeat: Vec<RepeatRule>,
 }
 
-pub fn route(_alert: &Alert, settings: &Settings) -> Vec<Target> {
-    settings
-        .robot(DEFAULT_ROBOT)
-        .map(|r| Target {
-            robot: r.name.clone(),
-            at: At::default(),
-            reason: "no routes configured: default robot".into(),
+fn globs(patterns: Option<Vec<String>>, key: &str) -> Result<Option<Vec<GlobMatcher>>, String> {
+    patterns
+        .map(|ps| {
+            ps.iter()
+                .map(|p| {
+                    Glob::new(p)
+                        .map(|g| g.compile_matcher())
+                        .map_err(|e| format!("{key}: malformed glob `{p}`: {e}"))
+                })
+                .collect()
         })
-        .into_iter()
-        .collect()
+        .transpose()
+}
+
+impl Route {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        name: String,
+        projects: Option<Vec<String>>,
+        environments: Option<Vec<String>>,
+        min_level: Option<Level>,
+        resources: Option<Vec<String>>,
+        actions: Option<Vec<String>>,
+        tags: BTreeMap<String, String>,
+        robots: Vec<String>,
+        mention: Mention,
+        repeat_interval: Duration,
+        continue_: bool,
+    ) -> Result<Self, String> {
+        let mut summary = Vec::new();
+        let mut list = |key: &str, v: &Option<Vec<String>>| {
+            if let Some(v) = v {
+                summary.push(format!("{key}={}", v.join("|")));
+            }
+        };
+        list("projects", &projects);
+        list("environments", &environments);
+        list("resources", &resources);
+        list("actions", &actions);
+        if let Some(l) = min_level {
+            summary.push(format!("min_level={}", l.as_str()));
+        }
+        for (k, v) in &tags {
+            summary.push(format!("tag {k}={v}"));
+        }
+        let tags = tags
+            .into_iter()
+            .map(|(k, v)| {
+                Glob::new(&v)
+                    .map(|g| (k.clone(), g.compile_matcher()))
+                    .map_err(|e| format!("tags.{k}: malformed glob `{v}`: {e}"))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            name,
+            projects: globs(projects, "projects")?,
+            environments: globs(environments, "environments")?,
+            min_level,
+            resources,
+            actions,
+            tags,
+            robots,
+            mention,
+            repeat_interval,
+            continue_,
+            summary: if summary.is_empty() {
+                "any alert".into()
+            } else {
+                summary.join(", ")
+            },
+        })
+    }
+
+    /// Whether the alert matches; a filter on a field the alert lacks does not count.
+    pub fn matches(&self, a: &Alert) -> bool {
+        let any = |ms: &[GlobMatcher], v: &str| ms.iter().any(|m| m.is_match(v));
+        let field_ok = |filter: &Option<Vec<GlobMatcher>>, v: &Option<String>| match (filter, v) {
+            (Some(ms), Some(v)) => any(ms, v),
+            _ => true,
+        };
+        let level_carried = a.kind != AlertKind::Comment;
+        field_ok(&self.projects, &a.project)
+            && field_ok(&self.environments, &a.environment)
+            && (!level_carried || self.min_level.is_none_or(|min| a.level >= min))
+            && self
+                .resources
+                .as_ref()
+                .is_none_or(|r| r.iter().any(|x| x == a.kind.as_str()))
+            && self
+                .actions
+                .as_ref()
+                .is_none_or(|r| r.iter().any(|x| *x == a.action))
+            && (a.tags.is_empty()
+                || self
+                    .tags
+                    .iter()
+                    .all(|(k, m)| a.tag(k).is_some_and(|v| m.is_match(v))))
+    }
+
+    fn at_for(&self, a: &Alert) -> At {
+        let level_ok = self
+            .mention
+            .min_level
+            .is_none_or(|min| a.kind != AlertKind::Comment && a.level >= min);
+        if !level_ok {
+            return At::default();
+        }
+        At {
+            mobiles: self.mention.mobiles.clone(),
+            user_ids: self.mention.user_ids.clone(),
+            all: self.mention.all,
+        }
+    }
+}
+
+pub fn route(alert: &Alert, settings: &Settings) -> Vec<Target> {
+    let mut targets: Vec<Target> = Vec::new();
+    for r in &settings.routes {
+        if !r.matches(alert) {
+            continue;
+        }
+        let at = r.at_for(alert);
+        for robot in &r.robots {
+            let rule = RepeatRule {
+                route: r.name.clone(),
+                interval: r.repeat_interval,
+            };
+            match targets.iter_mut().find(|t| t.robot == *robot) {
+                Some(t) => {
+                    merge(&mut t.at, &at);
+                    t.reason.push_str(&format!(" + route {}", r.name));
+                    t.repeat.push(rule);
+                }
+                None => targets.push(Target {
+                    robot: robot.clone(),
+                    at: at.clone(),
+                    reason: format!("route {} ({})", r.name, r.summary),
+                    repeat: vec![rule],
+                }),
+            }
+        }
+        if !r.continue_ {
+            break;
+        }
+    }
+    if targets.is_empty()
+        && settings.unmatched == Unmatched::Default
+        && settings.robot(DEFAULT_ROBOT).is_some()
+    {
+        let reason = if settings.routes.is_empty() {
+            "no routes configured: default robot"
+        } else {
+            "no route matched: default robot"
+        };
+        targets.push(Target {
+            robot: DEFAULT_ROBOT.into(),
+            at: At::default(),
+            reason: reason.into(),
+            repeat: Vec::new(),
+        });
+    }
+    targets
+}
+
+/// Everyone either side mentions, once.
+pub fn merge(into: &mut At, other: &At) {
+    for m in &other.mobiles {
+        if !into.mobiles.contains(m) {
+            into.mobiles.push(m.clone());
+        }
+    }
+    for u in &other.user_ids {
+        if !into.user_ids.contains(u) {
+            into.user_ids.push(u.clone());
+        }
+    }
+    into.all |= other.all;
 }

@@ -5,19 +5,23 @@ use crate::config::Settings;
 use crate::dingtalk::DingTalkClient;
 use crate::http::{self, AppState};
 use crate::intake::Wakers;
+use crate::live::Live;
 use crate::outbox::{RobotWorker, Store};
-use crate::render::Renderer;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
+use std::collections::HashSet;
 use std::net::TcpListener;
 use std::sync::Arc;
+use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 pub struct Application {
     port: u16,
     server: actix_web::dev::Server,
-    workers: Vec<RobotWorker>,
+    live: Arc<Live>,
     store: Store,
+    wakers: Wakers,
+    client: DingTalkClient,
     shutdown_timeout: std::time::Duration,
 }
 
@@ -25,34 +29,17 @@ impl Application {
     pub fn build(settings: Settings) -> anyhow::Result<Self> {
         let store = Store::open(&settings.data_dir)
             .with_context(|| format!("cannot use DATA_DIR {}", settings.data_dir.display()))?;
-        let renderer = Arc::new(
-            Renderer::load(settings.templates_dir.as_deref(), settings.lang)
-                .context("templates")?,
-        );
         let listener = TcpListener::bind(&settings.listen_addr)
             .with_context(|| format!("cannot listen on LISTEN_ADDR {}", settings.listen_addr))?;
         let port = listener.local_addr()?.port();
-        let wakers = Wakers::new(settings.robots.iter().map(|r| r.name.clone()));
         let client = DingTalkClient::new(settings.request_timeout);
-        let mut workers = Vec::new();
-        for robot in &settings.robots {
-            let wake = wakers.get(&robot.name);
-            let worker = RobotWorker::new(
-                robot.clone(),
-                store.clone(),
-                renderer.clone(),
-                client.clone(),
-                settings.retry.clone(),
-                wake,
-            )?;
-            workers.push(worker);
-        }
         let shutdown_timeout = settings.shutdown_timeout;
+        let live = Live::new(settings).context("templates")?;
+        let wakers = Wakers::default();
         let state = web::Data::new(AppState {
-            settings: Arc::new(settings),
+            live: live.clone(),
             store: store.clone(),
-            renderer,
-            wakers,
+            wakers: wakers.clone(),
         });
         let server =
             HttpServer::new(move || App::new().app_data(state.clone()).configure(http::routes))
@@ -63,8 +50,10 @@ impl Application {
         Ok(Self {
             port,
             server,
-            workers,
+            live,
             store,
+            wakers,
+            client,
             shutdown_timeout,
         })
     }
@@ -77,28 +66,51 @@ impl Application {
         self.store.clone()
     }
 
+    pub fn live(&self) -> Arc<Live> {
+        self.live.clone()
+    }
+
     /// Serves until `shutdown` is cancelled, then stops accepting, lets workers finish the send
     /// in hand, and returns within the shutdown timeout. Unsent messages stay queued.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         let handle = self.server.handle();
-        let server = tokio::spawn(self.server);
-        let mut tasks = Vec::new();
-        for worker in self.workers {
-            tasks.push(tokio::spawn(worker.run(shutdown.clone())));
-        }
+        let mut server = tokio::spawn(self.server);
+        let mut workers = JoinSet::new();
+        let mut running = HashSet::new();
+        let mut changes = self.live.subscribe();
+        crate::live::reload_on_sighup(self.live.clone());
         tracing::info!(port = self.port, "sentry-dingtalk is listening");
-        tokio::select! {
-            _ = shutdown.cancelled() => {}
-            res = server => {
-                shutdown.cancel();
-                res.context("server task")?.context("server")?;
+        loop {
+            // One worker per configured robot; a reload may add robots.
+            for robot in &self.live.get().settings.robots {
+                if running.contains(&robot.name) {
+                    continue;
+                }
+                let (store, client, wake) = (
+                    self.store.clone(),
+                    self.client.clone(),
+                    self.wakers.get(&robot.name),
+                );
+                if let Some(worker) =
+                    RobotWorker::new(&robot.name, self.live.clone(), store, client, wake)?
+                {
+                    running.insert(robot.name.clone());
+                    workers.spawn(worker.run(shutdown.clone()));
+                }
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                changed = changes.changed() => if changed.is_err() { break },
+                res = &mut server => {
+                    shutdown.cancel();
+                    res.context("server task")?.context("server")?;
+                    break;
+                }
             }
         }
         let drain = async {
             handle.stop(true).await;
-            for t in tasks {
-                let _ = t.await;
-            }
+            while workers.join_next().await.is_some() {}
         };
         if tokio::time::timeout(self.shutdown_timeout, drain)
             .await

@@ -4,13 +4,17 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 
 #[derive(Debug, thiserror::Error)]
-pub enum WebhookError {
+pub enum HttpError {
     #[error("missing Sentry-Hook-Signature header")]
     MissingSignature,
     #[error("signature does not match the body under any configured client secret")]
     BadSignature,
     #[error("wrong legacy webhook token")]
     BadToken,
+    #[error("missing or wrong admin token (Authorization: Bearer …)")]
+    BadAdminToken,
+    #[error("the new configuration was refused, the previous one keeps serving: {0}")]
+    BadConfig(String),
     #[error("not found")]
     NotFound,
     #[error("missing Sentry-Hook-Resource header")]
@@ -25,11 +29,13 @@ pub enum WebhookError {
     Unavailable,
 }
 
-impl WebhookError {
+impl HttpError {
     /// The `result` label of `webhooks_total` and of the log line.
     pub fn result(&self) -> &'static str {
         match self {
             Self::MissingSignature | Self::BadSignature | Self::BadToken => "bad_signature",
+            Self::BadAdminToken => "unauthorized",
+            Self::BadConfig(_) => "invalid_config",
             Self::Unavailable => "unavailable",
             Self::TooLarge { .. } => "too_large",
             Self::NotFound => "not_found",
@@ -38,12 +44,13 @@ impl WebhookError {
     }
 }
 
-impl ResponseError for WebhookError {
+impl ResponseError for HttpError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::MissingSignature | Self::BadSignature | Self::BadToken => {
+            Self::MissingSignature | Self::BadSignature | Self::BadToken | Self::BadAdminToken => {
                 StatusCode::UNAUTHORIZED
             }
+            Self::BadConfig(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MissingResource | Self::BadPayload(_) | Self::BodyRead(_) => {
                 StatusCode::BAD_REQUEST

@@ -1,20 +1,19 @@
 //! The HTTP edge: the route table and shared state. Handlers stay thin.
 
+pub mod admin;
 pub mod error;
 pub mod health;
 pub mod webhook;
 
-use crate::config::Settings;
 use crate::intake::Wakers;
+use crate::live::Live;
 use crate::outbox::Store;
-use crate::render::Renderer;
 use actix_web::web;
 use std::sync::Arc;
 
 pub struct AppState {
-    pub settings: Arc<Settings>,
+    pub live: Arc<Live>,
     pub store: Store,
-    pub renderer: Arc<Renderer>,
     pub wakers: Wakers,
 }
 
@@ -25,5 +24,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(webhook::legacy),
         )
         .route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz));
+        .route("/readyz", web::get().to(health::readyz))
+        .route("/-/reload", web::post().to(admin::reload));
 }

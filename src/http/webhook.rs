@@ -2,39 +2,38 @@
 //! queue, answer. Nothing here talks to DingTalk: Sentry waits 1 s and never retries.
 
 use super::AppState;
-use super::error::WebhookError;
+use super::admin::same_secret;
+use super::error::HttpError;
 use crate::intake::{self, Intake};
 use crate::sentry::payload::{self, LinkBase, Parsed};
 use crate::sentry::{HEADER_REQUEST_ID, HEADER_RESOURCE, HEADER_SIGNATURE, signature};
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 use serde_json::json;
-use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 use tracing::{info, warn};
 
 pub async fn sentry(
     req: HttpRequest,
     body: web::Payload,
     state: web::Data<AppState>,
-) -> Result<HttpResponse, WebhookError> {
+) -> Result<HttpResponse, HttpError> {
     let request_id = header(&req, HEADER_REQUEST_ID).unwrap_or_default();
     let resource = header(&req, HEADER_RESOURCE).unwrap_or_default();
+    let runtime = state.live.get();
     let result = async {
-        let body = read_limited(body, state.settings.body_limit).await?;
-        let sig = header(&req, HEADER_SIGNATURE).ok_or(WebhookError::MissingSignature)?;
-        if !signature::verify(&body, &sig, &state.settings.client_secrets) {
-            return Err(WebhookError::BadSignature);
+        let body = read_limited(body, runtime.settings.body_limit).await?;
+        let sig = header(&req, HEADER_SIGNATURE).ok_or(HttpError::MissingSignature)?;
+        if !signature::verify(&body, &sig, &runtime.settings.client_secrets) {
+            return Err(HttpError::BadSignature);
         }
         if resource.is_empty() {
-            return Err(WebhookError::MissingResource);
+            return Err(HttpError::MissingResource);
         }
-        let value =
-            payload::parse_json(&body).map_err(|e| WebhookError::BadPayload(e.to_string()))?;
+        let value = payload::parse_json(&body).map_err(|e| HttpError::BadPayload(e.to_string()))?;
         Ok(payload::parse_integration(
             &resource,
             &value,
-            &link_base(&state),
+            &link_base(&runtime.settings),
         ))
     }
     .await;
@@ -46,19 +45,19 @@ pub async fn legacy(
     path: web::Path<String>,
     body: web::Payload,
     state: web::Data<AppState>,
-) -> Result<HttpResponse, WebhookError> {
+) -> Result<HttpResponse, HttpError> {
     let request_id = header(&req, HEADER_REQUEST_ID).unwrap_or_default();
+    let runtime = state.live.get();
     let result = async {
-        let Some(expected) = &state.settings.legacy_token else {
-            return Err(WebhookError::NotFound);
+        let Some(expected) = &runtime.settings.legacy_token else {
+            return Err(HttpError::NotFound);
         };
         if !same_secret(path.as_bytes(), expected.expose().as_bytes()) {
-            return Err(WebhookError::BadToken);
+            return Err(HttpError::BadToken);
         }
-        let body = read_limited(body, state.settings.body_limit).await?;
-        let value =
-            payload::parse_json(&body).map_err(|e| WebhookError::BadPayload(e.to_string()))?;
-        Ok(payload::parse_legacy(&value, &link_base(&state)))
+        let body = read_limited(body, runtime.settings.body_limit).await?;
+        let value = payload::parse_json(&body).map_err(|e| HttpError::BadPayload(e.to_string()))?;
+        Ok(payload::parse_legacy(&value, &link_base(&runtime.settings)))
     }
     .await;
     // The token is a secret: the logged path never shows it.
@@ -73,26 +72,23 @@ pub async fn legacy(
 }
 
 async fn finish(
-    parsed: Result<Parsed, WebhookError>,
+    parsed: Result<Parsed, HttpError>,
     state: &web::Data<AppState>,
     path: &str,
     request_id: &str,
     resource: &str,
-) -> Result<HttpResponse, WebhookError> {
+) -> Result<HttpResponse, HttpError> {
     let outcome = match parsed {
         Ok(parsed) => {
-            let (settings, store, wakers) = (
-                state.settings.clone(),
-                state.store.clone(),
-                state.wakers.clone(),
-            );
-            web::block(move || intake::accept(parsed, &settings, &store, &wakers))
+            let (runtime, store, wakers) =
+                (state.live.get(), state.store.clone(), state.wakers.clone());
+            web::block(move || intake::accept(parsed, &runtime.settings, &store, &wakers))
                 .await
-                .map_err(|_| WebhookError::Unavailable)
+                .map_err(|_| HttpError::Unavailable)
                 .and_then(|r| {
                     r.map_err(|e| {
                         warn!(error = %e, "outbox write failed");
-                        WebhookError::Unavailable
+                        HttpError::Unavailable
                     })
                 })
         }
@@ -107,6 +103,10 @@ async fn finish(
                 Intake::Duplicate => (
                     "duplicate",
                     json!({"status": "duplicate", "message": "already queued within 24 h"}),
+                ),
+                Intake::Suppressed => (
+                    "suppressed",
+                    json!({"status": "suppressed", "message": "a repeat of this issue within its route's repeat_interval"}),
                 ),
                 Intake::Dropped => (
                     "dropped",
@@ -132,15 +132,15 @@ async fn finish(
 }
 
 /// Reads the body up to `limit` bytes; a longer one is refused without reading it all.
-async fn read_limited(mut body: web::Payload, limit: usize) -> Result<web::Bytes, WebhookError> {
+async fn read_limited(mut body: web::Payload, limit: usize) -> Result<web::Bytes, HttpError> {
     let mut buf = web::BytesMut::new();
     while let Some(chunk) = body.next().await {
         let chunk = chunk.map_err(|e| match e {
-            actix_web::error::PayloadError::Overflow => WebhookError::TooLarge { limit },
-            other => WebhookError::BodyRead(other.to_string()),
+            actix_web::error::PayloadError::Overflow => HttpError::TooLarge { limit },
+            other => HttpError::BodyRead(other.to_string()),
         })?;
         if buf.len() + chunk.len() > limit {
-            return Err(WebhookError::TooLarge { limit });
+            return Err(HttpError::TooLarge { limit });
         }
         buf.extend_from_slice(&chunk);
     }
@@ -155,16 +155,9 @@ fn header(req: &HttpRequest, name: &str) -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
-/// Constant time whatever the lengths: both sides are hashed first.
-fn same_secret(given: &[u8], expected: &[u8]) -> bool {
-    Sha256::digest(given)
-        .ct_eq(&Sha256::digest(expected))
-        .into()
-}
-
-fn link_base(state: &AppState) -> LinkBase {
+fn link_base(settings: &crate::config::Settings) -> LinkBase {
     LinkBase {
-        sentry_url: state.settings.sentry_url.clone(),
-        org: state.settings.sentry_org.clone(),
+        sentry_url: settings.sentry_url.clone(),
+        org: settings.sentry_org.clone(),
     }
 }

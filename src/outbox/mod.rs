@@ -8,12 +8,21 @@
 
 pub mod admin;
 pub mod rate_limit;
+pub mod repeats;
 pub mod retry;
 pub mod schema;
 pub mod store;
 pub mod worker;
 
 pub use store::{Enqueued, Store, StoreError};
+
+/// One alert for one robot, with the repeat rules of the routes that sent it there.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub robot: String,
+    pub queued: QueuedAlert,
+    pub repeat: Vec<crate::routing::RepeatRule>,
+}
 pub use worker::RobotWorker;
 
 use crate::alert::Alert;

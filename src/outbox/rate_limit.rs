@@ -21,6 +21,11 @@ impl RateLimiter {
         }
     }
 
+    /// A reload may change the budget; the sends already made still count.
+    pub fn set_per_minute(&mut self, per_minute: u32) {
+        self.per_minute = per_minute.max(1) as usize;
+    }
+
     fn forget_old(&mut self, now: i64) {
         while self.sends.front().is_some_and(|t| now - t >= WINDOW_MS) {
             self.sends.pop_front();

@@ -39,6 +39,15 @@ CREATE TABLE IF NOT EXISTS dedup (
     seen_at INTEGER NOT NULL
 );
 
+CREATE TABLE IF NOT EXISTS repeats (
+    route       TEXT    NOT NULL,
+    robot       TEXT    NOT NULL,
+    issue       TEXT    NOT NULL,
+    notified_at INTEGER NOT NULL,
+    suppressed  INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (route, robot, issue)
+);
+
 CREATE TABLE IF NOT EXISTS robot_state (
     robot        TEXT PRIMARY KEY,
     paused_until INTEGER NOT NULL

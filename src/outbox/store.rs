@@ -1,8 +1,8 @@
 //! All SQL lives here. One connection behind a mutex: the statements are short, and SQLite
 //! serialises writers anyway.
 
-use super::QueuedAlert;
 use super::schema::{PRAGMAS, SCHEMA};
+use super::{Delivery, QueuedAlert};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -26,7 +26,12 @@ pub enum StoreError {
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Enqueued {
-    Queued { alert_ids: Vec<i64> },
+    /// Queued for these robots; robots whose routes kept it silent as a repeat are left out.
+    Queued {
+        robots: Vec<String>,
+    },
+    /// Every robot had seen this issue within its repeat interval.
+    Suppressed,
     Duplicate,
 }
 
@@ -95,11 +100,12 @@ impl Store {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Durably queues one alert for each robot, unless the same content was seen in 24 h.
+    /// Durably queues one alert for each robot, unless the same content was seen in 24 h or
+    /// a route's repeat interval keeps it silent.
     pub fn enqueue(
         &self,
         dedup_key: Option<&str>,
-        items: &[(String, QueuedAlert)],
+        items: &[Delivery],
         now: i64,
     ) -> Result<Enqueued, StoreError> {
         let mut conn = self.conn();
@@ -118,22 +124,28 @@ impl Store {
                 params![key, now],
             )?;
         }
-        let mut alert_ids = Vec::with_capacity(items.len());
-        {
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO alerts (robot, payload, level, received_at) VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            for (robot, queued) in items {
-                let payload = serde_json::to_string(queued).map_err(|e| StoreError::Corrupt {
-                    id: 0,
-                    reason: e.to_string(),
-                })?;
-                insert.execute(params![robot, payload, queued.alert.level as i64, now])?;
-                alert_ids.push(tx.last_insert_rowid());
+        let mut robots = Vec::with_capacity(items.len());
+        for item in items {
+            let mut queued: QueuedAlert = item.queued.clone();
+            match super::repeats::decide(&tx, item, now)? {
+                super::repeats::Decision::Silent => continue,
+                super::repeats::Decision::Notify { folded } => queued.alert.suppressed = folded,
             }
+            let payload = serde_json::to_string(&queued).map_err(|e| StoreError::Corrupt {
+                id: 0,
+                reason: e.to_string(),
+            })?;
+            tx.prepare_cached(
+                "INSERT INTO alerts (robot, payload, level, received_at) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![item.robot, payload, queued.alert.level as i64, now])?;
+            robots.push(item.robot.clone());
         }
         tx.commit()?;
-        Ok(Enqueued::Queued { alert_ids })
+        if robots.is_empty() && !items.is_empty() {
+            return Ok(Enqueued::Suppressed);
+        }
+        Ok(Enqueued::Queued { robots })
     }
 
     /// Alerts not yet in any message, most severe first, oldest first within a level.

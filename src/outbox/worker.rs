@@ -5,6 +5,7 @@ use super::store::MessageRow;
 use super::{QueuedAlert, Store, StoreError, now_ms, retry};
 use crate::config::{RetryConfig, RobotConfig};
 use crate::dingtalk::{At, DingTalkClient, SendOutcome};
+use crate::live::Live;
 use crate::render::{Envelope, Renderer};
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,6 +20,8 @@ const BATCH_LIMIT: usize = 2_000;
 const IDLE_POLL_MS: i64 = 2_000;
 
 pub struct RobotWorker {
+    live: Arc<Live>,
+    /// This robot's settings and the templates, refreshed from `live` before every step.
     robot: RobotConfig,
     store: Store,
     renderer: Arc<Renderer>,
@@ -40,14 +43,19 @@ enum Step {
 }
 
 impl RobotWorker {
+    /// `None` when `live` has no robot of that name.
     pub fn new(
-        robot: RobotConfig,
+        name: &str,
+        live: Arc<Live>,
         store: Store,
-        renderer: Arc<Renderer>,
         client: DingTalkClient,
-        retry: RetryConfig,
         wake: Arc<Notify>,
-    ) -> Result<Self, StoreError> {
+    ) -> Result<Option<Self>, StoreError> {
+        let runtime = live.get();
+        let Some(robot) = runtime.settings.robot(name).cloned() else {
+            return Ok(None);
+        };
+        let (renderer, retry) = (runtime.renderer.clone(), runtime.settings.retry.clone());
         let now = now_ms();
         let limiter = RateLimiter::new(
             robot.rate_per_minute,
@@ -55,7 +63,8 @@ impl RobotWorker {
         );
         let last_message_at = store.last_sent_at(&robot.name)?;
         let last_built_at = store.last_created_at(&robot.name)?;
-        Ok(Self {
+        Ok(Some(Self {
+            live,
             robot,
             store,
             renderer,
@@ -65,7 +74,24 @@ impl RobotWorker {
             last_message_at,
             last_built_at,
             wake,
-        })
+        }))
+    }
+
+    pub fn name(&self) -> &str {
+        &self.robot.name
+    }
+
+    /// Picks up a reload; false when the robot is no longer configured.
+    fn refresh(&mut self) -> bool {
+        let runtime = self.live.get();
+        let Some(robot) = runtime.settings.robot(&self.robot.name) else {
+            return false;
+        };
+        self.limiter.set_per_minute(robot.rate_per_minute);
+        self.robot = robot.clone();
+        self.renderer = runtime.renderer.clone();
+        self.retry = runtime.settings.retry.clone();
+        true
     }
 
     /// Runs until `shutdown`; a send in flight is finished, never cut off.
@@ -128,6 +154,13 @@ impl RobotWorker {
 
     /// One decision: what to send now, or until when to wait.
     async fn step(&mut self, now: i64) -> Result<Step, StoreError> {
+        if !self.refresh() {
+            // Removed by a reload: what is queued for it waits until it comes back.
+            return Ok(Step::WaitUntil {
+                at: now + IDLE_POLL_MS,
+                wake_early: false,
+            });
+        }
         let name = self.robot.name.clone();
         if let Some(until) = self.store.paused_until(&name)?.filter(|u| *u > now) {
             return Ok(Step::WaitUntil {
@@ -302,17 +335,7 @@ impl RobotWorker {
 fn merged_mentions<'a>(queued: impl Iterator<Item = &'a QueuedAlert>) -> At {
     let mut at = At::default();
     for q in queued {
-        for m in &q.at.mobiles {
-            if !at.mobiles.contains(m) {
-                at.mobiles.push(m.clone());
-            }
-        }
-        for u in &q.at.user_ids {
-            if !at.user_ids.contains(u) {
-                at.user_ids.push(u.clone());
-            }
-        }
-        at.all |= q.at.all;
+        crate::routing::merge(&mut at, &q.at);
     }
     at
 }

@@ -60,6 +60,10 @@ pub async fn spawn_app_for(robot: FakeRobot, adjust: impl FnOnce(&mut Settings))
     let data_dir = tempfile::tempdir().expect("temp dir");
     let mut settings = test_settings(&robot, data_dir.path());
     adjust(&mut settings);
+    // What a reload rebuilds the robot list from.
+    if let Some(default) = settings.robot(sentry_dingtalk::config::DEFAULT_ROBOT) {
+        settings.env_robot = default.clone();
+    }
     let app = Application::build(settings).expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let store = app.store();

@@ -2,6 +2,9 @@
 //!
 //! Every value has the name of its variable in its error, so a refused start says what to fix.
 
+pub mod file;
+
+use crate::routing::{Route, Unmatched};
 use crate::secret::Secret;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -12,6 +15,8 @@ pub enum ConfigError {
     Missing { var: &'static str },
     #[error("{var}: {reason}")]
     Invalid { var: &'static str, reason: String },
+    #[error("config file {path}: {reason}")]
+    File { path: String, reason: String },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -73,7 +78,17 @@ pub struct Settings {
     pub request_timeout: Duration,
     pub retry: RetryConfig,
     pub log_format: LogFormat,
+    pub routes: Vec<Route>,
+    pub unmatched: Unmatched,
+    /// The TOML file the robots and routes came from, if any (reloaded on SIGHUP).
+    pub config_file: Option<PathBuf>,
+    pub admin_token: Option<Secret>,
+    /// The robot the `DINGTALK_*` variables describe, kept so a reload can rebuild the list.
+    pub env_robot: RobotConfig,
 }
+
+/// Read when `CONFIG_FILE` is not set, if it exists in the working directory.
+pub const DEFAULT_CONFIG_FILE: &str = "sentry-dingtalk.toml";
 
 pub const DEFAULT_ROBOT: &str = "default";
 
@@ -146,9 +161,23 @@ impl Settings {
         };
         let sentry_url = var("SENTRY_URL").unwrap_or_else(|| "https://sentry.io".into());
         url::Url::parse(&sentry_url).map_err(|e| invalid("SENTRY_URL", e.to_string()))?;
+        let config_file = match var("CONFIG_FILE") {
+            Some(p) => Some(PathBuf::from(p)),
+            None => Some(PathBuf::from(DEFAULT_CONFIG_FILE)).filter(|p| p.is_file()),
+        };
+        let env_robot = robot.clone();
+        let (robots, routes, unmatched) = match &config_file {
+            None => (vec![robot], Vec::new(), Unmatched::Default),
+            Some(path) => with_file(robot, path, &get)?,
+        };
         Ok(Self {
             client_secrets,
-            robots: vec![robot],
+            robots,
+            routes,
+            unmatched,
+            config_file,
+            admin_token: var("ADMIN_TOKEN").map(Secret::new),
+            env_robot,
             listen_addr: var("LISTEN_ADDR").unwrap_or_else(|| "0.0.0.0:8080".into()),
             data_dir: PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "./data".into())),
             templates_dir: var("TEMPLATES_DIR").map(PathBuf::from),
@@ -174,9 +203,61 @@ impl Settings {
         Ok(())
     }
 
+    /// The same settings with the config file read again (what a reload changes).
+    pub fn reloaded(&self) -> Result<Self, ConfigError> {
+        let mut next = self.clone();
+        if let Some(path) = &self.config_file {
+            let (robots, routes, unmatched) =
+                with_file(self.env_robot.clone(), path, &|k| std::env::var(k).ok())?;
+            next.robots = robots;
+            next.routes = routes;
+            next.unmatched = unmatched;
+        }
+        Ok(next)
+    }
+
     pub fn robot(&self, name: &str) -> Option<&RobotConfig> {
         self.robots.iter().find(|r| r.name == name)
     }
+}
+
+/// Robots and routes from the TOML file, next to the environment's `default` robot.
+fn with_file(
+    env_robot: RobotConfig,
+    path: &std::path::Path,
+    get: &dyn Fn(&str) -> Option<String>,
+) -> Result<(Vec<RobotConfig>, Vec<Route>, Unmatched), ConfigError> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
+        path: shown.clone(),
+        reason: e.to_string(),
+    })?;
+    let parsed = file::parse(&text, &shown, get, &env_robot)?;
+    let err = |reason: String| ConfigError::File {
+        path: shown.clone(),
+        reason,
+    };
+    let mut robots = parsed.robots;
+    match robots.iter().position(|r| r.name == DEFAULT_ROBOT) {
+        Some(_) if env_robot.webhook.is_some() => {
+            return Err(err(
+                "robot `default` is defined both here and by DINGTALK_WEBHOOK".into(),
+            ));
+        }
+        Some(_) => {}
+        None => robots.insert(0, env_robot),
+    }
+    for route in &parsed.routes {
+        for name in &route.robots {
+            if !robots.iter().any(|r| &r.name == name) {
+                return Err(err(format!(
+                    "route {}: robot `{name}` is not defined",
+                    route.name
+                )));
+            }
+        }
+    }
+    Ok((robots, parsed.routes, parsed.unmatched))
 }
 
 fn invalid(var: &'static str, reason: impl Into<String>) -> ConfigError {

@@ -1,0 +1,221 @@
+//! The optional TOML file: several robots and the routes between them.
+//!
+//! Unknown keys are errors (serde's `deny_unknown_fields`; the toml crate names key and
+//! line). Secrets may be written `${ENV_VAR}` and are read from the environment.
+
+use super::{ConfigError, RobotConfig};
+use crate::alert::Level;
+use crate::routing::{Mention, Route, Unmatched};
+use crate::secret::Secret;
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashSet};
+use std::time::Duration;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    #[serde(default)]
+    unmatched: Unmatched,
+    #[serde(default)]
+    robots: Vec<RobotEntry>,
+    #[serde(default)]
+    routes: Vec<RouteEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RobotEntry {
+    name: String,
+    webhook: String,
+    secret: Option<String>,
+    keyword: Option<String>,
+    rate_per_minute: Option<u32>,
+    group_window: Option<String>,
+    throttle_pause: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RouteEntry {
+    name: Option<String>,
+    projects: Option<Vec<String>>,
+    environments: Option<Vec<String>>,
+    min_level: Option<String>,
+    resources: Option<Vec<String>>,
+    actions: Option<Vec<String>>,
+    tags: Option<BTreeMap<String, String>>,
+    robots: Vec<String>,
+    mention: Option<MentionEntry>,
+    repeat_interval: Option<String>,
+    #[serde(rename = "continue", default)]
+    continue_: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MentionEntry {
+    #[serde(default)]
+    mobiles: Vec<String>,
+    #[serde(default)]
+    user_ids: Vec<String>,
+    #[serde(default)]
+    all: bool,
+    min_level: Option<String>,
+}
+
+/// What the file adds to the environment's settings.
+pub struct FileSettings {
+    pub robots: Vec<RobotConfig>,
+    pub routes: Vec<Route>,
+    pub unmatched: Unmatched,
+}
+
+const RESOURCES: &[&str] = &["issue", "comment", "event_alert", "metric_alert", "error"];
+pub const DEFAULT_REPEAT_INTERVAL: Duration = Duration::from_secs(30 * 60);
+
+/// Parses and validates `text`; `defaults` supplies what a robot leaves out.
+pub fn parse(
+    text: &str,
+    path: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+    defaults: &RobotConfig,
+) -> Result<FileSettings, ConfigError> {
+    let file: FileConfig = toml::from_str(text).map_err(|e| ConfigError::File {
+        path: path.to_string(),
+        reason: e.to_string(),
+    })?;
+    let err = |reason: String| ConfigError::File {
+        path: path.to_string(),
+        reason,
+    };
+    let mut names = HashSet::new();
+    let mut robots = Vec::new();
+    for (i, r) in file.robots.into_iter().enumerate() {
+        let at = format!("robots[{i}] `{}`", r.name);
+        if r.name.trim().is_empty() {
+            return Err(err(format!("robots[{i}]: name is empty")));
+        }
+        if !names.insert(r.name.clone()) {
+            return Err(err(format!("{at}: duplicate robot name")));
+        }
+        let webhook = expand(&r.webhook, env).map_err(|e| err(format!("{at}: webhook: {e}")))?;
+        super::check_robot_url(&webhook)
+            .map_err(|_| err(format!("{at}: webhook is not an http(s) URL")))?;
+        let secret = r
+            .secret
+            .map(|s| expand(&s, env))
+            .transpose()
+            .map_err(|e| err(format!("{at}: secret: {e}")))?;
+        let keyword = r
+            .keyword
+            .map(|s| expand(&s, env))
+            .transpose()
+            .map_err(|e| err(format!("{at}: keyword: {e}")))?;
+        let rate_per_minute = r.rate_per_minute.unwrap_or(defaults.rate_per_minute);
+        if rate_per_minute == 0 {
+            return Err(err(format!("{at}: rate_per_minute must be at least 1")));
+        }
+        robots.push(RobotConfig {
+            name: r.name,
+            webhook: Some(Secret::new(webhook)),
+            secret: secret.filter(|s| !s.is_empty()).map(Secret::new),
+            keyword: keyword.filter(|s| !s.is_empty()),
+            rate_per_minute,
+            group_window: duration(r.group_window, defaults.group_window)
+                .map_err(|e| err(format!("{at}: group_window: {e}")))?,
+            throttle_pause: duration(r.throttle_pause, defaults.throttle_pause)
+                .map_err(|e| err(format!("{at}: throttle_pause: {e}")))?,
+        });
+    }
+    let mut routes = Vec::new();
+    for (i, r) in file.routes.into_iter().enumerate() {
+        let name = r.name.clone().unwrap_or_else(|| format!("routes[{i}]"));
+        let at = format!("routes[{i}]");
+        let level = |v: Option<String>, key: &str| -> Result<Option<Level>, ConfigError> {
+            v.map(|l| {
+                Level::parse(&l).ok_or_else(|| {
+                    err(format!(
+                        "{at}: {key} `{l}` is not debug, info, warning, error or fatal"
+                    ))
+                })
+            })
+            .transpose()
+        };
+        if r.robots.is_empty() {
+            return Err(err(format!("{at}: robots is empty")));
+        }
+        for res in r.resources.iter().flatten() {
+            if !RESOURCES.contains(&res.as_str()) {
+                return Err(err(format!(
+                    "{at}: resource `{res}` is not one of {}",
+                    RESOURCES.join(", ")
+                )));
+            }
+        }
+        let mention = match r.mention {
+            None => Mention::default(),
+            Some(m) => Mention {
+                mobiles: m
+                    .mobiles
+                    .iter()
+                    .map(|s| expand(s, env))
+                    .collect::<Result<_, _>>()
+                    .map_err(|e| err(format!("{at}: mention: {e}")))?,
+                user_ids: m
+                    .user_ids
+                    .iter()
+                    .map(|s| expand(s, env))
+                    .collect::<Result<_, _>>()
+                    .map_err(|e| err(format!("{at}: mention: {e}")))?,
+                all: m.all,
+                min_level: level(m.min_level, "mention.min_level")?,
+            },
+        };
+        let route = Route::new(
+            name,
+            r.projects,
+            r.environments,
+            level(r.min_level, "min_level")?,
+            r.resources,
+            r.actions,
+            r.tags.unwrap_or_default(),
+            r.robots,
+            mention,
+            duration(r.repeat_interval, DEFAULT_REPEAT_INTERVAL)
+                .map_err(|e| err(format!("{at}: repeat_interval: {e}")))?,
+            r.continue_,
+        )
+        .map_err(|e| err(format!("{at}: {e}")))?;
+        routes.push(route);
+    }
+    Ok(FileSettings {
+        robots,
+        routes,
+        unmatched: file.unmatched,
+    })
+}
+
+/// `${VAR}` → the variable's value; a missing variable is an error that names it.
+pub fn expand(s: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after.find('}').ok_or_else(|| "unclosed `${`".to_string())?;
+        let var = &after[..end];
+        let value = env(var).ok_or_else(|| format!("environment variable {var} is not set"))?;
+        out.push_str(&value);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+fn duration(v: Option<String>, default: Duration) -> Result<Duration, String> {
+    match v {
+        None => Ok(default),
+        Some(s) => humantime::parse_duration(s.trim())
+            .map_err(|e| format!("`{s}`: {e} (write e.g. 30s, 10m, 1h)")),
+    }
+}
