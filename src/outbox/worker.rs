@@ -13,8 +13,9 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
-/// At most this many waiting alerts are considered for one message.
-const BATCH_LIMIT: usize = 2_000;
+/// At most this many waiting alerts are considered for one message: a digest line takes
+/// 100–200 bytes, so no more than this fit under DingTalk's 20000.
+const BATCH_LIMIT: usize = 300;
 /// Idle workers look at the store this often even without a wake-up (another process,
 /// such as `outbox retry`, may have changed it).
 const IDLE_POLL_MS: i64 = 2_000;

@@ -15,7 +15,7 @@ pub fn labels(lang: Lang) -> Value {
             "tags": "标签", "status": "状态", "digest": "告警汇总", "total": "共", "alerts": "条告警",
             "by_level": "按级别", "by_project": "按项目", "description": "说明", "no_title": "（无标题）",
             "in": "位于", "time": "时间", "sep": "：", "more_before": "另有",
-            "more_after": "条告警将在下一条消息中发送",
+            "more_after": "条告警将在下一条消息中发送", "folded": "此前未通知的重复告警",
         }),
         Lang::En => json!({
             "project": "Project", "environment": "Environment", "release": "Release", "level": "Level",
@@ -27,6 +27,7 @@ pub fn labels(lang: Lang) -> Value {
             "total": "Total", "alerts": "alerts", "by_level": "By level", "by_project": "By project",
             "description": "Description", "no_title": "(no title)", "in": "in", "time": "Time",
             "sep": ": ", "more_before": "", "more_after": "more alerts follow in the next message",
+            "folded": "Repeats not notified before",
         }),
     }
 }

@@ -22,6 +22,22 @@ pub fn alert(a: &Alert, lang: Lang) -> Value {
     Value::Object(map)
 }
 
+/// What a digest line may show: the headline fields, not stacks or tags (a digest holds
+/// hundreds of alerts, and a full view of each costs memory for nothing).
+fn digest_line(a: &Alert, lang: Lang) -> Value {
+    let level = a.level.as_str();
+    json!({
+        "kind": a.kind, "action": a.action, "level": level, "title": a.title, "culprit": a.culprit,
+        "project": a.project, "environment": a.environment, "release": a.release,
+        "issue_id": a.issue_id, "short_id": a.short_id, "event_id": a.event_id, "link": a.link,
+        "count": a.count, "user_count": a.user_count, "suppressed": a.suppressed,
+        "level_label": labels::level(lang, level),
+        "action_label": labels::action(lang, a.kind.as_str(), &a.action),
+        "emoji": labels::emoji(level, &a.action),
+        "is_resolved": a.action == "resolved",
+    })
+}
+
 /// The preview line in the chat list: plain text, not markdown, short.
 pub fn title(a: &Alert, lang: Lang) -> String {
     let headline = labels::action(lang, a.kind.as_str(), &a.action);
@@ -86,7 +102,7 @@ pub fn digest_context(ctx: &mut Context, alerts: &[Alert], remaining: usize, lan
         .into_iter()
         .map(|(p, n)| json!({"project": p, "count": n}))
         .collect();
-    let views: Vec<Value> = alerts.iter().map(|a| alert(a, lang)).collect();
+    let views: Vec<Value> = alerts.iter().map(|a| digest_line(a, lang)).collect();
     ctx.insert("alerts", &views);
     ctx.insert("total", &alerts.len());
     ctx.insert("remaining", &remaining);

@@ -44,7 +44,16 @@ pub fn test_settings(robot: &FakeRobot, data_dir: &Path) -> Settings {
     r.secret = Some(Secret::new(ROBOT_SECRET));
     r.group_window = Duration::ZERO;
     r.rate_per_minute = 18;
+    s.env_robot = s.robots[0].clone();
     s
+}
+
+/// Settings with `toml` as the config file (written into `dir`), loaded as at start-up.
+pub fn with_config_file(s: &mut Settings, dir: &Path, toml: &str) {
+    let path = dir.join("sentry-dingtalk.toml");
+    std::fs::write(&path, toml).expect("write config");
+    s.config_file = Some(path);
+    *s = s.reloaded().expect("config file loads");
 }
 
 pub async fn spawn_app() -> TestApp {

@@ -5,4 +5,5 @@ mod delivery;
 mod fake_robot;
 mod helpers;
 mod rendering;
+mod routing;
 mod webhooks;
