@@ -154,7 +154,7 @@ impl Route {
             && self
                 .actions
                 .as_ref()
-                .is_none_or(|r| r.iter().any(|x| *x == a.action))
+                .is_none_or(|r| r.contains(&a.action))
             && (a.tags.is_empty()
                 || self
                     .tags
