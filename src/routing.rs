@@ -151,10 +151,7 @@ impl Route {
                 .resources
                 .as_ref()
                 .is_none_or(|r| r.iter().any(|x| x == a.kind.as_str()))
-            && self
-                .actions
-                .as_ref()
-                .is_none_or(|r| r.contains(&a.action))
+            && self.actions.as_ref().is_none_or(|r| r.contains(&a.action))
             && (a.tags.is_empty()
                 || self
                     .tags

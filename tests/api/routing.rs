@@ -389,7 +389,8 @@ fn load(toml: &str, env: &[(&str, &str)]) -> Result<Settings, ConfigError> {
 fn bad_config_files_are_refused_with_a_message_that_names_the_problem() {
     let robot =
         "[[robots]]\nname = \"a\"\nwebhook = \"https://x.example/robot/send?access_token=t\"\n";
-    let cases: Vec<(String, Vec<(&str, &str)>, &[&str])> = vec![
+    type Case<'a> = (String, Vec<(&'a str, &'a str)>, &'a [&'a str]);
+    let cases: Vec<Case> = vec![
         (
             format!("{robot}colour = \"red\"\n"),
             vec![],
