@@ -18,6 +18,7 @@ pub mod dingtalk;
 pub mod http;
 pub mod intake;
 pub mod live;
+pub mod metrics;
 pub mod outbox;
 pub mod render;
 pub mod replay;

@@ -16,6 +16,7 @@ use crate::sentry::{
 use anyhow::{Context, bail};
 use serde_json::Value;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// One payload file, read and parsed.
@@ -268,12 +269,14 @@ async fn deliver(
     }
     for robot in &settings.robots {
         let wake = wakers.get(&robot.name);
+        let metrics = Arc::new(crate::metrics::Metrics::new());
         let Some(mut worker) = RobotWorker::new(
             &robot.name,
             live.clone(),
             store.clone(),
             client.clone(),
             wake,
+            metrics,
         )?
         else {
             continue;

@@ -6,6 +6,7 @@ use crate::dingtalk::DingTalkClient;
 use crate::http::{self, AppState};
 use crate::intake::Wakers;
 use crate::live::Live;
+use crate::metrics::Metrics;
 use crate::outbox::{RobotWorker, Store};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
@@ -22,6 +23,7 @@ pub struct Application {
     store: Store,
     wakers: Wakers,
     client: DingTalkClient,
+    metrics: Arc<Metrics>,
     shutdown_timeout: std::time::Duration,
 }
 
@@ -36,8 +38,10 @@ impl Application {
         let shutdown_timeout = settings.shutdown_timeout;
         let live = Live::new(settings).context("templates")?;
         let wakers = Wakers::default();
+        let metrics = Arc::new(Metrics::new());
         let state = web::Data::new(AppState {
             live: live.clone(),
+            metrics: metrics.clone(),
             store: store.clone(),
             wakers: wakers.clone(),
         });
@@ -54,6 +58,7 @@ impl Application {
             store,
             wakers,
             client,
+            metrics,
             shutdown_timeout,
         })
     }
@@ -91,9 +96,14 @@ impl Application {
                     self.client.clone(),
                     self.wakers.get(&robot.name),
                 );
-                if let Some(worker) =
-                    RobotWorker::new(&robot.name, self.live.clone(), store, client, wake)?
-                {
+                if let Some(worker) = RobotWorker::new(
+                    &robot.name,
+                    self.live.clone(),
+                    store,
+                    client,
+                    wake,
+                    self.metrics.clone(),
+                )? {
                     running.insert(robot.name.clone());
                     workers.spawn(worker.run(shutdown.clone()));
                 }

@@ -4,8 +4,23 @@
 use crate::config::LogFormat;
 use tracing_subscriber::EnvFilter;
 
+/// The HTTP client crates log request URLs at debug and trace level, and a robot URL carries
+/// its access token; they are held at info whatever `RUST_LOG` says.
+const QUIET_URL_LOGGERS: &[&str] = &[
+    "reqwest=info",
+    "hyper=info",
+    "hyper_util=info",
+    "h2=info",
+    "rustls=info",
+];
+
 pub fn init(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let mut filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    for directive in QUIET_URL_LOGGERS {
+        if let Ok(d) = directive.parse() {
+            filter = filter.add_directive(d);
+        }
+    }
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

@@ -7,6 +7,16 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
 }
 
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let (metrics, store) = (state.metrics.clone(), state.store.clone());
+    let text = web::block(move || metrics.render(&store))
+        .await
+        .unwrap_or_default();
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(text)
+}
+
 /// Ready when the outbox takes writes (templates are loaded before the server starts).
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let store = state.store.clone();

@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 pub struct AppState {
     pub live: Arc<Live>,
+    pub metrics: Arc<crate::metrics::Metrics>,
     pub store: Store,
     pub wakers: Wakers,
 }
@@ -25,5 +26,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
+        .route("/metrics", web::get().to(health::metrics))
         .route("/-/reload", web::post().to(admin::reload));
 }

@@ -121,10 +121,20 @@ async fn finish(
                     json!({"status": "acknowledged", "installation": action}),
                 ),
             };
+            state
+                .metrics
+                .webhooks
+                .with_label_values(&[resource_label(resource), result])
+                .inc();
             info!(path, request_id, resource, result, "webhook");
             Ok(HttpResponse::Accepted().json(body))
         }
         Err(e) => {
+            state
+                .metrics
+                .webhooks
+                .with_label_values(&[resource_label(resource), e.result()])
+                .inc();
             warn!(path, request_id, resource, result = e.result(), error = %e, "webhook rejected");
             Err(e)
         }
@@ -153,6 +163,16 @@ fn header(req: &HttpRequest, name: &str) -> Option<String> {
         .and_then(|v| v.to_str().ok())
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
+}
+
+/// Header values are not used as labels as they come: a client could mint endless series.
+fn resource_label(resource: &str) -> &str {
+    match resource {
+        "issue" | "comment" | "event_alert" | "metric_alert" | "error" | "installation"
+        | "legacy" | "seer" => resource,
+        "" => "none",
+        _ => "other",
+    }
 }
 
 fn link_base(settings: &crate::config::Settings) -> LinkBase {

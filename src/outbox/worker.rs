@@ -6,6 +6,7 @@ use super::{QueuedAlert, Store, StoreError, now_ms, retry};
 use crate::config::{RetryConfig, RobotConfig};
 use crate::dingtalk::{At, DingTalkClient, SendOutcome};
 use crate::live::Live;
+use crate::metrics::Metrics;
 use crate::render::{Envelope, Renderer};
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,6 +36,7 @@ pub struct RobotWorker {
     /// did not fit in it, and are not held by the window.
     last_built_at: Option<i64>,
     wake: Arc<Notify>,
+    metrics: Arc<Metrics>,
 }
 
 /// What the loop does next.
@@ -51,6 +53,7 @@ impl RobotWorker {
         store: Store,
         client: DingTalkClient,
         wake: Arc<Notify>,
+        metrics: Arc<Metrics>,
     ) -> Result<Option<Self>, StoreError> {
         let runtime = live.get();
         let Some(robot) = runtime.settings.robot(name).cloned() else {
@@ -75,6 +78,7 @@ impl RobotWorker {
             last_message_at,
             last_built_at,
             wake,
+            metrics,
         }))
     }
 
@@ -290,6 +294,15 @@ impl RobotWorker {
         };
         let now = now_ms();
         let elapsed_ms = now - started;
+        let labels = [self.robot.name.as_str(), outcome.label()];
+        self.metrics.deliveries.with_label_values(&labels).inc();
+        if self.robot.webhook.is_some() {
+            let seconds = elapsed_ms as f64 / 1000.0;
+            self.metrics
+                .request_duration
+                .with_label_values(&[self.robot.name.as_str()])
+                .observe(seconds);
+        }
         let robot = self.robot.name.as_str();
         info!(
             robot,
@@ -318,6 +331,10 @@ impl RobotWorker {
                 self.store.mark_retry(msg.id, next, &reason)?;
             }
             SendOutcome::Throttled(reason) => {
+                self.metrics
+                    .throttle_pauses
+                    .with_label_values(&[robot])
+                    .inc();
                 let until = now + self.robot.throttle_pause.as_millis() as i64;
                 warn!(robot, delivery_id = msg.id, %reason, pause_ms = until - now, "DingTalk throttled the robot; pausing it");
                 self.store.set_paused_until(robot, until)?;

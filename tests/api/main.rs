@@ -4,6 +4,7 @@ mod cli;
 mod delivery;
 mod fake_robot;
 mod helpers;
+mod operations;
 mod rendering;
 mod routing;
 mod webhooks;

@@ -1,0 +1,137 @@
+//! What operators see: metrics, and logs that never carry a secret.
+
+use crate::fake_robot::FakeRobot;
+use crate::helpers::*;
+use std::time::Duration;
+
+#[tokio::test]
+async fn metrics_count_webhooks_deliveries_and_the_outbox() {
+    let app = spawn_app().await;
+    app.post_signed("issue", &example("issue-created.json"))
+        .await;
+    app.post(Some("issue"), Some(&"0".repeat(64)), b"{}".to_vec())
+        .await;
+    assert!(
+        app.robot
+            .wait_for(Duration::from_secs(10), |p| p.len() == 1)
+            .await
+    );
+    let store = app.store.clone();
+    let end = std::time::Instant::now() + Duration::from_secs(5);
+    while store
+        .list_messages(Some("sent"), 1)
+        .expect("list")
+        .is_empty()
+        && std::time::Instant::now() < end
+    {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let resp = app
+        .http
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .expect("metrics");
+    assert_eq!(resp.status().as_u16(), 200);
+    let text = resp.text().await.expect("text");
+    for want in [
+        r#"sentry_dingtalk_webhooks_total{resource="issue",result="accepted"} 1"#,
+        r#"sentry_dingtalk_webhooks_total{resource="issue",result="bad_signature"} 1"#,
+        r#"sentry_dingtalk_deliveries_total{outcome="sent",robot="default"} 1"#,
+        r#"sentry_dingtalk_outbox_messages{robot="default",state="sent"} 1"#,
+        "sentry_dingtalk_dingtalk_request_duration_seconds_count{robot=\"default\"} 1",
+    ] {
+        assert!(text.contains(want), "{want} missing in\n{text}");
+    }
+}
+
+#[tokio::test]
+async fn no_secret_robot_url_or_sec_value_ever_reaches_the_log() {
+    let robot = FakeRobot::start(Some(ROBOT_SECRET), None, 20).await;
+    robot.fail_next(1);
+    let data = tempfile::tempdir().expect("tmp");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let log = data.path().join("relay.log");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sentry-dingtalk"))
+        .arg("serve")
+        .env_clear()
+        .env("SENTRY_CLIENT_SECRET", CLIENT_SECRET)
+        .env("DINGTALK_WEBHOOK", &robot.webhook)
+        .env("DINGTALK_SECRET", ROBOT_SECRET)
+        .env("DINGTALK_GROUP_WINDOW", "0")
+        .env("LEGACY_WEBHOOK_TOKEN", LEGACY_TOKEN)
+        .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
+        .env("DATA_DIR", data.path().join("d"))
+        .env("RUST_LOG", "trace")
+        .env("LOG_FORMAT", "json")
+        .stderr(std::fs::File::create(&log).expect("log file"))
+        .spawn()
+        .expect("serve");
+    let client = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    let end = std::time::Instant::now() + Duration::from_secs(10);
+    while client.get(format!("{base}/healthz")).send().await.is_err()
+        && std::time::Instant::now() < end
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let body = example("event_alert-triggered.json");
+    let sig = sentry_dingtalk::sentry::signature::sign(
+        &body,
+        &sentry_dingtalk::secret::Secret::new(CLIENT_SECRET),
+    );
+    let post = |path: String, sig: Option<String>| {
+        let mut req = client
+            .post(format!("{base}{path}"))
+            .header("Sentry-Hook-Resource", "event_alert")
+            .body(body.clone());
+        if let Some(s) = sig {
+            req = req.header("Sentry-Hook-Signature", s);
+        }
+        req.send()
+    };
+    post("/webhooks/sentry".into(), Some(sig))
+        .await
+        .expect("posted");
+    post("/webhooks/sentry".into(), Some("f".repeat(64)))
+        .await
+        .expect("posted");
+    post(format!("/webhooks/sentry/legacy/{LEGACY_TOKEN}"), None)
+        .await
+        .expect("posted");
+    post("/webhooks/sentry/legacy/wrong".into(), None)
+        .await
+        .expect("posted");
+    // One HTTP 500 and a retry: the error path logs too.
+    assert!(
+        robot
+            .wait_for(Duration::from_secs(15), |p| p.len() == 2)
+            .await
+    );
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    child.wait().expect("exit");
+    let text = std::fs::read_to_string(&log).expect("log");
+    assert!(text.lines().count() > 5, "the log has content:\n{text}");
+    assert!(
+        text.contains("delivery attempt") && text.contains("webhook"),
+        "{text}"
+    );
+    let token = robot.webhook.split("access_token=").nth(1).expect("token");
+    for secret in [
+        CLIENT_SECRET,
+        ROBOT_SECRET,
+        LEGACY_TOKEN,
+        token,
+        robot.webhook.as_str(),
+    ] {
+        assert!(!text.contains(secret), "{secret} leaked into the log");
+    }
+    assert!(!text.contains("SEC"), "a SEC… value reached the log");
+}
