@@ -277,8 +277,7 @@ impl RobotWorker {
     }
 
     async fn attempt(&mut self, msg: MessageRow) -> Result<(), StoreError> {
-        let started = now_ms();
-        self.limiter.record(started);
+                let started = now_ms();
         self.store.record_attempt(msg.id, started)?;
         let attempt = msg.attempts + 1;
         let outcome = match &self.robot.webhook {
@@ -292,7 +291,11 @@ impl RobotWorker {
                 SendOutcome::Sent
             }
         };
-        let now = now_ms();
+                let now = now_ms();
+        // DingTalk counts a message when it receives it, somewhere between `started` and now;
+        // counting it at the later end keeps every rolling minute of DingTalk's within budget.
+        self.limiter.record(now);
+        self.store.record_attempt_end(msg.id, now)?;
         let elapsed_ms = now - started;
         let labels = [self.robot.name.as_str(), outcome.label()];
         self.metrics.deliveries.with_label_values(&labels).inc();
