@@ -10,7 +10,8 @@ pub struct Metrics {
     registry: Registry,
     pub webhooks: IntCounterVec,
     pub deliveries: IntCounterVec,
-    pub throttle_pauses: IntCounterVec,
+        pub throttle_pauses: IntCounterVec,
+    pub api_requests: IntCounterVec,
     pub request_duration: HistogramVec,
     outbox: GaugeVec,
 }
@@ -40,6 +41,7 @@ impl Metrics {
             "Times DingTalk throttled a robot",
             &["robot"],
         );
+                let api_requests = counter("sentry_api_requests_total", "Sentry API calls, by result", &["result"]);
         let request_duration = HistogramVec::new(
             HistogramOpts::new(
                 "dingtalk_request_duration_seconds",
@@ -60,7 +62,8 @@ impl Metrics {
             registry,
             webhooks,
             deliveries,
-            throttle_pauses,
+                        throttle_pauses,
+            api_requests,
             request_duration,
             outbox,
         }

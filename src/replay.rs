@@ -6,6 +6,7 @@ use crate::config::Settings;
 use crate::dingtalk::DingTalkClient;
 use crate::intake::{self, Intake, Wakers};
 use crate::live::Live;
+use crate::outbox::worker::Deps;
 use crate::outbox::{RobotWorker, Store};
 use crate::render::{Envelope, Renderer};
 use crate::routing;
@@ -249,7 +250,12 @@ async fn deliver(
 ) -> anyhow::Result<()> {
     let store = Store::open(&settings.data_dir)
         .with_context(|| format!("DATA_DIR {}", settings.data_dir.display()))?;
-    let client = DingTalkClient::new(settings.request_timeout);
+        let deps = Deps {
+        store: store.clone(),
+        client: DingTalkClient::new(settings.request_timeout),
+        metrics: Arc::new(crate::metrics::Metrics::new()),
+        api: crate::startup::sentry_api(&settings),
+    };
     let live = Live::new(settings.clone())?;
     let wakers = Wakers::default();
     for sample in samples {
@@ -269,15 +275,7 @@ async fn deliver(
     }
     for robot in &settings.robots {
         let wake = wakers.get(&robot.name);
-        let metrics = Arc::new(crate::metrics::Metrics::new());
-        let Some(mut worker) = RobotWorker::new(
-            &robot.name,
-            live.clone(),
-            store.clone(),
-            client.clone(),
-            wake,
-            metrics,
-        )?
+                let Some(mut worker) = RobotWorker::new(&robot.name, live.clone(), &deps, wake)?
         else {
             continue;
         };

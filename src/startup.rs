@@ -7,12 +7,15 @@ use crate::http::{self, AppState};
 use crate::intake::Wakers;
 use crate::live::Live;
 use crate::metrics::Metrics;
+use crate::outbox::worker::Deps;
 use crate::outbox::{RobotWorker, Store};
+use crate::sentry::api::SentryApi;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use std::collections::HashSet;
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -20,11 +23,16 @@ pub struct Application {
     port: u16,
     server: actix_web::dev::Server,
     live: Arc<Live>,
-    store: Store,
+    deps: Deps,
     wakers: Wakers,
-    client: DingTalkClient,
-    metrics: Arc<Metrics>,
-    shutdown_timeout: std::time::Duration,
+    shutdown_timeout: Duration,
+}
+
+/// The API client, when both a token and an organization are configured.
+pub fn sentry_api(settings: &Settings) -> Option<Arc<SentryApi>> {
+    let token = settings.sentry_api_token.clone()?;
+    let org = settings.sentry_org.as_deref()?;
+    Some(Arc::new(SentryApi::new(&settings.sentry_url, org, token, Duration::from_secs(5))))
 }
 
 impl Application {
@@ -34,33 +42,31 @@ impl Application {
         let listener = TcpListener::bind(&settings.listen_addr)
             .with_context(|| format!("cannot listen on LISTEN_ADDR {}", settings.listen_addr))?;
         let port = listener.local_addr()?.port();
-        let client = DingTalkClient::new(settings.request_timeout);
+        if settings.sentry_api_token.is_some() && settings.sentry_org.is_none() {
+            tracing::warn!("SENTRY_API_TOKEN is set but SENTRY_ORG is not: enrichment and actions are off");
+        }
+        let deps = Deps {
+            store: store.clone(),
+            client: DingTalkClient::new(settings.request_timeout),
+            metrics: Arc::new(Metrics::new()),
+            api: sentry_api(&settings),
+        };
         let shutdown_timeout = settings.shutdown_timeout;
         let live = Live::new(settings).context("templates")?;
         let wakers = Wakers::default();
-        let metrics = Arc::new(Metrics::new());
         let state = web::Data::new(AppState {
             live: live.clone(),
-            metrics: metrics.clone(),
-            store: store.clone(),
-            wakers: wakers.clone(),
-        });
-        let server =
-            HttpServer::new(move || App::new().app_data(state.clone()).configure(http::routes))
-                .listen(listener)?
-                .disable_signals()
-                .shutdown_timeout(shutdown_timeout.as_secs().max(1))
-                .run();
-        Ok(Self {
-            port,
-            server,
-            live,
+            metrics: deps.metrics.clone(),
             store,
-            wakers,
-            client,
-            metrics,
-            shutdown_timeout,
-        })
+            wakers: wakers.clone(),
+            api: deps.api.clone(),
+        });
+        let server = HttpServer::new(move || App::new().app_data(state.clone()).configure(http::routes))
+            .listen(listener)?
+            .disable_signals()
+            .shutdown_timeout(shutdown_timeout.as_secs().max(1))
+            .run();
+        Ok(Self { port, server, live, deps, wakers, shutdown_timeout })
     }
 
     pub fn port(&self) -> u16 {
@@ -68,7 +74,7 @@ impl Application {
     }
 
     pub fn store(&self) -> Store {
-        self.store.clone()
+        self.deps.store.clone()
     }
 
     pub fn live(&self) -> Arc<Live> {
@@ -91,19 +97,8 @@ impl Application {
                 if running.contains(&robot.name) {
                     continue;
                 }
-                let (store, client, wake) = (
-                    self.store.clone(),
-                    self.client.clone(),
-                    self.wakers.get(&robot.name),
-                );
-                if let Some(worker) = RobotWorker::new(
-                    &robot.name,
-                    self.live.clone(),
-                    store,
-                    client,
-                    wake,
-                    self.metrics.clone(),
-                )? {
+                let wake = self.wakers.get(&robot.name);
+                if let Some(worker) = RobotWorker::new(&robot.name, self.live.clone(), &self.deps, wake)? {
                     running.insert(robot.name.clone());
                     workers.spawn(worker.run(shutdown.clone()));
                 }
@@ -122,10 +117,7 @@ impl Application {
             handle.stop(true).await;
             while workers.join_next().await.is_some() {}
         };
-        if tokio::time::timeout(self.shutdown_timeout, drain)
-            .await
-            .is_err()
-        {
+        if tokio::time::timeout(self.shutdown_timeout, drain).await.is_err() {
             tracing::warn!("shutdown timeout reached; unsent messages stay queued");
         }
         tracing::info!("stopped");

@@ -72,7 +72,11 @@ pub struct Settings {
     pub lang: Lang,
     pub sentry_url: String,
     pub sentry_org: Option<String>,
-    pub legacy_token: Option<Secret>,
+        pub legacy_token: Option<Secret>,
+    /// Enables enrichment, chat actions and digests.
+    pub sentry_api_token: Option<Secret>,
+    /// The relay's own external URL, for action links in messages.
+    pub public_url: Option<String>,
     pub body_limit: usize,
     pub shutdown_timeout: Duration,
     pub request_timeout: Duration,
@@ -184,7 +188,15 @@ impl Settings {
             lang,
             sentry_url: sentry_url.trim_end_matches('/').to_string(),
             sentry_org: var("SENTRY_ORG"),
-            legacy_token: var("LEGACY_WEBHOOK_TOKEN").map(Secret::new),
+                        legacy_token: var("LEGACY_WEBHOOK_TOKEN").map(Secret::new),
+            sentry_api_token: var("SENTRY_API_TOKEN").map(Secret::new),
+            public_url: match var("PUBLIC_URL") {
+                None => None,
+                Some(u) => {
+                    url::Url::parse(&u).map_err(|e| invalid("PUBLIC_URL", e.to_string()))?;
+                    Some(u.trim_end_matches('/').to_string())
+                }
+            },
             body_limit: parse_or(var("BODY_LIMIT_BYTES"), "BODY_LIMIT_BYTES", 4 * 1024 * 1024)?,
             shutdown_timeout: seconds(var("SHUTDOWN_TIMEOUT"), "SHUTDOWN_TIMEOUT", 10.0)?,
             request_timeout: Duration::from_secs(10),

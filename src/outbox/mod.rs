@@ -7,6 +7,7 @@
 //! and `msgUuid` across retries and restarts.
 
 pub mod admin;
+pub mod enrich;
 pub mod rate_limit;
 pub mod repeats;
 pub mod retry;

@@ -7,6 +7,7 @@ use crate::config::{RetryConfig, RobotConfig};
 use crate::dingtalk::{At, DingTalkClient, SendOutcome};
 use crate::live::Live;
 use crate::metrics::Metrics;
+use crate::sentry::api::SentryApi;
 use crate::render::{Envelope, Renderer};
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,7 +37,18 @@ pub struct RobotWorker {
     /// did not fit in it, and are not held by the window.
     last_built_at: Option<i64>,
     wake: Arc<Notify>,
-    metrics: Arc<Metrics>,
+        metrics: Arc<Metrics>,
+    api: Option<Arc<SentryApi>>,
+}
+
+/// What every robot's worker shares.
+#[derive(Clone)]
+pub struct Deps {
+    pub store: Store,
+    pub client: DingTalkClient,
+    pub metrics: Arc<Metrics>,
+    /// Set when `SENTRY_API_TOKEN` and `SENTRY_ORG` are: issue and comment alerts are enriched.
+    pub api: Option<Arc<SentryApi>>,
 }
 
 /// What the loop does next.
@@ -47,14 +59,8 @@ enum Step {
 
 impl RobotWorker {
     /// `None` when `live` has no robot of that name.
-    pub fn new(
-        name: &str,
-        live: Arc<Live>,
-        store: Store,
-        client: DingTalkClient,
-        wake: Arc<Notify>,
-        metrics: Arc<Metrics>,
-    ) -> Result<Option<Self>, StoreError> {
+        pub fn new(name: &str, live: Arc<Live>, deps: &Deps, wake: Arc<Notify>) -> Result<Option<Self>, StoreError> {
+        let Deps { store, client, metrics, api } = deps.clone();
         let runtime = live.get();
         let Some(robot) = runtime.settings.robot(name).cloned() else {
             return Ok(None);
@@ -78,7 +84,8 @@ impl RobotWorker {
             last_message_at,
             last_built_at,
             wake,
-            metrics,
+                        metrics,
+            api,
         }))
     }
 
@@ -205,7 +212,7 @@ impl RobotWorker {
                     wake_early: false,
                 });
             }
-            let msg = self.build_message(now)?;
+            let msg = self.build_message(now).await?;
             self.attempt(msg).await?;
             return Ok(Step::Worked);
         }
@@ -220,7 +227,7 @@ impl RobotWorker {
     /// - alerts held by the group window go together (a digest when several);
     /// - after a quiet spell the first alert goes alone, at once;
     /// - when more wait than the budget allows now, everything waiting is folded.
-    fn build_message(&mut self, now: i64) -> Result<MessageRow, StoreError> {
+    async fn build_message(&mut self, now: i64) -> Result<MessageRow, StoreError> {
         let mut waiting = self.store.waiting_alerts(&self.robot.name, BATCH_LIMIT)?;
         let window = self.robot.group_window.as_millis() as i64;
         let held = window > 0
@@ -237,7 +244,10 @@ impl RobotWorker {
                 .map_or(0, |(i, _)| i);
             waiting = vec![waiting.swap_remove(oldest)];
         }
-        let alerts: Vec<_> = waiting.iter().map(|w| w.queued.alert.clone()).collect();
+                let mut alerts: Vec<_> = waiting.iter().map(|w| w.queued.alert.clone()).collect();
+        if let Some(api) = &self.api {
+            super::enrich::enrich_batch(api, &self.metrics, &mut alerts).await;
+        }
         let mut env = Envelope {
             at: merged_mentions(waiting.iter().map(|w| &w.queued)),
             keyword: self.robot.keyword.clone(),

@@ -1,5 +1,7 @@
 //! Everything that speaks Sentry: the webhook signature and the payload shapes.
 
+pub mod api;
+pub mod api_event;
 pub mod event;
 pub mod payload;
 pub mod signature;
