@@ -10,7 +10,7 @@ pub struct Metrics {
     registry: Registry,
     pub webhooks: IntCounterVec,
     pub deliveries: IntCounterVec,
-        pub throttle_pauses: IntCounterVec,
+    pub throttle_pauses: IntCounterVec,
     pub api_requests: IntCounterVec,
     pub request_duration: HistogramVec,
     outbox: GaugeVec,
@@ -41,7 +41,11 @@ impl Metrics {
             "Times DingTalk throttled a robot",
             &["robot"],
         );
-                let api_requests = counter("sentry_api_requests_total", "Sentry API calls, by result", &["result"]);
+        let api_requests = counter(
+            "sentry_api_requests_total",
+            "Sentry API calls, by result",
+            &["result"],
+        );
         let request_duration = HistogramVec::new(
             HistogramOpts::new(
                 "dingtalk_request_duration_seconds",
@@ -62,7 +66,7 @@ impl Metrics {
             registry,
             webhooks,
             deliveries,
-                        throttle_pauses,
+            throttle_pauses,
             api_requests,
             request_duration,
             outbox,

@@ -250,7 +250,7 @@ async fn deliver(
 ) -> anyhow::Result<()> {
     let store = Store::open(&settings.data_dir)
         .with_context(|| format!("DATA_DIR {}", settings.data_dir.display()))?;
-        let deps = Deps {
+    let deps = Deps {
         store: store.clone(),
         client: DingTalkClient::new(settings.request_timeout),
         metrics: Arc::new(crate::metrics::Metrics::new()),
@@ -275,8 +275,7 @@ async fn deliver(
     }
     for robot in &settings.robots {
         let wake = wakers.get(&robot.name);
-                let Some(mut worker) = RobotWorker::new(&robot.name, live.clone(), &deps, wake)?
-        else {
+        let Some(mut worker) = RobotWorker::new(&robot.name, live.clone(), &deps, wake)? else {
             continue;
         };
         let sent = worker.drain(Duration::from_secs(15 * 60)).await?;

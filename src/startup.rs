@@ -32,7 +32,12 @@ pub struct Application {
 pub fn sentry_api(settings: &Settings) -> Option<Arc<SentryApi>> {
     let token = settings.sentry_api_token.clone()?;
     let org = settings.sentry_org.as_deref()?;
-    Some(Arc::new(SentryApi::new(&settings.sentry_url, org, token, Duration::from_secs(5))))
+    Some(Arc::new(SentryApi::new(
+        &settings.sentry_url,
+        org,
+        token,
+        Duration::from_secs(5),
+    )))
 }
 
 impl Application {
@@ -43,7 +48,9 @@ impl Application {
             .with_context(|| format!("cannot listen on LISTEN_ADDR {}", settings.listen_addr))?;
         let port = listener.local_addr()?.port();
         if settings.sentry_api_token.is_some() && settings.sentry_org.is_none() {
-            tracing::warn!("SENTRY_API_TOKEN is set but SENTRY_ORG is not: enrichment and actions are off");
+            tracing::warn!(
+                "SENTRY_API_TOKEN is set but SENTRY_ORG is not: enrichment and actions are off"
+            );
         }
         let deps = Deps {
             store: store.clone(),
@@ -61,12 +68,20 @@ impl Application {
             wakers: wakers.clone(),
             api: deps.api.clone(),
         });
-        let server = HttpServer::new(move || App::new().app_data(state.clone()).configure(http::routes))
-            .listen(listener)?
-            .disable_signals()
-            .shutdown_timeout(shutdown_timeout.as_secs().max(1))
-            .run();
-        Ok(Self { port, server, live, deps, wakers, shutdown_timeout })
+        let server =
+            HttpServer::new(move || App::new().app_data(state.clone()).configure(http::routes))
+                .listen(listener)?
+                .disable_signals()
+                .shutdown_timeout(shutdown_timeout.as_secs().max(1))
+                .run();
+        Ok(Self {
+            port,
+            server,
+            live,
+            deps,
+            wakers,
+            shutdown_timeout,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -98,7 +113,9 @@ impl Application {
                     continue;
                 }
                 let wake = self.wakers.get(&robot.name);
-                if let Some(worker) = RobotWorker::new(&robot.name, self.live.clone(), &self.deps, wake)? {
+                if let Some(worker) =
+                    RobotWorker::new(&robot.name, self.live.clone(), &self.deps, wake)?
+                {
                     running.insert(robot.name.clone());
                     workers.spawn(worker.run(shutdown.clone()));
                 }
@@ -117,7 +134,10 @@ impl Application {
             handle.stop(true).await;
             while workers.join_next().await.is_some() {}
         };
-        if tokio::time::timeout(self.shutdown_timeout, drain).await.is_err() {
+        if tokio::time::timeout(self.shutdown_timeout, drain)
+            .await
+            .is_err()
+        {
             tracing::warn!("shutdown timeout reached; unsent messages stay queued");
         }
         tracing::info!("stopped");

@@ -72,7 +72,7 @@ pub struct Settings {
     pub lang: Lang,
     pub sentry_url: String,
     pub sentry_org: Option<String>,
-        pub legacy_token: Option<Secret>,
+    pub legacy_token: Option<Secret>,
     /// Enables enrichment, chat actions and digests.
     pub sentry_api_token: Option<Secret>,
     /// The relay's own external URL, for action links in messages.
@@ -188,7 +188,7 @@ impl Settings {
             lang,
             sentry_url: sentry_url.trim_end_matches('/').to_string(),
             sentry_org: var("SENTRY_ORG"),
-                        legacy_token: var("LEGACY_WEBHOOK_TOKEN").map(Secret::new),
+            legacy_token: var("LEGACY_WEBHOOK_TOKEN").map(Secret::new),
             sentry_api_token: var("SENTRY_API_TOKEN").map(Secret::new),
             public_url: match var("PUBLIC_URL") {
                 None => None,

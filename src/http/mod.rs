@@ -15,7 +15,7 @@ pub struct AppState {
     pub live: Arc<Live>,
     pub metrics: Arc<crate::metrics::Metrics>,
     pub store: Store,
-        pub wakers: Wakers,
+    pub wakers: Wakers,
     pub api: Option<Arc<crate::sentry::api::SentryApi>>,
 }
 

@@ -15,19 +15,29 @@ const MAX_PER_MESSAGE: usize = 20;
 
 pub async fn enrich_batch(api: &SentryApi, metrics: &Metrics, alerts: &mut [Alert]) {
     let end = Instant::now() + DEADLINE;
-    let wanted = alerts.iter_mut().filter(|a| matches!(a.kind, AlertKind::Issue | AlertKind::Comment) && a.issue_id.is_some());
+    let wanted = alerts.iter_mut().filter(|a| {
+        matches!(a.kind, AlertKind::Issue | AlertKind::Comment) && a.issue_id.is_some()
+    });
     for alert in wanted.take(MAX_PER_MESSAGE) {
         let left = end.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            tracing::warn!("enrichment deadline reached; sending the rest as the webhook gave them");
+            tracing::warn!(
+                "enrichment deadline reached; sending the rest as the webhook gave them"
+            );
             return;
         }
-        let Some(id) = alert.issue_id.clone() else { continue };
+        let Some(id) = alert.issue_id.clone() else {
+            continue;
+        };
         let fetched = tokio::time::timeout(left, async {
             let issue = api.issue(&id).await;
             count(metrics, &issue);
             // The event matters less than the issue; a missing one still enriches.
-            let event = if issue.is_ok() { api.latest_event(&id).await } else { Err(ApiError::Status(0)) };
+            let event = if issue.is_ok() {
+                api.latest_event(&id).await
+            } else {
+                Err(ApiError::Status(0))
+            };
             if issue.is_ok() {
                 count(metrics, &event);
             }
@@ -36,7 +46,9 @@ pub async fn enrich_batch(api: &SentryApi, metrics: &Metrics, alerts: &mut [Aler
         .await;
         match fetched {
             Ok((Ok(issue), event)) => api_event::enrich(alert, Some(&issue), event.as_ref().ok()),
-            Ok((Err(e), _)) => tracing::warn!(issue_id = %id, error = %e, "enrichment failed; sending without it"),
+            Ok((Err(e), _)) => {
+                tracing::warn!(issue_id = %id, error = %e, "enrichment failed; sending without it")
+            }
             Err(_) => tracing::warn!(issue_id = %id, "enrichment timed out; sending without it"),
         }
     }

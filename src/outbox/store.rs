@@ -251,7 +251,7 @@ impl Store {
         Ok(())
     }
 
-        /// When the attempt's answer came: what the rolling minute counts after a restart.
+    /// When the attempt's answer came: what the rolling minute counts after a restart.
     pub fn record_attempt_end(&self, id: i64, now: i64) -> Result<(), StoreError> {
         let sql = "UPDATE messages SET last_attempt_at = ?2 WHERE id = ?1";
         self.conn().execute(sql, params![id, now])?;

@@ -7,8 +7,8 @@ use crate::config::{RetryConfig, RobotConfig};
 use crate::dingtalk::{At, DingTalkClient, SendOutcome};
 use crate::live::Live;
 use crate::metrics::Metrics;
-use crate::sentry::api::SentryApi;
 use crate::render::{Envelope, Renderer};
+use crate::sentry::api::SentryApi;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -37,7 +37,7 @@ pub struct RobotWorker {
     /// did not fit in it, and are not held by the window.
     last_built_at: Option<i64>,
     wake: Arc<Notify>,
-        metrics: Arc<Metrics>,
+    metrics: Arc<Metrics>,
     api: Option<Arc<SentryApi>>,
 }
 
@@ -59,8 +59,18 @@ enum Step {
 
 impl RobotWorker {
     /// `None` when `live` has no robot of that name.
-        pub fn new(name: &str, live: Arc<Live>, deps: &Deps, wake: Arc<Notify>) -> Result<Option<Self>, StoreError> {
-        let Deps { store, client, metrics, api } = deps.clone();
+    pub fn new(
+        name: &str,
+        live: Arc<Live>,
+        deps: &Deps,
+        wake: Arc<Notify>,
+    ) -> Result<Option<Self>, StoreError> {
+        let Deps {
+            store,
+            client,
+            metrics,
+            api,
+        } = deps.clone();
         let runtime = live.get();
         let Some(robot) = runtime.settings.robot(name).cloned() else {
             return Ok(None);
@@ -84,7 +94,7 @@ impl RobotWorker {
             last_message_at,
             last_built_at,
             wake,
-                        metrics,
+            metrics,
             api,
         }))
     }
@@ -244,7 +254,7 @@ impl RobotWorker {
                 .map_or(0, |(i, _)| i);
             waiting = vec![waiting.swap_remove(oldest)];
         }
-                let mut alerts: Vec<_> = waiting.iter().map(|w| w.queued.alert.clone()).collect();
+        let mut alerts: Vec<_> = waiting.iter().map(|w| w.queued.alert.clone()).collect();
         if let Some(api) = &self.api {
             super::enrich::enrich_batch(api, &self.metrics, &mut alerts).await;
         }
@@ -287,7 +297,7 @@ impl RobotWorker {
     }
 
     async fn attempt(&mut self, msg: MessageRow) -> Result<(), StoreError> {
-                let started = now_ms();
+        let started = now_ms();
         self.store.record_attempt(msg.id, started)?;
         let attempt = msg.attempts + 1;
         let outcome = match &self.robot.webhook {
@@ -301,7 +311,7 @@ impl RobotWorker {
                 SendOutcome::Sent
             }
         };
-                let now = now_ms();
+        let now = now_ms();
         // DingTalk counts a message when it receives it, somewhere between `started` and now;
         // counting it at the later end keeps every rolling minute of DingTalk's within budget.
         self.limiter.record(now);

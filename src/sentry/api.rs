@@ -69,7 +69,11 @@ impl SentryApi {
     }
 
     pub fn issue_path(&self, issue_id: &str) -> String {
-        format!("/organizations/{}/issues/{}/", enc(&self.org), enc(issue_id))
+        format!(
+            "/organizations/{}/issues/{}/",
+            enc(&self.org),
+            enc(issue_id)
+        )
     }
 
     /// `GET …/issues/{id}/`, cached for a minute so a storm on one issue makes one call.
@@ -78,19 +82,28 @@ impl SentryApi {
     }
 
     pub async fn latest_event(&self, issue_id: &str) -> Result<Value, ApiError> {
-        self.cached_get(&format!("{}events/latest/", self.issue_path(issue_id))).await
+        self.cached_get(&format!("{}events/latest/", self.issue_path(issue_id)))
+            .await
     }
 
     /// `PUT …/issues/{id}/` with e.g. `{"status":"resolved"}`.
     pub async fn update_issue(&self, issue_id: &str, body: &Value) -> Result<Value, ApiError> {
-        let req = self.http.put(format!("{}{}", self.base, self.issue_path(issue_id))).json(body);
+        let req = self
+            .http
+            .put(format!("{}{}", self.base, self.issue_path(issue_id)))
+            .json(body);
         let (value, _) = self.call(req).await?;
         self.cache.lock().unwrap_or_else(|p| p.into_inner()).clear();
         Ok(value)
     }
 
     /// One page of unresolved issues seen within `stats_period` (e.g. `24h`), most events first.
-    pub async fn unresolved_issues(&self, project: Option<&str>, stats_period: &str, cursor: Option<&str>) -> Result<Page, ApiError> {
+    pub async fn unresolved_issues(
+        &self,
+        project: Option<&str>,
+        stats_period: &str,
+        cursor: Option<&str>,
+    ) -> Result<Page, ApiError> {
         let path = match project {
             Some(p) => format!("/projects/{}/{}/issues/", enc(&self.org), enc(p)),
             None => format!("/organizations/{}/issues/", enc(&self.org)),
@@ -112,16 +125,27 @@ impl SentryApi {
             Some(Ok(next)) => (next, false),
             Some(Err(())) | None => (None, true),
         };
-        Ok(Page { items, next, malformed_link })
+        Ok(Page {
+            items,
+            next,
+            malformed_link,
+        })
     }
 
     async fn cached_get(&self, path: &str) -> Result<Value, ApiError> {
-        if let Some((at, v)) = self.cache.lock().unwrap_or_else(|p| p.into_inner()).get(path) {
+        if let Some((at, v)) = self
+            .cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(path)
+        {
             if at.elapsed() < CACHE_TTL {
                 return Ok(v.clone());
             }
         }
-        let (value, _) = self.call(self.http.get(format!("{}{path}", self.base))).await?;
+        let (value, _) = self
+            .call(self.http.get(format!("{}{path}", self.base)))
+            .await?;
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         if cache.len() >= CACHE_MAX {
             cache.retain(|_, (at, _)| at.elapsed() < CACHE_TTL);
@@ -143,10 +167,21 @@ impl SentryApi {
             .bearer_auth(self.token.expose())
             .send()
             .await
-            .map_err(|e| ApiError::Transport(if e.is_timeout() { "timeout".into() } else { "connection failed".into() }))?;
+            .map_err(|e| {
+                ApiError::Transport(if e.is_timeout() {
+                    "timeout".into()
+                } else {
+                    "connection failed".into()
+                })
+            })?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let header_i64 = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<i64>().ok());
+        let header_i64 = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<i64>().ok())
+        };
         let reset = header_i64("x-sentry-rate-limit-reset");
         if status == 429 || header_i64("x-sentry-rate-limit-remaining") == Some(0) {
             // Without a reset header, back off for a minute rather than hammer.
@@ -163,7 +198,10 @@ impl SentryApi {
         if !(200..300).contains(&status) {
             return Err(ApiError::Status(status));
         }
-        let body = resp.bytes().await.map_err(|_| ApiError::Transport("reading the answer failed".into()))?;
+        let body = resp
+            .bytes()
+            .await
+            .map_err(|_| ApiError::Transport("reading the answer failed".into()))?;
         let value = serde_json::from_slice(&body).map_err(|_| ApiError::NotJson)?;
         Ok((value, headers))
     }
@@ -172,7 +210,10 @@ impl SentryApi {
         let mut last = self.last_auth_log.lock().unwrap_or_else(|p| p.into_inner());
         if last.is_none_or(|t| t.elapsed() >= AUTH_LOG_EVERY) {
             *last = Some(Instant::now());
-            tracing::error!(status, "Sentry API refused SENTRY_API_TOKEN; alerts are sent without enrichment (logged once per 5 min)");
+            tracing::error!(
+                status,
+                "Sentry API refused SENTRY_API_TOKEN; alerts are sent without enrichment (logged once per 5 min)"
+            );
         }
     }
 }
@@ -226,7 +267,10 @@ mod tests {
     fn reads_sentrys_link_header() {
         let page = r#"<https://sentry.io/api/0/organizations/acme/issues/?&cursor=0:0:1>; rel="previous"; results="false"; cursor="0:0:1", <https://sentry.io/api/0/organizations/acme/issues/?&cursor=0:100:0>; rel="next"; results="true"; cursor="0:100:0""#;
         assert_eq!(next_cursor(page), Ok(Some("0:100:0".into())));
-        let last = page.replace(r#"results="true"; cursor="0:100:0""#, r#"results="false"; cursor="0:100:0""#);
+        let last = page.replace(
+            r#"results="true"; cursor="0:100:0""#,
+            r#"results="false"; cursor="0:100:0""#,
+        );
         assert_eq!(next_cursor(&last), Ok(None));
         assert_eq!(next_cursor("garbage"), Err(()));
         assert_eq!(next_cursor(r#"<x>; rel="next""#), Err(()));

@@ -44,8 +44,12 @@ fn merge_missing(a: &mut Alert, from: Alert) {
             *slot = v;
         }
     }
-    if a.title.trim().is_empty() {
+        if a.title.trim().is_empty() {
         a.title = from.title;
+    }
+    // A comment carries no level of its own; its issue's is the meaningful one.
+    if a.kind == crate::alert::AlertKind::Comment && from.level != Level::default() {
+        a.level = from.level;
     }
     fill(&mut a.culprit, from.culprit);
     fill(&mut a.message, from.message);
@@ -76,8 +80,17 @@ fn merge_missing(a: &mut Alert, from: Alert) {
 
 /// Rewrites an API event into the webhook's `event.as_dict()` shape so one reader serves both.
 fn webhook_shape(ev: &Value) -> Value {
-    let entries = ev.get("entries").and_then(Value::as_array).cloned().unwrap_or_default();
-    let entry = |ty: &str| entries.iter().find(|e| e.get("type").and_then(Value::as_str) == Some(ty)).and_then(|e| e.get("data"));
+    let entries = ev
+        .get("entries")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let entry = |ty: &str| {
+        entries
+            .iter()
+            .find(|e| e.get("type").and_then(Value::as_str) == Some(ty))
+            .and_then(|e| e.get("data"))
+    };
     let exception = entry("exception").map(|data| {
         let values: Vec<Value> = data
             .get("values")
@@ -112,7 +125,9 @@ fn webhook_shape(ev: &Value) -> Value {
 }
 
 fn tags_value(tags: &[Value], key: &str) -> Option<String> {
-    tags.iter().find(|t| t.get(0).and_then(Value::as_str) == Some(key)).and_then(|t| t.get(1)?.as_str().map(str::to_string))
+    tags.iter()
+        .find(|t| t.get(0).and_then(Value::as_str) == Some(key))
+        .and_then(|t| t.get(1)?.as_str().map(str::to_string))
 }
 
 fn exception_value(v: &Value) -> Value {
@@ -127,7 +142,9 @@ fn exception_value(v: &Value) -> Value {
                     let context_line = f.get("context").and_then(Value::as_array).and_then(|ctx| {
                         ctx.iter().find_map(|pair| {
                             let p = pair.as_array()?;
-                            (p.first()?.as_u64() == line).then(|| p.get(1)?.as_str().map(str::to_string)).flatten()
+                            (p.first()?.as_u64() == line)
+                                .then(|| p.get(1)?.as_str().map(str::to_string))
+                                .flatten()
                         })
                     });
                     json!({
@@ -170,8 +187,14 @@ mod tests {
         assert_eq!(a.title, "From webhook", "webhook values stay");
         assert_eq!(a.link.as_deref(), Some("https://acme.sentry.io/issues/42/"));
         assert_eq!(a.environment.as_deref(), Some("production"));
-        assert_eq!(a.frames[0].context.as_deref(), Some("raise ValueError('bad')"));
-        assert_eq!(a.request.as_ref().and_then(|r| r.method.as_deref()), Some("GET"));
+        assert_eq!(
+            a.frames[0].context.as_deref(),
+            Some("raise ValueError('bad')")
+        );
+        assert_eq!(
+            a.request.as_ref().and_then(|r| r.method.as_deref()),
+            Some("GET")
+        );
         assert_eq!(a.short_id.as_deref(), Some("PAY-1"));
     }
 }

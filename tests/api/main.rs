@@ -7,4 +7,5 @@ mod helpers;
 mod operations;
 mod rendering;
 mod routing;
+mod sentry_api;
 mod webhooks;

@@ -1,0 +1,150 @@
+//! The Sentry Web API on loopback (wiremock): enrichment, its failures, and rate limits.
+
+use crate::helpers::*;
+use sentry_dingtalk::secret::Secret;
+use serde_json::json;
+use std::time::Duration;
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const ISSUE: &str = "/api/0/organizations/acme/issues/5127733104/";
+const WAIT: Duration = Duration::from_secs(10);
+
+fn issue_json() -> serde_json::Value {
+    json!({"id": "5127733104", "title": "OperationalError: could not connect to server",
+        "permalink": "https://acme.sentry.io/issues/5127733104/", "shortId": "PAYMENTS-API-2Z",
+        "project": {"slug": "payments-api", "name": "Payments API"}, "count": "1843", "userCount": 612})
+}
+
+fn event_json() -> serde_json::Value {
+    json!({"eventID": "abc", "tags": [{"key": "environment", "value": "production"}],
+        "user": {"email": "li.na@example.com"},
+        "entries": [{"type": "exception", "data": {"values": [{"type": "OperationalError", "value": "timeout",
+            "stacktrace": {"frames": [{"filename": "app/db/pool.py", "lineNo": 88, "function": "acquire", "inApp": true,
+                "context": [[88, "conn = self._pool.get(timeout=5)"]]}]}}]}}]})
+}
+
+async fn app_with_api(server: &MockServer) -> TestApp {
+    let uri = server.uri();
+    spawn_app_with(move |s| {
+        s.sentry_api_token = Some(Secret::new("api-token"));
+        s.sentry_url = uri;
+        s.sentry_org = Some("acme".into());
+    })
+    .await
+}
+
+/// An issue comment names only the issue id: the API supplies the rest.
+fn comment() -> Vec<u8> {
+    json!({"action": "created", "data": {"comment": "看一下连接池", "comment_id": 77, "issue_id": 5127733104_u64,
+        "project_slug": "payments-api"}, "actor": {"type": "user", "name": "李娜"}})
+    .to_string()
+    .into_bytes()
+}
+
+#[tokio::test]
+async fn enrichment_fills_stack_link_and_user_from_the_api() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(ISSUE))
+        .and(header("Authorization", "Bearer api-token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(issue_json()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{ISSUE}events/latest/")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(event_json()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let app = app_with_api(&server).await;
+    app.post_signed("comment", &comment()).await;
+    assert!(app.robot.wait_for(WAIT, |p| p.len() == 1).await);
+    let text = app.robot.posted()[0].text();
+    assert!(
+        text.contains("app/db/pool.py:88") && text.contains("conn = self.\\_pool.get"),
+        "{text}"
+    );
+    assert!(
+        text.contains("PAYMENTS\\-API\\-2Z") || text.contains("PAYMENTS-API-2Z"),
+        "{text}"
+    );
+    assert!(text.contains("li.na＠example.com"), "{text}");
+    assert!(text.contains("看一下连接池"), "{text}");
+}
+
+#[tokio::test]
+async fn a_429_is_respected_until_its_reset_and_alerts_still_flow() {
+    let server = MockServer::start().await;
+    let reset = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs()
+        + 120)
+        .to_string();
+    Mock::given(method("GET"))
+        .and(path(ISSUE))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("X-Sentry-Rate-Limit-Reset", reset.as_str())
+                .set_body_json(
+                    json!({"detail": "You are attempting to use this endpoint too frequently."}),
+                ),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let app = app_with_api(&server).await;
+    app.post_signed("issue", &example("issue-resolved.json"))
+        .await;
+    app.post_signed("comment", &comment()).await;
+    assert!(
+        app.robot.wait_for(WAIT, |p| p.len() == 2).await,
+        "delivered without enrichment"
+    );
+    // wiremock checks on drop that the API was called once: the second alert did not retry it.
+    let metrics = app
+        .http
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        metrics.contains(r#"sentry_dingtalk_sentry_api_requests_total{result="rate_limited"} 2"#),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn an_api_that_is_down_unauthorized_or_not_json_does_not_hold_alerts_back() {
+    for answer in [
+        ResponseTemplate::new(500),
+        ResponseTemplate::new(401),
+        ResponseTemplate::new(200).set_body_string("<html>"),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(answer)
+            .mount(&server)
+            .await;
+        let app = app_with_api(&server).await;
+        app.post_signed("issue", &example("issue-resolved.json"))
+            .await;
+        assert!(app.robot.wait_for(WAIT, |p| p.len() == 1).await);
+        assert!(app.robot.posted()[0].text().contains("OperationalError"));
+    }
+    // Nothing listening at all.
+    let app = spawn_app_with(|s| {
+        s.sentry_api_token = Some(Secret::new("t"));
+        s.sentry_url = "http://127.0.0.1:9".into();
+        s.sentry_org = Some("acme".into());
+    })
+    .await;
+    app.post_signed("issue", &example("issue-resolved.json"))
+        .await;
+    assert!(app.robot.wait_for(WAIT, |p| p.len() == 1).await);
+}
