@@ -123,7 +123,7 @@ impl SentryApi {
         let link = headers.get("link").and_then(|v| v.to_str().ok());
         let (next, malformed_link) = match link.map(next_cursor) {
             Some(Ok(next)) => (next, false),
-            Some(Err(())) | None => (None, true),
+            Some(Err(MalformedLink)) | None => (None, true),
         };
         Ok(Page {
             items,
@@ -133,15 +133,14 @@ impl SentryApi {
     }
 
     async fn cached_get(&self, path: &str) -> Result<Value, ApiError> {
-        if let Some((at, v)) = self
+        let cached = self
             .cache
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .get(path)
-        {
-            if at.elapsed() < CACHE_TTL {
-                return Ok(v.clone());
-            }
+            .cloned();
+        if let Some((_, v)) = cached.filter(|(at, _)| at.elapsed() < CACHE_TTL) {
+            return Ok(v);
         }
         let (value, _) = self
             .call(self.http.get(format!("{}{path}", self.base)))
@@ -226,20 +225,23 @@ fn epoch_secs() -> i64 {
     crate::outbox::now_ms() / 1000
 }
 
+#[derive(Debug, PartialEq, Eq)]
+pub struct MalformedLink;
+
 /// The next cursor from a Sentry `Link` header: `Ok(None)` on the last page
 /// (`rel="next"; results="false"`), `Err` when the header cannot be read.
-pub fn next_cursor(link: &str) -> Result<Option<String>, ()> {
+pub fn next_cursor(link: &str) -> Result<Option<String>, MalformedLink> {
     for part in link.split(',') {
         let mut fields = part.split(';').map(str::trim);
-        let target = fields.next().ok_or(())?;
+        let target = fields.next().ok_or(MalformedLink)?;
         if !(target.starts_with('<') && target.ends_with('>')) {
-            return Err(());
+            return Err(MalformedLink);
         }
         let mut rel = None;
         let mut results = None;
         let mut cursor = None;
         for f in fields {
-            let (k, v) = f.split_once('=').ok_or(())?;
+            let (k, v) = f.split_once('=').ok_or(MalformedLink)?;
             let v = v.trim().trim_matches('"').to_string();
             match k.trim() {
                 "rel" => rel = Some(v),
@@ -252,11 +254,11 @@ pub fn next_cursor(link: &str) -> Result<Option<String>, ()> {
             return match (results.as_deref(), cursor) {
                 (Some("true"), Some(c)) => Ok(Some(c)),
                 (Some("false"), _) => Ok(None),
-                _ => Err(()),
+                _ => Err(MalformedLink),
             };
         }
     }
-    Err(())
+    Err(MalformedLink)
 }
 
 #[cfg(test)]
@@ -272,7 +274,7 @@ mod tests {
             r#"results="false"; cursor="0:100:0""#,
         );
         assert_eq!(next_cursor(&last), Ok(None));
-        assert_eq!(next_cursor("garbage"), Err(()));
-        assert_eq!(next_cursor(r#"<x>; rel="next""#), Err(()));
+        assert_eq!(next_cursor("garbage"), Err(MalformedLink));
+        assert_eq!(next_cursor(r#"<x>; rel="next""#), Err(MalformedLink));
     }
 }

@@ -44,7 +44,7 @@ fn merge_missing(a: &mut Alert, from: Alert) {
             *slot = v;
         }
     }
-        if a.title.trim().is_empty() {
+    if a.title.trim().is_empty() {
         a.title = from.title;
     }
     // A comment carries no level of its own; its issue's is the meaningful one.
