@@ -22,6 +22,8 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Load configuration and templates, render every built-in sample, report problems.
     Check(CheckArgs),
+    /// Post the unresolved issues seen within a window, one message per robot.
+    Digest(DigestArgs),
     /// Inspect and re-send queued and dead messages.
     #[command(subcommand)]
     Outbox(OutboxCommand),
@@ -53,6 +55,19 @@ pub struct CheckArgs {
     /// Print which robots and mentions this payload would get, and why.
     #[arg(long, value_name = "PAYLOAD.json")]
     pub explain: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DigestArgs {
+    /// The window: issues whose lastSeen falls in it (m, h, d or w).
+    #[arg(long, default_value = "24h")]
+    pub since: String,
+    /// Only this project (slug).
+    #[arg(long)]
+    pub project: Option<String>,
+    /// Print the DingTalk request body per robot; queue and send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -14,6 +14,7 @@ pub mod alert;
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod digest;
 pub mod dingtalk;
 pub mod http;
 pub mod intake;

@@ -43,6 +43,7 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<()> {
             print!("{}", check::run(&settings, args.explain.as_deref())?);
             Ok(())
         }
+        Command::Digest(args) => sentry_dingtalk::digest::run(args, settings).await,
         Command::Outbox(cmd) => outbox(cmd, &settings),
     }
 }

@@ -250,12 +250,6 @@ async fn deliver(
 ) -> anyhow::Result<()> {
     let store = Store::open(&settings.data_dir)
         .with_context(|| format!("DATA_DIR {}", settings.data_dir.display()))?;
-    let deps = Deps {
-        store: store.clone(),
-        client: DingTalkClient::new(settings.request_timeout),
-        metrics: Arc::new(crate::metrics::Metrics::new()),
-        api: crate::startup::sentry_api(&settings),
-    };
     let live = Live::new(settings.clone())?;
     let wakers = Wakers::default();
     for sample in samples {
@@ -273,15 +267,27 @@ async fn deliver(
         };
         eprintln!("{}: {resource}: {shown}", sample.path.display());
     }
+    drain_all(&settings, &store, live).await
+}
+
+/// Sends what the outbox holds for every robot, with the same workers, budget and windows
+/// as `serve`, then prints the outbox stats. Used by `replay` and `digest`.
+pub async fn drain_all(settings: &Settings, store: &Store, live: Arc<Live>) -> anyhow::Result<()> {
+    let deps = Deps {
+        store: store.clone(),
+        client: DingTalkClient::new(settings.request_timeout),
+        metrics: Arc::new(crate::metrics::Metrics::new()),
+        api: crate::startup::sentry_api(settings),
+    };
     for robot in &settings.robots {
-        let wake = wakers.get(&robot.name);
+        let wake = Arc::new(tokio::sync::Notify::new());
         let Some(mut worker) = RobotWorker::new(&robot.name, live.clone(), &deps, wake)? else {
             continue;
         };
         let sent = worker.drain(Duration::from_secs(15 * 60)).await?;
         eprintln!("robot {}: {sent} message(s) attempted", robot.name);
     }
-    print_stats(&store)
+    print_stats(store)
 }
 
 pub fn print_stats(store: &Store) -> anyhow::Result<()> {

@@ -1,35 +1,78 @@
 //! The words around the payload text, in Chinese (default) and English.
 
 use crate::config::Lang;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
+
+/// Label key, Chinese, English. Templates see them as `t.<key>` in `ALERT_LANG`.
+const LABELS: &[(&str, &str, &str)] = &[
+    ("project", "项目", "Project"),
+    ("environment", "环境", "Environment"),
+    ("release", "版本", "Release"),
+    ("level", "级别", "Level"),
+    ("culprit", "位置", "Culprit"),
+    ("exception", "异常", "Exception"),
+    ("stack", "堆栈", "Stack"),
+    ("user", "用户", "User"),
+    ("request", "请求", "Request"),
+    ("count", "事件数", "Events"),
+    ("users", "影响用户", "Users affected"),
+    ("first_seen", "首次出现", "First seen"),
+    ("last_seen", "最近出现", "Last seen"),
+    ("assignee", "负责人", "Assignee"),
+    ("actor", "操作人", "By"),
+    ("rule", "触发规则", "Rule"),
+    ("comment", "评论", "Comment"),
+    ("issue", "问题", "Issue"),
+    ("view", "在 Sentry 中查看", "View in Sentry"),
+    ("handled", "已捕获", "handled"),
+    ("unhandled", "未捕获", "unhandled"),
+    ("tags", "标签", "Tags"),
+    ("status", "状态", "Status"),
+    ("digest", "告警汇总", "Alert digest"),
+    ("total", "共", "Total"),
+    ("alerts", "条告警", "alerts"),
+    ("by_level", "按级别", "By level"),
+    ("by_project", "按项目", "By project"),
+    ("description", "说明", "Description"),
+    ("no_title", "（无标题）", "(no title)"),
+    ("in", "位于", "in"),
+    ("time", "时间", "Time"),
+    ("sep", "：", ": "),
+    ("more_before", "另有", ""),
+    (
+        "more_after",
+        "条告警将在下一条消息中发送",
+        "more alerts follow in the next message",
+    ),
+    (
+        "folded",
+        "此前未通知的重复告警",
+        "Repeats not notified before",
+    ),
+    ("open_issues", "未解决问题汇总", "Open issues"),
+    ("issues", "个问题", "issues"),
+    (
+        "partial",
+        "列表不完整：Sentry 分页中断",
+        "partial list: Sentry paging stopped",
+    ),
+    ("events", "次", "events"),
+    ("users_short", "位用户", "users"),
+    ("more_issues", "个问题未列出", "more issues not listed"),
+];
 
 /// Labels passed to templates as `t`. Keys are the same in both languages.
 pub fn labels(lang: Lang) -> Value {
-    match lang {
-        Lang::Zh => json!({
-            "project": "项目", "environment": "环境", "release": "版本", "level": "级别",
-            "culprit": "位置", "exception": "异常", "stack": "堆栈", "user": "用户", "request": "请求",
-            "count": "事件数", "users": "影响用户", "first_seen": "首次出现", "last_seen": "最近出现",
-            "assignee": "负责人", "actor": "操作人", "rule": "触发规则", "comment": "评论",
-            "issue": "问题", "view": "在 Sentry 中查看", "handled": "已捕获", "unhandled": "未捕获",
-            "tags": "标签", "status": "状态", "digest": "告警汇总", "total": "共", "alerts": "条告警",
-            "by_level": "按级别", "by_project": "按项目", "description": "说明", "no_title": "（无标题）",
-            "in": "位于", "time": "时间", "sep": "：", "more_before": "另有",
-            "more_after": "条告警将在下一条消息中发送", "folded": "此前未通知的重复告警",
-        }),
-        Lang::En => json!({
-            "project": "Project", "environment": "Environment", "release": "Release", "level": "Level",
-            "culprit": "Culprit", "exception": "Exception", "stack": "Stack", "user": "User",
-            "request": "Request", "count": "Events", "users": "Users affected", "first_seen": "First seen",
-            "last_seen": "Last seen", "assignee": "Assignee", "actor": "By", "rule": "Rule",
-            "comment": "Comment", "issue": "Issue", "view": "View in Sentry", "handled": "handled",
-            "unhandled": "unhandled", "tags": "Tags", "status": "Status", "digest": "Alert digest",
-            "total": "Total", "alerts": "alerts", "by_level": "By level", "by_project": "By project",
-            "description": "Description", "no_title": "(no title)", "in": "in", "time": "Time",
-            "sep": ": ", "more_before": "", "more_after": "more alerts follow in the next message",
-            "folded": "Repeats not notified before",
-        }),
-    }
+    let map: Map<String, Value> = LABELS
+        .iter()
+        .map(|(key, zh, en)| {
+            (
+                key.to_string(),
+                Value::String(if lang == Lang::Zh { zh } else { en }.to_string()),
+            )
+        })
+        .collect();
+    Value::Object(map)
 }
 
 pub fn level(lang: Lang, level: &str) -> &'static str {

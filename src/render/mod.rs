@@ -40,6 +40,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/digest.md.tera"),
     ),
     (
+        "open_issues.md.tera",
+        include_str!("../../templates/open_issues.md.tera"),
+    ),
+    (
         "_details.md.tera",
         include_str!("../../templates/_details.md.tera"),
     ),
@@ -168,6 +172,40 @@ impl Renderer {
         match best {
             Some(msg) => Ok((msg, lo)),
             None => Ok((self.render_alert(&alerts[0], env)?, 1)),
+        }
+    }
+
+    /// The periodic list of open issues (`digest` command): as many as fit, the rest counted.
+    pub fn render_open_issues(
+        &self,
+        issues: &[Alert],
+        since: &str,
+        project: Option<&str>,
+        partial: bool,
+        env: &Envelope,
+    ) -> Result<Message, RenderError> {
+        let t = labels::labels(self.lang);
+        let word = |k: &str| t[k].as_str().unwrap_or("").to_string();
+        let title = format!(
+            "📋 {} · {since} · {} {}",
+            word("open_issues"),
+            issues.len(),
+            word("issues")
+        );
+        let mut shown = issues.len();
+        loop {
+            let mut ctx = self.base_context(env);
+            view::digest_context(&mut ctx, &issues[..shown], issues.len() - shown, self.lang);
+            ctx.insert("total", &issues.len());
+            ctx.insert("since", since);
+            ctx.insert("project", &project);
+            ctx.insert("partial", &partial);
+            let text = self.tera.render("open_issues.md.tera", &ctx)?;
+            let msg = finish(title.clone(), text, env);
+            if msg.to_json().len() <= BODY_BUDGET || shown == 0 {
+                return Ok(msg);
+            }
+            shown = shown * 9 / 10;
         }
     }
 

@@ -148,3 +148,127 @@ async fn an_api_that_is_down_unauthorized_or_not_json_does_not_hold_alerts_back(
         .await;
     assert!(app.robot.wait_for(WAIT, |p| p.len() == 1).await);
 }
+
+fn issues_page(ids: &[u64]) -> serde_json::Value {
+    json!(ids.iter().map(|id| json!({"id": id.to_string(), "title": format!("Issue {id}"), "shortId": format!("PAY-{id}"),
+        "permalink": format!("https://acme.sentry.io/issues/{id}/"), "count": (id * 10).to_string(), "userCount": 1,
+        "level": "error", "project": {"slug": "payments-api"}})).collect::<Vec<_>>())
+}
+
+fn link(next: &str, more: bool) -> String {
+    format!(
+        r#"<https://sentry.io/api/0/organizations/acme/issues/?cursor=0:0:1>; rel="previous"; results="false"; cursor="0:0:1", <https://sentry.io/api/0/organizations/acme/issues/?cursor={next}>; rel="next"; results="{more}"; cursor="{next}""#
+    )
+}
+
+async fn digest_cli(server: &MockServer, extra: &[&str]) -> std::process::Output {
+    let uri = server.uri();
+    let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_sentry-dingtalk"))
+            .arg("digest")
+            .args(&extra)
+            .env_remove("DINGTALK_WEBHOOK")
+            .env("SENTRY_API_TOKEN", "api-token")
+            .env("SENTRY_ORG", "acme")
+            .env("SENTRY_URL", uri)
+            .output()
+            .expect("digest runs")
+    })
+    .await
+    .expect("join")
+}
+
+#[tokio::test]
+async fn digest_follows_link_pagination_to_the_last_page() {
+    use wiremock::matchers::query_param;
+    let server = MockServer::start().await;
+    let list = "/api/0/organizations/acme/issues/";
+    Mock::given(method("GET"))
+        .and(path(list))
+        .and(query_param("cursor", "0:100:0"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(issues_page(&[3, 4]))
+                .insert_header("Link", link("0:200:0", true).as_str()),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(list))
+        .and(query_param("cursor", "0:200:0"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(issues_page(&[5]))
+                .insert_header("Link", link("0:300:0", false).as_str()),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(list))
+        .and(query_param("query", "is:unresolved lastSeen:-24h"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(issues_page(&[1, 2]))
+                .insert_header("Link", link("0:100:0", true).as_str()),
+        )
+        .with_priority(10)
+        .mount(&server)
+        .await;
+    let out = digest_cli(&server, &["--dry-run"]).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let body: serde_json::Value =
+        serde_json::from_str(stdout.lines().next().expect("one message")).expect("json");
+    let text = body["markdown"]["text"].as_str().expect("text");
+    for id in 1..=5 {
+        assert!(
+            text.contains(&format!("(https://acme.sentry.io/issues/{id}/)")),
+            "issue {id} in\n{text}"
+        );
+    }
+    // Sorted by events: issue 5 (50 events) first.
+    assert!(
+        text.find("issues/5/").expect("5") < text.find("issues/1/").expect("1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("共 5 个问题") && !text.contains("不完整"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn digest_marks_a_partial_list_when_the_link_header_is_malformed() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/0/projects/acme/payments-api/issues/"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(issues_page(&[1]))
+                .insert_header("Link", "nonsense"),
+        )
+        .mount(&server)
+        .await;
+    let out = digest_cli(
+        &server,
+        &["--dry-run", "--project", "payments-api", "--since", "7d"],
+    )
+    .await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("列表不完整") && stdout.contains("7d"),
+        "{stdout}"
+    );
+    let bad = digest_cli(&server, &["--since", "yesterday"]).await;
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("--since"));
+}

@@ -1,0 +1,142 @@
+//! `digest`: the open issues seen within a window, read page by page from the Sentry API, one
+//! message per robot, queued through the outbox like any alert.
+
+use crate::alert::{Alert, AlertKind};
+use crate::cli::DigestArgs;
+use crate::config::Settings;
+use crate::live::Live;
+use crate::outbox::{Store, now_ms};
+use crate::render::Envelope;
+use crate::routing;
+use crate::sentry::api::SentryApi;
+use crate::sentry::api_event;
+use anyhow::{Context, bail};
+use std::collections::BTreeMap;
+
+/// Paging stops here even if Sentry says there is more (100 issues a page).
+const MAX_PAGES: usize = 50;
+
+/// Unresolved issues, most events first, and whether paging stopped early.
+pub async fn collect(
+    api: &SentryApi,
+    project: Option<&str>,
+    since: &str,
+) -> anyhow::Result<(Vec<Alert>, bool)> {
+    let mut items = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut partial = false;
+    for page_no in 0..MAX_PAGES {
+        let page = match api
+            .unresolved_issues(project, since, cursor.as_deref())
+            .await
+        {
+            Ok(p) => p,
+            Err(e) if page_no == 0 => return Err(e).context("listing issues"),
+            Err(e) => {
+                tracing::warn!(error = %e, page = page_no + 1, "issue list stopped; the digest is partial");
+                partial = true;
+                break;
+            }
+        };
+        items.extend(page.items);
+        if page.malformed_link {
+            tracing::warn!(
+                page = page_no + 1,
+                "Sentry's Link header is missing or malformed; the digest is partial"
+            );
+            partial = true;
+            break;
+        }
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+        partial = page_no + 1 == MAX_PAGES;
+    }
+    let mut alerts: Vec<Alert> = items
+        .iter()
+        .map(|issue| {
+            let mut a = Alert::new(AlertKind::Issue, "unresolved");
+            a.issue_id = issue.get("id").and_then(|v| v.as_str()).map(str::to_string);
+            api_event::enrich(&mut a, Some(issue), None);
+            a
+        })
+        .collect();
+    let events = |a: &Alert| {
+        a.count
+            .as_deref()
+            .and_then(|c| c.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    alerts.sort_by_key(|a| std::cmp::Reverse(events(a)));
+    Ok((alerts, partial))
+}
+
+pub async fn run(args: DigestArgs, settings: Settings) -> anyhow::Result<()> {
+    if !valid_period(&args.since) {
+        bail!(
+            "--since {}: write a number and a unit m, h, d or w (e.g. 24h, 7d)",
+            args.since
+        );
+    }
+    let api = crate::startup::sentry_api(&settings)
+        .context("digest needs SENTRY_API_TOKEN and SENTRY_ORG")?;
+    let (issues, partial) = collect(&api, args.project.as_deref(), &args.since).await?;
+    let live = Live::new(settings.clone())?;
+    let runtime = live.get();
+    // One message per robot, with every issue the routes send there.
+    let mut per_robot: BTreeMap<String, (Vec<Alert>, crate::dingtalk::At)> = BTreeMap::new();
+    for issue in &issues {
+        for t in routing::route(issue, &settings) {
+            let entry = per_robot.entry(t.robot).or_default();
+            entry.0.push(issue.clone());
+            routing::merge(&mut entry.1, &t.at);
+        }
+    }
+    let store = if args.dry_run {
+        None
+    } else {
+        Some(Store::open(&settings.data_dir)?)
+    };
+    for (robot, (list, at)) in &per_robot {
+        let keyword = settings.robot(robot).and_then(|r| r.keyword.clone());
+        let env = Envelope {
+            at: at.clone(),
+            keyword,
+            msg_uuid: uuid::Uuid::new_v4().to_string(),
+        };
+        let msg = runtime.renderer.render_open_issues(
+            list,
+            &args.since,
+            args.project.as_deref(),
+            partial,
+            &env,
+        )?;
+        match &store {
+            None => {
+                eprintln!(
+                    "robot {robot}: {} issue(s){}",
+                    list.len(),
+                    if partial { " (partial)" } else { "" }
+                );
+                println!("{}", msg.to_json());
+            }
+            Some(store) => {
+                store.create_message(robot, &[], &msg.to_json(), &msg.msg_uuid, now_ms())?;
+                eprintln!("robot {robot}: digest of {} issue(s) queued", list.len());
+            }
+        }
+    }
+    if issues.is_empty() {
+        eprintln!("no unresolved issues seen in the last {}", args.since);
+    }
+    if let Some(store) = store {
+        crate::replay::drain_all(&settings, &store, live).await?;
+    }
+    Ok(())
+}
+
+fn valid_period(s: &str) -> bool {
+    let digits = s.chars().take_while(char::is_ascii_digit).count();
+    digits > 0 && matches!(&s[digits..], "m" | "h" | "d" | "w")
+}
