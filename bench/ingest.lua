@@ -2,8 +2,10 @@
 local bodies = {}
 local i = 0
 local threads = 0
+local step = 1
 
--- Thread n starts at the n-th slice of the file, so bodies stay distinct (no duplicates).
+-- Thread 0 walks the file forwards from the start, thread 1 backwards from the end, so bodies
+-- stay distinct (no duplicates) as long as the file holds more than one run's requests.
 function setup(thread)
   thread:set("id", threads)
   threads = threads + 1
@@ -14,11 +16,12 @@ function init(args)
     local tab = line:find("\t", 1, true)
     bodies[#bodies + 1] = { line:sub(1, tab - 1), line:sub(tab + 1) }
   end
-  i = (id or 0) * math.floor(#bodies / 2)
+  step = (id == 1) and -1 or 1
+  i = (id == 1) and (#bodies + 1) or 0
 end
 
 function request()
-  i = i % #bodies + 1
+  i = (i + step - 1) % #bodies + 1
   local b = bodies[i]
   return wrk.format("POST", "/webhooks/sentry", {
     ["Content-Type"] = "application/json",

@@ -9,7 +9,7 @@ tmp=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
 cargo build --release --bins --example baseline_202 >/dev/null
 python3 bench/gen_bodies.py 120000 bench-secret "$tmp/bodies.tsv"
 
-SENTRY_CLIENT_SECRET=bench-secret DATA_DIR="$tmp/data" LISTEN_ADDR=127.0.0.1:8090 RUST_LOG=warn \
+SENTRY_CLIENT_SECRET=bench-secret DATA_DIR="${BENCH_DATA:-$tmp/data}" LISTEN_ADDR=127.0.0.1:8090 RUST_LOG=warn \
   DINGTALK_GROUP_WINDOW=30 target/release/sentry-dingtalk serve & relay=$!
 target/release/examples/baseline_202 127.0.0.1:8091 & base=$!
 until curl -fs -o /dev/null http://127.0.0.1:8090/healthz; do sleep 0.2; done
@@ -17,7 +17,7 @@ until curl -s -o /dev/null -X POST -d '{}' http://127.0.0.1:8091/webhooks/sentry
 
 echo "== relay (verify + parse + route + durable insert) =="
 BODIES="$tmp/bodies.tsv" wrk -t2 -c"$conns" -d"${secs}s" -s bench/ingest.lua http://127.0.0.1:8090
-echo "alerts durably in the outbox: $(sqlite3 "$tmp/data/outbox.sqlite3" 'SELECT COUNT(*) FROM alerts' 2>/dev/null \
+echo "alerts durably in the outbox: $(sqlite3 "${BENCH_DATA:-$tmp/data}/outbox.sqlite3" 'SELECT COUNT(*) FROM alerts' 2>/dev/null \
   || DATA_DIR="$tmp/data" target/release/sentry-dingtalk outbox stats)"
 echo "relay peak RSS: $(grep VmHWM /proc/$relay/status | awk '{print $2, $3}')"
 echo "== baseline (actix handler answering 202) =="

@@ -152,26 +152,20 @@ impl Renderer {
                 .ok_or_else(|| RenderError::Template("empty batch".into()))?;
             return Ok((self.render_alert(first, env)?, 1));
         }
-        let fits = |n: usize| -> Result<Option<Message>, RenderError> {
+        // Lines are of similar size, so the first render predicts how many fit; a few more
+        // renders at most correct the guess (a digest renders on the worker, next to ingest).
+        let mut n = alerts.len();
+        loop {
             let msg = self.digest(&alerts[..n], alerts.len() - n, env)?;
-            Ok((msg.to_json().len() <= BODY_BUDGET).then_some(msg))
-        };
-        if let Some(msg) = fits(alerts.len())? {
-            return Ok((msg, alerts.len()));
-        }
-        // Largest prefix that fits: `lo` always fits (or is the single-alert fallback).
-        let (mut lo, mut hi) = (1, alerts.len());
-        let mut best = None;
-        while hi - lo > 1 {
-            let mid = (lo + hi) / 2;
-            match fits(mid)? {
-                Some(msg) => (lo, best) = (mid, Some(msg)),
-                None => hi = mid,
+            let size = msg.to_json().len();
+            if size <= BODY_BUDGET {
+                return Ok((msg, n));
             }
-        }
-        match best {
-            Some(msg) => Ok((msg, lo)),
-            None => Ok((self.render_alert(&alerts[0], env)?, 1)),
+            let guess = (n as f64 * BODY_BUDGET as f64 / size as f64 * 0.97) as usize;
+            n = guess.min(n - 1);
+            if n < 2 {
+                return Ok((self.render_alert(&alerts[0], env)?, 1));
+            }
         }
     }
 
