@@ -104,6 +104,7 @@ pub async fn run(args: DigestArgs, settings: Settings) -> anyhow::Result<()> {
             at: at.clone(),
             keyword,
             msg_uuid: uuid::Uuid::new_v4().to_string(),
+            ..Default::default()
         };
         let msg = runtime.renderer.render_open_issues(
             list,

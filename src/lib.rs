@@ -10,6 +10,7 @@
 //! - [`startup`], [`shutdown`], [`config`], [`cli`], [`replay`], [`check`]: the edges.
 #![forbid(unsafe_code)]
 
+pub mod actions;
 pub mod alert;
 pub mod check;
 pub mod cli;

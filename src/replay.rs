@@ -144,6 +144,7 @@ fn dry_run(
                 at: target.at,
                 keyword,
                 msg_uuid: uuid::Uuid::new_v4().to_string(),
+                ..Default::default()
             };
             let msg = renderer
                 .render_alert(&alert, &env)
@@ -278,6 +279,7 @@ pub async fn drain_all(settings: &Settings, store: &Store, live: Arc<Live>) -> a
         client: DingTalkClient::new(settings.request_timeout),
         metrics: Arc::new(crate::metrics::Metrics::new()),
         api: crate::startup::sentry_api(settings),
+        signer: crate::startup::action_signer(settings)?,
     };
     for robot in &settings.robots {
         let wake = Arc::new(tokio::sync::Notify::new());

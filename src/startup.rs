@@ -1,6 +1,7 @@
 //! Building the relay from settings: outbox, templates, listener, workers. Port 0 works, so
 //! tests run the real thing.
 
+use crate::actions::ActionSigner;
 use crate::config::Settings;
 use crate::dingtalk::DingTalkClient;
 use crate::http::{self, AppState};
@@ -40,6 +41,17 @@ pub fn sentry_api(settings: &Settings) -> Option<Arc<SentryApi>> {
     )))
 }
 
+/// Action links, when `PUBLIC_URL` is set and the API can carry them out.
+pub fn action_signer(settings: &Settings) -> anyhow::Result<Option<Arc<ActionSigner>>> {
+    let (Some(public_url), true) = (&settings.public_url, sentry_api(settings).is_some()) else {
+        return Ok(None);
+    };
+    std::fs::create_dir_all(&settings.data_dir)?;
+    let signer = ActionSigner::load_or_create(&settings.data_dir, public_url)
+        .context("action key in DATA_DIR")?;
+    Ok(Some(Arc::new(signer)))
+}
+
 impl Application {
     pub fn build(settings: Settings) -> anyhow::Result<Self> {
         let store = Store::open(&settings.data_dir)
@@ -57,6 +69,7 @@ impl Application {
             client: DingTalkClient::new(settings.request_timeout),
             metrics: Arc::new(Metrics::new()),
             api: sentry_api(&settings),
+            signer: action_signer(&settings)?,
         };
         let shutdown_timeout = settings.shutdown_timeout;
         let live = Live::new(settings).context("templates")?;
@@ -67,6 +80,7 @@ impl Application {
             store,
             wakers: wakers.clone(),
             api: deps.api.clone(),
+            signer: deps.signer.clone(),
         });
         let server =
             HttpServer::new(move || App::new().app_data(state.clone()).configure(http::routes))

@@ -1,5 +1,6 @@
 //! The HTTP edge: the route table and shared state. Handlers stay thin.
 
+pub mod actions;
 pub mod admin;
 pub mod error;
 pub mod health;
@@ -17,6 +18,7 @@ pub struct AppState {
     pub store: Store,
     pub wakers: Wakers,
     pub api: Option<Arc<crate::sentry::api::SentryApi>>,
+    pub signer: Option<Arc<crate::actions::ActionSigner>>,
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -28,5 +30,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(health::metrics))
-        .route("/-/reload", web::post().to(admin::reload));
+        .route("/-/reload", web::post().to(admin::reload))
+        .route("/actions/{token}", web::get().to(actions::show))
+        .route("/actions/{token}", web::post().to(actions::perform));
 }

@@ -79,6 +79,36 @@ impl Store {
         })
     }
 
+    /// Records an action link as used; false when it already was (links work once).
+    pub fn claim_action(&self, nonce: &str, now: i64) -> Result<bool, StoreError> {
+        self.with_conn(|c| {
+            let n = c.execute(
+                "INSERT OR IGNORE INTO used_actions (nonce, used_at) VALUES (?1, ?2)",
+                params![nonce, now],
+            )?;
+            Ok(n == 1)
+        })
+    }
+
+    /// Gives a link back when its action failed at Sentry, so the user can try again.
+    pub fn release_action(&self, nonce: &str) -> Result<(), StoreError> {
+        self.with_conn(|c| {
+            c.execute("DELETE FROM used_actions WHERE nonce = ?1", [nonce])
+                .map(|_| ())
+        })
+    }
+
+    pub fn action_used(&self, nonce: &str) -> Result<bool, StoreError> {
+        self.with_conn(|c| {
+            c.query_row(
+                "SELECT COUNT(*) FROM used_actions WHERE nonce = ?1",
+                [nonce],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n > 0)
+        })
+    }
+
     pub fn retry_dead(&self) -> Result<usize, StoreError> {
         let ids: Vec<i64> = self.with_conn(|c| {
             let mut stmt = c.prepare("SELECT id FROM messages WHERE state = 'dead'")?;

@@ -48,6 +48,11 @@ CREATE TABLE IF NOT EXISTS repeats (
     PRIMARY KEY (route, robot, issue)
 );
 
+CREATE TABLE IF NOT EXISTS used_actions (
+    nonce   TEXT PRIMARY KEY,
+    used_at INTEGER NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS robot_state (
     robot        TEXT PRIMARY KEY,
     paused_until INTEGER NOT NULL

@@ -3,7 +3,11 @@
 use super::rate_limit::{RateLimiter, WINDOW_MS};
 use super::store::MessageRow;
 use super::{QueuedAlert, Store, StoreError, now_ms, retry};
+use crate::actions::{Action, ActionSigner};
+use crate::alert::{Alert, AlertKind};
+use crate::config::Lang;
 use crate::config::{RetryConfig, RobotConfig};
+use crate::dingtalk::Button;
 use crate::dingtalk::{At, DingTalkClient, SendOutcome};
 use crate::live::Live;
 use crate::metrics::Metrics;
@@ -39,6 +43,7 @@ pub struct RobotWorker {
     wake: Arc<Notify>,
     metrics: Arc<Metrics>,
     api: Option<Arc<SentryApi>>,
+    signer: Option<Arc<ActionSigner>>,
 }
 
 /// What every robot's worker shares.
@@ -49,6 +54,8 @@ pub struct Deps {
     pub metrics: Arc<Metrics>,
     /// Set when `SENTRY_API_TOKEN` and `SENTRY_ORG` are: issue and comment alerts are enriched.
     pub api: Option<Arc<SentryApi>>,
+    /// Set when `PUBLIC_URL` is too: issue messages carry Resolve / Ignore actions.
+    pub signer: Option<Arc<ActionSigner>>,
 }
 
 /// What the loop does next.
@@ -70,6 +77,7 @@ impl RobotWorker {
             client,
             metrics,
             api,
+            signer,
         } = deps.clone();
         let runtime = live.get();
         let Some(robot) = runtime.settings.robot(name).cloned() else {
@@ -96,6 +104,7 @@ impl RobotWorker {
             wake,
             metrics,
             api,
+            signer,
         }))
     }
 
@@ -262,6 +271,10 @@ impl RobotWorker {
             at: merged_mentions(waiting.iter().map(|w| &w.queued)),
             keyword: self.robot.keyword.clone(),
             msg_uuid: uuid::Uuid::new_v4().to_string(),
+            buttons: match (&self.signer, alerts.as_slice()) {
+                (Some(signer), [alert]) => action_buttons(signer, alert, self.renderer.lang()),
+                _ => Vec::new(),
+            },
         };
         let (message, taken) = match self.renderer.render_batch(&alerts, &env) {
             Ok(done) => done,
@@ -379,4 +392,41 @@ fn merged_mentions<'a>(queued: impl Iterator<Item = &'a QueuedAlert>) -> At {
         crate::routing::merge(&mut at, &q.at);
     }
     at
+}
+
+/// View / Resolve / Ignore 1 h for an alert about an issue (labels follow `ALERT_LANG`).
+fn action_buttons(signer: &ActionSigner, alert: &Alert, lang: Lang) -> Vec<Button> {
+    let Some(issue) = alert.issue_id.as_deref() else {
+        return Vec::new();
+    };
+    if !matches!(
+        alert.kind,
+        AlertKind::Issue | AlertKind::EventAlert | AlertKind::Error
+    ) || alert.action == "resolved"
+    {
+        return Vec::new();
+    }
+    let zh = lang == Lang::Zh;
+    let now = now_ms() / 1000;
+    let mut buttons = Vec::new();
+    if let Some(link) = &alert.link {
+        buttons.push(Button {
+            title: if zh {
+                "在 Sentry 中查看"
+            } else {
+                "View in Sentry"
+            }
+            .into(),
+            url: link.clone(),
+        });
+    }
+    buttons.push(Button {
+        title: if zh { "解决" } else { "Resolve" }.into(),
+        url: signer.url(issue, Action::Resolve, now),
+    });
+    buttons.push(Button {
+        title: if zh { "忽略 1 小时" } else { "Ignore 1 h" }.into(),
+        url: signer.url(issue, Action::Ignore, now),
+    });
+    buttons
 }

@@ -86,6 +86,8 @@ pub struct Envelope {
     pub at: At,
     pub keyword: Option<String>,
     pub msg_uuid: String,
+    /// Action buttons (View, Resolve, Ignore) for a single-alert message.
+    pub buttons: Vec<crate::dingtalk::Button>,
 }
 
 pub struct Renderer {
@@ -259,11 +261,29 @@ fn finish(title: String, text: String, env: &Envelope) -> Message {
         text.push_str("\n\n");
         text.push_str(&mentions);
     }
+    // DingTalk's actionCard cannot @-mention: when someone is mentioned the actions become
+    // links in the markdown text instead of buttons.
+    let buttons = if env.at.is_empty() {
+        env.buttons.clone()
+    } else {
+        if !env.buttons.is_empty() {
+            let links: Vec<String> = env
+                .buttons
+                .iter()
+                .map(|b| format!("[{}]({})", escape::markdown(&b.title), b.url))
+                .collect();
+            text.push_str("\n\n");
+            text.push_str(&links.join(" · "));
+        }
+        Vec::new()
+    };
     if let Some(kw) = env.keyword.as_deref().filter(|k| !text.contains(*k)) {
         text.push_str("\n\n");
         text.push_str(kw);
     }
-    Message::markdown(title, text, env.at.clone(), env.msg_uuid.clone())
+    let mut msg = Message::markdown(title, text, env.at.clone(), env.msg_uuid.clone());
+    msg.buttons = buttons;
+    msg
 }
 
 /// Templates are easier to write with generous `{% if %}` blocks; DingTalk wants exactly one

@@ -24,11 +24,11 @@ pub struct Received {
 
 impl Received {
     pub fn text(&self) -> String {
-        self.body
+        let text = self
+            .body
             .pointer("/markdown/text")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
+            .or_else(|| self.body.pointer("/actionCard/text"));
+        text.and_then(Value::as_str).unwrap_or_default().to_string()
     }
 }
 
@@ -213,16 +213,17 @@ fn check(
             return done(reply(200, 310000, "sign not match"));
         }
     }
-    if msg.get("msgtype").and_then(Value::as_str) != Some("markdown") {
+    let kind = msg
+        .get("msgtype")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if !matches!(kind, "markdown" | "actionCard") {
         return done(reply(200, 40035, "missing or unsupported msgtype"));
     }
     if raw.len() > 20_000 {
         return done(reply(200, 460101, "message too long, exceed 20000 bytes"));
     }
-    let content = msg
-        .get("markdown")
-        .map(Value::to_string)
-        .unwrap_or_default();
+    let content = msg.get(kind).map(Value::to_string).unwrap_or_default();
     if st
         .keyword
         .as_ref()

@@ -1,5 +1,6 @@
 //! The single integration-test binary: real relay, real SQLite, real HTTP on loopback.
 
+mod actions;
 mod cli;
 mod delivery;
 mod fake_robot;

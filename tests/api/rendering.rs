@@ -35,6 +35,7 @@ fn envelope() -> Envelope {
         at: At::default(),
         keyword: None,
         msg_uuid: "00000000-0000-4000-8000-000000000000".into(),
+        buttons: Vec::new(),
     }
 }
 
@@ -204,6 +205,7 @@ fn mentions_and_keyword_are_written_into_the_text() {
         },
         keyword: Some("Sentry".into()),
         msg_uuid: "u".into(),
+        buttons: Vec::new(),
     };
     let msg = renderer.render_alert(&alert, &env).expect("render");
     assert!(msg.markdown.text.contains("@13800001111 @manager01"));

@@ -1,0 +1,192 @@
+//! Chat actions: signed, expiring, single-use links that resolve or ignore an issue.
+//!
+//! A token is `base64url(issue_id|action|expires|nonce) . base64url(HMAC-SHA256)`, keyed by a
+//! relay secret kept in `DATA_DIR/action.key` (created on first use, mode 0600). Single use is
+//! enforced by the outbox (the nonce is recorded when the action runs).
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::Sha256;
+use std::path::Path;
+
+pub const KEY_FILE: &str = "action.key";
+/// How long an action link works.
+pub const DEFAULT_TTL_SECS: i64 = 24 * 3600;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Resolve,
+    /// Ignore for one hour.
+    Ignore,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Resolve => "resolve",
+            Self::Ignore => "ignore",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "resolve" => Some(Self::Resolve),
+            "ignore" => Some(Self::Ignore),
+            _ => None,
+        }
+    }
+
+    /// The body of `PUT /api/0/organizations/{org}/issues/{id}/`.
+    pub fn api_body(self) -> serde_json::Value {
+        match self {
+            Self::Resolve => serde_json::json!({"status": "resolved"}),
+            Self::Ignore => {
+                serde_json::json!({"status": "ignored", "statusDetails": {"ignoreDuration": 60}})
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    pub issue_id: String,
+    pub action: Action,
+    pub expires: i64,
+    pub nonce: String,
+}
+
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("this link is not valid (it was changed or not made by this relay)")]
+    Tampered,
+    #[error("this link has expired")]
+    Expired,
+}
+
+pub struct ActionSigner {
+    key: Vec<u8>,
+    pub public_url: String,
+    pub ttl_secs: i64,
+}
+
+impl std::fmt::Debug for ActionSigner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ActionSigner")
+            .field("public_url", &self.public_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ActionSigner {
+    pub fn new(key: Vec<u8>, public_url: &str) -> Self {
+        Self {
+            key,
+            public_url: public_url.trim_end_matches('/').to_string(),
+            ttl_secs: DEFAULT_TTL_SECS,
+        }
+    }
+
+    /// Reads the relay's action key from the data dir, creating it on first use.
+    pub fn load_or_create(data_dir: &Path, public_url: &str) -> std::io::Result<Self> {
+        let path = data_dir.join(KEY_FILE);
+        let key = match std::fs::read(&path) {
+            Ok(k) if k.len() >= 32 => k,
+            _ => {
+                let mut k = vec![0u8; 32];
+                rand::thread_rng().fill_bytes(&mut k);
+                std::fs::write(&path, &k)?;
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+                }
+                k
+            }
+        };
+        Ok(Self::new(key, public_url))
+    }
+
+    fn mac(&self, payload: &[u8]) -> Hmac<Sha256> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).unwrap_or_else(|_| unreachable!());
+        mac.update(payload);
+        mac
+    }
+
+    pub fn token(&self, issue_id: &str, action: Action, now: i64) -> String {
+        let mut nonce = [0u8; 12];
+        rand::thread_rng().fill_bytes(&mut nonce);
+        let payload = format!(
+            "{issue_id}|{}|{}|{}",
+            action.as_str(),
+            now + self.ttl_secs,
+            hex::encode(nonce)
+        );
+        let sig = self.mac(payload.as_bytes()).finalize().into_bytes();
+        format!("{}.{}", B64.encode(payload), B64.encode(sig))
+    }
+
+    pub fn url(&self, issue_id: &str, action: Action, now: i64) -> String {
+        format!(
+            "{}/actions/{}",
+            self.public_url,
+            self.token(issue_id, action, now)
+        )
+    }
+
+    /// Checks the signature (constant time), then the expiry.
+    pub fn verify(&self, token: &str, now: i64) -> Result<Claim, TokenError> {
+        let (payload_b64, sig_b64) = token.split_once('.').ok_or(TokenError::Tampered)?;
+        let payload = B64.decode(payload_b64).map_err(|_| TokenError::Tampered)?;
+        let sig = B64.decode(sig_b64).map_err(|_| TokenError::Tampered)?;
+        self.mac(&payload)
+            .verify_slice(&sig)
+            .map_err(|_| TokenError::Tampered)?;
+        let text = String::from_utf8(payload).map_err(|_| TokenError::Tampered)?;
+        let parts: Vec<&str> = text.split('|').collect();
+        let [issue_id, action, expires, nonce] = parts.as_slice() else {
+            return Err(TokenError::Tampered);
+        };
+        let claim = Claim {
+            issue_id: issue_id.to_string(),
+            action: Action::parse(action).ok_or(TokenError::Tampered)?,
+            expires: expires.parse().map_err(|_| TokenError::Tampered)?,
+            nonce: nonce.to_string(),
+        };
+        if claim.expires < now {
+            return Err(TokenError::Expired);
+        }
+        Ok(claim)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_verify_expire_and_resist_tampering() {
+        let s = ActionSigner::new(vec![7; 32], "https://relay.example/");
+        let t = s.token("42", Action::Resolve, 1_000);
+        let claim = s.verify(&t, 1_001).expect("valid");
+        assert_eq!(
+            (claim.issue_id.as_str(), claim.action),
+            ("42", Action::Resolve)
+        );
+        assert_eq!(
+            s.verify(&t, 1_000 + DEFAULT_TTL_SECS + 1),
+            Err(TokenError::Expired)
+        );
+        let mut forged = t.clone();
+        forged.replace_range(0..1, if t.starts_with('A') { "B" } else { "A" });
+        assert_eq!(s.verify(&forged, 1_001), Err(TokenError::Tampered));
+        let other = ActionSigner::new(vec![8; 32], "https://relay.example");
+        assert_eq!(other.verify(&t, 1_001), Err(TokenError::Tampered));
+        assert_eq!(s.verify("garbage", 1), Err(TokenError::Tampered));
+        assert!(
+            s.url("42", Action::Ignore, 0)
+                .starts_with("https://relay.example/actions/")
+        );
+    }
+}

@@ -1,0 +1,153 @@
+//! `GET /actions/{token}` shows what the link will do (no side effect); `POST` does it through
+//! the Sentry API. Tokens are signed, expire, and work once: reused → 410, expired or
+//! tampered → 403, each with a small HTML page.
+
+use super::AppState;
+use crate::actions::{Action, Claim, TokenError};
+use crate::outbox::now_ms;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use tracing::{info, warn};
+
+pub async fn show(token: web::Path<String>, state: web::Data<AppState>) -> HttpResponse {
+    let claim = match check(&token, &state).await {
+        Ok(c) => c,
+        Err(page) => return page,
+    };
+    let what = describe(claim.action);
+    let body = format!(
+        "<p>{what} Sentry issue <b>{}</b>?</p>\
+         <form method=\"post\"><button type=\"submit\">{what}</button></form>\
+         <p class=\"small\">This link works once and expires {}.</p>",
+        html(&claim.issue_id),
+        expiry(claim.expires)
+    );
+    page(StatusCode::OK, "Confirm", &body)
+}
+
+pub async fn perform(token: web::Path<String>, state: web::Data<AppState>) -> HttpResponse {
+    let claim = match check(&token, &state).await {
+        Ok(c) => c,
+        Err(page) => return page,
+    };
+    let Some(api) = state.api.clone() else {
+        return page(
+            StatusCode::NOT_FOUND,
+            "Not available",
+            "<p>Actions are not configured on this relay.</p>",
+        );
+    };
+    let store = state.store.clone();
+    let nonce = claim.nonce.clone();
+    match web::block(move || store.claim_action(&nonce, now_ms())).await {
+        Ok(Ok(true)) => {}
+        Ok(Ok(false)) => return used(),
+        _ => {
+            return page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Try again",
+                "<p>The relay cannot record the action right now.</p>",
+            );
+        }
+    }
+    match api
+        .update_issue(&claim.issue_id, &claim.action.api_body())
+        .await
+    {
+        Ok(_) => {
+            info!(issue_id = %claim.issue_id, action = claim.action.as_str(), "issue action done from the chat");
+            let body = format!(
+                "<p>Issue <b>{}</b>: {} done.</p>",
+                html(&claim.issue_id),
+                claim.action.as_str()
+            );
+            page(StatusCode::OK, "Done", &body)
+        }
+        Err(e) => {
+            warn!(issue_id = %claim.issue_id, action = claim.action.as_str(), error = %e, "issue action failed at Sentry");
+            // The link was not spent: the user can try again.
+            let store = state.store.clone();
+            let _ = web::block(move || store.release_action(&claim.nonce)).await;
+            page(
+                StatusCode::BAD_GATEWAY,
+                "Sentry refused",
+                &format!(
+                    "<p>Sentry did not accept the change: {}</p>",
+                    html(&e.to_string())
+                ),
+            )
+        }
+    }
+}
+
+/// Signature, expiry and single use, each with its own page.
+async fn check(token: &str, state: &AppState) -> Result<Claim, HttpResponse> {
+    let Some(signer) = &state.signer else {
+        return Err(page(
+            StatusCode::NOT_FOUND,
+            "Not available",
+            "<p>Actions are not configured on this relay.</p>",
+        ));
+    };
+    let claim = signer.verify(token, now_ms() / 1000).map_err(|e| {
+        let title = if e == TokenError::Expired {
+            "Link expired"
+        } else {
+            "Invalid link"
+        };
+        page(
+            StatusCode::FORBIDDEN,
+            title,
+            &format!("<p>{}.</p>", html(&e.to_string())),
+        )
+    })?;
+    let store = state.store.clone();
+    let nonce = claim.nonce.clone();
+    match web::block(move || store.action_used(&nonce)).await {
+        Ok(Ok(false)) => Ok(claim),
+        Ok(Ok(true)) => Err(used()),
+        _ => Err(page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Try again",
+            "<p>The relay cannot check the link right now.</p>",
+        )),
+    }
+}
+
+fn used() -> HttpResponse {
+    page(
+        StatusCode::GONE,
+        "Already used",
+        "<p>This link was already used. Open the issue in Sentry to change it again.</p>",
+    )
+}
+
+fn describe(action: Action) -> &'static str {
+    match action {
+        Action::Resolve => "Resolve",
+        Action::Ignore => "Ignore for 1 hour",
+    }
+}
+
+fn expiry(epoch: i64) -> String {
+    let left = epoch - now_ms() / 1000;
+    format!("in {} h {} min", left / 3600, (left % 3600) / 60)
+}
+
+pub fn page(status: StatusCode, title: &str, body: &str) -> HttpResponse {
+    HttpResponse::build(status).content_type("text/html; charset=utf-8").body(format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
+         <title>{t} · sentry-dingtalk</title><style>body{{font-family:sans-serif;max-width:32em;margin:3em auto;padding:0 1em}}\
+         button{{font-size:1.1em;padding:.5em 1.5em}}.small{{color:#666;font-size:.9em}}</style></head>\
+         <body><h1>{t}</h1>{body}</body></html>",
+        t = html(title)
+    ))
+}
+
+pub fn html(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
