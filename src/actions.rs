@@ -4,6 +4,9 @@
 //! relay secret kept in `DATA_DIR/action.key` (created on first use, mode 0600). Single use is
 //! enforced by the outbox (the nonce is recorded when the action runs).
 
+use crate::alert::{Alert, AlertKind};
+use crate::config::Lang;
+use crate::dingtalk::Button;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use hmac::{Hmac, Mac};
@@ -158,6 +161,43 @@ impl ActionSigner {
             return Err(TokenError::Expired);
         }
         Ok(claim)
+    }
+
+    /// View / Resolve / Ignore 1 h for an alert about an issue (labels follow `ALERT_LANG`).
+    pub fn buttons_for(&self, alert: &Alert, lang: Lang) -> Vec<Button> {
+        let Some(issue) = alert.issue_id.as_deref() else {
+            return Vec::new();
+        };
+        if !matches!(
+            alert.kind,
+            AlertKind::Issue | AlertKind::EventAlert | AlertKind::Error
+        ) || alert.action == "resolved"
+        {
+            return Vec::new();
+        }
+        let zh = lang == Lang::Zh;
+        let now = crate::outbox::now_ms() / 1000;
+        let mut buttons = Vec::new();
+        if let Some(link) = &alert.link {
+            buttons.push(Button {
+                title: if zh {
+                    "在 Sentry 中查看"
+                } else {
+                    "View in Sentry"
+                }
+                .into(),
+                url: link.clone(),
+            });
+        }
+        buttons.push(Button {
+            title: if zh { "解决" } else { "Resolve" }.into(),
+            url: self.url(issue, Action::Resolve, now),
+        });
+        buttons.push(Button {
+            title: if zh { "忽略 1 小时" } else { "Ignore 1 h" }.into(),
+            url: self.url(issue, Action::Ignore, now),
+        });
+        buttons
     }
 }
 

@@ -3,11 +3,8 @@
 use super::rate_limit::{RateLimiter, WINDOW_MS};
 use super::store::MessageRow;
 use super::{QueuedAlert, Store, StoreError, now_ms, retry};
-use crate::actions::{Action, ActionSigner};
-use crate::alert::{Alert, AlertKind};
-use crate::config::Lang;
+use crate::actions::ActionSigner;
 use crate::config::{RetryConfig, RobotConfig};
-use crate::dingtalk::Button;
 use crate::dingtalk::{At, DingTalkClient, SendOutcome};
 use crate::live::Live;
 use crate::metrics::Metrics;
@@ -272,7 +269,7 @@ impl RobotWorker {
             keyword: self.robot.keyword.clone(),
             msg_uuid: uuid::Uuid::new_v4().to_string(),
             buttons: match (&self.signer, alerts.as_slice()) {
-                (Some(signer), [alert]) => action_buttons(signer, alert, self.renderer.lang()),
+                (Some(signer), [alert]) => signer.buttons_for(alert, self.renderer.lang()),
                 _ => Vec::new(),
             },
         };
@@ -392,41 +389,4 @@ fn merged_mentions<'a>(queued: impl Iterator<Item = &'a QueuedAlert>) -> At {
         crate::routing::merge(&mut at, &q.at);
     }
     at
-}
-
-/// View / Resolve / Ignore 1 h for an alert about an issue (labels follow `ALERT_LANG`).
-fn action_buttons(signer: &ActionSigner, alert: &Alert, lang: Lang) -> Vec<Button> {
-    let Some(issue) = alert.issue_id.as_deref() else {
-        return Vec::new();
-    };
-    if !matches!(
-        alert.kind,
-        AlertKind::Issue | AlertKind::EventAlert | AlertKind::Error
-    ) || alert.action == "resolved"
-    {
-        return Vec::new();
-    }
-    let zh = lang == Lang::Zh;
-    let now = now_ms() / 1000;
-    let mut buttons = Vec::new();
-    if let Some(link) = &alert.link {
-        buttons.push(Button {
-            title: if zh {
-                "在 Sentry 中查看"
-            } else {
-                "View in Sentry"
-            }
-            .into(),
-            url: link.clone(),
-        });
-    }
-    buttons.push(Button {
-        title: if zh { "解决" } else { "Resolve" }.into(),
-        url: signer.url(issue, Action::Resolve, now),
-    });
-    buttons.push(Button {
-        title: if zh { "忽略 1 小时" } else { "Ignore 1 h" }.into(),
-        url: signer.url(issue, Action::Ignore, now),
-    });
-    buttons
 }
