@@ -39,6 +39,13 @@ impl Wakers {
         map.entry(robot.to_string()).or_default().clone()
     }
 
+    /// After an operator action that any worker may have to pick up.
+    pub fn wake_all(&self) {
+        for n in self.0.lock().unwrap_or_else(|p| p.into_inner()).values() {
+            n.notify_one();
+        }
+    }
+
     fn wake(&self, robot: &str) {
         self.get(robot).notify_one();
     }

@@ -22,6 +22,7 @@ pub mod intake;
 pub mod live;
 pub mod metrics;
 pub mod outbox;
+pub mod preview;
 pub mod render;
 pub mod replay;
 pub mod routing;

@@ -81,6 +81,7 @@ impl Application {
             wakers: wakers.clone(),
             api: deps.api.clone(),
             signer: deps.signer.clone(),
+            ui: Arc::new(http::ui::templates().context("status page templates")?),
         });
         let server =
             HttpServer::new(move || App::new().app_data(state.clone()).configure(http::routes))

@@ -4,6 +4,8 @@ pub mod actions;
 pub mod admin;
 pub mod error;
 pub mod health;
+pub mod ui;
+pub mod ui_auth;
 pub mod webhook;
 
 use crate::intake::Wakers;
@@ -19,6 +21,8 @@ pub struct AppState {
     pub wakers: Wakers,
     pub api: Option<Arc<crate::sentry::api::SentryApi>>,
     pub signer: Option<Arc<crate::actions::ActionSigner>>,
+    /// The `/ui` page templates.
+    pub ui: Arc<tera::Tera>,
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -32,5 +36,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/metrics", web::get().to(health::metrics))
         .route("/-/reload", web::post().to(admin::reload))
         .route("/actions/{token}", web::get().to(actions::show))
-        .route("/actions/{token}", web::post().to(actions::perform));
+        .route("/actions/{token}", web::post().to(actions::perform))
+        .route("/ui", web::get().to(ui::status))
+        .route("/ui/login", web::post().to(ui::login))
+        .route("/ui/retry/{id}", web::post().to(ui::retry))
+        .route("/ui/playground", web::get().to(ui::playground))
+        .route("/ui/playground", web::post().to(ui::playground_render));
 }

@@ -9,4 +9,5 @@ mod operations;
 mod rendering;
 mod routing;
 mod sentry_api;
+mod ui;
 mod webhooks;
