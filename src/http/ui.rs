@@ -60,12 +60,14 @@ fn render(
 }
 
 /// 404 without ADMIN_TOKEN, the login page (401) without a valid session or bearer.
-fn gate(req: &HttpRequest, state: &AppState) -> Result<Access, HttpResponse> {
+fn gate(req: &HttpRequest, state: &AppState) -> Result<Access, Box<HttpResponse>> {
     match ui_auth::access(req, state) {
-        Access::Disabled => Err(HttpResponse::NotFound()
-            .content_type("text/html; charset=utf-8")
-            .body("<h1>Not found</h1><p>Set ADMIN_TOKEN to enable /ui.</p>")),
-        Access::Denied => Err(login_page(state, None)),
+        Access::Disabled => Err(Box::new(
+            HttpResponse::NotFound()
+                .content_type("text/html; charset=utf-8")
+                .body("<h1>Not found</h1><p>Set ADMIN_TOKEN to enable /ui.</p>"),
+        )),
+        Access::Denied => Err(Box::new(login_page(state, None))),
         ok => Ok(ok),
     }
 }
@@ -106,7 +108,7 @@ pub async fn login(state: web::Data<AppState>, body: web::Bytes) -> HttpResponse
 pub async fn status(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let access = match gate(&req, &state) {
         Ok(a) => a,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let store = state.store.clone();
     let runtime = state.live.get();
@@ -172,7 +174,7 @@ pub async fn retry(
 ) -> HttpResponse {
     let access = match gate(&req, &state) {
         Ok(a) => a,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let form: CsrfForm = serde_urlencoded::from_bytes(&body).unwrap_or(CsrfForm { csrf: None });
     if !ui_auth::csrf_ok(&access, form.csrf.as_deref()) {
@@ -201,7 +203,7 @@ pub struct PlaygroundForm {
 pub async fn playground(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     match gate(&req, &state) {
         Ok(access) => playground_page(&state, &access, &PlaygroundForm::default(), None, None),
-        Err(page) => page,
+        Err(page) => *page,
     }
 }
 
@@ -212,7 +214,7 @@ pub async fn playground_render(
 ) -> HttpResponse {
     let access = match gate(&req, &state) {
         Ok(a) => a,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let form: PlaygroundForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
     if !ui_auth::csrf_ok(&access, form.csrf.as_deref()) {
