@@ -247,20 +247,7 @@ async fn sigkill_mid_storm_then_restart_loses_nothing_and_doubles_nothing() {
     const N: usize = 120;
     let mut accepted = 0;
     for i in 0..N {
-        let body = storm_alert(i);
-        let sig = sentry_dingtalk::sentry::signature::sign(
-            &body,
-            &sentry_dingtalk::secret::Secret::new(CLIENT_SECRET),
-        );
-        let resp = client
-            .post(format!("{base}/webhooks/sentry"))
-            .header("Sentry-Hook-Resource", "event_alert")
-            .header("Sentry-Hook-Signature", sig)
-            .body(body)
-            .send()
-            .await
-            .expect("relay answers");
-        assert_eq!(resp.status().as_u16(), 202);
+        post_storm_alert(&client, &base, i).await;
         accepted += 1;
         if i == N / 2 {
             // Mid-storm, with messages built and in flight: no goodbye, no flush.
