@@ -115,6 +115,20 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
             if r.continue_ { " | continue" } else { "" }
         )?;
     }
+    if let Some(s) = &settings.digest_schedule {
+        let offset = format!(
+            "{:+03}:{:02}",
+            s.offset_secs / 3600,
+            (s.offset_secs.abs() % 3600) / 60
+        );
+        writeln!(
+            report,
+            "open-issue digest: daily at {:02}:{:02} (UTC{offset}), window {}",
+            s.at_secs / 3600,
+            (s.at_secs % 3600) / 60,
+            s.since
+        )?;
+    }
     if !settings.routes.is_empty() {
         writeln!(report, "unmatched alerts: {:?}", settings.unmatched)?;
     }

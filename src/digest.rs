@@ -4,7 +4,8 @@
 use crate::alert::{Alert, AlertKind};
 use crate::cli::DigestArgs;
 use crate::config::Settings;
-use crate::live::Live;
+use crate::dingtalk::{At, Message};
+use crate::live::{Live, Runtime};
 use crate::outbox::{Store, now_ms};
 use crate::render::Envelope;
 use crate::routing;
@@ -72,6 +73,60 @@ pub async fn collect(
     Ok((alerts, partial))
 }
 
+/// One message per robot, with every issue its routes take; and whether the list is partial.
+pub async fn build(
+    runtime: &Runtime,
+    api: &SentryApi,
+    since: &str,
+    project: Option<&str>,
+) -> anyhow::Result<(Vec<(String, Message, usize)>, bool)> {
+    let (issues, partial) = collect(api, project, since).await?;
+    let mut per_robot: BTreeMap<String, (Vec<Alert>, At)> = BTreeMap::new();
+    for issue in &issues {
+        for t in routing::route(issue, &runtime.settings) {
+            let entry = per_robot.entry(t.robot).or_default();
+            entry.0.push(issue.clone());
+            routing::merge(&mut entry.1, &t.at);
+        }
+    }
+    let mut out = Vec::new();
+    for (robot, (list, at)) in per_robot {
+        let keyword = runtime
+            .settings
+            .robot(&robot)
+            .and_then(|r| r.keyword.clone());
+        let env = Envelope {
+            at,
+            keyword,
+            msg_uuid: uuid::Uuid::new_v4().to_string(),
+            ..Default::default()
+        };
+        let msg = runtime
+            .renderer
+            .render_open_issues(&list, since, project, partial, &env)?;
+        out.push((robot, msg, list.len()));
+    }
+    Ok((out, partial))
+}
+
+/// Builds the digest and queues each robot's message in the outbox; returns the robots.
+pub async fn queue(
+    runtime: &Runtime,
+    api: &SentryApi,
+    store: &Store,
+    since: &str,
+    project: Option<&str>,
+) -> anyhow::Result<Vec<String>> {
+    let (messages, _) = build(runtime, api, since, project).await?;
+    let mut robots = Vec::new();
+    for (robot, msg, count) in messages {
+        store.create_message(&robot, &[], &msg.to_json(), &msg.msg_uuid, now_ms())?;
+        tracing::info!(robot = %robot, issues = count, "open-issue digest queued");
+        robots.push(robot);
+    }
+    Ok(robots)
+}
+
 pub async fn run(args: DigestArgs, settings: Settings) -> anyhow::Result<()> {
     if !valid_period(&args.since) {
         bail!(
@@ -81,63 +136,30 @@ pub async fn run(args: DigestArgs, settings: Settings) -> anyhow::Result<()> {
     }
     let api = crate::startup::sentry_api(&settings)
         .context("digest needs SENTRY_API_TOKEN and SENTRY_ORG")?;
-    let (issues, partial) = collect(&api, args.project.as_deref(), &args.since).await?;
     let live = Live::new(settings.clone())?;
     let runtime = live.get();
-    // One message per robot, with every issue the routes send there.
-    let mut per_robot: BTreeMap<String, (Vec<Alert>, crate::dingtalk::At)> = BTreeMap::new();
-    for issue in &issues {
-        for t in routing::route(issue, &settings) {
-            let entry = per_robot.entry(t.robot).or_default();
-            entry.0.push(issue.clone());
-            routing::merge(&mut entry.1, &t.at);
+    if args.dry_run {
+        let (messages, partial) =
+            build(&runtime, &api, &args.since, args.project.as_deref()).await?;
+        for (robot, msg, count) in &messages {
+            eprintln!(
+                "robot {robot}: {count} issue(s){}",
+                if partial { " (partial)" } else { "" }
+            );
+            println!("{}", msg.to_json());
         }
-    }
-    let store = if args.dry_run {
-        None
-    } else {
-        Some(Store::open(&settings.data_dir)?)
-    };
-    for (robot, (list, at)) in &per_robot {
-        let keyword = settings.robot(robot).and_then(|r| r.keyword.clone());
-        let env = Envelope {
-            at: at.clone(),
-            keyword,
-            msg_uuid: uuid::Uuid::new_v4().to_string(),
-            ..Default::default()
-        };
-        let msg = runtime.renderer.render_open_issues(
-            list,
-            &args.since,
-            args.project.as_deref(),
-            partial,
-            &env,
-        )?;
-        match &store {
-            None => {
-                eprintln!(
-                    "robot {robot}: {} issue(s){}",
-                    list.len(),
-                    if partial { " (partial)" } else { "" }
-                );
-                println!("{}", msg.to_json());
-            }
-            Some(store) => {
-                store.create_message(robot, &[], &msg.to_json(), &msg.msg_uuid, now_ms())?;
-                eprintln!("robot {robot}: digest of {} issue(s) queued", list.len());
-            }
+        if messages.is_empty() {
+            eprintln!("no unresolved issues seen in the last {}", args.since);
         }
+        return Ok(());
     }
-    if issues.is_empty() {
-        eprintln!("no unresolved issues seen in the last {}", args.since);
-    }
-    if let Some(store) = store {
-        crate::replay::drain_all(&settings, &store, live).await?;
-    }
-    Ok(())
+    let store = Store::open(&settings.data_dir)?;
+    let robots = queue(&runtime, &api, &store, &args.since, args.project.as_deref()).await?;
+    eprintln!("open-issue digest queued for {} robot(s)", robots.len());
+    crate::replay::drain_all(&settings, &store, live).await
 }
 
-fn valid_period(s: &str) -> bool {
+pub fn valid_period(s: &str) -> bool {
     let digits = s.chars().take_while(char::is_ascii_digit).count();
     digits > 0 && matches!(&s[digits..], "m" | "h" | "d" | "w")
 }

@@ -27,6 +27,7 @@ pub mod render;
 pub mod replay;
 pub mod routing;
 pub mod samples;
+pub mod schedule;
 pub mod secret;
 pub mod sentry;
 pub mod shutdown;

@@ -120,6 +120,18 @@ impl Application {
         let mut running = HashSet::new();
         let mut changes = self.live.subscribe();
         crate::live::reload_on_sighup(self.live.clone());
+        let (store, api, wakers) = (
+            self.deps.store.clone(),
+            self.deps.api.clone(),
+            self.wakers.clone(),
+        );
+        tokio::spawn(crate::schedule::run(
+            self.live.clone(),
+            store,
+            api,
+            wakers,
+            shutdown.clone(),
+        ));
         tracing::info!(port = self.port, "sentry-dingtalk is listening");
         loop {
             // One worker per configured robot; a reload may add robots.

@@ -6,6 +6,7 @@
 use super::{ConfigError, RobotConfig};
 use crate::alert::Level;
 use crate::routing::{Mention, Route, Unmatched};
+use crate::schedule::DigestSchedule;
 use crate::secret::Secret;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashSet};
@@ -16,6 +17,10 @@ use std::time::Duration;
 struct FileConfig {
     #[serde(default)]
     unmatched: Unmatched,
+    /// Post the open-issue digest daily, e.g. "09:30 Asia/Shanghai".
+    digest_schedule: Option<String>,
+    /// Its window (`digest --since`); default 24h.
+    digest_since: Option<String>,
     #[serde(default)]
     robots: Vec<RobotEntry>,
     #[serde(default)]
@@ -68,6 +73,7 @@ pub struct FileSettings {
     pub robots: Vec<RobotConfig>,
     pub routes: Vec<Route>,
     pub unmatched: Unmatched,
+    pub digest_schedule: Option<DigestSchedule>,
 }
 
 const RESOURCES: &[&str] = &["issue", "comment", "event_alert", "metric_alert", "error"];
@@ -188,10 +194,17 @@ pub fn parse(
         .map_err(|e| err(format!("{at}: {e}")))?;
         routes.push(route);
     }
+    let since = file.digest_since.unwrap_or_else(|| "24h".into());
+    let digest_schedule = file
+        .digest_schedule
+        .map(|s| DigestSchedule::parse(&s, &since))
+        .transpose()
+        .map_err(|e| err(format!("digest_schedule: {e}")))?;
     Ok(FileSettings {
         robots,
         routes,
         unmatched: file.unmatched,
+        digest_schedule,
     })
 }
 

@@ -87,6 +87,8 @@ pub struct Settings {
     /// The TOML file the robots and routes came from, if any (reloaded on SIGHUP).
     pub config_file: Option<PathBuf>,
     pub admin_token: Option<Secret>,
+    /// From the config file: `serve` posts the open-issue digest daily at this time.
+    pub digest_schedule: Option<crate::schedule::DigestSchedule>,
     /// The robot the `DINGTALK_*` variables describe, kept so a reload can rebuild the list.
     pub env_robot: RobotConfig,
 }
@@ -170,10 +172,21 @@ impl Settings {
             None => Some(PathBuf::from(DEFAULT_CONFIG_FILE)).filter(|p| p.is_file()),
         };
         let env_robot = robot.clone();
-        let (robots, routes, unmatched) = match &config_file {
-            None => (vec![robot], Vec::new(), Unmatched::Default),
+        let file = match &config_file {
+            None => file::FileSettings {
+                robots: vec![robot],
+                routes: Vec::new(),
+                unmatched: Unmatched::Default,
+                digest_schedule: None,
+            },
             Some(path) => with_file(robot, path, &get)?,
         };
+        let file::FileSettings {
+            robots,
+            routes,
+            unmatched,
+            digest_schedule,
+        } = file;
         Ok(Self {
             client_secrets,
             robots,
@@ -182,6 +195,7 @@ impl Settings {
             config_file,
             admin_token: var("ADMIN_TOKEN").map(Secret::new),
             env_robot,
+            digest_schedule,
             listen_addr: var("LISTEN_ADDR").unwrap_or_else(|| "0.0.0.0:8080".into()),
             data_dir: PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "./data".into())),
             templates_dir: var("TEMPLATES_DIR").map(PathBuf::from),
@@ -219,11 +233,11 @@ impl Settings {
     pub fn reloaded(&self) -> Result<Self, ConfigError> {
         let mut next = self.clone();
         if let Some(path) = &self.config_file {
-            let (robots, routes, unmatched) =
-                with_file(self.env_robot.clone(), path, &|k| std::env::var(k).ok())?;
-            next.robots = robots;
-            next.routes = routes;
-            next.unmatched = unmatched;
+            let file = with_file(self.env_robot.clone(), path, &|k| std::env::var(k).ok())?;
+            next.robots = file.robots;
+            next.routes = file.routes;
+            next.unmatched = file.unmatched;
+            next.digest_schedule = file.digest_schedule;
         }
         Ok(next)
     }
@@ -238,7 +252,7 @@ fn with_file(
     env_robot: RobotConfig,
     path: &std::path::Path,
     get: &dyn Fn(&str) -> Option<String>,
-) -> Result<(Vec<RobotConfig>, Vec<Route>, Unmatched), ConfigError> {
+) -> Result<file::FileSettings, ConfigError> {
     let shown = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
         path: shown.clone(),
@@ -269,7 +283,7 @@ fn with_file(
             }
         }
     }
-    Ok((robots, parsed.routes, parsed.unmatched))
+    Ok(file::FileSettings { robots, ..parsed })
 }
 
 fn invalid(var: &'static str, reason: impl Into<String>) -> ConfigError {

@@ -20,6 +20,7 @@ pub struct TestApp {
     pub robot: FakeRobot,
     pub data_dir: tempfile::TempDir,
     pub http: reqwest::Client,
+    pub live: std::sync::Arc<sentry_dingtalk::live::Live>,
     shutdown: CancellationToken,
 }
 
@@ -76,6 +77,7 @@ pub async fn spawn_app_for(robot: FakeRobot, adjust: impl FnOnce(&mut Settings))
     let app = Application::build(settings).expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let store = app.store();
+    let live = app.live();
     let shutdown = CancellationToken::new();
     tokio::spawn(app.run_until_stopped(shutdown.clone()));
     TestApp {
@@ -84,6 +86,7 @@ pub async fn spawn_app_for(robot: FakeRobot, adjust: impl FnOnce(&mut Settings))
         robot,
         data_dir,
         http: reqwest::Client::new(),
+        live,
         shutdown,
     }
 }

@@ -272,3 +272,33 @@ async fn digest_marks_a_partial_list_when_the_link_header_is_malformed() {
     let bad = digest_cli(&server, &["--since", "yesterday"]).await;
     assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("--since"));
 }
+
+#[tokio::test]
+async fn the_scheduled_digest_is_queued_through_the_outbox_and_delivered() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/0/organizations/acme/issues/"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(issues_page(&[7, 9]))
+                .insert_header("Link", link("0:100:0", false).as_str()),
+        )
+        .mount(&server)
+        .await;
+    let app = app_with_api(&server).await;
+    let runtime = app.live.get();
+    let api = sentry_dingtalk::startup::sentry_api(&runtime.settings).expect("api configured");
+    let robots = sentry_dingtalk::digest::queue(&runtime, &api, &app.store, "24h", None)
+        .await
+        .expect("queued");
+    assert_eq!(robots, ["default"]);
+    assert!(
+        app.robot.wait_for(WAIT, |p| p.len() == 1).await,
+        "the worker sent it"
+    );
+    let text = app.robot.posted()[0].text();
+    assert!(
+        text.contains("未解决问题汇总") && text.contains("issues/9/") && text.contains("issues/7/"),
+        "{text}"
+    );
+}

@@ -1,0 +1,160 @@
+//! `digest_schedule`: the open-issue digest, posted by `serve` every day at a set time.
+//!
+//! Written `"HH:MM <zone>"` where the zone is a UTC offset (`+08:00`) or one of the names
+//! below. Those zones keep one offset all year, so no time-zone database is needed; zones
+//! with daylight saving must be written as an offset.
+
+use crate::intake::Wakers;
+use crate::live::Live;
+use crate::outbox::Store;
+use crate::sentry::api::SentryApi;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+const ZONES: &[(&str, i32)] = &[
+    ("UTC", 0),
+    ("Asia/Shanghai", 8 * 3600),
+    ("Asia/Chongqing", 8 * 3600),
+    ("Asia/Hong_Kong", 8 * 3600),
+    ("Asia/Macau", 8 * 3600),
+    ("Asia/Taipei", 8 * 3600),
+    ("Asia/Singapore", 8 * 3600),
+    ("Asia/Tokyo", 9 * 3600),
+    ("Asia/Seoul", 9 * 3600),
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DigestSchedule {
+    /// Seconds after local midnight.
+    pub at_secs: i64,
+    pub offset_secs: i64,
+    /// The window, as `digest --since` takes it.
+    pub since: String,
+}
+
+impl DigestSchedule {
+    pub fn parse(text: &str, since: &str) -> Result<Self, String> {
+        let mut parts = text.split_whitespace();
+        let time = parts
+            .next()
+            .ok_or("empty; write e.g. \"09:30 Asia/Shanghai\"")?;
+        let (h, m) = time
+            .split_once(':')
+            .ok_or_else(|| format!("`{time}` is not HH:MM"))?;
+        let (h, m): (i64, i64) = (
+            h.parse().map_err(|_| format!("`{time}` is not HH:MM"))?,
+            m.parse().map_err(|_| format!("`{time}` is not HH:MM"))?,
+        );
+        if !(0..24).contains(&h) || !(0..60).contains(&m) {
+            return Err(format!("`{time}` is not a time of day"));
+        }
+        let offset_secs = match parts.next() {
+            None => 0,
+            Some(zone) => offset(zone).ok_or_else(|| {
+                format!(
+                    "unknown zone `{zone}`: write an offset such as +08:00, or one of {}",
+                    ZONES.iter().map(|z| z.0).collect::<Vec<_>>().join(", ")
+                )
+            })?,
+        };
+        if !crate::digest::valid_period(since) {
+            return Err(format!(
+                "digest_since `{since}`: write a number and m, h, d or w"
+            ));
+        }
+        Ok(Self {
+            at_secs: h * 3600 + m * 60,
+            offset_secs,
+            since: since.to_string(),
+        })
+    }
+
+    /// The next run strictly after `now` (epoch seconds).
+    pub fn next_after(&self, now: i64) -> i64 {
+        let local = now + self.offset_secs;
+        let midnight = local - local.rem_euclid(86_400);
+        let mut next = midnight + self.at_secs;
+        if next <= local {
+            next += 86_400;
+        }
+        next - self.offset_secs
+    }
+
+    pub fn wait_from(&self, now: i64) -> Duration {
+        Duration::from_secs((self.next_after(now) - now).max(1) as u64)
+    }
+}
+
+/// `serve`'s daily digest: sleeps until the configured time, queues the digest through the
+/// outbox, wakes the workers. Reads the schedule again after each run (it may be reloaded).
+pub async fn run(
+    live: Arc<Live>,
+    store: Store,
+    api: Option<Arc<SentryApi>>,
+    wakers: Wakers,
+    shutdown: CancellationToken,
+) {
+    loop {
+        let Some(schedule) = live.get().settings.digest_schedule.clone() else {
+            // None configured (yet): look again after a reload.
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(Duration::from_secs(60)) => continue,
+            }
+        };
+        let Some(api) = api.clone() else {
+            tracing::warn!(
+                "digest_schedule is set but SENTRY_API_TOKEN or SENTRY_ORG is not; no digest will be posted"
+            );
+            return;
+        };
+        let wait = schedule.wait_from(crate::outbox::now_ms() / 1000);
+        tracing::info!(in_secs = wait.as_secs(), since = %schedule.since, "next open-issue digest");
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(wait) => {}
+        }
+        match crate::digest::queue(&live.get(), &api, &store, &schedule.since, None).await {
+            Ok(robots) => robots.iter().for_each(|r| wakers.get(r).notify_one()),
+            Err(e) => tracing::error!(error = %e, "the scheduled digest failed; next one tomorrow"),
+        }
+    }
+}
+
+fn offset(zone: &str) -> Option<i64> {
+    if let Some((_, secs)) = ZONES.iter().find(|(name, _)| *name == zone) {
+        return Some(*secs as i64);
+    }
+    let sign = match zone.chars().next()? {
+        '+' => 1,
+        '-' => -1,
+        _ => return None,
+    };
+    let (h, m) = zone[1..].split_once(':').unwrap_or((&zone[1..], "0"));
+    let (h, m): (i64, i64) = (h.parse().ok()?, m.parse().ok()?);
+    (h <= 14 && m < 60).then_some(sign * (h * 3600 + m * 60))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_run_in_shanghai() {
+        let s = DigestSchedule::parse("09:30 Asia/Shanghai", "24h").expect("parses");
+        // 2026-11-24 00:00:00 UTC = 08:00 in Shanghai → 09:30 Shanghai is 01:30 UTC the same day.
+        let midnight_utc = 1_795_478_400;
+        assert_eq!(s.next_after(midnight_utc), midnight_utc + 5_400);
+        // Just after 01:30 UTC: tomorrow.
+        assert_eq!(
+            s.next_after(midnight_utc + 5_400),
+            midnight_utc + 5_400 + 86_400
+        );
+        let plus = DigestSchedule::parse("09:30 +08:00", "24h").expect("offset");
+        assert_eq!(plus.next_after(midnight_utc), s.next_after(midnight_utc));
+        assert!(DigestSchedule::parse("25:00", "24h").is_err());
+        assert!(DigestSchedule::parse("09:30 Europe/Berlin", "24h").is_err());
+        assert!(DigestSchedule::parse("09:30", "soon").is_err());
+    }
+}
