@@ -87,23 +87,19 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
     }
     for (i, r) in settings.routes.iter().enumerate() {
         let m = &r.mention;
-        let mut mention: Vec<String> = m
-            .mobiles
-            .iter()
-            .chain(&m.user_ids)
-            .map(|x| format!("@{x}"))
-            .collect();
-        if m.all {
-            mention.push("@all".into());
-        }
+        let at = crate::dingtalk::At {
+            mobiles: m.mobiles.clone(),
+            user_ids: m.user_ids.clone(),
+            all: m.all,
+        };
         let from = m
             .min_level
             .map(|l| format!(" from {}", l.as_str()))
             .unwrap_or_default();
-        let mention = if mention.is_empty() {
+        let mention = if at.is_empty() {
             "nobody".to_string()
         } else {
-            format!("{}{from}", mention.join(" "))
+            format!("{}{from}", at.text_line())
         };
         writeln!(
             report,
