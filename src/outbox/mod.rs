@@ -8,6 +8,7 @@
 
 pub mod admin;
 pub mod enrich;
+pub mod housekeeping;
 pub mod rate_limit;
 pub mod repeats;
 pub mod retry;
