@@ -7,12 +7,13 @@ WORKDIR /build
 # Dependency layer: build the locked dependency graph against placeholder sources, so a
 # change to the project's own code does not rebuild every crate.
 COPY Cargo.toml Cargo.lock ./
-RUN mkdir -p src benches \
+RUN mkdir -p src benches bench \
     && echo 'fn main() {}' > src/main.rs \
     && touch src/lib.rs \
     && echo 'fn main() {}' > benches/pipeline.rs \
+    && echo 'fn main() {}' > bench/baseline_202.rs \
     && cargo build --release --locked \
-    && rm -rf src benches \
+    && rm -rf src benches bench \
        target/release/sentry-dingtalk* \
        target/release/deps/sentry_dingtalk-* \
        target/release/deps/libsentry_dingtalk-* \
@@ -23,6 +24,7 @@ COPY src ./src
 COPY templates ./templates
 COPY examples ./examples
 COPY benches ./benches
+COPY bench ./bench
 RUN touch src/main.rs src/lib.rs \
     && cargo build --release --locked \
     && install -m 0755 target/release/sentry-dingtalk /usr/local/bin/sentry-dingtalk
