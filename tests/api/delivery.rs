@@ -365,27 +365,6 @@ async fn sigterm_finishes_the_send_in_flight_and_leaves_the_rest_queued() {
     );
 }
 
-fn serve(
-    robot: &FakeRobot,
-    data: &std::path::Path,
-    port: u16,
-    extra: &[(&str, &str)],
-) -> std::process::Child {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_sentry-dingtalk"));
-    cmd.arg("serve")
-        .env_clear()
-        .env("SENTRY_CLIENT_SECRET", CLIENT_SECRET)
-        .env("DINGTALK_WEBHOOK", &robot.webhook)
-        .env("DINGTALK_SECRET", ROBOT_SECRET)
-        .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
-        .env("DATA_DIR", data)
-        .env("RUST_LOG", "warn");
-    for (k, v) in extra {
-        cmd.env(k, v);
-    }
-    cmd.spawn().expect("start serve")
-}
-
 async fn post_storm_alert(client: &reqwest::Client, base: &str, i: usize) {
     let body = storm_alert(i);
     let sig = sentry_dingtalk::sentry::signature::sign(
@@ -401,37 +380,4 @@ async fn post_storm_alert(client: &reqwest::Client, base: &str, i: usize) {
         .await
         .expect("relay answers");
     assert_eq!(resp.status().as_u16(), 202);
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
-
-async fn poll(deadline: Duration, cond: impl Fn() -> bool) -> bool {
-    let end = std::time::Instant::now() + deadline;
-    while std::time::Instant::now() < end {
-        if cond() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    cond()
-}
-
-async fn poll_async<F: std::future::Future<Output = bool>>(
-    deadline: Duration,
-    cond: impl Fn() -> F,
-) -> bool {
-    let end = std::time::Instant::now() + deadline;
-    while std::time::Instant::now() < end {
-        if cond().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    false
 }

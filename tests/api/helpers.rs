@@ -152,3 +152,65 @@ pub fn resource_of(file_name: &str) -> String {
 pub async fn json_body(resp: reqwest::Response) -> serde_json::Value {
     resp.json().await.expect("JSON body")
 }
+
+/// `sentry-dingtalk serve` as a child process, configured like the shared contract smoke test;
+/// its log (warnings and errors) goes to `DATA_DIR/relay.log`.
+pub fn serve(
+    robot: &FakeRobot,
+    data: &std::path::Path,
+    port: u16,
+    extra: &[(&str, &str)],
+) -> std::process::Child {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_sentry-dingtalk"));
+    cmd.arg("serve")
+        .env_clear()
+        .env("SENTRY_CLIENT_SECRET", CLIENT_SECRET)
+        .env("DINGTALK_WEBHOOK", &robot.webhook)
+        .env("DINGTALK_SECRET", ROBOT_SECRET)
+        .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
+        .env("DATA_DIR", data)
+        .env("RUST_LOG", "warn");
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    std::fs::create_dir_all(data).expect("data dir");
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(data.join("relay.log"))
+        .expect("log file");
+    cmd.stderr(log).spawn().expect("start serve")
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+pub async fn poll(deadline: Duration, cond: impl Fn() -> bool) -> bool {
+    let end = std::time::Instant::now() + deadline;
+    while std::time::Instant::now() < end {
+        if cond() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    cond()
+}
+
+pub async fn poll_async<F: std::future::Future<Output = bool>>(
+    deadline: Duration,
+    cond: impl Fn() -> F,
+) -> bool {
+    let end = std::time::Instant::now() + deadline;
+    while std::time::Instant::now() < end {
+        if cond().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}

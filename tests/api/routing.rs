@@ -532,3 +532,96 @@ fn check_prints_the_routing_table_and_explains() {
         "robot URL leaked: {stdout}"
     );
 }
+
+#[tokio::test]
+async fn sighup_reloads_the_file_and_a_broken_one_keeps_the_last_good() {
+    let payments = FakeRobot::start(Some(ROBOT_SECRET), None, 20).await;
+    let oncall = FakeRobot::start(Some(ROBOT_SECRET), None, 20).await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("routes.toml");
+    std::fs::write(
+        &file,
+        config(&payments, &oncall, "[[routes]]\nrobots = [\"payments\"]\n"),
+    )
+    .expect("write");
+    let port = free_port();
+    let file_s = file.display().to_string();
+    let mut child = serve(
+        &payments,
+        &dir.path().join("data"),
+        port,
+        &[("CONFIG_FILE", file_s.as_str())],
+    );
+    let client = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    assert!(
+        poll_async(WAIT, || async {
+            client.get(format!("{base}/healthz")).send().await.is_ok()
+        })
+        .await
+    );
+    let post = |issue: u64| {
+        let body = event("a", "production", "error", issue, &[]);
+        let sig = sentry_dingtalk::sentry::signature::sign(
+            &body,
+            &sentry_dingtalk::secret::Secret::new(CLIENT_SECRET),
+        );
+        client
+            .post(format!("{base}/webhooks/sentry"))
+            .header("Sentry-Hook-Resource", "event_alert")
+            .header("Sentry-Hook-Signature", sig)
+            .body(body)
+            .send()
+    };
+    let hup = || {
+        std::process::Command::new("kill")
+            .args(["-HUP", &child.id().to_string()])
+            .status()
+            .expect("kill -HUP")
+    };
+    post(30).await.expect("posted");
+    let first = payments.wait_for(WAIT, |p| p.len() == 1).await;
+
+    std::fs::write(
+        &file,
+        config(&payments, &oncall, "[[routes]]\nrobots = [\"oncall\"]\n"),
+    )
+    .expect("write");
+    assert!(hup().success());
+    // The reload is asynchronous: post until a message lands at the new robot.
+    let mut moved = false;
+    for issue in 31..60 {
+        post(issue).await.expect("posted");
+        if oncall
+            .wait_for(Duration::from_millis(300), |p| !p.is_empty())
+            .await
+        {
+            moved = true;
+            break;
+        }
+    }
+    std::fs::write(&file, "[[routes]]\nrobots = [\"ghost\"]\n").expect("write");
+    assert!(hup().success());
+    let log = dir.path().join("data").join("relay.log");
+    let refused = poll(WAIT, || {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .contains("reload refused")
+    })
+    .await;
+    let before = oncall.posted().len();
+    post(99).await.expect("posted");
+    let kept = oncall.wait_for(WAIT, |p| p.len() == before + 1).await;
+    child.kill().ok();
+    child.wait().ok();
+    assert!(first, "the first file routed to payments");
+    assert!(moved, "after SIGHUP the new route is in force");
+    assert!(
+        refused,
+        "the broken file was refused, with the reason in the log"
+    );
+    assert!(
+        kept,
+        "a broken file on SIGHUP keeps the last good configuration"
+    );
+}
