@@ -245,12 +245,7 @@ async fn sigkill_mid_storm_then_restart_loses_nothing_and_doubles_nothing() {
     let mut child = start();
     let client = reqwest::Client::new();
     let base = format!("http://127.0.0.1:{port}");
-    assert!(
-        poll_async(Duration::from_secs(10), || async {
-            client.get(format!("{base}/healthz")).send().await.is_ok()
-        })
-        .await
-    );
+    assert!(wait_healthy(&client, &base).await);
     const N: usize = 120;
     let mut accepted = 0;
     for i in 0..N {
@@ -266,12 +261,7 @@ async fn sigkill_mid_storm_then_restart_loses_nothing_and_doubles_nothing() {
             child.kill().expect("SIGKILL");
             child.wait().expect("reaped");
             child = start();
-            assert!(
-                poll_async(Duration::from_secs(10), || async {
-                    client.get(format!("{base}/healthz")).send().await.is_ok()
-                })
-                .await
-            );
+            assert!(wait_healthy(&client, &base).await);
         }
     }
     assert_eq!(accepted, N);
@@ -317,12 +307,7 @@ async fn sigterm_finishes_the_send_in_flight_and_leaves_the_rest_queued() {
     let mut child = start();
     let client = reqwest::Client::new();
     let base = format!("http://127.0.0.1:{port}");
-    assert!(
-        poll_async(Duration::from_secs(10), || async {
-            client.get(format!("{base}/healthz")).send().await.is_ok()
-        })
-        .await
-    );
+    assert!(wait_healthy(&client, &base).await);
     for i in 0..5 {
         post_storm_alert(&client, &base, i).await;
     }

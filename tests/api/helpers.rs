@@ -182,6 +182,14 @@ pub fn serve(
     cmd.stderr(log).spawn().expect("start serve")
 }
 
+/// Polls a child relay's `/healthz` until it answers or 10 s pass.
+pub async fn wait_healthy(client: &reqwest::Client, base: &str) -> bool {
+    poll_async(Duration::from_secs(10), || async {
+        client.get(format!("{base}/healthz")).send().await.is_ok()
+    })
+    .await
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .expect("bind")

@@ -50,35 +50,18 @@ async fn no_secret_robot_url_or_sec_value_ever_reaches_the_log() {
     let robot = FakeRobot::start(Some(ROBOT_SECRET), None, 20).await;
     robot.fail_next(1);
     let data = tempfile::tempdir().expect("tmp");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
+    let port = free_port();
     let log = data.path().join("relay.log");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sentry-dingtalk"))
-        .arg("serve")
-        .env_clear()
-        .env("SENTRY_CLIENT_SECRET", CLIENT_SECRET)
-        .env("DINGTALK_WEBHOOK", &robot.webhook)
-        .env("DINGTALK_SECRET", ROBOT_SECRET)
-        .env("DINGTALK_GROUP_WINDOW", "0")
-        .env("LEGACY_WEBHOOK_TOKEN", LEGACY_TOKEN)
-        .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
-        .env("DATA_DIR", data.path().join("d"))
-        .env("RUST_LOG", "trace")
-        .env("LOG_FORMAT", "json")
-        .stderr(std::fs::File::create(&log).expect("log file"))
-        .spawn()
-        .expect("serve");
+    let extra = [
+        ("DINGTALK_GROUP_WINDOW", "0"),
+        ("LEGACY_WEBHOOK_TOKEN", LEGACY_TOKEN),
+        ("RUST_LOG", "trace"),
+        ("LOG_FORMAT", "json"),
+    ];
+    let mut child = serve(&robot, data.path(), port, &extra);
     let client = reqwest::Client::new();
     let base = format!("http://127.0.0.1:{port}");
-    let end = std::time::Instant::now() + Duration::from_secs(10);
-    while client.get(format!("{base}/healthz")).send().await.is_err()
-        && std::time::Instant::now() < end
-    {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    assert!(wait_healthy(&client, &base).await);
     let body = example("event_alert-triggered.json");
     let sig = sentry_dingtalk::sentry::signature::sign(
         &body,

@@ -554,12 +554,7 @@ async fn sighup_reloads_the_file_and_a_broken_one_keeps_the_last_good() {
     );
     let client = reqwest::Client::new();
     let base = format!("http://127.0.0.1:{port}");
-    assert!(
-        poll_async(WAIT, || async {
-            client.get(format!("{base}/healthz")).send().await.is_ok()
-        })
-        .await
-    );
+    assert!(wait_healthy(&client, &base).await);
     let post = |issue: u64| {
         let body = event("a", "production", "error", issue, &[]);
         let sig = sentry_dingtalk::sentry::signature::sign(
