@@ -9,11 +9,13 @@
 pub mod admin;
 pub mod enrich;
 pub mod housekeeping;
+pub mod port;
 pub mod rate_limit;
 pub mod repeats;
 pub mod retry;
 pub mod schema;
 pub mod store;
+pub mod types;
 pub mod worker;
 
 pub use store::{Enqueued, Store, StoreError};

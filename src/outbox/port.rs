@@ -1,0 +1,156 @@
+//! The storage port: everything the delivery engine, the HTTP edge and the commands ask of
+//! durable storage. One implementation per database — SQLite embedded (one process per file),
+//! PostgreSQL shared (any number of replicas) — and one conformance suite for both
+//! (`tests/api/outbox_conformance.rs`).
+//!
+//! Contract every implementation keeps:
+//! - `enqueue` is one transaction: the dedup keys, the repeat decisions and the alert rows
+//!   commit together or not at all. A caller answers 202 only after it returned `Ok`.
+//! - A dedup key seen within `DEDUP_WINDOW_MS` makes the enqueue a `Duplicate`; two enqueues
+//!   racing with the same key yield one `Queued` and one `Duplicate` (a unique constraint).
+//! - Only the holder of a robot's lease sends for it. Every write the sender makes carries its
+//!   `Lease`; a write whose fence is no longer the robot's current one fails with
+//!   `StoreError::LeaseLost` and changes nothing.
+//! - A message keeps its body and `msg_uuid` from `create_message` on, so a crash between
+//!   "sent" and "recorded" re-sends the same body with the same `msgUuid`.
+
+use super::types::{
+    Delivery, Enqueued, Lease, MessageRow, MessageState, StateCount, StoreError, WaitingAlerts,
+};
+use async_trait::async_trait;
+
+#[async_trait]
+pub trait Outbox: Send + Sync + 'static {
+    // ---- the webhook edge -------------------------------------------------------------------
+
+    /// Durably queues one alert per delivery unless a dedup key was seen within the window or
+    /// every route keeps it silent as a repeat. Notifies the robots' senders on commit.
+    async fn enqueue(
+        &self,
+        dedup_keys: Vec<String>,
+        items: Vec<Delivery>,
+        now: i64,
+    ) -> Result<Enqueued, StoreError>;
+
+    /// Ok when a webhook would be stored right now: a real write that commits, not a probe that
+    /// writes nothing. What `/readyz` reports.
+    async fn check_writable(&self, now: i64) -> Result<(), StoreError>;
+
+    /// Waits until something was queued for `robot` (by this process or, where the store is
+    /// shared, any other), or returns at once if that happened since the last call. A store
+    /// without cross-process notification may return spuriously; callers re-check the store.
+    fn wakeups(&self) -> tokio::sync::broadcast::Receiver<String>;
+
+    // ---- sender leases ----------------------------------------------------------------------
+
+    /// Takes the robot's lease for `owner` when it is free, expired or already `owner`'s;
+    /// a new holder gets a fence greater than any before. `None` while another owner holds it.
+    async fn acquire_lease(
+        &self,
+        robot: &str,
+        owner: &str,
+        now: i64,
+        ttl_ms: i64,
+    ) -> Result<Option<Lease>, StoreError>;
+
+    /// Extends the lease; `false` when it was lost (expired and taken, or fence moved on).
+    async fn renew_lease(&self, lease: &Lease, now: i64, ttl_ms: i64) -> Result<bool, StoreError>;
+
+    /// Gives the lease up at once (SIGTERM hand-over).
+    async fn release_lease(&self, lease: &Lease) -> Result<(), StoreError>;
+
+    // ---- the sender's reads -----------------------------------------------------------------
+
+    /// Alerts of `robot` not yet in a message, most severe first, oldest first within a level,
+    /// at most `limit`; rows that cannot be read come back apart, with the reason.
+    async fn waiting_alerts(&self, robot: &str, limit: usize) -> Result<WaitingAlerts, StoreError>;
+    /// When the longest-waiting alert of `robot` arrived, if any waits.
+    async fn oldest_waiting(&self, robot: &str) -> Result<Option<i64>, StoreError>;
+    async fn waiting_count(&self, robot: &str) -> Result<i64, StoreError>;
+    /// The oldest pending message of `robot` that is due at `now`.
+    async fn due_message(&self, robot: &str, now: i64) -> Result<Option<MessageRow>, StoreError>;
+    /// When the next pending message of `robot` becomes due, if it has one.
+    async fn next_due_at(&self, robot: &str) -> Result<Option<i64>, StoreError>;
+    /// When the newest message of `robot` was built (the group window's leftovers).
+    async fn last_created_at(&self, robot: &str) -> Result<Option<i64>, StoreError>;
+    /// When DingTalk last accepted a message of `robot` (the group window runs from here).
+    async fn last_sent_at(&self, robot: &str) -> Result<Option<i64>, StoreError>;
+    /// The ends of the send attempts of `robot` since `since`: the rolling budget's history.
+    async fn attempts_since(&self, robot: &str, since: i64) -> Result<Vec<i64>, StoreError>;
+    async fn paused_until(&self, robot: &str) -> Result<Option<i64>, StoreError>;
+
+    // ---- the sender's writes (fenced) -------------------------------------------------------
+
+    /// Creates a message and assigns the alerts to it in one transaction; returns its id.
+    async fn create_message(
+        &self,
+        lease: &Lease,
+        alert_ids: &[i64],
+        body: &str,
+        msg_uuid: &str,
+        now: i64,
+    ) -> Result<i64, StoreError>;
+    /// Counts an attempt as started (`attempts + 1`, `last_attempt_at = now`).
+    async fn record_attempt(&self, lease: &Lease, id: i64, now: i64) -> Result<(), StoreError>;
+    /// When the attempt's answer came: what the rolling minute counts after a restart.
+    async fn record_attempt_end(&self, lease: &Lease, id: i64, now: i64)
+    -> Result<(), StoreError>;
+    async fn mark_sent(&self, lease: &Lease, id: i64, now: i64) -> Result<(), StoreError>;
+    async fn mark_retry(
+        &self,
+        lease: &Lease,
+        id: i64,
+        next_attempt_at: i64,
+        error: &str,
+    ) -> Result<(), StoreError>;
+    async fn mark_dead(&self, lease: &Lease, id: i64, error: &str) -> Result<(), StoreError>;
+    async fn set_paused_until(&self, lease: &Lease, until: i64) -> Result<(), StoreError>;
+    /// Sets an unreadable alert row aside: it goes into a dead message carrying `reason`, so it
+    /// no longer blocks the robot and an operator sees it.
+    async fn set_aside_alert(
+        &self,
+        lease: &Lease,
+        alert_id: i64,
+        reason: &str,
+        now: i64,
+    ) -> Result<(), StoreError>;
+
+    // ---- operators ----------------------------------------------------------------------------
+
+    async fn list_messages(
+        &self,
+        state: Option<MessageState>,
+        limit: usize,
+    ) -> Result<Vec<MessageRow>, StoreError>;
+    /// Messages by state and robot, plus alerts not yet in a message as state `waiting`.
+    async fn stats(&self) -> Result<Vec<StateCount>, StoreError>;
+    /// A dead message gives its alerts back to the queue; a pending one is made due now.
+    /// False when no such message can be retried.
+    async fn retry_message(&self, id: i64, now: i64) -> Result<bool, StoreError>;
+    async fn retry_dead(&self, now: i64) -> Result<usize, StoreError>;
+    /// Forgets dedup keys past their window, and sent messages, repeat state, used action
+    /// links and other per-issue memory older than `keep_ms`.
+    async fn prune(&self, now: i64, keep_ms: i64) -> Result<(), StoreError>;
+
+    // ---- shared small state ---------------------------------------------------------------
+
+    /// Records an action link as used; false when it already was (links work once).
+    async fn claim_action(&self, nonce: &str, now: i64) -> Result<bool, StoreError>;
+    /// Gives a link back when its action failed at Sentry, so the user can try again.
+    async fn release_action(&self, nonce: &str) -> Result<(), StoreError>;
+    async fn action_used(&self, nonce: &str) -> Result<bool, StoreError>;
+    /// The action-link signing key, created (random, 32 bytes) by whoever asks first.
+    async fn action_key(&self) -> Result<Vec<u8>, StoreError>;
+    /// Marks a scheduled job's run for `slot` (e.g. the day of the open-issues report);
+    /// true for exactly one caller per (job, slot), whichever replica asks first.
+    async fn claim_scheduled_run(&self, job: &str, slot: i64, now: i64)
+    -> Result<bool, StoreError>;
+    /// Remembers an installation's organization slug (from `installation.created` or a URL).
+    async fn remember_installation_org(
+        &self,
+        installation: &str,
+        org: &str,
+        now: i64,
+    ) -> Result<(), StoreError>;
+    async fn installation_org(&self, installation: &str) -> Result<Option<String>, StoreError>;
+}
