@@ -3,12 +3,12 @@
 //! Run: cargo bench --bench pipeline
 
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
-use sentry_dingtalk::config::Lang;
+use sentry_dingtalk::domain::lang::Lang;
 use sentry_dingtalk::render::{Envelope, Renderer};
-use sentry_dingtalk::replay::{Sample, interpret};
-use sentry_dingtalk::samples::SAMPLES;
 use sentry_dingtalk::secret::Secret;
 use sentry_dingtalk::sentry::payload::{self, LinkBase, Parsed};
+use sentry_dingtalk::sentry::samples::SAMPLES;
+use sentry_dingtalk::sentry::shape::interpret;
 use sentry_dingtalk::sentry::signature;
 
 fn pipeline(c: &mut Criterion) {
@@ -30,12 +30,7 @@ fn pipeline(c: &mut Criterion) {
             b.iter(|| {
                 assert!(signature::verify(black_box(&bytes), &sig, &secrets));
                 let value = payload::parse_json(&bytes).expect("json");
-                let sample = Sample {
-                    path: (*name).into(),
-                    bytes: Vec::new(),
-                    value,
-                };
-                if let (_, Parsed::Alert(alert)) = interpret(&sample, None, None, &base) {
+                if let (_, Parsed::Alert(alert)) = interpret(&value, None, None, &base) {
                     black_box(
                         renderer
                             .render_alert(&alert, &env)

@@ -1,22 +1,16 @@
-//! From a parsed payload to queued alerts: route, then one durable insert. Shared by the HTTP
-//! handlers and `replay`.
+//! From a parsed payload to stored alerts: route, then one durable insert. Shared by the
+//! webhook handlers and `replay`.
 
 use crate::config::Settings;
-use crate::outbox::{Delivery, Enqueued, QueuedAlert, Store, StoreError, now_ms};
-use crate::routing;
+use crate::outbox::{Delivery, Enqueued, QueuedAlert, SharedOutbox, StoreError};
 use crate::sentry::payload::Parsed;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use tokio::sync::Notify;
+use sha2::{Digest, Sha256};
 
+/// What became of a webhook.
 #[derive(Debug, PartialEq)]
-pub enum Intake {
-    Queued {
-        robots: Vec<String>,
-    },
-    Duplicate,
-    /// Every robot had already been told about this issue within its repeat interval.
-    Suppressed,
+pub enum Outcome {
+    /// Routed and handed to the outbox, which stored, suppressed or recognised it.
+    Stored(Enqueued),
     /// Routed nowhere (an `unmatched = "drop"` configuration).
     Dropped,
     Ignored {
@@ -28,45 +22,37 @@ pub enum Intake {
     },
 }
 
-/// Wakes the worker of each robot when something is queued for it.
-#[derive(Clone, Default)]
-pub struct Wakers(Arc<Mutex<HashMap<String, Arc<Notify>>>>);
-
-impl Wakers {
-    /// The robot's wake-up, created on first use (robots may appear on reload).
-    pub fn get(&self, robot: &str) -> Arc<Notify> {
-        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        map.entry(robot.to_string()).or_default().clone()
+/// What makes two webhooks the same one: the same bytes for the same resource (`legacy` for
+/// the plugin endpoint), or the same `Request-ID`. Anything that changed — a second resolve,
+/// another assignee, another rule firing on the same event — is news and gets its own alert.
+pub fn identity(resource: &str, body: &[u8], request_id: Option<&str>) -> Vec<String> {
+    let digest = Sha256::new()
+        .chain_update(resource.as_bytes())
+        .chain_update([0u8])
+        .chain_update(body)
+        .finalize();
+    let mut keys = vec![format!("body:{}", hex::encode(digest))];
+    if let Some(id) = request_id.filter(|id| !id.is_empty()) {
+        keys.push(format!("request:{id}"));
     }
-
-    /// After an operator action that any worker may have to pick up.
-    pub fn wake_all(&self) {
-        for n in self.0.lock().unwrap_or_else(|p| p.into_inner()).values() {
-            n.notify_one();
-        }
-    }
-
-    fn wake(&self, robot: &str) {
-        self.get(robot).notify_one();
-    }
+    keys
 }
 
-pub fn accept(
+pub async fn accept(
     parsed: Parsed,
+    identity: Vec<String>,
     settings: &Settings,
-    store: &Store,
-    wakers: &Wakers,
-) -> Result<Intake, StoreError> {
+    outbox: &SharedOutbox,
+) -> Result<Outcome, StoreError> {
     let alert = match parsed {
         Parsed::Alert(alert) => alert,
-        Parsed::Ignored { resource, action } => return Ok(Intake::Ignored { resource, action }),
-        Parsed::Installation { action } => return Ok(Intake::Installation { action }),
+        Parsed::Ignored { resource, action } => return Ok(Outcome::Ignored { resource, action }),
+        Parsed::Installation { action } => return Ok(Outcome::Installation { action }),
     };
-    let targets = routing::route(&alert, settings);
+    let targets = settings.route(&alert);
     if targets.is_empty() {
-        return Ok(Intake::Dropped);
+        return Ok(Outcome::Dropped);
     }
-    let key = alert.dedup_key();
     let items: Vec<Delivery> = targets
         .into_iter()
         .map(|t| Delivery {
@@ -78,14 +64,8 @@ pub fn accept(
             repeat: t.repeat,
         })
         .collect();
-    match store.enqueue(key.as_deref(), &items, now_ms())? {
-        Enqueued::Duplicate => Ok(Intake::Duplicate),
-        Enqueued::Suppressed => Ok(Intake::Suppressed),
-        Enqueued::Queued { robots } => {
-            for r in &robots {
-                wakers.wake(r);
-            }
-            Ok(Intake::Queued { robots })
-        }
-    }
+    let stored = outbox
+        .enqueue(identity, items, crate::clock::now_ms())
+        .await?;
+    Ok(Outcome::Stored(stored))
 }

@@ -1,35 +1,42 @@
 //! sentry-dingtalk: Sentry webhooks in, signed DingTalk robot messages out.
 //!
-//! Layout, in the order data flows:
-//! - [`http`]: the endpoints; raw body → signature → parse → [`intake`] → 202.
-//! - [`sentry`]: the signature and every payload shape → [`alert::Alert`].
-//! - [`routing`]: which robots and mentions an alert gets.
-//! - [`outbox`]: SQLite store, per-robot worker, rate budget, retry policy.
+//! Layers, bottom to top; a module imports only from layers below it
+//! (`python3 ../shared/tools/imports.py src` checks it):
+//! - [`clock`], [`secret`]: time in milliseconds; secrets that never print.
+//! - [`domain`]: the alert, its language, who it mentions. No I/O.
+//! - [`sentry`]: adapter — webhook signature, every payload shape → [`domain::alert::Alert`],
+//!   the Web API client, built-in sample payloads.
+//! - [`dingtalk`]: adapter — message body, signing, client, answer classification.
+//! - [`routing`]: which robots and mentions an alert gets (pure).
 //! - [`render`]: Tera templates → markdown under DingTalk's size limit, payload text escaped.
-//! - [`dingtalk`]: message body, signing, the client and its answer classification.
-//! - [`startup`], [`shutdown`], [`config`], [`cli`], [`replay`], [`check`]: the edges.
+//! - [`config`]: settings as plain data (environment, `.env`, TOML file).
+//! - [`live`]: the settings and templates in force, swapped whole on reload.
+//! - [`metrics`]: the Prometheus registry.
+//! - [`action_links`]: signed, expiring, single-use Resolve / Ignore links.
+//! - [`outbox`]: the storage port ([`outbox::Outbox`]) and its SQLite implementation.
+//! - [`intake`]: parsed payload → routed → one durable enqueue.
+//! - [`delivery`]: the senders — lease, batch, budget, group window, send, retry, enrich.
+//! - [`report`]: the open-issues report (`digest`) and its daily schedule.
+//! - [`http`]: the endpoints; raw body → signature → parse → [`intake`] → 202; `/ui`.
+//! - [`app`]: start-up wiring, signals, logging.
+//! - [`commands`]: `replay`, `check`, `digest`, `outbox`, and the command-line grammar.
 #![forbid(unsafe_code)]
 
-pub mod actions;
-pub mod alert;
-pub mod check;
-pub mod cli;
+pub mod action_links;
+pub mod app;
+pub mod clock;
+pub mod commands;
 pub mod config;
-pub mod digest;
+pub mod delivery;
 pub mod dingtalk;
+pub mod domain;
 pub mod http;
 pub mod intake;
 pub mod live;
 pub mod metrics;
 pub mod outbox;
-pub mod preview;
 pub mod render;
-pub mod replay;
+pub mod report;
 pub mod routing;
-pub mod samples;
-pub mod schedule;
 pub mod secret;
 pub mod sentry;
-pub mod shutdown;
-pub mod startup;
-pub mod telemetry;

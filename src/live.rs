@@ -8,7 +8,7 @@ use crate::render::{RenderError, Renderer};
 use std::sync::{Arc, RwLock};
 use tokio::sync::watch;
 
-pub struct Runtime {
+pub struct ActiveConfig {
     pub settings: Settings,
     pub renderer: Arc<Renderer>,
 }
@@ -22,7 +22,7 @@ pub enum ReloadError {
 }
 
 pub struct Live {
-    current: RwLock<Arc<Runtime>>,
+    current: RwLock<Arc<ActiveConfig>>,
     changed: watch::Sender<u64>,
 }
 
@@ -34,12 +34,12 @@ impl Live {
         )?);
         let (changed, _) = watch::channel(0);
         Ok(Arc::new(Self {
-            current: RwLock::new(Arc::new(Runtime { settings, renderer })),
+            current: RwLock::new(Arc::new(ActiveConfig { settings, renderer })),
             changed,
         }))
     }
 
-    pub fn get(&self) -> Arc<Runtime> {
+    pub fn get(&self) -> Arc<ActiveConfig> {
         self.current
             .read()
             .unwrap_or_else(|p| p.into_inner())
@@ -70,7 +70,7 @@ impl Live {
             settings.lang,
         )?);
         *self.current.write().unwrap_or_else(|p| p.into_inner()) =
-            Arc::new(Runtime { settings, renderer });
+            Arc::new(ActiveConfig { settings, renderer });
         self.changed.send_modify(|n| *n += 1);
         Ok(())
     }

@@ -1,8 +1,8 @@
 use clap::Parser;
-use sentry_dingtalk::cli::{Cli, Command, OutboxCommand};
+use sentry_dingtalk::app::{shutdown, startup::Application, telemetry};
+use sentry_dingtalk::commands::cli::{Cli, Command};
+use sentry_dingtalk::commands::{check, digest, outbox, replay};
 use sentry_dingtalk::config::Settings;
-use sentry_dingtalk::outbox::Store;
-use sentry_dingtalk::{check, replay, shutdown, startup::Application, telemetry};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -35,7 +35,7 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<()> {
     match command {
         Command::Serve => {
             settings.require_client_secret()?;
-            let app = Application::build(settings)?;
+            let app = Application::build(settings).await?;
             app.run_until_stopped(shutdown::on_signals()).await
         }
         Command::Replay(args) => replay::run(args, settings).await,
@@ -43,49 +43,7 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<()> {
             print!("{}", check::run(&settings, args.explain.as_deref())?);
             Ok(())
         }
-        Command::Digest(args) => sentry_dingtalk::digest::run(args, settings).await,
-        Command::Outbox(cmd) => outbox(cmd, &settings),
+        Command::Digest(args) => digest::run(args, settings).await,
+        Command::Outbox(cmd) => outbox::run(cmd, &settings).await,
     }
-}
-
-fn outbox(cmd: OutboxCommand, settings: &Settings) -> anyhow::Result<()> {
-    let store = Store::open(&settings.data_dir)?;
-    match cmd {
-        OutboxCommand::List { state, json, limit } => {
-            let rows = store.list_messages(state.map(|s| s.as_str()), limit)?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&rows)?);
-            } else {
-                println!(
-                    "{:>6} {:<8} {:<12} {:>6} {:>8}  last error",
-                    "id", "state", "robot", "alerts", "attempts"
-                );
-                for r in rows {
-                    let err = r.last_error.unwrap_or_default();
-                    println!(
-                        "{:>6} {:<8} {:<12} {:>6} {:>8}  {err}",
-                        r.id, r.state, r.robot, r.alert_count, r.attempts
-                    );
-                }
-            }
-        }
-        OutboxCommand::Retry { id: Some(id), .. } => {
-            anyhow::ensure!(
-                store.retry_message(id)?,
-                "message {id} is not pending or dead"
-            );
-            println!("message {id} queued again");
-        }
-        OutboxCommand::Retry { id: None, .. } => {
-            println!("{} dead message(s) queued again", store.retry_dead()?)
-        }
-        OutboxCommand::Stats { json } => {
-            if json {
-                println!("{}", serde_json::to_string_pretty(&store.stats()?)?);
-            } else {
-                replay::print_stats(&store)?;
-            }
-        }
-    }
-    Ok(())
 }

@@ -1,7 +1,6 @@
 //! Prometheus metrics (prefix `sentry_dingtalk_`). One registry per application, passed down
 //! explicitly, so tests running several apps in one process do not share counters.
 
-use crate::outbox::Store;
 use prometheus::{
     Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
 };
@@ -13,11 +12,40 @@ pub struct Metrics {
     pub throttle_pauses: IntCounterVec,
     pub api_requests: IntCounterVec,
     pub request_duration: HistogramVec,
+    pub set_aside: IntCounterVec,
     outbox: GaugeVec,
+    /// The robots configured at start: their series exist from the first scrape.
+    robots: Vec<String>,
 }
 
+/// Label values known in advance, exported as 0 before anything happens so that `rate()`
+/// panels and alert rules have data from the first scrape.
+const RESOURCES: &[&str] = &[
+    "issue",
+    "comment",
+    "event_alert",
+    "metric_alert",
+    "error",
+    "installation",
+    "legacy",
+];
+const RESULTS: &[&str] = &[
+    "accepted",
+    "duplicate",
+    "suppressed",
+    "dropped",
+    "ignored",
+    "installation",
+    "bad_signature",
+    "bad_request",
+    "too_large",
+    "unavailable",
+];
+const OUTCOMES: &[&str] = &["sent", "retryable", "throttled", "permanent"];
+const STATES: &[&str] = &["waiting", "pending", "sent", "dead"];
+
 impl Metrics {
-    pub fn new() -> Self {
+    pub fn new<'a>(robots: impl IntoIterator<Item = &'a str>) -> Self {
         let registry =
             Registry::new_custom(Some("sentry_dingtalk".into()), None).unwrap_or_default();
         let counter = |name: &str, help: &str, labels: &[&str]| {
@@ -62,6 +90,27 @@ impl Metrics {
         )
         .unwrap_or_else(|_| unreachable!("static names"));
         let _ = registry.register(Box::new(outbox.clone()));
+        let set_aside = counter(
+            "alerts_set_aside_total",
+            "Unreadable outbox rows set aside as dead, by robot",
+            &["robot"],
+        );
+        let robots: Vec<String> = robots.into_iter().map(str::to_string).collect();
+        for resource in RESOURCES {
+            for result in RESULTS {
+                webhooks.with_label_values(&[resource, result]);
+            }
+        }
+        for robot in &robots {
+            for outcome in OUTCOMES {
+                deliveries.with_label_values(&[robot.as_str(), outcome]);
+            }
+            throttle_pauses.with_label_values(&[robot.as_str()]);
+            set_aside.with_label_values(&[robot.as_str()]);
+        }
+        for result in ["ok", "error", "rate_limited", "unauthorized"] {
+            api_requests.with_label_values(&[result]);
+        }
         Self {
             registry,
             webhooks,
@@ -69,18 +118,29 @@ impl Metrics {
             throttle_pauses,
             api_requests,
             request_duration,
+            set_aside,
             outbox,
+            robots,
         }
     }
 
-    /// The text exposition, with the outbox gauges read fresh from the store.
-    pub fn render(&self, store: &Store) -> String {
+    /// The text exposition, with the outbox gauges from `counts` (state, robot, count) as the
+    /// caller just read them; `None` when the outbox could not be read (the gauges are left out
+    /// rather than shown as zero).
+    pub fn render(&self, counts: Option<Vec<(&str, &str, i64)>>) -> String {
         self.outbox.reset();
-        if let Ok(stats) = store.stats() {
-            for s in stats {
+        if let Some(counts) = counts {
+            for robot in &self.robots {
+                for state in STATES {
+                    self.outbox
+                        .with_label_values(&[state, robot.as_str()])
+                        .set(0.0);
+                }
+            }
+            for (state, robot, count) in counts {
                 self.outbox
-                    .with_label_values(&[s.state.as_str(), s.robot.as_str()])
-                    .set(s.count as f64);
+                    .with_label_values(&[state, robot])
+                    .set(count as f64);
             }
         }
         let mut out = Vec::new();
@@ -91,6 +151,6 @@ impl Metrics {
 
 impl Default for Metrics {
     fn default() -> Self {
-        Self::new()
+        Self::new([])
     }
 }

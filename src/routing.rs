@@ -5,9 +5,8 @@
 //! or tags), so a project route still takes them. Several routes sending to one robot make one
 //! message with their mentions merged.
 
-use crate::alert::{Alert, AlertKind, Level};
-use crate::config::{DEFAULT_ROBOT, Settings};
-use crate::dingtalk::At;
+use crate::domain::alert::{Alert, AlertKind, Level};
+use crate::domain::mention::Mentions;
 use globset::{Glob, GlobMatcher};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -57,7 +56,7 @@ pub struct RepeatRule {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Target {
     pub robot: String,
-    pub at: At,
+    pub at: Mentions,
     /// Why this robot was chosen, for `check --explain`.
     pub reason: String,
     pub repeat: Vec<RepeatRule>,
@@ -159,15 +158,15 @@ impl Route {
                     .all(|(k, m)| a.tag(k).is_some_and(|v| m.is_match(v))))
     }
 
-    fn at_for(&self, a: &Alert) -> At {
+    fn at_for(&self, a: &Alert) -> Mentions {
         let level_ok = self
             .mention
             .min_level
             .is_none_or(|min| a.kind != AlertKind::Comment && a.level >= min);
         if !level_ok {
-            return At::default();
+            return Mentions::default();
         }
-        At {
+        Mentions {
             mobiles: self.mention.mobiles.clone(),
             user_ids: self.mention.user_ids.clone(),
             all: self.mention.all,
@@ -175,9 +174,16 @@ impl Route {
     }
 }
 
-pub fn route(alert: &Alert, settings: &Settings) -> Vec<Target> {
+/// The robots (with mentions and repeat rules) that `routes` give `alert`; when none takes it
+/// and `unmatched` says so, `default_robot` (if configured) with the reason.
+pub fn route(
+    alert: &Alert,
+    routes: &[Route],
+    unmatched: Unmatched,
+    default_robot: Option<&str>,
+) -> Vec<Target> {
     let mut targets: Vec<Target> = Vec::new();
-    for r in &settings.routes {
+    for r in routes {
         if !r.matches(alert) {
             continue;
         }
@@ -205,18 +211,17 @@ pub fn route(alert: &Alert, settings: &Settings) -> Vec<Target> {
             break;
         }
     }
-    if targets.is_empty()
-        && settings.unmatched == Unmatched::Default
-        && settings.robot(DEFAULT_ROBOT).is_some()
+    if let (true, Unmatched::Default, Some(default)) =
+        (targets.is_empty(), unmatched, default_robot)
     {
-        let reason = if settings.routes.is_empty() {
+        let reason = if routes.is_empty() {
             "no routes configured: default robot"
         } else {
             "no route matched: default robot"
         };
         targets.push(Target {
-            robot: DEFAULT_ROBOT.into(),
-            at: At::default(),
+            robot: default.into(),
+            at: Mentions::default(),
             reason: reason.into(),
             repeat: Vec::new(),
         });
@@ -225,7 +230,7 @@ pub fn route(alert: &Alert, settings: &Settings) -> Vec<Target> {
 }
 
 /// Everyone either side mentions, once.
-pub fn merge(into: &mut At, other: &At) {
+pub fn merge(into: &mut Mentions, other: &Mentions) {
     for m in &other.mobiles {
         if !into.mobiles.contains(m) {
             into.mobiles.push(m.clone());

@@ -4,9 +4,9 @@
 //! line). Secrets may be written `${ENV_VAR}` and are read from the environment.
 
 use super::{ConfigError, RobotConfig};
-use crate::alert::Level;
+use crate::config::report_schedule::ReportSchedule;
+use crate::domain::alert::Level;
 use crate::routing::{Mention, Route, Unmatched};
-use crate::schedule::DigestSchedule;
 use crate::secret::Secret;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashSet};
@@ -73,7 +73,7 @@ pub struct FileSettings {
     pub robots: Vec<RobotConfig>,
     pub routes: Vec<Route>,
     pub unmatched: Unmatched,
-    pub digest_schedule: Option<DigestSchedule>,
+    pub digest_schedule: Option<ReportSchedule>,
 }
 
 const RESOURCES: &[&str] = &["issue", "comment", "event_alert", "metric_alert", "error"];
@@ -197,7 +197,7 @@ pub fn parse(
     let since = file.digest_since.unwrap_or_else(|| "24h".into());
     let digest_schedule = file
         .digest_schedule
-        .map(|s| DigestSchedule::parse(&s, &since))
+        .map(|s| ReportSchedule::parse(&s, &since))
         .transpose()
         .map_err(|e| err(format!("digest_schedule: {e}")))?;
     Ok(FileSettings {

@@ -3,7 +3,9 @@
 //! Every value has the name of its variable in its error, so a refused start says what to fix.
 
 pub mod file;
+pub mod report_schedule;
 
+use crate::domain::lang::Lang;
 use crate::routing::{Route, Unmatched};
 use crate::secret::Secret;
 use std::path::PathBuf;
@@ -17,13 +19,6 @@ pub enum ConfigError {
     Invalid { var: &'static str, reason: String },
     #[error("config file {path}: {reason}")]
     File { path: String, reason: String },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    Zh,
-    En,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,7 +83,7 @@ pub struct Settings {
     pub config_file: Option<PathBuf>,
     pub admin_token: Option<Secret>,
     /// From the config file: `serve` posts the open-issue digest daily at this time.
-    pub digest_schedule: Option<crate::schedule::DigestSchedule>,
+    pub digest_schedule: Option<crate::config::report_schedule::ReportSchedule>,
     /// The robot the `DINGTALK_*` variables describe, kept so a reload can rebuild the list.
     pub env_robot: RobotConfig,
 }
@@ -244,6 +239,12 @@ impl Settings {
 
     pub fn robot(&self, name: &str) -> Option<&RobotConfig> {
         self.robots.iter().find(|r| r.name == name)
+    }
+
+    /// The robots this configuration's routes give `alert`.
+    pub fn route(&self, alert: &crate::domain::alert::Alert) -> Vec<crate::routing::Target> {
+        let default = self.robot(DEFAULT_ROBOT).map(|r| r.name.as_str());
+        crate::routing::route(alert, &self.routes, self.unmatched, default)
     }
 }
 

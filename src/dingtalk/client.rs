@@ -3,7 +3,7 @@
 use super::outcome::{SendOutcome, classify};
 use super::sign::signed_url;
 use crate::secret::Secret;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 #[derive(Clone)]
 pub struct DingTalkClient {
@@ -28,7 +28,7 @@ impl DingTalkClient {
         let Ok(base) = url::Url::parse(webhook.expose()) else {
             return SendOutcome::Permanent("robot webhook is not a valid URL".into());
         };
-        let url = signed_url(&base, secret, now_ms());
+        let url = signed_url(&base, secret, crate::clock::now_ms());
         let resp = self
             .http
             .post(url)
@@ -50,13 +50,6 @@ impl DingTalkClient {
             }
         }
     }
-}
-
-pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 /// reqwest's Display includes the URL; this keeps the kind of failure and its causes only.

@@ -1,36 +1,7 @@
 //! The markdown message DingTalk receives. `timestamp`/`sign` travel in the query, not here.
 
+use crate::domain::mention::Mentions;
 use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct At {
-    #[serde(rename = "atMobiles", default)]
-    pub mobiles: Vec<String>,
-    #[serde(rename = "atUserIds", default)]
-    pub user_ids: Vec<String>,
-    #[serde(rename = "isAtAll", default)]
-    pub all: bool,
-}
-
-impl At {
-    pub fn is_empty(&self) -> bool {
-        self.mobiles.is_empty() && self.user_ids.is_empty() && !self.all
-    }
-
-    /// DingTalk only notifies a person whose `@…` is also written in the text.
-    pub fn text_line(&self) -> String {
-        let mut who: Vec<String> = self
-            .mobiles
-            .iter()
-            .chain(&self.user_ids)
-            .map(|m| format!("@{m}"))
-            .collect();
-        if self.all {
-            who.push("@所有人".to_string());
-        }
-        who.join(" ")
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Markdown {
@@ -51,7 +22,7 @@ pub struct Button {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Message {
     pub markdown: Markdown,
-    pub at: At,
+    pub at: Mentions,
     pub buttons: Vec<Button>,
     /// Stable per delivery: DingTalk drops a repeat with the same id, so a retry cannot post twice.
     pub msg_uuid: String,
@@ -63,7 +34,7 @@ enum Wire<'a> {
     #[serde(rename = "markdown")]
     Markdown {
         markdown: &'a Markdown,
-        at: &'a At,
+        at: &'a Mentions,
         #[serde(rename = "msgUuid")]
         msg_uuid: &'a str,
     },
@@ -87,7 +58,7 @@ struct Card<'a> {
 }
 
 impl Message {
-    pub fn markdown(title: String, text: String, at: At, msg_uuid: String) -> Self {
+    pub fn markdown(title: String, text: String, at: Mentions, msg_uuid: String) -> Self {
         Self {
             markdown: Markdown { title, text },
             at,
@@ -135,7 +106,7 @@ mod tests {
 
     #[test]
     fn serializes_with_dingtalks_field_names() {
-        let at = At {
+        let at = Mentions {
             mobiles: vec!["13800001111".into()],
             user_ids: vec!["u1".into()],
             all: false,
@@ -148,7 +119,8 @@ mod tests {
         );
         assert!(json.contains(r#""isAtAll":false"#) && json.contains(r#""msgUuid":"id-1""#));
         assert_eq!(at.text_line(), "@13800001111 @u1");
-        let mut card = Message::markdown("t".into(), "x".into(), At::default(), "id-2".into());
+        let mut card =
+            Message::markdown("t".into(), "x".into(), Mentions::default(), "id-2".into());
         card.buttons.push(Button {
             title: "Resolve".into(),
             url: "https://relay/actions/abc".into(),

@@ -6,7 +6,7 @@ pub mod outcome;
 pub mod sign;
 
 pub use client::DingTalkClient;
-pub use message::{At, Button, Message};
+pub use message::{Button, Message};
 pub use outcome::SendOutcome;
 
 /// DingTalk refuses serialized bodies of 20000 bytes or more (errcode 460101).

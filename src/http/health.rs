@@ -1,6 +1,7 @@
-//! Liveness and readiness for orchestrators.
+//! Liveness and readiness for orchestrators, and the metrics scrape.
 
 use super::AppState;
+use crate::clock::now_ms;
 use actix_web::{HttpResponse, web};
 
 pub async fn healthz() -> HttpResponse {
@@ -8,25 +9,28 @@ pub async fn healthz() -> HttpResponse {
 }
 
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    let (metrics, store) = (state.metrics.clone(), state.store.clone());
-    let text = web::block(move || metrics.render(&store))
-        .await
-        .unwrap_or_default();
+    let counts = state.outbox.stats().await.ok();
+    let text = state.metrics.render(counts.as_deref().map(|c| {
+        c.iter()
+            .map(|s| (s.state.as_str(), s.robot.as_str(), s.count))
+            .collect::<Vec<_>>()
+    }));
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(text)
 }
 
-/// Ready when the outbox takes writes (templates are loaded before the server starts).
+/// Ready when a webhook would be stored right now: the outbox commits a real write
+/// (templates are loaded before the server starts).
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let store = state.store.clone();
-    let writable = web::block(move || store.writable()).await.unwrap_or(false);
-    if writable {
-        HttpResponse::Ok().json(
+    match state.outbox.check_writable(now_ms()).await {
+        Ok(()) => HttpResponse::Ok().json(
             serde_json::json!({"status": "ready", "outbox": "writable", "templates": "loaded"}),
-        )
-    } else {
-        HttpResponse::ServiceUnavailable()
-            .json(serde_json::json!({"status": "not ready", "outbox": "not writable"}))
+        ),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready: the outbox does not take writes");
+            HttpResponse::ServiceUnavailable()
+                .json(serde_json::json!({"status": "not ready", "outbox": "not writable"}))
+        }
     }
 }

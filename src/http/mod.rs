@@ -1,26 +1,27 @@
 //! The HTTP edge: the route table and shared state. Handlers stay thin.
 
-pub mod actions;
+pub mod action_links;
 pub mod admin;
 pub mod error;
 pub mod health;
+pub mod preview;
 pub mod ui;
 pub mod ui_auth;
 pub mod webhook;
 
-use crate::intake::Wakers;
+use crate::delivery::Wakers;
 use crate::live::Live;
-use crate::outbox::Store;
+use crate::outbox::SharedOutbox;
 use actix_web::web;
 use std::sync::Arc;
 
 pub struct AppState {
     pub live: Arc<Live>,
     pub metrics: Arc<crate::metrics::Metrics>,
-    pub store: Store,
+    pub outbox: SharedOutbox,
     pub wakers: Wakers,
     pub api: Option<Arc<crate::sentry::api::SentryApi>>,
-    pub signer: Option<Arc<crate::actions::ActionSigner>>,
+    pub signer: Option<Arc<crate::action_links::ActionSigner>>,
     /// The `/ui` page templates.
     pub ui: Arc<tera::Tera>,
 }
@@ -35,8 +36,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(health::metrics))
         .route("/-/reload", web::post().to(admin::reload))
-        .route("/actions/{token}", web::get().to(actions::show))
-        .route("/actions/{token}", web::post().to(actions::perform))
+        .route("/actions/{token}", web::get().to(action_links::show))
+        .route("/actions/{token}", web::post().to(action_links::perform))
         .route("/ui", web::get().to(ui::status))
         .route("/ui/login", web::post().to(ui::login))
         .route("/ui/retry/{id}", web::post().to(ui::retry))

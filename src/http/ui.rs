@@ -3,9 +3,9 @@
 
 use super::AppState;
 use super::ui_auth::{self, Access};
-use crate::outbox::now_ms;
+use crate::clock::now_ms;
+use crate::outbox::MessageState;
 use crate::render::{Envelope, Renderer};
-use crate::replay::{self, Sample};
 use crate::sentry::payload::{self, LinkBase, Parsed};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -110,7 +110,7 @@ pub async fn status(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
         Ok(a) => a,
         Err(page) => return *page,
     };
-    let store = state.store.clone();
+    let outbox = state.outbox.clone();
     let runtime = state.live.get();
     let robots: Vec<_> = runtime
         .settings
@@ -118,14 +118,14 @@ pub async fn status(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
         .iter()
         .map(|r| (r.name.clone(), r.rate_per_minute, r.webhook.is_some()))
         .collect();
-    let data = web::block(move || -> Result<_, crate::outbox::StoreError> {
+    let data = async move {
         let now = now_ms();
-        let stats = store.stats()?;
+        let stats = outbox.stats().await?;
         let count = |state: &str, robot: &str| stats.iter().find(|s| s.state == state && s.robot == robot).map_or(0, |s| s.count);
         let mut rows = Vec::new();
         for (name, rate, has_webhook) in robots {
-            let used = store.attempts_since(&name, now - 60_000)?.len() as i64;
-            let paused = store.paused_until(&name)?.filter(|p| *p > now).map(|p| format!("in {} s", (p - now) / 1000));
+            let used = outbox.attempts_since(&name, now - 60_000).await?.len() as i64;
+            let paused = outbox.paused_until(&name).await?.filter(|p| *p > now).map(|p| format!("in {} s", (p - now) / 1000));
             rows.push(json!({
                 "name": name, "rate": rate, "remaining": (rate as i64 - used).max(0), "paused_until": paused,
                 "target": if has_webhook { "DingTalk" } else { "log" },
@@ -134,16 +134,16 @@ pub async fn status(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
             }));
         }
         let ago = |t: i64| format!("{} s ago", (now - t) / 1000);
-        let view = |m: &crate::outbox::store::MessageRow| json!({
+        let view = |m: &crate::outbox::MessageRow| json!({
             "id": m.id, "state": m.state, "robot": m.robot, "alert_count": m.alert_count, "attempts": m.attempts,
             "last_error": m.last_error, "created": ago(m.created_at),
         });
-        let recent: Vec<_> = store.list_messages(None, 30)?.iter().map(view).collect();
-        let dead: Vec<_> = store.list_messages(Some("dead"), 50)?.iter().map(view).collect();
-        Ok((rows, recent, dead))
-    })
+        let recent: Vec<_> = outbox.list_messages(None, 30).await?.iter().map(view).collect();
+        let dead: Vec<_> = outbox.list_messages(Some(MessageState::Dead), 50).await?.iter().map(view).collect();
+        Ok::<_, crate::outbox::StoreError>((rows, recent, dead))
+    }
     .await;
-    let Ok(Ok((rows, recent, dead))) = data else {
+    let Ok((rows, recent, dead)) = data else {
         return HttpResponse::ServiceUnavailable().body("the outbox cannot be read right now");
     };
     let mut ctx = Context::new();
@@ -181,9 +181,9 @@ pub async fn retry(
         return HttpResponse::Forbidden()
             .body("missing or wrong CSRF token: reload the page and try again");
     }
-    let (store, id) = (state.store.clone(), id.into_inner());
-    let retried = web::block(move || store.retry_message(id)).await;
-    if let Ok(Ok(true)) = retried {
+    let id = id.into_inner();
+    let retried = state.outbox.retry_message(id, now_ms()).await;
+    if let Ok(true) = retried {
         tracing::info!(delivery_id = id, "re-sent from /ui");
         state.wakers.wake_all();
     }
@@ -236,23 +236,19 @@ pub async fn playground_render(
         );
     }
     let lang = if form.lang.as_deref() == Some("en") {
-        crate::config::Lang::En
+        crate::domain::lang::Lang::En
     } else {
-        crate::config::Lang::Zh
+        crate::domain::lang::Lang::Zh
     };
     let result = (|| -> Result<crate::dingtalk::Message, String> {
         let value = payload::parse_json(form.payload.as_bytes())
             .map_err(|e| format!("Not a Sentry payload: {e}"))?;
-        let sample = Sample {
-            path: "playground".into(),
-            bytes: Vec::new(),
-            value,
-        };
         let base = LinkBase {
             sentry_url: runtime.settings.sentry_url.clone(),
             org: runtime.settings.sentry_org.clone(),
         };
-        let Parsed::Alert(alert) = replay::interpret(&sample, None, None, &base).1 else {
+        let Parsed::Alert(alert) = crate::sentry::shape::interpret(&value, None, None, &base).1
+        else {
             return Err("This payload is acknowledged without a message (installation, or a resource the relay ignores).".into());
         };
         // Loaded per request, so a template edited in TEMPLATES_DIR shows at once.
@@ -281,7 +277,7 @@ fn playground_page(
     msg: Option<crate::dingtalk::Message>,
     error: Option<String>,
 ) -> HttpResponse {
-    let samples: Vec<_> = crate::samples::SAMPLES
+    let samples: Vec<_> = crate::sentry::samples::SAMPLES
         .iter()
         .map(|(name, body)| json!({"name": name, "body": body}))
         .collect();
@@ -300,7 +296,7 @@ fn playground_page(
         ctx.insert("title", &m.markdown.title);
         ctx.insert("markdown", &m.markdown.text);
         ctx.insert("bytes", &m.to_json().len());
-        ctx.insert("preview", &crate::preview::to_html(&m.markdown.text));
+        ctx.insert("preview", &crate::http::preview::to_html(&m.markdown.text));
     }
     render(state, StatusCode::OK, "playground.html.tera", ctx, true)
 }

@@ -67,7 +67,7 @@ fn valid_session(key: &Secret, value: &str) -> Option<String> {
         sig.as_bytes(),
         mac(key, &format!("session:{expiry}")).as_bytes(),
     );
-    let current = expiry.parse::<i64>().ok()? > crate::outbox::now_ms() / 1000;
+    let current = expiry.parse::<i64>().ok()? > crate::clock::now_ms() / 1000;
     (ok && current).then(|| value.to_string())
 }
 
@@ -78,7 +78,7 @@ pub fn login(state: &AppState, given: &str) -> Option<Cookie<'static>> {
     if !same_secret(given.trim().as_bytes(), token.expose().as_bytes()) {
         return None;
     }
-    let expiry = crate::outbox::now_ms() / 1000 + SESSION_SECS;
+    let expiry = crate::clock::now_ms() / 1000 + SESSION_SECS;
     let value = format!("{expiry}.{}", mac(token, &format!("session:{expiry}")));
     Some(
         Cookie::build(COOKIE, value)

@@ -4,7 +4,8 @@
 use super::AppState;
 use super::admin::same_secret;
 use super::error::HttpError;
-use crate::intake::{self, Intake};
+use crate::intake::{self, Outcome};
+use crate::outbox::Enqueued;
 use crate::sentry::payload::{self, LinkBase, Parsed};
 use crate::sentry::{HEADER_REQUEST_ID, HEADER_RESOURCE, HEADER_SIGNATURE, signature};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -30,10 +31,10 @@ pub async fn sentry(
             return Err(HttpError::MissingResource);
         }
         let value = payload::parse_json(&body).map_err(|e| HttpError::BadPayload(e.to_string()))?;
-        Ok(payload::parse_integration(
-            &resource,
-            &value,
-            &link_base(&runtime.settings),
+        let parsed = payload::parse_integration(&resource, &value, &link_base(&runtime.settings));
+        Ok((
+            parsed,
+            intake::identity(&resource, &body, Some(&request_id)),
         ))
     }
     .await;
@@ -57,7 +58,8 @@ pub async fn legacy(
         }
         let body = read_limited(body, runtime.settings.body_limit).await?;
         let value = payload::parse_json(&body).map_err(|e| HttpError::BadPayload(e.to_string()))?;
-        Ok(payload::parse_legacy(&value, &link_base(&runtime.settings)))
+        let parsed = payload::parse_legacy(&value, &link_base(&runtime.settings));
+        Ok((parsed, intake::identity("legacy", &body, Some(&request_id))))
     }
     .await;
     // The token is a secret: the logged path never shows it.
@@ -72,55 +74,27 @@ pub async fn legacy(
 }
 
 async fn finish(
-    parsed: Result<Parsed, HttpError>,
+    parsed: Result<(Parsed, Vec<String>), HttpError>,
     state: &web::Data<AppState>,
     path: &str,
     request_id: &str,
     resource: &str,
 ) -> Result<HttpResponse, HttpError> {
     let outcome = match parsed {
-        Ok(parsed) => {
-            let (runtime, store, wakers) =
-                (state.live.get(), state.store.clone(), state.wakers.clone());
-            web::block(move || intake::accept(parsed, &runtime.settings, &store, &wakers))
+        Ok((parsed, identity)) => {
+            let active = state.live.get();
+            intake::accept(parsed, identity, &active.settings, &state.outbox)
                 .await
-                .map_err(|_| HttpError::Unavailable)
-                .and_then(|r| {
-                    r.map_err(|e| {
-                        warn!(error = %e, "outbox write failed");
-                        HttpError::Unavailable
-                    })
+                .map_err(|e| {
+                    warn!(error = %e, "outbox write failed");
+                    HttpError::Unavailable
                 })
         }
         Err(e) => Err(e),
     };
     match outcome {
-        Ok(intake) => {
-            let (result, body) = match &intake {
-                Intake::Queued { robots } => {
-                    ("accepted", json!({"status": "queued", "robots": robots}))
-                }
-                Intake::Duplicate => (
-                    "duplicate",
-                    json!({"status": "duplicate", "message": "already queued within 24 h"}),
-                ),
-                Intake::Suppressed => (
-                    "suppressed",
-                    json!({"status": "suppressed", "message": "a repeat of this issue within its route's repeat_interval"}),
-                ),
-                Intake::Dropped => (
-                    "dropped",
-                    json!({"status": "dropped", "message": "no route takes this alert"}),
-                ),
-                Intake::Ignored { resource, action } => (
-                    "ignored",
-                    json!({"status": "ignored", "message": format!("{resource}.{action} is not notified")}),
-                ),
-                Intake::Installation { action } => (
-                    "installation",
-                    json!({"status": "acknowledged", "installation": action}),
-                ),
-            };
+        Ok(outcome) => {
+            let (result, body) = describe(&outcome);
             state
                 .metrics
                 .webhooks
@@ -138,6 +112,35 @@ async fn finish(
             warn!(path, request_id, resource, result = e.result(), error = %e, "webhook rejected");
             Err(e)
         }
+    }
+}
+
+/// The metrics label and the 202 body for each outcome.
+fn describe(outcome: &Outcome) -> (&'static str, serde_json::Value) {
+    match outcome {
+        Outcome::Stored(Enqueued::Queued { robots }) => {
+            ("accepted", json!({"status": "queued", "robots": robots}))
+        }
+        Outcome::Stored(Enqueued::Duplicate) => (
+            "duplicate",
+            json!({"status": "duplicate", "message": "the same webhook (same body or Request-ID) was already queued within 24 h"}),
+        ),
+        Outcome::Stored(Enqueued::Suppressed) => (
+            "suppressed",
+            json!({"status": "suppressed", "message": "a repeat of this issue within its route's repeat_interval"}),
+        ),
+        Outcome::Dropped => (
+            "dropped",
+            json!({"status": "dropped", "message": "no route takes this alert"}),
+        ),
+        Outcome::Ignored { resource, action } => (
+            "ignored",
+            json!({"status": "ignored", "message": format!("{resource}.{action} is not notified")}),
+        ),
+        Outcome::Installation { action } => (
+            "installation",
+            json!({"status": "acknowledged", "installation": action}),
+        ),
     }
 }
 

@@ -1,46 +1,36 @@
-//! The durable hand-off between the webhook handler and DingTalk.
+//! The outbox: the durable hand-off between the webhook handler and DingTalk, as a storage
+//! port ([`Outbox`]) with one implementation per database.
 //!
-//! An accepted alert is a row in `alerts` (one per robot it goes to). A robot's worker folds the
-//! alerts waiting for it into one row in `messages` — a single alert or a digest — in the same
-//! transaction that assigns them, then sends that message until DingTalk accepts it or it is
-//! dead. So every accepted alert ends up in exactly one message, and a message keeps its body
-//! and `msgUuid` across retries and restarts.
+//! An accepted alert is a row per robot it goes to. A robot's sender folds the alerts waiting
+//! for it into one message — a single alert or a batch — in the same transaction that assigns
+//! them, then sends that message until DingTalk accepts it or it is dead. So every accepted
+//! alert ends up in exactly one message, and a message keeps its body and `msgUuid` across
+//! retries, restarts and hand-overs between replicas.
 
-pub mod admin;
-pub mod enrich;
-pub mod housekeeping;
 pub mod port;
-pub mod rate_limit;
-pub mod repeats;
-pub mod retry;
-pub mod schema;
-pub mod store;
+pub mod sqlite;
 pub mod types;
-pub mod worker;
 
-pub use store::{Enqueued, Store, StoreError};
+pub use port::Outbox;
+pub use types::*;
 
-/// One alert for one robot, with the repeat rules of the routes that sent it there.
-#[derive(Debug, Clone)]
-pub struct Delivery {
-    pub robot: String,
-    pub queued: QueuedAlert,
-    pub repeat: Vec<crate::routing::RepeatRule>,
-}
-pub use worker::RobotWorker;
+use std::path::Path;
+use std::sync::Arc;
 
-use crate::alert::Alert;
-use crate::dingtalk::At;
-use serde::{Deserialize, Serialize};
+/// The outbox as every layer above holds it.
+pub type SharedOutbox = Arc<dyn Outbox>;
 
-/// What the outbox keeps per alert and robot: the alert and who to @ for it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct QueuedAlert {
-    pub alert: Alert,
-    #[serde(default)]
-    pub at: At,
+/// Who opens the outbox: `serve` owns the embedded file; commands work beside a running relay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// The sending relay: takes the data directory's lock (SQLite).
+    Serve,
+    /// Operator commands: no lock.
+    Shared,
 }
 
-pub fn now_ms() -> i64 {
-    crate::dingtalk::client::now_ms()
+/// Opens the embedded SQLite outbox in `data_dir`.
+pub fn open_sqlite(data_dir: &Path, access: Access) -> Result<SharedOutbox, StoreError> {
+    let outbox = sqlite::SqliteOutbox::open(data_dir, access == Access::Serve)?;
+    Ok(Arc::new(outbox))
 }

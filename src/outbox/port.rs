@@ -93,8 +93,7 @@ pub trait Outbox: Send + Sync + 'static {
     /// Counts an attempt as started (`attempts + 1`, `last_attempt_at = now`).
     async fn record_attempt(&self, lease: &Lease, id: i64, now: i64) -> Result<(), StoreError>;
     /// When the attempt's answer came: what the rolling minute counts after a restart.
-    async fn record_attempt_end(&self, lease: &Lease, id: i64, now: i64)
-    -> Result<(), StoreError>;
+    async fn record_attempt_end(&self, lease: &Lease, id: i64, now: i64) -> Result<(), StoreError>;
     async fn mark_sent(&self, lease: &Lease, id: i64, now: i64) -> Result<(), StoreError>;
     async fn mark_retry(
         &self,
@@ -114,6 +113,16 @@ pub trait Outbox: Send + Sync + 'static {
         reason: &str,
         now: i64,
     ) -> Result<(), StoreError>;
+
+    /// Queues a ready-made message for `robot` (the open-issues report); its sender sends it
+    /// like any other. Not fenced: adding a pending message takes nothing from the sender.
+    async fn queue_message(
+        &self,
+        robot: &str,
+        body: &str,
+        msg_uuid: &str,
+        now: i64,
+    ) -> Result<i64, StoreError>;
 
     // ---- operators ----------------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 //! The values that cross the storage port. No database type appears here.
 
-use crate::alert::Alert;
-use crate::dingtalk::At;
+use crate::domain::alert::Alert;
+use crate::domain::mention::Mentions;
 use serde::{Deserialize, Serialize};
 
 /// Content duplicates are recognised for this long.
@@ -20,7 +20,7 @@ pub struct Delivery {
 pub struct QueuedAlert {
     pub alert: Alert,
     #[serde(default)]
-    pub at: At,
+    pub at: Mentions,
 }
 
 /// What an enqueue did.

@@ -1,6 +1,6 @@
 //! The words around the payload text, in Chinese (default) and English.
 
-use crate::config::Lang;
+use crate::domain::lang::Lang;
 use serde_json::{Map, Value};
 
 /// Label key, Chinese, English. Templates see them as `t.<key>` in `ALERT_LANG`.

@@ -7,9 +7,10 @@ pub mod escape;
 pub mod labels;
 mod view;
 
-use crate::alert::Alert;
-use crate::config::Lang;
-use crate::dingtalk::{At, MAX_BODY_BYTES, Message};
+use crate::dingtalk::{MAX_BODY_BYTES, Message};
+use crate::domain::alert::Alert;
+use crate::domain::lang::Lang;
+use crate::domain::mention::Mentions;
 use std::path::{Path, PathBuf};
 use tera::{Context, Tera};
 
@@ -83,7 +84,7 @@ impl From<tera::Error> for RenderError {
 /// Who a message goes to and what DingTalk needs in it besides the alert.
 #[derive(Debug, Clone, Default)]
 pub struct Envelope {
-    pub at: At,
+    pub at: Mentions,
     pub keyword: Option<String>,
     pub msg_uuid: String,
     /// Action buttons (View, Resolve, Ignore) for a single-alert message.

@@ -2,8 +2,8 @@
 
 use super::escape::{one_line, truncate};
 use super::labels;
-use crate::alert::{Alert, Level};
-use crate::config::Lang;
+use crate::domain::alert::{Alert, Level};
+use crate::domain::lang::Lang;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use tera::Context;

@@ -222,7 +222,7 @@ fn enc(s: &str) -> String {
 }
 
 fn epoch_secs() -> i64 {
-    crate::outbox::now_ms() / 1000
+    crate::clock::now_ms() / 1000
 }
 
 #[derive(Debug, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 //! issue or comment webhook lacks. Webhook values stay; only gaps are filled.
 
 use super::event::{fill_from_event, first_text, http_link, text};
-use crate::alert::{Alert, Exception, Level};
+use crate::domain::alert::{Alert, Exception, Level};
 use serde_json::{Value, json};
 
 /// Fills what `alert` lacks from the issue (`GET …/issues/{id}/`) and its latest event.
@@ -48,7 +48,7 @@ fn merge_missing(a: &mut Alert, from: Alert) {
         a.title = from.title;
     }
     // A comment carries no level of its own; its issue's is the meaningful one.
-    if a.kind == crate::alert::AlertKind::Comment && from.level != Level::default() {
+    if a.kind == crate::domain::alert::AlertKind::Comment && from.level != Level::default() {
         a.level = from.level;
     }
     fill(&mut a.culprit, from.culprit);
@@ -167,7 +167,7 @@ fn exception_value(v: &Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::alert::AlertKind;
+    use crate::domain::alert::AlertKind;
 
     #[test]
     fn fills_the_gaps_of_an_issue_webhook_from_the_api() {

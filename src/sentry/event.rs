@@ -1,7 +1,7 @@
 //! Reading a Sentry event body (`event.as_dict()` in webhooks, the legacy plugin's `event`, or a
 //! bare event) into an [`Alert`]. Every field is optional and may have an unexpected type.
 
-use crate::alert::{Alert, Exception, Frame, Level, Request, Tag, User};
+use crate::domain::alert::{Alert, Exception, Frame, Level, Request, Tag, User};
 use serde_json::Value;
 
 /// Frames kept on the alert; rendering trims further when the message would be too long.
@@ -210,7 +210,7 @@ fn request(v: Option<&Value>) -> Option<Request> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::alert::AlertKind;
+    use crate::domain::alert::AlertKind;
     use serde_json::json;
 
     #[test]

@@ -4,6 +4,8 @@ pub mod api;
 pub mod api_event;
 pub mod event;
 pub mod payload;
+pub mod samples;
+pub mod shape;
 pub mod signature;
 
 pub const HEADER_RESOURCE: &str = "Sentry-Hook-Resource";

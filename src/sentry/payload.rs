@@ -2,7 +2,7 @@
 //! the legacy WebHooks plugin body, and bare events (for `replay`).
 
 use super::event::{fill_from_event, first_text, http_link, text};
-use crate::alert::{Alert, AlertKind, Comment, Exception, Level, Metric};
+use crate::domain::alert::{Alert, AlertKind, Comment, Exception, Level, Metric};
 use serde_json::Value;
 
 /// What a webhook turned out to be.
@@ -325,7 +325,6 @@ mod tests {
             Some("https://sentry.io/organizations/acme/issues/42/")
         );
         assert_eq!((a.level, a.title.as_str()), (Level::Fatal, "Boom"));
-        assert_eq!(a.dedup_key().as_deref(), Some("issue:resolved:42"));
     }
 
     #[test]

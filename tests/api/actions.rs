@@ -4,11 +4,8 @@
 use crate::helpers::*;
 use sentry_dingtalk::secret::Secret;
 use serde_json::json;
-use std::time::Duration;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-const WAIT: Duration = Duration::from_secs(10);
 
 async fn app_with_actions(server: &MockServer, mention: bool) -> TestApp {
     let uri = server.uri();
@@ -135,14 +132,11 @@ async fn issue_messages_carry_actions_that_work_once() {
         .expect("forged");
     assert_eq!(resp.status().as_u16(), 403);
     // Expired: a link made with this relay's key two days ago.
-    let signer = sentry_dingtalk::actions::ActionSigner::load_or_create(
-        app.data_dir.path(),
-        "https://relay.example",
-    )
-    .expect("key");
+    let key = app.outbox.action_key().await.expect("key");
+    let signer = sentry_dingtalk::action_links::ActionSigner::new(key, "https://relay.example");
     let old = signer.token(
         "5128840021",
-        sentry_dingtalk::actions::Action::Resolve,
+        sentry_dingtalk::action_links::Action::Resolve,
         1_000,
     );
     let resp = app
@@ -177,16 +171,13 @@ async fn a_failed_action_at_sentry_leaves_the_link_usable() {
         .mount(&server)
         .await;
     let app = app_with_actions(&server, false).await;
-    let signer = sentry_dingtalk::actions::ActionSigner::load_or_create(
-        app.data_dir.path(),
-        "https://relay.example",
-    )
-    .expect("key");
+    let key = app.outbox.action_key().await.expect("key");
+    let signer = sentry_dingtalk::action_links::ActionSigner::new(key, "https://relay.example");
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock")
         .as_secs() as i64;
-    let token = signer.token("42", sentry_dingtalk::actions::Action::Ignore, now);
+    let token = signer.token("42", sentry_dingtalk::action_links::Action::Ignore, now);
     let url = format!("{}/actions/{token}", app.address);
     assert_eq!(
         app.http

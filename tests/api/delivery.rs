@@ -2,6 +2,7 @@
 
 use crate::fake_robot::FakeRobot;
 use crate::helpers::*;
+use sentry_dingtalk::outbox::{Access, MessageState};
 use serde_json::json;
 use std::time::Duration;
 
@@ -89,33 +90,23 @@ async fn the_budget_holds_when_grouping_is_off_and_the_rest_waits() {
             .await,
         "the budget is used"
     );
-    // Give the worker every chance to overspend; it must wait for the minute to roll instead.
-    let store = app.store.clone();
-    let settled = poll(Duration::from_secs(3), || {
-        let stats = store.stats().expect("stats");
-        let pending_msgs: i64 = stats
-            .iter()
-            .filter(|s| s.state == "pending")
-            .map(|s| s.count)
-            .sum();
-        pending_msgs > 0 || stats.iter().any(|s| s.state == "waiting")
-    })
-    .await;
-    assert!(settled);
+    // Give the worker every chance to overspend: watch the robot for 3 s, failing the moment a
+    // sixth request arrives (the budget's minute has not rolled yet, so none may).
+    let overspent = poll(Duration::from_secs(3), || app.robot.log().len() > 5).await;
+    assert!(!overspent, "a request beyond the budget");
     assert_eq!(app.robot.log().len(), 5, "no request beyond the budget");
     assert!(app.robot.rejections().is_empty());
     let texts: Vec<String> = app.robot.posted().iter().map(|r| r.text()).collect();
     let delivered = appearances(&texts, N).iter().filter(|c| **c == 1).count();
-    let stats = app.store.stats().expect("stats");
+    let stats = app.stats().await;
     let waiting: i64 = stats
         .iter()
         .filter(|s| s.state == "waiting")
         .map(|s| s.count)
         .sum();
     let in_pending_message: i64 = app
-        .store
-        .list_messages(Some("pending"), 10)
-        .expect("list")
+        .messages(Some(MessageState::Pending))
+        .await
         .iter()
         .map(|m| m.alert_count)
         .sum();
@@ -145,13 +136,11 @@ async fn an_outage_is_retried_until_the_robot_recovers() {
     );
     assert_eq!(app.robot.posted().len(), 1);
     // The robot has answered; the relay records it a moment later.
-    let store = app.store.clone();
-    let recorded = poll(Duration::from_secs(5), || {
-        store.list_messages(Some("sent"), 10).expect("list").len() == 1
-    })
-    .await;
+    let recorded = app
+        .wait_messages(MessageState::Sent, 1, Duration::from_secs(5))
+        .await;
     assert!(recorded);
-    let sent = app.store.list_messages(Some("sent"), 10).expect("list");
+    let sent = app.messages(Some(MessageState::Sent)).await;
     assert_eq!(sent[0].attempts, 4);
     // Every attempt carried the same msgUuid.
     let uuids: std::collections::HashSet<_> =
@@ -166,13 +155,11 @@ async fn a_permanent_refusal_goes_dead_and_outbox_retry_resends_it_after_the_fix
         .refuse_with(Some((310000, "keywords not in content")));
     app.post_signed("issue", &example("issue-created.json"))
         .await;
-    let store = app.store.clone();
-    let dead = poll(Duration::from_secs(10), || {
-        store.list_messages(Some("dead"), 10).expect("list").len() == 1
-    })
-    .await;
+    let dead = app
+        .wait_messages(MessageState::Dead, 1, Duration::from_secs(10))
+        .await;
     assert!(dead, "the message went dead");
-    let row = &app.store.list_messages(Some("dead"), 10).expect("list")[0];
+    let row = &app.messages(Some(MessageState::Dead)).await[0];
     assert!(
         row.last_error
             .as_deref()
@@ -329,9 +316,10 @@ async fn sigterm_finishes_the_send_in_flight_and_leaves_the_rest_queued() {
         "exits within SHUTDOWN_TIMEOUT"
     );
     assert_eq!(robot.posted().len(), 1, "the send in flight was finished");
-    let queued = sentry_dingtalk::outbox::Store::open(data.path())
+    let queued = sentry_dingtalk::outbox::open_sqlite(data.path(), Access::Shared)
         .expect("store")
         .stats()
+        .await
         .expect("stats");
     assert!(
         queued

@@ -2,9 +2,11 @@
 
 mod actions;
 mod cli;
+mod dedup;
 mod delivery;
 mod fake_robot;
 mod helpers;
+mod hostile_store;
 mod operations;
 mod rendering;
 mod routing;

@@ -2,6 +2,7 @@
 
 use crate::fake_robot::FakeRobot;
 use crate::helpers::*;
+use sentry_dingtalk::outbox::MessageState;
 use std::time::Duration;
 
 #[tokio::test]
@@ -16,16 +17,8 @@ async fn metrics_count_webhooks_deliveries_and_the_outbox() {
             .wait_for(Duration::from_secs(10), |p| p.len() == 1)
             .await
     );
-    let store = app.store.clone();
-    let end = std::time::Instant::now() + Duration::from_secs(5);
-    while store
-        .list_messages(Some("sent"), 1)
-        .expect("list")
-        .is_empty()
-        && std::time::Instant::now() < end
-    {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    app.wait_messages(MessageState::Sent, 1, Duration::from_secs(5))
+        .await;
     let resp = app
         .http
         .get(format!("{}/metrics", app.address))

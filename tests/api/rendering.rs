@@ -1,12 +1,14 @@
 //! Rendering against real captured payloads, golden files for our examples, and hostile text.
 
 use crate::helpers::*;
-use sentry_dingtalk::alert::Alert;
-use sentry_dingtalk::config::Lang;
-use sentry_dingtalk::dingtalk::{At, MAX_BODY_BYTES, Message};
+use sentry_dingtalk::commands::replay;
+use sentry_dingtalk::dingtalk::{MAX_BODY_BYTES, Message};
+use sentry_dingtalk::domain::alert::Alert;
+use sentry_dingtalk::domain::lang::Lang;
+use sentry_dingtalk::domain::mention::Mentions;
 use sentry_dingtalk::render::{Envelope, Renderer, escape};
-use sentry_dingtalk::replay::{self, Sample};
 use sentry_dingtalk::sentry::payload::{LinkBase, Parsed};
+use sentry_dingtalk::sentry::shape::interpret;
 use serde_json::json;
 
 fn base() -> LinkBase {
@@ -22,7 +24,7 @@ fn alerts_in(dir: &std::path::Path) -> Vec<(String, Alert)> {
         .iter()
         .filter_map(|s| {
             let name = s.path.file_name()?.to_string_lossy().to_string();
-            match replay::interpret(s, None, None, &base()).1 {
+            match interpret(&s.value, None, None, &base()).1 {
                 Parsed::Alert(a) => Some((name, *a)),
                 _ => None,
             }
@@ -32,7 +34,7 @@ fn alerts_in(dir: &std::path::Path) -> Vec<(String, Alert)> {
 
 fn envelope() -> Envelope {
     Envelope {
-        at: At::default(),
+        at: Mentions::default(),
         keyword: None,
         msg_uuid: "00000000-0000-4000-8000-000000000000".into(),
         buttons: Vec::new(),
@@ -116,12 +118,7 @@ fn hostile_payload_text_cannot_make_links_html_headings_or_mentions() {
             "web_url": "https://sentry.io/organizations/acme/issues/1/events/2/"
         }}
     });
-    let sample = Sample {
-        path: "hostile.json".into(),
-        bytes: vec![],
-        value: event,
-    };
-    let Parsed::Alert(alert) = replay::interpret(&sample, None, None, &base()).1 else {
+    let Parsed::Alert(alert) = interpret(&event, None, None, &base()).1 else {
         panic!("alert")
     };
     for lang in [Lang::Zh, Lang::En] {
@@ -165,12 +162,7 @@ fn oversized_alerts_are_trimmed_under_the_limit_and_keep_their_link() {
         "title": "Huge", "message": "长".repeat(30_000),
         "exception": {"values": [{"type": "E", "value": "值".repeat(20_000), "stacktrace": {"frames": frames}}]},
         "web_url": "https://sentry.io/organizations/acme/issues/9/events/1/"}}});
-    let sample = Sample {
-        path: "huge.json".into(),
-        bytes: vec![],
-        value: event,
-    };
-    let Parsed::Alert(alert) = replay::interpret(&sample, None, None, &base()).1 else {
+    let Parsed::Alert(alert) = interpret(&event, None, None, &base()).1 else {
         panic!("alert")
     };
     let msg: Message = renderer.render_alert(&alert, &envelope()).expect("render");
@@ -198,7 +190,7 @@ fn mentions_and_keyword_are_written_into_the_text() {
         .next()
         .expect("an example");
     let env = Envelope {
-        at: At {
+        at: Mentions {
             mobiles: vec!["13800001111".into()],
             user_ids: vec!["manager01".into()],
             all: false,

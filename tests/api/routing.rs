@@ -6,8 +6,6 @@ use sentry_dingtalk::config::{ConfigError, Settings};
 use serde_json::json;
 use std::time::Duration;
 
-const WAIT: Duration = Duration::from_secs(10);
-
 fn event(project: &str, env: &str, level: &str, issue: u64, tags: &[(&str, &str)]) -> Vec<u8> {
     let tags: Vec<_> = tags.iter().map(|(k, v)| json!([k, v])).collect();
     json!({"action": "triggered", "data": {"event": {

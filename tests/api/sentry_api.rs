@@ -3,12 +3,10 @@
 use crate::helpers::*;
 use sentry_dingtalk::secret::Secret;
 use serde_json::json;
-use std::time::Duration;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const ISSUE: &str = "/api/0/organizations/acme/issues/5127733104/";
-const WAIT: Duration = Duration::from_secs(10);
 
 fn issue_json() -> serde_json::Value {
     json!({"id": "5127733104", "title": "OperationalError: could not connect to server",
@@ -287,10 +285,11 @@ async fn the_scheduled_digest_is_queued_through_the_outbox_and_delivered() {
         .await;
     let app = app_with_api(&server).await;
     let runtime = app.live.get();
-    let api = sentry_dingtalk::startup::sentry_api(&runtime.settings).expect("api configured");
-    let robots = sentry_dingtalk::digest::queue(&runtime, &api, &app.store, "24h", None)
-        .await
-        .expect("queued");
+    let api = sentry_dingtalk::app::startup::sentry_api(&runtime.settings).expect("api configured");
+    let robots =
+        sentry_dingtalk::report::open_issues::queue(&runtime, &api, &app.outbox, "24h", None)
+            .await
+            .expect("queued");
     assert_eq!(robots, ["default"]);
     assert!(
         app.robot.wait_for(WAIT, |p| p.len() == 1).await,

@@ -2,6 +2,7 @@
 //! the page (chromedriver + fantoccini).
 
 use crate::helpers::*;
+use sentry_dingtalk::outbox::MessageState;
 use sentry_dingtalk::secret::Secret;
 use std::time::Duration;
 
@@ -156,17 +157,11 @@ async fn a_browser_logs_in_renders_a_sample_and_resends_a_dead_letter() {
         .refuse_with(Some((310000, "keywords not in content")));
     app.post_signed("issue", &example("issue-created.json"))
         .await;
-    let store = app.store.clone();
-    let end = std::time::Instant::now() + Duration::from_secs(10);
-    while store
-        .list_messages(Some("dead"), 1)
-        .expect("list")
-        .is_empty()
-        && std::time::Instant::now() < end
-    {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let dead_id = store.list_messages(Some("dead"), 1).expect("list")[0].id;
+    assert!(
+        app.wait_messages(MessageState::Dead, 1, Duration::from_secs(10))
+            .await
+    );
+    let dead_id = app.messages(Some(MessageState::Dead)).await[0].id;
     app.robot.refuse_with(None);
 
     let port = std::net::TcpListener::bind("127.0.0.1:0")

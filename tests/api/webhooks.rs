@@ -1,10 +1,8 @@
 //! `POST /webhooks/sentry` and the legacy endpoint: statuses, bodies, and what reaches the robot.
 
 use crate::helpers::*;
+use sentry_dingtalk::outbox::MessageState;
 use serde_json::json;
-use std::time::Duration;
-
-const WAIT: Duration = Duration::from_secs(10);
 
 #[tokio::test]
 async fn every_example_resource_and_action_is_accepted_and_alerts_reach_the_robot() {
@@ -31,26 +29,18 @@ async fn every_example_resource_and_action_is_accepted_and_alerts_reach_the_robo
     }
     assert!(alerts >= 14);
     // Grouping is off, but alerts that arrive while a send is in flight share the next message.
-    let store = app.store.clone();
-    let delivered = move || -> i64 {
-        store
-            .list_messages(Some("sent"), 100)
-            .expect("list")
+    let delivered = || async {
+        app.messages(Some(MessageState::Sent))
+            .await
             .iter()
             .map(|m| m.alert_count)
-            .sum()
+            .sum::<i64>()
     };
-    let end = std::time::Instant::now() + WAIT;
-    while delivered() < alerts as i64 && std::time::Instant::now() < end {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert_eq!(delivered(), alerts as i64);
+    poll_async(WAIT, || async { delivered().await >= alerts as i64 }).await;
+    assert_eq!(delivered().await, alerts as i64);
     assert_eq!(
         app.robot.posted().len(),
-        app.store
-            .list_messages(Some("sent"), 100)
-            .expect("list")
-            .len()
+        app.messages(Some(MessageState::Sent)).await.len()
     );
     let texts: Vec<String> = app.robot.posted().iter().map(|r| r.text()).collect();
     assert!(
@@ -163,10 +153,7 @@ async fn bad_input_gets_a_clear_json_error_and_nothing_is_queued() {
     let resp = app.post_signed("issue", big.as_bytes()).await;
     assert_eq!(resp.status().as_u16(), 413);
     assert_eq!(json_body(resp).await["error"], "too_large");
-    assert!(
-        app.store.stats().expect("stats").is_empty(),
-        "nothing was queued"
-    );
+    assert!(app.stats().await.is_empty(), "nothing was queued");
 }
 
 #[tokio::test]
@@ -292,7 +279,8 @@ async fn an_unusable_data_dir_refuses_to_start_with_a_clear_message() {
     let file = dir.path().join("not-a-dir");
     std::fs::write(&file, b"x").expect("write");
     let settings = test_settings(&robot, &file);
-    let err = sentry_dingtalk::startup::Application::build(settings)
+    let err = sentry_dingtalk::app::startup::Application::build(settings)
+        .await
         .err()
         .expect("refused");
     let msg = format!("{err:#}");

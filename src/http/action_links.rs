@@ -3,8 +3,8 @@
 //! tampered → 403, each with a small HTML page.
 
 use super::AppState;
-use crate::actions::{Action, Claim, TokenError};
-use crate::outbox::now_ms;
+use crate::action_links::{Action, Claim, TokenError};
+use crate::clock::now_ms;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use tracing::{info, warn};
@@ -37,11 +37,9 @@ pub async fn perform(token: web::Path<String>, state: web::Data<AppState>) -> Ht
             "<p>Actions are not configured on this relay.</p>",
         );
     };
-    let store = state.store.clone();
-    let nonce = claim.nonce.clone();
-    match web::block(move || store.claim_action(&nonce, now_ms())).await {
-        Ok(Ok(true)) => {}
-        Ok(Ok(false)) => return used(),
+    match state.outbox.claim_action(&claim.nonce, now_ms()).await {
+        Ok(true) => {}
+        Ok(false) => return used(),
         _ => {
             return page(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -66,8 +64,7 @@ pub async fn perform(token: web::Path<String>, state: web::Data<AppState>) -> Ht
         Err(e) => {
             warn!(issue_id = %claim.issue_id, action = claim.action.as_str(), error = %e, "issue action failed at Sentry");
             // The link was not spent: the user can try again.
-            let store = state.store.clone();
-            let _ = web::block(move || store.release_action(&claim.nonce)).await;
+            let _ = state.outbox.release_action(&claim.nonce).await;
             page(
                 StatusCode::BAD_GATEWAY,
                 "Sentry refused",
@@ -101,11 +98,9 @@ async fn check(token: &str, state: &AppState) -> Result<Claim, HttpResponse> {
             &format!("<p>{}.</p>", html(&e.to_string())),
         )
     })?;
-    let store = state.store.clone();
-    let nonce = claim.nonce.clone();
-    match web::block(move || store.action_used(&nonce)).await {
-        Ok(Ok(false)) => Ok(claim),
-        Ok(Ok(true)) => Err(used()),
+    match state.outbox.action_used(&claim.nonce).await {
+        Ok(false) => Ok(claim),
+        Ok(true) => Err(used()),
         _ => Err(page(
             StatusCode::SERVICE_UNAVAILABLE,
             "Try again",

@@ -1,23 +1,22 @@
 //! `replay`: render (`--dry-run`), post to a running relay (`--to`), or deliver through the
 //! outbox and its rate limit.
 
-use crate::cli::ReplayArgs;
+use crate::app::startup;
+use crate::commands::cli::ReplayArgs;
 use crate::config::Settings;
-use crate::dingtalk::DingTalkClient;
-use crate::intake::{self, Intake, Wakers};
+use crate::delivery::engine::drain_all;
+use crate::intake::{self, Outcome};
 use crate::live::Live;
-use crate::outbox::worker::Deps;
-use crate::outbox::{RobotWorker, Store};
+use crate::outbox::Enqueued;
 use crate::render::{Envelope, Renderer};
-use crate::routing;
 use crate::sentry::payload::{self, LinkBase, Parsed, Shape};
+use crate::sentry::shape::{inferred, interpret, wrap_event};
 use crate::sentry::{
     HEADER_REQUEST_ID, HEADER_RESOURCE, HEADER_SIGNATURE, HEADER_TIMESTAMP, signature,
 };
 use anyhow::{Context, bail};
 use serde_json::Value;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// One payload file, read and parsed.
@@ -55,51 +54,6 @@ pub fn load(paths: &[PathBuf]) -> anyhow::Result<Vec<Sample>> {
         .collect()
 }
 
-/// The resource a sample is sent as, and what it parses to.
-pub fn interpret(
-    sample: &Sample,
-    resource: Option<&str>,
-    action: Option<&str>,
-    base: &LinkBase,
-) -> (String, Parsed) {
-    let mut value = sample.value.clone();
-    if let (Some(action), Some(obj)) = (action, value.as_object_mut()) {
-        obj.insert("action".into(), Value::String(action.into()));
-    }
-    let shape = payload::detect_shape(&value);
-    match (resource, shape) {
-        (None, Shape::Legacy) => ("legacy".into(), payload::parse_legacy(&value, base)),
-        (None, Shape::BareEvent) => ("error".into(), payload::parse_bare_event(&value, base)),
-        (Some(r), Shape::BareEvent) => (
-            r.into(),
-            payload::parse_integration(r, &wrap_event(r, value), base),
-        ),
-        (Some(r), _) => (r.into(), payload::parse_integration(r, &value, base)),
-        (None, Shape::Integration { resource }) => {
-            let parsed = payload::parse_integration(&resource, &value, base);
-            (resource, parsed)
-        }
-    }
-}
-
-fn inferred(v: &Value) -> String {
-    match payload::detect_shape(v) {
-        Shape::Integration { resource } => resource,
-        Shape::Legacy => "legacy".into(),
-        Shape::BareEvent => "error".into(),
-    }
-}
-
-/// A bare event sent as an integration resource: `{"action", "data": {"event"|"error": …}}`.
-fn wrap_event(resource: &str, event: Value) -> Value {
-    let (key, action) = if resource == "event_alert" {
-        ("event", "triggered")
-    } else {
-        ("error", "created")
-    };
-    serde_json::json!({ "action": action, "data": { key: event } })
-}
-
 pub async fn run(args: ReplayArgs, settings: Settings) -> anyhow::Result<()> {
     let samples = load(&args.paths)?;
     let base = LinkBase {
@@ -124,7 +78,7 @@ fn dry_run(
     let renderer = Renderer::load(settings.templates_dir.as_deref(), settings.lang)?;
     for sample in samples {
         let (resource, parsed) = interpret(
-            sample,
+            &sample.value,
             args.resource.as_deref(),
             args.action.as_deref(),
             base,
@@ -136,7 +90,7 @@ fn dry_run(
             );
             continue;
         };
-        for target in routing::route(&alert, settings) {
+        for target in settings.route(&alert) {
             let keyword = settings
                 .robot(&target.robot)
                 .and_then(|r| r.keyword.clone());
@@ -207,7 +161,7 @@ async fn post_to_relay(
             .header(HEADER_RESOURCE, &resource)
             .header(
                 HEADER_TIMESTAMP,
-                (crate::outbox::now_ms() / 1000).to_string(),
+                (crate::clock::now_ms() / 1000).to_string(),
             )
             .header(HEADER_SIGNATURE, signature::sign(&body, secret))
             .header(
@@ -242,59 +196,36 @@ fn endpoint(base: &url::Url, path: &str) -> anyhow::Result<url::Url> {
     }
 }
 
-/// Queue through the outbox and deliver with the same workers, budget and windows as `serve`.
+/// Queue through the outbox and deliver with the same senders, budget and windows as `serve`.
 async fn deliver(
     samples: &[Sample],
     args: &ReplayArgs,
     settings: Settings,
     base: &LinkBase,
 ) -> anyhow::Result<()> {
-    let store = Store::open(&settings.data_dir)
-        .with_context(|| format!("DATA_DIR {}", settings.data_dir.display()))?;
+    let deps = startup::sender_deps(&settings, startup::OutboxUse::Sender).await?;
     let live = Live::new(settings.clone())?;
-    let wakers = Wakers::default();
     for sample in samples {
         let (resource, parsed) = interpret(
-            sample,
+            &sample.value,
             args.resource.as_deref(),
             args.action.as_deref(),
             base,
         );
-        let outcome = intake::accept(parsed, &settings, &store, &wakers)?;
+        let identity = intake::identity(&resource, &sample.bytes, None);
+        let outcome = intake::accept(parsed, identity, &settings, &deps.outbox).await?;
         let shown = match outcome {
-            Intake::Queued { robots } => format!("queued for {}", robots.join(", ")),
-            Intake::Duplicate => "duplicate of one queued in the last 24 h".into(),
+            Outcome::Stored(Enqueued::Queued { robots }) => {
+                format!("queued for {}", robots.join(", "))
+            }
+            Outcome::Stored(Enqueued::Duplicate) => {
+                "duplicate of one queued in the last 24 h".into()
+            }
             other => format!("{other:?}").to_lowercase(),
         };
         eprintln!("{}: {resource}: {shown}", sample.path.display());
     }
-    drain_all(&settings, &store, live).await
-}
-
-/// Sends what the outbox holds for every robot, with the same workers, budget and windows
-/// as `serve`, then prints the outbox stats. Used by `replay` and `digest`.
-pub async fn drain_all(settings: &Settings, store: &Store, live: Arc<Live>) -> anyhow::Result<()> {
-    let deps = Deps {
-        store: store.clone(),
-        client: DingTalkClient::new(settings.request_timeout),
-        metrics: Arc::new(crate::metrics::Metrics::new()),
-        api: crate::startup::sentry_api(settings),
-        signer: crate::startup::action_signer(settings)?,
-    };
-    for robot in &settings.robots {
-        let wake = Arc::new(tokio::sync::Notify::new());
-        let Some(mut worker) = RobotWorker::new(&robot.name, live.clone(), &deps, wake)? else {
-            continue;
-        };
-        let sent = worker.drain(Duration::from_secs(15 * 60)).await?;
-        eprintln!("robot {}: {sent} message(s) attempted", robot.name);
-    }
-    print_stats(store)
-}
-
-pub fn print_stats(store: &Store) -> anyhow::Result<()> {
-    for s in store.stats()? {
-        println!("{:<8} {:<16} {}", s.state, s.robot, s.count);
-    }
-    Ok(())
+    let outbox = deps.outbox.clone();
+    drain_all(live, deps, Duration::from_secs(15 * 60)).await?;
+    super::outbox::print_stats(&outbox).await
 }

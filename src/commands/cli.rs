@@ -71,18 +71,18 @@ pub struct DigestArgs {
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum MessageState {
+pub enum StateArg {
     Pending,
     Sent,
     Dead,
 }
 
-impl MessageState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Sent => "sent",
-            Self::Dead => "dead",
+impl From<StateArg> for crate::outbox::MessageState {
+    fn from(s: StateArg) -> Self {
+        match s {
+            StateArg::Pending => Self::Pending,
+            StateArg::Sent => Self::Sent,
+            StateArg::Dead => Self::Dead,
         }
     }
 }
@@ -92,7 +92,7 @@ pub enum OutboxCommand {
     /// Messages, newest first.
     List {
         #[arg(long)]
-        state: Option<MessageState>,
+        state: Option<StateArg>,
         #[arg(long)]
         json: bool,
         #[arg(long, default_value_t = 50)]

@@ -2,7 +2,7 @@
 //! handler), within a short deadline: a slow or failing API delays an alert by seconds at
 //! most and never loses it.
 
-use crate::alert::{Alert, AlertKind};
+use crate::domain::alert::{Alert, AlertKind};
 use crate::metrics::Metrics;
 use crate::sentry::api::{ApiError, SentryApi};
 use crate::sentry::api_event;

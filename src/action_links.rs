@@ -1,20 +1,18 @@
 //! Chat actions: signed, expiring, single-use links that resolve or ignore an issue.
 //!
 //! A token is `base64url(issue_id|action|expires|nonce) . base64url(HMAC-SHA256)`, keyed by a
-//! relay secret kept in `DATA_DIR/action.key` (created on first use, mode 0600). Single use is
+//! relay key kept in the outbox (created on first use, shared by every replica). Single use is
 //! enforced by the outbox (the nonce is recorded when the action runs).
 
-use crate::alert::{Alert, AlertKind};
-use crate::config::Lang;
 use crate::dingtalk::Button;
+use crate::domain::alert::{Alert, AlertKind};
+use crate::domain::lang::Lang;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
-use std::path::Path;
 
-pub const KEY_FILE: &str = "action.key";
 /// How long an action link works.
 pub const DEFAULT_TTL_SECS: i64 = 24 * 3600;
 
@@ -91,26 +89,6 @@ impl ActionSigner {
         }
     }
 
-    /// Reads the relay's action key from the data dir, creating it on first use.
-    pub fn load_or_create(data_dir: &Path, public_url: &str) -> std::io::Result<Self> {
-        let path = data_dir.join(KEY_FILE);
-        let key = match std::fs::read(&path) {
-            Ok(k) if k.len() >= 32 => k,
-            _ => {
-                let mut k = vec![0u8; 32];
-                rand::thread_rng().fill_bytes(&mut k);
-                std::fs::write(&path, &k)?;
-                #[cfg(unix)]
-                {
-                    use std::os::unix::fs::PermissionsExt;
-                    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
-                }
-                k
-            }
-        };
-        Ok(Self::new(key, public_url))
-    }
-
     fn mac(&self, payload: &[u8]) -> Hmac<Sha256> {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).unwrap_or_else(|_| unreachable!());
         mac.update(payload);
@@ -176,7 +154,7 @@ impl ActionSigner {
             return Vec::new();
         }
         let zh = lang == Lang::Zh;
-        let now = crate::outbox::now_ms() / 1000;
+        let now = crate::clock::now_ms() / 1000;
         let mut buttons = Vec::new();
         if let Some(link) = &alert.link {
             buttons.push(Button {

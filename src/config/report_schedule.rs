@@ -4,13 +4,7 @@
 //! below. Those zones keep one offset all year, so no time-zone database is needed; zones
 //! with daylight saving must be written as an offset.
 
-use crate::intake::Wakers;
-use crate::live::Live;
-use crate::outbox::Store;
-use crate::sentry::api::SentryApi;
-use std::sync::Arc;
 use std::time::Duration;
-use tokio_util::sync::CancellationToken;
 
 const ZONES: &[(&str, i32)] = &[
     ("UTC", 0),
@@ -25,7 +19,7 @@ const ZONES: &[(&str, i32)] = &[
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DigestSchedule {
+pub struct ReportSchedule {
     /// Seconds after local midnight.
     pub at_secs: i64,
     pub offset_secs: i64,
@@ -33,7 +27,7 @@ pub struct DigestSchedule {
     pub since: String,
 }
 
-impl DigestSchedule {
+impl ReportSchedule {
     pub fn parse(text: &str, since: &str) -> Result<Self, String> {
         let mut parts = text.split_whitespace();
         let time = parts
@@ -58,7 +52,7 @@ impl DigestSchedule {
                 )
             })?,
         };
-        if !crate::digest::valid_period(since) {
+        if !valid_period(since) {
             return Err(format!(
                 "digest_since `{since}`: write a number and m, h, d or w"
             ));
@@ -86,42 +80,6 @@ impl DigestSchedule {
     }
 }
 
-/// `serve`'s daily digest: sleeps until the configured time, queues the digest through the
-/// outbox, wakes the workers. Reads the schedule again after each run (it may be reloaded).
-pub async fn run(
-    live: Arc<Live>,
-    store: Store,
-    api: Option<Arc<SentryApi>>,
-    wakers: Wakers,
-    shutdown: CancellationToken,
-) {
-    loop {
-        let Some(schedule) = live.get().settings.digest_schedule.clone() else {
-            // None configured (yet): look again after a reload.
-            tokio::select! {
-                _ = shutdown.cancelled() => return,
-                _ = tokio::time::sleep(Duration::from_secs(60)) => continue,
-            }
-        };
-        let Some(api) = api.clone() else {
-            tracing::warn!(
-                "digest_schedule is set but SENTRY_API_TOKEN or SENTRY_ORG is not; no digest will be posted"
-            );
-            return;
-        };
-        let wait = schedule.wait_from(crate::outbox::now_ms() / 1000);
-        tracing::info!(in_secs = wait.as_secs(), since = %schedule.since, "next open-issue digest");
-        tokio::select! {
-            _ = shutdown.cancelled() => return,
-            _ = tokio::time::sleep(wait) => {}
-        }
-        match crate::digest::queue(&live.get(), &api, &store, &schedule.since, None).await {
-            Ok(robots) => robots.iter().for_each(|r| wakers.get(r).notify_one()),
-            Err(e) => tracing::error!(error = %e, "the scheduled digest failed; next one tomorrow"),
-        }
-    }
-}
-
 fn offset(zone: &str) -> Option<i64> {
     if let Some((_, secs)) = ZONES.iter().find(|(name, _)| *name == zone) {
         return Some(*secs as i64);
@@ -136,13 +94,19 @@ fn offset(zone: &str) -> Option<i64> {
     (h <= 14 && m < 60).then_some(sign * (h * 3600 + m * 60))
 }
 
+/// A `--since` / `digest_since` window: a number and a unit m, h, d or w (e.g. 24h, 7d).
+pub fn valid_period(s: &str) -> bool {
+    let digits = s.chars().take_while(char::is_ascii_digit).count();
+    digits > 0 && matches!(&s[digits..], "m" | "h" | "d" | "w")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn next_run_in_shanghai() {
-        let s = DigestSchedule::parse("09:30 Asia/Shanghai", "24h").expect("parses");
+        let s = ReportSchedule::parse("09:30 Asia/Shanghai", "24h").expect("parses");
         // 2026-11-24 00:00:00 UTC = 08:00 in Shanghai → 09:30 Shanghai is 01:30 UTC the same day.
         let midnight_utc = 1_795_478_400;
         assert_eq!(s.next_after(midnight_utc), midnight_utc + 5_400);
@@ -151,10 +115,10 @@ mod tests {
             s.next_after(midnight_utc + 5_400),
             midnight_utc + 5_400 + 86_400
         );
-        let plus = DigestSchedule::parse("09:30 +08:00", "24h").expect("offset");
+        let plus = ReportSchedule::parse("09:30 +08:00", "24h").expect("offset");
         assert_eq!(plus.next_after(midnight_utc), s.next_after(midnight_utc));
-        assert!(DigestSchedule::parse("25:00", "24h").is_err());
-        assert!(DigestSchedule::parse("09:30 Europe/Berlin", "24h").is_err());
-        assert!(DigestSchedule::parse("09:30", "soon").is_err());
+        assert!(ReportSchedule::parse("25:00", "24h").is_err());
+        assert!(ReportSchedule::parse("09:30 Europe/Berlin", "24h").is_err());
+        assert!(ReportSchedule::parse("09:30", "soon").is_err());
     }
 }

@@ -194,20 +194,6 @@ impl Alert {
         }
     }
 
-    /// Sentry sends each webhook once but a `Request-ID` is new per attempt, so duplicates are
-    /// recognised by content. `None` when the payload carries no id at all (nothing to compare).
-    pub fn dedup_key(&self) -> Option<String> {
-        let id = match self.kind {
-            AlertKind::Comment => self.comment.as_ref().and_then(|c| c.id.clone()),
-            AlertKind::MetricAlert => self.metric.as_ref().and_then(|m| m.incident_id.clone()),
-            AlertKind::EventAlert | AlertKind::Error => {
-                self.event_id.clone().or_else(|| self.issue_id.clone())
-            }
-            AlertKind::Issue => self.issue_id.clone(),
-        }?;
-        Some(format!("{}:{}:{}", self.kind.as_str(), self.action, id))
-    }
-
     /// Only event notifications repeat; state changes and comments always pass and restart
     /// the repeat interval.
     pub fn is_repeatable(&self) -> bool {

@@ -1,11 +1,11 @@
 //! `check`: prove the configuration and templates work before they meet a real alert.
 
-use crate::config::{Lang, Settings};
+use crate::commands::replay::{self, Sample};
+use crate::config::Settings;
+use crate::domain::lang::Lang;
 use crate::render::{Envelope, Renderer};
-use crate::replay::{self, Sample};
-use crate::routing;
-use crate::samples::SAMPLES;
 use crate::sentry::payload::{self, LinkBase, Parsed};
+use crate::sentry::samples::SAMPLES;
 use anyhow::Context;
 use std::fmt::Write;
 use std::path::Path;
@@ -35,7 +35,7 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
                 bytes: body.as_bytes().to_vec(),
                 value: payload::parse_json(body.as_bytes())?,
             };
-            let (_, parsed) = replay::interpret(&sample, None, None, &base);
+            let (_, parsed) = crate::sentry::shape::interpret(&sample.value, None, None, &base);
             if let Parsed::Alert(alert) = parsed {
                 let env = Envelope {
                     keyword: Some("kw".into()),
@@ -87,7 +87,7 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
     }
     for (i, r) in settings.routes.iter().enumerate() {
         let m = &r.mention;
-        let at = crate::dingtalk::At {
+        let at = crate::domain::mention::Mentions {
             mobiles: m.mobiles.clone(),
             user_ids: m.user_ids.clone(),
             all: m.all,
@@ -131,7 +131,8 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
     if let Some(path) = explain {
         let samples = replay::load(&[path.to_path_buf()])?;
         for sample in &samples {
-            let (resource, parsed) = replay::interpret(sample, None, None, &base);
+            let (resource, parsed) =
+                crate::sentry::shape::interpret(&sample.value, None, None, &base);
             let Parsed::Alert(alert) = parsed else {
                 writeln!(
                     report,
@@ -148,7 +149,7 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
                 alert.level.as_str(),
                 alert.project
             )?;
-            for t in routing::route(&alert, settings) {
+            for t in settings.route(&alert) {
                 let at = if t.at.is_empty() {
                     "nobody".to_string()
                 } else {

@@ -1,17 +1,17 @@
-//! `digest`: the open issues seen within a window, read page by page from the Sentry API, one
+//! The open-issues report (`digest`): the open issues seen within a window, read page by page from the Sentry API, one
 //! message per robot, queued through the outbox like any alert.
 
-use crate::alert::{Alert, AlertKind};
-use crate::cli::DigestArgs;
-use crate::config::Settings;
-use crate::dingtalk::{At, Message};
-use crate::live::{Live, Runtime};
-use crate::outbox::{Store, now_ms};
+use crate::clock::now_ms;
+use crate::dingtalk::Message;
+use crate::domain::alert::{Alert, AlertKind};
+use crate::domain::mention::Mentions;
+use crate::live::ActiveConfig;
+use crate::outbox::SharedOutbox;
 use crate::render::Envelope;
 use crate::routing;
 use crate::sentry::api::SentryApi;
 use crate::sentry::api_event;
-use anyhow::{Context, bail};
+use anyhow::Context;
 use std::collections::BTreeMap;
 
 /// Paging stops here even if Sentry says there is more (100 issues a page).
@@ -75,15 +75,15 @@ pub async fn collect(
 
 /// One message per robot, with every issue its routes take; and whether the list is partial.
 pub async fn build(
-    runtime: &Runtime,
+    runtime: &ActiveConfig,
     api: &SentryApi,
     since: &str,
     project: Option<&str>,
 ) -> anyhow::Result<(Vec<(String, Message, usize)>, bool)> {
     let (issues, partial) = collect(api, project, since).await?;
-    let mut per_robot: BTreeMap<String, (Vec<Alert>, At)> = BTreeMap::new();
+    let mut per_robot: BTreeMap<String, (Vec<Alert>, Mentions)> = BTreeMap::new();
     for issue in &issues {
-        for t in routing::route(issue, &runtime.settings) {
+        for t in runtime.settings.route(issue) {
             let entry = per_robot.entry(t.robot).or_default();
             entry.0.push(issue.clone());
             routing::merge(&mut entry.1, &t.at);
@@ -111,55 +111,20 @@ pub async fn build(
 
 /// Builds the digest and queues each robot's message in the outbox; returns the robots.
 pub async fn queue(
-    runtime: &Runtime,
+    runtime: &ActiveConfig,
     api: &SentryApi,
-    store: &Store,
+    outbox: &SharedOutbox,
     since: &str,
     project: Option<&str>,
 ) -> anyhow::Result<Vec<String>> {
     let (messages, _) = build(runtime, api, since, project).await?;
     let mut robots = Vec::new();
     for (robot, msg, count) in messages {
-        store.create_message(&robot, &[], &msg.to_json(), &msg.msg_uuid, now_ms())?;
+        outbox
+            .queue_message(&robot, &msg.to_json(), &msg.msg_uuid, now_ms())
+            .await?;
         tracing::info!(robot = %robot, issues = count, "open-issue digest queued");
         robots.push(robot);
     }
     Ok(robots)
-}
-
-pub async fn run(args: DigestArgs, settings: Settings) -> anyhow::Result<()> {
-    if !valid_period(&args.since) {
-        bail!(
-            "--since {}: write a number and a unit m, h, d or w (e.g. 24h, 7d)",
-            args.since
-        );
-    }
-    let api = crate::startup::sentry_api(&settings)
-        .context("digest needs SENTRY_API_TOKEN and SENTRY_ORG")?;
-    let live = Live::new(settings.clone())?;
-    let runtime = live.get();
-    if args.dry_run {
-        let (messages, partial) =
-            build(&runtime, &api, &args.since, args.project.as_deref()).await?;
-        for (robot, msg, count) in &messages {
-            eprintln!(
-                "robot {robot}: {count} issue(s){}",
-                if partial { " (partial)" } else { "" }
-            );
-            println!("{}", msg.to_json());
-        }
-        if messages.is_empty() {
-            eprintln!("no unresolved issues seen in the last {}", args.since);
-        }
-        return Ok(());
-    }
-    let store = Store::open(&settings.data_dir)?;
-    let robots = queue(&runtime, &api, &store, &args.since, args.project.as_deref()).await?;
-    eprintln!("open-issue digest queued for {} robot(s)", robots.len());
-    crate::replay::drain_all(&settings, &store, live).await
-}
-
-pub fn valid_period(s: &str) -> bool {
-    let digits = s.chars().take_while(char::is_ascii_digit).count();
-    digits > 0 && matches!(&s[digits..], "m" | "h" | "d" | "w")
 }

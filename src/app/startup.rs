@@ -1,0 +1,188 @@
+//! Building the relay from settings: outbox, templates, listener, senders. Port 0 works, so
+//! tests run the real thing.
+
+use crate::action_links::ActionSigner;
+use crate::config::Settings;
+use crate::delivery::{self, Deps, Wakers};
+use crate::dingtalk::DingTalkClient;
+use crate::http::{self, AppState};
+use crate::live::Live;
+use crate::metrics::Metrics;
+use crate::outbox::{self, SharedOutbox};
+use crate::sentry::api::SentryApi;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// Why a process opens the outbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxUse {
+    /// It sends (`serve`, `replay`, `digest`): with SQLite it must own `DATA_DIR`.
+    Sender,
+    /// It looks or flags (`outbox list|retry|stats`): works beside a running relay.
+    Operator,
+}
+
+pub async fn open_outbox(settings: &Settings, usage: OutboxUse) -> anyhow::Result<SharedOutbox> {
+    let access = match usage {
+        OutboxUse::Sender => outbox::Access::Serve,
+        OutboxUse::Operator => outbox::Access::Shared,
+    };
+    outbox::open_sqlite(&settings.data_dir, access)
+        .with_context(|| format!("cannot use DATA_DIR {}", settings.data_dir.display()))
+}
+
+/// The API client, when both a token and an organization are configured.
+pub fn sentry_api(settings: &Settings) -> Option<Arc<SentryApi>> {
+    let token = settings.sentry_api_token.clone()?;
+    let org = settings.sentry_org.as_deref()?;
+    Some(Arc::new(SentryApi::new(
+        &settings.sentry_url,
+        org,
+        token,
+        Duration::from_secs(5),
+    )))
+}
+
+/// Action links, when `PUBLIC_URL` is set and the API can carry them out. The key lives in the
+/// outbox, so every replica signs and checks with the same one.
+pub async fn action_signer(
+    settings: &Settings,
+    outbox: &SharedOutbox,
+) -> anyhow::Result<Option<Arc<ActionSigner>>> {
+    let (Some(public_url), true) = (&settings.public_url, sentry_api(settings).is_some()) else {
+        return Ok(None);
+    };
+    let key = outbox.action_key().await.context("action-link key")?;
+    Ok(Some(Arc::new(ActionSigner::new(key, public_url))))
+}
+
+/// What the senders share, with a fresh outbox opened for `usage`.
+pub async fn sender_deps(settings: &Settings, usage: OutboxUse) -> anyhow::Result<Deps> {
+    let outbox = open_outbox(settings, usage).await?;
+    Ok(Deps {
+        client: DingTalkClient::new(settings.request_timeout),
+        metrics: Arc::new(Metrics::new(
+            settings.robots.iter().map(|r| r.name.as_str()),
+        )),
+        api: sentry_api(settings),
+        signer: action_signer(settings, &outbox).await?,
+        owner: Deps::new_owner(),
+        outbox,
+    })
+}
+
+pub struct Application {
+    port: u16,
+    server: actix_web::dev::Server,
+    live: Arc<Live>,
+    deps: Deps,
+    wakers: Wakers,
+    shutdown_timeout: Duration,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let deps = sender_deps(&settings, OutboxUse::Sender).await?;
+        let listener = TcpListener::bind(&settings.listen_addr)
+            .with_context(|| format!("cannot listen on LISTEN_ADDR {}", settings.listen_addr))?;
+        let port = listener.local_addr()?.port();
+        if settings.sentry_api_token.is_some() && settings.sentry_org.is_none() {
+            tracing::warn!(
+                "SENTRY_API_TOKEN is set but SENTRY_ORG is not: enrichment and actions are off"
+            );
+        }
+        let shutdown_timeout = settings.shutdown_timeout;
+        let live = Live::new(settings).context("templates")?;
+        let wakers = Wakers::default();
+        let state = web::Data::new(AppState {
+            live: live.clone(),
+            metrics: deps.metrics.clone(),
+            outbox: deps.outbox.clone(),
+            wakers: wakers.clone(),
+            api: deps.api.clone(),
+            signer: deps.signer.clone(),
+            ui: Arc::new(http::ui::templates().context("status page templates")?),
+        });
+        let server =
+            HttpServer::new(move || App::new().app_data(state.clone()).configure(http::routes))
+                .listen(listener)?
+                .disable_signals()
+                .shutdown_timeout(shutdown_timeout.as_secs().max(1))
+                .run();
+        Ok(Self {
+            port,
+            server,
+            live,
+            deps,
+            wakers,
+            shutdown_timeout,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn outbox(&self) -> SharedOutbox {
+        self.deps.outbox.clone()
+    }
+
+    pub fn live(&self) -> Arc<Live> {
+        self.live.clone()
+    }
+
+    /// Serves until `shutdown` is cancelled, then stops accepting, lets senders finish the send
+    /// in hand and hand their robots over, and returns within the shutdown timeout. Unsent
+    /// messages stay queued.
+    pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let handle = self.server.handle();
+        let mut server = tokio::spawn(self.server);
+        crate::live::reload_on_sighup(self.live.clone());
+        let outbox = self.deps.outbox.clone();
+        delivery::engine::forward_wakeups(&outbox, self.wakers.clone(), shutdown.clone());
+        tokio::spawn(delivery::housekeeping::run(
+            outbox.clone(),
+            shutdown.clone(),
+        ));
+        tokio::spawn(crate::report::schedule::run(
+            self.live.clone(),
+            outbox,
+            self.deps.api.clone(),
+            shutdown.clone(),
+        ));
+        let mut senders = tokio::spawn(delivery::engine::run_senders(
+            self.live.clone(),
+            self.deps.clone(),
+            self.wakers.clone(),
+            shutdown.clone(),
+        ));
+        tracing::info!(port = self.port, "sentry-dingtalk is listening");
+        let mut server_result = None;
+        tokio::select! {
+            _ = shutdown.cancelled() => {}
+            res = &mut server => {
+                shutdown.cancel();
+                server_result = Some(res);
+            }
+        }
+        let drain = async {
+            handle.stop(true).await;
+            let _ = (&mut senders).await;
+        };
+        if tokio::time::timeout(self.shutdown_timeout, drain)
+            .await
+            .is_err()
+        {
+            tracing::warn!("shutdown timeout reached; unsent messages stay queued");
+        }
+        tracing::info!("stopped");
+        if let Some(res) = server_result {
+            res.context("server task")?.context("server")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,7 @@
+//! The command line: `serve` is wired in `app`; these are the others.
+
+pub mod check;
+pub mod cli;
+pub mod digest;
+pub mod outbox;
+pub mod replay;

@@ -1,0 +1,6 @@
+//! The relay's own vocabulary: what an alert is, who it mentions, in which language. Nothing
+//! here knows configuration files, storage, HTTP or tokio.
+
+pub mod alert;
+pub mod lang;
+pub mod mention;

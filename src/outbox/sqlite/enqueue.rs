@@ -1,0 +1,106 @@
+//! The webhook's one transaction: dedup keys, repeat decisions, alert rows.
+
+use super::sql_error;
+use crate::outbox::types::{DEDUP_WINDOW_MS, Delivery, Enqueued, StoreError};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+pub fn enqueue(
+    conn: &mut Connection,
+    dedup_keys: &[String],
+    items: &[Delivery],
+    now: i64,
+) -> Result<Enqueued, StoreError> {
+    let tx = conn.transaction().map_err(sql_error)?;
+    for key in dedup_keys {
+        let seen: Option<i64> = tx
+            .prepare_cached("SELECT seen_at FROM dedup WHERE key = ?1")
+            .and_then(|mut s| s.query_row([key], |r| r.get(0)).optional())
+            .map_err(sql_error)?;
+        if seen.is_some_and(|t| now - t < DEDUP_WINDOW_MS) {
+            return Ok(Enqueued::Duplicate);
+        }
+    }
+    for key in dedup_keys {
+        tx.prepare_cached("INSERT OR REPLACE INTO dedup (key, seen_at) VALUES (?1, ?2)")
+            .and_then(|mut s| s.execute(params![key, now]))
+            .map_err(sql_error)?;
+    }
+    let mut robots = Vec::with_capacity(items.len());
+    for item in items {
+        let mut queued = item.queued.clone();
+        match decide(&tx, item, now).map_err(sql_error)? {
+            Decision::Silent => continue,
+            Decision::Notify { folded } => queued.alert.suppressed = folded,
+        }
+        let payload = serde_json::to_string(&queued).map_err(|e| StoreError::Corrupt {
+            id: 0,
+            reason: e.to_string(),
+        })?;
+        tx.prepare_cached(
+            "INSERT INTO alerts (robot, payload, level, received_at) VALUES (?1, ?2, ?3, ?4)",
+        )
+        .and_then(|mut s| s.execute(params![item.robot, payload, queued.alert.level as i64, now]))
+        .map_err(sql_error)?;
+        robots.push(item.robot.clone());
+    }
+    tx.commit().map_err(sql_error)?;
+    if robots.is_empty() && !items.is_empty() {
+        return Ok(Enqueued::Suppressed);
+    }
+    Ok(Enqueued::Queued { robots })
+}
+
+enum Decision {
+    /// Send, saying how many repeats were kept silent since the last notification.
+    Notify {
+        folded: u64,
+    },
+    Silent,
+}
+
+/// Noise control per issue: a route notifies a robot about the same issue at most once per
+/// `repeat_interval`; state changes and comments always pass and start the interval again.
+/// Decided inside the enqueue transaction, so two webhooks for one issue cannot both pass.
+/// A robot stays silent only when every route that sent the alert there says so.
+fn decide(tx: &Transaction<'_>, item: &Delivery, now: i64) -> rusqlite::Result<Decision> {
+    let alert = &item.queued.alert;
+    let Some(issue) = alert
+        .issue_id
+        .as_deref()
+        .filter(|_| !item.repeat.is_empty())
+    else {
+        return Ok(Decision::Notify { folded: 0 });
+    };
+    let mut silent_everywhere = alert.is_repeatable();
+    let mut folded = 0;
+    for rule in &item.repeat {
+        let row: Option<(i64, i64)> = tx
+            .prepare_cached(
+                "SELECT notified_at, suppressed FROM repeats WHERE route = ?1 AND robot = ?2 AND issue = ?3",
+            )?
+            .query_row(params![rule.route, item.robot, issue], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        let inside = row.is_some_and(|(at, _)| now - at < rule.interval.as_millis() as i64);
+        silent_everywhere &= inside;
+        folded = folded.max(row.map_or(0, |(_, n)| n as u64));
+    }
+    if silent_everywhere {
+        for rule in &item.repeat {
+            tx.prepare_cached(
+                "UPDATE repeats SET suppressed = suppressed + 1 WHERE route = ?1 AND robot = ?2 AND issue = ?3",
+            )?
+            .execute(params![rule.route, item.robot, issue])?;
+        }
+        return Ok(Decision::Silent);
+    }
+    for rule in &item.repeat {
+        tx.prepare_cached(
+            "INSERT INTO repeats (route, robot, issue, notified_at, suppressed) VALUES (?1, ?2, ?3, ?4, 0)
+             ON CONFLICT (route, robot, issue) DO UPDATE SET notified_at = excluded.notified_at, suppressed = 0",
+        )?
+        .execute(params![rule.route, item.robot, issue, now])?;
+    }
+    Ok(Decision::Notify { folded })
+}

@@ -1,0 +1,24 @@
+//! The embedded outbox: one SQLite file in `DATA_DIR`, for one `serve` process at a time.
+//!
+//! Two connections — one writes, one reads (WAL lets a reader run beside the writer) — each
+//! behind a mutex and used only from tokio's blocking pool, so a slow disk never stalls the
+//! runtime threads that answer webhooks.
+
+mod enqueue;
+mod operator;
+mod schema;
+mod sender;
+mod shared;
+mod store;
+
+pub use store::SqliteOutbox;
+
+use crate::outbox::types::StoreError;
+
+pub const DB_FILE: &str = "outbox.sqlite3";
+/// Held (flock) by the `serve` process that owns `DATA_DIR`.
+pub const LOCK_FILE: &str = "serve.lock";
+
+pub(crate) fn sql_error(e: rusqlite::Error) -> StoreError {
+    StoreError::Unavailable(e.to_string())
+}
