@@ -3,7 +3,7 @@
 use crate::config::{Lang, Settings};
 use crate::render::{Envelope, Renderer};
 use crate::replay::{self, Sample};
-use crate::routing;
+use crate::routing_choice::{self, Choice};
 use crate::samples::SAMPLES;
 use crate::sentry::payload::{self, LinkBase, Parsed};
 use anyhow::Context;
@@ -148,7 +148,12 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
                 alert.level.as_str(),
                 alert.project
             )?;
-            for t in routing::route(&alert, settings) {
+            if let Choice::Routes(why) = routing_choice::choose(&alert, settings) {
+                if alert.rule_choice.is_some() {
+                    writeln!(report, "  rule settings not used: {why}")?;
+                }
+            }
+            for t in routing_choice::targets(&alert, settings) {
                 let at = if t.at.is_empty() {
                     "nobody".to_string()
                 } else {

@@ -3,7 +3,7 @@
 
 use crate::config::Settings;
 use crate::outbox::{Delivery, Enqueued, QueuedAlert, Store, StoreError, now_ms};
-use crate::routing;
+use crate::routing_choice;
 use crate::sentry::payload::Parsed;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -62,11 +62,13 @@ pub fn accept(
         Parsed::Ignored { resource, action } => return Ok(Intake::Ignored { resource, action }),
         Parsed::Installation { action } => return Ok(Intake::Installation { action }),
     };
-    let targets = routing::route(&alert, settings);
+    // A robot chosen in the Sentry rule's settings wins; otherwise the routes decide.
+    let targets = routing_choice::targets(&alert, settings);
     if targets.is_empty() {
         return Ok(Intake::Dropped);
     }
-    let key = alert.dedup_key();
+    // A test notification is sent every time it is asked for.
+    let key = alert.dedup_key().filter(|_| !routing_choice::is_test(&alert));
     let items: Vec<Delivery> = targets
         .into_iter()
         .map(|t| Delivery {

@@ -13,6 +13,7 @@
 pub mod actions;
 pub mod alert;
 pub mod check;
+pub mod check_online;
 pub mod cli;
 pub mod config;
 pub mod digest;
@@ -26,6 +27,7 @@ pub mod preview;
 pub mod render;
 pub mod replay;
 pub mod routing;
+pub mod routing_choice;
 pub mod samples;
 pub mod schedule;
 pub mod secret;

@@ -2,7 +2,7 @@ use clap::Parser;
 use sentry_dingtalk::cli::{Cli, Command, OutboxCommand};
 use sentry_dingtalk::config::Settings;
 use sentry_dingtalk::outbox::Store;
-use sentry_dingtalk::{check, replay, shutdown, startup::Application, telemetry};
+use sentry_dingtalk::{check, check_online, replay, shutdown, startup::Application, telemetry};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -41,6 +41,16 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Replay(args) => replay::run(args, settings).await,
         Command::Check(args) => {
             print!("{}", check::run(&settings, args.explain.as_deref())?);
+            if args.online {
+                let (report, usable) = check_online::run(&settings).await?;
+                print!("{report}");
+                anyhow::ensure!(usable, "the Sentry API cannot be used as configured");
+            }
+            Ok(())
+        }
+        Command::Schema => {
+            let schema = sentry_dingtalk::sentry::integration_schema::schema();
+            println!("{}", serde_json::to_string_pretty(&schema)?);
             Ok(())
         }
         Command::Digest(args) => sentry_dingtalk::digest::run(args, settings).await,

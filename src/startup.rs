@@ -10,7 +10,7 @@ use crate::live::Live;
 use crate::metrics::Metrics;
 use crate::outbox::worker::Deps;
 use crate::outbox::{RobotWorker, Store};
-use crate::sentry::api::SentryApi;
+use crate::sentry::api::{ApiAuth, SentryApi};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use std::collections::HashSet;
@@ -29,14 +29,14 @@ pub struct Application {
     shutdown_timeout: Duration,
 }
 
-/// The API client, when both a token and an organization are configured.
+/// The API client, when credentials (token or legacy key) and an organization are configured.
 pub fn sentry_api(settings: &Settings) -> Option<Arc<SentryApi>> {
-    let token = settings.sentry_api_token.clone()?;
+    let auth = ApiAuth::from_settings(settings)?;
     let org = settings.sentry_org.as_deref()?;
     Some(Arc::new(SentryApi::new(
         &settings.sentry_url,
         org,
-        token,
+        auth,
         Duration::from_secs(5),
     )))
 }
@@ -59,9 +59,9 @@ impl Application {
         let listener = TcpListener::bind(&settings.listen_addr)
             .with_context(|| format!("cannot listen on LISTEN_ADDR {}", settings.listen_addr))?;
         let port = listener.local_addr()?.port();
-        if settings.sentry_api_token.is_some() && settings.sentry_org.is_none() {
+        if ApiAuth::from_settings(&settings).is_some() && settings.sentry_org.is_none() {
             tracing::warn!(
-                "SENTRY_API_TOKEN is set but SENTRY_ORG is not: enrichment and actions are off"
+                "SENTRY_API_TOKEN (or SENTRY_API_KEY) is set but SENTRY_ORG is not: enrichment and actions are off"
             );
         }
         let deps = Deps {

@@ -1,5 +1,5 @@
-//! The Sentry Web API (`{SENTRY_URL}/api/0/`, Bearer token): issue details, latest events,
-//! status updates, and the paginated issue list.
+//! The Sentry Web API (`{SENTRY_URL}/api/0/`, Bearer token or a legacy API key): issue
+//! details, latest events, status updates, the paginated issue list, and what the token may do.
 //!
 //! Sentry sends no `Retry-After`: on 429 (or when `X-Sentry-Rate-Limit-Remaining` reaches 0)
 //! every call waits until `X-Sentry-Rate-Limit-Reset`. A refused token is logged once per
@@ -16,7 +16,9 @@ use std::time::{Duration, Instant};
 pub enum ApiError {
     #[error("Sentry API rate limit; calls resume at {reset_at} (epoch s)")]
     RateLimited { reset_at: i64 },
-    #[error("Sentry API refused the token (HTTP {0}); check SENTRY_API_TOKEN and its scopes")]
+    #[error(
+        "Sentry API refused the credentials (HTTP {0}); check SENTRY_API_TOKEN (or SENTRY_API_KEY) and its scopes"
+    )]
     Unauthorized(u16),
     #[error("Sentry API answered HTTP {0}")]
     Status(u16),
@@ -35,10 +37,37 @@ pub struct Page {
     pub malformed_link: bool,
 }
 
+/// How the client proves who it is. Neither variant prints its value (`Secret`).
+#[derive(Debug, Clone)]
+pub enum ApiAuth {
+    /// `Authorization: Bearer …`: an integration or auth token.
+    Bearer(Secret),
+    /// A legacy API key of an old self-hosted Sentry: HTTP Basic, the key as user, no password.
+    Basic(Secret),
+}
+
+impl ApiAuth {
+    /// The token when set, else the legacy key.
+    pub fn from_settings(settings: &crate::config::Settings) -> Option<Self> {
+        settings
+            .sentry_api_token
+            .clone()
+            .map(Self::Bearer)
+            .or_else(|| settings.sentry_api_key.clone().map(Self::Basic))
+    }
+
+    fn apply(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match self {
+            Self::Bearer(token) => req.bearer_auth(token.expose()),
+            Self::Basic(key) => req.basic_auth(key.expose(), Some("")),
+        }
+    }
+}
+
 pub struct SentryApi {
     http: reqwest::Client,
     base: String,
-    token: Secret,
+    auth: ApiAuth,
     pub org: String,
     /// Epoch seconds before which no call is made (429 or an exhausted window).
     blocked_until: Mutex<i64>,
@@ -51,7 +80,7 @@ const CACHE_MAX: usize = 2_000;
 const AUTH_LOG_EVERY: Duration = Duration::from_secs(300);
 
 impl SentryApi {
-    pub fn new(sentry_url: &str, org: &str, token: Secret, timeout: Duration) -> Self {
+    pub fn new(sentry_url: &str, org: &str, auth: ApiAuth, timeout: Duration) -> Self {
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .user_agent(concat!("sentry-dingtalk/", env!("CARGO_PKG_VERSION")))
@@ -60,7 +89,7 @@ impl SentryApi {
         Self {
             http,
             base: format!("{}/api/0", sentry_url.trim_end_matches('/')),
-            token,
+            auth,
             org: org.to_string(),
             blocked_until: Mutex::new(0),
             last_auth_log: Mutex::new(None),
@@ -74,6 +103,19 @@ impl SentryApi {
             enc(&self.org),
             enc(issue_id)
         )
+    }
+
+    /// `GET /api/0/`: who the credentials are and their scopes (`auth.scopes`). Not cached.
+    pub async fn root(&self) -> Result<Value, ApiError> {
+        let (value, _) = self.call(self.http.get(format!("{}/", self.base))).await?;
+        Ok(value)
+    }
+
+    /// `GET /api/0/organizations/{org}/`: proves the organization is reachable. Not cached.
+    pub async fn organization(&self) -> Result<Value, ApiError> {
+        let url = format!("{}/organizations/{}/", self.base, enc(&self.org));
+        let (value, _) = self.call(self.http.get(url)).await?;
+        Ok(value)
     }
 
     /// `GET …/issues/{id}/`, cached for a minute so a storm on one issue makes one call.
@@ -162,8 +204,9 @@ impl SentryApi {
         if blocked > now {
             return Err(ApiError::RateLimited { reset_at: blocked });
         }
-        let resp = req
-            .bearer_auth(self.token.expose())
+        let resp = self
+            .auth
+            .apply(req)
             .send()
             .await
             .map_err(|e| {
