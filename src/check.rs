@@ -148,10 +148,10 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
                 alert.level.as_str(),
                 alert.project
             )?;
-            if let Choice::Routes(why) = routing_choice::choose(&alert, settings) {
-                if alert.rule_choice.is_some() {
-                    writeln!(report, "  rule settings not used: {why}")?;
-                }
+            if let (Some(_), Choice::Routes(why)) =
+                (&alert.rule_choice, routing_choice::choose(&alert, settings))
+            {
+                writeln!(report, "  rule settings not used: {why}")?;
             }
             for t in routing_choice::targets(&alert, settings) {
                 let at = if t.at.is_empty() {

@@ -10,8 +10,14 @@ use std::time::Duration;
 
 /// A feature, and the scope it needs (a `write`/`admin` scope of the same resource also does).
 const FEATURES: &[(&str, &str)] = &[
-    ("enrichment (stack, user and link for issue and comment alerts)", "event:read"),
-    ("resolve / ignore from the chat (PUBLIC_URL actions)", "event:write"),
+    (
+        "enrichment (stack, user and link for issue and comment alerts)",
+        "event:read",
+    ),
+    (
+        "resolve / ignore from the chat (PUBLIC_URL actions)",
+        "event:write",
+    ),
     ("open-issue digest", "org:read"),
 ];
 
@@ -44,7 +50,11 @@ pub async fn run(settings: &Settings) -> anyhow::Result<(String, bool)> {
         Some(s) => writeln!(
             out,
             "Sentry API {base}: {kind} accepted; scopes: {}",
-            if s.is_empty() { "none".into() } else { s.join(", ") }
+            if s.is_empty() {
+                "none".into()
+            } else {
+                s.join(", ")
+            }
         )?,
         None => writeln!(
             out,
@@ -53,7 +63,10 @@ pub async fn run(settings: &Settings) -> anyhow::Result<(String, bool)> {
     }
     let mut usable = true;
     if org.is_empty() {
-        writeln!(out, "organization: SENTRY_ORG is not set; the API features need it")?;
+        writeln!(
+            out,
+            "organization: SENTRY_ORG is not set; the API features need it"
+        )?;
         usable = false;
     } else {
         match api.organization().await {
@@ -71,7 +84,9 @@ pub async fn run(settings: &Settings) -> anyhow::Result<(String, bool)> {
         let verdict = match &scopes {
             None => format!("unknown (needs {scope})"),
             Some(s) if grants(s, scope) && usable => format!("works ({scope})"),
-            Some(s) if grants(s, scope) => format!("has {scope}, but the organization is not reachable"),
+            Some(s) if grants(s, scope) => {
+                format!("has {scope}, but the organization is not reachable")
+            }
             Some(_) => format!("does not work: missing scope {scope}"),
         };
         writeln!(out, "{feature}: {verdict}")?;
@@ -111,8 +126,12 @@ fn grants(scopes: &[String], needed: &str) -> bool {
 
 fn explain(e: &ApiError) -> String {
     match e {
-        ApiError::Unauthorized(401) => "refused (HTTP 401): the credentials are wrong or revoked".into(),
-        ApiError::Unauthorized(s) => format!("refused (HTTP {s}): the credentials lack a scope for it"),
+        ApiError::Unauthorized(401) => {
+            "refused (HTTP 401): the credentials are wrong or revoked".into()
+        }
+        ApiError::Unauthorized(s) => {
+            format!("refused (HTTP {s}): the credentials lack a scope for it")
+        }
         ApiError::Status(404) => "not found (HTTP 404): check SENTRY_URL and SENTRY_ORG".into(),
         other => other.to_string(),
     }
@@ -125,11 +144,15 @@ mod tests {
 
     #[test]
     fn scopes_and_what_they_grant() {
-        let s = scopes_of(&json!({"version": "0", "auth": {"scopes": ["event:admin", "org:read"]}}))
-            .expect("scopes");
+        let s =
+            scopes_of(&json!({"version": "0", "auth": {"scopes": ["event:admin", "org:read"]}}))
+                .expect("scopes");
         assert!(grants(&s, "event:read") && grants(&s, "event:write") && grants(&s, "org:read"));
         assert!(!grants(&s, "org:write") && !grants(&s, "project:read"));
         assert_eq!(scopes_of(&json!({"auth": null})), None);
-        assert_eq!(scopes_of(&json!({"scopes": ["a"]})), Some(vec!["a".to_string()]));
+        assert_eq!(
+            scopes_of(&json!({"scopes": ["a"]})),
+            Some(vec!["a".to_string()])
+        );
     }
 }

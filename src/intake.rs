@@ -68,7 +68,9 @@ pub fn accept(
         return Ok(Intake::Dropped);
     }
     // A test notification is sent every time it is asked for.
-    let key = alert.dedup_key().filter(|_| !routing_choice::is_test(&alert));
+    let key = alert
+        .dedup_key()
+        .filter(|_| !routing_choice::is_test(&alert));
     let items: Vec<Delivery> = targets
         .into_iter()
         .map(|t| Delivery {

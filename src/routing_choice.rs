@@ -52,12 +52,19 @@ pub fn choose(alert: &Alert, settings: &Settings) -> Choice {
         return Choice::Routes("the rule's settings name no robot".into());
     };
     if settings.robot(robot).is_none() {
-        return Choice::Routes(format!("the rule names robot `{robot}`, which is not configured"));
+        return Choice::Routes(format!(
+            "the rule names robot `{robot}`, which is not configured"
+        ));
     }
     if below_min_level(alert, choice) {
         return Choice::Chosen(Vec::new());
     }
-    let mobiles: Vec<String> = choice.mobiles.iter().filter(|m| is_cn_mobile(m)).cloned().collect();
+    let mobiles: Vec<String> = choice
+        .mobiles
+        .iter()
+        .filter(|m| is_cn_mobile(m))
+        .cloned()
+        .collect();
     if mobiles.len() < choice.mobiles.len() {
         // Sentry checked them when the rule was saved; a rule saved before can still hold some.
         warn!(
@@ -133,17 +140,31 @@ mod tests {
             panic!("not chosen")
         };
         assert_eq!(t.len(), 1);
-        assert_eq!((t[0].robot.as_str(), t[0].at.mobiles.clone()), ("oncall", vec!["13800001111".to_string()]));
+        assert_eq!(
+            (t[0].robot.as_str(), t[0].at.mobiles.clone()),
+            ("oncall", vec!["13800001111".to_string()])
+        );
         assert!(t[0].repeat.is_empty());
     }
 
     #[test]
     fn unusable_settings_fall_back_to_the_routes() {
         let s = settings();
-        for a in [alert(None), alert(Some(RuleChoice::default())), alert(Some(naming("nope")))] {
-            assert!(matches!(choose(&a, &s), Choice::Routes(_)), "{:?}", a.rule_choice);
+        for a in [
+            alert(None),
+            alert(Some(RuleChoice::default())),
+            alert(Some(naming("nope"))),
+        ] {
+            assert!(
+                matches!(choose(&a, &s), Choice::Routes(_)),
+                "{:?}",
+                a.rule_choice
+            );
         }
-        assert_eq!(targets(&alert(Some(naming("nope"))), &s)[0].robot, "default");
+        assert_eq!(
+            targets(&alert(Some(naming("nope"))), &s)[0].robot,
+            "default"
+        );
     }
 
     #[test]
@@ -151,7 +172,10 @@ mod tests {
         let s = settings();
         let mut c = naming("oncall");
         c.min_level = Some("error".into());
-        assert_eq!(choose(&alert(Some(c.clone())), &s), Choice::Chosen(Vec::new()));
+        assert_eq!(
+            choose(&alert(Some(c.clone())), &s),
+            Choice::Chosen(Vec::new())
+        );
         let mut resolved = alert(Some(c.clone()));
         resolved.action = "resolved".into();
         assert!(matches!(choose(&resolved, &s), Choice::Chosen(t) if t.len() == 1));

@@ -84,8 +84,15 @@ pub async fn validate_rule(
             Ok(HttpResponse::Ok().json(json!({"message": "DingTalk settings are valid"})))
         }
         Err(problem) => {
-            info!(path, installation, result = "invalid", problem, "alert rule refused");
-            Ok(HttpResponse::BadRequest().json(json!({"error": "invalid_settings", "message": problem})))
+            info!(
+                path,
+                installation,
+                result = "invalid",
+                problem,
+                "alert rule refused"
+            );
+            Ok(HttpResponse::BadRequest()
+                .json(json!({"error": "invalid_settings", "message": problem})))
         }
     }
 }

@@ -142,7 +142,10 @@ async fn finish(
 }
 
 /// Reads the body up to `limit` bytes; a longer one is refused without reading it all.
-pub(super) async fn read_limited(mut body: web::Payload, limit: usize) -> Result<web::Bytes, HttpError> {
+pub(super) async fn read_limited(
+    mut body: web::Payload,
+    limit: usize,
+) -> Result<web::Bytes, HttpError> {
     let mut buf = web::BytesMut::new();
     while let Some(chunk) = body.next().await {
         let chunk = chunk.map_err(|e| match e {

@@ -29,7 +29,9 @@ pub fn alert(a: &Alert, lang: Lang) -> Value {
 /// markdown-special characters, so the escaped and the plain form are the same text.
 pub fn test_notice(a: &Alert, lang: Lang) -> Option<String> {
     a.rule_choice.as_ref().filter(|c| c.test)?;
-    labels::labels(lang)["test_notice"].as_str().map(str::to_string)
+    labels::labels(lang)["test_notice"]
+        .as_str()
+        .map(str::to_string)
 }
 
 fn test_prefix(a: &Alert, lang: Lang) -> String {

@@ -132,7 +132,10 @@ pub fn split_list(s: &str) -> Vec<String> {
 /// A mainland China mobile as DingTalk's `atMobiles` takes it: 11 digits starting 13–19.
 pub fn is_cn_mobile(s: &str) -> bool {
     let b = s.as_bytes();
-    b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]) && b.iter().all(u8::is_ascii_digit)
+    b.len() == 11
+        && b[0] == b'1'
+        && (b'3'..=b'9').contains(&b[1])
+        && b.iter().all(u8::is_ascii_digit)
 }
 
 /// The rule's minimum level, when it names one the relay knows.
@@ -217,13 +220,22 @@ mod tests {
         assert_eq!(robot("warning").as_deref(), Some("warn"));
         assert_eq!(robot("critical").as_deref(), Some("crit"));
         assert_eq!(robot("resolved").as_deref(), Some("crit"));
-        assert_eq!(from_metric_alert(&json!({"alert_rule": {"triggers": []}}), "critical"), None);
+        assert_eq!(
+            from_metric_alert(&json!({"alert_rule": {"triggers": []}}), "critical"),
+            None
+        );
     }
 
     #[test]
     fn mobiles_and_levels() {
         assert!(is_cn_mobile("13800001111") && is_cn_mobile("19912345678"));
-        for bad in ["1380000111", "12800001111", "1380000111a", "+8613800001111", "138000011112"] {
+        for bad in [
+            "1380000111",
+            "12800001111",
+            "1380000111a",
+            "+8613800001111",
+            "138000011112",
+        ] {
             assert!(!is_cn_mobile(bad), "{bad}");
         }
         assert_eq!(split_list("a，b; c\nd"), ["a", "b", "c", "d"]);

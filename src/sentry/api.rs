@@ -204,18 +204,13 @@ impl SentryApi {
         if blocked > now {
             return Err(ApiError::RateLimited { reset_at: blocked });
         }
-        let resp = self
-            .auth
-            .apply(req)
-            .send()
-            .await
-            .map_err(|e| {
-                ApiError::Transport(if e.is_timeout() {
-                    "timeout".into()
-                } else {
-                    "connection failed".into()
-                })
-            })?;
+        let resp = self.auth.apply(req).send().await.map_err(|e| {
+            ApiError::Transport(if e.is_timeout() {
+                "timeout".into()
+            } else {
+                "connection failed".into()
+            })
+        })?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let header_i64 = |name: &str| {

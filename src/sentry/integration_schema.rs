@@ -66,7 +66,11 @@ mod tests {
         let s = schema();
         let settings = &s["elements"][0]["settings"];
         let d = settings["description"].as_str().expect("description");
-        assert!(d.chars().count() <= MAX_DESCRIPTION, "{}", d.chars().count());
+        assert!(
+            d.chars().count() <= MAX_DESCRIPTION,
+            "{}",
+            d.chars().count()
+        );
         assert!(settings["uri"].as_str().is_some_and(|u| u.starts_with('/')));
     }
 }

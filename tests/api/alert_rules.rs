@@ -7,9 +7,6 @@ use crate::helpers::*;
 use sentry_dingtalk::secret::Secret;
 use sentry_dingtalk::sentry::signature;
 use serde_json::{Value, json};
-use std::time::Duration;
-
-const WAIT: Duration = Duration::from_secs(10);
 
 pub struct TwoRobots {
     pub app: TestApp,
@@ -60,7 +57,11 @@ pub fn printed_schema() -> Value {
         .current_dir(std::env::temp_dir())
         .output()
         .expect("binary runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("schema is JSON")
 }
 
@@ -82,7 +83,10 @@ fn sentry_validator_problems(schema: &Value) -> Vec<String> {
         }
         let desc = s["description"].as_str().unwrap_or_default();
         if desc.chars().count() > 140 {
-            problems.push(format!("description has {} characters", desc.chars().count()));
+            problems.push(format!(
+                "description has {} characters",
+                desc.chars().count()
+            ));
         }
         let required = s["required_fields"].as_array().cloned().unwrap_or_default();
         if required.is_empty() {
@@ -109,7 +113,9 @@ fn sentry_validator_problems(schema: &Value) -> Vec<String> {
                         })
                     });
                     if !pairs_ok {
-                        problems.push(format!("select {name}: options are not [value, label] pairs"));
+                        problems.push(format!(
+                            "select {name}: options are not [value, label] pairs"
+                        ));
                     }
                 }
                 Some("text" | "textarea") => {}
@@ -162,12 +168,26 @@ async fn the_signed_options_request_lists_the_robots_and_a_wrong_signature_gets_
         .as_array()
         .expect("a list")
         .iter()
-        .map(|o| (o["value"].as_str().unwrap_or("").into(), o["label"].as_str().unwrap_or("").into()))
+        .map(|o| {
+            (
+                o["value"].as_str().unwrap_or("").into(),
+                o["label"].as_str().unwrap_or("").into(),
+            )
+        })
         .collect();
-    assert!(pairs.contains(&("payments".into(), "payments · 支付组值班群".into())), "{pairs:?}");
-    assert!(pairs.contains(&("oncall".into(), "oncall".into())), "{pairs:?}");
+    assert!(
+        pairs.contains(&("payments".into(), "payments · 支付组值班群".into())),
+        "{pairs:?}"
+    );
+    assert!(
+        pairs.contains(&("oncall".into(), "oncall".into())),
+        "{pairs:?}"
+    );
     let typed = json_body(options(&s, "%E5%80%BC%E7%8F%AD", Some(&app_signature(b""))).await).await;
-    assert_eq!(typed, json!([{"label": "payments · 支付组值班群", "value": "payments"}]));
+    assert_eq!(
+        typed,
+        json!([{"label": "payments · 支付组值班群", "value": "payments"}])
+    );
     let wrong = signature::sign(b"", &Secret::new("not-the-secret"));
     assert_eq!(options(&s, "", Some(&wrong)).await.status(), 401);
     assert_eq!(options(&s, "", None).await.status(), 401);
@@ -175,13 +195,18 @@ async fn the_signed_options_request_lists_the_robots_and_a_wrong_signature_gets_
 
 async fn save_rule(s: &TwoRobots, fields: Value, sign_with: &str) -> reqwest::Response {
     let schema = printed_schema();
-    let uri = schema["elements"][0]["settings"]["uri"].as_str().expect("uri");
+    let uri = schema["elements"][0]["settings"]["uri"]
+        .as_str()
+        .expect("uri");
     let body = json!({"fields": fields, "installationId": "5f2b4c1e"}).to_string();
     s.app
         .http
         .post(format!("{}{uri}", s.app.address))
         .header("Content-Type", "application/json")
-        .header("Sentry-App-Signature", signature::sign(body.as_bytes(), &Secret::new(sign_with)))
+        .header(
+            "Sentry-App-Signature",
+            signature::sign(body.as_bytes(), &Secret::new(sign_with)),
+        )
         .body(body)
         .send()
         .await
@@ -195,7 +220,12 @@ async fn saving_a_rule_is_refused_with_a_message_naming_the_problem() {
         json!([{"name": "robot", "value": robot}, {"name": "mobiles", "value": mobiles},
                {"name": "min_level", "value": level}, {"name": "note", "value": "看一下"}])
     };
-    let ok = save_rule(&s, f("oncall", "13800001111, 13900002222", "error"), CLIENT_SECRET).await;
+    let ok = save_rule(
+        &s,
+        f("oncall", "13800001111, 13900002222", "error"),
+        CLIENT_SECRET,
+    )
+    .await;
     assert_eq!(ok.status(), 200);
     for (fields, named) in [
         (f("paymnets", "", ""), "paymnets"),

@@ -18,7 +18,10 @@ async fn fake_sentry() -> MockServer {
         base64::engine::general_purpose::STANDARD.encode(format!("{LEGACY_KEY}:"))
     );
     for (auth, scopes) in [
-        (format!("Bearer {TOKEN}"), json!(["event:read", "org:read", "project:read"])),
+        (
+            format!("Bearer {TOKEN}"),
+            json!(["event:read", "org:read", "project:read"]),
+        ),
         (basic, json!(["event:admin", "org:read"])),
     ] {
         Mock::given(method("GET"))
@@ -32,7 +35,10 @@ async fn fake_sentry() -> MockServer {
         Mock::given(method("GET"))
             .and(path("/api/0/organizations/acme/"))
             .and(header("Authorization", auth.as_str()))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"slug": "acme", "name": "Acme Corp"})))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(json!({"slug": "acme", "name": "Acme Corp"})),
+            )
             .mount(&server)
             .await;
     }
@@ -72,8 +78,14 @@ async fn a_token_reports_its_scopes_the_organization_and_names_the_missing_scope
     let (out, all) = check_online(&server, ("SENTRY_API_TOKEN", TOKEN)).await;
     assert!(out.status.success(), "{all}");
     assert!(all.contains("event:read, org:read, project:read"), "{all}");
-    assert!(all.contains("organization acme: reachable (Acme Corp)"), "{all}");
-    assert!(all.contains("enrichment (stack, user and link for issue and comment alerts): works"), "{all}");
+    assert!(
+        all.contains("organization acme: reachable (Acme Corp)"),
+        "{all}"
+    );
+    assert!(
+        all.contains("enrichment (stack, user and link for issue and comment alerts): works"),
+        "{all}"
+    );
     assert!(all.contains("resolve / ignore from the chat (PUBLIC_URL actions): does not work: missing scope event:write"), "{all}");
     assert!(all.contains("open-issue digest: works (org:read)"), "{all}");
 }
@@ -83,7 +95,10 @@ async fn a_legacy_api_key_is_sent_as_http_basic() {
     let server = fake_sentry().await;
     let (out, all) = check_online(&server, ("SENTRY_API_KEY", LEGACY_KEY)).await;
     assert!(out.status.success(), "{all}");
-    assert!(all.contains("SENTRY_API_KEY (HTTP Basic) accepted"), "{all}");
+    assert!(
+        all.contains("SENTRY_API_KEY (HTTP Basic) accepted"),
+        "{all}"
+    );
     // event:admin covers both the read and the write feature.
     assert!(!all.contains("missing scope"), "{all}");
 }

@@ -49,7 +49,10 @@ async fn an_issue_alert_whose_settings_name_the_second_robot_reaches_only_it() {
     assert!(text.contains("@13800001111"), "{text}");
     // The note is shown, and escaped like any payload text.
     assert!(text.contains("先查 \\*数据库\\*"), "{text}");
-    assert!(!text.contains("](http://evil") && !text.contains("@all"), "{text}");
+    assert!(
+        !text.contains("](http://evil") && !text.contains("@all"),
+        "{text}"
+    );
     assert!(s.payments.posted().is_empty());
 }
 
@@ -70,7 +73,10 @@ async fn a_metric_alert_whose_action_names_the_second_robot_reaches_only_it() {
     let answer = queued_for(&s, "metric_alert", body.as_bytes()).await;
     assert_eq!(answer, json!({"status": "queued", "robots": ["oncall"]}));
     assert!(s.oncall.wait_for(WAIT, |p| p.len() == 1).await);
-    assert_eq!(s.oncall.posted()[0].body["at"]["atUserIds"], json!(["ops01"]));
+    assert_eq!(
+        s.oncall.posted()[0].body["at"]["atUserIds"],
+        json!(["ops01"])
+    );
     assert!(s.payments.posted().is_empty());
 }
 
@@ -82,7 +88,10 @@ async fn without_usable_settings_the_route_applies() {
         assert_eq!(body["robots"], json!(["payments"]), "{body}");
     }
     let mut plain: Value = serde_json::from_slice(&issue_alert(12, json!([]))).expect("json");
-    plain["data"].as_object_mut().expect("data").remove("issue_alert");
+    plain["data"]
+        .as_object_mut()
+        .expect("data")
+        .remove("issue_alert");
     let body = queued_for(&s, "event_alert", plain.to_string().as_bytes()).await;
     assert_eq!(body["robots"], json!(["payments"]));
     assert!(s.payments.wait_for(WAIT, |p| p.len() == 3).await);
@@ -102,7 +111,11 @@ async fn a_test_notification_says_it_is_one_and_is_sent_every_time() {
     let msg = &s.oncall.posted()[0];
     let title = msg.body["markdown"]["title"].as_str().unwrap_or_default();
     assert!(title.starts_with("【测试】"), "{title}");
-    assert!(msg.text().contains("测试通知：这不是真实告警"), "{}", msg.text());
+    assert!(
+        msg.text().contains("测试通知：这不是真实告警"),
+        "{}",
+        msg.text()
+    );
     // A real alert from the same rule carries no such mark.
     queued_for(&s, "event_alert", &issue_alert(12, choosing("oncall"))).await;
     assert!(s.oncall.wait_for(WAIT, |p| p.len() == 3).await);
@@ -117,18 +130,32 @@ fn the_test_mark_is_in_both_languages_even_with_a_template_that_lacks_it() {
         panic!("not an alert")
     };
     let dir = tempfile::tempdir().expect("tmp");
-    std::fs::write(dir.path().join("event_alert.md.tera"), "### {{ alert.title }}").expect("write");
+    std::fs::write(
+        dir.path().join("event_alert.md.tera"),
+        "### {{ alert.title }}",
+    )
+    .expect("write");
     for (lang, mark, notice) in [
         (Lang::Zh, "【测试】", "测试通知"),
         (Lang::En, "[TEST]", "Test notification: not a real incident"),
     ] {
         for templates in [None, Some(dir.path())] {
             let renderer = Renderer::load(templates, lang).expect("templates");
-            let msg = renderer.render_alert(&alert, &Envelope::default()).expect("renders");
+            let msg = renderer
+                .render_alert(&alert, &Envelope::default())
+                .expect("renders");
             let body: Value = serde_json::from_str(&msg.to_json()).expect("json");
             let text = body["markdown"]["text"].as_str().unwrap_or_default();
-            assert!(body["markdown"]["title"].as_str().is_some_and(|t| t.starts_with(mark)));
-            assert_eq!(text.matches(notice).count(), 1, "{lang:?} {templates:?}: {text}");
+            assert!(
+                body["markdown"]["title"]
+                    .as_str()
+                    .is_some_and(|t| t.starts_with(mark))
+            );
+            assert_eq!(
+                text.matches(notice).count(),
+                1,
+                "{lang:?} {templates:?}: {text}"
+            );
         }
     }
 }
