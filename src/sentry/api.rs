@@ -5,7 +5,7 @@
 //! every call waits until `X-Sentry-Rate-Limit-Reset`. A refused token is logged once per
 //! interval, not once per alert.
 
-use crate::secret::Secret;
+pub use super::api_auth::ApiAuth;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -35,33 +35,6 @@ pub struct Page {
     pub next: Option<String>,
     /// The `Link` header was missing or malformed: the caller stops and says the list is partial.
     pub malformed_link: bool,
-}
-
-/// How the client proves who it is. Neither variant prints its value (`Secret`).
-#[derive(Debug, Clone)]
-pub enum ApiAuth {
-    /// `Authorization: Bearer …`: an integration or auth token.
-    Bearer(Secret),
-    /// A legacy API key of an old self-hosted Sentry: HTTP Basic, the key as user, no password.
-    Basic(Secret),
-}
-
-impl ApiAuth {
-    /// The token when set, else the legacy key.
-    pub fn from_settings(settings: &crate::config::Settings) -> Option<Self> {
-        settings
-            .sentry_api_token
-            .clone()
-            .map(Self::Bearer)
-            .or_else(|| settings.sentry_api_key.clone().map(Self::Basic))
-    }
-
-    fn apply(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
-        match self {
-            Self::Bearer(token) => req.bearer_auth(token.expose()),
-            Self::Basic(key) => req.basic_auth(key.expose(), Some("")),
-        }
-    }
 }
 
 pub struct SentryApi {
@@ -204,7 +177,7 @@ impl SentryApi {
         if blocked > now {
             return Err(ApiError::RateLimited { reset_at: blocked });
         }
-        let resp = self.auth.apply(req).send().await.map_err(|e| {
+        let resp = self.auth.authorize(req).send().await.map_err(|e| {
             ApiError::Transport(if e.is_timeout() {
                 "timeout".into()
             } else {

@@ -2,6 +2,7 @@
 
 pub mod alert_rule_action;
 pub mod api;
+pub mod api_auth;
 pub mod api_event;
 pub mod event;
 pub mod integration_schema;
