@@ -3,6 +3,7 @@
 
 use crate::config::Settings;
 use crate::outbox::{Delivery, Enqueued, QueuedAlert, SharedOutbox, StoreError};
+use crate::routing_choice;
 use crate::sentry::payload::Parsed;
 use sha2::{Digest, Sha256};
 
@@ -49,10 +50,17 @@ pub async fn accept(
         Parsed::Ignored { resource, action } => return Ok(Outcome::Ignored { resource, action }),
         Parsed::Installation { action } => return Ok(Outcome::Installation { action }),
     };
-    let targets = settings.route(&alert);
+    // A robot chosen in the Sentry rule's settings wins; otherwise the routes decide.
+    let targets = routing_choice::targets(&alert, settings);
     if targets.is_empty() {
         return Ok(Outcome::Dropped);
     }
+    // A test notification is sent every time it is asked for.
+    let identity = if routing_choice::is_test(&alert) {
+        Vec::new()
+    } else {
+        identity
+    };
     let items: Vec<Delivery> = targets
         .into_iter()
         .map(|t| Delivery {

@@ -7,7 +7,8 @@
 //! - [`sentry`]: adapter — webhook signature, every payload shape → [`domain::alert::Alert`],
 //!   the Web API client, built-in sample payloads.
 //! - [`dingtalk`]: adapter — message body, signing, client, answer classification.
-//! - [`routing`]: which robots and mentions an alert gets (pure).
+//! - [`routing`]: which robots and mentions an alert gets (pure); [`routing_choice`]: the
+//!   robot chosen in Sentry's alert-rule editor, else the routes.
 //! - [`render`]: Tera templates → markdown under DingTalk's size limit, payload text escaped.
 //! - [`config`]: settings as plain data (environment, `.env`, TOML file).
 //! - [`live`]: the settings and templates in force, swapped whole on reload.
@@ -38,5 +39,6 @@ pub mod outbox;
 pub mod render;
 pub mod report;
 pub mod routing;
+pub mod routing_choice;
 pub mod secret;
 pub mod sentry;

@@ -1,7 +1,7 @@
 use clap::Parser;
 use sentry_dingtalk::app::{shutdown, startup::Application, telemetry};
 use sentry_dingtalk::commands::cli::{Cli, Command};
-use sentry_dingtalk::commands::{check, digest, outbox, replay};
+use sentry_dingtalk::commands::{check, check_online, digest, outbox, replay};
 use sentry_dingtalk::config::Settings;
 use std::process::ExitCode;
 
@@ -41,6 +41,16 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Replay(args) => replay::run(args, settings).await,
         Command::Check(args) => {
             print!("{}", check::run(&settings, args.explain.as_deref())?);
+            if args.online {
+                let (report, usable) = check_online::run(&settings).await?;
+                print!("{report}");
+                anyhow::ensure!(usable, "the Sentry API cannot be used as configured");
+            }
+            Ok(())
+        }
+        Command::Schema => {
+            let schema = sentry_dingtalk::sentry::integration_schema::schema();
+            println!("{}", serde_json::to_string_pretty(&schema)?);
             Ok(())
         }
         Command::Digest(args) => digest::run(args, settings).await,

@@ -9,7 +9,7 @@ use crate::http::{self, AppState};
 use crate::live::Live;
 use crate::metrics::Metrics;
 use crate::outbox::{self, SharedOutbox};
-use crate::sentry::api::SentryApi;
+use crate::sentry::api::{ApiAuth, SentryApi};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use std::net::TcpListener;
@@ -35,14 +35,14 @@ pub async fn open_outbox(settings: &Settings, usage: OutboxUse) -> anyhow::Resul
         .with_context(|| format!("cannot use DATA_DIR {}", settings.data_dir.display()))
 }
 
-/// The API client, when both a token and an organization are configured.
+/// The API client, when credentials (token or legacy key) and an organization are configured.
 pub fn sentry_api(settings: &Settings) -> Option<Arc<SentryApi>> {
-    let token = settings.sentry_api_token.clone()?;
+    let auth = ApiAuth::from_settings(settings)?;
     let org = settings.sentry_org.as_deref()?;
     Some(Arc::new(SentryApi::new(
         &settings.sentry_url,
         org,
-        token,
+        auth,
         Duration::from_secs(5),
     )))
 }
@@ -90,9 +90,9 @@ impl Application {
         let listener = TcpListener::bind(&settings.listen_addr)
             .with_context(|| format!("cannot listen on LISTEN_ADDR {}", settings.listen_addr))?;
         let port = listener.local_addr()?.port();
-        if settings.sentry_api_token.is_some() && settings.sentry_org.is_none() {
+        if ApiAuth::from_settings(&settings).is_some() && settings.sentry_org.is_none() {
             tracing::warn!(
-                "SENTRY_API_TOKEN is set but SENTRY_ORG is not: enrichment and actions are off"
+                "SENTRY_API_TOKEN (or SENTRY_API_KEY) is set but SENTRY_ORG is not: enrichment and actions are off"
             );
         }
         let shutdown_timeout = settings.shutdown_timeout;

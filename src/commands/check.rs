@@ -4,6 +4,7 @@ use crate::commands::replay::{self, Sample};
 use crate::config::Settings;
 use crate::domain::lang::Lang;
 use crate::render::{Envelope, Renderer};
+use crate::routing_choice::{self, Choice};
 use crate::sentry::payload::{self, LinkBase, Parsed};
 use crate::sentry::samples::SAMPLES;
 use anyhow::Context;
@@ -149,7 +150,12 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
                 alert.level.as_str(),
                 alert.project
             )?;
-            for t in settings.route(&alert) {
+            if let (Some(_), Choice::Routes(why)) =
+                (&alert.rule_choice, routing_choice::choose(&alert, settings))
+            {
+                writeln!(report, "  rule settings not used: {why}")?;
+            }
+            for t in routing_choice::targets(&alert, settings) {
                 let at = if t.at.is_empty() {
                     "nobody".to_string()
                 } else {

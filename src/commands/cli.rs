@@ -1,4 +1,4 @@
-//! The command line: `serve`, `replay`, `check`, `outbox`.
+//! The command line: `serve`, `replay`, `check`, `schema`, `digest`, `outbox`.
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -22,6 +22,8 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Load configuration and templates, render every built-in sample, report problems.
     Check(CheckArgs),
+    /// Print the integration schema to paste into Sentry (the alert-rule action's form).
+    Schema,
     /// Post the unresolved issues seen within a window, one message per robot.
     Digest(DigestArgs),
     /// Inspect and re-send queued and dead messages.
@@ -55,6 +57,9 @@ pub struct CheckArgs {
     /// Print which robots and mentions this payload would get, and why.
     #[arg(long, value_name = "PAYLOAD.json")]
     pub explain: Option<PathBuf>,
+    /// Also ask the Sentry API what the credentials may do and which features will work.
+    #[arg(long)]
+    pub online: bool,
 }
 
 #[derive(Debug, clap::Args)]

@@ -31,6 +31,8 @@ struct FileConfig {
 #[serde(deny_unknown_fields)]
 struct RobotEntry {
     name: String,
+    /// Shown next to the name in Sentry's robot select (e.g. "支付组值班群").
+    description: Option<String>,
     webhook: String,
     secret: Option<String>,
     keyword: Option<String>,
@@ -123,6 +125,7 @@ pub fn parse(
         }
         robots.push(RobotConfig {
             name: r.name,
+            description: r.description.filter(|d| !d.trim().is_empty()),
             webhook: Some(Secret::new(webhook)),
             secret: secret.filter(|s| !s.is_empty()).map(Secret::new),
             keyword: keyword.filter(|s| !s.is_empty()),

@@ -31,6 +31,8 @@ pub enum LogFormat {
 #[derive(Debug, Clone)]
 pub struct RobotConfig {
     pub name: String,
+    /// The group it posts to, in words, for the robot select in Sentry's alert-rule editor.
+    pub description: Option<String>,
     pub webhook: Option<Secret>,
     pub secret: Option<Secret>,
     pub keyword: Option<String>,
@@ -70,6 +72,8 @@ pub struct Settings {
     pub legacy_token: Option<Secret>,
     /// Enables enrichment, chat actions and digests.
     pub sentry_api_token: Option<Secret>,
+    /// A legacy API key of an old self-hosted Sentry, sent as HTTP Basic (`SENTRY_API_KEY`).
+    pub sentry_api_key: Option<Secret>,
     /// The relay's own external URL, for action links in messages.
     pub public_url: Option<String>,
     pub body_limit: usize,
@@ -122,6 +126,7 @@ impl Settings {
         }
         let robot = RobotConfig {
             name: DEFAULT_ROBOT.to_string(),
+            description: None,
             webhook,
             secret: var("DINGTALK_SECRET").map(Secret::new),
             keyword: var("DINGTALK_KEYWORD"),
@@ -199,6 +204,7 @@ impl Settings {
             sentry_org: var("SENTRY_ORG"),
             legacy_token: var("LEGACY_WEBHOOK_TOKEN").map(Secret::new),
             sentry_api_token: var("SENTRY_API_TOKEN").map(Secret::new),
+            sentry_api_key: var("SENTRY_API_KEY").map(Secret::new),
             public_url: match var("PUBLIC_URL") {
                 None => None,
                 Some(u) => {

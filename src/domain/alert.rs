@@ -154,6 +154,9 @@ pub struct Alert {
     /// Repeats of this issue that a route's `repeat_interval` kept silent before this alert.
     #[serde(default)]
     pub suppressed: u64,
+    /// What the Sentry alert rule chose in this integration's settings (robot, mentions, note).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_choice: Option<crate::domain::rule_choice::RuleChoice>,
 }
 
 impl Alert {
@@ -191,6 +194,7 @@ impl Alert {
             metric: None,
             triggered_rule: None,
             suppressed: 0,
+            rule_choice: None,
         }
     }
 

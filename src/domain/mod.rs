@@ -4,3 +4,4 @@
 pub mod alert;
 pub mod lang;
 pub mod mention;
+pub mod rule_choice;

@@ -7,6 +7,8 @@ use actix_web::{HttpResponse, ResponseError};
 pub enum HttpError {
     #[error("missing Sentry-Hook-Signature header")]
     MissingSignature,
+    #[error("missing Sentry-App-Signature header")]
+    MissingAppSignature,
     #[error("signature does not match the body under any configured client secret")]
     BadSignature,
     #[error("wrong legacy webhook token")]
@@ -33,7 +35,10 @@ impl HttpError {
     /// The `result` label of `webhooks_total` and of the log line.
     pub fn result(&self) -> &'static str {
         match self {
-            Self::MissingSignature | Self::BadSignature | Self::BadToken => "bad_signature",
+            Self::MissingSignature
+            | Self::MissingAppSignature
+            | Self::BadSignature
+            | Self::BadToken => "bad_signature",
             Self::BadAdminToken => "unauthorized",
             Self::BadConfig(_) => "invalid_config",
             Self::Unavailable => "unavailable",
@@ -47,9 +52,11 @@ impl HttpError {
 impl ResponseError for HttpError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::MissingSignature | Self::BadSignature | Self::BadToken | Self::BadAdminToken => {
-                StatusCode::UNAUTHORIZED
-            }
+            Self::MissingSignature
+            | Self::MissingAppSignature
+            | Self::BadSignature
+            | Self::BadToken
+            | Self::BadAdminToken => StatusCode::UNAUTHORIZED,
             Self::BadConfig(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MissingResource | Self::BadPayload(_) | Self::BodyRead(_) => {

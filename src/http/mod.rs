@@ -2,6 +2,7 @@
 
 pub mod action_links;
 pub mod admin;
+pub mod alert_rule;
 pub mod error;
 pub mod health;
 pub mod preview;
@@ -31,6 +32,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/webhooks/sentry/legacy/{token}",
             web::post().to(webhook::legacy),
+        )
+        .route(
+            crate::sentry::alert_rule_action::OPTIONS_PATH,
+            web::get().to(alert_rule::robot_options),
+        )
+        .route(
+            crate::sentry::alert_rule_action::VALIDATE_PATH,
+            web::post().to(alert_rule::validate_rule),
         )
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))

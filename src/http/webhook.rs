@@ -145,7 +145,10 @@ fn describe(outcome: &Outcome) -> (&'static str, serde_json::Value) {
 }
 
 /// Reads the body up to `limit` bytes; a longer one is refused without reading it all.
-async fn read_limited(mut body: web::Payload, limit: usize) -> Result<web::Bytes, HttpError> {
+pub(super) async fn read_limited(
+    mut body: web::Payload,
+    limit: usize,
+) -> Result<web::Bytes, HttpError> {
     let mut buf = web::BytesMut::new();
     while let Some(chunk) = body.next().await {
         let chunk = chunk.map_err(|e| match e {
@@ -160,7 +163,7 @@ async fn read_limited(mut body: web::Payload, limit: usize) -> Result<web::Bytes
     Ok(buf.freeze())
 }
 
-fn header(req: &HttpRequest, name: &str) -> Option<String> {
+pub(super) fn header(req: &HttpRequest, name: &str) -> Option<String> {
     req.headers()
         .get(name)
         .and_then(|v| v.to_str().ok())

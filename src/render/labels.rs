@@ -57,6 +57,13 @@ const LABELS: &[(&str, &str, &str)] = &[
         "partial list: Sentry paging stopped",
     ),
     ("events", "次", "events"),
+    ("note", "附言", "Note"),
+    ("test", "【测试】", "[TEST]"),
+    (
+        "test_notice",
+        "🧪 测试通知：这不是真实告警，是在 Sentry 告警规则中点击 Send Test Notification 发出的",
+        "🧪 Test notification: not a real incident, sent by Send Test Notification in a Sentry alert rule",
+    ),
     ("users_short", "位用户", "users"),
     ("more_issues", "个问题未列出", "more issues not listed"),
 ];

@@ -209,9 +209,13 @@ impl Renderer {
     fn single(&self, alert: &Alert, env: &Envelope) -> Result<Message, RenderError> {
         let mut ctx = self.base_context(env);
         ctx.insert("alert", &view::alert(alert, self.lang));
-        let text = self
+        let mut text = self
             .tera
             .render(&format!("{}.md.tera", alert.kind.as_str()), &ctx)?;
+        // A custom template may not know about tests; nobody may take one for an incident.
+        if let Some(notice) = view::test_notice(alert, self.lang).filter(|n| !text.contains(n)) {
+            text = format!("**{notice}**\n\n{text}");
+        }
         Ok(finish(view::title(alert, self.lang), text, env))
     }
 

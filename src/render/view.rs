@@ -19,7 +19,26 @@ pub fn alert(a: &Alert, lang: Lang) -> Value {
     );
     map.insert("emoji".into(), json!(labels::emoji(level, &a.action)));
     map.insert("is_resolved".into(), json!(a.action == "resolved"));
+    let choice = a.rule_choice.as_ref();
+    map.insert("is_test".into(), json!(choice.is_some_and(|c| c.test)));
+    map.insert("note".into(), json!(choice.and_then(|c| c.note.clone())));
     Value::Object(map)
+}
+
+/// The line that says a message is Sentry's "Send Test Notification", for test alerts. Free of
+/// markdown-special characters, so the escaped and the plain form are the same text.
+pub fn test_notice(a: &Alert, lang: Lang) -> Option<String> {
+    a.rule_choice.as_ref().filter(|c| c.test)?;
+    labels::labels(lang)["test_notice"]
+        .as_str()
+        .map(str::to_string)
+}
+
+fn test_prefix(a: &Alert, lang: Lang) -> String {
+    match a.rule_choice.as_ref().filter(|c| c.test) {
+        Some(_) => format!("{} ", labels::labels(lang)["test"].as_str().unwrap_or("")),
+        None => String::new(),
+    }
 }
 
 /// What a digest line may show: the headline fields, not stacks or tags (a digest holds
@@ -35,6 +54,7 @@ fn digest_line(a: &Alert, lang: Lang) -> Value {
         "action_label": labels::action(lang, a.kind.as_str(), &a.action),
         "emoji": labels::emoji(level, &a.action),
         "is_resolved": a.action == "resolved",
+        "is_test": a.rule_choice.as_ref().is_some_and(|c| c.test),
     })
 }
 
@@ -56,7 +76,8 @@ pub fn title(a: &Alert, lang: Lang) -> String {
         .unwrap_or_default();
     one_line(
         &format!(
-            "{} {headline}{project}: {subject}",
+            "{}{} {headline}{project}: {subject}",
+            test_prefix(a, lang),
             labels::emoji(a.level.as_str(), &a.action)
         ),
         80,

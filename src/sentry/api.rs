@@ -1,11 +1,11 @@
-//! The Sentry Web API (`{SENTRY_URL}/api/0/`, Bearer token): issue details, latest events,
-//! status updates, and the paginated issue list.
+//! The Sentry Web API (`{SENTRY_URL}/api/0/`, Bearer token or a legacy API key): issue
+//! details, latest events, status updates, the paginated issue list, and what the token may do.
 //!
 //! Sentry sends no `Retry-After`: on 429 (or when `X-Sentry-Rate-Limit-Remaining` reaches 0)
 //! every call waits until `X-Sentry-Rate-Limit-Reset`. A refused token is logged once per
 //! interval, not once per alert.
 
-use crate::secret::Secret;
+pub use super::api_auth::ApiAuth;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -16,7 +16,9 @@ use std::time::{Duration, Instant};
 pub enum ApiError {
     #[error("Sentry API rate limit; calls resume at {reset_at} (epoch s)")]
     RateLimited { reset_at: i64 },
-    #[error("Sentry API refused the token (HTTP {0}); check SENTRY_API_TOKEN and its scopes")]
+    #[error(
+        "Sentry API refused the credentials (HTTP {0}); check SENTRY_API_TOKEN (or SENTRY_API_KEY) and its scopes"
+    )]
     Unauthorized(u16),
     #[error("Sentry API answered HTTP {0}")]
     Status(u16),
@@ -38,7 +40,7 @@ pub struct Page {
 pub struct SentryApi {
     http: reqwest::Client,
     base: String,
-    token: Secret,
+    auth: ApiAuth,
     pub org: String,
     /// Epoch seconds before which no call is made (429 or an exhausted window).
     blocked_until: Mutex<i64>,
@@ -51,7 +53,7 @@ const CACHE_MAX: usize = 2_000;
 const AUTH_LOG_EVERY: Duration = Duration::from_secs(300);
 
 impl SentryApi {
-    pub fn new(sentry_url: &str, org: &str, token: Secret, timeout: Duration) -> Self {
+    pub fn new(sentry_url: &str, org: &str, auth: ApiAuth, timeout: Duration) -> Self {
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .user_agent(concat!("sentry-dingtalk/", env!("CARGO_PKG_VERSION")))
@@ -60,7 +62,7 @@ impl SentryApi {
         Self {
             http,
             base: format!("{}/api/0", sentry_url.trim_end_matches('/')),
-            token,
+            auth,
             org: org.to_string(),
             blocked_until: Mutex::new(0),
             last_auth_log: Mutex::new(None),
@@ -74,6 +76,19 @@ impl SentryApi {
             enc(&self.org),
             enc(issue_id)
         )
+    }
+
+    /// `GET /api/0/`: who the credentials are and their scopes (`auth.scopes`). Not cached.
+    pub async fn root(&self) -> Result<Value, ApiError> {
+        let (value, _) = self.call(self.http.get(format!("{}/", self.base))).await?;
+        Ok(value)
+    }
+
+    /// `GET /api/0/organizations/{org}/`: proves the organization is reachable. Not cached.
+    pub async fn organization(&self) -> Result<Value, ApiError> {
+        let url = format!("{}/organizations/{}/", self.base, enc(&self.org));
+        let (value, _) = self.call(self.http.get(url)).await?;
+        Ok(value)
     }
 
     /// `GET …/issues/{id}/`, cached for a minute so a storm on one issue makes one call.
@@ -162,17 +177,13 @@ impl SentryApi {
         if blocked > now {
             return Err(ApiError::RateLimited { reset_at: blocked });
         }
-        let resp = req
-            .bearer_auth(self.token.expose())
-            .send()
-            .await
-            .map_err(|e| {
-                ApiError::Transport(if e.is_timeout() {
-                    "timeout".into()
-                } else {
-                    "connection failed".into()
-                })
-            })?;
+        let resp = self.auth.authorize(req).send().await.map_err(|e| {
+            ApiError::Transport(if e.is_timeout() {
+                "timeout".into()
+            } else {
+                "connection failed".into()
+            })
+        })?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let header_i64 = |name: &str| {

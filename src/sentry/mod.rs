@@ -1,8 +1,11 @@
 //! Everything that speaks Sentry: the webhook signature and the payload shapes.
 
+pub mod alert_rule_action;
 pub mod api;
+pub mod api_auth;
 pub mod api_event;
 pub mod event;
+pub mod integration_schema;
 pub mod payload;
 pub mod samples;
 pub mod shape;
@@ -12,3 +15,5 @@ pub const HEADER_RESOURCE: &str = "Sentry-Hook-Resource";
 pub const HEADER_SIGNATURE: &str = "Sentry-Hook-Signature";
 pub const HEADER_TIMESTAMP: &str = "Sentry-Hook-Timestamp";
 pub const HEADER_REQUEST_ID: &str = "Request-ID";
+/// UI-component requests (select options, rule saved) are signed under this name instead.
+pub const HEADER_APP_SIGNATURE: &str = "Sentry-App-Signature";

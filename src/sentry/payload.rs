@@ -208,6 +208,7 @@ fn event_alert(data: &Value) -> Alert {
     a.link = http_link(text(ev, &["web_url"]));
     a.project = project_from_api_url(text(ev, &["url"]));
     a.triggered_rule = first_text(data, &[&["triggered_rule"], &["issue_alert", "title"]]);
+    a.rule_choice = super::alert_rule_action::from_issue_alert(data.get("issue_alert"));
     a
 }
 
@@ -236,6 +237,7 @@ fn metric_alert(data: &Value, action: &str) -> Alert {
     a.environment = text(m, &["alert_rule", "environment"]);
     a.first_seen = text(m, &["date_started"]);
     a.link = http_link(text(data, &["web_url"]));
+    a.rule_choice = super::alert_rule_action::from_metric_alert(m, action);
     a
 }
 

@@ -1,6 +1,8 @@
 //! The single integration-test binary: real relay, real SQLite, real HTTP on loopback.
 
 mod actions;
+mod alert_rules;
+mod check_online;
 mod cli;
 mod dedup;
 mod delivery;
@@ -10,6 +12,7 @@ mod hostile_store;
 mod operations;
 mod rendering;
 mod routing;
+mod rule_settings;
 mod sentry_api;
 mod ui;
 mod webhooks;

@@ -1,0 +1,185 @@
+//! Robots chosen inside Sentry: an alert rule whose action names one of our robots sends there,
+//! with the mentions it lists, instead of through the routes. Anything unusable (no settings,
+//! no robot, a robot this relay does not have) falls back to the routes, and the log says why.
+
+use crate::config::Settings;
+use crate::domain::alert::{Alert, AlertKind};
+use crate::domain::mention::Mentions;
+use crate::routing::Target;
+use crate::sentry::alert_rule_action::{RuleChoice, is_cn_mobile, parse_min_level};
+use tracing::{info, warn};
+
+#[derive(Debug, PartialEq)]
+pub enum Choice {
+    /// The rule's settings decide. Empty when the alert is below the rule's minimum level.
+    Chosen(Vec<Target>),
+    /// The routes decide, for this reason.
+    Routes(String),
+}
+
+/// The robots an alert goes to: the rule's choice when usable, else the routes.
+pub fn targets(alert: &Alert, settings: &Settings) -> Vec<Target> {
+    match choose(alert, settings) {
+        Choice::Chosen(targets) => {
+            if targets.is_empty() {
+                info!(
+                    rule = rule_id(alert),
+                    level = alert.level.as_str(),
+                    "alert below its rule's min_level: not sent"
+                );
+            }
+            targets
+        }
+        Choice::Routes(why) => {
+            if matches!(alert.kind, AlertKind::EventAlert | AlertKind::MetricAlert) {
+                info!(rule = rule_id(alert), "routes apply: {why}");
+            }
+            settings.route(alert)
+        }
+    }
+}
+
+/// "Send Test Notification" in Sentry's rule editor: never deduplicated or held as a repeat.
+pub fn is_test(alert: &Alert) -> bool {
+    alert.rule_choice.as_ref().is_some_and(|c| c.test)
+}
+
+pub fn choose(alert: &Alert, settings: &Settings) -> Choice {
+    let Some(choice) = &alert.rule_choice else {
+        return Choice::Routes("the webhook carries no settings of this integration".into());
+    };
+    let Some(robot) = &choice.robot else {
+        return Choice::Routes("the rule's settings name no robot".into());
+    };
+    if settings.robot(robot).is_none() {
+        return Choice::Routes(format!(
+            "the rule names robot `{robot}`, which is not configured"
+        ));
+    }
+    if below_min_level(alert, choice) {
+        return Choice::Chosen(Vec::new());
+    }
+    let mobiles: Vec<String> = choice
+        .mobiles
+        .iter()
+        .filter(|m| is_cn_mobile(m))
+        .cloned()
+        .collect();
+    if mobiles.len() < choice.mobiles.len() {
+        // Sentry checked them when the rule was saved; a rule saved before can still hold some.
+        warn!(
+            rule = rule_id(alert),
+            dropped = choice.mobiles.len() - mobiles.len(),
+            "malformed mobiles in the rule's settings are not mentioned"
+        );
+    }
+    let rule = choice.rule_id.as_deref().unwrap_or("?");
+    Choice::Chosen(vec![Target {
+        robot: robot.clone(),
+        at: Mentions {
+            mobiles,
+            user_ids: choice.user_ids.clone(),
+            all: false,
+        },
+        reason: format!("Sentry alert rule {rule} chose it"),
+        // No repeat rule: Sentry's rule has its own action interval per issue, set in the same
+        // editor; a second interval here would silence alerts the rule's author asked for.
+        // The robot's budget and group window still apply.
+        repeat: Vec::new(),
+    }])
+}
+
+/// A resolution always passes (its incident was notified), and so does a test notification.
+fn below_min_level(alert: &Alert, choice: &RuleChoice) -> bool {
+    let Some(min) = choice.min_level.as_deref().and_then(parse_min_level) else {
+        return false;
+    };
+    !choice.test && alert.action != "resolved" && alert.level < min
+}
+
+fn rule_id(alert: &Alert) -> &str {
+    alert
+        .rule_choice
+        .as_ref()
+        .and_then(|c| c.rule_id.as_deref())
+        .unwrap_or("-")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::alert::Level;
+
+    fn settings() -> Settings {
+        let mut s = Settings::from_lookup(|_| None).expect("defaults");
+        let mut second = s.robots[0].clone();
+        second.name = "oncall".into();
+        s.robots.push(second);
+        s
+    }
+
+    fn alert(choice: Option<RuleChoice>) -> Alert {
+        let mut a = Alert::new(AlertKind::EventAlert, "triggered");
+        a.level = Level::Warning;
+        a.rule_choice = choice;
+        a
+    }
+
+    fn naming(robot: &str) -> RuleChoice {
+        RuleChoice {
+            rule_id: Some("7".into()),
+            robot: Some(robot.into()),
+            mobiles: vec!["13800001111".into(), "12".into()],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_known_robot_is_chosen_with_its_valid_mentions() {
+        let Choice::Chosen(t) = choose(&alert(Some(naming("oncall"))), &settings()) else {
+            panic!("not chosen")
+        };
+        assert_eq!(t.len(), 1);
+        assert_eq!(
+            (t[0].robot.as_str(), t[0].at.mobiles.clone()),
+            ("oncall", vec!["13800001111".to_string()])
+        );
+        assert!(t[0].repeat.is_empty());
+    }
+
+    #[test]
+    fn unusable_settings_fall_back_to_the_routes() {
+        let s = settings();
+        for a in [
+            alert(None),
+            alert(Some(RuleChoice::default())),
+            alert(Some(naming("nope"))),
+        ] {
+            assert!(
+                matches!(choose(&a, &s), Choice::Routes(_)),
+                "{:?}",
+                a.rule_choice
+            );
+        }
+        assert_eq!(
+            targets(&alert(Some(naming("nope"))), &s)[0].robot,
+            "default"
+        );
+    }
+
+    #[test]
+    fn min_level_holds_back_all_but_resolutions_and_tests() {
+        let s = settings();
+        let mut c = naming("oncall");
+        c.min_level = Some("error".into());
+        assert_eq!(
+            choose(&alert(Some(c.clone())), &s),
+            Choice::Chosen(Vec::new())
+        );
+        let mut resolved = alert(Some(c.clone()));
+        resolved.action = "resolved".into();
+        assert!(matches!(choose(&resolved, &s), Choice::Chosen(t) if t.len() == 1));
+        c.test = true;
+        assert!(matches!(choose(&alert(Some(c)), &s), Choice::Chosen(t) if t.len() == 1));
+    }
+}
