@@ -89,25 +89,30 @@ pub async fn read(
         return Err(HttpError::TooLarge { limit });
     }
     let mut held = Held::new(budget.clone());
-    let mut buf = web::BytesMut::new();
+    // The chunks as actix hands them over, joined once complete: copying each into one growing
+    // buffer would hold up to twice the bytes while a body is still arriving.
+    let mut chunks: Vec<web::Bytes> = Vec::new();
+    let mut len = 0;
     let reading = async {
         while let Some(chunk) = body.next().await {
             let chunk = chunk.map_err(|e| match e {
                 actix_web::error::PayloadError::Overflow => HttpError::TooLarge { limit },
                 other => HttpError::BodyRead(other.to_string()),
             })?;
-            if buf.len() + chunk.len() > limit {
+            if len + chunk.len() > limit {
                 return Err(HttpError::TooLarge { limit });
             }
             if !held.take(chunk.len(), limits.cap) {
                 return Err(HttpError::Overloaded);
             }
-            buf.extend_from_slice(&chunk);
+            len += chunk.len();
+            chunks.push(chunk);
         }
         Ok(())
     };
     match tokio::time::timeout(limits.timeout, reading).await {
-        Ok(Ok(())) => Ok((buf.freeze(), held)),
+        Ok(Ok(())) if chunks.len() == 1 => Ok((chunks.swap_remove(0), held)),
+        Ok(Ok(())) => Ok((web::Bytes::from(chunks.concat()), held)),
         Ok(Err(e)) => Err(e),
         Err(_) => Err(HttpError::BodyTimeout {
             secs: limits.timeout.as_secs_f64(),

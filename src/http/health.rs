@@ -9,9 +9,16 @@ pub async fn healthz() -> HttpResponse {
 
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let (metrics, store) = (state.metrics.clone(), state.store.clone());
-    let text = web::block(move || metrics.render(&store))
+    let mut text = web::block(move || metrics.render(&store))
         .await
         .unwrap_or_default();
+    // Kept by the edge itself (`http::body`), not in the registry: read at the moment of asking.
+    text.push_str(&format!(
+        "# HELP sentry_dingtalk_inflight_body_bytes Bytes of request bodies being received right now (capped by INFLIGHT_BODY_LIMIT_BYTES).\n\
+         # TYPE sentry_dingtalk_inflight_body_bytes gauge\n\
+         sentry_dingtalk_inflight_body_bytes {}\n",
+        state.edge.bodies.used()
+    ));
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(text)

@@ -3,6 +3,7 @@
 mod actions;
 mod cli;
 mod delivery;
+mod edge;
 mod fake_robot;
 mod helpers;
 mod operations;

@@ -302,7 +302,9 @@ async fn reload_takes_a_good_file_and_refuses_a_bad_one() {
     let first = config(&payments, &oncall, "[[routes]]\nrobots = [\"payments\"]\n");
     let app = spawn_app_with(|s| {
         with_config_file(s, dir.path(), &first);
-        s.admin_token = Some(sentry_dingtalk::secret::Secret::new("admin-secret-0123456789"));
+        s.admin_token = Some(sentry_dingtalk::secret::Secret::new(
+            "admin-secret-0123456789",
+        ));
     })
     .await;
     let reload = |token: &str| {
