@@ -1,7 +1,9 @@
 //! The single integration-test binary: real relay, real SQLite, real HTTP on loopback.
 
 mod actions;
+mod admin_login;
 mod cli;
+mod config_secrets;
 mod delivery;
 mod edge;
 mod fake_robot;
