@@ -19,13 +19,21 @@ fn broken() -> String {
 
 /// The same line with its string left open: the parser then quotes up to the line's end.
 fn unterminated() -> String {
-    format!("[[robots]]\nname = \"ops\"\nsecret = \"{SEC} webhook = https://x/?access_token={TOKEN}\n")
+    format!(
+        "[[robots]]\nname = \"ops\"\nsecret = \"{SEC} webhook = https://x/?access_token={TOKEN}\n"
+    )
 }
 
 fn assert_safe(surface: &str, text: &str) {
     assert!(text.contains("line 3"), "{surface} names the line: {text}");
-    assert!(!text.contains(TOKEN), "{surface} leaked the robot token: {text}");
-    assert!(!text.contains("SEC5e3a"), "{surface} leaked the SEC key: {text}");
+    assert!(
+        !text.contains(TOKEN),
+        "{surface} leaked the robot token: {text}"
+    );
+    assert!(
+        !text.contains("SEC5e3a"),
+        "{surface} leaked the SEC key: {text}"
+    );
 }
 
 #[test]

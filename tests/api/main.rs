@@ -9,6 +9,7 @@ mod edge;
 mod fake_robot;
 mod helpers;
 mod operations;
+mod properties;
 mod rendering;
 mod routing;
 mod sentry_api;
