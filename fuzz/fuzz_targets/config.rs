@@ -11,6 +11,10 @@ fuzz_target!(|text: &str| {
     let Ok(defaults) = Settings::from_lookup(|_| None).map(|s| s.env_robot) else {
         return;
     };
+    // A value written into the file itself is the operator's to see; the expanded one is not.
+    if text.contains(SECRET) {
+        return;
+    }
     let env = |k: &str| (k == "SECRET").then(|| SECRET.to_string());
     if let Err(e) = file::parse(text, "fuzz.toml", &env, &defaults) {
         assert!(!e.to_string().contains(SECRET), "{e}");
