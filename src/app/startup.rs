@@ -75,6 +75,10 @@ pub async fn sender_deps(settings: &Settings, usage: OutboxUse) -> anyhow::Resul
     })
 }
 
+/// Sentry sends one webhook per connection; a thousand open at once per worker is far past
+/// any real load and still a few MiB of buffers.
+const MAX_CONNECTIONS_PER_WORKER: usize = 1000;
+
 pub struct Application {
     port: u16,
     server: actix_web::dev::Server,
@@ -106,13 +110,26 @@ impl Application {
             api: deps.api.clone(),
             signer: deps.signer.clone(),
             ui: Arc::new(http::ui::templates().context("status page templates")?),
+            edge: http::Edge::default(),
         });
-        let server =
-            HttpServer::new(move || App::new().app_data(state.clone()).configure(http::routes))
-                .listen(listener)?
-                .disable_signals()
-                .shutdown_timeout(shutdown_timeout.as_secs().max(1))
-                .run();
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(http::security_headers())
+                .app_data(state.clone())
+                .configure(http::routes)
+        })
+        // A request head must arrive within 5 s (slow headers), an idle kept-alive connection
+        // is closed after 5 s, and a closing one gets 1 s to go. Bodies have their own deadline
+        // (`BODY_READ_TIMEOUT`, in `http::body`). Connections are capped per worker thread so a
+        // flood of idle ones cannot take the memory either.
+        .client_request_timeout(Duration::from_secs(5))
+        .client_disconnect_timeout(Duration::from_secs(1))
+        .keep_alive(Duration::from_secs(5))
+        .max_connections(MAX_CONNECTIONS_PER_WORKER)
+        .listen(listener)?
+        .disable_signals()
+        .shutdown_timeout(shutdown_timeout.as_secs().max(1))
+        .run();
         Ok(Self {
             port,
             server,

@@ -1,7 +1,8 @@
 //! The optional TOML file: several robots and the routes between them.
 //!
-//! Unknown keys are errors (serde's `deny_unknown_fields`; the toml crate names key and
-//! line). Secrets may be written `${ENV_VAR}` and are read from the environment.
+//! Unknown keys are errors (serde's `deny_unknown_fields`; the error names key and line, never
+//! a value: see `toml_error`). Secrets may be written `${ENV_VAR}` and are read from the
+//! environment; no error repeats a `webhook`, `secret` or an expanded value.
 
 use super::{ConfigError, RobotConfig};
 use crate::config::report_schedule::ReportSchedule;
@@ -88,9 +89,10 @@ pub fn parse(
     env: &dyn Fn(&str) -> Option<String>,
     defaults: &RobotConfig,
 ) -> Result<FileSettings, ConfigError> {
+    // Never `e.to_string()`: it quotes the offending line, secrets included.
     let file: FileConfig = toml::from_str(text).map_err(|e| ConfigError::File {
         path: path.to_string(),
-        reason: e.to_string(),
+        reason: super::toml_error::describe(&e, text),
     })?;
     let err = |reason: String| ConfigError::File {
         path: path.to_string(),

@@ -4,6 +4,7 @@
 
 pub mod file;
 pub mod report_schedule;
+pub mod toml_error;
 
 use crate::domain::lang::Lang;
 use crate::routing::{Route, Unmatched};
@@ -77,6 +78,10 @@ pub struct Settings {
     /// The relay's own external URL, for action links in messages.
     pub public_url: Option<String>,
     pub body_limit: usize,
+    /// The whole body must arrive within this; a slow upload is refused (408).
+    pub body_read_timeout: Duration,
+    /// Bytes buffered across all request bodies being read at once; past it, 503 at once.
+    pub inflight_body_limit: usize,
     pub shutdown_timeout: Duration,
     pub request_timeout: Duration,
     pub retry: RetryConfig,
@@ -171,6 +176,22 @@ impl Settings {
             Some(p) => Some(PathBuf::from(p)),
             None => Some(PathBuf::from(DEFAULT_CONFIG_FILE)).filter(|p| p.is_file()),
         };
+        let body_limit = parse_or(var("BODY_LIMIT_BYTES"), "BODY_LIMIT_BYTES", 4 * 1024 * 1024)?;
+        let inflight_body_limit = parse_or(
+            var("INFLIGHT_BODY_LIMIT_BYTES"),
+            "INFLIGHT_BODY_LIMIT_BYTES",
+            64 * 1024 * 1024,
+        )?;
+        if inflight_body_limit < body_limit {
+            return Err(invalid(
+                "INFLIGHT_BODY_LIMIT_BYTES",
+                format!("must be at least BODY_LIMIT_BYTES ({body_limit})"),
+            ));
+        }
+        let body_read_timeout = seconds(var("BODY_READ_TIMEOUT"), "BODY_READ_TIMEOUT", 10.0)?;
+        if body_read_timeout.is_zero() {
+            return Err(invalid("BODY_READ_TIMEOUT", "must be more than 0 seconds"));
+        }
         let env_robot = robot.clone();
         let file = match &config_file {
             None => file::FileSettings {
@@ -193,7 +214,7 @@ impl Settings {
             routes,
             unmatched,
             config_file,
-            admin_token: var("ADMIN_TOKEN").map(Secret::new),
+            admin_token: admin_token(var("ADMIN_TOKEN"))?,
             env_robot,
             digest_schedule,
             listen_addr: var("LISTEN_ADDR").unwrap_or_else(|| "0.0.0.0:8080".into()),
@@ -212,7 +233,9 @@ impl Settings {
                     Some(u.trim_end_matches('/').to_string())
                 }
             },
-            body_limit: parse_or(var("BODY_LIMIT_BYTES"), "BODY_LIMIT_BYTES", 4 * 1024 * 1024)?,
+            body_limit,
+            body_read_timeout,
+            inflight_body_limit,
             shutdown_timeout: seconds(var("SHUTDOWN_TIMEOUT"), "SHUTDOWN_TIMEOUT", 10.0)?,
             request_timeout: Duration::from_secs(10),
             retry: RetryConfig::default(),
@@ -291,6 +314,21 @@ fn with_file(
         }
     }
     Ok(file::FileSettings { robots, ..parsed })
+}
+
+/// Shorter tokens can be guessed; the message says what is needed, never the value.
+pub const MIN_ADMIN_TOKEN_CHARS: usize = 16;
+
+fn admin_token(v: Option<String>) -> Result<Option<Secret>, ConfigError> {
+    match v {
+        Some(t) if t.chars().count() < MIN_ADMIN_TOKEN_CHARS => Err(invalid(
+            "ADMIN_TOKEN",
+            format!(
+                "too short: use at least {MIN_ADMIN_TOKEN_CHARS} random characters (e.g. `openssl rand -hex 24`)"
+            ),
+        )),
+        other => Ok(other.map(Secret::new)),
+    }
 }
 
 fn invalid(var: &'static str, reason: impl Into<String>) -> ConfigError {
@@ -381,5 +419,26 @@ mod tests {
             .expect_err("refused");
         assert!(!err.to_string().contains("tok123"), "{err}");
         assert!(load(&[("ALERT_LANG", "fr")]).is_err());
+    }
+
+    #[test]
+    fn a_short_admin_token_is_refused_without_repeating_it() {
+        let err = load(&[("ADMIN_TOKEN", "hunter2hunter2")])
+            .expect_err("refused")
+            .to_string();
+        assert!(err.contains("ADMIN_TOKEN") && err.contains("16"), "{err}");
+        assert!(!err.contains("hunter2"), "{err}");
+        let ok = load(&[("ADMIN_TOKEN", "0123456789abcdef")]).expect("16 characters load");
+        assert!(ok.admin_token.is_some());
+    }
+
+    #[test]
+    fn body_limits_are_consistent() {
+        let s = load(&[]).expect("defaults");
+        assert_eq!(s.inflight_body_limit, 64 * 1024 * 1024);
+        assert_eq!(s.body_read_timeout, Duration::from_secs(10));
+        let err = load(&[("INFLIGHT_BODY_LIMIT_BYTES", "1000")]).expect_err("below the body limit");
+        assert!(err.to_string().contains("BODY_LIMIT_BYTES"), "{err}");
+        assert!(load(&[("BODY_READ_TIMEOUT", "0")]).is_err());
     }
 }

@@ -2,27 +2,64 @@
 
 use super::AppState;
 use super::error::HttpError;
+use super::login_limit;
+use crate::secret::Secret;
 use actix_web::{HttpRequest, HttpResponse, web};
 use sha2::{Digest, Sha256};
+use std::time::Instant;
 use subtle::ConstantTimeEq;
 
-/// 404 when no admin token is configured, 401 without the right one.
-pub fn authorize(req: &HttpRequest, state: &AppState) -> Result<(), HttpError> {
+/// 404 when no admin token is configured, 401 without the right one, 429 while this client
+/// is locked out after too many wrong ones.
+pub async fn authorize(req: &HttpRequest, state: &AppState) -> Result<(), HttpError> {
     let runtime = state.live.get();
     let Some(expected) = &runtime.settings.admin_token else {
         return Err(HttpError::NotFound);
     };
-    let given = req
-        .headers()
+    match guess(req, state, bearer(req).unwrap_or_default(), expected).await {
+        Guess::Right => Ok(()),
+        Guess::Wrong => Err(HttpError::BadAdminToken),
+        Guess::LockedOut { retry_after } => Err(HttpError::TooManyAttempts { retry_after }),
+    }
+}
+
+pub fn bearer(req: &HttpRequest) -> Option<&str> {
+    req.headers()
         .get("Authorization")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or_default();
-    if same_secret(given.trim().as_bytes(), expected.expose().as_bytes()) {
-        Ok(())
-    } else {
-        Err(HttpError::BadAdminToken)
+}
+
+pub enum Guess {
+    Right,
+    Wrong,
+    /// Seconds until this client may try again.
+    LockedOut {
+        retry_after: u64,
+    },
+}
+
+/// A presented admin token, weighed under the per-client limit (`login_limit`): a wrong one
+/// is answered late, and a locked-out client is not even compared.
+pub async fn guess(req: &HttpRequest, state: &AppState, given: &str, expected: &Secret) -> Guess {
+    let (limiter, ip, now) = (
+        &state.edge.logins,
+        login_limit::client_ip(req),
+        Instant::now(),
+    );
+    if let Err(wait) = limiter.check(ip, now) {
+        return Guess::LockedOut {
+            retry_after: wait.as_secs_f64().ceil().max(1.0) as u64,
+        };
     }
+    if same_secret(given.trim().as_bytes(), expected.expose().as_bytes()) {
+        limiter.succeeded(ip);
+        return Guess::Right;
+    }
+    let delay = limiter.failed(ip, now);
+    tracing::warn!(client = %ip, "wrong admin token");
+    tokio::time::sleep(delay).await;
+    Guess::Wrong
 }
 
 /// Constant time whatever the lengths: both sides are hashed first.
@@ -38,7 +75,7 @@ pub async fn reload(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, HttpError> {
-    authorize(&req, &state)?;
+    authorize(&req, &state).await?;
     let live = state.live.clone();
     match web::block(move || live.reload()).await {
         Ok(Ok(())) => Ok(HttpResponse::Ok().json(serde_json::json!({"status": "reloaded"}))),

@@ -4,7 +4,7 @@
 
 use super::AppState;
 use super::error::HttpError;
-use super::webhook::{header, read_limited};
+use super::webhook::{header, read_body};
 use crate::sentry::alert_rule_action::{self, settings_pairs};
 use crate::sentry::{HEADER_APP_SIGNATURE, signature};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -69,7 +69,8 @@ pub async fn validate_rule(
     let runtime = state.live.get();
     let settings = &runtime.settings;
     let path = alert_rule_action::VALIDATE_PATH;
-    let body = read_limited(body, settings.body_limit).await?;
+    // Bodies are read under the same deadline and shared budget as webhooks.
+    let (body, _held) = read_body(&req, body, &state).await?;
     verified(&req, &body, settings).inspect_err(|e| refused(path, e))?;
     let value = crate::sentry::payload::parse_json(&body)
         .map_err(|e| HttpError::BadPayload(e.to_string()))?;

@@ -27,6 +27,12 @@ pub enum HttpError {
     TooLarge { limit: usize },
     #[error("could not read the request body: {0}")]
     BodyRead(String),
+    #[error("the body did not arrive within {secs} s")]
+    BodyTimeout { secs: f64 },
+    #[error("too many request bodies are being received at once; try again")]
+    Overloaded,
+    #[error("too many wrong tokens from this address; try again in {retry_after} s")]
+    TooManyAttempts { retry_after: u64 },
     #[error("the outbox cannot be written; try again")]
     Unavailable,
 }
@@ -42,6 +48,9 @@ impl HttpError {
             Self::BadAdminToken => "unauthorized",
             Self::BadConfig(_) => "invalid_config",
             Self::Unavailable => "unavailable",
+            Self::Overloaded => "overloaded",
+            Self::BodyTimeout { .. } => "timeout",
+            Self::TooManyAttempts { .. } => "locked_out",
             Self::TooLarge { .. } => "too_large",
             Self::NotFound => "not_found",
             _ => "bad_request",
@@ -63,12 +72,25 @@ impl ResponseError for HttpError {
                 StatusCode::BAD_REQUEST
             }
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable | Self::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
+            Self::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
+            Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status_code()).json(serde_json::json!({
+        let mut resp = HttpResponse::build(self.status_code());
+        match self {
+            Self::TooManyAttempts { retry_after } => {
+                resp.insert_header(("Retry-After", retry_after.to_string()));
+            }
+            // The budget frees as soon as the bodies in flight are done: a retry soon may pass.
+            Self::Overloaded => {
+                resp.insert_header(("Retry-After", "1"));
+            }
+            _ => {}
+        }
+        resp.json(serde_json::json!({
             "error": self.result(),
             "message": self.to_string(),
         }))

@@ -10,11 +10,21 @@ pub async fn healthz() -> HttpResponse {
 
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let counts = state.outbox.stats().await.ok();
-    let text = state.metrics.render(counts.as_deref().map(|c| {
+    let mut text = state.metrics.render(counts.as_deref().map(|c| {
         c.iter()
             .map(|s| (s.state.as_str(), s.robot.as_str(), s.count))
             .collect::<Vec<_>>()
     }));
+    // Kept by the edge itself (`http::body`), not in the registry: read at the moment of asking.
+    text.push_str(&format!(
+        "# HELP sentry_dingtalk_inflight_body_bytes Bytes of request bodies being received right now (capped by INFLIGHT_BODY_LIMIT_BYTES).
+\
+         # TYPE sentry_dingtalk_inflight_body_bytes gauge
+\
+         sentry_dingtalk_inflight_body_bytes {}
+",
+        state.edge.bodies.used()
+    ));
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(text)

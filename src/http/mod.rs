@@ -3,8 +3,11 @@
 pub mod action_links;
 pub mod admin;
 pub mod alert_rule;
+pub mod body;
 pub mod error;
 pub mod health;
+pub mod login_limit;
+pub mod playground;
 pub mod preview;
 pub mod ui;
 pub mod ui_auth;
@@ -25,10 +28,36 @@ pub struct AppState {
     pub signer: Option<Arc<crate::action_links::ActionSigner>>,
     /// The `/ui` page templates.
     pub ui: Arc<tera::Tera>,
+    pub edge: Edge,
+}
+
+/// What the edge keeps across requests to hold off a hostile client.
+#[derive(Default)]
+pub struct Edge {
+    /// Bytes of request bodies being read right now (`INFLIGHT_BODY_LIMIT_BYTES`).
+    pub bodies: Arc<body::BodyBudget>,
+    /// Wrong admin tokens per client address.
+    pub logins: login_limit::LoginLimiter,
+}
+
+/// Small forms (login, re-send) need no more; the webhooks and the playground read their
+/// bodies themselves, under `BODY_LIMIT_BYTES` and the shared budget.
+const FORM_LIMIT: usize = 16 * 1024;
+
+/// On every answer: no page may be framed (clickjacking the re-send and action buttons), no
+/// answer sniffed into another type, and no URL — action links carry tokens — sent on as a
+/// referrer. `DefaultHeaders` leaves a header a handler set itself alone.
+pub fn security_headers() -> actix_web::middleware::DefaultHeaders {
+    actix_web::middleware::DefaultHeaders::new()
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Content-Security-Policy", "frame-ancestors 'none'"))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("Referrer-Policy", "no-referrer"))
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/webhooks/sentry", web::post().to(webhook::sentry))
+    cfg.app_data(web::PayloadConfig::new(FORM_LIMIT))
+        .route("/webhooks/sentry", web::post().to(webhook::sentry))
         .route(
             "/webhooks/sentry/legacy/{token}",
             web::post().to(webhook::legacy),
@@ -50,6 +79,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/ui", web::get().to(ui::status))
         .route("/ui/login", web::post().to(ui::login))
         .route("/ui/retry/{id}", web::post().to(ui::retry))
-        .route("/ui/playground", web::get().to(ui::playground))
-        .route("/ui/playground", web::post().to(ui::playground_render));
+        .route("/ui/playground", web::get().to(playground::playground))
+        .route(
+            "/ui/playground",
+            web::post().to(playground::playground_render),
+        );
 }

@@ -1,12 +1,11 @@
-//! `/ui`: deliveries, dead letters with a re-send button, each robot's budget and pause, and a
-//! template playground. Server-rendered (Tera), a few lines of plain JavaScript.
+//! `/ui`: deliveries, dead letters with a re-send button, each robot's budget and pause; the
+//! template playground is in `playground`. Server-rendered (Tera), a few lines of plain
+//! JavaScript.
 
 use super::AppState;
 use super::ui_auth::{self, Access};
 use crate::clock::now_ms;
 use crate::outbox::MessageState;
-use crate::render::{Envelope, Renderer};
-use crate::sentry::payload::{self, LinkBase, Parsed};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
@@ -40,7 +39,7 @@ pub fn templates() -> Result<Tera, tera::Error> {
     Ok(tera)
 }
 
-fn render(
+pub(super) fn render(
     state: &AppState,
     status: StatusCode,
     page: &str,
@@ -59,17 +58,37 @@ fn render(
     }
 }
 
-/// 404 without ADMIN_TOKEN, the login page (401) without a valid session or bearer.
-fn gate(req: &HttpRequest, state: &AppState) -> Result<Access, Box<HttpResponse>> {
-    match ui_auth::access(req, state) {
+/// 404 without ADMIN_TOKEN, the login page (401) without a valid session or bearer, 429
+/// while this client is locked out after too many wrong tokens.
+pub(super) async fn gate(req: &HttpRequest, state: &AppState) -> Result<Access, Box<HttpResponse>> {
+    match ui_auth::access(req, state).await {
         Access::Disabled => Err(Box::new(
             HttpResponse::NotFound()
                 .content_type("text/html; charset=utf-8")
                 .body("<h1>Not found</h1><p>Set ADMIN_TOKEN to enable /ui.</p>"),
         )),
         Access::Denied => Err(Box::new(login_page(state, None))),
+        Access::LockedOut { retry_after } => Err(Box::new(locked_out_page(state, retry_after))),
         ok => Ok(ok),
     }
+}
+
+fn locked_out_page(state: &AppState, retry_after: u64) -> HttpResponse {
+    let mut ctx = Context::new();
+    let error = format!("Too many wrong tokens from your address; try again in {retry_after} s.");
+    ctx.insert("error", &error);
+    let mut resp = render(
+        state,
+        StatusCode::TOO_MANY_REQUESTS,
+        "login.html.tera",
+        ctx,
+        false,
+    );
+    resp.headers_mut().insert(
+        actix_web::http::header::RETRY_AFTER,
+        actix_web::http::header::HeaderValue::from(retry_after),
+    );
+    resp
 }
 
 fn login_page(state: &AppState, error: Option<&str>) -> HttpResponse {
@@ -89,24 +108,23 @@ pub struct LoginForm {
     token: String,
 }
 
-pub async fn login(state: web::Data<AppState>, body: web::Bytes) -> HttpResponse {
+pub async fn login(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> HttpResponse {
     let Ok(form) = serde_urlencoded::from_bytes::<LoginForm>(&body) else {
         return login_page(&state, Some("missing token"));
     };
-    match ui_auth::login(&state, &form.token) {
-        Some(cookie) => HttpResponse::SeeOther()
+    match ui_auth::login(&req, &state, &form.token).await {
+        ui_auth::Login::Granted(cookie) => HttpResponse::SeeOther()
             .cookie(cookie)
             .insert_header(("Location", "/ui"))
             .finish(),
-        None if state.live.get().settings.admin_token.is_none() => {
-            HttpResponse::NotFound().finish()
-        }
-        None => login_page(&state, Some("wrong token")),
+        ui_auth::Login::Disabled => HttpResponse::NotFound().finish(),
+        ui_auth::Login::LockedOut { retry_after } => locked_out_page(&state, retry_after),
+        ui_auth::Login::Wrong => login_page(&state, Some("wrong token")),
     }
 }
 
 pub async fn status(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let access = match gate(&req, &state) {
+    let access = match gate(&req, &state).await {
         Ok(a) => a,
         Err(page) => return *page,
     };
@@ -154,7 +172,7 @@ pub async fn status(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
     render(&state, StatusCode::OK, "status.html.tera", ctx, true)
 }
 
-fn csrf_of(access: &Access) -> String {
+pub(super) fn csrf_of(access: &Access) -> String {
     match access {
         Access::Session { csrf } => csrf.clone(),
         _ => String::new(),
@@ -172,7 +190,7 @@ pub async fn retry(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> HttpResponse {
-    let access = match gate(&req, &state) {
+    let access = match gate(&req, &state).await {
         Ok(a) => a,
         Err(page) => return *page,
     };
@@ -190,113 +208,4 @@ pub async fn retry(
     HttpResponse::SeeOther()
         .insert_header(("Location", "/ui"))
         .finish()
-}
-
-#[derive(Deserialize, Default)]
-pub struct PlaygroundForm {
-    csrf: Option<String>,
-    #[serde(default)]
-    payload: String,
-    lang: Option<String>,
-}
-
-pub async fn playground(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    match gate(&req, &state) {
-        Ok(access) => playground_page(&state, &access, &PlaygroundForm::default(), None, None),
-        Err(page) => *page,
-    }
-}
-
-pub async fn playground_render(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    body: web::Bytes,
-) -> HttpResponse {
-    let access = match gate(&req, &state) {
-        Ok(a) => a,
-        Err(page) => return *page,
-    };
-    let form: PlaygroundForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    if !ui_auth::csrf_ok(&access, form.csrf.as_deref()) {
-        return HttpResponse::Forbidden()
-            .body("missing or wrong CSRF token: reload the page and try again");
-    }
-    let runtime = state.live.get();
-    let limit = runtime.settings.body_limit;
-    if form.payload.len() > limit {
-        return playground_page(
-            &state,
-            &access,
-            &form,
-            None,
-            Some(format!(
-                "The payload is {} bytes; the limit is {limit}.",
-                form.payload.len()
-            )),
-        );
-    }
-    let lang = if form.lang.as_deref() == Some("en") {
-        crate::domain::lang::Lang::En
-    } else {
-        crate::domain::lang::Lang::Zh
-    };
-    let result = (|| -> Result<crate::dingtalk::Message, String> {
-        let value = payload::parse_json(form.payload.as_bytes())
-            .map_err(|e| format!("Not a Sentry payload: {e}"))?;
-        let base = LinkBase {
-            sentry_url: runtime.settings.sentry_url.clone(),
-            org: runtime.settings.sentry_org.clone(),
-        };
-        let Parsed::Alert(alert) = crate::sentry::shape::interpret(&value, None, None, &base).1
-        else {
-            return Err("This payload is acknowledged without a message (installation, or a resource the relay ignores).".into());
-        };
-        // Loaded per request, so a template edited in TEMPLATES_DIR shows at once.
-        let renderer = Renderer::load(runtime.settings.templates_dir.as_deref(), lang)
-            .map_err(|e| e.to_string())?;
-        renderer
-            .render_alert(
-                &alert,
-                &Envelope {
-                    msg_uuid: "playground".into(),
-                    ..Default::default()
-                },
-            )
-            .map_err(|e| e.to_string())
-    })();
-    match result {
-        Ok(msg) => playground_page(&state, &access, &form, Some(msg), None),
-        Err(e) => playground_page(&state, &access, &form, None, Some(e)),
-    }
-}
-
-fn playground_page(
-    state: &AppState,
-    access: &Access,
-    form: &PlaygroundForm,
-    msg: Option<crate::dingtalk::Message>,
-    error: Option<String>,
-) -> HttpResponse {
-    let samples: Vec<_> = crate::sentry::samples::SAMPLES
-        .iter()
-        .map(|(name, body)| json!({"name": name, "body": body}))
-        .collect();
-    // Inside <script>, `</` must not end the element early.
-    let samples_json = serde_json::to_string(&samples)
-        .unwrap_or_else(|_| "[]".into())
-        .replace("</", "<\\/");
-    let mut ctx = Context::new();
-    ctx.insert("csrf", &csrf_of(access));
-    ctx.insert("samples", &samples);
-    ctx.insert("samples_json", &samples_json);
-    ctx.insert("payload", &form.payload);
-    ctx.insert("lang", form.lang.as_deref().unwrap_or("zh"));
-    ctx.insert("error", &error);
-    if let Some(m) = msg {
-        ctx.insert("title", &m.markdown.title);
-        ctx.insert("markdown", &m.markdown.text);
-        ctx.insert("bytes", &m.to_json().len());
-        ctx.insert("preview", &crate::http::preview::to_html(&m.markdown.text));
-    }
-    render(state, StatusCode::OK, "playground.html.tera", ctx, true)
 }

@@ -1,9 +1,11 @@
 //! Who may use `/ui`: `Authorization: Bearer <ADMIN_TOKEN>`, or a session cookie from the
 //! login form. Form posts also carry a CSRF token derived from the session, and the cookie is
-//! `SameSite=Strict`, so another site cannot make a logged-in browser post.
+//! `SameSite=Strict`, so another site cannot make a logged-in browser post. Wrong tokens are
+//! counted per client (`login_limit`); the cookie is `Secure` when the relay is reached over
+//! https (`PUBLIC_URL`, or the proxy's `X-Forwarded-Proto`/`Forwarded`).
 
 use super::AppState;
-use super::admin::same_secret;
+use super::admin::{Guess, bearer, guess, same_secret};
 use crate::secret::Secret;
 use actix_web::HttpRequest;
 use actix_web::cookie::{Cookie, SameSite};
@@ -17,6 +19,10 @@ pub enum Access {
     /// No `ADMIN_TOKEN`: the page does not exist.
     Disabled,
     Denied,
+    /// Too many wrong tokens from this client: seconds until it may try again.
+    LockedOut {
+        retry_after: u64,
+    },
     /// Through a header: no cookie, nothing a browser could be tricked into sending.
     Bearer,
     Session {
@@ -31,23 +37,19 @@ fn mac(key: &Secret, msg: &str) -> String {
     hex::encode(m.finalize().into_bytes())
 }
 
-pub fn access(req: &HttpRequest, state: &AppState) -> Access {
+pub async fn access(req: &HttpRequest, state: &AppState) -> Access {
     let runtime = state.live.get();
     let Some(token) = &runtime.settings.admin_token else {
         return Access::Disabled;
     };
-    let bearer = req
-        .headers()
-        .get("Authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    if let Some(given) = bearer {
-        return if same_secret(given.trim().as_bytes(), token.expose().as_bytes()) {
-            Access::Bearer
-        } else {
-            Access::Denied
+    if let Some(given) = bearer(req) {
+        return match guess(req, state, given, token).await {
+            Guess::Right => Access::Bearer,
+            Guess::Wrong => Access::Denied,
+            Guess::LockedOut { retry_after } => Access::LockedOut { retry_after },
         };
     }
+    // A session cookie is an HMAC under the token: not worth guessing, so not counted.
     match req
         .cookie(COOKIE)
         .map(|c| c.value().to_string())
@@ -71,20 +73,43 @@ fn valid_session(key: &Secret, value: &str) -> Option<String> {
     (ok && current).then(|| value.to_string())
 }
 
-/// The login form's check; on success, the session cookie to set.
-pub fn login(state: &AppState, given: &str) -> Option<Cookie<'static>> {
+pub enum Login {
+    Disabled,
+    Wrong,
+    LockedOut {
+        retry_after: u64,
+    },
+    /// The session cookie to set.
+    Granted(Cookie<'static>),
+}
+
+/// The login form's check, under the same per-client limit as a bearer token.
+pub async fn login(req: &HttpRequest, state: &AppState, given: &str) -> Login {
     let runtime = state.live.get();
-    let token = runtime.settings.admin_token.as_ref()?;
-    if !same_secret(given.trim().as_bytes(), token.expose().as_bytes()) {
-        return None;
+    let Some(token) = runtime.settings.admin_token.as_ref() else {
+        return Login::Disabled;
+    };
+    match guess(req, state, given, token).await {
+        Guess::Right => {}
+        Guess::Wrong => return Login::Wrong,
+        Guess::LockedOut { retry_after } => return Login::LockedOut { retry_after },
     }
     let expiry = crate::clock::now_ms() / 1000 + SESSION_SECS;
     let value = format!("{expiry}.{}", mac(token, &format!("session:{expiry}")));
-    Some(
+    let https = runtime
+        .settings
+        .public_url
+        .as_deref()
+        .is_some_and(|u| u.starts_with("https://"))
+        || req.connection_info().scheme() == "https";
+    Login::Granted(
         Cookie::build(COOKIE, value)
             .path("/")
             .http_only(true)
             .same_site(SameSite::Strict)
+            // Over https the cookie must never travel in the clear; over plain http (a
+            // loopback or a private network) a `Secure` cookie would not be sent back at all.
+            .secure(https)
             .finish(),
     )
 }

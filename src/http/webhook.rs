@@ -3,13 +3,13 @@
 
 use super::AppState;
 use super::admin::same_secret;
+use super::body;
 use super::error::HttpError;
 use crate::intake::{self, Outcome};
 use crate::outbox::Enqueued;
 use crate::sentry::payload::{self, LinkBase, Parsed};
 use crate::sentry::{HEADER_REQUEST_ID, HEADER_RESOURCE, HEADER_SIGNATURE, signature};
 use actix_web::{HttpRequest, HttpResponse, web};
-use futures_util::StreamExt;
 use serde_json::json;
 use tracing::{info, warn};
 
@@ -22,8 +22,9 @@ pub async fn sentry(
     let resource = header(&req, HEADER_RESOURCE).unwrap_or_default();
     let runtime = state.live.get();
     let result = async {
-        let body = read_limited(body, runtime.settings.body_limit).await?;
+        // Before a byte of the body: without a signature it cannot be valid, so it is not read.
         let sig = header(&req, HEADER_SIGNATURE).ok_or(HttpError::MissingSignature)?;
+        let (body, _held) = read_body(&req, body, &state).await?;
         if !signature::verify(&body, &sig, &runtime.settings.client_secrets) {
             return Err(HttpError::BadSignature);
         }
@@ -56,7 +57,7 @@ pub async fn legacy(
         if !same_secret(path.as_bytes(), expected.expose().as_bytes()) {
             return Err(HttpError::BadToken);
         }
-        let body = read_limited(body, runtime.settings.body_limit).await?;
+        let (body, _held) = read_body(&req, body, &state).await?;
         let value = payload::parse_json(&body).map_err(|e| HttpError::BadPayload(e.to_string()))?;
         let parsed = payload::parse_legacy(&value, &link_base(&runtime.settings));
         Ok((parsed, intake::identity("legacy", &body, Some(&request_id))))
@@ -144,23 +145,15 @@ fn describe(outcome: &Outcome) -> (&'static str, serde_json::Value) {
     }
 }
 
-/// Reads the body up to `limit` bytes; a longer one is refused without reading it all.
-pub(super) async fn read_limited(
-    mut body: web::Payload,
-    limit: usize,
-) -> Result<web::Bytes, HttpError> {
-    let mut buf = web::BytesMut::new();
-    while let Some(chunk) = body.next().await {
-        let chunk = chunk.map_err(|e| match e {
-            actix_web::error::PayloadError::Overflow => HttpError::TooLarge { limit },
-            other => HttpError::BodyRead(other.to_string()),
-        })?;
-        if buf.len() + chunk.len() > limit {
-            return Err(HttpError::TooLarge { limit });
-        }
-        buf.extend_from_slice(&chunk);
-    }
-    Ok(buf.freeze())
+/// The body under `BODY_LIMIT_BYTES`, the read deadline and the shared in-flight budget.
+pub(super) async fn read_body(
+    req: &HttpRequest,
+    body: web::Payload,
+    state: &AppState,
+) -> Result<(web::Bytes, body::Held), HttpError> {
+    let settings = &state.live.get().settings;
+    let limits = body::Limits::of(settings, settings.body_limit);
+    body::read(req, body, &limits, &state.edge.bodies).await
 }
 
 pub(super) fn header(req: &HttpRequest, name: &str) -> Option<String> {

@@ -1,15 +1,19 @@
 //! The single integration-test binary: real relay, real SQLite, real HTTP on loopback.
 
 mod actions;
+mod admin_login;
 mod alert_rules;
 mod check_online;
 mod cli;
+mod config_secrets;
 mod dedup;
 mod delivery;
+mod edge;
 mod fake_robot;
 mod helpers;
 mod hostile_store;
 mod operations;
+mod properties;
 mod rendering;
 mod routing;
 mod rule_settings;

@@ -300,7 +300,9 @@ async fn reload_takes_a_good_file_and_refuses_a_bad_one() {
     let first = config(&payments, &oncall, "[[routes]]\nrobots = [\"payments\"]\n");
     let app = spawn_app_with(|s| {
         with_config_file(s, dir.path(), &first);
-        s.admin_token = Some(sentry_dingtalk::secret::Secret::new("admin-secret"));
+        s.admin_token = Some(sentry_dingtalk::secret::Secret::new(
+            "admin-secret-0123456789",
+        ));
     })
     .await;
     let reload = |token: &str| {
@@ -323,7 +325,7 @@ async fn reload_takes_a_good_file_and_refuses_a_bad_one() {
     )
     .expect("write");
     assert_eq!(
-        reload("admin-secret")
+        reload("admin-secret-0123456789")
             .await
             .expect("answer")
             .status()
@@ -342,7 +344,7 @@ async fn reload_takes_a_good_file_and_refuses_a_bad_one() {
         "[[routes]]\nrobots = [\"ghost\"]\n",
     )
     .expect("write");
-    let refused = reload("admin-secret").await.expect("answer");
+    let refused = reload("admin-secret-0123456789").await.expect("answer");
     assert_eq!(refused.status().as_u16(), 422);
     assert!(
         json_body(refused).await["message"]

@@ -1,0 +1,163 @@
+//! `/ui/playground`: paste a payload, see the DingTalk markdown and a preview. Its form takes
+//! payloads up to `BODY_LIMIT_BYTES`, as the webhook does; whatever is wrong with one (too
+//! large, not JSON, ignored) is said on the page itself.
+
+use super::AppState;
+use super::body::{self, Limits};
+use super::error::HttpError;
+use super::ui::{csrf_of, gate, render};
+use super::ui_auth::{self, Access};
+use crate::render::{Envelope, Renderer};
+use crate::sentry::payload::{self, LinkBase, Parsed};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use serde_json::json;
+use tera::Context;
+
+/// Form encoding writes a byte as up to three (`%7B`), so the form may be that much larger
+/// than the payload it carries; the payload itself is then held to the body limit.
+fn form_limit(body_limit: usize) -> usize {
+    body_limit.saturating_mul(3).saturating_add(64 * 1024)
+}
+
+#[derive(Deserialize, Default)]
+pub struct PlaygroundForm {
+    csrf: Option<String>,
+    #[serde(default)]
+    payload: String,
+    lang: Option<String>,
+}
+
+pub async fn playground(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    match gate(&req, &state).await {
+        Ok(access) => page(
+            &state,
+            &access,
+            &PlaygroundForm::default(),
+            Outcome::Nothing,
+        ),
+        Err(page) => *page,
+    }
+}
+
+pub async fn playground_render(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Payload,
+) -> HttpResponse {
+    // Who asks first, then the body: a stranger's upload is never read.
+    let access = match gate(&req, &state).await {
+        Ok(a) => a,
+        Err(page) => return *page,
+    };
+    let runtime = state.live.get();
+    let limit = runtime.settings.body_limit;
+    let limits = Limits::of(&runtime.settings, form_limit(limit));
+    let bytes = match body::read(&req, body, &limits, &state.edge.bodies).await {
+        Ok((bytes, _held)) => bytes,
+        Err(e) => {
+            let status = actix_web::ResponseError::status_code(&e);
+            let message = match e {
+                HttpError::TooLarge { .. } => {
+                    format!("The payload is larger than the limit of {limit} bytes.")
+                }
+                other => other.to_string(),
+            };
+            let mut resp = page(
+                &state,
+                &access,
+                &PlaygroundForm::default(),
+                Outcome::Error(message),
+            );
+            *resp.status_mut() = status;
+            return resp;
+        }
+    };
+    let form: PlaygroundForm = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+    if !ui_auth::csrf_ok(&access, form.csrf.as_deref()) {
+        return HttpResponse::Forbidden()
+            .body("missing or wrong CSRF token: reload the page and try again");
+    }
+    if form.payload.len() > limit {
+        let message = format!(
+            "The payload is {} bytes; the limit is {limit}.",
+            form.payload.len()
+        );
+        return page(&state, &access, &form, Outcome::Error(message));
+    }
+    let lang = if form.lang.as_deref() == Some("en") {
+        crate::domain::lang::Lang::En
+    } else {
+        crate::domain::lang::Lang::Zh
+    };
+    let result = (|| -> Result<crate::dingtalk::Message, String> {
+        let value = payload::parse_json(form.payload.as_bytes())
+            .map_err(|e| format!("Not a Sentry payload: {e}"))?;
+        let base = LinkBase {
+            sentry_url: runtime.settings.sentry_url.clone(),
+            org: runtime.settings.sentry_org.clone(),
+        };
+        let Parsed::Alert(alert) = crate::sentry::shape::interpret(&value, None, None, &base).1
+        else {
+            return Err("This payload is acknowledged without a message (installation, or a resource the relay ignores).".into());
+        };
+        // Loaded per request, so a template edited in TEMPLATES_DIR shows at once.
+        let renderer = Renderer::load(runtime.settings.templates_dir.as_deref(), lang)
+            .map_err(|e| e.to_string())?;
+        renderer
+            .render_alert(
+                &alert,
+                &Envelope {
+                    msg_uuid: "playground".into(),
+                    ..Default::default()
+                },
+            )
+            .map_err(|e| e.to_string())
+    })();
+    let outcome = match result {
+        Ok(msg) => Outcome::Rendered(Box::new(msg)),
+        Err(e) => Outcome::Error(e),
+    };
+    page(&state, &access, &form, outcome)
+}
+
+enum Outcome {
+    Nothing,
+    Rendered(Box<crate::dingtalk::Message>),
+    Error(String),
+}
+
+fn page(
+    state: &AppState,
+    access: &Access,
+    form: &PlaygroundForm,
+    outcome: Outcome,
+) -> HttpResponse {
+    let samples: Vec<_> = crate::sentry::samples::SAMPLES
+        .iter()
+        .map(|(name, body)| json!({"name": name, "body": body}))
+        .collect();
+    // Inside <script>, `</` must not end the element early.
+    let samples_json = serde_json::to_string(&samples)
+        .unwrap_or_else(|_| "[]".into())
+        .replace("</", "<\\/");
+    let mut ctx = Context::new();
+    ctx.insert("csrf", &csrf_of(access));
+    ctx.insert("samples", &samples);
+    ctx.insert("samples_json", &samples_json);
+    ctx.insert("payload", &form.payload);
+    ctx.insert("lang", form.lang.as_deref().unwrap_or("zh"));
+    match outcome {
+        Outcome::Nothing => ctx.insert("error", &None::<String>),
+        Outcome::Error(e) => ctx.insert("error", &Some(e)),
+        Outcome::Rendered(m) => {
+            ctx.insert("error", &None::<String>);
+            ctx.insert("title", &m.markdown.title);
+            ctx.insert("markdown", &m.markdown.text);
+            ctx.insert("bytes", &m.to_json().len());
+            ctx.insert("preview", &crate::http::preview::to_html(&m.markdown.text));
+        }
+    }
+    render(state, StatusCode::OK, "playground.html.tera", ctx, true)
+}

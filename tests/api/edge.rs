@@ -1,0 +1,277 @@
+//! The HTTP edge against hostile clients: uploads that never finish, with and without a
+//! signature, must neither exhaust memory nor delay a real webhook.
+
+use crate::helpers::*;
+use sentry_dingtalk::secret::Secret;
+use sentry_dingtalk::sentry::signature;
+use std::time::{Duration, Instant};
+
+const MIB: usize = 1024 * 1024;
+const INFLIGHT: &str = "sentry_dingtalk_inflight_body_bytes";
+
+fn signed_headers(sig: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("Content-Type", "application/json".into()),
+        ("Sentry-Hook-Resource", "issue".into()),
+        ("Sentry-Hook-Signature", sig.into()),
+    ]
+}
+
+fn as_refs<'a>(h: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    h.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+/// The issue's scenario: 100 uploads without a signature declaring 4 MiB − 1 and sending 2 MiB
+/// of it, plus 100 with a signature stopping after 256 KiB, held open together. Before, the
+/// relay buffered all of it (≈ 225 MiB of bodies) with no deadline.
+#[tokio::test]
+async fn stalled_uploads_neither_exhaust_memory_nor_delay_a_real_webhook() {
+    let robot = crate::fake_robot::FakeRobot::start(Some(ROBOT_SECRET), None, 20).await;
+    let data = tempfile::tempdir().expect("tmp");
+    let port = free_port();
+    let mut child = serve(
+        &robot,
+        data.path(),
+        port,
+        &[("DINGTALK_GROUP_WINDOW", "0"), ("BODY_READ_TIMEOUT", "30")],
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    assert!(wait_healthy(&client, &base).await);
+    let pid = child.id();
+    let unsigned = [
+        ("Content-Type", "application/json"),
+        ("Sentry-Hook-Resource", "issue"),
+    ];
+    let sig = "0".repeat(64);
+    let signed = signed_headers(&sig);
+    let signed = as_refs(&signed);
+    let (unsigned_ref, signed_ref, base_ref) = (&unsigned, &signed, &base);
+    let mut uploads = futures_util::future::join_all((0..100).map(|_| async move {
+        partial_upload(
+            base_ref,
+            "/webhooks/sentry",
+            unsigned_ref,
+            4 * MIB - 1,
+            2 * MIB,
+        )
+        .await
+    }))
+    .await;
+    let mut refused = 0;
+    for s in uploads.iter_mut() {
+        if read_status(s, Duration::from_secs(5)).await == Some(401) {
+            refused += 1;
+        }
+    }
+    assert_eq!(refused, 100, "no signature → 401 without reading the body");
+    let stalled = futures_util::future::join_all((0..100).map(|_| async move {
+        partial_upload(
+            base_ref,
+            "/webhooks/sentry",
+            signed_ref,
+            4 * MIB - 1,
+            256 * 1024,
+        )
+        .await
+    }))
+    .await;
+    // Wait until the relay holds what the signed uploads sent (reads are asynchronous).
+    let held = poll_async(Duration::from_secs(20), || async {
+        metric(&client, &base, INFLIGHT).await.unwrap_or(0.0) >= (100 * 256 * 1024) as f64
+    })
+    .await;
+    assert!(held, "the signed uploads are being received");
+
+    let body = example("issue-created.json");
+    let sig = signature::sign(&body, &Secret::new(CLIENT_SECRET));
+    let started = Instant::now();
+    let resp = client
+        .post(format!("{base}/webhooks/sentry"))
+        .header("Sentry-Hook-Resource", "issue")
+        .header("Sentry-Hook-Signature", sig)
+        .body(body)
+        .send()
+        .await
+        .expect("answer");
+    let elapsed = started.elapsed();
+    let rss_mib = vm_rss_kib(pid) / 1024;
+    assert_eq!(resp.status().as_u16(), 202);
+    assert!(elapsed < Duration::from_secs(1), "answered in {elapsed:?}");
+    eprintln!("relay RSS with 200 stalled uploads held: {rss_mib} MiB; webhook in {elapsed:?}");
+    assert!(rss_mib < 150, "RSS {rss_mib} MiB");
+    drop((uploads, stalled));
+    let released = poll_async(Duration::from_secs(10), || async {
+        metric(&client, &base, INFLIGHT).await == Some(0.0)
+    })
+    .await;
+    child.kill().ok();
+    child.wait().ok();
+    assert!(released, "closed uploads give their bytes back");
+}
+
+#[tokio::test]
+async fn a_body_past_the_shared_budget_is_refused_at_once_and_the_budget_comes_back() {
+    let app = spawn_app_with(|s| s.inflight_body_limit = MIB).await;
+    let sig = "0".repeat(64);
+    let headers = signed_headers(&sig);
+    let headers = as_refs(&headers);
+    // Nearly all of the 1 MiB budget, so even a small webhook does not fit beside it.
+    let taken = MIB - 512;
+    let first = partial_upload(
+        &app.address,
+        "/webhooks/sentry",
+        &headers,
+        4 * MIB - 1,
+        taken,
+    )
+    .await;
+    let read = poll_async(Duration::from_secs(10), || async {
+        metric(&app.http, &app.address, INFLIGHT).await == Some(taken as f64)
+    })
+    .await;
+    assert!(read, "the first upload holds its bytes of the budget");
+    let mut second = partial_upload(
+        &app.address,
+        "/webhooks/sentry",
+        &headers,
+        4 * MIB - 1,
+        400 * 1024,
+    )
+    .await;
+    assert_eq!(
+        read_status(&mut second, Duration::from_secs(5)).await,
+        Some(503),
+        "over the budget: 503 at once, without waiting for the rest of the body"
+    );
+    let refused = app
+        .post_signed("issue", &example("issue-created.json"))
+        .await;
+    assert_eq!(refused.status().as_u16(), 503, "the budget is still taken");
+    assert_eq!(refused.headers()["retry-after"], "1");
+    assert_eq!(json_body(refused).await["error"], "overloaded");
+    drop((first, second));
+    let back = poll_async(Duration::from_secs(10), || async {
+        metric(&app.http, &app.address, INFLIGHT).await == Some(0.0)
+    })
+    .await;
+    assert!(back, "dropped requests give their bytes back");
+    let ok = app
+        .post_signed("issue", &example("issue-created.json"))
+        .await;
+    assert_eq!(ok.status().as_u16(), 202);
+}
+
+#[tokio::test]
+async fn a_body_that_stops_arriving_gets_408_after_the_read_deadline() {
+    let app = spawn_app_with(|s| s.body_read_timeout = Duration::from_millis(500)).await;
+    let sig = "0".repeat(64);
+    let headers = signed_headers(&sig);
+    let started = Instant::now();
+    let mut upload = partial_upload(
+        &app.address,
+        "/webhooks/sentry",
+        &as_refs(&headers),
+        1000,
+        10,
+    )
+    .await;
+    let status = read_status(&mut upload, Duration::from_secs(5)).await;
+    assert_eq!(status, Some(408));
+    assert!(started.elapsed() >= Duration::from_millis(500));
+    // The legacy endpoint reads its body the same way, after its token.
+    let path = format!("/webhooks/sentry/legacy/{LEGACY_TOKEN}");
+    let mut legacy = partial_upload(&app.address, &path, &[], 1000, 10).await;
+    assert_eq!(
+        read_status(&mut legacy, Duration::from_secs(5)).await,
+        Some(408)
+    );
+}
+
+#[tokio::test]
+async fn no_signature_or_a_declared_oversize_is_refused_before_the_body() {
+    let app = spawn_app().await;
+    let mut unsigned = partial_upload(
+        &app.address,
+        "/webhooks/sentry",
+        &[("Sentry-Hook-Resource", "issue")],
+        4 * MIB - 1,
+        10,
+    )
+    .await;
+    assert_eq!(
+        read_status(&mut unsigned, Duration::from_secs(2)).await,
+        Some(401)
+    );
+    let sig = "0".repeat(64);
+    let headers = signed_headers(&sig);
+    let mut huge = partial_upload(
+        &app.address,
+        "/webhooks/sentry",
+        &as_refs(&headers),
+        5 * MIB,
+        10,
+    )
+    .await;
+    assert_eq!(
+        read_status(&mut huge, Duration::from_secs(2)).await,
+        Some(413)
+    );
+    let mut wrong_token = partial_upload(
+        &app.address,
+        "/webhooks/sentry/legacy/nope",
+        &[],
+        4 * MIB - 1,
+        10,
+    )
+    .await;
+    assert_eq!(
+        read_status(&mut wrong_token, Duration::from_secs(2)).await,
+        Some(401)
+    );
+}
+
+/// The playground's form used actix's default 256 KiB limit and a plain-text 413: a payload
+/// between that and the body limit must render, and a larger one get the page's own error.
+#[tokio::test]
+async fn the_playground_takes_payloads_up_to_the_body_limit_and_explains_larger_ones() {
+    const ADMIN: &str = "playground-admin-token-0123";
+    let app = spawn_app_with(|s| s.admin_token = Some(Secret::new(ADMIN))).await;
+    let post = |app: &TestApp, payload: String| {
+        app.http
+            .post(format!("{}/ui/playground", app.address))
+            .bearer_auth(ADMIN)
+            .form(&[("payload", payload), ("lang", "en".into())])
+            .send()
+    };
+    let mut issue: serde_json::Value =
+        serde_json::from_slice(&example("issue-created.json")).expect("json");
+    issue["padding"] = "x".repeat(600 * 1024).into();
+    let resp = post(&app, issue.to_string()).await.expect("post");
+    assert_eq!(resp.status().as_u16(), 200);
+    let page = resp.text().await.expect("page");
+    assert!(page.contains("id=\"preview\""), "a 600 KiB payload renders");
+
+    let small = spawn_app_with(|s| {
+        s.admin_token = Some(Secret::new(ADMIN));
+        s.body_limit = 64 * 1024;
+    })
+    .await;
+    let resp = post(&small, "x".repeat(100 * 1024)).await.expect("post");
+    assert_eq!(resp.status().as_u16(), 200);
+    let page = resp.text().await.expect("page");
+    assert!(page.contains("id=\"error\"") && page.contains("the limit is 65536"));
+    let resp = post(&small, "x".repeat(1024 * 1024)).await.expect("post");
+    assert_eq!(resp.status().as_u16(), 413);
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap_or_default()
+            .starts_with("text/html")
+    );
+    let page = resp.text().await.expect("page");
+    assert!(
+        page.contains("id=\"error\"") && page.contains("larger than the limit of 65536 bytes"),
+        "the page's own error, not actix's plain text"
+    );
+}
