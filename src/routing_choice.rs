@@ -41,7 +41,7 @@ pub fn targets(alert: &Alert, settings: &Settings) -> Vec<Target> {
 
 /// "Send Test Notification" in Sentry's rule editor: never deduplicated or held as a repeat.
 pub fn is_test(alert: &Alert) -> bool {
-    alert.rule_choice.as_ref().is_some_and(|c| c.test)
+    alert.is_test_notification()
 }
 
 pub fn choose(alert: &Alert, settings: &Settings) -> Choice {

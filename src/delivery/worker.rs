@@ -181,6 +181,15 @@ impl RobotWorker {
         Ok(Some(lease))
     }
 
+    /// Whether a "Send Test Notification" waits: it goes at once, never held by the window.
+    async fn test_notification_waits(&self, robot: &str) -> Result<bool, StoreError> {
+        let waiting = self.deps.outbox.waiting_alerts(robot, 300).await?;
+        Ok(waiting
+            .alerts
+            .iter()
+            .any(|w| w.queued.alert.is_test_notification()))
+    }
+
     /// One decision: what to send now, or until when to wait.
     pub(super) async fn step(&mut self, now: i64) -> Result<Step, StoreError> {
         if !self.refresh() {
@@ -224,7 +233,9 @@ impl RobotWorker {
                 .last_message_at
                 .map(|t| t + window)
                 .filter(|end| *end > now);
-            if let (false, Some(open_until)) = (leftovers, open_until) {
+            if let (false, Some(open_until)) = (leftovers, open_until)
+                && !self.test_notification_waits(&name).await?
+            {
                 return Ok(wait(open_until, false));
             }
             if free_at > now {

@@ -198,6 +198,12 @@ impl Alert {
         }
     }
 
+    /// "Send Test Notification" in Sentry's rule editor: sent every time and at once, never
+    /// held by a group window or taken for a repeat.
+    pub fn is_test_notification(&self) -> bool {
+        self.rule_choice.as_ref().is_some_and(|c| c.test)
+    }
+
     /// Only event notifications repeat; state changes and comments always pass and restart
     /// the repeat interval.
     pub fn is_repeatable(&self) -> bool {

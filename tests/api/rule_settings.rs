@@ -9,8 +9,6 @@ use sentry_dingtalk::sentry::payload::{self, LinkBase, Parsed};
 use serde_json::{Value, json};
 use std::time::Duration;
 
-const WAIT: Duration = Duration::from_secs(10);
-
 fn issue_alert(rule_id: i64, settings: Value) -> Vec<u8> {
     let event_id = uuid::Uuid::new_v4().simple().to_string();
     // A new issue each time, so a route's repeat interval does not silence the next one.
@@ -158,4 +156,44 @@ fn the_test_mark_is_in_both_languages_even_with_a_template_that_lacks_it() {
             );
         }
     }
+}
+
+#[tokio::test]
+async fn a_test_notification_is_not_held_by_the_group_window() {
+    let robot = crate::fake_robot::FakeRobot::start(Some(ROBOT_SECRET), None, 20).await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let text = format!(
+        "[[robots]]\nname = \"oncall\"\nwebhook = \"{}\"\nsecret = \"{ROBOT_SECRET}\"\ngroup_window = \"60s\"\n",
+        robot.webhook
+    );
+    let app = spawn_app_with(|s| with_config_file(s, dir.path(), &text)).await;
+    // A real alert opens the group's 60 s window...
+    let real = app
+        .post_signed("event_alert", &issue_alert(12, choosing("oncall")))
+        .await;
+    assert_eq!(real.status(), 202);
+    assert!(robot.wait_for(WAIT, |p| p.len() == 1).await);
+    // ...a second real one is held by it, but the test notification goes at once, alone.
+    app.post_signed("event_alert", &issue_alert(12, choosing("oncall")))
+        .await;
+    app.post_signed("event_alert", &issue_alert(-1, choosing("oncall")))
+        .await;
+    let arrived = robot
+        .wait_for(Duration::from_secs(8), |p| p.len() >= 2)
+        .await;
+    assert!(
+        arrived,
+        "the test notification waited for the window: {:?} {:?}",
+        app.stats().await,
+        app.messages(None).await
+    );
+    let second = robot.posted()[1].text();
+    assert!(second.contains("测试通知"), "{second}");
+    assert!(
+        !second.contains("告警汇总"),
+        "the test is not batched with the held alert: {second}"
+    );
+    // The held real alert still waits for its window (60 s): nothing else within 2 s.
+    let third = poll(Duration::from_secs(2), || robot.log().len() > 2).await;
+    assert!(!third, "the held alert was released by the test");
 }
