@@ -251,13 +251,15 @@ pub async fn playground_render(
         let base = LinkBase {
             sentry_url: runtime.settings.sentry_url.clone(),
             org: runtime.settings.sentry_org.clone(),
+            learned_org: None,
         };
         let Parsed::Alert(alert) = replay::interpret(&sample, None, None, &base).1 else {
             return Err("This payload is acknowledged without a message (installation, or a resource the relay ignores).".into());
         };
         // Loaded per request, so a template edited in TEMPLATES_DIR shows at once.
         let renderer = Renderer::load(runtime.settings.templates_dir.as_deref(), lang)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| e.to_string())?
+            .with_timezone(runtime.settings.timezone);
         renderer
             .render_alert(
                 &alert,

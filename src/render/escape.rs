@@ -32,11 +32,19 @@ pub fn markdown(input: &str) -> String {
         .filter(|l| !l.is_empty())
         .collect();
     let mut out = String::with_capacity(input.len() + input.len() / 8);
+    // Outer blanks can matter where the value stands (`t.sep` is ": " in English); one space
+    // keeps that and can never indent a line into a code block.
+    if input.starts_with(char::is_whitespace) && !lines.is_empty() {
+        out.push(' ');
+    }
     for (i, line) in lines.iter().enumerate() {
         if i > 0 {
             out.push_str("  \n");
         }
         escape_line(line, &mut out);
+    }
+    if input.ends_with(char::is_whitespace) {
+        out.push(' ');
     }
     out
 }

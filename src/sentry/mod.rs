@@ -2,9 +2,14 @@
 
 pub mod api;
 pub mod api_event;
+pub mod breadcrumbs;
 pub mod event;
+pub mod installation;
+pub mod metric;
 pub mod payload;
 pub mod signature;
+pub mod stack;
+pub mod time;
 
 pub const HEADER_RESOURCE: &str = "Sentry-Hook-Resource";
 pub const HEADER_SIGNATURE: &str = "Sentry-Hook-Signature";

@@ -5,6 +5,7 @@ mod cli;
 mod delivery;
 mod fake_robot;
 mod helpers;
+mod messages;
 mod operations;
 mod rendering;
 mod routing;

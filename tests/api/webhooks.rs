@@ -14,6 +14,9 @@ async fn every_example_resource_and_action_is_accepted_and_alerts_reach_the_robo
         .expect("examples")
         .map(|e| e.expect("entry").file_name().to_string_lossy().to_string())
         .filter(|n| !n.starts_with("legacy") && !n.starts_with("bare"))
+        // The same event under a second rule: whether it is news or a duplicate is the dedup
+        // identity's business, tested with the outbox, not here.
+        .filter(|n| !n.contains("two-rules-b"))
         .collect();
     names.sort();
     for name in &names {

@@ -161,6 +161,8 @@ proptest! {
 
     #[test]
     fn escaped_text_cannot_change_the_template_around_it(input in hostile_text()) {
+        // Payload text is trimmed when it is read (`sentry::event::text`).
+        let input = input.trim().to_string();
         let escaped = markdown(&input);
         if normalized(&input).is_empty() {
             // Nothing to show: the template's own markup around an empty slot differs anyway.
