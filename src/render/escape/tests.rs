@@ -50,7 +50,15 @@ fn has_bare_link(text: &str) -> bool {
             .next()
             .is_some_and(|h| h.contains('.'))
     };
-    lower.match_indices("://").any(|(at, _)| dotted_host_after(at))
+    let scheme_before = |at: usize| {
+        lower[..at]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+    };
+    lower
+        .match_indices("://")
+        .any(|(at, _)| scheme_before(at) && dotted_host_after(at))
         || lower.match_indices("www.").any(|(at, _)| {
             lower[..at].chars().next_back().is_none_or(|c| !c.is_alphanumeric())
         })
