@@ -388,7 +388,9 @@ mod tests {
         assert!(load(&[("ALERT_LANG", "fr")]).is_err());
         let err = load(&[("ALERT_TIMEZONE", "Mars/Olympus")]).expect_err("refused");
         assert!(err.to_string().contains("ALERT_TIMEZONE"), "{err}");
-        let tz = load(&[("ALERT_TIMEZONE", "Europe/Berlin")]).expect("loads").timezone;
+        let tz = load(&[("ALERT_TIMEZONE", "Europe/Berlin")])
+            .expect("loads")
+            .timezone;
         assert_eq!(tz, Some(chrono_tz::Europe::Berlin));
     }
 }

@@ -43,4 +43,3 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/_breadcrumbs.md.tera"),
     ),
 ];
-

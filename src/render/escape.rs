@@ -134,7 +134,11 @@ fn is_word(c: Option<char>) -> bool {
 fn block_marker_at(chars: &[char]) -> Option<usize> {
     let first = *chars.first()?;
     let ends_marker = |n: usize| matches!(chars.get(n), None | Some(' ' | '\t'));
-    let only = |set: &[char]| chars.iter().all(|c| set.contains(c) || matches!(c, ' ' | '\t'));
+    let only = |set: &[char]| {
+        chars
+            .iter()
+            .all(|c| set.contains(c) || matches!(c, ' ' | '\t'))
+    };
     let escape_first = match first {
         '#' => {
             let hashes = chars.iter().take_while(|&&c| c == '#').count();
@@ -169,9 +173,13 @@ fn starts_entity(rest: &[char]) -> bool {
             None => (num, false),
         };
         return !digits.is_empty()
-            && digits
-                .chars()
-                .all(|c| if hex { c.is_ascii_hexdigit() } else { c.is_ascii_digit() });
+            && digits.chars().all(|c| {
+                if hex {
+                    c.is_ascii_hexdigit()
+                } else {
+                    c.is_ascii_digit()
+                }
+            });
     }
     body.chars().all(|c| c.is_ascii_alphanumeric())
 }

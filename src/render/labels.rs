@@ -62,7 +62,11 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("minutes", "分钟", "min"),
     ("query", "条件", "Query"),
     ("started", "开始时间", "Started"),
-    ("view_rule", "在 Sentry 中查看告警规则", "View alert rule in Sentry"),
+    (
+        "view_rule",
+        "在 Sentry 中查看告警规则",
+        "View alert rule in Sentry",
+    ),
     ("issues", "个问题", "issues"),
     (
         "partial",

@@ -21,7 +21,12 @@ pub fn local(raw: &str, tz: Tz) -> Option<String> {
 
 /// `14:21:37`: a breadcrumb's time next to the event's, which names the zone.
 pub fn clock(raw: &str, tz: Tz) -> Option<String> {
-    Some(parse_str(raw)?.with_timezone(&tz).format("%H:%M:%S").to_string())
+    Some(
+        parse_str(raw)?
+            .with_timezone(&tz)
+            .format("%H:%M:%S")
+            .to_string(),
+    )
 }
 
 #[cfg(test)]

@@ -44,7 +44,9 @@ fn message(c: &Value) -> Option<String> {
     }
     let data = c.get("data")?;
     if let Some(url) = text(data, &["url"]) {
-        let method = text(data, &["method"]).map(|m| format!("{m} ")).unwrap_or_default();
+        let method = text(data, &["method"])
+            .map(|m| format!("{m} "))
+            .unwrap_or_default();
         let status = text(data, &["status_code"])
             .map(|s| format!(" → {s}"))
             .unwrap_or_default();
@@ -78,15 +80,21 @@ mod tests {
         let mut values: Vec<Value> = (0..15)
             .map(|i| json!({"timestamp": 1763619600 + i, "category": "log", "message": format!("step {i}")}))
             .collect();
-        values.push(json!({"timestamp": "2025-11-20T06:21:36Z", "category": "http", "level": "error",
-            "data": {"method": "POST", "url": "https://pay.example.com/api", "status_code": 502}}));
-        values.push(json!({"category": "navigation", "data": {"from": "/cart", "to": "/checkout"}}));
+        values.push(
+            json!({"timestamp": "2025-11-20T06:21:36Z", "category": "http", "level": "error",
+            "data": {"method": "POST", "url": "https://pay.example.com/api", "status_code": 502}}),
+        );
+        values
+            .push(json!({"category": "navigation", "data": {"from": "/cart", "to": "/checkout"}}));
         values.push(json!("junk"));
         let crumbs = read(&json!({"breadcrumbs": {"values": values}}));
         assert_eq!(crumbs.len(), MAX_BREADCRUMBS);
         assert_eq!(crumbs[0].message.as_deref(), Some("step 7"));
         let http = &crumbs[8];
-        assert_eq!(http.message.as_deref(), Some("POST https://pay.example.com/api → 502"));
+        assert_eq!(
+            http.message.as_deref(),
+            Some("POST https://pay.example.com/api → 502")
+        );
         assert_eq!(http.time.as_deref(), Some("2025-11-20T06:21:36.000Z"));
         assert_eq!(crumbs[9].message.as_deref(), Some("/cart → /checkout"));
     }
@@ -95,7 +103,12 @@ mod tests {
     fn legacy_key_bare_lists_and_long_messages() {
         let long = "x".repeat(1000);
         let crumbs = read(&json!({"sentry.interfaces.Breadcrumbs": [{"message": long}]}));
-        assert!(crumbs[0].message.as_ref().is_some_and(|m| m.chars().count() <= MESSAGE_CHARS));
+        assert!(
+            crumbs[0]
+                .message
+                .as_ref()
+                .is_some_and(|m| m.chars().count() <= MESSAGE_CHARS)
+        );
         assert!(read(&json!({"breadcrumbs": 3})).is_empty());
     }
 }

@@ -124,7 +124,11 @@ pub fn fill_from_event(alert: &mut Alert, ev: &Value) {
         .is_some_and(|e| e.handled.is_none())
     {
         let handled = alert.tag("handled").map(|h| h == "yes");
-        for e in alert.exception.iter_mut().chain(alert.exceptions.first_mut()) {
+        for e in alert
+            .exception
+            .iter_mut()
+            .chain(alert.exceptions.first_mut())
+        {
             e.handled = handled;
         }
     }

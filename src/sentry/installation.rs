@@ -81,15 +81,27 @@ mod tests {
     fn any_payload_with_a_sentry_url_names_it_too() {
         let web = |url: &str| json!({"installation": {"uuid": "u-2"}, "data": {"event": {"web_url": url}}});
         for (url, org) in [
-            ("https://sentry.io/organizations/zed/issues/1/events/2/", Some("zed")),
+            (
+                "https://sentry.io/organizations/zed/issues/1/events/2/",
+                Some("zed"),
+            ),
             ("https://zed.sentry.io/issues/1/", Some("zed")),
-            ("https://sentry.example.com/zed/backend/issues/7/", Some("zed")),
+            (
+                "https://sentry.example.com/zed/backend/issues/7/",
+                Some("zed"),
+            ),
             ("https://us.sentry.io/issues/1/", None),
-            ("https://sentry.io/organizations/%3Cscript%3E/issues/1/", None),
+            (
+                "https://sentry.io/organizations/%3Cscript%3E/issues/1/",
+                None,
+            ),
         ] {
             let got = installation_org(&web(url)).map(|(_, o)| o);
             assert_eq!(got.as_deref(), org, "{url}");
         }
-        assert_eq!(installation_org(&json!({"data": {"web_url": "https://sentry.io/organizations/a/"}})), None);
+        assert_eq!(
+            installation_org(&json!({"data": {"web_url": "https://sentry.io/organizations/a/"}})),
+            None
+        );
     }
 }

@@ -98,16 +98,28 @@ mod tests {
         let a = metric_alert(&data, "critical");
         let m = a.metric.expect("metric");
         assert_eq!(m.value.as_deref(), Some("523"));
-        assert_eq!(m.thresholds[0], Threshold { label: "critical".into(), value: "500".into() });
+        assert_eq!(
+            m.thresholds[0],
+            Threshold {
+                label: "critical".into(),
+                value: "500".into()
+            }
+        );
         assert_eq!((m.time_window_minutes, m.above), (Some(10), Some(true)));
         assert_eq!(m.projects, ["checkout-web", "payments-api"]);
         assert_eq!(a.project.as_deref(), Some("checkout-web"));
-        assert_eq!(m.description.as_deref(), Some("523 events in the last 10 minutes\nThreshold: 500"));
+        assert_eq!(
+            m.description.as_deref(),
+            Some("523 events in the last 10 minutes\nThreshold: 500")
+        );
     }
 
     #[test]
     fn a_bare_metric_alert_still_parses() {
-        let a = metric_alert(&json!({"metric_alert": {"projects": 5, "alert_rule": {"triggers": [1]}}}), "resolved");
+        let a = metric_alert(
+            &json!({"metric_alert": {"projects": 5, "alert_rule": {"triggers": [1]}}}),
+            "resolved",
+        );
         let m = a.metric.expect("metric");
         assert!(m.thresholds.is_empty() && m.projects.is_empty() && m.value.is_none());
         assert_eq!(leading_number("99.1% of sessions"), Some("99.1%".into()));

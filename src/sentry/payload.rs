@@ -254,7 +254,10 @@ fn finish(a: &mut Alert, v: &Value, base: &LinkBase) {
     };
     let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
     let org = enc(&org);
-    let rule = a.metric.as_ref().and_then(|m| Some((m.rule_id.as_deref()?, m)));
+    let rule = a
+        .metric
+        .as_ref()
+        .and_then(|m| Some((m.rule_id.as_deref()?, m)));
     let path = match (a.kind, rule, &a.issue_id) {
         (AlertKind::MetricAlert, Some((rule_id, m)), _) => {
             let incident = m
@@ -374,7 +377,10 @@ mod tests {
         let Parsed::Alert(a) = parse_integration("issue", &v, &learned) else {
             panic!("not an alert")
         };
-        assert_eq!(a.link.as_deref(), Some("https://sentry.io/organizations/zed/issues/42/"));
+        assert_eq!(
+            a.link.as_deref(),
+            Some("https://sentry.io/organizations/zed/issues/42/")
+        );
         let metric = json!({"action": "critical", "data": {"metric_alert": {"identifier": "17",
             "alert_rule": {"id": "42"}}}});
         let Parsed::Alert(m) = parse_integration("metric_alert", &metric, &learned) else {

@@ -47,9 +47,10 @@ pub fn frames(ev: &Value) -> Vec<Frame> {
         .rev()
         .filter_map(|e| e.pointer("/stacktrace/frames"))
         .find(|f| has_frames(Some(f)));
-    let top_level = ev
-        .pointer("/stacktrace/frames")
-        .or_else(|| ev.get("sentry.interfaces.Stacktrace").and_then(|s| s.get("frames")));
+    let top_level = ev.pointer("/stacktrace/frames").or_else(|| {
+        ev.get("sentry.interfaces.Stacktrace")
+            .and_then(|s| s.get("frames"))
+    });
     let raised_thread = values.last().and_then(|e| e.get("thread_id"));
     let stack = from_chain
         .or_else(|| top_level.filter(|f| has_frames(Some(f))))
@@ -126,15 +127,22 @@ mod tests {
             {"type": "java.lang.RuntimeException", "value": "Failed to load rules"}]}});
         let chain = exceptions(&ev);
         let types: Vec<_> = chain.iter().map(|e| e.ty.as_deref()).collect();
-        assert_eq!(types, [Some("java.lang.RuntimeException"), Some("java.io.IOException")]);
-        assert_eq!(frames(&ev)[0].file.as_deref(), Some("SocketInputStream.java"));
+        assert_eq!(
+            types,
+            [
+                Some("java.lang.RuntimeException"),
+                Some("java.io.IOException")
+            ]
+        );
+        assert_eq!(
+            frames(&ev)[0].file.as_deref(),
+            Some("SocketInputStream.java")
+        );
     }
 
     #[test]
     fn stacks_kept_in_threads_or_legacy_interfaces_are_found() {
-        let thread = |id: u64, crashed: bool, file: &str| {
-            json!({"id": id, "crashed": crashed, "stacktrace": {"frames": [{"filename": file}]}})
-        };
+        let thread = |id: u64, crashed: bool, file: &str| json!({"id": id, "crashed": crashed, "stacktrace": {"frames": [{"filename": file}]}});
         let ev = json!({"exception": {"values": [{"type": "NoMethodError"}]},
             "threads": {"values": [thread(1, false, "idle.rb"), thread(2, true, "order.rb")]}});
         assert_eq!(frames(&ev)[0].file.as_deref(), Some("order.rb"));
@@ -153,15 +161,24 @@ mod tests {
             {"package": "C:\\app\\worker.exe", "instruction_addr": "0x1400"},
             {"package": "/usr/lib/libc.so.6", "symbol": "__GI_raise", "instruction_addr": "0x7f00"}]}});
         let f = frames(&ev);
-        assert_eq!((f[0].package.as_deref(), f[0].function.as_deref()), (Some("libc.so.6"), Some("__GI_raise")));
-        assert_eq!((f[1].package.as_deref(), f[1].address.as_deref()), (Some("worker.exe"), Some("0x1400")));
+        assert_eq!(
+            (f[0].package.as_deref(), f[0].function.as_deref()),
+            (Some("libc.so.6"), Some("__GI_raise"))
+        );
+        assert_eq!(
+            (f[1].package.as_deref(), f[1].address.as_deref()),
+            (Some("worker.exe"), Some("0x1400"))
+        );
         assert!(f.iter().all(|f| f.file.is_none()));
     }
 
     #[test]
     fn odd_shapes_give_nothing_rather_than_panic() {
-        for ev in [json!({"exception": 5}), json!({"threads": {"values": [1, {"stacktrace": 2}]}}),
-                   json!({"exception": {"values": [null, "x", {"stacktrace": {"frames": "no"}}]}})] {
+        for ev in [
+            json!({"exception": 5}),
+            json!({"threads": {"values": [1, {"stacktrace": 2}]}}),
+            json!({"exception": {"values": [null, "x", {"stacktrace": {"frames": "no"}}]}}),
+        ] {
             assert!(frames(&ev).is_empty());
             assert!(exceptions(&ev).is_empty());
         }

@@ -38,7 +38,8 @@ fn from_epoch(secs: f64) -> Option<DateTime<Utc>> {
         return None;
     }
     let whole = secs.trunc();
-    let nanos = ((secs - whole) * 1e9).round().clamp(0.0, 999_999_999.0) as u32;
+    // Microseconds: an f64 of epoch seconds holds no more, and rounding there keeps `.412`.
+    let nanos = ((secs - whole) * 1e6).round().clamp(0.0, 999_999.0) as u32 * 1_000;
     DateTime::from_timestamp(whole as i64, nanos)
 }
 
@@ -60,7 +61,13 @@ mod tests {
         ] {
             assert_eq!(normalized(&v), want, "{v}");
         }
-        for odd in [json!(-1), json!("yesterday"), json!(f64::MAX), json!(null), json!([1])] {
+        for odd in [
+            json!(-1),
+            json!("yesterday"),
+            json!(f64::MAX),
+            json!(null),
+            json!([1]),
+        ] {
             assert_eq!(normalized(&odd), None, "{odd}");
         }
     }

@@ -47,42 +47,66 @@ fn text_of(name: &str, lang: Lang) -> String {
 #[test]
 fn each_platform_shows_its_crash_frame_chain_and_breadcrumbs() {
     let expectations: &[(&str, &[&str])] = &[
-        ("event_alert-triggered-go.json", &[
-            "orders/store.go:118 位于 (\\*Store).Load",
-            "↳ 原因：\\*fmt.wrapError: query orders:",
-            "↳ 原因：\\*net.OpError: dial tcp 10.0.3.12:5432",
-            "db · 警告：pgx pool: acquire took 500ms",
-        ]),
-        ("error-created-python.json", &[
-            "orders/pricing.py:63 位于 price_for",
-            "PricingError: no price for sku-77841 in price list 2025-11 (未捕获)  \n↳ 原因：KeyError: 'sku-77841'",
-            "falling back to \\_\\_default\\_\\_",
-        ]),
-        ("event_alert-triggered-ruby.json", &[
-            "app/models/order.rb:131 位于 finalize!",
-            "14:27:41 · sql.active_record",
-        ]),
-        ("error-created-javascript-vue.json", &[
-            "./src/components/CartSummary.vue:42 位于 total",
-            "fetch · 错误：POST /api/cart/coupons → 422",
-            "navigation：/product/sku-77841 → /cart?coupon=SPRING25",
-        ]),
-        ("event_alert-triggered-rust-native.json", &[
-            "src/settle.rs:214 位于 order_worker::settle::apply_refund",
-            "order-worker 位于 order_worker::settle::run_batch",
-            "order-worker 位于 0x55d0c1e4f0a1",
-            "libc.so.6 位于 \\_\\_libc_start_main",
-        ]),
-        ("error-created-java-chain.json", &[
-            "RuntimeException: Failed to load pricing rules",
-            "↳ 原因：IOException: Connection reset by peer",
-            "RuleLoader.java:88 位于 load",
-        ]),
-        ("legacy-plugin-sentry8.json", &["app/services/refunds.py:23 位于 refund"]),
-        ("legacy-plugin-sentry9.json", &[
-            "notify/sms.py:134 位于 send",
-            "requests：POST https:\u{2060}//sms-gateway.example.com/v3/batches → 429",
-        ]),
+        (
+            "event_alert-triggered-go.json",
+            &[
+                "orders/store.go:118 位于 (\\*Store).Load",
+                "↳ 原因：\\*fmt.wrapError: query orders:",
+                "↳ 原因：\\*net.OpError: dial tcp 10.0.3.12:5432",
+                "db · 警告：pgx pool: acquire took 500ms",
+            ],
+        ),
+        (
+            "error-created-python.json",
+            &[
+                "orders/pricing.py:63 位于 price_for",
+                "PricingError: no price for sku-77841 in price list 2025-11 (未捕获)  \n↳ 原因：KeyError: 'sku-77841'",
+                "falling back to \\_\\_default\\_\\_",
+            ],
+        ),
+        (
+            "event_alert-triggered-ruby.json",
+            &[
+                "app/models/order.rb:131 位于 finalize!",
+                "14:27:41 · sql.active_record",
+            ],
+        ),
+        (
+            "error-created-javascript-vue.json",
+            &[
+                "./src/components/CartSummary.vue:42 位于 total",
+                "fetch · 错误：POST /api/cart/coupons → 422",
+                "navigation：/product/sku-77841 → /cart?coupon=SPRING25",
+            ],
+        ),
+        (
+            "event_alert-triggered-rust-native.json",
+            &[
+                "src/settle.rs:214 位于 order_worker::settle::apply_refund",
+                "order-worker 位于 order_worker::settle::run_batch",
+                "order-worker 位于 0x55d0c1e4f0a1",
+                "libc.so.6 位于 \\_\\_libc_start_main",
+            ],
+        ),
+        (
+            "error-created-java-chain.json",
+            &[
+                "RuntimeException: Failed to load pricing rules",
+                "↳ 原因：IOException: Connection reset by peer",
+                "RuleLoader.java:88 位于 load",
+            ],
+        ),
+        (
+            "legacy-plugin-sentry8.json",
+            &["app/services/refunds.py:23 位于 refund"],
+        ),
+        (
+            "legacy-plugin-sentry9.json",
+            &[
+                "notify/sms.py:134 位于 send",
+                "requests：POST https:\u{2060}//sms-gateway.example.com/v3/batches → 429",
+            ],
+        ),
     ];
     for (name, wanted) in expectations {
         let text = text_of(name, Lang::Zh);
@@ -149,11 +173,23 @@ fn a_huge_sentry_link_is_rebuilt_short_or_dropped_and_the_body_fits() {
     let issue = "https://sentry.io/organizations/acme/issues/5128840021/";
     let cases = [
         // A query-string monster: the same page without its query.
-        (format!("{issue}events/9f2c/?q={}", "x".repeat(30_000)), acme(), Some(format!("{issue}events/9f2c/"))),
+        (
+            format!("{issue}events/9f2c/?q={}", "x".repeat(30_000)),
+            acme(),
+            Some(format!("{issue}events/9f2c/")),
+        ),
         // A path too long to keep: the issue link built from the org instead.
-        (format!("{issue}{}/", "p".repeat(30_000)), acme(), Some(issue.to_string())),
+        (
+            format!("{issue}{}/", "p".repeat(30_000)),
+            acme(),
+            Some(issue.to_string()),
+        ),
         // Nothing to build from: no link at all, the title still goes out.
-        (format!("https://sentry.io/{}/", "p".repeat(30_000)), LinkBase::default(), None),
+        (
+            format!("https://sentry.io/{}/", "p".repeat(30_000)),
+            LinkBase::default(),
+            None,
+        ),
     ];
     for (web_url, base, want) in cases {
         let alert = parse(
@@ -164,13 +200,22 @@ fn a_huge_sentry_link_is_rebuilt_short_or_dropped_and_the_body_fits() {
         assert_eq!(alert.link, want);
         for lang in [Lang::Zh, Lang::En] {
             let renderer = Renderer::load(None, lang).expect("templates");
-            let msg = renderer.render_alert(&alert, &Envelope::default()).expect("render");
-            assert!(msg.to_json().len() < MAX_BODY_BYTES, "{} bytes", msg.to_json().len());
+            let msg = renderer
+                .render_alert(&alert, &Envelope::default())
+                .expect("render");
+            assert!(
+                msg.to_json().len() < MAX_BODY_BYTES,
+                "{} bytes",
+                msg.to_json().len()
+            );
             assert!(msg.markdown.text.contains("Boom"));
         }
     }
     // An alert that already holds a huge link (queued before links were bounded) is fixed too.
-    let mut queued = parse(json!({"action": "triggered", "data": {"event": {"title": "Boom"}}}), &LinkBase::default());
+    let mut queued = parse(
+        json!({"action": "triggered", "data": {"event": {"title": "Boom"}}}),
+        &LinkBase::default(),
+    );
     queued.link = Some(format!("{issue}?q={}", "y".repeat(30_000)));
     let msg = Renderer::load(None, Lang::Zh)
         .expect("templates")
@@ -196,7 +241,10 @@ fn metric_alerts_show_value_thresholds_window_projects_and_link_the_rule() {
 
 #[test]
 fn an_event_without_a_level_is_an_error_and_two_rules_say_which_fired() {
-    let alert = parse(json!({"action": "triggered", "data": {"event": {"title": "Boom"}}}), &acme());
+    let alert = parse(
+        json!({"action": "triggered", "data": {"event": {"title": "Boom"}}}),
+        &acme(),
+    );
     let text = Renderer::load(None, Lang::En)
         .expect("templates")
         .render_alert(&alert, &Envelope::default())
@@ -207,5 +255,8 @@ fn an_event_without_a_level_is_an_error_and_two_rules_say_which_fired() {
     let a = text_of("event_alert-triggered-two-rules-a.json", Lang::En);
     let b = text_of("event_alert-triggered-two-rules-b.json", Lang::En);
     assert!(a.contains("**Rule**: High-value order failures"), "{a}");
-    assert!(b.contains("**Rule**: Any unhandled error in payments-api"), "{b}");
+    assert!(
+        b.contains("**Rule**: Any unhandled error in payments-api"),
+        "{b}"
+    );
 }

@@ -152,9 +152,9 @@ fn hostile_payload_text_cannot_make_links_html_headings_or_mentions() {
             // The only live links are the ones the relay built, as a markdown parser sees it.
             let links: Vec<String> = pulldown_cmark::Parser::new(text)
                 .filter_map(|e| match e {
-                    pulldown_cmark::Event::Start(pulldown_cmark::Tag::Link { dest_url, .. }) => {
-                        Some(dest_url.to_string())
-                    }
+                    pulldown_cmark::Event::Start(pulldown_cmark::Tag::Link {
+                        dest_url, ..
+                    }) => Some(dest_url.to_string()),
                     _ => None,
                 })
                 .collect();

@@ -14,11 +14,19 @@ async fn every_example_resource_and_action_is_accepted_and_alerts_reach_the_robo
         .expect("examples")
         .map(|e| e.expect("entry").file_name().to_string_lossy().to_string())
         .filter(|n| !n.starts_with("legacy") && !n.starts_with("bare"))
-        // The same event under a second rule: whether it is news or a duplicate is the dedup
-        // identity's business, tested with the outbox, not here.
-        .filter(|n| !n.contains("two-rules-b"))
         .collect();
     names.sort();
+    // One example per resource and action: the platform variants (`-go`, `-ruby`, …) differ
+    // in their event, which the rendering tests cover, and more than 20 messages would meet
+    // the fake robot's per-minute limit.
+    let kind = |n: &str| {
+        n.trim_end_matches(".json")
+            .splitn(3, '-')
+            .take(2)
+            .collect::<Vec<_>>()
+            .join("-")
+    };
+    names.dedup_by(|a, b| kind(a) == kind(b));
     for name in &names {
         let resource = resource_of(name);
         let resp = app.post_signed(&resource, &example(name)).await;

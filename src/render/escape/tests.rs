@@ -60,11 +60,17 @@ fn has_bare_link(text: &str) -> bool {
         .match_indices("://")
         .any(|(at, _)| scheme_before(at) && dotted_host_after(at))
         || lower.match_indices("www.").any(|(at, _)| {
-            lower[..at].chars().next_back().is_none_or(|c| !c.is_alphanumeric())
+            lower[..at]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !c.is_alphanumeric())
         })
-        || lower
-            .match_indices('@')
-            .any(|(at, _)| lower[at + 1..].chars().next().is_some_and(char::is_alphanumeric))
+        || lower.match_indices('@').any(|(at, _)| {
+            lower[at + 1..]
+                .chars()
+                .next()
+                .is_some_and(char::is_alphanumeric)
+        })
 }
 
 #[test]
@@ -96,12 +102,21 @@ fn everyday_text_is_left_alone() {
 #[test]
 fn markup_is_escaped_where_it_stands() {
     let cases = [
-        ("[x](http://evil.example)", "\\[x\\](http:\u{2060}//evil.example)"),
-        ("<font color=red>hi</font>", "&lt;font color=red>hi&lt;/font>"),
+        (
+            "[x](http://evil.example)",
+            "\\[x\\](http:\u{2060}//evil.example)",
+        ),
+        (
+            "<font color=red>hi</font>",
+            "&lt;font color=red>hi&lt;/font>",
+        ),
         ("@all please", "@\u{2060}all please"),
         ("wang.fang@example.com", "wang.fang@\u{2060}example.com"),
         ("# heading", "\\# heading"),
-        ("![img](https://e.x/i.png)", "!\\[img\\](https:\u{2060}//e.x/i.png)"),
+        (
+            "![img](https://e.x/i.png)",
+            "!\\[img\\](https:\u{2060}//e.x/i.png)",
+        ),
         ("- item", "\\- item"),
         ("1. first", "1\\. first"),
         ("visit www.evil.example", "visit www\u{2060}.evil.example"),
