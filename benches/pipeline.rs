@@ -17,6 +17,7 @@ fn pipeline(c: &mut Criterion) {
     let base = LinkBase {
         sentry_url: "https://sentry.io".into(),
         org: Some("acme".into()),
+        learned_org: None,
     };
     let env = Envelope {
         msg_uuid: "bench".into(),

@@ -28,10 +28,10 @@ pub struct Live {
 
 impl Live {
     pub fn new(settings: Settings) -> Result<Arc<Self>, ReloadError> {
-        let renderer = Arc::new(Renderer::load(
-            settings.templates_dir.as_deref(),
-            settings.lang,
-        )?);
+        let renderer = Arc::new(
+            Renderer::load(settings.templates_dir.as_deref(), settings.lang)?
+                .with_timezone(settings.timezone),
+        );
         let (changed, _) = watch::channel(0);
         Ok(Arc::new(Self {
             current: RwLock::new(Arc::new(ActiveConfig { settings, renderer })),
@@ -65,10 +65,10 @@ impl Live {
     fn try_reload(&self) -> Result<(), ReloadError> {
         let old = self.get();
         let settings = old.settings.reloaded()?;
-        let renderer = Arc::new(Renderer::load(
-            settings.templates_dir.as_deref(),
-            settings.lang,
-        )?);
+        let renderer = Arc::new(
+            Renderer::load(settings.templates_dir.as_deref(), settings.lang)?
+                .with_timezone(settings.timezone),
+        );
         *self.current.write().unwrap_or_else(|p| p.into_inner()) =
             Arc::new(ActiveConfig { settings, renderer });
         self.changed.send_modify(|n| *n += 1);

@@ -18,6 +18,7 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
     let base = LinkBase {
         sentry_url: settings.sentry_url.clone(),
         org: settings.sentry_org.clone(),
+        learned_org: None,
     };
     let dir = settings.templates_dir.as_deref();
     if let Some(d) = dir {
@@ -28,7 +29,9 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
         )?;
     }
     for lang in [Lang::Zh, Lang::En] {
-        let renderer = Renderer::load(dir, lang).context("loading templates")?;
+        let renderer = Renderer::load(dir, lang)
+            .context("loading templates")?
+            .with_timezone(settings.timezone);
         let mut rendered = 0;
         for (name, body) in SAMPLES {
             let sample = Sample {

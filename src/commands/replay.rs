@@ -59,6 +59,7 @@ pub async fn run(args: ReplayArgs, settings: Settings) -> anyhow::Result<()> {
     let base = LinkBase {
         sentry_url: settings.sentry_url.clone(),
         org: settings.sentry_org.clone(),
+        learned_org: None,
     };
     if args.dry_run {
         return dry_run(&samples, &args, &settings, &base);
@@ -75,7 +76,8 @@ fn dry_run(
     settings: &Settings,
     base: &LinkBase,
 ) -> anyhow::Result<()> {
-    let renderer = Renderer::load(settings.templates_dir.as_deref(), settings.lang)?;
+    let renderer = Renderer::load(settings.templates_dir.as_deref(), settings.lang)?
+        .with_timezone(settings.timezone);
     for sample in samples {
         let (resource, parsed) = interpret(
             &sample.value,

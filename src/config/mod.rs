@@ -68,6 +68,8 @@ pub struct Settings {
     pub data_dir: PathBuf,
     pub templates_dir: Option<PathBuf>,
     pub lang: Lang,
+    /// `ALERT_TIMEZONE`; unset means the language's default (Asia/Shanghai or UTC).
+    pub timezone: Option<chrono_tz::Tz>,
     pub sentry_url: String,
     pub sentry_org: Option<String>,
     pub legacy_token: Option<Secret>,
@@ -160,6 +162,15 @@ impl Settings {
                 ));
             }
         };
+        let timezone = match var("ALERT_TIMEZONE") {
+            None => None,
+            Some(name) => Some(name.parse::<chrono_tz::Tz>().map_err(|_| {
+                invalid(
+                    "ALERT_TIMEZONE",
+                    format!("`{name}` is not an IANA time zone such as Asia/Shanghai or UTC"),
+                )
+            })?),
+        };
         let log_format = match var("LOG_FORMAT").as_deref() {
             None | Some("pretty") => LogFormat::Pretty,
             Some("json") => LogFormat::Json,
@@ -221,6 +232,7 @@ impl Settings {
             data_dir: PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "./data".into())),
             templates_dir: var("TEMPLATES_DIR").map(PathBuf::from),
             lang,
+            timezone,
             sentry_url: sentry_url.trim_end_matches('/').to_string(),
             sentry_org: var("SENTRY_ORG"),
             legacy_token: var("LEGACY_WEBHOOK_TOKEN").map(Secret::new),
@@ -419,6 +431,12 @@ mod tests {
             .expect_err("refused");
         assert!(!err.to_string().contains("tok123"), "{err}");
         assert!(load(&[("ALERT_LANG", "fr")]).is_err());
+        let err = load(&[("ALERT_TIMEZONE", "Mars/Olympus")]).expect_err("refused");
+        assert!(err.to_string().contains("ALERT_TIMEZONE"), "{err}");
+        let tz = load(&[("ALERT_TIMEZONE", "Europe/Berlin")])
+            .expect("loads")
+            .timezone;
+        assert_eq!(tz, Some(chrono_tz::Europe::Berlin));
     }
 
     #[test]

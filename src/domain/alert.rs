@@ -71,13 +71,31 @@ pub struct Exception {
     pub mechanism: Option<String>,
 }
 
+/// One stack frame. Native frames often have no file: then `package` (the binary or library,
+/// base name only) and `address` (`instruction_addr`) say where it was.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Frame {
     pub file: Option<String>,
     pub line: Option<u64>,
+    /// `function`, else the raw symbol name.
     pub function: Option<String>,
     pub context: Option<String>,
     pub in_app: bool,
+    pub package: Option<String>,
+    pub address: Option<String>,
+}
+
+/// Something the SDK recorded before the event (a request, a click, a log line).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Breadcrumb {
+    /// RFC 3339, UTC.
+    pub time: Option<String>,
+    pub category: Option<String>,
+    pub level: Option<String>,
+    /// One line, already cut to a readable length.
+    pub message: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -109,11 +127,33 @@ pub struct Comment {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Metric {
     pub title: Option<String>,
     pub description: Option<String>,
     pub rule: Option<String>,
     pub incident_id: Option<String>,
+    pub rule_id: Option<String>,
+    /// The incident number the alert-rule page takes as `?alert=`.
+    pub identifier: Option<String>,
+    /// What is measured, e.g. `count()`, `p95(transaction.duration)`.
+    pub aggregate: Option<String>,
+    pub query: Option<String>,
+    pub time_window_minutes: Option<u64>,
+    /// The measured value, as Sentry wrote it at the start of `description_text`.
+    pub value: Option<String>,
+    /// False when the rule fires below its thresholds (crash-free rate, Apdex).
+    pub above: Option<bool>,
+    pub thresholds: Vec<Threshold>,
+    pub resolve_threshold: Option<String>,
+    pub projects: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Threshold {
+    /// `critical` or `warning`.
+    pub label: String,
+    pub value: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -134,9 +174,19 @@ pub struct Alert {
     pub event_id: Option<String>,
     /// An http(s) link to Sentry; the only link a message carries.
     pub link: Option<String>,
+    /// The exception that was raised (the head of `exceptions`).
     pub exception: Option<Exception>,
+    /// The chain as Sentry shows it: the raised exception first, then what caused it.
+    #[serde(default)]
+    pub exceptions: Vec<Exception>,
     /// Crashing frame first, in-app frames before library frames.
     pub frames: Vec<Frame>,
+    /// The last breadcrumbs before the event, oldest first.
+    #[serde(default)]
+    pub breadcrumbs: Vec<Breadcrumb>,
+    /// When the event happened (RFC 3339, UTC); events and errors only.
+    #[serde(default)]
+    pub time: Option<String>,
     pub user: Option<User>,
     pub request: Option<Request>,
     pub tags: Vec<Tag>,
@@ -178,7 +228,10 @@ impl Alert {
             event_id: None,
             link: None,
             exception: None,
+            exceptions: Vec::new(),
             frames: Vec::new(),
+            breadcrumbs: Vec::new(),
+            time: None,
             user: None,
             request: None,
             tags: Vec::new(),

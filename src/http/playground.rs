@@ -97,6 +97,7 @@ pub async fn playground_render(
         let base = LinkBase {
             sentry_url: runtime.settings.sentry_url.clone(),
             org: runtime.settings.sentry_org.clone(),
+            learned_org: None,
         };
         let Parsed::Alert(alert) = crate::sentry::shape::interpret(&value, None, None, &base).1
         else {
@@ -104,7 +105,8 @@ pub async fn playground_render(
         };
         // Loaded per request, so a template edited in TEMPLATES_DIR shows at once.
         let renderer = Renderer::load(runtime.settings.templates_dir.as_deref(), lang)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| e.to_string())?
+            .with_timezone(runtime.settings.timezone);
         renderer
             .render_alert(
                 &alert,

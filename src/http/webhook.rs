@@ -178,5 +178,6 @@ fn link_base(settings: &crate::config::Settings) -> LinkBase {
     LinkBase {
         sentry_url: settings.sentry_url.clone(),
         org: settings.sentry_org.clone(),
+        learned_org: None,
     }
 }

@@ -1,57 +1,238 @@
-//! Making payload text inert in DingTalk markdown: no links, images, headings, HTML or @-mentions.
+//! Making payload text inert in DingTalk markdown: no links, images, headings, lists, HTML,
+//! code, emphasis or @-mentions, while reading as the original text.
 //!
-//! DingTalk's renderer differs between PC and phone, so nothing here relies on a single escape
-//! being honoured: characters that could start markup get a backslash, and the three that
-//! matter most even when backslashes are ignored (`<`, `>`, `@`) become their full-width forms.
+//! Backslashes show up literally in some DingTalk clients, so a character is escaped only where
+//! CommonMark would read it as markup where it stands: `split_installments`, `orders/pricing.py`,
+//! `李娜 (Li Na)` and `PR #1432` pass unchanged. Links that a client would find by itself (GFM
+//! "extended autolinks": `http://host.domain`, `www.x`, `name@host`) are broken with an
+//! invisible WORD JOINER (U+2060), which also stops DingTalk's `@mobile` mentions.
+
+/// Invisible, and not a break opportunity: what keeps `http://`, `www.` and `@` inert.
+pub const JOINER: char = '\u{2060}';
 
 /// Escapes one value for DingTalk markdown; used as Tera's escape function for every `{{ }}`.
+///
+/// Newlines become hard breaks (DingTalk ignores single newlines) and blank lines collapse, so a
+/// value can never end the block it is written into (a list item, a quote).
 pub fn markdown(input: &str) -> String {
+    let lines: Vec<String> = input
+        .split('\n')
+        .map(|l| {
+            // Control characters are invisible or break lines in a client: blanks become
+            // spaces, the rest go.
+            l.chars()
+                .filter_map(|c| match c {
+                    c if c.is_whitespace() && c.is_control() => Some(' '),
+                    c if c.is_control() => None,
+                    c => Some(c),
+                })
+                .collect::<String>()
+        })
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect();
     let mut out = String::with_capacity(input.len() + input.len() / 8);
-    let mut line_start = true;
-    let mut chars = input.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\r' => continue,
-            '\n' => {
-                // A lone newline is not a break in DingTalk; two trailing spaces make one.
-                out.push_str("  \n");
-                line_start = true;
-                continue;
-            }
-            '<' => out.push('＜'),
-            '>' => out.push('＞'),
-            '@' => out.push('＠'),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '#' | '!' | '|' | '~' | '{' | '}' => {
-                out.push('\\');
-                out.push(c);
-            }
-            // Lists start with `-`, `+` or `1.` at the beginning of a line.
-            '-' | '+' if line_start => {
-                out.push('\\');
-                out.push(c);
-            }
-            // `://` and `www.` would let a client auto-link a bare URL.
-            ':' if chars.peek() == Some(&'/') => out.push_str(":\\/"),
-            '/' if out.ends_with(":\\/") => out.push_str("\\/"),
-            '.' if out.ends_with("www") => out.push_str("\\."),
-            _ => out.push(c),
-        }
-        if c == ':' && chars.peek() == Some(&'/') {
-            chars.next();
-        }
-        line_start = line_start && c.is_whitespace();
+    // Outer blanks can matter where the value stands (`t.sep` is ": " in English); one space
+    // keeps that and can never indent a line into a code block.
+    if input.starts_with(char::is_whitespace) && !lines.is_empty() {
+        out.push(' ');
     }
-    escape_ordered_list_marker(out)
+    for (i, line) in lines.iter().enumerate() {
+        if i > 0 {
+            out.push_str("  \n");
+        }
+        escape_line(line, &mut out);
+    }
+    if input.ends_with(char::is_whitespace) {
+        out.push(' ');
+    }
+    out
 }
 
-/// `12. text` at the start of the value would become an ordered list.
-fn escape_ordered_list_marker(s: String) -> String {
-    let digits = s.chars().take_while(char::is_ascii_digit).count();
-    if digits > 0 && s[digits..].starts_with(". ") {
-        format!("{}\\{}", &s[..digits], &s[digits..])
-    } else {
-        s
+/// One line without newlines, leading or trailing blanks.
+fn escape_line(line: &str, out: &mut String) {
+    let chars: Vec<char> = line.chars().collect();
+    let brackets = brackets_to_escape(&chars);
+    let block_marker = block_marker_at(&chars);
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let prev = i.checked_sub(1).map(|p| chars[p]);
+        if Some(i) == block_marker {
+            out.push('\\');
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        match c {
+            '\\' => {
+                // A backslash escapes the punctuation after it, or breaks the line at its end.
+                let next = chars.get(i + 1);
+                if next.is_none_or(|n| n.is_ascii_punctuation()) {
+                    out.push('\\');
+                }
+                out.push('\\');
+            }
+            '`' => out.push_str("\\`"),
+            // Mentions the end of a heading, ` ##` is a closing sequence and would vanish.
+            '#' if (i == 0 || is_blank(prev)) && chars[i..].iter().all(|&x| x == '#') => {
+                out.push_str("\\#");
+            }
+            '[' | ']' if brackets[i] => {
+                out.push('\\');
+                out.push(c);
+            }
+            // HTML, autolinks and e-mail autolinks all start with `<` and a non-blank.
+            '<' if !is_blank(chars.get(i + 1).copied()) => {
+                out.push_str("&lt;");
+            }
+            '&' if starts_entity(&chars[i + 1..]) => out.push_str("&amp;"),
+            '*' | '_' | '~' => {
+                let run = chars[i..].iter().take_while(|&&x| x == c).count();
+                let next = chars.get(i + run).copied();
+                let inert = (is_blank(prev) && is_blank(next))
+                    || (c == '_' && is_word(prev) && is_word(next));
+                for _ in 0..run {
+                    if !inert {
+                        out.push('\\');
+                    }
+                    out.push(c);
+                }
+                i += run;
+                continue;
+            }
+            '@' if chars.get(i + 1).is_some_and(|n| n.is_alphanumeric()) => {
+                out.push('@');
+                out.push(JOINER);
+            }
+            ':' if is_linkable_scheme(&chars, i) => {
+                out.push(':');
+                out.push(JOINER);
+            }
+            '.' if is_www(&chars, i) => {
+                out.push(JOINER);
+                out.push('.');
+            }
+            _ => out.push(c),
+        }
+        i += 1;
     }
+}
+
+/// Space or tab in the value; the value's own edges are unknown (the template decides), so
+/// they count as neither blank nor word.
+fn is_blank(c: Option<char>) -> bool {
+    matches!(c, Some(' ' | '\t'))
+}
+
+fn is_word(c: Option<char>) -> bool {
+    c.is_some_and(char::is_alphanumeric)
+}
+
+/// Where a line would start a heading, quote, list, thematic break, setext underline, fence or
+/// table delimiter row: the index of the character to escape.
+fn block_marker_at(chars: &[char]) -> Option<usize> {
+    let first = *chars.first()?;
+    let ends_marker = |n: usize| matches!(chars.get(n), None | Some(' ' | '\t'));
+    let only = |set: &[char]| {
+        chars
+            .iter()
+            .all(|c| set.contains(c) || matches!(c, ' ' | '\t'))
+    };
+    let escape_first = match first {
+        '#' => {
+            let hashes = chars.iter().take_while(|&&c| c == '#').count();
+            hashes <= 6 && ends_marker(hashes)
+        }
+        '>' => true,
+        '-' | '+' | '*' => ends_marker(1) || only(&[first]),
+        '_' | '=' => only(&[first]),
+        '~' | '`' => chars.iter().take_while(|&&c| c == first).count() >= 3,
+        '|' | ':' => only(&['|', '-', ':']) && chars.contains(&'-'),
+        '0'..='9' => {
+            let digits = chars.iter().take_while(|c| c.is_ascii_digit()).count();
+            let marker = digits <= 9
+                && matches!(chars.get(digits), Some('.' | ')'))
+                && ends_marker(digits + 1);
+            return marker.then_some(digits);
+        }
+        _ => false,
+    };
+    escape_first.then_some(0)
+}
+
+/// `&name;`, `&#123;` and `&#x1F;` would read as the character they name.
+fn starts_entity(rest: &[char]) -> bool {
+    let body: String = rest.iter().take(34).take_while(|c| **c != ';').collect();
+    if rest.get(body.chars().count()) != Some(&';') || body.is_empty() {
+        return false;
+    }
+    if let Some(num) = body.strip_prefix('#') {
+        let (digits, hex) = match num.strip_prefix(['x', 'X']) {
+            Some(h) => (h, true),
+            None => (num, false),
+        };
+        return !digits.is_empty()
+            && digits.chars().all(|c| {
+                if hex {
+                    c.is_ascii_hexdigit()
+                } else {
+                    c.is_ascii_digit()
+                }
+            });
+    }
+    body.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+/// `scheme://host.with.dots` is what GFM and chat clients turn into a link; `http://localhost`
+/// (no dot in the host) is not, so it stays as written.
+fn is_linkable_scheme(chars: &[char], colon: usize) -> bool {
+    if chars.get(colon + 1) != Some(&'/') || chars.get(colon + 2) != Some(&'/') {
+        return false;
+    }
+    let has_scheme = colon > 0 && chars[colon - 1].is_ascii_alphanumeric();
+    let host: String = chars[colon + 3..]
+        .iter()
+        .take_while(|c| !matches!(c, '/' | '?' | '#' | ' ' | '\t'))
+        .collect();
+    has_scheme && host.contains('.')
+}
+
+/// The dot of a `www.` that starts a word.
+fn is_www(chars: &[char], dot: usize) -> bool {
+    dot >= 3
+        && chars[dot - 3..dot]
+            .iter()
+            .all(|c| c.eq_ignore_ascii_case(&'w'))
+        && (dot == 3 || !chars[dot - 4].is_alphanumeric())
+}
+
+/// Which brackets must be escaped: every unmatched one (it could swallow or end a link text
+/// the template writes around the value), and matched pairs that a `(`, `[` or the end of the
+/// value follows (they would become a link or image).
+fn brackets_to_escape(chars: &[char]) -> Vec<bool> {
+    let mut escape = vec![false; chars.len()];
+    let mut open: Vec<usize> = Vec::new();
+    for (i, c) in chars.iter().enumerate() {
+        match c {
+            '[' => open.push(i),
+            ']' => match open.pop() {
+                Some(start) => {
+                    // A pair at the start of the line could be a link reference definition.
+                    let live =
+                        start == 0 || matches!(chars.get(i + 1), None | Some('(' | '[' | ':'));
+                    escape[start] = live;
+                    escape[i] = live;
+                }
+                None => escape[i] = true,
+            },
+            _ => {}
+        }
+    }
+    for i in open {
+        escape[i] = true;
+    }
+    escape
 }
 
 /// Plain text for places that are not markdown (the message title): one line, bounded.
@@ -76,40 +257,4 @@ pub fn truncate(input: &str, max_chars: usize) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hostile_text_cannot_make_markup() {
-        let cases = [
-            (
-                "[x](http://evil.example)",
-                "\\[x\\]\\(http:\\/\\/evil.example\\)",
-            ),
-            ("<font color=red>hi</font>", "＜font color=red＞hi＜/font＞"),
-            ("@all please", "＠all please"),
-            ("# heading", "\\# heading"),
-            (
-                "![img](https://e/x.png)",
-                "\\!\\[img\\]\\(https:\\/\\/e/x.png\\)",
-            ),
-            ("- item", "\\- item"),
-            ("1. first", "1\\. first"),
-            ("visit www.evil.example", "visit www\\.evil.example"),
-            ("a\n# b", "a  \n\\# b"),
-            ("a\n- b", "a  \n\\- b"),
-            ("snake_case *bold*", "snake\\_case \\*bold\\*"),
-            ("plain 中文 text-1", "plain 中文 text-1"),
-        ];
-        for (input, want) in cases {
-            assert_eq!(markdown(input), want, "input: {input}");
-        }
-    }
-
-    #[test]
-    fn cuts_on_char_boundaries() {
-        assert_eq!(truncate("中文字符串", 2), "中文…");
-        assert_eq!(one_line("a\n\n b  c", 10), "a b c");
-        assert_eq!(one_line("abcdef", 4), "abc…");
-    }
-}
+mod tests;

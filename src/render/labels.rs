@@ -50,6 +50,23 @@ const LABELS: &[(&str, &str, &str)] = &[
         "Repeats not notified before",
     ),
     ("open_issues", "未解决问题汇总", "Open issues"),
+    ("breadcrumbs", "面包屑", "Breadcrumbs"),
+    ("caused_by", "原因", "caused by"),
+    ("event_time", "发生时间", "Occurred"),
+    ("value", "当前值", "Value"),
+    ("threshold", "阈值", "Threshold"),
+    ("critical", "严重", "critical"),
+    ("warning", "警告", "warning"),
+    ("resolve_at", "恢复", "resolve"),
+    ("window", "时间窗口", "window"),
+    ("minutes", "分钟", "min"),
+    ("query", "条件", "Query"),
+    ("started", "开始时间", "Started"),
+    (
+        "view_rule",
+        "在 Sentry 中查看告警规则",
+        "View alert rule in Sentry",
+    ),
     ("issues", "个问题", "issues"),
     (
         "partial",
@@ -118,6 +135,27 @@ pub fn action(lang: Lang, kind: &str, action: &str) -> String {
         _ => ("Sentry 通知", "Sentry notice"),
     };
     if lang == Lang::Zh { zh } else { en }.to_string()
+}
+
+/// The action in a word or two, for the chat-list title where the error needs the room.
+pub fn short_action(lang: Lang, kind: &str, action: &str) -> &'static str {
+    let (zh, en) = match (kind, action) {
+        ("issue", "created") => ("新问题", "new"),
+        ("issue", "resolved") => ("已解决", "resolved"),
+        ("issue", "assigned") => ("已指派", "assigned"),
+        ("issue", "ignored") => ("已忽略", "ignored"),
+        ("issue", "archived") => ("已归档", "archived"),
+        ("issue", "unresolved") => ("重现", "unresolved"),
+        ("comment", _) => ("评论", "comment"),
+        ("event_alert", _) => ("告警", "alert"),
+        ("metric_alert", "critical") => ("严重", "critical"),
+        ("metric_alert", "warning") => ("警告", "warning"),
+        ("metric_alert", "resolved") => ("已恢复", "resolved"),
+        ("metric_alert", _) => ("指标", "metric"),
+        ("error", _) => ("错误", "error"),
+        _ => ("Sentry", "Sentry"),
+    };
+    if lang == Lang::Zh { zh } else { en }
 }
 
 /// A marker that reads at a glance on a phone; resolutions are green whatever their level.

@@ -3,56 +3,21 @@
 //! Every `{{ }}` in a template is escaped by [`escape::markdown`]; only values the relay builds
 //! (links, labels) are written with `| safe`.
 
+mod builtin;
 pub mod escape;
 pub mod labels;
+pub mod time;
 mod view;
 
 use crate::dingtalk::{MAX_BODY_BYTES, Message};
 use crate::domain::alert::Alert;
 use crate::domain::lang::Lang;
 use crate::domain::mention::Mentions;
+use chrono_tz::Tz;
 use std::path::{Path, PathBuf};
 use tera::{Context, Tera};
 
-/// The built-in templates, overridable file by file from `TEMPLATES_DIR`.
-pub const TEMPLATES: &[(&str, &str)] = &[
-    (
-        "issue.md.tera",
-        include_str!("../../templates/issue.md.tera"),
-    ),
-    (
-        "comment.md.tera",
-        include_str!("../../templates/comment.md.tera"),
-    ),
-    (
-        "event_alert.md.tera",
-        include_str!("../../templates/event_alert.md.tera"),
-    ),
-    (
-        "metric_alert.md.tera",
-        include_str!("../../templates/metric_alert.md.tera"),
-    ),
-    (
-        "error.md.tera",
-        include_str!("../../templates/error.md.tera"),
-    ),
-    (
-        "digest.md.tera",
-        include_str!("../../templates/digest.md.tera"),
-    ),
-    (
-        "open_issues.md.tera",
-        include_str!("../../templates/open_issues.md.tera"),
-    ),
-    (
-        "_details.md.tera",
-        include_str!("../../templates/_details.md.tera"),
-    ),
-    (
-        "_exception.md.tera",
-        include_str!("../../templates/_exception.md.tera"),
-    ),
-];
+pub use builtin::TEMPLATES;
 
 /// A little under the limit: the query string is not counted, but proxies and rounding are.
 const BODY_BUDGET: usize = MAX_BODY_BYTES - 500;
@@ -94,6 +59,8 @@ pub struct Envelope {
 pub struct Renderer {
     tera: Tera,
     lang: Lang,
+    /// Every time in a message is shown in this zone.
+    tz: Tz,
 }
 
 impl Renderer {
@@ -112,18 +79,41 @@ impl Renderer {
             sources.push((*name, source));
         }
         tera.add_raw_templates(sources)?;
-        Ok(Self { tera, lang })
+        Ok(Self {
+            tera,
+            lang,
+            tz: time::default_zone(lang),
+        })
+    }
+
+    /// `ALERT_TIMEZONE`; `None` keeps the language's default zone.
+    pub fn with_timezone(mut self, tz: Option<Tz>) -> Self {
+        if let Some(tz) = tz {
+            self.tz = tz;
+        }
+        self
     }
 
     pub fn lang(&self) -> Lang {
         self.lang
     }
 
+    pub fn timezone(&self) -> Tz {
+        self.tz
+    }
+
     /// One alert as one message, trimming the stack (then long texts) until it fits.
     pub fn render_alert(&self, alert: &Alert, env: &Envelope) -> Result<Message, RenderError> {
         let mut alert = alert.clone();
+        // A link is never cut, so one too long to fit is rebuilt short or dropped (an alert
+        // queued before links were bounded, or built by a custom path).
+        alert.link = alert
+            .link
+            .take()
+            .and_then(|l| crate::sentry::event::http_link(Some(l)));
         // Order of sacrifice: texts far longer than anyone reads, then frames from the
-        // outermost in, then the remaining texts. The link is never touched.
+        // outermost in, then breadcrumbs from the oldest, then the causes of the exception,
+        // then the remaining texts. The link is never touched.
         let mut long_texts_cut = false;
         loop {
             let msg = self.single(&alert, env)?;
@@ -136,7 +126,18 @@ impl Renderer {
                     continue;
                 }
             }
-            if alert.frames.pop().is_none() && !view::shrink_texts(&mut alert, 300) {
+            if alert.frames.pop().is_some() {
+                continue;
+            }
+            if !alert.breadcrumbs.is_empty() {
+                alert.breadcrumbs.remove(0);
+                continue;
+            }
+            if alert.exceptions.len() > 1 {
+                alert.exceptions.truncate(1);
+                continue;
+            }
+            if !view::shrink_texts(&mut alert, 300) {
                 return Ok(plain_fallback(&alert, env, self.lang));
             }
         }
@@ -208,7 +209,7 @@ impl Renderer {
 
     fn single(&self, alert: &Alert, env: &Envelope) -> Result<Message, RenderError> {
         let mut ctx = self.base_context(env);
-        ctx.insert("alert", &view::alert(alert, self.lang));
+        ctx.insert("alert", &view::alert(alert, self.lang, self.tz));
         let mut text = self
             .tera
             .render(&format!("{}.md.tera", alert.kind.as_str()), &ctx)?;

@@ -1,16 +1,43 @@
 //! What templates see: the alert plus the words around it, and the digest's summaries.
 
 use super::escape::{one_line, truncate};
-use super::labels;
+use super::{labels, time};
 use crate::domain::alert::{Alert, Level};
 use crate::domain::lang::Lang;
+use chrono_tz::Tz;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use tera::Context;
 
-/// The alert as a template variable, with `level_label`, `action_label` and `emoji` added.
-pub fn alert(a: &Alert, lang: Lang) -> Value {
+/// The alert as a template variable, with `level_label`, `action_label` and `emoji` added,
+/// and its times in the reader's zone.
+pub fn alert(a: &Alert, lang: Lang, tz: Tz) -> Value {
     let mut map = labels::as_map(serde_json::to_value(a).unwrap_or(Value::Null));
+    for (key, raw) in [
+        ("time", &a.time),
+        ("first_seen", &a.first_seen),
+        ("last_seen", &a.last_seen),
+    ] {
+        if let Some(shown) = raw.as_deref().and_then(|r| time::local(r, tz)) {
+            map.insert(key.into(), json!(shown));
+        }
+    }
+    let crumbs: Vec<Value> = a
+        .breadcrumbs
+        .iter()
+        .map(|b| {
+            let level = b.level.as_deref().and_then(Level::parse);
+            json!({
+                "time": b.time.as_deref().and_then(|t| time::clock(t, tz)),
+                "category": b.category,
+                "level": level.map(Level::as_str).or(b.level.as_deref()),
+                "level_label": level.map(|l| labels::level(lang, l.as_str())).or(b.level.as_deref()),
+                "message": b.message,
+            })
+        })
+        .collect();
+    map.insert("breadcrumbs".into(), json!(crumbs));
+    map.insert("time_zone".into(), json!(tz.name()));
     let level = a.level.as_str();
     map.insert("level_label".into(), json!(labels::level(lang, level)));
     map.insert(
@@ -58,30 +85,36 @@ fn digest_line(a: &Alert, lang: Lang) -> Value {
     })
 }
 
-/// The preview line in the chat list: plain text, not markdown, short.
+/// Longest project name in the chat-list title; the error text gets the rest.
+const TITLE_PROJECT_CHARS: usize = 16;
+const TITLE_CHARS: usize = 80;
+
+/// The preview line in the chat list: plain text, not markdown, at most 80 characters. The
+/// error comes first and gets most of the room; the action and project follow in a few words.
 pub fn title(a: &Alert, lang: Lang) -> String {
-    let headline = labels::action(lang, a.kind.as_str(), &a.action);
     let subject = if a.title.trim().is_empty() {
         a.comment
             .as_ref()
             .and_then(|c| c.text.clone())
-            .unwrap_or_default()
+            .unwrap_or_else(|| labels::action(lang, a.kind.as_str(), &a.action))
     } else {
         a.title.clone()
     };
     let project = a
         .project
         .as_deref()
-        .map(|p| format!(" {p}"))
+        .map(|p| format!(" · {}", one_line(p, TITLE_PROJECT_CHARS)))
         .unwrap_or_default();
-    one_line(
-        &format!(
-            "{}{} {headline}{project}: {subject}",
-            test_prefix(a, lang),
-            labels::emoji(a.level.as_str(), &a.action)
-        ),
-        80,
-    )
+    let suffix = format!(
+        " · {}{project}",
+        labels::short_action(lang, a.kind.as_str(), &a.action)
+    );
+    let emoji = labels::emoji(a.level.as_str(), &a.action);
+    let prefix = test_prefix(a, lang);
+    let room = TITLE_CHARS.saturating_sub(
+        prefix.chars().count() + emoji.chars().count() + 1 + suffix.chars().count(),
+    );
+    format!("{prefix}{emoji} {}{suffix}", one_line(&subject, room))
 }
 
 pub fn digest_title(alerts: &[Alert], lang: Lang) -> String {
@@ -143,6 +176,9 @@ pub fn shrink_texts(a: &mut Alert, limit: usize) -> bool {
     cut(&mut a.message);
     cut(&mut a.culprit);
     if let Some(e) = a.exception.as_mut() {
+        cut(&mut e.value);
+    }
+    for e in &mut a.exceptions {
         cut(&mut e.value);
     }
     if let Some(c) = a.comment.as_mut() {

@@ -68,6 +68,13 @@ fn merge_missing(a: &mut Alert, from: Alert) {
     fill(&mut a.status, from.status);
     fill(&mut a.assignee, from.assignee);
     fill(&mut a.exception, from.exception);
+    fill(&mut a.time, from.time);
+    if a.exceptions.is_empty() {
+        a.exceptions = from.exceptions;
+    }
+    if a.breadcrumbs.is_empty() {
+        a.breadcrumbs = from.breadcrumbs;
+    }
     fill(&mut a.user, from.user);
     fill(&mut a.request, from.request);
     if a.frames.is_empty() {
@@ -121,6 +128,17 @@ fn webhook_shape(ev: &Value) -> Value {
         "user": ev.get("user"),
         "request": entry("request"),
         "exception": exception,
+        "breadcrumbs": entry("breadcrumbs"),
+        "threads": entry("threads").map(|t| {
+            let values: Vec<Value> = t.get("values").and_then(Value::as_array)
+                .map(|vs| vs.iter().map(|th| json!({
+                    "id": th.get("id"), "crashed": th.get("crashed"), "current": th.get("current"),
+                    "stacktrace": {"frames": frames_of(th)},
+                })).collect())
+                .unwrap_or_default();
+            json!({ "values": values })
+        }),
+        "datetime": ev.get("dateCreated"),
     })
 }
 
@@ -131,8 +149,16 @@ fn tags_value(tags: &[Value], key: &str) -> Option<String> {
 }
 
 fn exception_value(v: &Value) -> Value {
-    let frames: Vec<Value> = v
-        .pointer("/stacktrace/frames")
+    json!({
+        "type": v.get("type"), "value": v.get("value"), "mechanism": v.get("mechanism"),
+        "thread_id": v.get("threadId"),
+        "stacktrace": { "frames": frames_of(v) },
+    })
+}
+
+/// The API's camelCase frames in the webhook's snake_case.
+fn frames_of(v: &Value) -> Vec<Value> {
+    v.pointer("/stacktrace/frames")
         .and_then(Value::as_array)
         .map(|fs| {
             fs.iter()
@@ -153,15 +179,14 @@ fn exception_value(v: &Value) -> Value {
                         "function": f.get("function"),
                         "in_app": f.get("inApp"),
                         "context_line": context_line,
+                        "package": f.get("package"),
+                        "symbol": f.get("symbol"),
+                        "instruction_addr": f.get("instructionAddr"),
                     })
                 })
                 .collect()
         })
-        .unwrap_or_default();
-    json!({
-        "type": v.get("type"), "value": v.get("value"), "mechanism": v.get("mechanism"),
-        "stacktrace": { "frames": frames },
-    })
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -1,11 +1,13 @@
 //! Reading a Sentry event body (`event.as_dict()` in webhooks, the legacy plugin's `event`, or a
 //! bare event) into an [`Alert`]. Every field is optional and may have an unexpected type.
 
-use crate::domain::alert::{Alert, Exception, Frame, Level, Request, Tag, User};
+use super::{breadcrumbs, stack, time};
+use crate::domain::alert::{Alert, Level, Request, Tag, User};
 use serde_json::Value;
 
-/// Frames kept on the alert; rendering trims further when the message would be too long.
-pub const MAX_FRAMES: usize = 10;
+/// Longest link a message carries. A link is never cut, so a longer one (a 30 KB `web_url`)
+/// is rebuilt without its query, or dropped, to keep the body under DingTalk's 20000 bytes.
+pub const MAX_LINK_BYTES: usize = 2_000;
 
 /// A string at `path`, accepting numbers and booleans too; `null` and `""` count as absent.
 pub fn text(v: &Value, path: &[&str]) -> Option<String> {
@@ -14,7 +16,8 @@ pub fn text(v: &Value, path: &[&str]) -> Option<String> {
         cur = cur.get(key)?;
     }
     match cur {
-        Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
+        // Outer blanks carry no meaning in Sentry's fields and would loosen the markup around.
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
         Value::Number(n) => Some(n.to_string()),
         Value::Bool(b) => Some(b.to_string()),
         _ => None,
@@ -28,9 +31,13 @@ pub fn first_text(v: &Value, paths: &[&[&str]]) -> Option<String> {
 /// Only http(s) links survive, and with every character that could end a markdown link
 /// (`(`, `)`, `[`, `]`, …) percent-encoded, so a crafted URL cannot break out of `[..](url)`.
 pub fn http_link(raw: Option<String>) -> Option<String> {
-    let url = url::Url::parse(raw?.trim()).ok()?;
+    let mut url = url::Url::parse(raw?.trim()).ok()?;
     if !matches!(url.scheme(), "http" | "https") {
         return None;
+    }
+    if url.as_str().len() > MAX_LINK_BYTES {
+        url.set_query(None);
+        url.set_fragment(None);
     }
     let mut out = String::with_capacity(url.as_str().len());
     for c in url.as_str().chars() {
@@ -42,7 +49,7 @@ pub fn http_link(raw: Option<String>) -> Option<String> {
             _ => out.push(c),
         }
     }
-    Some(out)
+    (out.len() <= MAX_LINK_BYTES).then_some(out)
 }
 
 pub fn fill_from_event(alert: &mut Alert, ev: &Value) {
@@ -62,6 +69,8 @@ pub fn fill_from_event(alert: &mut Alert, ev: &Value) {
                 &["message"],
                 &["logentry", "formatted"],
                 &["logentry", "message"],
+                &["sentry.interfaces.Message", "formatted"],
+                &["sentry.interfaces.Message", "message"],
             ],
         )
         .unwrap_or_default();
@@ -69,7 +78,15 @@ pub fn fill_from_event(alert: &mut Alert, ev: &Value) {
     or(&mut alert.culprit, text(ev, &["culprit"]));
     or(
         &mut alert.message,
-        first_text(ev, &[&["logentry", "formatted"], &["message"]]),
+        first_text(
+            ev,
+            &[
+                &["logentry", "formatted"],
+                &["message"],
+                &["sentry.interfaces.Message", "formatted"],
+                &["sentry.interfaces.Message", "message"],
+            ],
+        ),
     );
     or(&mut alert.environment, text(ev, &["environment"]));
     or(&mut alert.release, text(ev, &["release"]));
@@ -86,35 +103,32 @@ pub fn fill_from_event(alert: &mut Alert, ev: &Value) {
     if alert.environment.is_none() {
         alert.environment = alert.tag("environment").map(str::to_string);
     }
-    if let Some(level) = text(ev, &["level"]).or_else(|| alert.tag("level").map(str::to_string)) {
-        alert.level = Level::parse(&level).unwrap_or(alert.level);
-    }
-    let exception = ev
-        .get("exception")
-        .or_else(|| ev.get("sentry.interfaces.Exception"));
-    let values = exception
-        .and_then(|e| e.get("values").or(Some(e)))
-        .and_then(Value::as_array);
-    // The last value of a chain is the exception that was finally raised.
-    if let Some(last) = values.and_then(|v| v.last()) {
-        alert.exception = Some(Exception {
-            ty: text(last, &["type"]),
-            value: text(last, &["value"]),
-            handled: last.pointer("/mechanism/handled").and_then(Value::as_bool),
-            mechanism: text(last, &["mechanism", "type"]),
-        });
-        alert.frames = frames(last.pointer("/stacktrace/frames"));
-    }
-    if alert.frames.is_empty() {
-        alert.frames = frames(ev.pointer("/stacktrace/frames"));
-    }
+    // Sentry treats an event without a level as an error.
+    alert.level = text(ev, &["level"])
+        .or_else(|| alert.tag("level").map(str::to_string))
+        .and_then(|l| Level::parse(&l))
+        .unwrap_or(Level::Error);
+    or(
+        &mut alert.time,
+        ["datetime", "timestamp", "dateCreated"]
+            .iter()
+            .find_map(|k| ev.get(*k).and_then(time::normalized)),
+    );
+    alert.exceptions = stack::exceptions(ev);
+    alert.exception = alert.exceptions.first().cloned();
+    alert.frames = stack::frames(ev);
+    alert.breadcrumbs = breadcrumbs::read(ev);
     if alert
         .exception
         .as_ref()
         .is_some_and(|e| e.handled.is_none())
     {
         let handled = alert.tag("handled").map(|h| h == "yes");
-        if let Some(e) = alert.exception.as_mut() {
+        for e in alert
+            .exception
+            .iter_mut()
+            .chain(alert.exceptions.first_mut())
+        {
             e.handled = handled;
         }
     }
@@ -150,29 +164,6 @@ fn tags(v: Option<&Value>) -> Vec<Tag> {
             .collect(),
         _ => Vec::new(),
     }
-}
-
-fn frames(v: Option<&Value>) -> Vec<Frame> {
-    let Some(list) = v.and_then(Value::as_array) else {
-        return Vec::new();
-    };
-    // Sentry lists frames oldest first; the crashing one is last.
-    let mut all: Vec<Frame> = list
-        .iter()
-        .rev()
-        .filter(|f| f.is_object())
-        .map(|f| Frame {
-            file: first_text(f, &[&["filename"], &["abs_path"], &["module"]]),
-            line: f.get("lineno").and_then(Value::as_u64),
-            function: first_text(f, &[&["function"], &["raw_function"]]),
-            context: text(f, &["context_line"]).map(|c| c.trim().to_string()),
-            in_app: f.get("in_app").and_then(Value::as_bool).unwrap_or(false),
-        })
-        .collect();
-    // Stable: in-app frames first, each group still crashing-first.
-    all.sort_by_key(|f| !f.in_app);
-    all.truncate(MAX_FRAMES);
-    all
 }
 
 fn user(v: Option<&Value>) -> Option<User> {
@@ -270,5 +261,22 @@ mod tests {
             !crafted.contains(')') && !crafted.contains('['),
             "{crafted}"
         );
+    }
+
+    #[test]
+    fn a_huge_link_loses_its_query_or_is_dropped() {
+        let base = "https://sentry.io/organizations/acme/issues/1/";
+        let query = format!("{base}?q={}", "x".repeat(30_000));
+        assert_eq!(http_link(Some(query)).as_deref(), Some(base));
+        let path = format!("{base}{}/", "p".repeat(30_000));
+        assert_eq!(http_link(Some(path)), None);
+    }
+
+    #[test]
+    fn an_event_without_a_level_is_an_error_and_keeps_its_time() {
+        let mut a = Alert::new(AlertKind::EventAlert, "triggered");
+        fill_from_event(&mut a, &json!({"title": "x", "timestamp": 1763619697.412}));
+        assert_eq!(a.level, Level::Error);
+        assert_eq!(a.time.as_deref(), Some("2025-11-20T06:21:37.412Z"));
     }
 }

@@ -4,12 +4,17 @@ pub mod alert_rule_action;
 pub mod api;
 pub mod api_auth;
 pub mod api_event;
+pub mod breadcrumbs;
 pub mod event;
+pub mod installation;
 pub mod integration_schema;
+pub mod metric;
 pub mod payload;
 pub mod samples;
 pub mod shape;
 pub mod signature;
+pub mod stack;
+pub mod time;
 
 pub const HEADER_RESOURCE: &str = "Sentry-Hook-Resource";
 pub const HEADER_SIGNATURE: &str = "Sentry-Hook-Signature";

@@ -2,7 +2,9 @@
 //! the legacy WebHooks plugin body, and bare events (for `replay`).
 
 use super::event::{fill_from_event, first_text, http_link, text};
-use crate::domain::alert::{Alert, AlertKind, Comment, Exception, Level, Metric};
+use super::installation::org_from_urls;
+use super::metric::metric_alert;
+use crate::domain::alert::{Alert, AlertKind, Comment, Exception, Level};
 use serde_json::Value;
 
 /// What a webhook turned out to be.
@@ -32,7 +34,11 @@ pub enum PayloadError {
 #[derive(Debug, Clone, Default)]
 pub struct LinkBase {
     pub sentry_url: String,
+    /// `SENTRY_ORG`: wins over everything the payloads say.
     pub org: Option<String>,
+    /// The org this installation's earlier payloads named (see
+    /// [`super::installation::installation_org`]); used when this payload names none.
+    pub learned_org: Option<String>,
 }
 
 /// The shape of a body, for `replay` which has no resource header.
@@ -212,35 +218,6 @@ fn event_alert(data: &Value) -> Alert {
     a
 }
 
-fn metric_alert(data: &Value, action: &str) -> Alert {
-    let mut a = Alert::new(AlertKind::MetricAlert, action);
-    let m = data.get("metric_alert").unwrap_or(&Value::Null);
-    a.level = match action {
-        "critical" => Level::Error,
-        "warning" => Level::Warning,
-        _ => Level::Info,
-    };
-    let description = text(data, &["description_text"]).map(|d| d.replace("\\n", "\n"));
-    a.metric = Some(Metric {
-        title: text(data, &["description_title"]),
-        description,
-        rule: text(m, &["alert_rule", "name"]),
-        incident_id: first_text(m, &[&["id"], &["identifier"]]),
-    });
-    a.title = first_text(data, &[&["description_title"]])
-        .or_else(|| text(m, &["title"]))
-        .unwrap_or_default();
-    a.project = m
-        .pointer("/projects/0")
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    a.environment = text(m, &["alert_rule", "environment"]);
-    a.first_seen = text(m, &["date_started"]);
-    a.link = http_link(text(data, &["web_url"]));
-    a.rule_choice = super::alert_rule_action::from_metric_alert(m, action);
-    a
-}
-
 /// `https://sentry.io/api/0/projects/{org}/{project}/events/{id}/` names the project slug,
 /// which event bodies otherwise carry only as a numeric id.
 fn project_from_api_url(url: Option<String>) -> Option<String> {
@@ -250,32 +227,6 @@ fn project_from_api_url(url: Option<String>) -> Option<String> {
     segs.get(at + 2)
         .filter(|s| !s.is_empty())
         .map(|s| s.to_string())
-}
-
-/// The org slug from any Sentry web or API URL in the payload.
-fn org_from_urls(v: &Value) -> Option<String> {
-    let candidates = [
-        "/data/issue/web_url",
-        "/data/issue/url",
-        "/data/event/web_url",
-        "/data/error/web_url",
-        "/data/web_url",
-        "/url",
-        "/event/url",
-    ];
-    candidates
-        .iter()
-        .filter_map(|p| v.pointer(p).and_then(Value::as_str))
-        .find_map(|raw| {
-            let url = url::Url::parse(raw).ok()?;
-            let segs: Vec<&str> = url.path_segments()?.collect();
-            let at = segs
-                .iter()
-                .position(|s| *s == "organizations" || *s == "projects")?;
-            segs.get(at + 1)
-                .filter(|s| !s.is_empty())
-                .map(|s| s.to_string())
-        })
 }
 
 /// What every kind shares: a title when the payload had none, and a link built from the org.
@@ -294,101 +245,37 @@ fn finish(a: &mut Alert, v: &Value, base: &LinkBase) {
     if a.link.is_some() {
         return;
     }
-    if let (Some(org), Some(id)) = (base.org.clone().or_else(|| org_from_urls(v)), &a.issue_id) {
-        let org = url::form_urlencoded::byte_serialize(org.as_bytes()).collect::<String>();
-        let id = url::form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>();
-        a.link = http_link(Some(format!(
-            "{}/organizations/{org}/issues/{id}/",
-            base.sentry_url
-        )));
-    }
+    let Some(org) = base
+        .org
+        .clone()
+        .or_else(|| org_from_urls(v))
+        .or_else(|| base.learned_org.clone())
+    else {
+        return;
+    };
+    let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let org = enc(&org);
+    let rule = a
+        .metric
+        .as_ref()
+        .and_then(|m| Some((m.rule_id.as_deref()?, m)));
+    let path = match (a.kind, rule, &a.issue_id) {
+        (AlertKind::MetricAlert, Some((rule_id, m)), _) => {
+            let incident = m
+                .identifier
+                .as_deref()
+                .map(|i| format!("?alert={}", enc(i)))
+                .unwrap_or_default();
+            format!("alerts/rules/details/{}/{incident}", enc(rule_id))
+        }
+        (AlertKind::MetricAlert, None, _) | (_, _, None) => return,
+        (_, _, Some(id)) => format!("issues/{}/", enc(id)),
+    };
+    a.link = http_link(Some(format!(
+        "{}/organizations/{org}/{path}",
+        base.sentry_url
+    )));
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn base() -> LinkBase {
-        LinkBase {
-            sentry_url: "https://sentry.io".into(),
-            org: Some("acme".into()),
-        }
-    }
-
-    #[test]
-    fn issue_without_web_url_gets_a_built_link() {
-        let v = json!({"action": "resolved", "data": {"issue": {"id": "42", "title": "Boom", "level": "fatal"}}});
-        let Parsed::Alert(a) = parse_integration("issue", &v, &base()) else {
-            panic!("not an alert")
-        };
-        assert_eq!(
-            a.link.as_deref(),
-            Some("https://sentry.io/organizations/acme/issues/42/")
-        );
-        assert_eq!((a.level, a.title.as_str()), (Level::Fatal, "Boom"));
-    }
-
-    #[test]
-    fn unknown_resources_and_actions_are_ignored_and_installation_acknowledged() {
-        let v = json!({"action": "root_cause_completed", "data": {}});
-        assert!(matches!(
-            parse_integration("seer", &v, &base()),
-            Parsed::Ignored { .. }
-        ));
-        let v = json!({"action": "frobbed", "data": {"issue": {}}});
-        assert!(matches!(
-            parse_integration("issue", &v, &base()),
-            Parsed::Ignored { .. }
-        ));
-        let v = json!({"action": "created", "data": {"installation": {}}});
-        assert!(matches!(
-            parse_integration("installation", &v, &base()),
-            Parsed::Installation { .. }
-        ));
-    }
-
-    #[test]
-    fn empty_payload_still_makes_an_alert() {
-        for resource in ["issue", "event_alert", "error"] {
-            let action = if resource == "event_alert" {
-                "triggered"
-            } else {
-                "created"
-            };
-            let v = json!({ "action": action });
-            assert!(matches!(
-                parse_integration(resource, &v, &LinkBase::default()),
-                Parsed::Alert(_)
-            ));
-        }
-    }
-
-    #[test]
-    fn shapes_are_told_apart() {
-        assert_eq!(
-            detect_shape(&json!({"event": {}, "url": "x", "triggering_rules": []})),
-            Shape::Legacy
-        );
-        assert_eq!(detect_shape(&json!({"event_id": "x"})), Shape::BareEvent);
-        let s = detect_shape(&json!({"action": "triggered", "data": {"event": {}}}));
-        assert_eq!(
-            s,
-            Shape::Integration {
-                resource: "event_alert".into()
-            }
-        );
-        assert!(parse_json(b"[1]").is_err() && parse_json(b"{").is_err());
-    }
-
-    #[test]
-    fn project_and_org_come_from_api_urls() {
-        let url = "https://sentry.io/api/0/projects/acme/payments-api/events/abc/";
-        assert_eq!(
-            project_from_api_url(Some(url.into())).as_deref(),
-            Some("payments-api")
-        );
-        let v = json!({"data": {"event": {"web_url": "https://sentry.io/organizations/zed/issues/1/events/2/"}}});
-        assert_eq!(org_from_urls(&v).as_deref(), Some("zed"));
-    }
-}
+mod tests;

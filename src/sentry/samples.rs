@@ -74,4 +74,48 @@ pub const SAMPLES: &[(&str, &str)] = &[
         "bare-event.json",
         include_str!("../../examples/payloads/bare-event.json"),
     ),
+    (
+        "error-created-java-chain.json",
+        include_str!("../../examples/payloads/error-created-java-chain.json"),
+    ),
+    (
+        "error-created-javascript-vue.json",
+        include_str!("../../examples/payloads/error-created-javascript-vue.json"),
+    ),
+    (
+        "error-created-python.json",
+        include_str!("../../examples/payloads/error-created-python.json"),
+    ),
+    (
+        "event_alert-triggered-go.json",
+        include_str!("../../examples/payloads/event_alert-triggered-go.json"),
+    ),
+    (
+        "event_alert-triggered-ruby.json",
+        include_str!("../../examples/payloads/event_alert-triggered-ruby.json"),
+    ),
+    (
+        "event_alert-triggered-rust-native.json",
+        include_str!("../../examples/payloads/event_alert-triggered-rust-native.json"),
+    ),
+    (
+        "event_alert-triggered-two-rules-a.json",
+        include_str!("../../examples/payloads/event_alert-triggered-two-rules-a.json"),
+    ),
+    (
+        "event_alert-triggered-two-rules-b.json",
+        include_str!("../../examples/payloads/event_alert-triggered-two-rules-b.json"),
+    ),
+    (
+        "legacy-plugin-sentry8.json",
+        include_str!("../../examples/payloads/legacy-plugin-sentry8.json"),
+    ),
+    (
+        "legacy-plugin-sentry9.json",
+        include_str!("../../examples/payloads/legacy-plugin-sentry9.json"),
+    ),
+    (
+        "metric_alert-critical-thresholds.json",
+        include_str!("../../examples/payloads/metric_alert-critical-thresholds.json"),
+    ),
 ];

@@ -34,8 +34,8 @@ fn replay_dry_run_prints_one_dingtalk_body_per_alert_payload() {
         .collect();
     assert_eq!(
         bodies.len(),
-        16,
-        "18 examples minus 2 installation payloads"
+        27,
+        "29 examples minus 2 installation payloads"
     );
     for b in &bodies {
         assert_eq!(b["msgtype"], "markdown");
@@ -139,7 +139,7 @@ fn check_renders_every_sample_and_names_a_broken_template_line() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("rendered 16 samples"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("rendered 27 samples"));
 
     let dir = tempfile::tempdir().expect("tmp");
     std::fs::write(

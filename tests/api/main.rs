@@ -12,6 +12,7 @@ mod edge;
 mod fake_robot;
 mod helpers;
 mod hostile_store;
+mod messages;
 mod operations;
 mod properties;
 mod rendering;

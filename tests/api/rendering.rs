@@ -15,6 +15,7 @@ fn base() -> LinkBase {
     LinkBase {
         sentry_url: "https://sentry.io".into(),
         org: Some("acme".into()),
+        learned_org: None,
     }
 }
 
@@ -43,8 +44,11 @@ fn envelope() -> Envelope {
 
 #[test]
 fn every_shared_fixture_renders_with_its_title_and_link() {
+    let Some(fixtures) = shared_fixtures_or_skip() else {
+        return;
+    };
     let renderer = Renderer::load(None, Lang::Zh).expect("templates");
-    let alerts = alerts_in(&shared_fixtures());
+    let alerts = alerts_in(&fixtures);
     assert!(
         alerts.len() >= 12,
         "only {} fixtures became alerts",
@@ -142,11 +146,18 @@ fn hostile_payload_text_cannot_make_links_html_headings_or_mentions() {
             for line in text.lines().skip(1) {
                 assert!(!line.trim_start().starts_with('#'), "heading line {line:?}");
             }
-            // The only live link is the one the relay built.
-            let live_links = text.matches("](").count();
+            // The only live links are the ones the relay built, as a markdown parser sees it.
+            let links: Vec<String> = pulldown_cmark::Parser::new(text)
+                .filter_map(|e| match e {
+                    pulldown_cmark::Event::Start(pulldown_cmark::Tag::Link {
+                        dest_url, ..
+                    }) => Some(dest_url.to_string()),
+                    _ => None,
+                })
+                .collect();
             assert!(
-                live_links <= 2 && text.contains("](https://sentry.io/"),
-                "{live_links} links in\n{text}"
+                !links.is_empty() && links.iter().all(|l| l.starts_with("https://sentry.io/")),
+                "links {links:?} in\n{text}"
             );
         }
     }
@@ -177,7 +188,7 @@ fn oversized_alerts_are_trimmed_under_the_limit_and_keep_their_link() {
             .contains("(https://sentry.io/organizations/acme/issues/9/events/1/)")
     );
     assert!(
-        msg.markdown.text.contains("file\\_199.py"),
+        msg.markdown.text.contains("file_199.py"),
         "the crashing frame survives trimming"
     );
 }

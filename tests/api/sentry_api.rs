@@ -68,7 +68,7 @@ async fn enrichment_fills_stack_link_and_user_from_the_api() {
         text.contains("PAYMENTS\\-API\\-2Z") || text.contains("PAYMENTS-API-2Z"),
         "{text}"
     );
-    assert!(text.contains("li.na＠example.com"), "{text}");
+    assert!(text.contains("li.na@\u{2060}example.com"), "{text}");
     assert!(text.contains("看一下连接池"), "{text}");
 }
 
