@@ -10,6 +10,7 @@ mod fake_robot;
 mod helpers;
 mod hostile_store;
 mod operations;
+mod outbox_conformance;
 mod rendering;
 mod routing;
 mod rule_settings;

@@ -31,7 +31,7 @@ impl PgOutbox {
         // flight stay valid across a renewal that came late.
         let stmt = client
             .prepare_cached(
-                "INSERT INTO leases (robot, owner, fence, expires_at) VALUES ($1, $2, 1, $3 + $4)
+                "INSERT INTO leases (robot, owner, fence, expires_at) VALUES ($1, $2, 1, $3::bigint + $4::bigint)
                  ON CONFLICT (robot) DO UPDATE SET
                      owner = excluded.owner,
                      fence = CASE WHEN leases.owner = excluded.owner THEN leases.fence
@@ -65,7 +65,7 @@ impl PgOutbox {
         let client = self.client().await?;
         let stmt = client
             .prepare_cached(
-                "UPDATE leases SET expires_at = $4 + $5
+                "UPDATE leases SET expires_at = $4::bigint + $5::bigint
                  WHERE robot = $1 AND owner = $2 AND fence = $3",
             )
             .await
