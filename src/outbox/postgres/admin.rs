@@ -54,7 +54,10 @@ impl PgOutbox {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(db)?;
         let state: Option<String> = tx
-            .query_opt("SELECT state FROM messages WHERE id = $1 FOR UPDATE", &[&id])
+            .query_opt(
+                "SELECT state FROM messages WHERE id = $1 FOR UPDATE",
+                &[&id],
+            )
             .await
             .map_err(db)?
             .map(|row| row.try_get(0))
@@ -62,9 +65,12 @@ impl PgOutbox {
             .map_err(db)?;
         match state.as_deref().and_then(MessageState::parse) {
             Some(MessageState::Dead) => {
-                tx.execute("UPDATE alerts SET message_id = NULL WHERE message_id = $1", &[&id])
-                    .await
-                    .map_err(db)?;
+                tx.execute(
+                    "UPDATE alerts SET message_id = NULL WHERE message_id = $1",
+                    &[&id],
+                )
+                .await
+                .map_err(db)?;
                 tx.execute("DELETE FROM messages WHERE id = $1", &[&id])
                     .await
                     .map_err(db)?;
@@ -87,7 +93,10 @@ impl PgOutbox {
         let ids: Vec<i64> = {
             let client = self.client().await?;
             let rows = client
-                .query("SELECT id FROM messages WHERE state = 'dead' ORDER BY id", &[])
+                .query(
+                    "SELECT id FROM messages WHERE state = 'dead' ORDER BY id",
+                    &[],
+                )
                 .await
                 .map_err(db)?;
             rows.iter()
@@ -108,7 +117,10 @@ impl PgOutbox {
         // Separate statements, each its own short transaction: pruning never holds locks
         // that a webhook or a sender would wait on for long.
         let statements = [
-            ("DELETE FROM dedup WHERE seen_at < $1", now - DEDUP_WINDOW_MS),
+            (
+                "DELETE FROM dedup WHERE seen_at < $1",
+                now - DEDUP_WINDOW_MS,
+            ),
             (
                 "DELETE FROM alerts WHERE message_id IN
                  (SELECT id FROM messages WHERE state = 'sent' AND sent_at < $1)",
@@ -120,7 +132,10 @@ impl PgOutbox {
             ),
             ("DELETE FROM repeats WHERE notified_at < $1", now - keep_ms),
             ("DELETE FROM used_actions WHERE used_at < $1", now - keep_ms),
-            ("DELETE FROM scheduled_runs WHERE claimed_at < $1", now - keep_ms),
+            (
+                "DELETE FROM scheduled_runs WHERE claimed_at < $1",
+                now - keep_ms,
+            ),
         ];
         for (sql, cutoff) in statements {
             client.execute(sql, &[&cutoff]).await.map_err(db)?;
@@ -156,7 +171,10 @@ impl PgOutbox {
                     .await
                     .map_err(db)?;
                 let row = client
-                    .query_one("SELECT value FROM settings_kv WHERE key = $1", &[&ACTION_KEY])
+                    .query_one(
+                        "SELECT value FROM settings_kv WHERE key = $1",
+                        &[&ACTION_KEY],
+                    )
                     .await
                     .map_err(db)?;
                 row.try_get::<_, Vec<u8>>(0).map_err(db)
@@ -171,7 +189,11 @@ impl PgOutbox {
             .prepare_cached("SELECT org FROM installation_orgs WHERE installation = $1")
             .await
             .map_err(db)?;
-        match client.query_opt(&stmt, &[&installation]).await.map_err(db)? {
+        match client
+            .query_opt(&stmt, &[&installation])
+            .await
+            .map_err(db)?
+        {
             Some(row) => row.try_get(0).map(Some).map_err(db),
             None => Ok(None),
         }

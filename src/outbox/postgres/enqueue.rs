@@ -19,7 +19,9 @@ type RepeatKey = (String, String, String);
 /// What the repeat rules say about one delivery.
 enum Decision {
     /// Send, saying how many repeats were kept silent since the last notification.
-    Notify { folded: u64 },
+    Notify {
+        folded: u64,
+    },
     Silent,
 }
 
@@ -44,11 +46,10 @@ impl PgOutbox {
                 continue;
             };
             item.queued.alert.suppressed = folded;
-            let payload =
-                serde_json::to_string(&item.queued).map_err(|e| StoreError::Corrupt {
-                    id: 0,
-                    reason: e.to_string(),
-                })?;
+            let payload = serde_json::to_string(&item.queued).map_err(|e| StoreError::Corrupt {
+                id: 0,
+                reason: e.to_string(),
+            })?;
             payloads.push(payload);
             levels.push(item.queued.alert.level as i32);
             robots.push(item.robot);
@@ -123,7 +124,10 @@ async fn decide_repeats(
         })
         .collect();
     if keys.is_empty() {
-        return Ok(items.iter().map(|_| Decision::Notify { folded: 0 }).collect());
+        return Ok(items
+            .iter()
+            .map(|_| Decision::Notify { folded: 0 })
+            .collect());
     }
     keys.sort();
     keys.dedup();
@@ -133,7 +137,11 @@ async fn decide_repeats(
     let mut decisions = Vec::with_capacity(items.len());
     for item in items {
         let alert = &item.queued.alert;
-        let Some(issue) = alert.issue_id.as_deref().filter(|_| !item.repeat.is_empty()) else {
+        let Some(issue) = alert
+            .issue_id
+            .as_deref()
+            .filter(|_| !item.repeat.is_empty())
+        else {
             decisions.push(Decision::Notify { folded: 0 });
             continue;
         };

@@ -11,7 +11,9 @@ pub(super) fn store_error(e: &tokio_postgres::Error) -> StoreError {
 
 pub(super) fn pool_error(e: PoolError) -> StoreError {
     StoreError::Unavailable(match e {
-        PoolError::Timeout(kind) => format!("no database connection free or made in time ({kind:?})"),
+        PoolError::Timeout(kind) => {
+            format!("no database connection free or made in time ({kind:?})")
+        }
         PoolError::Backend(e) => describe(&e),
         PoolError::Closed => "the connection pool is closed".into(),
         PoolError::NoRuntimeSpecified => "the connection pool has no runtime".into(),

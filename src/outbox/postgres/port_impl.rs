@@ -104,12 +104,7 @@ impl Outbox for PgOutbox {
         bounded(self.fenced_write(lease, sql, &[&id, &now])).await
     }
 
-    async fn record_attempt_end(
-        &self,
-        lease: &Lease,
-        id: i64,
-        now: i64,
-    ) -> Result<(), StoreError> {
+    async fn record_attempt_end(&self, lease: &Lease, id: i64, now: i64) -> Result<(), StoreError> {
         let sql = "UPDATE messages SET last_attempt_at = $3 WHERE robot = $1 AND id = $2";
         bounded(self.fenced_write(lease, sql, &[&id, &now])).await
     }
@@ -133,7 +128,8 @@ impl Outbox for PgOutbox {
     }
 
     async fn mark_dead(&self, lease: &Lease, id: i64, error: &str) -> Result<(), StoreError> {
-        let sql = "UPDATE messages SET state = 'dead', last_error = $3 WHERE robot = $1 AND id = $2";
+        let sql =
+            "UPDATE messages SET state = 'dead', last_error = $3 WHERE robot = $1 AND id = $2";
         bounded(self.fenced_write(lease, sql, &[&id, &error])).await
     }
 
@@ -217,7 +213,8 @@ impl Outbox for PgOutbox {
         org: &str,
         now: i64,
     ) -> Result<(), StoreError> {
-        let sql = "INSERT INTO installation_orgs (installation, org, updated_at) VALUES ($1, $2, $3)
+        let sql =
+            "INSERT INTO installation_orgs (installation, org, updated_at) VALUES ($1, $2, $3)
                    ON CONFLICT (installation) DO UPDATE SET org = excluded.org,
                                                             updated_at = excluded.updated_at";
         bounded(self.write_row(sql, &[&installation, &org, &now]))

@@ -34,7 +34,11 @@ pub(super) fn message_row(row: &Row) -> Result<MessageRow, StoreError> {
 }
 
 impl PgOutbox {
-    pub(super) async fn waiting(&self, robot: &str, limit: usize) -> Result<WaitingAlerts, StoreError> {
+    pub(super) async fn waiting(
+        &self,
+        robot: &str,
+        limit: usize,
+    ) -> Result<WaitingAlerts, StoreError> {
         let client = self.client().await?;
         let stmt = client
             .prepare_cached(
@@ -79,7 +83,11 @@ impl PgOutbox {
         }
     }
 
-    pub(super) async fn due(&self, robot: &str, now: i64) -> Result<Option<MessageRow>, StoreError> {
+    pub(super) async fn due(
+        &self,
+        robot: &str,
+        now: i64,
+    ) -> Result<Option<MessageRow>, StoreError> {
         let client = self.client().await?;
         let sql = format!(
             "{SELECT_MESSAGE} WHERE robot = $1 AND state = 'pending' AND next_attempt_at <= $2

@@ -73,7 +73,9 @@ async fn listen(
         };
         match ended {
             Ok(()) => tracing::warn!("the outbox LISTEN connection closed; reconnecting"),
-            Err(e) => tracing::warn!(error = %e, "the outbox LISTEN connection failed; reconnecting"),
+            Err(e) => {
+                tracing::warn!(error = %e, "the outbox LISTEN connection failed; reconnecting")
+            }
         }
         tokio::select! {
             _ = stop.cancelled() => return,

@@ -41,7 +41,11 @@ pub fn delivery(robot: &str, alert: Alert, rules: &[(&str, i64)]) -> Delivery {
 
 /// An event alert (a repeatable kind) of `issue` for `robot`, without repeat rules.
 pub fn event(robot: &str, issue: &str, level: Level) -> Delivery {
-    delivery(robot, alert(AlertKind::EventAlert, "triggered", Some(issue), level), &[])
+    delivery(
+        robot,
+        alert(AlertKind::EventAlert, "triggered", Some(issue), level),
+        &[],
+    )
 }
 
 pub fn keys(keys: &[&str]) -> Vec<String> {

@@ -39,7 +39,10 @@ pub async fn enqueue_dedup_race(o: Arc<dyn Outbox>) {
         for task in tasks {
             results.push(task.await.expect("task").expect("enqueue"));
         }
-        let dupes = results.iter().filter(|r| **r == Enqueued::Duplicate).count();
+        let dupes = results
+            .iter()
+            .filter(|r| **r == Enqueued::Duplicate)
+            .count();
         assert_eq!(dupes, 1, "round {round}: {results:?}");
     }
     assert_eq!(o.waiting_count(ROBOT).await.expect("count"), 20);
@@ -50,10 +53,18 @@ pub async fn enqueue_dedup_race(o: Arc<dyn Outbox>) {
 pub async fn enqueue_duplicate_key_rolls_back_the_others(o: Arc<dyn Outbox>) {
     let first = o.enqueue(keys(&["a", "b"]), vec![event(ROBOT, "1", Level::Error)], T0);
     assert_eq!(first.await.expect("first"), queued(&[ROBOT]));
-    let overlap = o.enqueue(keys(&["c", "b"]), vec![event(ROBOT, "2", Level::Error)], T0 + 1);
+    let overlap = o.enqueue(
+        keys(&["c", "b"]),
+        vec![event(ROBOT, "2", Level::Error)],
+        T0 + 1,
+    );
     assert_eq!(overlap.await.expect("overlap"), Enqueued::Duplicate);
     let c_alone = o.enqueue(keys(&["c"]), vec![event(ROBOT, "3", Level::Error)], T0 + 2);
-    assert_eq!(c_alone.await.expect("c"), queued(&[ROBOT]), "c was not kept");
+    assert_eq!(
+        c_alone.await.expect("c"),
+        queued(&[ROBOT]),
+        "c was not kept"
+    );
     assert_eq!(o.waiting_count(ROBOT).await.expect("count"), 2);
 }
 
@@ -64,20 +75,38 @@ pub async fn repeat_suppression(o: Arc<dyn Outbox>) {
         let a = alert(AlertKind::EventAlert, "triggered", Some("42"), Level::Error);
         vec![delivery(ROBOT, a, &[("r1", HOUR)])]
     };
-    assert_eq!(o.enqueue(vec![], repeat(), T0).await.expect("1st"), queued(&[ROBOT]));
+    assert_eq!(
+        o.enqueue(vec![], repeat(), T0).await.expect("1st"),
+        queued(&[ROBOT])
+    );
     for i in 1..=3 {
-        let silent = o.enqueue(vec![], repeat(), T0 + i * MINUTE).await.expect("repeat");
+        let silent = o
+            .enqueue(vec![], repeat(), T0 + i * MINUTE)
+            .await
+            .expect("repeat");
         assert_eq!(silent, Enqueued::Suppressed);
     }
     assert_eq!(o.waiting_count(ROBOT).await.expect("count"), 1);
     let after = o.enqueue(vec![], repeat(), T0 + HOUR).await.expect("after");
     assert_eq!(after, queued(&[ROBOT]));
     let waiting = o.waiting_alerts(ROBOT, 10).await.expect("waiting");
-    let folded: Vec<u64> = waiting.alerts.iter().map(|a| a.queued.alert.suppressed).collect();
-    assert_eq!(folded, vec![0, 3], "the second notification counts the silent repeats");
+    let folded: Vec<u64> = waiting
+        .alerts
+        .iter()
+        .map(|a| a.queued.alert.suppressed)
+        .collect();
+    assert_eq!(
+        folded,
+        vec![0, 3],
+        "the second notification counts the silent repeats"
+    );
     // Another robot, or another issue, has its own interval.
     let other = alert(AlertKind::EventAlert, "triggered", Some("43"), Level::Error);
-    let other = o.enqueue(vec![], vec![delivery(ROBOT, other, &[("r1", HOUR)])], T0 + 1);
+    let other = o.enqueue(
+        vec![],
+        vec![delivery(ROBOT, other, &[("r1", HOUR)])],
+        T0 + 1,
+    );
     assert_eq!(other.await.expect("other issue"), queued(&[ROBOT]));
 }
 
@@ -86,7 +115,11 @@ pub async fn repeat_suppression(o: Arc<dyn Outbox>) {
 pub async fn repeat_state_change_passes(o: Arc<dyn Outbox>) {
     let rules = [("r1", HOUR), ("r2", HOUR)];
     let fire = |action: &str, kind: AlertKind| {
-        vec![delivery(ROBOT, alert(kind, action, Some("7"), Level::Error), &rules)]
+        vec![delivery(
+            ROBOT,
+            alert(kind, action, Some("7"), Level::Error),
+            &rules,
+        )]
     };
     let first = o.enqueue(vec![], fire("triggered", AlertKind::EventAlert), T0);
     assert_eq!(first.await.expect("first"), queued(&[ROBOT]));
@@ -98,7 +131,10 @@ pub async fn repeat_state_change_passes(o: Arc<dyn Outbox>) {
     // A third route that never notified lets it through.
     let a = alert(AlertKind::EventAlert, "triggered", Some("7"), Level::Error);
     let wider = delivery(ROBOT, a, &[("r1", HOUR), ("r3", HOUR)]);
-    let passed = o.enqueue(vec![], vec![wider], T0 + HOUR + 1).await.expect("wider");
+    let passed = o
+        .enqueue(vec![], vec![wider], T0 + HOUR + 1)
+        .await
+        .expect("wider");
     assert_eq!(passed, queued(&[ROBOT]));
 }
 
@@ -125,17 +161,33 @@ pub async fn repeat_race(o: Arc<dyn Outbox>) {
 
 /// Waiting alerts come most severe first, oldest first within a level, per robot, limited.
 pub async fn waiting_order(o: Arc<dyn Outbox>) {
-    let levels = [Level::Info, Level::Fatal, Level::Warning, Level::Fatal, Level::Info];
+    let levels = [
+        Level::Info,
+        Level::Fatal,
+        Level::Warning,
+        Level::Fatal,
+        Level::Info,
+    ];
     for (i, level) in levels.iter().enumerate() {
         let issue = format!("{i}");
         let d = vec![event(ROBOT, &issue, *level), event("other", &issue, *level)];
         let at = T0 + i64::try_from(i).expect("small");
-        assert!(matches!(o.enqueue(vec![], d, at).await.expect("enqueue"), Enqueued::Queued { .. }));
+        assert!(matches!(
+            o.enqueue(vec![], d, at).await.expect("enqueue"),
+            Enqueued::Queued { .. }
+        ));
     }
     let waiting = o.waiting_alerts(ROBOT, 4).await.expect("waiting");
-    let order: Vec<_> = waiting.alerts.iter().map(|a| a.queued.alert.issue_id.clone()).collect();
+    let order: Vec<_> = waiting
+        .alerts
+        .iter()
+        .map(|a| a.queued.alert.issue_id.clone())
+        .collect();
     let expected = ["1", "3", "2", "0"].map(|s| Some(s.to_owned()));
-    assert_eq!(order, expected, "fatal, fatal, warning, info; oldest first within a level");
+    assert_eq!(
+        order, expected,
+        "fatal, fatal, warning, info; oldest first within a level"
+    );
     assert!(waiting.unreadable.is_empty());
     assert!(waiting.alerts.iter().all(|a| a.received_at >= T0));
     assert_eq!(o.waiting_count(ROBOT).await.expect("count"), 5);

@@ -16,7 +16,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 fn server() -> String {
-    std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
 }
 
 /// A database made for one test and dropped after it, even when the test panicked.
@@ -32,7 +33,8 @@ impl TestDatabase {
         let server = server();
         let admin_url = format!("{server}/postgres");
         let connect = tokio_postgres::connect(&admin_url, tokio_postgres::NoTls);
-        let (admin, connection) = match tokio::time::timeout(Duration::from_secs(5), connect).await {
+        let (admin, connection) = match tokio::time::timeout(Duration::from_secs(5), connect).await
+        {
             Ok(Ok(pair)) => pair,
             Ok(Err(e)) => return skip(&server, &e.to_string()),
             Err(_) => return skip(&server, "no answer within 5 s"),
@@ -50,7 +52,10 @@ impl TestDatabase {
     async fn drop_database(self) {
         // FORCE: a background task of a store may still hold a connection for a moment.
         let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
-        self.admin.batch_execute(&sql).await.expect("drop the test database");
+        self.admin
+            .batch_execute(&sql)
+            .await
+            .expect("drop the test database");
     }
 }
 
@@ -121,7 +126,10 @@ async fn replicas_migrate_concurrently() {
             .expect("inspect");
         tokio::spawn(connection);
         let rows = client
-            .query("SELECT version, count(*) FROM schema_migrations GROUP BY version", &[])
+            .query(
+                "SELECT version, count(*) FROM schema_migrations GROUP BY version",
+                &[],
+            )
             .await
             .expect("versions");
         assert!(!rows.is_empty());
@@ -143,12 +151,21 @@ async fn wakeup_reaches_another_replica() {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         let mut i = 0;
         loop {
-            assert!(tokio::time::Instant::now() < deadline, "replica b never woke up");
-            a.enqueue(vec![], vec![event(ROBOT, &format!("{i}"), Level::Error)], T0)
-                .await
-                .expect("enqueue at a");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "replica b never woke up"
+            );
+            a.enqueue(
+                vec![],
+                vec![event(ROBOT, &format!("{i}"), Level::Error)],
+                T0,
+            )
+            .await
+            .expect("enqueue at a");
             i += 1;
-            if let Ok(Ok(robot)) = tokio::time::timeout(Duration::from_millis(500), heard.recv()).await {
+            if let Ok(Ok(robot)) =
+                tokio::time::timeout(Duration::from_millis(500), heard.recv()).await
+            {
                 assert_eq!(robot, ROBOT);
                 break;
             }
@@ -162,16 +179,27 @@ async fn wakeup_reaches_another_replica() {
 async fn password_never_shown() {
     with_database(|url| async move {
         let password = "s3cr3t-pw-do-not-print";
-        let with_password = url.replacen("postgres://postgres@", &format!("postgres://postgres:{password}@"), 1);
-        assert!(with_password.contains(password), "test URL has the expected shape: {url}");
-        let store = PgOutbox::connect(&with_password).await.expect("trust auth ignores it");
+        let with_password = url.replacen(
+            "postgres://postgres@",
+            &format!("postgres://postgres:{password}@"),
+            1,
+        );
+        assert!(
+            with_password.contains(password),
+            "test URL has the expected shape: {url}"
+        );
+        let store = PgOutbox::connect(&with_password)
+            .await
+            .expect("trust auth ignores it");
         let debug = format!("{store:?}");
         assert!(!debug.contains(password), "{debug}");
         assert!(debug.contains("PgOutbox"));
         // A server that is not there: the error names the problem, not the URL.
         let port = crate::helpers::free_port();
         let nowhere = format!("postgres://postgres:{password}@127.0.0.1:{port}/nope");
-        let err = PgOutbox::connect(&nowhere).await.expect_err("nothing listens there");
+        let err = PgOutbox::connect(&nowhere)
+            .await
+            .expect_err("nothing listens there");
         let text = format!("{err} {err:?}");
         assert!(!text.contains(password), "{text}");
         assert!(text.contains("unavailable"), "{text}");

@@ -26,11 +26,23 @@ pub async fn create_message_assigns_alerts(o: Arc<dyn Outbox>) {
     assert_eq!(left, ids[2..].to_vec(), "only the unassigned alert waits");
     assert_eq!(o.waiting_count(ROBOT).await.expect("count"), 1);
     let m = only_message(&*o).await;
-    assert_eq!((m.id, m.robot.as_str(), m.body.as_str()), (id, ROBOT, "BODY"));
+    assert_eq!(
+        (m.id, m.robot.as_str(), m.body.as_str()),
+        (id, ROBOT, "BODY")
+    );
     assert_eq!((m.msg_uuid.as_str(), m.alert_count), ("uuid-1", 2));
-    assert_eq!((m.state, m.attempts, m.next_attempt_at), (MessageState::Pending, 0, T0 + 5));
-    assert_eq!((m.created_at, m.sent_at, m.last_error), (T0 + 5, None, None));
-    assert_eq!(o.last_created_at(ROBOT).await.expect("created"), Some(T0 + 5));
+    assert_eq!(
+        (m.state, m.attempts, m.next_attempt_at),
+        (MessageState::Pending, 0, T0 + 5)
+    );
+    assert_eq!(
+        (m.created_at, m.sent_at, m.last_error),
+        (T0 + 5, None, None)
+    );
+    assert_eq!(
+        o.last_created_at(ROBOT).await.expect("created"),
+        Some(T0 + 5)
+    );
 }
 
 /// The oldest pending message that is due; when the next one becomes due.
@@ -39,18 +51,49 @@ pub async fn due_and_next_due(o: Arc<dyn Outbox>) {
     assert_eq!(o.next_due_at(ROBOT).await.expect("next"), None);
     let first = message(&*o, &l, &["1"], T0).await;
     let second = message(&*o, &l, &["2"], T0 + 1).await;
-    let due = o.due_message(ROBOT, T0 + 1).await.expect("due").expect("one is due");
+    let due = o
+        .due_message(ROBOT, T0 + 1)
+        .await
+        .expect("due")
+        .expect("one is due");
     assert_eq!(due.id, first, "oldest first");
-    assert_eq!(o.due_message(ROBOT, T0 - 1).await.expect("early").map(|m| m.id), None);
-    o.mark_retry(&l, first, T0 + MINUTE, "HTTP 500").await.expect("retry");
-    let due = o.due_message(ROBOT, T0 + 2).await.expect("due").expect("second is due");
+    assert_eq!(
+        o.due_message(ROBOT, T0 - 1)
+            .await
+            .expect("early")
+            .map(|m| m.id),
+        None
+    );
+    o.mark_retry(&l, first, T0 + MINUTE, "HTTP 500")
+        .await
+        .expect("retry");
+    let due = o
+        .due_message(ROBOT, T0 + 2)
+        .await
+        .expect("due")
+        .expect("second is due");
     assert_eq!(due.id, second);
     o.mark_sent(&l, second, T0 + 3).await.expect("sent");
-    assert_eq!(o.due_message(ROBOT, T0 + 3).await.expect("due").map(|m| m.id), None);
+    assert_eq!(
+        o.due_message(ROBOT, T0 + 3)
+            .await
+            .expect("due")
+            .map(|m| m.id),
+        None
+    );
     assert_eq!(o.next_due_at(ROBOT).await.expect("next"), Some(T0 + MINUTE));
     let due = o.due_message(ROBOT, T0 + MINUTE).await.expect("due");
-    assert_eq!(due.map(|m| (m.id, m.last_error)), Some((first, Some("HTTP 500".into()))));
-    assert_eq!(o.due_message("other", T0 + DAY).await.expect("other").map(|m| m.id), None);
+    assert_eq!(
+        due.map(|m| (m.id, m.last_error)),
+        Some((first, Some("HTTP 500".into())))
+    );
+    assert_eq!(
+        o.due_message("other", T0 + DAY)
+            .await
+            .expect("other")
+            .map(|m| m.id),
+        None
+    );
 }
 
 /// Attempts count up; their ends are the rolling budget's history, per robot.
@@ -60,12 +103,28 @@ pub async fn attempts_history(o: Arc<dyn Outbox>) {
     let second = message(&*o, &l, &["2"], T0).await;
     o.record_attempt(&l, first, T0 + 10).await.expect("attempt");
     o.record_attempt_end(&l, first, T0 + 20).await.expect("end");
-    o.record_attempt(&l, first, T0 + 30).await.expect("attempt 2");
-    o.record_attempt(&l, second, T0 + 40).await.expect("attempt");
+    o.record_attempt(&l, first, T0 + 30)
+        .await
+        .expect("attempt 2");
+    o.record_attempt(&l, second, T0 + 40)
+        .await
+        .expect("attempt");
     let history = o.attempts_since(ROBOT, T0).await.expect("history");
-    assert_eq!(history, vec![T0 + 30, T0 + 40], "one entry per message: its last attempt");
-    assert_eq!(o.attempts_since(ROBOT, T0 + 35).await.expect("recent"), vec![T0 + 40]);
-    assert!(o.attempts_since("other", 0).await.expect("other").is_empty());
+    assert_eq!(
+        history,
+        vec![T0 + 30, T0 + 40],
+        "one entry per message: its last attempt"
+    );
+    assert_eq!(
+        o.attempts_since(ROBOT, T0 + 35).await.expect("recent"),
+        vec![T0 + 40]
+    );
+    assert!(
+        o.attempts_since("other", 0)
+            .await
+            .expect("other")
+            .is_empty()
+    );
     let m = o.list_messages(None, 10).await.expect("list");
     let attempts: Vec<i64> = m.iter().map(|m| m.attempts).collect();
     assert_eq!(attempts, vec![1, 2], "newest first");
@@ -77,18 +136,43 @@ pub async fn mark_sent_retry_dead(o: Arc<dyn Outbox>) {
     let sent = message(&*o, &l, &["1"], T0).await;
     let dead = message(&*o, &l, &["2"], T0).await;
     assert_eq!(o.last_sent_at(ROBOT).await.expect("last sent"), None);
-    o.mark_retry(&l, sent, T0 + 5, "timeout").await.expect("retry");
+    o.mark_retry(&l, sent, T0 + 5, "timeout")
+        .await
+        .expect("retry");
     o.mark_sent(&l, sent, T0 + 9).await.expect("sent");
     o.mark_dead(&l, dead, "errcode 310000").await.expect("dead");
-    let sent_rows = o.list_messages(Some(MessageState::Sent), 10).await.expect("sent");
+    let sent_rows = o
+        .list_messages(Some(MessageState::Sent), 10)
+        .await
+        .expect("sent");
     assert_eq!(sent_rows.len(), 1);
-    assert_eq!((sent_rows[0].id, sent_rows[0].sent_at), (sent, Some(T0 + 9)));
-    assert_eq!(sent_rows[0].last_error, None, "a send clears the last error");
-    let dead_rows = o.list_messages(Some(MessageState::Dead), 10).await.expect("dead");
+    assert_eq!(
+        (sent_rows[0].id, sent_rows[0].sent_at),
+        (sent, Some(T0 + 9))
+    );
+    assert_eq!(
+        sent_rows[0].last_error, None,
+        "a send clears the last error"
+    );
+    let dead_rows = o
+        .list_messages(Some(MessageState::Dead), 10)
+        .await
+        .expect("dead");
     assert_eq!(dead_rows.len(), 1);
-    assert_eq!((dead_rows[0].id, dead_rows[0].last_error.as_deref()), (dead, Some("errcode 310000")));
-    assert!(o.list_messages(Some(MessageState::Pending), 10).await.expect("pending").is_empty());
-    assert_eq!(o.last_sent_at(ROBOT).await.expect("last sent"), Some(T0 + 9));
+    assert_eq!(
+        (dead_rows[0].id, dead_rows[0].last_error.as_deref()),
+        (dead, Some("errcode 310000"))
+    );
+    assert!(
+        o.list_messages(Some(MessageState::Pending), 10)
+            .await
+            .expect("pending")
+            .is_empty()
+    );
+    assert_eq!(
+        o.last_sent_at(ROBOT).await.expect("last sent"),
+        Some(T0 + 9)
+    );
     assert_eq!(o.next_due_at(ROBOT).await.expect("next"), None);
 }
 
@@ -96,36 +180,77 @@ pub async fn mark_sent_retry_dead(o: Arc<dyn Outbox>) {
 pub async fn pause(o: Arc<dyn Outbox>) {
     let l = lease(&*o, ROBOT, "a", T0).await;
     assert_eq!(o.paused_until(ROBOT).await.expect("paused"), None);
-    o.set_paused_until(&l, T0 + 10 * MINUTE).await.expect("pause");
-    assert_eq!(o.paused_until(ROBOT).await.expect("paused"), Some(T0 + 10 * MINUTE));
-    o.set_paused_until(&l, T0 + 20 * MINUTE).await.expect("pause again");
-    assert_eq!(o.paused_until(ROBOT).await.expect("paused"), Some(T0 + 20 * MINUTE));
+    o.set_paused_until(&l, T0 + 10 * MINUTE)
+        .await
+        .expect("pause");
+    assert_eq!(
+        o.paused_until(ROBOT).await.expect("paused"),
+        Some(T0 + 10 * MINUTE)
+    );
+    o.set_paused_until(&l, T0 + 20 * MINUTE)
+        .await
+        .expect("pause again");
+    assert_eq!(
+        o.paused_until(ROBOT).await.expect("paused"),
+        Some(T0 + 20 * MINUTE)
+    );
     assert_eq!(o.paused_until("other").await.expect("other"), None);
 }
 
 /// Acquire, hold against others, renew, expire, take over with a greater fence, release.
 pub async fn lease_lifecycle(o: Arc<dyn Outbox>) {
     let a = lease(&*o, ROBOT, "a", T0).await;
-    let again = o.acquire_lease(ROBOT, "a", T0 + 1, MINUTE).await.expect("re-acquire");
-    assert_eq!(again.as_ref(), Some(&a), "the holder keeps its lease and fence");
+    let again = o
+        .acquire_lease(ROBOT, "a", T0 + 1, MINUTE)
+        .await
+        .expect("re-acquire");
+    assert_eq!(
+        again.as_ref(),
+        Some(&a),
+        "the holder keeps its lease and fence"
+    );
     let other_robot = lease(&*o, "other", "b", T0).await;
     assert_eq!(other_robot.robot, "other");
-    assert_eq!(o.acquire_lease(ROBOT, "b", T0 + 2, MINUTE).await.expect("b"), None);
+    assert_eq!(
+        o.acquire_lease(ROBOT, "b", T0 + 2, MINUTE)
+            .await
+            .expect("b"),
+        None
+    );
     assert!(o.renew_lease(&a, T0 + 50_000, MINUTE).await.expect("renew"));
     // Renewed to T0 + 110 s: still held at T0 + 100 s, free after.
-    assert_eq!(o.acquire_lease(ROBOT, "b", T0 + 100_000, MINUTE).await.expect("b"), None);
+    assert_eq!(
+        o.acquire_lease(ROBOT, "b", T0 + 100_000, MINUTE)
+            .await
+            .expect("b"),
+        None
+    );
     let b = o
         .acquire_lease(ROBOT, "b", T0 + 110_000, MINUTE)
         .await
         .expect("b")
         .expect("expired lease taken over");
     assert!(b.fence > a.fence, "{b:?} after {a:?}");
-    assert!(!o.renew_lease(&a, T0 + 110_001, MINUTE).await.expect("renew a"));
-    o.release_lease(&a).await.expect("releasing a lost lease is harmless");
-    assert_eq!(o.acquire_lease(ROBOT, "a", T0 + 110_002, MINUTE).await.expect("a"), None);
+    assert!(
+        !o.renew_lease(&a, T0 + 110_001, MINUTE)
+            .await
+            .expect("renew a")
+    );
+    o.release_lease(&a)
+        .await
+        .expect("releasing a lost lease is harmless");
+    assert_eq!(
+        o.acquire_lease(ROBOT, "a", T0 + 110_002, MINUTE)
+            .await
+            .expect("a"),
+        None
+    );
     o.release_lease(&b).await.expect("release");
     let c = lease(&*o, ROBOT, "c", T0 + 110_003).await;
-    assert!(c.fence > b.fence, "released and taken at once, with a new fence");
+    assert!(
+        c.fence > b.fence,
+        "released and taken at once, with a new fence"
+    );
 }
 
 /// Many owners racing for a free lease: exactly one gets it.
@@ -133,7 +258,10 @@ pub async fn lease_race_one_winner(o: Arc<dyn Outbox>) {
     let tasks: Vec<_> = (0..8)
         .map(|i| {
             let o = o.clone();
-            tokio::spawn(async move { o.acquire_lease(ROBOT, &format!("owner-{i}"), T0, MINUTE).await })
+            tokio::spawn(async move {
+                o.acquire_lease(ROBOT, &format!("owner-{i}"), T0, MINUTE)
+                    .await
+            })
         })
         .collect();
     let mut winners = 0;
@@ -158,34 +286,65 @@ pub async fn stale_fence_write_refused(o: Arc<dyn Outbox>) {
         Err(StoreError::LeaseLost { robot }) => assert_eq!(robot, ROBOT),
         other => panic!("{what} with a stale fence: {other:?}"),
     };
-    let created = o.create_message(&old, &[alert_id], "B", "u2", T0 + 3 * MINUTE).await;
+    let created = o
+        .create_message(&old, &[alert_id], "B", "u2", T0 + 3 * MINUTE)
+        .await;
     lost(created.map(|_| ()), "create_message");
-    lost(o.record_attempt(&old, id, T0 + 3 * MINUTE).await, "record_attempt");
-    lost(o.record_attempt_end(&old, id, T0 + 3 * MINUTE).await, "record_attempt_end");
+    lost(
+        o.record_attempt(&old, id, T0 + 3 * MINUTE).await,
+        "record_attempt",
+    );
+    lost(
+        o.record_attempt_end(&old, id, T0 + 3 * MINUTE).await,
+        "record_attempt_end",
+    );
     lost(o.mark_sent(&old, id, T0 + 3 * MINUTE).await, "mark_sent");
     lost(o.mark_retry(&old, id, T0 + HOUR, "x").await, "mark_retry");
     lost(o.mark_dead(&old, id, "x").await, "mark_dead");
-    lost(o.set_paused_until(&old, T0 + HOUR).await, "set_paused_until");
-    lost(o.set_aside_alert(&old, alert_id, "x", T0).await, "set_aside_alert");
+    lost(
+        o.set_paused_until(&old, T0 + HOUR).await,
+        "set_paused_until",
+    );
+    lost(
+        o.set_aside_alert(&old, alert_id, "x", T0).await,
+        "set_aside_alert",
+    );
     let after = only_message(&*o).await;
-    assert_eq!(format!("{after:?}"), format!("{before:?}"), "the message did not change");
+    assert_eq!(
+        format!("{after:?}"),
+        format!("{before:?}"),
+        "the message did not change"
+    );
     assert_eq!(o.waiting_count(ROBOT).await.expect("count"), waiting_before);
     assert_eq!(o.paused_until(ROBOT).await.expect("paused"), None);
     // The new holder writes fine.
-    o.mark_sent(&new, id, T0 + 3 * MINUTE).await.expect("new holder writes");
+    o.mark_sent(&new, id, T0 + 3 * MINUTE)
+        .await
+        .expect("new holder writes");
 }
 
 /// An unreadable alert goes into a dead message that carries the reason.
 pub async fn set_aside_alert(o: Arc<dyn Outbox>) {
     let l = lease(&*o, ROBOT, "a", T0).await;
     let ids = queue(&*o, ROBOT, &["1", "2"], T0).await;
-    o.set_aside_alert(&l, ids[0], "payload is not JSON", T0 + 7).await.expect("set aside");
+    o.set_aside_alert(&l, ids[0], "payload is not JSON", T0 + 7)
+        .await
+        .expect("set aside");
     let waiting = o.waiting_alerts(ROBOT, 10).await.expect("waiting");
-    assert_eq!(waiting.alerts.iter().map(|a| a.id).collect::<Vec<_>>(), vec![ids[1]]);
+    assert_eq!(
+        waiting.alerts.iter().map(|a| a.id).collect::<Vec<_>>(),
+        vec![ids[1]]
+    );
     let m = only_message(&*o).await;
     assert_eq!((m.state, m.alert_count), (MessageState::Dead, 1));
     assert_eq!(m.last_error.as_deref(), Some("payload is not JSON"));
-    assert_eq!(o.due_message(ROBOT, T0 + DAY).await.expect("due").map(|m| m.id), None);
+    assert_eq!(
+        o.due_message(ROBOT, T0 + DAY)
+            .await
+            .expect("due")
+            .map(|m| m.id),
+        None
+    );
     // Retrying it puts the alert back in the queue.
     assert!(o.retry_message(m.id, T0 + 8).await.expect("retry"));
     assert_eq!(o.waiting_count(ROBOT).await.expect("count"), 2);
