@@ -6,6 +6,7 @@
 mod fixtures;
 mod ingest;
 mod operators;
+mod pg_ingest;
 mod postgres;
 mod sender;
 

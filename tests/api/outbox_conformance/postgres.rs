@@ -36,7 +36,10 @@ impl TestDatabase {
         let (admin, connection) = match tokio::time::timeout(Duration::from_secs(5), connect).await
         {
             Ok(Ok(pair)) => pair,
-            Ok(Err(e)) => return skip(&server, &e.to_string()),
+            Ok(Err(e)) => {
+                let cause = std::error::Error::source(&e).map(|c| format!(": {c}"));
+                return skip(&server, &format!("{e}{}", cause.unwrap_or_default()));
+            }
             Err(_) => return skip(&server, "no answer within 5 s"),
         };
         tokio::spawn(connection);
@@ -68,7 +71,7 @@ fn skip<T>(server: &str, why: &str) -> Option<T> {
 }
 
 /// Runs `test` with the URL of a fresh database, then drops the database.
-async fn with_database<F, Fut>(test: F)
+pub(super) async fn with_database<F, Fut>(test: F)
 where
     F: FnOnce(String) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
@@ -206,6 +209,55 @@ async fn password_never_shown() {
         let bad = format!("postgres://postgres:{password}@127.0.0.1:notaport/x");
         let err = PgOutbox::connect(&bad).await.expect_err("bad URL");
         assert!(!format!("{err} {err:?}").contains(password), "{err:?}");
+    })
+    .await;
+}
+
+/// Every server connection of the stores killed (a database restart, a failover): the store
+/// answers again by itself, and the other replica's `LISTEN` comes back too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recovers_after_connections_are_killed() {
+    with_database(|url| async move {
+        let a = PgOutbox::connect(&url).await.expect("replica a");
+        let b = PgOutbox::connect(&url).await.expect("replica b");
+        let (admin, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .expect("admin");
+        tokio::spawn(connection);
+        let killed = admin
+            .query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()",
+                &[],
+            )
+            .await
+            .expect("terminate");
+        assert!(killed.len() >= 2, "the pools and listeners had connections");
+        let mut heard = b.wakeups();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        let mut i = 0;
+        loop {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no recovery within 15 s"
+            );
+            i += 1;
+            let item = vec![event(ROBOT, &format!("{i}"), Level::Error)];
+            // The first calls may meet a dead connection and say so; later ones must work.
+            if a.enqueue(vec![], item, T0).await.is_err() {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+            // Only a notification through b's new LISTEN connection names the robot here:
+            // b itself enqueued nothing.
+            if let Ok(Ok(robot)) =
+                tokio::time::timeout(Duration::from_millis(500), heard.recv()).await
+            {
+                assert_eq!(robot, ROBOT);
+                break;
+            }
+        }
+        b.check_writable(T0).await.expect("b writes again");
     })
     .await;
 }
