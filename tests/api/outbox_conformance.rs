@@ -5,12 +5,14 @@
 
 mod fixtures;
 mod ingest;
+mod leases;
 mod operators;
 mod pg_ingest;
 mod postgres;
 mod sender;
 
 pub use ingest::*;
+pub use leases::*;
 pub use operators::*;
 pub use sender::*;
 

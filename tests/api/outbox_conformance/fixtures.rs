@@ -2,7 +2,7 @@
 
 use sentry_dingtalk::alert::{Alert, AlertKind, Level};
 use sentry_dingtalk::outbox::port::Outbox;
-use sentry_dingtalk::outbox::types::{Delivery, Enqueued, Lease, QueuedAlert};
+use sentry_dingtalk::outbox::types::{Delivery, Enqueued, Lease, MessageRow, QueuedAlert};
 use sentry_dingtalk::routing::RepeatRule;
 use std::time::Duration;
 
@@ -86,4 +86,11 @@ pub async fn message(o: &dyn Outbox, lease: &Lease, issues: &[&str], now: i64) -
     o.create_message(lease, &ids, "{\"msgtype\":\"markdown\"}", &uuid, now)
         .await
         .expect("create message")
+}
+
+/// The one message in the store.
+pub async fn only_message(o: &dyn Outbox) -> MessageRow {
+    let mut all = o.list_messages(None, 10).await.expect("list");
+    assert_eq!(all.len(), 1, "{all:?}");
+    all.remove(0)
 }
