@@ -30,6 +30,7 @@ macro_rules! every_check {
         $run!(due_and_next_due);
         $run!(attempts_history);
         $run!(mark_sent_retry_dead);
+        $run!(queue_message_ready_made);
         $run!(pause);
         $run!(lease_lifecycle);
         $run!(lease_race_one_winner);

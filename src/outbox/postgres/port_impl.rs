@@ -149,6 +149,18 @@ impl Outbox for PgOutbox {
         bounded(self.set_aside(lease, alert_id, reason, now)).await
     }
 
+    async fn queue_message(
+        &self,
+        robot: &str,
+        body: &str,
+        msg_uuid: &str,
+        now: i64,
+    ) -> Result<i64, StoreError> {
+        let id = bounded(self.ready_message(robot, body, msg_uuid, now)).await?;
+        self.wakeups.announce(&[robot.to_owned()]);
+        Ok(id)
+    }
+
     async fn list_messages(
         &self,
         state: Option<MessageState>,

@@ -150,6 +150,30 @@ impl PgOutbox {
         Ok(id)
     }
 
+    /// A message built elsewhere (the open-issues report), queued without alerts. Not
+    /// fenced: adding a pending message takes nothing from the robot's sender.
+    pub(super) async fn ready_message(
+        &self,
+        robot: &str,
+        body: &str,
+        msg_uuid: &str,
+        now: i64,
+    ) -> Result<i64, StoreError> {
+        let client = self.client().await?;
+        let insert = client
+            .prepare_cached(
+                "INSERT INTO messages (robot, msg_uuid, body, alert_count, next_attempt_at, created_at)
+                 VALUES ($1, $2, $3, 0, $4, $4) RETURNING id",
+            )
+            .await
+            .map_err(db)?;
+        let row = client
+            .query_one(&insert, &[&robot, &msg_uuid, &body, &now])
+            .await
+            .map_err(db)?;
+        row.try_get(0).map_err(db)
+    }
+
     /// One fenced statement on one of the lease's robot's rows: `$1` is the robot, the rest
     /// are `params`. The lease is checked in the same transaction.
     pub(super) async fn fenced_write(

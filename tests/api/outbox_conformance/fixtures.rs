@@ -1,6 +1,6 @@
 //! Building blocks for the checks: alerts, deliveries, leases and a queue helper.
 
-use sentry_dingtalk::alert::{Alert, AlertKind, Level};
+use sentry_dingtalk::domain::alert::{Alert, AlertKind, Level};
 use sentry_dingtalk::outbox::port::Outbox;
 use sentry_dingtalk::outbox::types::{Delivery, Enqueued, Lease, MessageRow, QueuedAlert};
 use sentry_dingtalk::routing::RepeatRule;

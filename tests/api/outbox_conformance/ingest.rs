@@ -1,7 +1,7 @@
 //! The webhook edge: dedup, repeats, waiting order, wake-ups, writability.
 
 use super::fixtures::*;
-use sentry_dingtalk::alert::{AlertKind, Level};
+use sentry_dingtalk::domain::alert::{AlertKind, Level};
 use sentry_dingtalk::outbox::port::Outbox;
 use sentry_dingtalk::outbox::types::{DEDUP_WINDOW_MS, Enqueued};
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! Operators' views and actions, pruning, and the small shared state.
 
 use super::fixtures::*;
-use sentry_dingtalk::alert::{AlertKind, Level};
+use sentry_dingtalk::domain::alert::{AlertKind, Level};
 use sentry_dingtalk::outbox::port::Outbox;
 use sentry_dingtalk::outbox::types::{DEDUP_WINDOW_MS, Enqueued, MessageState, StateCount};
 use std::sync::Arc;

@@ -5,7 +5,7 @@
 
 use super::fixtures::{ROBOT, T0, event, queued};
 use super::postgres::with_database;
-use sentry_dingtalk::alert::Level;
+use sentry_dingtalk::domain::alert::Level;
 use sentry_dingtalk::outbox::port::Outbox;
 use sentry_dingtalk::outbox::postgres::PgOutbox;
 use std::sync::Arc;

@@ -8,7 +8,7 @@
 
 use super::every_check;
 use super::fixtures::{ROBOT, T0, event};
-use sentry_dingtalk::alert::Level;
+use sentry_dingtalk::domain::alert::Level;
 use sentry_dingtalk::outbox::port::Outbox;
 use sentry_dingtalk::outbox::postgres::PgOutbox;
 use std::future::Future;

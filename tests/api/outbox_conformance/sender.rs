@@ -217,3 +217,25 @@ pub async fn set_aside_alert(o: Arc<dyn Outbox>) {
     assert!(o.retry_message(m.id, T0 + 8).await.expect("retry"));
     assert_eq!(o.waiting_count(ROBOT).await.expect("count"), 2);
 }
+
+/// A ready-made message (the open-issues report) is pending and due at once, without alerts,
+/// and wakes the robot's sender.
+pub async fn queue_message_ready_made(o: Arc<dyn Outbox>) {
+    let mut wakeups = o.wakeups();
+    let id = o
+        .queue_message(ROBOT, "REPORT", "uuid-report", T0)
+        .await
+        .expect("queue");
+    let m = o
+        .due_message(ROBOT, T0)
+        .await
+        .expect("due")
+        .expect("due at once");
+    assert_eq!(
+        (m.id, m.body.as_str(), m.msg_uuid.as_str()),
+        (id, "REPORT", "uuid-report")
+    );
+    assert_eq!((m.alert_count, m.state), (0, MessageState::Pending));
+    let heard = tokio::time::timeout(std::time::Duration::from_secs(5), wakeups.recv()).await;
+    assert_eq!(heard.ok().and_then(Result::ok).as_deref(), Some(ROBOT));
+}
