@@ -212,8 +212,9 @@ impl PgOutbox {
             .await
             .map_err(db)?;
         let msg_uuid = uuid::Uuid::new_v4().to_string();
+        let error = format!("unreadable alert row {alert_id}: {reason}");
         let row = tx
-            .query_one(&insert, &[&lease.robot, &msg_uuid, &now, &reason])
+            .query_one(&insert, &[&lease.robot, &msg_uuid, &now, &error])
             .await
             .map_err(db)?;
         let id: i64 = row.try_get(0).map_err(db)?;
