@@ -8,6 +8,7 @@
 //! retries, restarts and hand-overs between replicas.
 
 pub mod port;
+pub mod postgres;
 pub mod sqlite;
 pub mod types;
 

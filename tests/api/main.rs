@@ -14,6 +14,7 @@ mod helpers;
 mod hostile_store;
 mod messages;
 mod operations;
+mod outbox_conformance;
 mod properties;
 mod rendering;
 mod routing;

@@ -1,0 +1,125 @@
+//! One sender per robot: a lease row per robot, and a fence that every sender write checks.
+//!
+//! Clock: lease times use the `now` the caller passes (the replica's wall clock, in ms), like
+//! every other time in the outbox, not the database's `now()`. One clock for all times keeps a
+//! lease comparable with the budget history and the pause it guards, and gives SQLite and
+//! PostgreSQL one contract that the conformance suite can drive with chosen times. Replica
+//! clocks are NTP-synchronised to milliseconds, far below the lease TTL (seconds); a skew only
+//! moves *when* an expired lease can be taken over, never lets two holders write: the fence
+//! settles that, whatever the clocks say.
+//!
+//! Fencing: a fenced write runs in a transaction that first reads the lease row `FOR SHARE`
+//! with the caller's owner and fence. A takeover updates that row, so it waits for a fenced
+//! write in flight to commit, and a write that starts after the takeover finds the new fence
+//! and fails with `LeaseLost` before changing anything. Every write of an old holder is thus
+//! ordered before the new holder's first read.
+
+use super::super::types::{Lease, StoreError};
+use super::{PgOutbox, db};
+
+impl PgOutbox {
+    pub(super) async fn acquire(
+        &self,
+        robot: &str,
+        owner: &str,
+        now: i64,
+        ttl_ms: i64,
+    ) -> Result<Option<Lease>, StoreError> {
+        let client = self.client().await?;
+        // Free (released: owner ''), expired, or already ours. A different holder than the
+        // last one gets the next fence; the same holder keeps its fence, so its writes in
+        // flight stay valid across a renewal that came late.
+        let stmt = client
+            .prepare_cached(
+                "INSERT INTO leases (robot, owner, fence, expires_at) VALUES ($1, $2, 1, $3::bigint + $4::bigint)
+                 ON CONFLICT (robot) DO UPDATE SET
+                     owner = excluded.owner,
+                     fence = CASE WHEN leases.owner = excluded.owner THEN leases.fence
+                                  ELSE leases.fence + 1 END,
+                     expires_at = excluded.expires_at
+                 WHERE leases.owner = excluded.owner OR leases.owner = '' OR leases.expires_at <= $3
+                 RETURNING fence",
+            )
+            .await
+            .map_err(db)?;
+        let row = client
+            .query_opt(&stmt, &[&robot, &owner, &now, &ttl_ms])
+            .await
+            .map_err(db)?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        Ok(Some(Lease {
+            robot: robot.to_owned(),
+            owner: owner.to_owned(),
+            fence: row.try_get(0).map_err(db)?,
+        }))
+    }
+
+    pub(super) async fn renew(
+        &self,
+        lease: &Lease,
+        now: i64,
+        ttl_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(
+                "UPDATE leases SET expires_at = $4::bigint + $5::bigint
+                 WHERE robot = $1 AND owner = $2 AND fence = $3",
+            )
+            .await
+            .map_err(db)?;
+        let n = client
+            .execute(
+                &stmt,
+                &[&lease.robot, &lease.owner, &lease.fence, &now, &ttl_ms],
+            )
+            .await
+            .map_err(db)?;
+        Ok(n == 1)
+    }
+
+    /// Hands the robot over at once: the next `acquire` by anyone succeeds, with a new fence,
+    /// and this lease's writes are refused from now on.
+    pub(super) async fn release(&self, lease: &Lease) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(
+                "UPDATE leases SET owner = '', expires_at = 0
+                 WHERE robot = $1 AND owner = $2 AND fence = $3",
+            )
+            .await
+            .map_err(db)?;
+        client
+            .execute(&stmt, &[&lease.robot, &lease.owner, &lease.fence])
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+}
+
+/// Begins a transaction in which `lease` is proven current and stays so until it ends;
+/// `LeaseLost` (and nothing written) when another holder's fence replaced it.
+pub(super) async fn fenced<'a>(
+    client: &'a mut deadpool_postgres::Client,
+    lease: &Lease,
+) -> Result<deadpool_postgres::Transaction<'a>, StoreError> {
+    let tx = client.transaction().await.map_err(db)?;
+    let check = tx
+        .prepare_cached(
+            "SELECT 1 FROM leases WHERE robot = $1 AND owner = $2 AND fence = $3 FOR SHARE",
+        )
+        .await
+        .map_err(db)?;
+    let held = tx
+        .query_opt(&check, &[&lease.robot, &lease.owner, &lease.fence])
+        .await
+        .map_err(db)?;
+    if held.is_none() {
+        return Err(StoreError::LeaseLost {
+            robot: lease.robot.clone(),
+        });
+    }
+    Ok(tx)
+}

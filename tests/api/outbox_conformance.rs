@@ -1,0 +1,51 @@
+//! The storage port's conformance suite: every point of the `Outbox` contract as one async
+//! check that takes only an `Arc<dyn Outbox>` (fresh and empty) and the times it passes in.
+//! Each implementation runs every check: `every_check!(my_runner)` expands `my_runner!(name)`
+//! once per check, and the runner makes a `#[tokio::test]` of it (see `postgres.rs`).
+
+mod fixtures;
+mod ingest;
+mod leases;
+mod operators;
+mod pg_ingest;
+mod postgres;
+mod sender;
+mod sqlite;
+
+pub use ingest::*;
+pub use leases::*;
+pub use operators::*;
+pub use sender::*;
+
+/// Calls `$run!(check)` for every check of the suite.
+macro_rules! every_check {
+    ($run:ident) => {
+        $run!(enqueue_dedup_window);
+        $run!(enqueue_dedup_race);
+        $run!(enqueue_duplicate_key_rolls_back_the_others);
+        $run!(repeat_suppression);
+        $run!(repeat_state_change_passes);
+        $run!(repeat_race);
+        $run!(waiting_order);
+        $run!(create_message_assigns_alerts);
+        $run!(due_and_next_due);
+        $run!(attempts_history);
+        $run!(mark_sent_retry_dead);
+        $run!(queue_message_ready_made);
+        $run!(pause);
+        $run!(lease_lifecycle);
+        $run!(lease_race_one_winner);
+        $run!(stale_fence_write_refused);
+        $run!(set_aside_alert);
+        $run!(retry_message_dead_and_pending);
+        $run!(stats);
+        $run!(prune);
+        $run!(claim_action_once);
+        $run!(action_key_stable);
+        $run!(claim_scheduled_run_once);
+        $run!(installation_org);
+        $run!(wakeups_after_enqueue);
+        $run!(check_writable);
+    };
+}
+pub(crate) use every_check;

@@ -1,0 +1,239 @@
+//! Operators' views and actions, pruning, and the small shared state.
+
+use super::fixtures::*;
+use sentry_dingtalk::domain::alert::{AlertKind, Level};
+use sentry_dingtalk::outbox::port::Outbox;
+use sentry_dingtalk::outbox::types::{DEDUP_WINDOW_MS, Enqueued, MessageState, StateCount};
+use std::sync::Arc;
+
+/// A dead message gives its alerts back; a pending one becomes due now; a sent or missing
+/// one cannot be retried. `retry_dead` does every dead one.
+pub async fn retry_message_dead_and_pending(o: Arc<dyn Outbox>) {
+    let l = lease(&*o, ROBOT, "a", T0).await;
+    let dead = message(&*o, &l, &["1", "2"], T0).await;
+    o.mark_dead(&l, dead, "errcode 300001").await.expect("dead");
+    let pending = message(&*o, &l, &["3"], T0).await;
+    o.mark_retry(&l, pending, T0 + HOUR, "HTTP 502")
+        .await
+        .expect("later");
+    let sent = message(&*o, &l, &["4"], T0).await;
+    o.mark_sent(&l, sent, T0).await.expect("sent");
+
+    assert!(o.retry_message(dead, T0 + 1).await.expect("retry dead"));
+    assert_eq!(
+        o.waiting_count(ROBOT).await.expect("count"),
+        2,
+        "its alerts wait again"
+    );
+    let ids: Vec<i64> = o
+        .list_messages(None, 10)
+        .await
+        .expect("list")
+        .iter()
+        .map(|m| m.id)
+        .collect();
+    assert!(!ids.contains(&dead), "the dead message is gone");
+    assert!(
+        o.retry_message(pending, T0 + 2)
+            .await
+            .expect("retry pending")
+    );
+    let due = o.due_message(ROBOT, T0 + 2).await.expect("due");
+    assert_eq!(due.map(|m| m.id), Some(pending), "made due now");
+    assert!(!o.retry_message(sent, T0 + 3).await.expect("retry sent"));
+    assert!(
+        !o.retry_message(i64::MAX, T0 + 3)
+            .await
+            .expect("retry missing")
+    );
+
+    let waiting = o.waiting_alerts(ROBOT, 10).await.expect("waiting");
+    let ids: Vec<i64> = waiting.alerts.iter().map(|a| a.id).collect();
+    let again = o
+        .create_message(&l, &ids, "B", "u", T0 + 4)
+        .await
+        .expect("create");
+    o.mark_dead(&l, again, "x").await.expect("dead again");
+    o.mark_dead(&l, pending, "y").await.expect("dead too");
+    assert_eq!(o.retry_dead(T0 + 5).await.expect("retry dead"), 2);
+    assert!(
+        o.list_messages(Some(MessageState::Dead), 10)
+            .await
+            .expect("dead")
+            .is_empty()
+    );
+    assert_eq!(o.waiting_count(ROBOT).await.expect("count"), 3);
+    assert_eq!(o.retry_dead(T0 + 6).await.expect("nothing dead"), 0);
+}
+
+/// Messages by state and robot, and waiting alerts as `waiting`, sorted by state then robot.
+pub async fn stats(o: Arc<dyn Outbox>) {
+    assert!(o.stats().await.expect("empty").is_empty());
+    let l = lease(&*o, ROBOT, "a", T0).await;
+    let sent = message(&*o, &l, &["1"], T0).await;
+    o.mark_sent(&l, sent, T0).await.expect("sent");
+    message(&*o, &l, &["2"], T0).await;
+    queue(&*o, ROBOT, &["3", "4"], T0).await;
+    queue(&*o, "b-robot", &["5"], T0).await;
+    let count = |state: &str, robot: &str, count| StateCount {
+        state: state.into(),
+        robot: robot.into(),
+        count,
+    };
+    let expected = vec![
+        count("pending", ROBOT, 1),
+        count("sent", ROBOT, 1),
+        count("waiting", "b-robot", 1),
+        count("waiting", ROBOT, 2),
+    ];
+    assert_eq!(o.stats().await.expect("stats"), expected);
+}
+
+/// Old dedup keys, sent messages, repeat state and used links go; pending and dead stay.
+pub async fn prune(o: Arc<dyn Outbox>) {
+    let l = lease(&*o, ROBOT, "a", T0).await;
+    let week = 7 * DAY;
+    let repeat = || {
+        let a = alert(AlertKind::EventAlert, "triggered", Some("r"), Level::Error);
+        vec![delivery(ROBOT, a, &[("route", 30 * DAY)])]
+    };
+    assert_eq!(
+        o.enqueue(keys(&["old"]), repeat(), T0).await.expect("q"),
+        queued(&[ROBOT])
+    );
+    let old_sent = o
+        .create_message(&l, &queue(&*o, ROBOT, &[], T0).await, "B", "u", T0)
+        .await
+        .expect("create");
+    o.mark_sent(&l, old_sent, T0).await.expect("sent");
+    let dead = message(&*o, &l, &["d"], T0).await;
+    o.mark_dead(&l, dead, "x").await.expect("dead");
+    let pending = message(&*o, &l, &["p"], T0).await;
+    let recent_sent = message(&*o, &l, &["s"], T0 + week).await;
+    o.mark_sent(&l, recent_sent, T0 + week).await.expect("sent");
+    assert!(o.claim_action("old-nonce", T0).await.expect("claim"));
+    assert!(o.claim_action("new-nonce", T0 + week).await.expect("claim"));
+    assert!(o.claim_scheduled_run("report", 1, T0).await.expect("run"));
+
+    let now = T0 + week + DAY;
+    o.prune(now, week).await.expect("prune");
+    let left: Vec<i64> = o
+        .list_messages(None, 10)
+        .await
+        .expect("list")
+        .iter()
+        .map(|m| m.id)
+        .collect();
+    assert_eq!(
+        left,
+        vec![recent_sent, pending, dead],
+        "only the old sent message went"
+    );
+    assert!(!o.action_used("old-nonce").await.expect("old"));
+    assert!(o.action_used("new-nonce").await.expect("new"));
+    // The dedup key and the repeat state are forgotten: the same alert is news again.
+    assert!(now - T0 >= DEDUP_WINDOW_MS);
+    let again = o
+        .enqueue(keys(&["old"]), repeat(), now)
+        .await
+        .expect("again");
+    assert_eq!(again, queued(&[ROBOT]));
+    let silent = o.enqueue(vec![], repeat(), now + 1).await.expect("repeat");
+    assert_eq!(
+        silent,
+        Enqueued::Suppressed,
+        "fresh repeat state still works"
+    );
+}
+
+/// An action link works once, even when two clicks race; a released one works again.
+pub async fn claim_action_once(o: Arc<dyn Outbox>) {
+    assert!(!o.action_used("n1").await.expect("unused"));
+    let tasks: Vec<_> = (0..4)
+        .map(|i| {
+            let o = o.clone();
+            tokio::spawn(async move { o.claim_action("n1", T0 + i).await })
+        })
+        .collect();
+    let mut won = 0;
+    for task in tasks {
+        won += usize::from(task.await.expect("task").expect("claim"));
+    }
+    assert_eq!(won, 1);
+    assert!(o.action_used("n1").await.expect("used"));
+    assert!(!o.action_used("n2").await.expect("other unused"));
+    o.release_action("n1").await.expect("release");
+    assert!(!o.action_used("n1").await.expect("released"));
+    assert!(o.claim_action("n1", T0 + 9).await.expect("claim again"));
+}
+
+/// One random 32-byte key, the same for every caller.
+pub async fn action_key_stable(o: Arc<dyn Outbox>) {
+    let tasks: Vec<_> = (0..4)
+        .map(|_| {
+            let o = o.clone();
+            tokio::spawn(async move { o.action_key().await })
+        })
+        .collect();
+    let mut keys = Vec::new();
+    for task in tasks {
+        keys.push(task.await.expect("task").expect("key"));
+    }
+    assert_eq!(keys[0].len(), 32);
+    assert!(
+        keys.iter().all(|k| *k == keys[0]),
+        "one key for all callers"
+    );
+    assert_ne!(keys[0], vec![0u8; 32]);
+    assert_eq!(o.action_key().await.expect("key again"), keys[0]);
+}
+
+/// One caller per (job, slot) wins, whoever asks first.
+pub async fn claim_scheduled_run_once(o: Arc<dyn Outbox>) {
+    let tasks: Vec<_> = (0..4)
+        .map(|i| {
+            let o = o.clone();
+            tokio::spawn(async move { o.claim_scheduled_run("report", 20_000, T0 + i).await })
+        })
+        .collect();
+    let mut won = 0;
+    for task in tasks {
+        won += usize::from(task.await.expect("task").expect("claim"));
+    }
+    assert_eq!(won, 1);
+    assert!(
+        o.claim_scheduled_run("report", 20_001, T0)
+            .await
+            .expect("next slot")
+    );
+    assert!(
+        o.claim_scheduled_run("other-job", 20_000, T0)
+            .await
+            .expect("other job")
+    );
+    assert!(
+        !o.claim_scheduled_run("report", 20_001, T0)
+            .await
+            .expect("taken")
+    );
+}
+
+pub async fn installation_org(o: Arc<dyn Outbox>) {
+    assert_eq!(o.installation_org("inst-1").await.expect("unknown"), None);
+    o.remember_installation_org("inst-1", "acme", T0)
+        .await
+        .expect("remember");
+    assert_eq!(
+        o.installation_org("inst-1")
+            .await
+            .expect("known")
+            .as_deref(),
+        Some("acme")
+    );
+    o.remember_installation_org("inst-1", "acme-renamed", T0 + 1)
+        .await
+        .expect("again");
+    let org = o.installation_org("inst-1").await.expect("renamed");
+    assert_eq!(org.as_deref(), Some("acme-renamed"));
+    assert_eq!(o.installation_org("inst-2").await.expect("other"), None);
+}
