@@ -31,7 +31,7 @@ function request()
 end
 
 function done(summary, latency, requests)
-  io.write(string.format("requests %d, errors non-2xx %d, p50 %.2f ms, p99 %.2f ms, rate %.0f/s\n",
+  io.write(string.format("requests %d, errors non-2xx %d, p50 %.2f ms, p99 %.2f ms, max %.2f ms, rate %.0f/s\n",
     summary.requests, summary.errors.status, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-    summary.requests / (summary.duration / 1e6)))
+    latency.max / 1000, summary.requests / (summary.duration / 1e6)))
 end
