@@ -3,6 +3,7 @@
 //! Every `{{ }}` in a template is escaped by [`escape::markdown`]; only values the relay builds
 //! (links, labels) are written with `| safe`.
 
+pub mod card;
 pub mod escape;
 pub mod labels;
 mod view;
