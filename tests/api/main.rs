@@ -2,10 +2,12 @@
 
 mod actions;
 mod alert_rules;
+mod cards_client;
 mod check_online;
 mod cli;
 mod dedup;
 mod delivery;
+mod fake_openapi;
 mod fake_robot;
 mod helpers;
 mod hostile_store;

@@ -92,7 +92,7 @@ pub(super) fn classify(status: u16, body: &str) -> Answer {
         return Answer::TokenRefused(reason);
     }
     // The wording of "this outTrackId exists" is not documented; these are the forms seen.
-    let duplicate = ["exist", "duplicat", "重复", "已存在"]
+    let duplicate = ["already", "duplicat", "重复", "已存在"]
         .iter()
         .any(|w| lower.contains(w));
     if lower.contains("outtrackid") && duplicate {
@@ -179,6 +179,11 @@ mod tests {
                 "permanent",
             ),
             (404, err("card.notFound", "card not found"), "permanent"),
+            (
+                400,
+                err("invalidParameter", "outTrackId does not exist"),
+                "permanent",
+            ),
         ];
         for (status, body, want) in &cases {
             assert_eq!(label(*status, body), *want, "{status} {body}");
