@@ -2,6 +2,7 @@
 
 mod actions;
 mod alert_rules;
+mod cards_check;
 mod cards_client;
 mod check_online;
 mod cli;
