@@ -113,13 +113,13 @@ pub fn verify(
 pub fn parse_click(body: &[u8]) -> Result<CardClick, CallbackError> {
     let bad = |why: &str| CallbackError::Body(why.to_string());
     let v: Value = serde_json::from_slice(body).map_err(|_| bad("not JSON"))?;
-    if let Some(kind) = v.get("type").and_then(Value::as_str) {
-        if kind != "actionCallback" {
-            let kind: String = kind.chars().take(40).collect();
-            return Err(CallbackError::Body(format!(
-                "type `{kind}` is not actionCallback"
-            )));
-        }
+    if let Some(kind) = v.get("type").and_then(Value::as_str)
+        && kind != "actionCallback"
+    {
+        let kind: String = kind.chars().take(40).collect();
+        return Err(CallbackError::Body(format!(
+            "type `{kind}` is not actionCallback"
+        )));
     }
     let text = |k: &str| {
         v.get(k)

@@ -5,7 +5,10 @@
 //! `createAndDeliver` with the same `outTrackId`. It keeps each card's current data.
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
+
+mod rules;
+use rules::{check_create, check_update};
 use std::collections::{BTreeMap, HashMap};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
@@ -146,19 +149,21 @@ impl FakeOpenApi {
     }
 }
 
-fn error(status: u16, code: &str, message: &str) -> (u16, String, Value) {
+fn error(status: u16, code: &str, message: &str) -> Reply {
     let body = json!({"code": code, "message": message, "requestid": "fake-req-1"});
     (status, code.to_string(), body)
 }
 
 type Shared = web::Data<Arc<Mutex<State>>>;
+/// Status, error code (empty on success) and body of an answer.
+type Reply = (u16, String, Value);
 
 /// Logs the request, waits the configured delay, and answers.
 async fn respond(
     state: &Shared,
     req: &HttpRequest,
     token: Option<String>,
-    (status, code, body): (u16, String, Value),
+    (status, code, body): Reply,
 ) -> HttpResponse {
     let delay = {
         let mut st = state.lock().expect("state");
@@ -206,7 +211,7 @@ async fn access_token(req: HttpRequest, body: web::Bytes, state: Shared) -> Http
 }
 
 /// The checks every card request passes first: injected failures, then the token.
-fn gate(st: &mut State, token: Option<&str>) -> Option<(u16, String, Value)> {
+fn gate(st: &mut State, token: Option<&str>) -> Option<Reply> {
     if st.fail_next > 0 {
         st.fail_next -= 1;
         return Some(error(500, "ServiceUnavailable", "injected failure"));
@@ -235,117 +240,6 @@ fn header_token(req: &HttpRequest) -> Option<String> {
         .map(str::to_string)
 }
 
-fn text<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
-    v.pointer(pointer)
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-}
-
-/// `cardData.cardParamMap`: an object whose values are all strings of at most about 1 KB.
-fn param_map(v: &Value) -> Result<BTreeMap<String, String>, (u16, String, Value)> {
-    let map: &Map<String, Value> = v
-        .pointer("/cardData/cardParamMap")
-        .and_then(Value::as_object)
-        .ok_or_else(|| error(400, "MissingcardData", "cardData.cardParamMap is required"))?;
-    let mut out = BTreeMap::new();
-    for (k, val) in map {
-        let Some(s) = val.as_str() else {
-            return Err(error(
-                400,
-                "invalidParameter",
-                &format!("cardParamMap.{k} must be a string"),
-            ));
-        };
-        if s.len() > MAX_VALUE_BYTES {
-            return Err(error(
-                400,
-                "invalidParameter",
-                &format!("cardParamMap.{k} is too long"),
-            ));
-        }
-        out.insert(k.clone(), s.to_string());
-    }
-    Ok(out)
-}
-
-fn check_create(st: &mut State, v: &Value) -> Result<Value, (u16, String, Value)> {
-    let missing = |f: &str| error(400, &format!("Missing{f}"), &format!("{f} is required"));
-    let out_track_id = text(v, "/outTrackId").ok_or_else(|| missing("outTrackId"))?;
-    let template_id = text(v, "/cardTemplateId").ok_or_else(|| missing("cardTemplateId"))?;
-    let space = text(v, "/openSpaceId").ok_or_else(|| missing("openSpaceId"))?;
-    let conversation = space
-        .strip_prefix("dtv1.card//IM_GROUP.")
-        .filter(|c| !c.is_empty())
-        .ok_or_else(|| {
-            error(
-                400,
-                "invalidParameter",
-                "openSpaceId is not an IM_GROUP space",
-            )
-        })?;
-    if !v.get("imGroupOpenSpaceModel").is_some_and(Value::is_object) {
-        return Err(missing("imGroupOpenSpaceModel"));
-    }
-    let robot =
-        text(v, "/imGroupOpenDeliverModel/robotCode").ok_or_else(|| missing("robotCode"))?;
-    if robot != ROBOT_CODE {
-        return Err(error(400, "invalidParameter.robotCode", "robot not found"));
-    }
-    match v.get("callbackType").and_then(Value::as_str) {
-        None | Some("STREAM") => {}
-        Some("HTTP") if text(v, "/callbackRouteKey").is_some() => {}
-        Some(_) => {
-            return Err(error(
-                400,
-                "invalidParameter",
-                "bad callbackType or callbackRouteKey",
-            ));
-        }
-    }
-    let params = param_map(v)?;
-    if st.cards.contains_key(out_track_id) {
-        return Err(error(
-            400,
-            "param.outTrackIdDuplicated",
-            "outTrackId already exists",
-        ));
-    }
-    st.cards.insert(
-        out_track_id.to_string(),
-        Card {
-            template_id: template_id.to_string(),
-            open_space_id: space.to_string(),
-            robot_code: robot.to_string(),
-            params,
-            updates: 0,
-        },
-    );
-    let result = json!({"outTrackId": out_track_id, "deliverResults": [
-        {"spaceType": "IM_GROUP", "spaceId": conversation, "success": true, "carrierId": "fake-carrier"}
-    ]});
-    Ok(json!({"success": true, "result": result}))
-}
-
-fn check_update(st: &mut State, v: &Value) -> Result<Value, (u16, String, Value)> {
-    let out_track_id = text(v, "/outTrackId")
-        .ok_or_else(|| error(400, "MissingoutTrackId", "outTrackId is required"))?;
-    if v.pointer("/cardUpdateOptions/updateCardDataByKey") != Some(&Value::Bool(true)) {
-        return Err(error(
-            400,
-            "invalidParameter",
-            "this fake takes updateCardDataByKey: true only",
-        ));
-    }
-    let params = param_map(v)?;
-    let card = st
-        .cards
-        .get_mut(out_track_id)
-        .ok_or_else(|| error(400, "invalidParameter.card.notFound", "card not found"))?;
-    card.params.extend(params);
-    card.updates += 1;
-    Ok(json!({"success": true, "result": true}))
-}
-
 async fn create_and_deliver(req: HttpRequest, body: web::Bytes, state: Shared) -> HttpResponse {
     card_call(req, body, state, check_create).await
 }
@@ -358,7 +252,7 @@ async fn card_call(
     req: HttpRequest,
     body: web::Bytes,
     state: Shared,
-    check: fn(&mut State, &Value) -> Result<Value, (u16, String, Value)>,
+    check: fn(&mut State, &Value) -> Result<Value, Reply>,
 ) -> HttpResponse {
     let token = header_token(&req);
     let answer = {

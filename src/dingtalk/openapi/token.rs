@@ -50,10 +50,10 @@ impl OpenApiClient {
     /// The cached token, or a new one.
     pub(super) async fn token(&self, app: &AppCredentials) -> Result<Secret, CardOutcome> {
         let mut entries = self.tokens.entries.lock().await;
-        if let Some(c) = entries.get(&app.app_key) {
-            if Instant::now() < c.renew_at {
-                return Ok(c.token.clone());
-            }
+        if let Some(c) = entries.get(&app.app_key)
+            && Instant::now() < c.renew_at
+        {
+            return Ok(c.token.clone());
         }
         let fetched = self.fetch_token(app).await?;
         let lifetime = fetched.expires_in;
