@@ -44,7 +44,10 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<()> {
             if args.online {
                 let (report, usable) = check_online::run(&settings).await?;
                 print!("{report}");
-                anyhow::ensure!(usable, "the Sentry API cannot be used as configured");
+                anyhow::ensure!(
+                    usable,
+                    "a card robot or the Sentry API cannot be used as configured (see above)"
+                );
             }
             Ok(())
         }

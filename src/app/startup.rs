@@ -99,6 +99,14 @@ impl Application {
                 "SENTRY_API_TOKEN (or SENTRY_API_KEY) is set but SENTRY_ORG is not: enrichment and actions are off"
             );
         }
+        for robot in settings.robots.iter().filter(|r| r.card.is_some()) {
+            // Until card delivery goes through the outbox, the worker treats a robot without a
+            // webhook as a log-only robot; say so rather than let the alerts vanish quietly.
+            tracing::warn!(
+                robot = %robot.name,
+                "kind = \"card\" robots are not delivered by this build yet: their alerts are written to the log"
+            );
+        }
         let shutdown_timeout = settings.shutdown_timeout;
         let live = Live::new(settings).context("templates")?;
         let wakers = Wakers::default();

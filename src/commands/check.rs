@@ -60,6 +60,22 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
         )?;
     }
     for robot in &settings.robots {
+        if let Some(card) = &robot.card {
+            // Every key was required when the configuration loaded; this says what it holds.
+            writeln!(
+                report,
+                "robot {}: card robot (enterprise app {}, robot {}), template {}, group {}, {} per minute, group window {:?}, throttle pause {:?}",
+                robot.name,
+                card.app_key,
+                card.robot_code,
+                card.card_template_id,
+                card.open_conversation_id,
+                robot.rate_per_minute,
+                robot.group_window,
+                robot.throttle_pause
+            )?;
+            continue;
+        }
         let target = if robot.webhook.is_some() {
             "DingTalk"
         } else {

@@ -21,8 +21,16 @@ const FEATURES: &[(&str, &str)] = &[
     ("open-issue digest", "org:read"),
 ];
 
-/// The report, and whether the API was usable at all (the exit code follows it).
+/// The report, and whether the card robots got their tokens and the Sentry API was usable at
+/// all (the exit code follows it).
 pub async fn run(settings: &Settings) -> anyhow::Result<(String, bool)> {
+    let (mut out, cards_ok) = super::check_cards::run(settings).await?;
+    let (sentry, sentry_ok) = sentry_api(settings).await?;
+    out.push_str(&sentry);
+    Ok((out, cards_ok && sentry_ok))
+}
+
+async fn sentry_api(settings: &Settings) -> anyhow::Result<(String, bool)> {
     let mut out = String::new();
     let Some(auth) = ApiAuth::from_settings(settings) else {
         writeln!(

@@ -1,6 +1,7 @@
 //! The command line: `serve` is wired in `app`; these are the others.
 
 pub mod check;
+pub mod check_cards;
 pub mod check_online;
 pub mod cli;
 pub mod digest;

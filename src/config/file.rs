@@ -4,6 +4,7 @@
 //! a value: see `toml_error`). Secrets may be written `${ENV_VAR}` and are read from the
 //! environment; no error repeats a `webhook`, `secret` or an expanded value.
 
+use super::card_robot::CardKeys;
 use super::{ConfigError, RobotConfig};
 use crate::config::report_schedule::ReportSchedule;
 use crate::domain::alert::Level;
@@ -34,12 +35,32 @@ struct RobotEntry {
     name: String,
     /// Shown next to the name in Sentry's robot select (e.g. "支付组值班群").
     description: Option<String>,
-    webhook: String,
+    #[serde(default)]
+    kind: RobotKindEntry,
+    /// Custom robots only.
+    webhook: Option<String>,
     secret: Option<String>,
     keyword: Option<String>,
     rate_per_minute: Option<u32>,
     group_window: Option<String>,
     throttle_pause: Option<String>,
+    // Card robots only (see `card_robot`).
+    app_key: Option<String>,
+    app_secret: Option<String>,
+    robot_code: Option<String>,
+    card_template_id: Option<String>,
+    open_conversation_id: Option<String>,
+    callback_secret: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum RobotKindEntry {
+    /// A custom robot: webhook and 加签 secret.
+    #[default]
+    Custom,
+    /// An enterprise app's robot posting interactive cards.
+    Card,
 }
 
 #[derive(Debug, Deserialize)]
@@ -108,9 +129,48 @@ pub fn parse(
         if !names.insert(r.name.clone()) {
             return Err(err(format!("{at}: duplicate robot name")));
         }
-        let webhook = expand(&r.webhook, env).map_err(|e| err(format!("{at}: webhook: {e}")))?;
-        super::check_robot_url(&webhook)
-            .map_err(|_| err(format!("{at}: webhook is not an http(s) URL")))?;
+        let card_keys = CardKeys {
+            app_key: r.app_key,
+            app_secret: r.app_secret,
+            robot_code: r.robot_code,
+            card_template_id: r.card_template_id,
+            open_conversation_id: r.open_conversation_id,
+            callback_secret: r.callback_secret,
+        };
+        let (webhook, card) = match r.kind {
+            RobotKindEntry::Custom => {
+                if let Some(key) = card_keys.present().first() {
+                    return Err(err(format!(
+                        "{at}: {key} is for kind = \"card\" robots; this one is a custom robot"
+                    )));
+                }
+                let raw = r.webhook.as_deref().ok_or_else(|| {
+                    err(format!(
+                        "{at}: webhook is required (or set kind = \"card\")"
+                    ))
+                })?;
+                let webhook = expand(raw, env).map_err(|e| err(format!("{at}: webhook: {e}")))?;
+                super::check_robot_url(&webhook)
+                    .map_err(|_| err(format!("{at}: webhook is not an http(s) URL")))?;
+                (Some(Secret::new(webhook)), None)
+            }
+            RobotKindEntry::Card => {
+                let custom = [
+                    ("webhook", r.webhook.is_some()),
+                    ("secret", r.secret.is_some()),
+                    ("keyword", r.keyword.is_some()),
+                ];
+                if let Some((key, _)) = custom.iter().find(|(_, set)| *set) {
+                    return Err(err(format!(
+                        "{at}: {key} is for custom robots; a kind = \"card\" robot does not take it"
+                    )));
+                }
+                let card = card_keys
+                    .build(env)
+                    .map_err(|e| err(format!("{at}: {e}")))?;
+                (None, Some(card))
+            }
+        };
         let secret = r
             .secret
             .map(|s| expand(&s, env))
@@ -128,7 +188,8 @@ pub fn parse(
         robots.push(RobotConfig {
             name: r.name,
             description: r.description.filter(|d| !d.trim().is_empty()),
-            webhook: Some(Secret::new(webhook)),
+            webhook,
+            card,
             secret: secret.filter(|s| !s.is_empty()).map(Secret::new),
             keyword: keyword.filter(|s| !s.is_empty()),
             rate_per_minute,

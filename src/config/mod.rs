@@ -2,6 +2,7 @@
 //!
 //! Every value has the name of its variable in its error, so a refused start says what to fix.
 
+pub mod card_robot;
 pub mod file;
 pub mod report_schedule;
 pub mod toml_error;
@@ -28,13 +29,16 @@ pub enum LogFormat {
     Json,
 }
 
-/// One DingTalk custom robot. With no webhook, rendered messages go to the log instead.
+/// One DingTalk robot: a custom robot (webhook), or with `card` an enterprise app's robot that
+/// posts interactive cards. With neither, rendered messages go to the log instead.
 #[derive(Debug, Clone)]
 pub struct RobotConfig {
     pub name: String,
     /// The group it posts to, in words, for the robot select in Sentry's alert-rule editor.
     pub description: Option<String>,
     pub webhook: Option<Secret>,
+    /// `kind = "card"` (then `webhook`, `secret` and `keyword` are `None`).
+    pub card: Option<card_robot::CardRobot>,
     pub secret: Option<Secret>,
     pub keyword: Option<String>,
     pub rate_per_minute: u32,
@@ -97,6 +101,8 @@ pub struct Settings {
     pub digest_schedule: Option<crate::config::report_schedule::ReportSchedule>,
     /// The robot the `DINGTALK_*` variables describe, kept so a reload can rebuild the list.
     pub env_robot: RobotConfig,
+    /// The open API's base URL for card robots (`DINGTALK_API_URL`), without a trailing slash.
+    pub dingtalk_api_url: String,
 }
 
 /// Read when `CONFIG_FILE` is not set, if it exists in the working directory.
@@ -135,6 +141,7 @@ impl Settings {
             name: DEFAULT_ROBOT.to_string(),
             description: None,
             webhook,
+            card: None,
             secret: var("DINGTALK_SECRET").map(Secret::new),
             keyword: var("DINGTALK_KEYWORD"),
             rate_per_minute: parse_or(
@@ -181,6 +188,12 @@ impl Settings {
                 ));
             }
         };
+        let dingtalk_api_url = var("DINGTALK_API_URL")
+            .unwrap_or_else(|| crate::dingtalk::openapi::DEFAULT_API_URL.into());
+        match url::Url::parse(&dingtalk_api_url) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") => {}
+            _ => return Err(invalid("DINGTALK_API_URL", "must be an http(s) URL")),
+        }
         let sentry_url = var("SENTRY_URL").unwrap_or_else(|| "https://sentry.io".into());
         url::Url::parse(&sentry_url).map_err(|e| invalid("SENTRY_URL", e.to_string()))?;
         let config_file = match var("CONFIG_FILE") {
@@ -227,6 +240,7 @@ impl Settings {
             config_file,
             admin_token: admin_token(var("ADMIN_TOKEN"))?,
             env_robot,
+            dingtalk_api_url: dingtalk_api_url.trim_end_matches('/').to_string(),
             digest_schedule,
             listen_addr: var("LISTEN_ADDR").unwrap_or_else(|| "0.0.0.0:8080".into()),
             data_dir: PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "./data".into())),

@@ -53,7 +53,7 @@ impl DingTalkClient {
 }
 
 /// reqwest's Display includes the URL; this keeps the kind of failure and its causes only.
-fn describe(e: &reqwest::Error) -> String {
+pub(crate) fn describe(e: &reqwest::Error) -> String {
     let kind = if e.is_timeout() {
         "timeout"
     } else if e.is_connect() {

@@ -1,7 +1,10 @@
-//! DingTalk custom robots: the message body, request signing, and the client that reads errcodes.
+//! DingTalk: custom robots (message body, request signing, the client that reads errcodes) and
+//! an enterprise app's robot (open API client for interactive cards, card button callbacks).
 
+pub mod card_callback;
 pub mod client;
 pub mod message;
+pub mod openapi;
 pub mod outcome;
 pub mod sign;
 

@@ -2,6 +2,7 @@
 //! here knows configuration files, storage, HTTP or tokio.
 
 pub mod alert;
+pub mod card_status;
 pub mod lang;
 pub mod mention;
 pub mod rule_choice;

@@ -4,6 +4,7 @@
 //! (links, labels) are written with `| safe`.
 
 mod builtin;
+pub mod card;
 pub mod escape;
 pub mod labels;
 pub mod time;

@@ -7,11 +7,11 @@ use std::process::Output;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const TOKEN: &str = "sntrys_token_s3cr3t_0123";
+pub const TOKEN: &str = "sntrys_token_s3cr3t_0123";
 const LEGACY_KEY: &str = "legacy_key_s3cr3t_4567";
 
 /// Answers only requests with the right credentials; anything else gets Sentry's 401.
-async fn fake_sentry() -> MockServer {
+pub async fn fake_sentry() -> MockServer {
     let server = MockServer::start().await;
     let basic = format!(
         "Basic {}",

@@ -3,12 +3,15 @@
 mod actions;
 mod admin_login;
 mod alert_rules;
+mod cards_check;
+mod cards_client;
 mod check_online;
 mod cli;
 mod config_secrets;
 mod dedup;
 mod delivery;
 mod edge;
+mod fake_openapi;
 mod fake_robot;
 mod helpers;
 mod hostile_store;

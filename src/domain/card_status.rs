@@ -1,0 +1,89 @@
+//! Where an issue's live card stands. The card shows it as its `status` variable; a button click
+//! or a new alert moves it.
+
+use crate::domain::alert::{Alert, AlertKind};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CardStatus {
+    Firing,
+    Resolved,
+    Ignored,
+    /// Someone took it from the card's button; it stays open in Sentry.
+    Claimed,
+}
+
+impl CardStatus {
+    /// The value the card template sees.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Firing => "firing",
+            Self::Resolved => "resolved",
+            Self::Ignored => "ignored",
+            Self::Claimed => "claimed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "firing" => Self::Firing,
+            "resolved" => Self::Resolved,
+            "ignored" => Self::Ignored,
+            "claimed" => Self::Claimed,
+            _ => return None,
+        })
+    }
+
+    /// The status an alert implies by itself. Sentry renamed "ignore" to "archive", so both
+    /// count. Anything else — a new issue, a repeat, a regression, a comment, an assignment, a
+    /// critical or warning metric alert — reads as firing; whether that should replace a
+    /// `claimed` card is the caller's decision, not the alert's.
+    pub fn implied_by(alert: &Alert) -> Self {
+        match (alert.kind, alert.action.as_str()) {
+            (AlertKind::Issue | AlertKind::MetricAlert, "resolved") => Self::Resolved,
+            (AlertKind::Issue, "ignored" | "archived") => Self::Ignored,
+            _ => Self::Firing,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_alert_implies_its_status() {
+        let cases = [
+            (AlertKind::Issue, "created", CardStatus::Firing),
+            (AlertKind::Issue, "resolved", CardStatus::Resolved),
+            (AlertKind::Issue, "ignored", CardStatus::Ignored),
+            (AlertKind::Issue, "archived", CardStatus::Ignored),
+            (AlertKind::Issue, "unresolved", CardStatus::Firing),
+            (AlertKind::Issue, "assigned", CardStatus::Firing),
+            (AlertKind::MetricAlert, "critical", CardStatus::Firing),
+            (AlertKind::MetricAlert, "warning", CardStatus::Firing),
+            (AlertKind::MetricAlert, "resolved", CardStatus::Resolved),
+            (AlertKind::EventAlert, "triggered", CardStatus::Firing),
+            (AlertKind::Comment, "created", CardStatus::Firing),
+            (AlertKind::Error, "created", CardStatus::Firing),
+        ];
+        for (kind, action, want) in cases {
+            let got = CardStatus::implied_by(&Alert::new(kind, action));
+            assert_eq!(got, want, "{kind:?} {action}");
+        }
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for s in [
+            CardStatus::Firing,
+            CardStatus::Resolved,
+            CardStatus::Ignored,
+            CardStatus::Claimed,
+        ] {
+            assert_eq!(CardStatus::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(CardStatus::parse("open"), None);
+    }
+}

@@ -1,0 +1,272 @@
+//! A strict stand-in for DingTalk's open API (`api.dingtalk.com`) on loopback, written from the
+//! documented shapes: the token endpoint checks AppKey and AppSecret and hands out tokens that
+//! expire; the card endpoints answer 401 `InvalidAuthentication` without a live token, 400 on a
+//! missing field or a `cardParamMap` value that is not a string, and refuse a second
+//! `createAndDeliver` with the same `outTrackId`. It keeps each card's current data.
+
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use serde_json::{Value, json};
+
+mod rules;
+use rules::{check_create, check_update};
+use std::collections::{BTreeMap, HashMap};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub const APP_KEY: &str = "dingfakeappkey";
+pub const APP_SECRET: &str = "fake-app-s3cret-0123";
+/// The app robot the fake knows; any other `robotCode` is refused.
+pub const ROBOT_CODE: &str = "dingfakerobot";
+/// The open API's limit on one `cardParamMap` value is about 1 KB.
+const MAX_VALUE_BYTES: usize = 1024;
+
+#[derive(Debug, Clone)]
+pub struct Card {
+    pub template_id: String,
+    pub open_space_id: String,
+    pub robot_code: String,
+    pub params: BTreeMap<String, String>,
+    pub updates: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+    pub code: String,
+    /// The access token the request carried (card endpoints).
+    pub token: Option<String>,
+}
+
+#[derive(Default)]
+struct State {
+    lifetime_secs: u64,
+    tokens: HashMap<String, Instant>,
+    issued: Vec<String>,
+    refuse_every_token: bool,
+    fail_next: usize,
+    throttle_next: usize,
+    delay: Duration,
+    cards: HashMap<String, Card>,
+    log: Vec<Received>,
+}
+
+#[derive(Clone)]
+pub struct FakeOpenApi {
+    pub url: String,
+    state: Arc<Mutex<State>>,
+}
+
+impl FakeOpenApi {
+    /// Tokens it issues say `expireIn: lifetime_secs` and stop working after that.
+    pub async fn start(lifetime_secs: u64) -> Self {
+        let state = Arc::new(Mutex::new(State {
+            lifetime_secs,
+            ..Default::default()
+        }));
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind fake open API");
+        let port = listener.local_addr().expect("addr").port();
+        let shared = web::Data::new(state.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(shared.clone())
+                .route("/v1.0/oauth2/accessToken", web::post().to(access_token))
+                .route(
+                    "/v1.0/card/instances/createAndDeliver",
+                    web::post().to(create_and_deliver),
+                )
+                .route("/v1.0/card/instances", web::put().to(update))
+        })
+        .workers(1)
+        .listen(listener)
+        .expect("listen")
+        .disable_signals()
+        .run();
+        tokio::spawn(server);
+        Self {
+            url: format!("http://127.0.0.1:{port}"),
+            state,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().expect("fake open API state")
+    }
+
+    /// The next `n` requests, to any endpoint, answer HTTP 500.
+    pub fn fail_next(&self, n: usize) {
+        self.lock().fail_next = n;
+    }
+
+    /// The next `n` card requests answer 403 `Forbidden.AccessDenied.QpsLimitForApi`.
+    pub fn throttle_next(&self, n: usize) {
+        self.lock().throttle_next = n;
+    }
+
+    /// Answer every request only after `delay`.
+    pub fn set_delay(&self, delay: Duration) {
+        self.lock().delay = delay;
+    }
+
+    /// Every token issued so far stops working, as after a rotation on DingTalk's side.
+    pub fn revoke_tokens(&self) {
+        self.lock().tokens.clear();
+    }
+
+    /// Issue tokens, but refuse them all on the card endpoints (an app without the permission).
+    pub fn refuse_every_token(&self) {
+        self.lock().refuse_every_token = true;
+    }
+
+    pub fn tokens_issued(&self) -> Vec<String> {
+        self.lock().issued.clone()
+    }
+
+    pub fn token_expired(&self, token: &str) -> bool {
+        self.lock()
+            .tokens
+            .get(token)
+            .is_none_or(|until| Instant::now() >= *until)
+    }
+
+    pub fn card(&self, out_track_id: &str) -> Option<Card> {
+        self.lock().cards.get(out_track_id).cloned()
+    }
+
+    pub fn card_count(&self) -> usize {
+        self.lock().cards.len()
+    }
+
+    pub fn log(&self) -> Vec<Received> {
+        self.lock().log.clone()
+    }
+
+    /// Requests answered 401.
+    pub fn unauthorized(&self) -> usize {
+        self.log().iter().filter(|r| r.status == 401).count()
+    }
+}
+
+fn error(status: u16, code: &str, message: &str) -> Reply {
+    let body = json!({"code": code, "message": message, "requestid": "fake-req-1"});
+    (status, code.to_string(), body)
+}
+
+type Shared = web::Data<Arc<Mutex<State>>>;
+/// Status, error code (empty on success) and body of an answer.
+type Reply = (u16, String, Value);
+
+/// Logs the request, waits the configured delay, and answers.
+async fn respond(
+    state: &Shared,
+    req: &HttpRequest,
+    token: Option<String>,
+    (status, code, body): Reply,
+) -> HttpResponse {
+    let delay = {
+        let mut st = state.lock().expect("state");
+        st.log.push(Received {
+            method: req.method().to_string(),
+            path: req.path().to_string(),
+            status,
+            code,
+            token,
+        });
+        st.delay
+    };
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    let status = actix_web::http::StatusCode::from_u16(status).unwrap_or_default();
+    HttpResponse::build(status).json(body)
+}
+
+async fn access_token(req: HttpRequest, body: web::Bytes, state: Shared) -> HttpResponse {
+    let answer = {
+        let mut st = state.lock().expect("state");
+        let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        let key = v.get("appKey").and_then(Value::as_str);
+        let secret = v.get("appSecret").and_then(Value::as_str);
+        if st.fail_next > 0 {
+            st.fail_next -= 1;
+            error(500, "ServiceUnavailable", "injected failure")
+        } else if (key, secret) != (Some(APP_KEY), Some(APP_SECRET)) {
+            error(400, "invalidClientIdOrSecret", "无效的 appKey 或 appSecret")
+        } else {
+            let token = format!(
+                "fake-token-{}-{}",
+                st.issued.len() + 1,
+                uuid::Uuid::new_v4()
+            );
+            let until = Instant::now() + Duration::from_secs(st.lifetime_secs);
+            st.tokens.insert(token.clone(), until);
+            st.issued.push(token.clone());
+            let body = json!({"accessToken": token, "expireIn": st.lifetime_secs});
+            (200, String::new(), body)
+        }
+    };
+    respond(&state, &req, None, answer).await
+}
+
+/// The checks every card request passes first: injected failures, then the token.
+fn gate(st: &mut State, token: Option<&str>) -> Option<Reply> {
+    if st.fail_next > 0 {
+        st.fail_next -= 1;
+        return Some(error(500, "ServiceUnavailable", "injected failure"));
+    }
+    let live = token
+        .and_then(|t| st.tokens.get(t))
+        .is_some_and(|until| Instant::now() < *until);
+    if !live || st.refuse_every_token {
+        return Some(error(401, "InvalidAuthentication", "不合法的access_token"));
+    }
+    if st.throttle_next > 0 {
+        st.throttle_next -= 1;
+        return Some(error(
+            403,
+            "Forbidden.AccessDenied.QpsLimitForApi",
+            "调用频率超过限制",
+        ));
+    }
+    None
+}
+
+fn header_token(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get("x-acs-dingtalk-access-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+async fn create_and_deliver(req: HttpRequest, body: web::Bytes, state: Shared) -> HttpResponse {
+    card_call(req, body, state, check_create).await
+}
+
+async fn update(req: HttpRequest, body: web::Bytes, state: Shared) -> HttpResponse {
+    card_call(req, body, state, check_update).await
+}
+
+async fn card_call(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: Shared,
+    check: fn(&mut State, &Value) -> Result<Value, Reply>,
+) -> HttpResponse {
+    let token = header_token(&req);
+    let answer = {
+        let mut st = state.lock().expect("state");
+        match gate(&mut st, token.as_deref()) {
+            Some(refusal) => refusal,
+            None => match serde_json::from_slice::<Value>(&body) {
+                Err(_) => error(400, "invalidParameter", "body is not JSON"),
+                Ok(v) => match check(&mut st, &v) {
+                    Ok(ok) => (200, String::new(), ok),
+                    Err(refusal) => refusal,
+                },
+            },
+        }
+    };
+    respond(&state, &req, token, answer).await
+}
