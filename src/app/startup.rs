@@ -27,6 +27,14 @@ pub enum OutboxUse {
 }
 
 pub async fn open_outbox(settings: &Settings, usage: OutboxUse) -> anyhow::Result<SharedOutbox> {
+    if let Some(url) = &settings.database_url {
+        // Shared by replicas: no directory lock; leases decide who sends for a robot.
+        let outbox = outbox::postgres::PgOutbox::connect(url.expose())
+            .await
+            .context("cannot use DATABASE_URL")?;
+        tracing::info!(outbox = ?outbox, "outbox in PostgreSQL");
+        return Ok(Arc::new(outbox));
+    }
     let access = match usage {
         OutboxUse::Sender => outbox::Access::Serve,
         OutboxUse::Operator => outbox::Access::Shared,

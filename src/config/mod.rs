@@ -70,6 +70,9 @@ pub struct Settings {
     pub robots: Vec<RobotConfig>,
     pub listen_addr: String,
     pub data_dir: PathBuf,
+    /// `DATABASE_URL=postgres://…`: the outbox and all shared state in PostgreSQL, for any
+    /// number of replicas. Unset: the embedded SQLite outbox in `data_dir`.
+    pub database_url: Option<Secret>,
     pub templates_dir: Option<PathBuf>,
     pub lang: Lang,
     /// `ALERT_TIMEZONE`; unset means the language's default (Asia/Shanghai or UTC).
@@ -244,6 +247,7 @@ impl Settings {
             digest_schedule,
             listen_addr: var("LISTEN_ADDR").unwrap_or_else(|| "0.0.0.0:8080".into()),
             data_dir: PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "./data".into())),
+            database_url: database_url(var("DATABASE_URL"))?,
             templates_dir: var("TEMPLATES_DIR").map(PathBuf::from),
             lang,
             timezone,
@@ -355,6 +359,18 @@ fn admin_token(v: Option<String>) -> Result<Option<Secret>, ConfigError> {
         )),
         other => Ok(other.map(Secret::new)),
     }
+}
+
+/// Only PostgreSQL URLs; the value itself (it may hold a password) is never echoed.
+fn database_url(v: Option<String>) -> Result<Option<Secret>, ConfigError> {
+    let Some(v) = v else { return Ok(None) };
+    if !(v.starts_with("postgres://") || v.starts_with("postgresql://")) {
+        return Err(invalid(
+            "DATABASE_URL",
+            "write postgres://user:password@host:5432/database (the value is not shown)",
+        ));
+    }
+    Ok(Some(Secret::new(v)))
 }
 
 fn invalid(var: &'static str, reason: impl Into<String>) -> ConfigError {
