@@ -127,6 +127,7 @@ impl Application {
             signer: deps.signer.clone(),
             ui: Arc::new(http::ui::templates().context("status page templates")?),
             edge: http::Edge::default(),
+            orgs: Default::default(),
         });
         let server = HttpServer::new(move || {
             App::new()

@@ -6,6 +6,7 @@ pub mod alert_rule;
 pub mod body;
 pub mod error;
 pub mod health;
+pub mod installations;
 pub mod login_limit;
 pub mod playground;
 pub mod preview;
@@ -29,6 +30,8 @@ pub struct AppState {
     /// The `/ui` page templates.
     pub ui: Arc<tera::Tera>,
     pub edge: Edge,
+    /// Organizations learned per Sentry installation, for links payloads do not carry.
+    pub orgs: installations::OrgMemory,
 }
 
 /// What the edge keeps across requests to hold off a hostile client.

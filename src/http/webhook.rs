@@ -32,7 +32,8 @@ pub async fn sentry(
             return Err(HttpError::MissingResource);
         }
         let value = payload::parse_json(&body).map_err(|e| HttpError::BadPayload(e.to_string()))?;
-        let parsed = payload::parse_integration(&resource, &value, &link_base(&runtime.settings));
+        let base = learned_link_base(&state, &value).await;
+        let parsed = payload::parse_integration(&resource, &value, &base);
         Ok((
             parsed,
             intake::identity(&resource, &body, Some(&request_id)),
@@ -172,6 +173,20 @@ fn resource_label(resource: &str) -> &str {
         "" => "none",
         _ => "other",
     }
+}
+
+/// Links for payloads that carry none use `SENTRY_ORG`, else the organization learned for the
+/// payload's installation (which this payload may itself teach).
+async fn learned_link_base(state: &AppState, value: &serde_json::Value) -> LinkBase {
+    let settings = &state.live.get().settings;
+    let mut base = link_base(settings);
+    state.orgs.learn_from(&state.outbox, value).await;
+    if base.org.is_none()
+        && let Some(installation) = super::installations::installation_of(value)
+    {
+        base.learned_org = state.orgs.org_of(&state.outbox, &installation).await;
+    }
+    base
 }
 
 fn link_base(settings: &crate::config::Settings) -> LinkBase {

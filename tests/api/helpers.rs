@@ -24,6 +24,7 @@ pub struct TestApp {
     pub http: reqwest::Client,
     pub live: std::sync::Arc<sentry_dingtalk::live::Live>,
     shutdown: CancellationToken,
+    running: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
 
 impl Drop for TestApp {
@@ -81,7 +82,7 @@ pub async fn spawn_app_for(robot: FakeRobot, adjust: impl FnOnce(&mut Settings))
     let outbox = app.outbox();
     let live = app.live();
     let shutdown = CancellationToken::new();
-    tokio::spawn(app.run_until_stopped(shutdown.clone()));
+    let running = Some(tokio::spawn(app.run_until_stopped(shutdown.clone())));
     TestApp {
         address,
         outbox,
@@ -90,10 +91,31 @@ pub async fn spawn_app_for(robot: FakeRobot, adjust: impl FnOnce(&mut Settings))
         http: reqwest::Client::new(),
         live,
         shutdown,
+        running,
     }
 }
 
 impl TestApp {
+    /// Stops the relay as SIGTERM would and waits until it has let go of its `DATA_DIR`, so
+    /// another relay can start on the same outbox.
+    pub async fn stop(mut self) {
+        self.shutdown.cancel();
+        if let Some(running) = self.running.take() {
+            let _ = running.await;
+        }
+        let lock = self.data_dir_path().join("serve.lock");
+        drop(self);
+        let free = poll(WAIT, || {
+            std::fs::File::open(&lock).is_ok_and(|f| f.try_lock().is_ok())
+        })
+        .await;
+        assert!(free, "the stopped relay still holds {}", lock.display());
+    }
+
+    fn data_dir_path(&self) -> PathBuf {
+        self.live.get().settings.data_dir.clone()
+    }
+
     /// Messages in `state` (any when `None`), newest first.
     pub async fn messages(&self, state: Option<MessageState>) -> Vec<MessageRow> {
         self.outbox.list_messages(state, 1000).await.expect("list")

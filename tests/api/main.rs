@@ -15,6 +15,7 @@ mod fake_openapi;
 mod fake_robot;
 mod helpers;
 mod hostile_store;
+mod installations;
 mod messages;
 mod operations;
 mod outbox_conformance;
