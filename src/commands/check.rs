@@ -56,7 +56,7 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
         }
         writeln!(
             report,
-            "{lang:?}: rendered {rendered} samples and their digests"
+            "{lang:?}: rendered {rendered} samples and their batches"
         )?;
     }
     for robot in &settings.robots {

@@ -80,7 +80,7 @@ pub struct Settings {
     pub sentry_url: String,
     pub sentry_org: Option<String>,
     pub legacy_token: Option<Secret>,
-    /// Enables enrichment, chat actions and digests.
+    /// Enables enrichment, chat actions and the open-issues report.
     pub sentry_api_token: Option<Secret>,
     /// A legacy API key of an old self-hosted Sentry, sent as HTTP Basic (`SENTRY_API_KEY`).
     pub sentry_api_key: Option<Secret>,

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 /// The most a message waits for enrichment.
 pub const DEADLINE: Duration = Duration::from_secs(5);
-/// A digest needs titles and links only; this many alerts are completed per message.
+/// A batch needs titles and links only; this many alerts are completed per message.
 const MAX_PER_MESSAGE: usize = 20;
 
 pub async fn enrich_batch(api: &SentryApi, metrics: &Metrics, alerts: &mut [Alert]) {

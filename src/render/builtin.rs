@@ -23,8 +23,8 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/error.md.tera"),
     ),
     (
-        "digest.md.tera",
-        include_str!("../../templates/digest.md.tera"),
+        "batch.md.tera",
+        include_str!("../../templates/batch.md.tera"),
     ),
     (
         "open_issues.md.tera",

@@ -29,6 +29,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("tags", "标签", "Tags"),
     ("status", "状态", "Status"),
     ("digest", "告警汇总", "Alert digest"),
+    ("batch", "告警汇总", "Alert batch"),
     ("total", "共", "Total"),
     ("alerts", "条告警", "alerts"),
     ("by_level", "按级别", "By level"),

@@ -71,7 +71,15 @@ impl Renderer {
         tera.set_escape_fn(escape::markdown);
         let mut sources = Vec::with_capacity(TEMPLATES.len());
         for (name, builtin) in TEMPLATES {
-            let custom = dir.map(|d| d.join(name)).filter(|p| p.is_file());
+            // `batch.md.tera` was called `digest.md.tera` before the open-issues report took
+            // that word; an override under the old name keeps working.
+            let legacy = (*name == "batch.md.tera")
+                .then(|| dir.map(|d| d.join("digest.md.tera")))
+                .flatten();
+            let custom = dir
+                .map(|d| d.join(name))
+                .filter(|p| p.is_file())
+                .or_else(|| legacy.filter(|p| p.is_file()));
             let source = match custom {
                 Some(path) => std::fs::read_to_string(&path)
                     .map_err(|source| RenderError::Read { path, source })?,
@@ -144,7 +152,7 @@ impl Renderer {
         }
     }
 
-    /// Several alerts as one message: a single one when only one was held, else a digest of as
+    /// Several alerts as one message: a single one when only one was held, else a batch of as
     /// many as fit (most severe first, as given). Returns the message and how many it holds.
     pub fn render_batch(
         &self,
@@ -158,10 +166,10 @@ impl Renderer {
             return Ok((self.render_alert(first, env)?, 1));
         }
         // Lines are of similar size, so the first render predicts how many fit; a few more
-        // renders at most correct the guess (a digest renders on the worker, next to ingest).
+        // renders at most correct the guess (a batch renders on the worker, next to ingest).
         let mut n = alerts.len();
         loop {
-            let msg = self.digest(&alerts[..n], alerts.len() - n, env)?;
+            let msg = self.batch(&alerts[..n], alerts.len() - n, env)?;
             let size = msg.to_json().len();
             if size <= BODY_BUDGET {
                 return Ok((msg, n));
@@ -194,7 +202,7 @@ impl Renderer {
         let mut shown = issues.len();
         loop {
             let mut ctx = self.base_context(env);
-            view::digest_context(&mut ctx, &issues[..shown], issues.len() - shown, self.lang);
+            view::batch_context(&mut ctx, &issues[..shown], issues.len() - shown, self.lang);
             ctx.insert("total", &issues.len());
             ctx.insert("since", since);
             ctx.insert("project", &project);
@@ -221,16 +229,16 @@ impl Renderer {
         Ok(finish(view::title(alert, self.lang), text, env))
     }
 
-    fn digest(
+    fn batch(
         &self,
         alerts: &[Alert],
         remaining: usize,
         env: &Envelope,
     ) -> Result<Message, RenderError> {
         let mut ctx = self.base_context(env);
-        view::digest_context(&mut ctx, alerts, remaining, self.lang);
-        let text = self.tera.render("digest.md.tera", &ctx)?;
-        let title = view::digest_title(alerts, self.lang);
+        view::batch_context(&mut ctx, alerts, remaining, self.lang);
+        let text = self.tera.render("batch.md.tera", &ctx)?;
+        let title = view::batch_title(alerts, self.lang);
         Ok(finish(title, text, env))
     }
 

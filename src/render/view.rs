@@ -1,4 +1,4 @@
-//! What templates see: the alert plus the words around it, and the digest's summaries.
+//! What templates see: the alert plus the words around it, and a batch's summaries.
 
 use super::escape::{one_line, truncate};
 use super::{labels, time};
@@ -68,9 +68,9 @@ fn test_prefix(a: &Alert, lang: Lang) -> String {
     }
 }
 
-/// What a digest line may show: the headline fields, not stacks or tags (a digest holds
+/// What a batch line may show: the headline fields, not stacks or tags (a batch holds
 /// hundreds of alerts, and a full view of each costs memory for nothing).
-fn digest_line(a: &Alert, lang: Lang) -> Value {
+fn batch_line(a: &Alert, lang: Lang) -> Value {
     let level = a.level.as_str();
     json!({
         "kind": a.kind, "action": a.action, "level": level, "title": a.title, "culprit": a.culprit,
@@ -117,7 +117,7 @@ pub fn title(a: &Alert, lang: Lang) -> String {
     format!("{prefix}{emoji} {}{suffix}", one_line(&subject, room))
 }
 
-pub fn digest_title(alerts: &[Alert], lang: Lang) -> String {
+pub fn batch_title(alerts: &[Alert], lang: Lang) -> String {
     let worst = alerts.iter().map(|a| a.level).max().unwrap_or_default();
     let t = labels::labels(lang);
     let word = |k: &str| t[k].as_str().unwrap_or("").to_string();
@@ -135,7 +135,7 @@ pub fn digest_title(alerts: &[Alert], lang: Lang) -> String {
 }
 
 /// `alerts`, `total`, `remaining`, `by_level` (most severe first) and `by_project` (largest first).
-pub fn digest_context(ctx: &mut Context, alerts: &[Alert], remaining: usize, lang: Lang) {
+pub fn batch_context(ctx: &mut Context, alerts: &[Alert], remaining: usize, lang: Lang) {
     let mut per_level: BTreeMap<std::cmp::Reverse<Level>, usize> = BTreeMap::new();
     let mut per_project: BTreeMap<String, usize> = BTreeMap::new();
     for a in alerts {
@@ -156,7 +156,7 @@ pub fn digest_context(ctx: &mut Context, alerts: &[Alert], remaining: usize, lan
         .into_iter()
         .map(|(p, n)| json!({"project": p, "count": n}))
         .collect();
-    let views: Vec<Value> = alerts.iter().map(|a| digest_line(a, lang)).collect();
+    let views: Vec<Value> = alerts.iter().map(|a| batch_line(a, lang)).collect();
     ctx.insert("alerts", &views);
     ctx.insert("total", &alerts.len());
     ctx.insert("remaining", &remaining);

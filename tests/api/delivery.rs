@@ -31,7 +31,7 @@ fn appearances(texts: &[String], n: usize) -> Vec<usize> {
 }
 
 #[tokio::test]
-async fn a_storm_becomes_a_handful_of_digests_with_every_alert_once_and_no_throttle() {
+async fn a_storm_becomes_a_handful_of_batches_with_every_alert_once_and_no_throttle() {
     let app = spawn_app_with(|s| s.robots[0].group_window = Duration::from_secs(1)).await;
     const N: usize = 300;
     for i in 0..N {
@@ -72,7 +72,7 @@ async fn a_storm_becomes_a_handful_of_digests_with_every_alert_once_and_no_throt
     assert!(posted.iter().all(|r| r.body.to_string().len() < 20_000));
     assert!(
         texts.iter().any(|t| t.contains("告警汇总")),
-        "digests were sent"
+        "batches were sent"
     );
 }
 
