@@ -1,9 +1,10 @@
 //! The embedded outbox: one SQLite file in `DATA_DIR`, for one `serve` process at a time.
 //!
 //! Two connections — one writes, one reads (WAL lets a reader run beside the writer) — each
-//! behind a mutex and used only from tokio's blocking pool, so a slow disk never stalls the
-//! runtime threads that answer webhooks.
+//! owned by a thread of its own, so a slow disk never stalls the runtime threads that answer
+//! webhooks.
 
+mod connection;
 mod enqueue;
 mod operator;
 mod schema;

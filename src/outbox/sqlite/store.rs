@@ -1,6 +1,9 @@
-//! `SqliteOutbox`: opening the file, the blocking-pool plumbing and the port's methods.
+//! `SqliteOutbox`: opening the file and the port's methods, each run on a connection's thread.
 
-use super::{DB_FILE, LOCK_FILE, enqueue, operator, schema, sender, shared, sql_error};
+use super::connection::{
+    ConnectionThread, alive_token, lock_data_dir, open_connection, spawn_checkpointer,
+};
+use super::{DB_FILE, enqueue, operator, schema, sender, shared, sql_error};
 use crate::outbox::port::Outbox;
 use crate::outbox::types::{
     Delivery, Enqueued, Lease, MessageRow, MessageState, StateCount, StoreError, WaitingAlerts,
@@ -8,18 +11,18 @@ use crate::outbox::types::{
 use async_trait::async_trait;
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use tokio::sync::broadcast;
 
-type Shared = Arc<Mutex<Connection>>;
-
 pub struct SqliteOutbox {
-    writer: Shared,
-    reader: Shared,
+    writer: ConnectionThread,
+    reader: ConnectionThread,
     path: PathBuf,
     wake: broadcast::Sender<String>,
     /// The `serve` lock on `DATA_DIR`, held for as long as this outbox lives.
     _lock: Option<std::fs::File>,
+    /// The checkpointer runs while this lives.
+    _alive: Arc<()>,
 }
 
 impl std::fmt::Debug for SqliteOutbox {
@@ -44,35 +47,30 @@ impl SqliteOutbox {
             None
         };
         let path = data_dir.join(DB_FILE);
-        let mut writer = Connection::open(&path).map_err(sql_error)?;
-        writer
-            .busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(sql_error)?;
+        let mut writer = open_connection(&path)?;
         schema::migrate(&mut writer).map_err(sql_error)?;
         // Checkpoints fsync; done inline they stall a webhook for tens of milliseconds.
         // A background connection does them instead, the inline one is only a safety net.
         writer
             .pragma_update(None, "wal_autocheckpoint", 20_000)
             .map_err(sql_error)?;
-        let reader = Connection::open(&path).map_err(sql_error)?;
-        reader
-            .busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(sql_error)?;
-        let writer = Arc::new(Mutex::new(writer));
-        spawn_checkpointer(&path, Arc::downgrade(&writer))?;
         if exclusive {
             // Nobody else sends from this file while we hold the lock: leases left by a killed
             // predecessor are void, so its robots are taken over at once, not after their TTL.
-            lock_conn(&writer)
+            writer
                 .execute("UPDATE leases SET expires_at = 0", [])
                 .map_err(sql_error)?;
         }
+        let reader = open_connection(&path)?;
+        let alive = alive_token();
+        spawn_checkpointer(&path, Arc::downgrade(&alive))?;
         Ok(Self {
-            writer,
-            reader: Arc::new(Mutex::new(reader)),
+            writer: ConnectionThread::spawn("outbox-writer", writer)?,
+            reader: ConnectionThread::spawn("outbox-reader", reader)?,
             path,
             wake: broadcast::channel(256).0,
             _lock: lock,
+            _alive: alive,
         })
     }
 
@@ -84,75 +82,15 @@ impl SqliteOutbox {
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
-        blocking(self.writer.clone(), f).await
+        self.writer.run(f).await
     }
 
     async fn read<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
-        blocking(self.reader.clone(), f).await
+        self.reader.run(f).await
     }
-}
-
-fn lock_conn(conn: &Shared) -> std::sync::MutexGuard<'_, Connection> {
-    // A panic while holding the lock cannot leave SQLite inconsistent; keep going.
-    conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-async fn blocking<T: Send + 'static>(
-    conn: Shared,
-    f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, StoreError> {
-    tokio::task::spawn_blocking(move || f(&mut lock_conn(&conn)))
-        .await
-        .map_err(|e| StoreError::Unavailable(format!("outbox task failed: {e}")))?
-}
-
-fn lock_data_dir(data_dir: &Path) -> Result<std::fs::File, StoreError> {
-    let path = data_dir.join(LOCK_FILE);
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|e| StoreError::Setup(format!("cannot open {}: {e}", path.display())))?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Setup(format!(
-            "DATA_DIR {} is in use by another `sentry-dingtalk serve` (it holds {}); \
-             two relays on one outbox would post every alert twice. Stop the other one, or \
-             give this one its own DATA_DIR (or a shared DATABASE_URL for several replicas)",
-            data_dir.display(),
-            path.display()
-        ))),
-        Err(std::fs::TryLockError::Error(e)) => Err(StoreError::Setup(format!(
-            "cannot lock {}: {e}",
-            path.display()
-        ))),
-    }
-}
-
-/// Runs PASSIVE checkpoints (which never block writers) until the store is dropped. Small and
-/// frequent: each checkpoint ends in an fsync, and on ext4 a long one stalls the WAL appends
-/// of webhooks meanwhile (measured: every 1 s → p99 69 ms, 250 ms → 37 ms, 50 ms → 10 ms).
-fn spawn_checkpointer(
-    path: &Path,
-    alive: std::sync::Weak<Mutex<Connection>>,
-) -> Result<(), StoreError> {
-    let conn = Connection::open(path).map_err(sql_error)?;
-    conn.busy_timeout(std::time::Duration::from_secs(1))
-        .map_err(sql_error)?;
-    std::thread::Builder::new()
-        .name("outbox-checkpoint".into())
-        .spawn(move || {
-            while alive.upgrade().is_some() {
-                std::thread::sleep(std::time::Duration::from_millis(50));
-                let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
-            }
-        })
-        .map(|_| ())
-        .map_err(|e| StoreError::Setup(format!("cannot start the checkpoint thread: {e}")))
 }
 
 fn owned(s: &str) -> String {
