@@ -3,6 +3,7 @@
 //! Every value has the name of its variable in its error, so a refused start says what to fix.
 
 pub mod card_robot;
+mod env_values;
 pub mod file;
 pub mod report_schedule;
 pub mod toml_error;
@@ -10,6 +11,7 @@ pub mod toml_error;
 use crate::domain::lang::Lang;
 use crate::routing::{Route, Unmatched};
 use crate::secret::Secret;
+use env_values::{admin_token, check_robot_url, database_url, invalid, parse_or, seconds};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -349,144 +351,5 @@ fn with_file(
 /// Shorter tokens can be guessed; the message says what is needed, never the value.
 pub const MIN_ADMIN_TOKEN_CHARS: usize = 16;
 
-fn admin_token(v: Option<String>) -> Result<Option<Secret>, ConfigError> {
-    match v {
-        Some(t) if t.chars().count() < MIN_ADMIN_TOKEN_CHARS => Err(invalid(
-            "ADMIN_TOKEN",
-            format!(
-                "too short: use at least {MIN_ADMIN_TOKEN_CHARS} random characters (e.g. `openssl rand -hex 24`)"
-            ),
-        )),
-        other => Ok(other.map(Secret::new)),
-    }
-}
-
-/// Only PostgreSQL URLs; the value itself (it may hold a password) is never echoed.
-fn database_url(v: Option<String>) -> Result<Option<Secret>, ConfigError> {
-    let Some(v) = v else { return Ok(None) };
-    if !(v.starts_with("postgres://") || v.starts_with("postgresql://")) {
-        return Err(invalid(
-            "DATABASE_URL",
-            "write postgres://user:password@host:5432/database (the value is not shown)",
-        ));
-    }
-    Ok(Some(Secret::new(v)))
-}
-
-fn invalid(var: &'static str, reason: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid {
-        var,
-        reason: reason.into(),
-    }
-}
-
-fn parse_or<T: std::str::FromStr>(
-    v: Option<String>,
-    var: &'static str,
-    default: T,
-) -> Result<T, ConfigError>
-where
-    T::Err: std::fmt::Display,
-{
-    match v {
-        None => Ok(default),
-        Some(s) => s
-            .parse()
-            .map_err(|e: T::Err| invalid(var, format!("`{s}`: {e}"))),
-    }
-}
-
-/// Seconds, fractions allowed so tests can shrink windows without changing the logic.
-fn seconds(v: Option<String>, var: &'static str, default: f64) -> Result<Duration, ConfigError> {
-    let secs: f64 = parse_or(v, var, default)?;
-    Duration::try_from_secs_f64(secs)
-        .map_err(|_| invalid(var, "must be a non-negative number of seconds"))
-}
-
-/// The error never repeats the URL: its query holds the robot's access token.
-fn check_robot_url(raw: &str) -> Result<(), ConfigError> {
-    let url = url::Url::parse(raw)
-        .map_err(|e| invalid("DINGTALK_WEBHOOK", format!("not a URL ({e})")))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(invalid("DINGTALK_WEBHOOK", "must be an http(s) URL"));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::HashMap;
-
-    fn load(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        let env: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        Settings::from_lookup(|k| env.get(k).cloned())
-    }
-
-    #[test]
-    fn defaults_follow_the_design() {
-        let s = load(&[]).expect("empty env loads");
-        let r = &s.robots[0];
-        assert_eq!(
-            (
-                r.rate_per_minute,
-                r.group_window.as_secs(),
-                r.throttle_pause.as_secs()
-            ),
-            (18, 30, 600)
-        );
-        assert_eq!(s.listen_addr, "0.0.0.0:8080");
-        assert_eq!(s.body_limit, 4 * 1024 * 1024);
-        assert_eq!(s.lang, Lang::Zh);
-        assert!(s.require_client_secret().is_err());
-    }
-
-    #[test]
-    fn secrets_rotate_as_a_comma_list() {
-        let s = load(&[("SENTRY_CLIENT_SECRET", "old, new")]).expect("loads");
-        let got: Vec<&str> = s.client_secrets.iter().map(Secret::expose).collect();
-        assert_eq!(got, ["old", "new"]);
-    }
-
-    #[test]
-    fn bad_values_name_their_variable_but_not_the_secret() {
-        let err = load(&[("DINGTALK_RATE_PER_MINUTE", "many")])
-            .expect_err("refused")
-            .to_string();
-        assert!(err.contains("DINGTALK_RATE_PER_MINUTE"), "{err}");
-        let err = load(&[("DINGTALK_WEBHOOK", "ftp://x/robot?access_token=tok123")])
-            .expect_err("refused");
-        assert!(!err.to_string().contains("tok123"), "{err}");
-        assert!(load(&[("ALERT_LANG", "fr")]).is_err());
-        let err = load(&[("ALERT_TIMEZONE", "Mars/Olympus")]).expect_err("refused");
-        assert!(err.to_string().contains("ALERT_TIMEZONE"), "{err}");
-        let tz = load(&[("ALERT_TIMEZONE", "Europe/Berlin")])
-            .expect("loads")
-            .timezone;
-        assert_eq!(tz, Some(chrono_tz::Europe::Berlin));
-    }
-
-    #[test]
-    fn a_short_admin_token_is_refused_without_repeating_it() {
-        let err = load(&[("ADMIN_TOKEN", "hunter2hunter2")])
-            .expect_err("refused")
-            .to_string();
-        assert!(err.contains("ADMIN_TOKEN") && err.contains("16"), "{err}");
-        assert!(!err.contains("hunter2"), "{err}");
-        let ok = load(&[("ADMIN_TOKEN", "0123456789abcdef")]).expect("16 characters load");
-        assert!(ok.admin_token.is_some());
-    }
-
-    #[test]
-    fn body_limits_are_consistent() {
-        let s = load(&[]).expect("defaults");
-        assert_eq!(s.inflight_body_limit, 64 * 1024 * 1024);
-        assert_eq!(s.body_read_timeout, Duration::from_secs(10));
-        let err = load(&[("INFLIGHT_BODY_LIMIT_BYTES", "1000")]).expect_err("below the body limit");
-        assert!(err.to_string().contains("BODY_LIMIT_BYTES"), "{err}");
-        assert!(load(&[("BODY_READ_TIMEOUT", "0")]).is_err());
-    }
-}
+mod tests;

@@ -1,0 +1,74 @@
+//! One environment value each: parsed, checked, and refused with the variable's name (never
+//! a secret's value).
+
+use super::{ConfigError, MIN_ADMIN_TOKEN_CHARS};
+use crate::secret::Secret;
+use std::time::Duration;
+
+pub(super) fn admin_token(v: Option<String>) -> Result<Option<Secret>, ConfigError> {
+    match v {
+        Some(t) if t.chars().count() < MIN_ADMIN_TOKEN_CHARS => Err(invalid(
+            "ADMIN_TOKEN",
+            format!(
+                "too short: use at least {MIN_ADMIN_TOKEN_CHARS} random characters (e.g. `openssl rand -hex 24`)"
+            ),
+        )),
+        other => Ok(other.map(Secret::new)),
+    }
+}
+
+/// Only PostgreSQL URLs; the value itself (it may hold a password) is never echoed.
+pub(super) fn database_url(v: Option<String>) -> Result<Option<Secret>, ConfigError> {
+    let Some(v) = v else { return Ok(None) };
+    if !(v.starts_with("postgres://") || v.starts_with("postgresql://")) {
+        return Err(invalid(
+            "DATABASE_URL",
+            "write postgres://user:password@host:5432/database (the value is not shown)",
+        ));
+    }
+    Ok(Some(Secret::new(v)))
+}
+
+pub(super) fn invalid(var: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        var,
+        reason: reason.into(),
+    }
+}
+
+pub(super) fn parse_or<T: std::str::FromStr>(
+    v: Option<String>,
+    var: &'static str,
+    default: T,
+) -> Result<T, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    match v {
+        None => Ok(default),
+        Some(s) => s
+            .parse()
+            .map_err(|e: T::Err| invalid(var, format!("`{s}`: {e}"))),
+    }
+}
+
+/// Seconds, fractions allowed so tests can shrink windows without changing the logic.
+pub(super) fn seconds(
+    v: Option<String>,
+    var: &'static str,
+    default: f64,
+) -> Result<Duration, ConfigError> {
+    let secs: f64 = parse_or(v, var, default)?;
+    Duration::try_from_secs_f64(secs)
+        .map_err(|_| invalid(var, "must be a non-negative number of seconds"))
+}
+
+/// The error never repeats the URL: its query holds the robot's access token.
+pub(super) fn check_robot_url(raw: &str) -> Result<(), ConfigError> {
+    let url = url::Url::parse(raw)
+        .map_err(|e| invalid("DINGTALK_WEBHOOK", format!("not a URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid("DINGTALK_WEBHOOK", "must be an http(s) URL"));
+    }
+    Ok(())
+}
