@@ -24,7 +24,7 @@ async fn robot() -> FakeRobot {
     FakeRobot::start(Some(ROBOT_SECRET), None, RATE).await
 }
 
-fn env<'a>(window: &'a str) -> Vec<(&'a str, &'a str)> {
+fn env(window: &str) -> Vec<(&str, &str)> {
     vec![
         ("DINGTALK_GROUP_WINDOW", window),
         ("DINGTALK_RATE_PER_MINUTE", "20"),
