@@ -16,6 +16,7 @@ impl RobotWorker {
         let outbox = self.deps.outbox.clone();
         let started = now_ms();
         outbox.record_attempt(lease, msg.id, started).await?;
+        self.renew_before_send(lease).await?;
         let attempt = msg.attempts + 1;
         let outcome = match &self.robot.webhook {
             Some(webhook) => {

@@ -181,6 +181,22 @@ impl RobotWorker {
         Ok(Some(lease))
     }
 
+    /// Renews the lease just before a send. A send takes up to the request timeout (10 s);
+    /// started on a lease last renewed up to `LEASE_RENEW` earlier, it could outlive the lease
+    /// (12 s), and another replica would take the robot over and send while this send is still
+    /// in flight, unseen by the new sender's budget. Renewed here, the lease outlasts the send.
+    pub(super) async fn renew_before_send(&mut self, lease: &Lease) -> Result<(), StoreError> {
+        let now = now_ms();
+        let ttl = LEASE_TTL.as_millis() as i64;
+        if self.deps.outbox.renew_lease(lease, now, ttl).await? {
+            self.lease = Some((lease.clone(), now));
+            return Ok(());
+        }
+        Err(StoreError::LeaseLost {
+            robot: lease.robot.clone(),
+        })
+    }
+
     /// Whether a "Send Test Notification" waits: it goes at once, never held by the window.
     async fn test_notification_waits(&self, robot: &str) -> Result<bool, StoreError> {
         let waiting = self.deps.outbox.waiting_alerts(robot, 300).await?;

@@ -21,6 +21,7 @@ mod operations;
 mod outbox_conformance;
 mod properties;
 mod rendering;
+mod replicas;
 mod routing;
 mod rule_settings;
 mod sentry_api;

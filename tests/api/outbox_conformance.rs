@@ -8,7 +8,7 @@ mod ingest;
 mod leases;
 mod operators;
 mod pg_ingest;
-mod postgres;
+pub(crate) mod postgres;
 mod sender;
 mod sqlite;
 

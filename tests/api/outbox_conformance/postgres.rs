@@ -71,7 +71,7 @@ fn skip<T>(server: &str, why: &str) -> Option<T> {
 }
 
 /// Runs `test` with the URL of a fresh database, then drops the database.
-pub(super) async fn with_database<F, Fut>(test: F)
+pub(crate) async fn with_database<F, Fut>(test: F)
 where
     F: FnOnce(String) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,

@@ -1,0 +1,311 @@
+//! Three `serve` child processes on one PostgreSQL database, the strict fake robot they all
+//! send to, and what the tests ask of them. Every child is killed when its `Replica` drops, so
+//! a failing test leaves no process behind.
+
+use crate::fake_robot::{FakeRobot, Received};
+use crate::helpers::{CLIENT_SECRET, free_port, poll_async, serve, wait_healthy};
+use sentry_dingtalk::secret::Secret;
+use sentry_dingtalk::sentry::signature;
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::process::{Child, ExitStatus};
+use std::time::Duration;
+
+pub const REPLICAS: usize = 3;
+/// The configured robot's name in the leases table.
+const ROBOT: &str = "default";
+
+/// One `sentry-dingtalk serve` process; its port and `DATA_DIR` (the log) survive a restart.
+pub struct Replica {
+    pub base: String,
+    port: u16,
+    data: tempfile::TempDir,
+    child: Option<Child>,
+}
+
+impl Replica {
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// No goodbye: the process dies between any two instructions.
+    pub fn sigkill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().expect("SIGKILL");
+            child.wait().expect("reaped");
+        }
+    }
+
+    /// What Kubernetes sends after the pre-stop hook.
+    pub fn sigterm(&self) {
+        let pid = self.pid().expect("running").to_string();
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill");
+        assert!(sent.success());
+    }
+
+    /// Waits for the process to exit by itself.
+    pub async fn wait_exit(&mut self, deadline: Duration) -> Option<ExitStatus> {
+        let end = std::time::Instant::now() + deadline;
+        loop {
+            let child = self.child.as_mut()?;
+            if let Some(status) = child.try_wait().expect("try_wait") {
+                self.child = None;
+                return Some(status);
+            }
+            if std::time::Instant::now() > end {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Everything the process (and the ones before it on this port) wrote to its log.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.data.path().join("relay.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+pub struct Cluster {
+    pub robot: FakeRobot,
+    pub replicas: Vec<Replica>,
+    pub http: reqwest::Client,
+    /// `DATABASE_URL` of the replicas (perhaps through a proxy, with a password).
+    database_url: String,
+    env: Vec<(String, String)>,
+    /// The test's own connection, straight to the database.
+    db: tokio_postgres::Client,
+}
+
+impl Cluster {
+    /// Starts `REPLICAS` processes on `database_url` and waits until each is healthy; `direct`
+    /// is the same database without any proxy, for the test's own queries.
+    pub async fn start(
+        robot: FakeRobot,
+        direct: &str,
+        database_url: &str,
+        env: &[(&str, &str)],
+    ) -> Self {
+        let (db, connection) = tokio_postgres::connect(direct, tokio_postgres::NoTls)
+            .await
+            .expect("test connection");
+        tokio::spawn(connection);
+        let mut cluster = Self {
+            robot,
+            replicas: Vec::new(),
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(15))
+                .build()
+                .expect("client"),
+            database_url: database_url.to_owned(),
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            db,
+        };
+        for _ in 0..REPLICAS {
+            let port = free_port();
+            cluster.replicas.push(Replica {
+                base: format!("http://127.0.0.1:{port}"),
+                port,
+                data: tempfile::tempdir().expect("data dir"),
+                child: None,
+            });
+        }
+        // Started together: they race on the migrations as a real rollout does.
+        for i in 0..REPLICAS {
+            cluster.spawn(i);
+        }
+        for i in 0..REPLICAS {
+            assert!(
+                cluster.wait_ready(i, Duration::from_secs(30)).await,
+                "replica {i} ready"
+            );
+        }
+        cluster
+    }
+
+    fn spawn(&mut self, i: usize) {
+        let mut env: Vec<(&str, &str)> = vec![
+            ("DATABASE_URL", self.database_url.as_str()),
+            ("RUST_LOG", "info"),
+        ];
+        env.extend(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let replica = &mut self.replicas[i];
+        assert!(replica.child.is_none(), "replica {i} is still running");
+        replica.child = Some(serve(&self.robot, replica.data.path(), replica.port, &env));
+    }
+
+    /// A new process in place of replica `i`, which must have exited.
+    pub async fn restart(&mut self, i: usize) {
+        self.spawn(i);
+        assert!(
+            self.wait_ready(i, Duration::from_secs(30)).await,
+            "replica {i} back"
+        );
+    }
+
+    /// Healthy and `/readyz` 200 within `deadline`.
+    pub async fn wait_ready(&self, i: usize, deadline: Duration) -> bool {
+        let base = &self.replicas[i].base;
+        wait_healthy(&self.http, base).await
+            && poll_async(deadline, || async { self.readyz(i).await == Some(200) }).await
+    }
+
+    pub async fn readyz(&self, i: usize) -> Option<u16> {
+        let url = format!("{}/readyz", self.replicas[i].base);
+        let resp = self.http.get(url).send().await.ok()?;
+        Some(resp.status().as_u16())
+    }
+
+    pub async fn healthz(&self, i: usize) -> Option<u16> {
+        let url = format!("{}/healthz", self.replicas[i].base);
+        let resp = self.http.get(url).send().await.ok()?;
+        Some(resp.status().as_u16())
+    }
+
+    /// Posts storm alert `n` to replica `i`, as Sentry does; the status, or `None` when the
+    /// replica did not answer.
+    pub async fn post_alert(&self, i: usize, n: usize) -> Option<u16> {
+        post(&self.http, &self.replicas[i].base, &alert(n), &request_id()).await
+    }
+
+    /// The replica whose process holds the robot's lease right now, if one does.
+    pub async fn holder(&self) -> Option<usize> {
+        let row = self
+            .db
+            .query_opt(
+                "SELECT owner FROM leases WHERE robot = $1 AND owner <> ''",
+                &[&ROBOT],
+            )
+            .await
+            .expect("read the lease")?;
+        // `HOSTNAME:pid:uuid`; the children run without HOSTNAME, so `relay:pid:uuid`.
+        let owner: String = row.get(0);
+        let pid: u32 = owner.split(':').nth(1)?.parse().ok()?;
+        self.replicas.iter().position(|r| r.pid() == Some(pid))
+    }
+
+    /// Waits until a running replica holds the lease.
+    pub async fn wait_holder(&self, deadline: Duration) -> Option<usize> {
+        let end = std::time::Instant::now() + deadline;
+        loop {
+            if let Some(i) = self.holder().await {
+                return Some(i);
+            }
+            if std::time::Instant::now() > end {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits until every alert of `ids` reached the group at least once.
+    pub async fn wait_delivered(&self, ids: &[usize], deadline: Duration) -> bool {
+        let ids = ids.to_vec();
+        self.robot
+            .wait_for(deadline, move |posted| {
+                let counts = appearances(posted);
+                ids.iter().all(|i| counts.get(i).copied().unwrap_or(0) >= 1)
+            })
+            .await
+    }
+
+    /// Every log line of every replica, for what must (not) be in them.
+    pub fn logs(&self) -> String {
+        self.replicas.iter().map(Replica::log).collect()
+    }
+}
+
+pub fn request_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// One signed POST of `body` to `base`, with Sentry's headers.
+pub async fn post(client: &reqwest::Client, base: &str, body: &[u8], rid: &str) -> Option<u16> {
+    let resp = post_full(client, base, body, rid).await?;
+    Some(resp.status().as_u16())
+}
+
+pub async fn post_full(
+    client: &reqwest::Client,
+    base: &str,
+    body: &[u8],
+    rid: &str,
+) -> Option<reqwest::Response> {
+    let sig = signature::sign(body, &Secret::new(CLIENT_SECRET));
+    client
+        .post(format!("{base}/webhooks/sentry"))
+        .header("Content-Type", "application/json")
+        .header("Sentry-Hook-Resource", "event_alert")
+        .header("Sentry-Hook-Signature", sig)
+        .header("Sentry-Hook-Timestamp", "1700000000")
+        .header("Request-ID", rid)
+        .body(body.to_vec())
+        .send()
+        .await
+        .ok()
+}
+
+/// Storm alert `n`: its own issue, whose link (`/issues/{900000 + n}/events/`) names it in
+/// single messages and digests alike.
+pub fn alert(n: usize) -> Vec<u8> {
+    let issue = 900_000 + n;
+    json!({"action": "triggered", "data": {"event": {
+        "event_id": format!("rp{n:05}"), "title": format!("ReplicaStorm number {n}"), "level": "error",
+        "url": "https://sentry.io/api/0/projects/acme/payments-api/events/x/",
+        "web_url": format!("https://sentry.io/organizations/acme/issues/{issue}/events/rp{n:05}/")}}})
+    .to_string()
+    .into_bytes()
+}
+
+/// How often each storm alert appears across the messages the group got (digests carry many).
+pub fn appearances(posted: &[Received]) -> BTreeMap<usize, usize> {
+    let mut counts = BTreeMap::new();
+    for message in posted {
+        let text = message.text();
+        for part in text.split("/issues/").skip(1) {
+            let Some((digits, rest)) = part.split_once('/') else {
+                continue;
+            };
+            if !rest.starts_with("events/") {
+                continue;
+            }
+            if let Some(issue) = digits.parse::<usize>().ok().filter(|n| *n >= 900_000) {
+                *counts.entry(issue - 900_000).or_insert(0) += 1;
+            }
+        }
+    }
+    counts
+}
+
+/// Each alert of `accepted` exactly once, any other at most once: the panic message names
+/// the ones that are not.
+pub fn assert_each_once(posted: &[Received], accepted: &[usize]) {
+    let counts = appearances(posted);
+    let lost: Vec<_> = accepted
+        .iter()
+        .filter(|i| !counts.contains_key(i))
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "accepted with 202 but never delivered: {lost:?}"
+    );
+    let doubled: Vec<_> = counts.iter().filter(|(_, c)| **c > 1).collect();
+    assert!(
+        doubled.is_empty(),
+        "delivered more than once (alert, times): {doubled:?}"
+    );
+}
