@@ -145,7 +145,8 @@ pub trait Outbox: Send + Sync + 'static {
         outcome: WebhookOutcome,
         now: i64,
     ) -> Result<(), StoreError>;
-    /// The webhooks recorded for `issue` (its id, or its short id in any case), the newest
+    /// The webhooks recorded for `issue` (its id, or its short id in any case — which also finds
+    /// the records of that issue that lack it, once one record has both), the newest
     /// `limit` of them oldest first, each with where its alerts are now. Records live as long as
     /// their alerts, and at least `keep_ms` of `prune`.
     async fn trace(&self, issue: &str, limit: usize) -> Result<Vec<TraceEntry>, StoreError>;

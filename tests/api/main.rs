@@ -23,5 +23,6 @@ mod rendering;
 mod routing;
 mod rule_settings;
 mod sentry_api;
+mod trace;
 mod ui;
 mod webhooks;

@@ -48,7 +48,10 @@ pub fn trace(c: &Connection, issue: &str, limit: usize) -> Result<Vec<TraceEntry
         .prepare_cached(
             "SELECT id, received_at, issue_id, short_id, resource, action, rule, request_id,
                     outcome, robots, note
-             FROM webhooks WHERE issue_id = ?1 OR short_id = ?1 OR short_id = upper(?1)
+             FROM webhooks
+                 WHERE issue_id = ?1 OR short_id IN (?1, upper(?1)) OR issue_id = (
+                     SELECT issue_id FROM webhooks WHERE short_id IN (?1, upper(?1))
+                     AND issue_id IS NOT NULL ORDER BY id DESC LIMIT 1)
              ORDER BY id DESC LIMIT ?2",
         )
         .map_err(sql_error)?;

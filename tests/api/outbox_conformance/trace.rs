@@ -196,6 +196,8 @@ pub async fn trace_dropped_ignored_and_limit(o: Arc<dyn Outbox>) {
     );
     assert_eq!(all[0].note.as_deref(), Some("no route takes it"));
     assert_eq!(all[1].short_id, None);
+    // A record without the short id is found by it once another record links the two.
+    assert_eq!(trace(&*o, "p-9").await, all);
     assert!(all[0].robots.is_empty() && all[0].alerts.is_empty());
     let newest = o.trace("9", 2).await.expect("limited");
     assert_eq!(newest, all[1..].to_vec(), "the newest two, oldest first");
