@@ -121,7 +121,11 @@ pub async fn accept(
         })
         .collect();
     let stored = match record {
-        Some(record) => outbox.enqueue_recorded(identity, items, record, now).await?,
+        Some(record) => {
+            outbox
+                .enqueue_recorded(identity, items, record, now)
+                .await?
+        }
         None => outbox.enqueue(identity, items, now).await?,
     };
     Ok(Outcome::Stored(stored))

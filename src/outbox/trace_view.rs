@@ -19,7 +19,10 @@ pub fn fates(entry: &TraceEntry, at: &dyn Fn(i64) -> String) -> Vec<String> {
             return vec![format!("dropped: {why}; nothing was queued")];
         }
         WebhookOutcome::Ignored => {
-            let why = entry.note.as_deref().unwrap_or("not a notified resource or action");
+            let why = entry
+                .note
+                .as_deref()
+                .unwrap_or("not a notified resource or action");
             return vec![format!("ignored: {why}")];
         }
         WebhookOutcome::Routed | WebhookOutcome::Suppressed => {}
@@ -51,7 +54,11 @@ pub fn fates(entry: &TraceEntry, at: &dyn Fn(i64) -> String) -> Vec<String> {
             ));
         }
         for alert in alerts {
-            lines.push(format!("robot {}{why}: {}", decision.robot, fate(alert, at)));
+            lines.push(format!(
+                "robot {}{why}: {}",
+                decision.robot,
+                fate(alert, at)
+            ));
         }
     }
     if lines.is_empty() {

@@ -30,7 +30,8 @@ fn resolved() -> Vec<u8> {
 /// of one issue: delivered, its duplicate, a suppressed repeat, an ignored action, a resolve.
 async fn traced_relay() -> (TestApp, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("tmp");
-    let route = "[[routes]]\nname = \"payments\"\nrobots = [\"default\"]\nrepeat_interval = \"1h\"\n";
+    let route =
+        "[[routes]]\nname = \"payments\"\nrobots = [\"default\"]\nrepeat_interval = \"1h\"\n";
     let app = spawn_app_with(|s| {
         s.admin_token = Some(Secret::new(ADMIN));
         with_config_file(s, dir.path(), route);
@@ -43,14 +44,23 @@ async fn traced_relay() -> (TestApp, tempfile::TempDir) {
         async move { status(json_body(app.post_signed(resource, &body).await).await) }
     };
     assert_eq!(post("event_alert", first.clone()).await, "queued");
-    assert!(app.wait_messages(MessageState::Sent, 1, WAIT).await, "delivered");
+    assert!(
+        app.wait_messages(MessageState::Sent, 1, WAIT).await,
+        "delivered"
+    );
     assert_eq!(post("event_alert", first).await, "duplicate");
     let repeat = event_alert("bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
     assert_eq!(post("event_alert", repeat).await, "suppressed");
     let frobbed = json!({"action": "frobbed", "data": {"issue": {"id": ISSUE}}});
-    assert_eq!(post("issue", frobbed.to_string().into_bytes()).await, "ignored");
+    assert_eq!(
+        post("issue", frobbed.to_string().into_bytes()).await,
+        "ignored"
+    );
     assert_eq!(post("issue", resolved()).await, "queued");
-    assert!(app.wait_messages(MessageState::Sent, 2, WAIT).await, "resolve delivered");
+    assert!(
+        app.wait_messages(MessageState::Sent, 2, WAIT).await,
+        "resolve delivered"
+    );
     (app, dir)
 }
 
@@ -87,11 +97,17 @@ async fn outbox_trace_shows_delivered_duplicate_suppressed_and_ignored() {
     assert!(lines[sent].contains("sent in message"), "{text}");
     assert!(lines[sent].contains("(UTC)"), "{text}");
     assert!(lines[sent - 1].contains("event_alert.triggered"), "{text}");
-    assert!(lines[sent - 1].contains("Notify DingTalk on new production errors"), "{text}");
+    assert!(
+        lines[sent - 1].contains("Notify DingTalk on new production errors"),
+        "{text}"
+    );
     let dup = find("duplicate: the same webhook");
     let silent = find("suppressed as a repeat by route payments (repeat_interval 1h)");
     let ignored = find("ignored: issue.frobbed is not notified");
-    assert!(sent < dup && dup < silent && silent < ignored, "oldest first:\n{text}");
+    assert!(
+        sent < dup && dup < silent && silent < ignored,
+        "oldest first:\n{text}"
+    );
 
     // By short id (any case) too: the resolve carries it and links the issue's other records.
     let json: Value =
@@ -110,8 +126,15 @@ async fn outbox_trace_shows_delivered_duplicate_suppressed_and_ignored() {
     assert_eq!(delivered["robot"], "default");
     assert_eq!(delivered["fate"], "sent");
     assert!(delivered["message_id"].as_i64().is_some() && delivered["sent_at"].as_i64().is_some());
-    assert_eq!(json[2]["robots"][0]["suppressed_by"][0], "route payments (repeat_interval 1h)");
-    assert!(json[0]["request_id"].as_str().is_some_and(|r| !r.is_empty()));
+    assert_eq!(
+        json[2]["robots"][0]["suppressed_by"][0],
+        "route payments (repeat_interval 1h)"
+    );
+    assert!(
+        json[0]["request_id"]
+            .as_str()
+            .is_some_and(|r| !r.is_empty())
+    );
 
     let none = outbox_trace(&app, &["999"]);
     assert!(none.contains("no webhook recorded for issue 999"), "{none}");
@@ -142,7 +165,10 @@ async fn ui_trace_is_behind_the_admin_token_and_escapes_what_it_shows() {
         assert!(html.contains(needle), "{needle:?} missing in\n{html}");
     }
     // The search box echoes what was typed, escaped.
-    let hostile = format!("{}/ui/trace?issue=%3Cscript%3Ealert(1)%3C/script%3E", app.address);
+    let hostile = format!(
+        "{}/ui/trace?issue=%3Cscript%3Ealert(1)%3C/script%3E",
+        app.address
+    );
     let html = app
         .http
         .get(&hostile)

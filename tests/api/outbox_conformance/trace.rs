@@ -28,7 +28,14 @@ fn record(issue: &str, short: &str, request: &str) -> WebhookRecord {
 }
 
 fn both(issue: &str) -> Vec<Delivery> {
-    let a = || alert(AlertKind::EventAlert, "triggered", Some(issue), Level::Error);
+    let a = || {
+        alert(
+            AlertKind::EventAlert,
+            "triggered",
+            Some(issue),
+            Level::Error,
+        )
+    };
     vec![
         delivery(ROBOT, a(), &[("ops", HOUR)]),
         delivery(OTHER, a(), &[]),
@@ -54,7 +61,12 @@ pub async fn trace_routed_alert_fates(o: Arc<dyn Outbox>) {
     assert!(trace(&*o, "43").await.is_empty());
     let e = &by_id[0];
     assert_eq!(
-        (e.received_at, e.outcome, e.resource.as_str(), e.action.as_str()),
+        (
+            e.received_at,
+            e.outcome,
+            e.resource.as_str(),
+            e.action.as_str()
+        ),
         (T0, WebhookOutcome::Routed, "event_alert", "triggered")
     );
     assert_eq!(e.rule.as_deref(), Some("Boom (#7)"));
@@ -66,7 +78,10 @@ pub async fn trace_routed_alert_fates(o: Arc<dyn Outbox>) {
         .collect();
     assert_eq!(
         robots,
-        vec![(ROBOT, "route ops"), (OTHER, "Sentry alert rule 7 chose it")]
+        vec![
+            (ROBOT, "route ops"),
+            (OTHER, "Sentry alert rule 7 chose it")
+        ]
     );
     assert!(e.robots.iter().all(|d| d.suppressed_by.is_empty()));
     assert_eq!(e.alerts.len(), 2);
@@ -74,7 +89,12 @@ pub async fn trace_routed_alert_fates(o: Arc<dyn Outbox>) {
 
     // Into messages: ops's is tried, fails, then is sent; oncall's dies.
     let ops = lease(&*o, ROBOT, "a", T0).await;
-    let ops_alert = e.alerts.iter().find(|a| a.robot == ROBOT).expect("ops").alert_id;
+    let ops_alert = e
+        .alerts
+        .iter()
+        .find(|a| a.robot == ROBOT)
+        .expect("ops")
+        .alert_id;
     let m1 = o
         .create_message(&ops, &[ops_alert], "B", "u1", T0 + 1)
         .await
@@ -90,7 +110,9 @@ pub async fn trace_routed_alert_fates(o: Arc<dyn Outbox>) {
     let a = fate(trace(&*o, "42").await, ROBOT);
     assert_eq!((a.fate, a.message_id), (AlertFate::Pending, Some(m1)));
     o.record_attempt(&ops, m1, T0 + 2).await.expect("attempt");
-    o.mark_retry(&ops, m1, T0 + 5000, "HTTP 502").await.expect("retry");
+    o.mark_retry(&ops, m1, T0 + 5000, "HTTP 502")
+        .await
+        .expect("retry");
     let a = fate(trace(&*o, "42").await, ROBOT);
     assert_eq!(a.fate, AlertFate::Retrying);
     assert_eq!((a.attempts, a.last_error.as_deref()), (1, Some("HTTP 502")));
@@ -102,12 +124,19 @@ pub async fn trace_routed_alert_fates(o: Arc<dyn Outbox>) {
     );
 
     let oncall = lease(&*o, OTHER, "a", T0).await;
-    let other_alert = e.alerts.iter().find(|a| a.robot == OTHER).expect("oncall").alert_id;
+    let other_alert = e
+        .alerts
+        .iter()
+        .find(|a| a.robot == OTHER)
+        .expect("oncall")
+        .alert_id;
     let m2 = o
         .create_message(&oncall, &[other_alert], "B", "u2", T0 + 1)
         .await
         .expect("create");
-    o.mark_dead(&oncall, m2, "keywords not in content").await.expect("dead");
+    o.mark_dead(&oncall, m2, "keywords not in content")
+        .await
+        .expect("dead");
     let a = fate(trace(&*o, "PAY-1").await, OTHER);
     assert_eq!(a.fate, AlertFate::Dead);
     assert_eq!(a.last_error.as_deref(), Some("keywords not in content"));
@@ -117,7 +146,12 @@ pub async fn trace_routed_alert_fates(o: Arc<dyn Outbox>) {
 /// the repeat silent; the duplicate's record does not claim its keys.
 pub async fn trace_duplicate_and_suppressed(o: Arc<dyn Outbox>) {
     let one = |issue: &str| {
-        let a = alert(AlertKind::EventAlert, "triggered", Some(issue), Level::Error);
+        let a = alert(
+            AlertKind::EventAlert,
+            "triggered",
+            Some(issue),
+            Level::Error,
+        );
         vec![delivery(ROBOT, a, &[("ops", HOUR)])]
     };
     let first = o
@@ -126,7 +160,12 @@ pub async fn trace_duplicate_and_suppressed(o: Arc<dyn Outbox>) {
         .expect("first");
     assert_eq!(first, queued(&[ROBOT]));
     let dup = o
-        .enqueue_recorded(keys(&["k", "fresh"]), one("7"), record("7", "P-7", "r1"), T0 + 1)
+        .enqueue_recorded(
+            keys(&["k", "fresh"]),
+            one("7"),
+            record("7", "P-7", "r1"),
+            T0 + 1,
+        )
         .await
         .expect("dup");
     assert_eq!(dup, Enqueued::Duplicate);
@@ -137,7 +176,11 @@ pub async fn trace_duplicate_and_suppressed(o: Arc<dyn Outbox>) {
     assert_eq!(repeat, Enqueued::Suppressed);
     // The duplicate's other key was rolled back with it: still news.
     let fresh = o
-        .enqueue(keys(&["fresh"]), vec![event(ROBOT, "8", Level::Error)], T0 + 3)
+        .enqueue(
+            keys(&["fresh"]),
+            vec![event(ROBOT, "8", Level::Error)],
+            T0 + 3,
+        )
         .await
         .expect("fresh");
     assert_eq!(fresh, queued(&[ROBOT]));
@@ -158,7 +201,10 @@ pub async fn trace_duplicate_and_suppressed(o: Arc<dyn Outbox>) {
     let silent = &entries[2].robots;
     assert_eq!(silent.len(), 1);
     assert_eq!(silent[0].robot, ROBOT);
-    assert_eq!(silent[0].suppressed_by, vec!["route ops (repeat_interval 1h)"]);
+    assert_eq!(
+        silent[0].suppressed_by,
+        vec!["route ops (repeat_interval 1h)"]
+    );
     assert_eq!(entries[0].alerts.len(), 1);
     // An untraced enqueue (no record) leaves none.
     assert!(trace(&*o, "8").await.is_empty());
