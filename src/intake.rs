@@ -1,8 +1,12 @@
-//! From a parsed payload to stored alerts: route, then one durable insert. Shared by the
-//! webhook handlers and `replay`.
+//! From a parsed payload to stored alerts: route, then one durable insert that also keeps the
+//! webhook's trace record (what became of it). Shared by the webhook handlers and `replay`.
 
 use crate::config::Settings;
-use crate::outbox::{Delivery, Enqueued, QueuedAlert, SharedOutbox, StoreError};
+use crate::domain::alert::Alert;
+use crate::outbox::{
+    Delivery, Enqueued, QueuedAlert, SharedOutbox, StoreError, WebhookOutcome, WebhookRecord,
+};
+use crate::routing::Target;
 use crate::routing_choice;
 use crate::sentry::payload::Parsed;
 use sha2::{Digest, Sha256};
@@ -39,20 +43,64 @@ pub fn identity(resource: &str, body: &[u8], request_id: Option<&str>) -> Vec<St
     keys
 }
 
+/// What the edge knows of a webhook beside its parsed payload, for its trace record.
+#[derive(Debug, Clone, Default)]
+pub struct Received {
+    /// The `Sentry-Hook-Resource` header (`legacy` for the plugin endpoint).
+    pub resource: String,
+    pub request_id: Option<String>,
+    /// The issue (id, short id) of a payload that is not parsed into an alert, read from the
+    /// body, so an ignored webhook about an issue is traced too.
+    pub issue: (Option<String>, Option<String>),
+}
+
+/// How many records `outbox trace` and `/ui/trace` show at most by default.
+pub const TRACE_LIMIT: usize = 200;
+
 pub async fn accept(
     parsed: Parsed,
     identity: Vec<String>,
+    received: &Received,
     settings: &Settings,
     outbox: &SharedOutbox,
 ) -> Result<Outcome, StoreError> {
+    let now = crate::clock::now_ms();
     let alert = match parsed {
         Parsed::Alert(alert) => alert,
-        Parsed::Ignored { resource, action } => return Ok(Outcome::Ignored { resource, action }),
+        Parsed::Ignored { resource, action } => {
+            if let (issue_id, short_id) = received.issue.clone()
+                && (issue_id.is_some() || short_id.is_some())
+            {
+                let record = WebhookRecord {
+                    issue_id,
+                    short_id,
+                    resource: resource.clone(),
+                    action: action.clone(),
+                    request_id: received.request_id.clone(),
+                    note: Some(format!("{resource}.{action} is not notified")),
+                    ..Default::default()
+                };
+                keep_record(outbox, record, WebhookOutcome::Ignored, now).await;
+            }
+            return Ok(Outcome::Ignored { resource, action });
+        }
         Parsed::Installation { action } => return Ok(Outcome::Installation { action }),
     };
     // A robot chosen in the Sentry rule's settings wins; otherwise the routes decide.
     let targets = routing_choice::targets(&alert, settings);
+    let record = record_of(&alert, received, &targets);
     if targets.is_empty() {
+        if let Some(mut record) = record {
+            record.note = Some(match routing_choice::choose(&alert, settings) {
+                routing_choice::Choice::Chosen(_) => {
+                    "below the minimum level set in the Sentry rule's settings".into()
+                }
+                routing_choice::Choice::Routes(_) => {
+                    "no route takes it and unmatched = \"drop\"".into()
+                }
+            });
+            keep_record(outbox, record, WebhookOutcome::Dropped, now).await;
+        }
         return Ok(Outcome::Dropped);
     }
     // A test notification is sent every time it is asked for.
@@ -72,8 +120,67 @@ pub async fn accept(
             repeat: t.repeat,
         })
         .collect();
-    let stored = outbox
-        .enqueue(identity, items, crate::clock::now_ms())
-        .await?;
+    let stored = match record {
+        Some(record) => {
+            outbox
+                .enqueue_recorded(identity, items, record, now)
+                .await?
+        }
+        None => outbox.enqueue(identity, items, now).await?,
+    };
     Ok(Outcome::Stored(stored))
+}
+
+/// The trace record of an alert about an issue; `None` for one that concerns no issue (a
+/// metric alert), which the trace, searched by issue, would never show.
+fn record_of(alert: &Alert, received: &Received, targets: &[Target]) -> Option<WebhookRecord> {
+    if alert.issue_id.is_none() && alert.short_id.is_none() {
+        return None;
+    }
+    let title = alert
+        .triggered_rule
+        .clone()
+        .or_else(|| alert.metric.as_ref().and_then(|m| m.rule.clone()));
+    let id = alert
+        .rule_choice
+        .as_ref()
+        .and_then(|c| c.rule_id.clone())
+        .or_else(|| alert.metric.as_ref().and_then(|m| m.rule_id.clone()));
+    let rule = match (title, id) {
+        (Some(t), Some(id)) => Some(format!("{t} (#{id})")),
+        (Some(t), None) => Some(t),
+        (None, Some(id)) => Some(format!("#{id}")),
+        (None, None) => None,
+    };
+    let resource = if received.resource.is_empty() {
+        alert.kind.as_str().to_owned()
+    } else {
+        received.resource.clone()
+    };
+    Some(WebhookRecord {
+        issue_id: alert.issue_id.clone(),
+        short_id: alert.short_id.clone(),
+        resource,
+        action: alert.action.clone(),
+        rule,
+        request_id: received.request_id.clone(),
+        reasons: targets
+            .iter()
+            .map(|t| (t.robot.clone(), t.reason.clone()))
+            .collect(),
+        note: None,
+    })
+}
+
+/// Stores the record of a webhook that queued nothing. Its answer does not depend on it: a
+/// record that cannot be written is logged, not turned into an error for Sentry.
+async fn keep_record(
+    outbox: &SharedOutbox,
+    record: WebhookRecord,
+    outcome: WebhookOutcome,
+    now: i64,
+) {
+    if let Err(e) = outbox.record_webhook(record, outcome, now).await {
+        tracing::warn!(error = %e, outcome = outcome.as_str(), "webhook trace record not stored");
+    }
 }

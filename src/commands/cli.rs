@@ -115,6 +115,16 @@ pub enum OutboxCommand {
         #[arg(long)]
         json: bool,
     },
+    /// What became of every webhook received for an issue (its id or short id), oldest first.
+    Trace {
+        /// The Sentry issue id (`5128840021`) or short id (`PAYMENTS-API-3F`).
+        issue: String,
+        #[arg(long)]
+        json: bool,
+        /// Show at most the newest N webhooks.
+        #[arg(long, default_value_t = crate::intake::TRACE_LIMIT)]
+        limit: usize,
+    },
 }
 
 #[cfg(test)]

@@ -1,11 +1,14 @@
-//! `sentry-dingtalk outbox list|retry|stats`: the queue as an operator sees it. Works beside a
+//! `sentry-dingtalk outbox list|retry|stats|trace`: the queue as an operator sees it. Works beside a
 //! running relay (it takes no lock).
 
 use crate::app::startup;
 use crate::clock::now_ms;
 use crate::commands::cli::OutboxCommand;
 use crate::config::Settings;
-use crate::outbox::{MessageState, SharedOutbox};
+use crate::delivery::housekeeping::KEEP_MS;
+use crate::outbox::trace_view::fates;
+use crate::outbox::{MessageState, SharedOutbox, TraceEntry};
+use crate::render::time::{default_zone, local_ms};
 
 pub async fn run(cmd: OutboxCommand, settings: &Settings) -> anyhow::Result<()> {
     let outbox = startup::open_outbox(settings, startup::OutboxUse::Operator).await?;
@@ -48,8 +51,52 @@ pub async fn run(cmd: OutboxCommand, settings: &Settings) -> anyhow::Result<()> 
                 print_stats(&outbox).await?;
             }
         }
+        OutboxCommand::Trace { issue, json, limit } => {
+            let entries = outbox.trace(&issue, limit).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&entries)?);
+            } else {
+                print_trace(&issue, &entries, settings);
+            }
+        }
     }
     Ok(())
+}
+
+fn print_trace(issue: &str, entries: &[TraceEntry], settings: &Settings) {
+    if entries.is_empty() {
+        println!(
+            "no webhook recorded for issue {issue} (records are kept {} days)",
+            KEEP_MS / 86_400_000
+        );
+        return;
+    }
+    let tz = settings.timezone.unwrap_or(default_zone(settings.lang));
+    let at = |ms: i64| local_ms(ms, tz);
+    println!(
+        "{:<33}  {:<22}  {:<10}  {:<16}  rule / request",
+        "received", "resource.action", "outcome", "issue"
+    );
+    for e in entries {
+        let issue = match (&e.issue_id, &e.short_id) {
+            (Some(id), Some(short)) => format!("{id} {short}"),
+            (Some(id), None) => id.clone(),
+            (None, Some(short)) => short.clone(),
+            (None, None) => "-".into(),
+        };
+        println!(
+            "{:<33}  {:<22}  {:<10}  {:<16}  {} / {}",
+            at(e.received_at),
+            format!("{}.{}", e.resource, e.action),
+            e.outcome.as_str(),
+            issue,
+            e.rule.as_deref().unwrap_or("-"),
+            e.request_id.as_deref().unwrap_or("-"),
+        );
+        for line in fates(e, &at) {
+            println!("    → {line}");
+        }
+    }
 }
 
 pub async fn print_stats(outbox: &SharedOutbox) -> anyhow::Result<()> {

@@ -215,7 +215,11 @@ async fn deliver(
             base,
         );
         let identity = intake::identity(&resource, &sample.bytes, None);
-        let outcome = intake::accept(parsed, identity, &settings, &deps.outbox).await?;
+        let received = intake::Received {
+            resource: resource.clone(),
+            ..Default::default()
+        };
+        let outcome = intake::accept(parsed, identity, &received, &settings, &deps.outbox).await?;
         let shown = match outcome {
             Outcome::Stored(Enqueued::Queued { robots }) => {
                 format!("queued for {}", robots.join(", "))

@@ -12,6 +12,7 @@ pub mod playground;
 pub mod preview;
 pub mod ui;
 pub mod ui_auth;
+pub mod ui_trace;
 pub mod webhook;
 
 use crate::delivery::Wakers;
@@ -82,6 +83,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/ui", web::get().to(ui::status))
         .route("/ui/login", web::post().to(ui::login))
         .route("/ui/retry/{id}", web::post().to(ui::retry))
+        .route("/ui/trace", web::get().to(ui_trace::trace))
         .route("/ui/playground", web::get().to(playground::playground))
         .route(
             "/ui/playground",

@@ -29,6 +29,10 @@ const PAGES: &[(&str, &str)] = &[
         "playground.html.tera",
         include_str!("../../templates/ui/playground.html.tera"),
     ),
+    (
+        "trace.html.tera",
+        include_str!("../../templates/ui/trace.html.tera"),
+    ),
 ];
 
 /// The page templates, HTML-escaped by default.

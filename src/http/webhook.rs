@@ -34,9 +34,14 @@ pub async fn sentry(
         let value = payload::parse_json(&body).map_err(|e| HttpError::BadPayload(e.to_string()))?;
         let base = learned_link_base(&state, &value).await;
         let parsed = payload::parse_integration(&resource, &value, &base);
+        let issue = match parsed {
+            Parsed::Ignored { .. } => issue_of(&value),
+            _ => (None, None),
+        };
         Ok((
             parsed,
             intake::identity(&resource, &body, Some(&request_id)),
+            issue,
         ))
     }
     .await;
@@ -61,7 +66,8 @@ pub async fn legacy(
         let (body, _held) = read_body(&req, body, &state).await?;
         let value = payload::parse_json(&body).map_err(|e| HttpError::BadPayload(e.to_string()))?;
         let parsed = payload::parse_legacy(&value, &link_base(&runtime.settings));
-        Ok((parsed, intake::identity("legacy", &body, Some(&request_id))))
+        let identity = intake::identity("legacy", &body, Some(&request_id));
+        Ok((parsed, identity, (None, None)))
     }
     .await;
     // The token is a secret: the logged path never shows it.
@@ -75,17 +81,44 @@ pub async fn legacy(
     .await
 }
 
+/// The issue a body is about, as far as its usual places say: for the trace of a webhook
+/// that is not parsed into an alert.
+fn issue_of(v: &serde_json::Value) -> (Option<String>, Option<String>) {
+    let data = &v["data"];
+    let scalar = |x: &serde_json::Value| match x {
+        serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    let id = [
+        &data["issue"]["id"],
+        &data["event"]["issue_id"],
+        &data["issue_id"],
+        &data["group_id"],
+    ]
+    .into_iter()
+    .find_map(scalar);
+    (id, scalar(&data["issue"]["shortId"]))
+}
+
+type Received = (Parsed, Vec<String>, (Option<String>, Option<String>));
+
 async fn finish(
-    parsed: Result<(Parsed, Vec<String>), HttpError>,
+    parsed: Result<Received, HttpError>,
     state: &web::Data<AppState>,
     path: &str,
     request_id: &str,
     resource: &str,
 ) -> Result<HttpResponse, HttpError> {
     let outcome = match parsed {
-        Ok((parsed, identity)) => {
+        Ok((parsed, identity, issue)) => {
             let active = state.live.get();
-            intake::accept(parsed, identity, &active.settings, &state.outbox)
+            let received = intake::Received {
+                resource: resource.to_owned(),
+                request_id: Some(request_id.to_owned()).filter(|id| !id.is_empty()),
+                issue,
+            };
+            intake::accept(parsed, identity, &received, &active.settings, &state.outbox)
                 .await
                 .map_err(|e| {
                     warn!(error = %e, "outbox write failed");

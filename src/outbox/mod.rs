@@ -10,6 +10,7 @@
 pub mod port;
 pub mod postgres;
 pub mod sqlite;
+pub mod trace_view;
 pub mod types;
 
 pub use port::Outbox;

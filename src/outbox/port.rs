@@ -5,7 +5,7 @@
 //!
 //! Contract every implementation keeps:
 //! - `enqueue` is one transaction: the dedup keys, the repeat decisions and the alert rows
-//!   commit together or not at all. A caller answers 202 only after it returned `Ok`.
+//!   (with `enqueue_recorded`, the webhook's trace record too) commit together or not at all. A caller answers 202 only after it returned `Ok`.
 //! - A dedup key seen within `DEDUP_WINDOW_MS` makes the enqueue a `Duplicate`; two enqueues
 //!   racing with the same key yield one `Queued` and one `Duplicate` (a unique constraint).
 //! - Only the holder of a robot's lease sends for it. Every write the sender makes carries its
@@ -15,7 +15,8 @@
 //!   "sent" and "recorded" re-sends the same body with the same `msgUuid`.
 
 use super::types::{
-    Delivery, Enqueued, Lease, MessageRow, MessageState, StateCount, StoreError, WaitingAlerts,
+    Delivery, Enqueued, Lease, MessageRow, MessageState, StateCount, StoreError, TraceEntry,
+    WaitingAlerts, WebhookOutcome, WebhookRecord,
 };
 use async_trait::async_trait;
 
@@ -124,6 +125,32 @@ pub trait Outbox: Send + Sync + 'static {
         now: i64,
     ) -> Result<i64, StoreError>;
 
+    // ---- trace: what became of a webhook -----------------------------------------------------
+
+    /// `enqueue`, plus the webhook's trace record in the same transaction: the record keeps
+    /// what the relay answered (routed to which robots and why, suppressed by which routes,
+    /// duplicate) and each alert row stored links to it. A duplicate stores its record only.
+    /// Costs one insert beside the alert rows.
+    async fn enqueue_recorded(
+        &self,
+        dedup_keys: Vec<String>,
+        items: Vec<Delivery>,
+        record: WebhookRecord,
+        now: i64,
+    ) -> Result<Enqueued, StoreError>;
+    /// Records a webhook that queued nothing and reached no enqueue (`Dropped`, `Ignored`).
+    async fn record_webhook(
+        &self,
+        record: WebhookRecord,
+        outcome: WebhookOutcome,
+        now: i64,
+    ) -> Result<(), StoreError>;
+    /// The webhooks recorded for `issue` (its id, or its short id in any case — which also finds
+    /// the records of that issue that lack it, once one record has both), the newest
+    /// `limit` of them oldest first, each with where its alerts are now. Records live as long as
+    /// their alerts, and at least `keep_ms` of `prune`.
+    async fn trace(&self, issue: &str, limit: usize) -> Result<Vec<TraceEntry>, StoreError>;
+
     // ---- operators ----------------------------------------------------------------------------
 
     async fn list_messages(
@@ -138,7 +165,8 @@ pub trait Outbox: Send + Sync + 'static {
     async fn retry_message(&self, id: i64, now: i64) -> Result<bool, StoreError>;
     async fn retry_dead(&self, now: i64) -> Result<usize, StoreError>;
     /// Forgets dedup keys past their window, and sent messages, repeat state, used action
-    /// links and other per-issue memory older than `keep_ms`.
+    /// links, webhook trace records (once none of their alerts is left) and other per-issue
+    /// memory older than `keep_ms`.
     async fn prune(&self, now: i64, keep_ms: i64) -> Result<(), StoreError>;
 
     // ---- shared small state ---------------------------------------------------------------

@@ -19,6 +19,18 @@ pub fn local(raw: &str, tz: Tz) -> Option<String> {
     Some(format!("{} ({})", t.format("%Y-%m-%d %H:%M:%S"), tz.name()))
 }
 
+/// Milliseconds since the epoch as `2025-11-20 14:21:37 (Asia/Shanghai)`.
+pub fn local_ms(ms: i64, tz: Tz) -> String {
+    match chrono::DateTime::from_timestamp_millis(ms) {
+        Some(t) => format!(
+            "{} ({})",
+            t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S"),
+            tz.name()
+        ),
+        None => ms.to_string(),
+    }
+}
+
 /// `14:21:37`: a breadcrumb's time next to the event's, which names the zone.
 pub fn clock(raw: &str, tz: Tz) -> Option<String> {
     Some(

@@ -25,5 +25,6 @@ mod replicas;
 mod routing;
 mod rule_settings;
 mod sentry_api;
+mod trace;
 mod ui;
 mod webhooks;

@@ -11,11 +11,13 @@ mod pg_ingest;
 pub(crate) mod postgres;
 mod sender;
 mod sqlite;
+mod trace;
 
 pub use ingest::*;
 pub use leases::*;
 pub use operators::*;
 pub use sender::*;
+pub use trace::*;
 
 /// Calls `$run!(check)` for every check of the suite.
 macro_rules! every_check {
@@ -46,6 +48,10 @@ macro_rules! every_check {
         $run!(installation_org);
         $run!(wakeups_after_enqueue);
         $run!(check_writable);
+        $run!(trace_routed_alert_fates);
+        $run!(trace_duplicate_and_suppressed);
+        $run!(trace_dropped_ignored_and_limit);
+        $run!(trace_prune);
     };
 }
 pub(crate) use every_check;

@@ -1,4 +1,5 @@
-//! The webhook edge: dedup keys, repeat decisions and alert rows in one transaction.
+//! The webhook edge: dedup keys, repeat decisions, alert rows and the trace record in one
+//! transaction.
 //!
 //! Races between replicas are settled by row locks, not by reading first:
 //! - a dedup key is claimed by `INSERT … ON CONFLICT DO UPDATE … WHERE` the old sighting left
@@ -9,8 +10,10 @@
 //!
 //! Rows are locked in sorted order so two enqueues never wait on each other in a cycle.
 
-use super::super::types::{DEDUP_WINDOW_MS, Delivery, Enqueued, StoreError};
-use super::{PgOutbox, db};
+use super::super::types::{
+    DEDUP_WINDOW_MS, Delivery, Enqueued, StoreError, WebhookOutcome, WebhookRecord,
+};
+use super::{PgOutbox, db, trace};
 use std::collections::HashMap;
 
 /// (route, robot, issue): the key of repeat state.
@@ -30,16 +33,34 @@ impl PgOutbox {
         &self,
         dedup_keys: Vec<String>,
         items: Vec<Delivery>,
+        record: Option<WebhookRecord>,
         now: i64,
     ) -> Result<Enqueued, StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(db)?;
         if !claim_dedup_keys(&tx, dedup_keys, now).await? {
-            // Dropping the transaction rolls back the keys this call did claim.
+            // Rolls back the keys this call did claim; the duplicate's record is stored alone.
+            drop(tx);
+            if let Some(record) = &record {
+                trace::insert_record(&client, record, WebhookOutcome::Duplicate, &[], now).await?;
+            }
             return Ok(Enqueued::Duplicate);
         }
         let decisions = decide_repeats(&tx, &items, now).await?;
-        let had_items = !items.is_empty();
+        let silent: Vec<bool> = decisions
+            .iter()
+            .map(|d| matches!(d, Decision::Silent))
+            .collect();
+        let all_silent = !items.is_empty() && silent.iter().all(|s| *s);
+        let traced = record.map(|r| {
+            let robots = r.decisions(&items, &silent);
+            let outcome = if all_silent {
+                WebhookOutcome::Suppressed
+            } else {
+                WebhookOutcome::Routed
+            };
+            (r, outcome, robots)
+        });
         let (mut robots, mut payloads, mut levels) = (Vec::new(), Vec::new(), Vec::new());
         for (mut item, decision) in items.into_iter().zip(decisions) {
             let Decision::Notify { folded } = decision else {
@@ -54,22 +75,33 @@ impl PgOutbox {
             levels.push(item.queued.alert.level as i32);
             robots.push(item.robot);
         }
-        if !robots.is_empty() {
-            let insert = tx
-                .prepare_cached(
-                    "INSERT INTO alerts (robot, payload, level, received_at)
-                     SELECT robot, payload, level, $4
-                     FROM unnest($1::text[], $2::text[], $3::int4[]) AS t(robot, payload, level)",
-                )
-                .await
-                .map_err(db)?;
-            tx.execute(&insert, &[&robots, &payloads, &levels, &now])
-                .await
-                .map_err(db)?;
+        match (&traced, robots.is_empty()) {
+            // One statement either way: the record rides in the alerts' insert.
+            (Some((record, outcome, decided)), false) => {
+                let alerts = (&robots, &payloads, &levels);
+                trace::insert_with_alerts(&tx, record, *outcome, decided, alerts, now).await?;
+            }
+            (Some((record, outcome, decided)), true) => {
+                trace::insert_record(&tx, record, *outcome, decided, now).await?;
+            }
+            (None, false) => {
+                let insert = tx
+                    .prepare_cached(
+                        "INSERT INTO alerts (robot, payload, level, received_at)
+                         SELECT robot, payload, level, $4
+                         FROM unnest($1::text[], $2::text[], $3::int4[]) AS t(robot, payload, level)",
+                    )
+                    .await
+                    .map_err(db)?;
+                tx.execute(&insert, &[&robots, &payloads, &levels, &now])
+                    .await
+                    .map_err(db)?;
+            }
+            (None, true) => {}
         }
         tx.commit().await.map_err(db)?;
         self.wakeups.announce(&robots);
-        if robots.is_empty() && had_items {
+        if all_silent {
             return Ok(Enqueued::Suppressed);
         }
         Ok(Enqueued::Queued { robots })

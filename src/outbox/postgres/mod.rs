@@ -5,6 +5,7 @@
 //! - [`lease`]: one sender per robot, and the fence every sender write checks.
 //! - [`sender`]: the sender's reads and its fenced writes.
 //! - [`admin`]: operator views and actions, pruning, and the small shared state.
+//! - [`trace`]: what became of a webhook (its record, an issue's trace).
 //! - [`wakeup`]: `LISTEN/NOTIFY` between replicas.
 //! - [`error`]: database errors as `StoreError`s that never carry the connection string.
 //!
@@ -18,6 +19,7 @@ mod lease;
 mod migrate;
 mod port_impl;
 mod sender;
+mod trace;
 mod wakeup;
 
 use super::types::StoreError;

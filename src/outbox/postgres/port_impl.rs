@@ -2,7 +2,8 @@
 
 use super::super::port::Outbox;
 use super::super::types::{
-    Delivery, Enqueued, Lease, MessageRow, MessageState, StateCount, StoreError, WaitingAlerts,
+    Delivery, Enqueued, Lease, MessageRow, MessageState, StateCount, StoreError, TraceEntry,
+    WaitingAlerts, WebhookOutcome, WebhookRecord,
 };
 use super::{PgOutbox, bounded};
 use async_trait::async_trait;
@@ -15,7 +16,7 @@ impl Outbox for PgOutbox {
         items: Vec<Delivery>,
         now: i64,
     ) -> Result<Enqueued, StoreError> {
-        bounded(self.enqueue_tx(dedup_keys, items, now)).await
+        bounded(self.enqueue_tx(dedup_keys, items, None, now)).await
     }
 
     async fn check_writable(&self, now: i64) -> Result<(), StoreError> {
@@ -161,6 +162,29 @@ impl Outbox for PgOutbox {
         Ok(id)
     }
 
+    async fn enqueue_recorded(
+        &self,
+        dedup_keys: Vec<String>,
+        items: Vec<Delivery>,
+        record: WebhookRecord,
+        now: i64,
+    ) -> Result<Enqueued, StoreError> {
+        bounded(self.enqueue_tx(dedup_keys, items, Some(record), now)).await
+    }
+
+    async fn record_webhook(
+        &self,
+        record: WebhookRecord,
+        outcome: WebhookOutcome,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        bounded(self.record_alone(&record, outcome, now)).await
+    }
+
+    async fn trace(&self, issue: &str, limit: usize) -> Result<Vec<TraceEntry>, StoreError> {
+        bounded(self.trace_of(issue, limit)).await
+    }
+
     async fn list_messages(
         &self,
         state: Option<MessageState>,
@@ -185,7 +209,8 @@ impl Outbox for PgOutbox {
     async fn prune(&self, now: i64, keep_ms: i64) -> Result<(), StoreError> {
         // Large deletes may take longer than one webhook's bound; the connection's TCP
         // timeouts still end it if the database goes away.
-        self.prune_old(now, keep_ms).await
+        self.prune_old(now, keep_ms).await?;
+        self.prune_records(now - keep_ms).await
     }
 
     async fn claim_action(&self, nonce: &str, now: i64) -> Result<bool, StoreError> {

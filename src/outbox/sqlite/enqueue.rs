@@ -1,13 +1,16 @@
-//! The webhook's one transaction: dedup keys, repeat decisions, alert rows.
+//! The webhook's one transaction: dedup keys, repeat decisions, alert rows, trace record.
 
-use super::sql_error;
-use crate::outbox::types::{DEDUP_WINDOW_MS, Delivery, Enqueued, StoreError};
+use super::{sql_error, trace};
+use crate::outbox::types::{
+    DEDUP_WINDOW_MS, Delivery, Enqueued, StoreError, WebhookOutcome, WebhookRecord,
+};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 pub fn enqueue(
     conn: &mut Connection,
     dedup_keys: &[String],
     items: &[Delivery],
+    record: Option<&WebhookRecord>,
     now: i64,
 ) -> Result<Enqueued, StoreError> {
     let tx = conn.transaction().map_err(sql_error)?;
@@ -17,6 +20,11 @@ pub fn enqueue(
             .and_then(|mut s| s.query_row([key], |r| r.get(0)).optional())
             .map_err(sql_error)?;
         if seen.is_some_and(|t| now - t < DEDUP_WINDOW_MS) {
+            // Nothing was written yet: the duplicate's record is this transaction's only row.
+            if let Some(record) = record {
+                trace::insert_record(&tx, record, WebhookOutcome::Duplicate, &[], now)?;
+                tx.commit().map_err(sql_error)?;
+            }
             return Ok(Enqueued::Duplicate);
         }
     }
@@ -25,10 +33,31 @@ pub fn enqueue(
             .and_then(|mut s| s.execute(params![key, now]))
             .map_err(sql_error)?;
     }
-    let mut robots = Vec::with_capacity(items.len());
+    let mut decisions = Vec::with_capacity(items.len());
     for item in items {
+        decisions.push(decide(&tx, item, now).map_err(sql_error)?);
+    }
+    let silent: Vec<bool> = decisions
+        .iter()
+        .map(|d| matches!(d, Decision::Silent))
+        .collect();
+    let all_silent = !items.is_empty() && silent.iter().all(|s| *s);
+    let webhook_id = match record {
+        Some(record) => {
+            let outcome = if all_silent {
+                WebhookOutcome::Suppressed
+            } else {
+                WebhookOutcome::Routed
+            };
+            let robots = record.decisions(items, &silent);
+            Some(trace::insert_record(&tx, record, outcome, &robots, now)?)
+        }
+        None => None,
+    };
+    let mut robots = Vec::with_capacity(items.len());
+    for (item, decision) in items.iter().zip(decisions) {
         let mut queued = item.queued.clone();
-        match decide(&tx, item, now).map_err(sql_error)? {
+        match decision {
             Decision::Silent => continue,
             Decision::Notify { folded } => queued.alert.suppressed = folded,
         }
@@ -37,14 +66,23 @@ pub fn enqueue(
             reason: e.to_string(),
         })?;
         tx.prepare_cached(
-            "INSERT INTO alerts (robot, payload, level, received_at) VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO alerts (robot, payload, level, received_at, webhook_id)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
         )
-        .and_then(|mut s| s.execute(params![item.robot, payload, queued.alert.level as i64, now]))
+        .and_then(|mut s| {
+            s.execute(params![
+                item.robot,
+                payload,
+                queued.alert.level as i64,
+                now,
+                webhook_id
+            ])
+        })
         .map_err(sql_error)?;
         robots.push(item.robot.clone());
     }
     tx.commit().map_err(sql_error)?;
-    if robots.is_empty() && !items.is_empty() {
+    if all_silent {
         return Ok(Enqueued::Suppressed);
     }
     Ok(Enqueued::Queued { robots })

@@ -11,6 +11,7 @@ mod schema;
 mod sender;
 mod shared;
 mod store;
+mod trace;
 
 pub use store::SqliteOutbox;
 

@@ -103,6 +103,27 @@ CREATE TABLE health (
     pad        BLOB    NOT NULL
 );
 ",
+    // Issue 13: what became of each webhook about an issue (`outbox trace`, `/ui/trace`).
+    "
+CREATE TABLE webhooks (
+    id          INTEGER PRIMARY KEY,
+    received_at INTEGER NOT NULL,
+    issue_id    TEXT,
+    short_id    TEXT,
+    resource    TEXT    NOT NULL,
+    action      TEXT    NOT NULL,
+    rule        TEXT,
+    request_id  TEXT,
+    outcome     TEXT    NOT NULL,
+    robots      TEXT    NOT NULL,  -- JSON: [{robot, reason, suppressed_by}]
+    note        TEXT
+);
+CREATE INDEX webhooks_issue ON webhooks (issue_id, id) WHERE issue_id IS NOT NULL;
+CREATE INDEX webhooks_short ON webhooks (short_id, id) WHERE short_id IS NOT NULL;
+CREATE INDEX webhooks_received ON webhooks (received_at);
+ALTER TABLE alerts ADD COLUMN webhook_id INTEGER;
+CREATE INDEX alerts_webhook ON alerts (webhook_id) WHERE webhook_id IS NOT NULL;
+",
 ];
 
 /// Applies the migrations this file has not seen yet, each in its own transaction.

@@ -3,10 +3,11 @@
 use super::connection::{
     ConnectionThread, alive_token, lock_data_dir, open_connection, spawn_checkpointer,
 };
-use super::{DB_FILE, enqueue, operator, schema, sender, shared, sql_error};
+use super::{DB_FILE, enqueue, operator, schema, sender, shared, sql_error, trace};
 use crate::outbox::port::Outbox;
 use crate::outbox::types::{
-    Delivery, Enqueued, Lease, MessageRow, MessageState, StateCount, StoreError, WaitingAlerts,
+    Delivery, Enqueued, Lease, MessageRow, MessageState, StateCount, StoreError, TraceEntry,
+    WaitingAlerts, WebhookOutcome, WebhookRecord,
 };
 use async_trait::async_trait;
 use rusqlite::Connection;
@@ -105,15 +106,7 @@ impl Outbox for SqliteOutbox {
         items: Vec<Delivery>,
         now: i64,
     ) -> Result<Enqueued, StoreError> {
-        let done = self
-            .write(move |c| enqueue::enqueue(c, &dedup_keys, &items, now))
-            .await?;
-        if let Enqueued::Queued { robots } = &done {
-            for r in robots {
-                let _ = self.wake.send(r.clone());
-            }
-        }
-        Ok(done)
+        self.enqueue_with(dedup_keys, items, None, now).await
     }
 
     async fn check_writable(&self, now: i64) -> Result<(), StoreError> {
@@ -345,6 +338,32 @@ impl Outbox for SqliteOutbox {
         Ok(id)
     }
 
+    async fn enqueue_recorded(
+        &self,
+        dedup_keys: Vec<String>,
+        items: Vec<Delivery>,
+        record: WebhookRecord,
+        now: i64,
+    ) -> Result<Enqueued, StoreError> {
+        self.enqueue_with(dedup_keys, items, Some(record), now)
+            .await
+    }
+
+    async fn record_webhook(
+        &self,
+        record: WebhookRecord,
+        outcome: WebhookOutcome,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        self.write(move |c| trace::insert_record(c, &record, outcome, &[], now).map(|_| ()))
+            .await
+    }
+
+    async fn trace(&self, issue: &str, limit: usize) -> Result<Vec<TraceEntry>, StoreError> {
+        let issue = owned(issue);
+        self.read(move |c| trace::trace(c, &issue, limit)).await
+    }
+
     async fn list_messages(
         &self,
         state: Option<MessageState>,
@@ -377,8 +396,11 @@ impl Outbox for SqliteOutbox {
     }
 
     async fn prune(&self, now: i64, keep_ms: i64) -> Result<(), StoreError> {
-        self.write(move |c| operator::prune(c, now, keep_ms).map_err(sql_error))
-            .await
+        self.write(move |c| {
+            operator::prune(c, now, keep_ms).map_err(sql_error)?;
+            trace::prune(c, now - keep_ms).map_err(sql_error)
+        })
+        .await
     }
 
     async fn claim_action(&self, nonce: &str, now: i64) -> Result<bool, StoreError> {
@@ -437,6 +459,24 @@ impl Outbox for SqliteOutbox {
 }
 
 impl SqliteOutbox {
+    async fn enqueue_with(
+        &self,
+        dedup_keys: Vec<String>,
+        items: Vec<Delivery>,
+        record: Option<WebhookRecord>,
+        now: i64,
+    ) -> Result<Enqueued, StoreError> {
+        let done = self
+            .write(move |c| enqueue::enqueue(c, &dedup_keys, &items, record.as_ref(), now))
+            .await?;
+        if let Enqueued::Queued { robots } = &done {
+            for r in robots {
+                let _ = self.wake.send(r.clone());
+            }
+        }
+        Ok(done)
+    }
+
     async fn fenced_update(
         &self,
         lease: &Lease,

@@ -1,0 +1,64 @@
+//! `/ui/trace?issue=…`: what became of every webhook received for an issue (its id or short
+//! id), oldest first — the page answer to "the test works but my alert never arrived". Behind
+//! the `/ui` gate; every value is escaped by the template (autoescape).
+
+use super::AppState;
+use super::ui::{gate, render};
+use crate::intake::TRACE_LIMIT;
+use crate::outbox::trace_view::fates;
+use crate::render::time::{default_zone, local_ms};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use serde_json::json;
+use tera::Context;
+
+#[derive(Deserialize)]
+pub struct TraceQuery {
+    issue: Option<String>,
+}
+
+pub async fn trace(
+    req: HttpRequest,
+    query: web::Query<TraceQuery>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    if let Err(page) = gate(&req, &state).await {
+        return *page;
+    }
+    let issue = query
+        .issue
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned);
+    let settings = &state.live.get().settings;
+    let tz = settings.timezone.unwrap_or(default_zone(settings.lang));
+    let at = |ms: i64| local_ms(ms, tz);
+    let mut entries = Vec::new();
+    if let Some(issue) = &issue {
+        let Ok(found) = state.outbox.trace(issue, TRACE_LIMIT).await else {
+            return HttpResponse::ServiceUnavailable().body("the outbox cannot be read right now");
+        };
+        entries = found
+            .iter()
+            .map(|e| {
+                json!({
+                    "id": e.id,
+                    "received": at(e.received_at),
+                    "issue_id": e.issue_id,
+                    "short_id": e.short_id,
+                    "what": format!("{}.{}", e.resource, e.action),
+                    "rule": e.rule,
+                    "request_id": e.request_id,
+                    "outcome": e.outcome,
+                    "fates": fates(e, &at),
+                })
+            })
+            .collect();
+    }
+    let mut ctx = Context::new();
+    ctx.insert("issue", &issue);
+    ctx.insert("entries", &entries);
+    render(&state, StatusCode::OK, "trace.html.tera", ctx, true)
+}

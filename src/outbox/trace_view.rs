@@ -1,0 +1,92 @@
+//! What became of a webhook, in words: the lines `outbox trace` prints and `/ui/trace` shows.
+//! Pure; the caller says how a time reads (its zone).
+
+use super::types::{AlertFate, TraceAlert, TraceEntry, WebhookOutcome};
+
+/// One line per robot (or one for the whole webhook when it reached none): where it went,
+/// why, and where its alert is now.
+pub fn fates(entry: &TraceEntry, at: &dyn Fn(i64) -> String) -> Vec<String> {
+    match entry.outcome {
+        WebhookOutcome::Duplicate => {
+            return vec![
+                "duplicate: the same webhook (same body or Request-ID) was stored within 24 h; \
+                 nothing new was queued"
+                    .into(),
+            ];
+        }
+        WebhookOutcome::Dropped => {
+            let why = entry.note.as_deref().unwrap_or("no route takes it");
+            return vec![format!("dropped: {why}; nothing was queued")];
+        }
+        WebhookOutcome::Ignored => {
+            let why = entry
+                .note
+                .as_deref()
+                .unwrap_or("not a notified resource or action");
+            return vec![format!("ignored: {why}")];
+        }
+        WebhookOutcome::Routed | WebhookOutcome::Suppressed => {}
+    }
+    let mut lines = Vec::new();
+    for decision in &entry.robots {
+        let why = if decision.reason.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", decision.reason)
+        };
+        if !decision.suppressed_by.is_empty() {
+            lines.push(format!(
+                "robot {}{why}: suppressed as a repeat by {}",
+                decision.robot,
+                decision.suppressed_by.join(" and ")
+            ));
+            continue;
+        }
+        let alerts: Vec<&TraceAlert> = entry
+            .alerts
+            .iter()
+            .filter(|a| a.robot == decision.robot)
+            .collect();
+        if alerts.is_empty() {
+            lines.push(format!(
+                "robot {}{why}: queued; its alert is no longer kept",
+                decision.robot
+            ));
+        }
+        for alert in alerts {
+            lines.push(format!(
+                "robot {}{why}: {}",
+                decision.robot,
+                fate(alert, at)
+            ));
+        }
+    }
+    if lines.is_empty() {
+        lines.push(format!("{}: no robot", entry.outcome));
+    }
+    lines
+}
+
+/// `sent in message 12 at …`, `waiting for a message`, `in message 12, retrying (…)`.
+pub fn fate(alert: &TraceAlert, at: &dyn Fn(i64) -> String) -> String {
+    let n = alert.message_id.unwrap_or_default();
+    let error = alert.last_error.as_deref().unwrap_or("-");
+    match alert.fate {
+        AlertFate::Waiting => {
+            "queued, waiting for its message (group window, budget or pause)".into()
+        }
+        AlertFate::Pending => format!("in message {n}, pending (not tried yet)"),
+        AlertFate::Retrying => format!(
+            "in message {n}, retrying after {} attempt(s); last error: {error}",
+            alert.attempts
+        ),
+        AlertFate::Sent => match alert.sent_at {
+            Some(t) => format!("sent in message {n} at {}", at(t)),
+            None => format!("sent in message {n}"),
+        },
+        AlertFate::Dead => format!(
+            "in message {n}, dead after {} attempt(s): {error}",
+            alert.attempts
+        ),
+    }
+}

@@ -1,0 +1,286 @@
+//! What became of a webhook: records written with the enqueue (or alone), the trace of an
+//! issue by id or short id, each alert's fate, and pruning.
+
+use super::fixtures::*;
+use sentry_dingtalk::domain::alert::{AlertKind, Level};
+use sentry_dingtalk::outbox::port::Outbox;
+use sentry_dingtalk::outbox::types::{
+    AlertFate, Delivery, Enqueued, TraceEntry, WebhookOutcome, WebhookRecord,
+};
+use std::sync::Arc;
+
+const OTHER: &str = "oncall";
+
+fn record(issue: &str, short: &str, request: &str) -> WebhookRecord {
+    WebhookRecord {
+        issue_id: Some(issue.into()),
+        short_id: Some(short.into()),
+        resource: "event_alert".into(),
+        action: "triggered".into(),
+        rule: Some("Boom (#7)".into()),
+        request_id: Some(request.into()),
+        reasons: vec![
+            (ROBOT.into(), "route ops".into()),
+            (OTHER.into(), "Sentry alert rule 7 chose it".into()),
+        ],
+        note: None,
+    }
+}
+
+fn both(issue: &str) -> Vec<Delivery> {
+    let a = || {
+        alert(
+            AlertKind::EventAlert,
+            "triggered",
+            Some(issue),
+            Level::Error,
+        )
+    };
+    vec![
+        delivery(ROBOT, a(), &[("ops", HOUR)]),
+        delivery(OTHER, a(), &[]),
+    ]
+}
+
+async fn trace(o: &dyn Outbox, issue: &str) -> Vec<TraceEntry> {
+    o.trace(issue, 100).await.expect("trace")
+}
+
+/// A routed webhook is found by issue id and by short id (any case); its alerts go from
+/// waiting to pending, retrying, sent or dead, each in its message.
+pub async fn trace_routed_alert_fates(o: Arc<dyn Outbox>) {
+    let done = o
+        .enqueue_recorded(keys(&["k1"]), both("42"), record("42", "PAY-1", "r1"), T0)
+        .await
+        .expect("enqueue");
+    assert_eq!(done, queued(&[ROBOT, OTHER]));
+    let by_id = trace(&*o, "42").await;
+    assert_eq!(by_id.len(), 1, "{by_id:?}");
+    assert_eq!(trace(&*o, "PAY-1").await, by_id);
+    assert_eq!(trace(&*o, "pay-1").await, by_id, "short ids in any case");
+    assert!(trace(&*o, "43").await.is_empty());
+    let e = &by_id[0];
+    assert_eq!(
+        (
+            e.received_at,
+            e.outcome,
+            e.resource.as_str(),
+            e.action.as_str()
+        ),
+        (T0, WebhookOutcome::Routed, "event_alert", "triggered")
+    );
+    assert_eq!(e.rule.as_deref(), Some("Boom (#7)"));
+    assert_eq!(e.request_id.as_deref(), Some("r1"));
+    let robots: Vec<(&str, &str)> = e
+        .robots
+        .iter()
+        .map(|d| (d.robot.as_str(), d.reason.as_str()))
+        .collect();
+    assert_eq!(
+        robots,
+        vec![
+            (ROBOT, "route ops"),
+            (OTHER, "Sentry alert rule 7 chose it")
+        ]
+    );
+    assert!(e.robots.iter().all(|d| d.suppressed_by.is_empty()));
+    assert_eq!(e.alerts.len(), 2);
+    assert!(e.alerts.iter().all(|a| a.fate == AlertFate::Waiting));
+
+    // Into messages: ops's is tried, fails, then is sent; oncall's dies.
+    let ops = lease(&*o, ROBOT, "a", T0).await;
+    let ops_alert = e
+        .alerts
+        .iter()
+        .find(|a| a.robot == ROBOT)
+        .expect("ops")
+        .alert_id;
+    let m1 = o
+        .create_message(&ops, &[ops_alert], "B", "u1", T0 + 1)
+        .await
+        .expect("create");
+    let fate = |entries: Vec<TraceEntry>, robot: &str| {
+        entries[0]
+            .alerts
+            .iter()
+            .find(|a| a.robot == robot)
+            .cloned()
+            .expect("alert")
+    };
+    let a = fate(trace(&*o, "42").await, ROBOT);
+    assert_eq!((a.fate, a.message_id), (AlertFate::Pending, Some(m1)));
+    o.record_attempt(&ops, m1, T0 + 2).await.expect("attempt");
+    o.mark_retry(&ops, m1, T0 + 5000, "HTTP 502")
+        .await
+        .expect("retry");
+    let a = fate(trace(&*o, "42").await, ROBOT);
+    assert_eq!(a.fate, AlertFate::Retrying);
+    assert_eq!((a.attempts, a.last_error.as_deref()), (1, Some("HTTP 502")));
+    o.mark_sent(&ops, m1, T0 + 6000).await.expect("sent");
+    let a = fate(trace(&*o, "42").await, ROBOT);
+    assert_eq!(
+        (a.fate, a.message_id, a.sent_at),
+        (AlertFate::Sent, Some(m1), Some(T0 + 6000))
+    );
+
+    let oncall = lease(&*o, OTHER, "a", T0).await;
+    let other_alert = e
+        .alerts
+        .iter()
+        .find(|a| a.robot == OTHER)
+        .expect("oncall")
+        .alert_id;
+    let m2 = o
+        .create_message(&oncall, &[other_alert], "B", "u2", T0 + 1)
+        .await
+        .expect("create");
+    o.mark_dead(&oncall, m2, "keywords not in content")
+        .await
+        .expect("dead");
+    let a = fate(trace(&*o, "PAY-1").await, OTHER);
+    assert_eq!(a.fate, AlertFate::Dead);
+    assert_eq!(a.last_error.as_deref(), Some("keywords not in content"));
+}
+
+/// A duplicate and a suppressed repeat are recorded too, in order, saying which route kept
+/// the repeat silent; the duplicate's record does not claim its keys.
+pub async fn trace_duplicate_and_suppressed(o: Arc<dyn Outbox>) {
+    let one = |issue: &str| {
+        let a = alert(
+            AlertKind::EventAlert,
+            "triggered",
+            Some(issue),
+            Level::Error,
+        );
+        vec![delivery(ROBOT, a, &[("ops", HOUR)])]
+    };
+    let first = o
+        .enqueue_recorded(keys(&["k"]), one("7"), record("7", "P-7", "r1"), T0)
+        .await
+        .expect("first");
+    assert_eq!(first, queued(&[ROBOT]));
+    let dup = o
+        .enqueue_recorded(
+            keys(&["k", "fresh"]),
+            one("7"),
+            record("7", "P-7", "r1"),
+            T0 + 1,
+        )
+        .await
+        .expect("dup");
+    assert_eq!(dup, Enqueued::Duplicate);
+    let repeat = o
+        .enqueue_recorded(keys(&["k2"]), one("7"), record("7", "P-7", "r2"), T0 + 2)
+        .await
+        .expect("repeat");
+    assert_eq!(repeat, Enqueued::Suppressed);
+    // The duplicate's other key was rolled back with it: still news.
+    let fresh = o
+        .enqueue(
+            keys(&["fresh"]),
+            vec![event(ROBOT, "8", Level::Error)],
+            T0 + 3,
+        )
+        .await
+        .expect("fresh");
+    assert_eq!(fresh, queued(&[ROBOT]));
+
+    let entries = trace(&*o, "7").await;
+    let outcomes: Vec<_> = entries.iter().map(|e| e.outcome).collect();
+    assert_eq!(
+        outcomes,
+        vec![
+            WebhookOutcome::Routed,
+            WebhookOutcome::Duplicate,
+            WebhookOutcome::Suppressed
+        ]
+    );
+    let times: Vec<_> = entries.iter().map(|e| e.received_at).collect();
+    assert_eq!(times, vec![T0, T0 + 1, T0 + 2]);
+    assert!(entries[1].alerts.is_empty() && entries[2].alerts.is_empty());
+    let silent = &entries[2].robots;
+    assert_eq!(silent.len(), 1);
+    assert_eq!(silent[0].robot, ROBOT);
+    assert_eq!(
+        silent[0].suppressed_by,
+        vec!["route ops (repeat_interval 1h)"]
+    );
+    assert_eq!(entries[0].alerts.len(), 1);
+    // An untraced enqueue (no record) leaves none.
+    assert!(trace(&*o, "8").await.is_empty());
+}
+
+/// Dropped and ignored webhooks are one record each; `limit` keeps the newest, oldest first.
+pub async fn trace_dropped_ignored_and_limit(o: Arc<dyn Outbox>) {
+    let mut dropped = record("9", "P-9", "r1");
+    dropped.note = Some("no route takes it".into());
+    o.record_webhook(dropped, WebhookOutcome::Dropped, T0)
+        .await
+        .expect("dropped");
+    let ignored = WebhookRecord {
+        issue_id: Some("9".into()),
+        resource: "issue".into(),
+        action: "frobbed".into(),
+        note: Some("issue.frobbed is not notified".into()),
+        ..Default::default()
+    };
+    o.record_webhook(ignored, WebhookOutcome::Ignored, T0 + 1)
+        .await
+        .expect("ignored");
+    o.enqueue_recorded(vec![], both("9"), record("9", "P-9", "r3"), T0 + 2)
+        .await
+        .expect("routed");
+    let all = trace(&*o, "9").await;
+    let outcomes: Vec<_> = all.iter().map(|e| e.outcome).collect();
+    assert_eq!(
+        outcomes,
+        vec![
+            WebhookOutcome::Dropped,
+            WebhookOutcome::Ignored,
+            WebhookOutcome::Routed
+        ]
+    );
+    assert_eq!(all[0].note.as_deref(), Some("no route takes it"));
+    assert_eq!(all[1].short_id, None);
+    // A record without the short id is found by it once another record links the two.
+    assert_eq!(trace(&*o, "p-9").await, all);
+    assert!(all[0].robots.is_empty() && all[0].alerts.is_empty());
+    let newest = o.trace("9", 2).await.expect("limited");
+    assert_eq!(newest, all[1..].to_vec(), "the newest two, oldest first");
+}
+
+/// Records go with their alerts: an old one whose alerts were sent long ago is forgotten, one
+/// whose alert is dead stays, and so do recent ones.
+pub async fn trace_prune(o: Arc<dyn Outbox>) {
+    let week = 7 * DAY;
+    let l = lease(&*o, ROBOT, "a", T0).await;
+    let one = |issue: &str| vec![event(ROBOT, issue, Level::Error)];
+    for (issue, at) in [("old-sent", T0), ("old-dead", T0), ("new", T0 + week)] {
+        o.enqueue_recorded(vec![], one(issue), record(issue, issue, "r"), at)
+            .await
+            .expect("enqueue");
+        let id = trace(&*o, issue).await[0].alerts[0].alert_id;
+        let m = o
+            .create_message(&l, &[id], "B", issue, at)
+            .await
+            .expect("create");
+        if issue == "old-dead" {
+            o.mark_dead(&l, m, "x").await.expect("dead");
+        } else {
+            o.mark_sent(&l, m, at).await.expect("sent");
+        }
+    }
+    let mut dropped = record("old-drop", "old-drop", "r");
+    dropped.note = Some("no route takes it".into());
+    o.record_webhook(dropped, WebhookOutcome::Dropped, T0)
+        .await
+        .expect("dropped");
+
+    o.prune(T0 + week + DAY, week).await.expect("prune");
+    assert!(trace(&*o, "old-sent").await.is_empty());
+    assert!(trace(&*o, "old-drop").await.is_empty());
+    let dead = trace(&*o, "old-dead").await;
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].alerts[0].fate, AlertFate::Dead);
+    assert_eq!(trace(&*o, "new").await[0].alerts[0].fate, AlertFate::Sent);
+}
