@@ -197,3 +197,30 @@ async fn a_test_notification_is_not_held_by_the_group_window() {
     let third = poll(Duration::from_secs(2), || robot.log().len() > 2).await;
     assert!(!third, "the held alert was released by the test");
 }
+
+/// The same event (same event id) fired by two rules, each choosing its own robot.
+fn same_event_other_rule(rule_id: i64, robot: &str) -> Vec<u8> {
+    json!({"action": "triggered", "installation": {"uuid": "5f2b4c1e"}, "data": {
+        "event": {"event_id": "4d1c7a0e9b3f4c2a8e6d5b1a0c9f8e7d", "issue_id": "5128840021",
+            "title": "ZeroDivisionError: division by zero", "level": "error",
+            "web_url": "https://sentry.io/organizations/acme/issues/5128840021/events/4d1c/"},
+        "triggered_rule": format!("rule {rule_id}"),
+        "issue_alert": {"id": rule_id, "title": format!("rule {rule_id}"), "sentry_app_id": 3,
+            "settings": [{"name": "robot", "value": robot}]}}})
+    .to_string()
+    .into_bytes()
+}
+
+#[tokio::test]
+async fn one_event_fired_by_two_rules_for_two_robots_reaches_both() {
+    let s = two_robots().await;
+    let first = queued_for(&s, "event_alert", &same_event_other_rule(12, "payments")).await;
+    let second = queued_for(&s, "event_alert", &same_event_other_rule(13, "oncall")).await;
+    assert_eq!(first["robots"], json!(["payments"]), "{first}");
+    assert_eq!(second["robots"], json!(["oncall"]), "{second}");
+    assert!(s.payments.wait_for(WAIT, |p| p.len() == 1).await);
+    assert!(s.oncall.wait_for(WAIT, |p| p.len() == 1).await);
+    // A true re-delivery of the second rule's webhook still folds.
+    let again = queued_for(&s, "event_alert", &same_event_other_rule(13, "oncall")).await;
+    assert_eq!(again["status"], "duplicate", "{again}");
+}
