@@ -17,7 +17,11 @@ use super::db;
 const MIGRATION_LOCK: i64 = 0x5d_71_6e_67_74_61_6c_6b;
 
 /// (version, SQL), oldest first. A released entry is never edited, only followed by new ones.
-const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i32, &str)] = &[
+    (1, include_str!("migrations/0001_init.sql")),
+    // 2 is reserved for the trace feature (`0002_trace.sql`), merged separately.
+    (3, include_str!("migrations/0003_cards.sql")),
+];
 
 pub(super) async fn apply(client: &mut deadpool_postgres::Client) -> Result<(), StoreError> {
     let tx = client.transaction().await.map_err(db)?;

@@ -4,6 +4,7 @@
 //! behind a mutex and used only from tokio's blocking pool, so a slow disk never stalls the
 //! runtime threads that answer webhooks.
 
+mod cards;
 mod enqueue;
 mod operator;
 mod schema;
