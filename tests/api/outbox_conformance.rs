@@ -3,6 +3,7 @@
 //! Each implementation runs every check: `every_check!(my_runner)` expands `my_runner!(name)`
 //! once per check, and the runner makes a `#[tokio::test]` of it (see `postgres.rs`).
 
+mod cards;
 mod fixtures;
 mod ingest;
 mod leases;
@@ -12,6 +13,7 @@ mod postgres;
 mod sender;
 mod sqlite;
 
+pub use cards::*;
 pub use ingest::*;
 pub use leases::*;
 pub use operators::*;
@@ -46,6 +48,9 @@ macro_rules! every_check {
         $run!(installation_org);
         $run!(wakeups_after_enqueue);
         $run!(check_writable);
+        $run!(card_notes_keep_one_card);
+        $run!(card_clicks_and_fences);
+        $run!(card_click_once_per_window);
     };
 }
 pub(crate) use every_check;
