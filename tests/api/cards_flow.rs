@@ -373,13 +373,11 @@ async fn after_sigkill_and_restart_the_same_card_is_updated_and_nothing_secret_i
     );
     assert_eq!(post_child(&base, "event_alert", repeat(9)).await, 202);
     let counted = poll(WAIT, || {
-        fake.log().len() > 0
-            && fake
-                .log()
-                .iter()
-                .filter(|r| r.path.ends_with("instances") && r.status == 200)
-                .count()
-                >= 2
+        fake.log()
+            .iter()
+            .filter(|r| r.path.ends_with("instances") && r.status == 200)
+            .count()
+            >= 2
     })
     .await;
     assert!(counted, "{:?}", fake.log());
