@@ -111,13 +111,17 @@ pub async fn accept(
     };
     let items: Vec<Delivery> = targets
         .into_iter()
-        .map(|t| Delivery {
-            robot: t.robot,
-            queued: QueuedAlert {
-                alert: (*alert).clone(),
-                at: t.at,
-            },
-            repeat: t.repeat,
+        .map(|t| {
+            // A card robot shows a repeat by updating the card: never suppressed.
+            let card = settings.robot(&t.robot).is_some_and(|r| r.card.is_some());
+            Delivery {
+                queued: QueuedAlert {
+                    alert: (*alert).clone(),
+                    at: t.at,
+                },
+                repeat: if card { Vec::new() } else { t.repeat },
+                robot: t.robot,
+            }
         })
         .collect();
     let stored = match record {

@@ -79,6 +79,10 @@ pub async fn sender_deps(settings: &Settings, usage: OutboxUse) -> anyhow::Resul
         api: sentry_api(settings),
         signer: action_signer(settings, &outbox).await?,
         owner: Deps::new_owner(),
+        open_api: Arc::new(crate::dingtalk::openapi::OpenApiClient::new(
+            &settings.dingtalk_api_url,
+            settings.request_timeout,
+        )),
         outbox,
     })
 }
@@ -105,14 +109,6 @@ impl Application {
         if ApiAuth::from_settings(&settings).is_some() && settings.sentry_org.is_none() {
             tracing::warn!(
                 "SENTRY_API_TOKEN (or SENTRY_API_KEY) is set but SENTRY_ORG is not: enrichment and actions are off"
-            );
-        }
-        for robot in settings.robots.iter().filter(|r| r.card.is_some()) {
-            // Until card delivery goes through the outbox, the worker treats a robot without a
-            // webhook as a log-only robot; say so rather than let the alerts vanish quietly.
-            tracing::warn!(
-                robot = %robot.name,
-                "kind = \"card\" robots are not delivered by this build yet: their alerts are written to the log"
             );
         }
         let shutdown_timeout = settings.shutdown_timeout;

@@ -17,6 +17,9 @@ pub struct CardRobot {
     pub open_conversation_id: String,
     /// The `apiSecret` registered for the app's card callbacks; signs button clicks.
     pub callback_secret: Secret,
+    /// The `callbackRouteKey` the app's card callback was registered with: cards created with
+    /// it send their button clicks to this relay. `None`: the cards' buttons call nothing back.
+    pub callback_route_key: Option<String>,
 }
 
 impl CardRobot {
@@ -38,6 +41,7 @@ impl fmt::Debug for CardRobot {
             .field("card_template_id", &self.card_template_id)
             .field("open_conversation_id", &self.open_conversation_id)
             .field("callback_secret", &"<redacted>")
+            .field("callback_route_key", &self.callback_route_key)
             .finish()
     }
 }
@@ -51,6 +55,7 @@ pub(super) struct CardKeys {
     pub card_template_id: Option<String>,
     pub open_conversation_id: Option<String>,
     pub callback_secret: Option<String>,
+    pub callback_route_key: Option<String>,
 }
 
 impl CardKeys {
@@ -63,6 +68,7 @@ impl CardKeys {
             ("card_template_id", &self.card_template_id),
             ("open_conversation_id", &self.open_conversation_id),
             ("callback_secret", &self.callback_secret),
+            ("callback_route_key", &self.callback_route_key),
         ]
         .into_iter()
         .filter(|(_, v)| v.is_some())
@@ -83,6 +89,10 @@ impl CardKeys {
             Ok(value)
         };
         let app_key = required("app_key", self.app_key)?;
+        let callback_route_key = match self.callback_route_key {
+            Some(key) => Some(required("callback_route_key", Some(key))?),
+            None => None,
+        };
         let robot_code = match self.robot_code {
             Some(code) => required("robot_code", Some(code))?,
             None => app_key.clone(),
@@ -93,6 +103,7 @@ impl CardKeys {
             card_template_id: required("card_template_id", self.card_template_id)?,
             open_conversation_id: required("open_conversation_id", self.open_conversation_id)?,
             callback_secret: Secret::new(required("callback_secret", self.callback_secret)?),
+            callback_route_key,
             app_key,
         })
     }

@@ -51,6 +51,7 @@ struct RobotEntry {
     card_template_id: Option<String>,
     open_conversation_id: Option<String>,
     callback_secret: Option<String>,
+    callback_route_key: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -136,6 +137,7 @@ pub fn parse(
             card_template_id: r.card_template_id,
             open_conversation_id: r.open_conversation_id,
             callback_secret: r.callback_secret,
+            callback_route_key: r.callback_route_key,
         };
         let (webhook, card) = match r.kind {
             RobotKindEntry::Custom => {

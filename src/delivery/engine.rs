@@ -26,6 +26,8 @@ pub struct Deps {
     pub signer: Option<Arc<ActionSigner>>,
     /// This process's name in the robots' leases.
     pub owner: String,
+    /// DingTalk's open API, for card robots: one token cache for every card robot.
+    pub open_api: Arc<crate::dingtalk::openapi::OpenApiClient>,
 }
 
 impl Deps {

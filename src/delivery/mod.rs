@@ -3,6 +3,8 @@
 //! the throttle pause, sends, and records the outcome.
 
 mod attempt;
+pub mod card_attempt;
+pub mod card_step;
 mod compose;
 pub mod engine;
 pub mod enrich;

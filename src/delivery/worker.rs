@@ -34,6 +34,8 @@ pub struct RobotWorker {
     wake: Arc<Notify>,
     /// The robot's lease while this process is its sender, and when it was last renewed.
     pub(super) lease: Option<(Lease, i64)>,
+    /// Card robots: when the next open-API call may go.
+    pub(super) card_pace: super::card_step::CardPace,
 }
 
 /// What the loop does next.
@@ -60,6 +62,7 @@ impl RobotWorker {
             last_built_at: None,
             wake,
             lease: None,
+            card_pace: Default::default(),
         })
     }
 
@@ -231,6 +234,10 @@ impl RobotWorker {
         let name = self.robot.name.clone();
         if let Some(until) = outbox.paused_until(&name).await?.filter(|u| *u > now) {
             return Ok(wait(until, false));
+        }
+        if self.robot.card.is_some() {
+            // A card robot: one live card per issue (`card_step.rs`).
+            return self.card_step(&lease, now).await;
         }
         let free_at = self.limiter.next_free_at(now);
         if let Some(msg) = outbox.due_message(&name, now).await? {

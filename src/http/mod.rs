@@ -4,6 +4,7 @@ pub mod action_links;
 pub mod admin;
 pub mod alert_rule;
 pub mod body;
+pub mod card_callback;
 pub mod error;
 pub mod health;
 pub mod installations;
@@ -73,6 +74,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             crate::sentry::alert_rule_action::VALIDATE_PATH,
             web::post().to(alert_rule::validate_rule),
+        )
+        .route(
+            "/dingtalk/card-callback",
+            web::post().to(card_callback::callback),
         )
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))

@@ -91,7 +91,7 @@ pub async fn playground_render(
     } else {
         crate::domain::lang::Lang::Zh
     };
-    let result = (|| -> Result<crate::dingtalk::Message, String> {
+    let result = (|| -> Result<(crate::dingtalk::Message, CardVars), String> {
         let value = payload::parse_json(form.payload.as_bytes())
             .map_err(|e| format!("Not a Sentry payload: {e}"))?;
         let base = LinkBase {
@@ -107,7 +107,7 @@ pub async fn playground_render(
         let renderer = Renderer::load(runtime.settings.templates_dir.as_deref(), lang)
             .map_err(|e| e.to_string())?
             .with_timezone(runtime.settings.timezone);
-        renderer
+        let msg = renderer
             .render_alert(
                 &alert,
                 &Envelope {
@@ -115,18 +115,36 @@ pub async fn playground_render(
                     ..Default::default()
                 },
             )
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string())?;
+        // What a card robot's card shows for this payload, as the first alert of its issue.
+        let facts = crate::render::card::CardFacts {
+            count: 1,
+            status: crate::domain::card_status::CardStatus::implied_by(&alert),
+            first_seen: None,
+            last_seen: None,
+            claimed_by: None,
+            markdown: &msg.markdown.text,
+        };
+        let params = crate::render::card::card_params(&alert, &facts, lang);
+        let vars = crate::render::card::VARIABLES
+            .iter()
+            .map(|k| json!({"name": k, "value": params.get(k).unwrap_or("")}))
+            .collect();
+        Ok((msg, vars))
     })();
     let outcome = match result {
-        Ok(msg) => Outcome::Rendered(Box::new(msg)),
+        Ok((msg, vars)) => Outcome::Rendered(Box::new(msg), vars),
         Err(e) => Outcome::Error(e),
     };
     page(&state, &access, &form, outcome)
 }
 
+/// The card variables (`cardParamMap`) in the README's order, as `{name, value}`.
+type CardVars = Vec<serde_json::Value>;
+
 enum Outcome {
     Nothing,
-    Rendered(Box<crate::dingtalk::Message>),
+    Rendered(Box<crate::dingtalk::Message>, CardVars),
     Error(String),
 }
 
@@ -153,8 +171,9 @@ fn page(
     match outcome {
         Outcome::Nothing => ctx.insert("error", &None::<String>),
         Outcome::Error(e) => ctx.insert("error", &Some(e)),
-        Outcome::Rendered(m) => {
+        Outcome::Rendered(m, vars) => {
             ctx.insert("error", &None::<String>);
+            ctx.insert("card_vars", &vars);
             ctx.insert("title", &m.markdown.title);
             ctx.insert("markdown", &m.markdown.text);
             ctx.insert("bytes", &m.to_json().len());

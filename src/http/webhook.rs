@@ -190,7 +190,7 @@ pub(super) async fn read_body(
     body::read(req, body, &limits, &state.edge.bodies).await
 }
 
-pub(super) fn header(req: &HttpRequest, name: &str) -> Option<String> {
+pub(crate) fn header(req: &HttpRequest, name: &str) -> Option<String> {
     req.headers()
         .get(name)
         .and_then(|v| v.to_str().ok())

@@ -15,8 +15,8 @@
 //!   "sent" and "recorded" re-sends the same body with the same `msgUuid`.
 
 use super::types::{
-    Delivery, Enqueued, Lease, MessageRow, MessageState, StateCount, StoreError, TraceEntry,
-    WaitingAlerts, WebhookOutcome, WebhookRecord,
+    CardNote, CardRow, Delivery, Enqueued, Lease, MessageRow, MessageState, StateCount, StoreError,
+    TraceEntry, WaitingAlerts, WebhookOutcome, WebhookRecord,
 };
 use async_trait::async_trait;
 
@@ -190,4 +190,45 @@ pub trait Outbox: Send + Sync + 'static {
         now: i64,
     ) -> Result<(), StoreError>;
     async fn installation_org(&self, installation: &str) -> Result<Option<String>, StoreError>;
+
+    // ---- cards (robots of `kind = "card"`) --------------------------------------------------
+
+    /// The card of `robot` for `card_key`, if one was noted.
+    async fn card(&self, robot: &str, card_key: &str) -> Result<Option<CardRow>, StoreError>;
+    async fn card_by_track_id(&self, out_track_id: &str) -> Result<Option<CardRow>, StoreError>;
+    /// Notes `alert_ids` (all of one card, all waiting) on the lease robot's card in one
+    /// transaction: creates the card row with `note.out_track_id` when it is new, counts the
+    /// alerts, sets `last_seen`, the status (when given) and the latest alert, and makes one
+    /// pending message carry the card's next operation — the card's own pending message when it
+    /// has one (the alerts join it), else a new message with `note.body`. Returns the card and
+    /// that message's id.
+    async fn note_card_alerts(
+        &self,
+        lease: &Lease,
+        alert_ids: &[i64],
+        note: &CardNote,
+        now: i64,
+    ) -> Result<(CardRow, i64), StoreError>;
+    /// DingTalk has the card: later operations update it.
+    async fn mark_card_created(&self, lease: &Lease, out_track_id: &str) -> Result<(), StoreError>;
+    /// A button changed the card: sets its status (and `claimed_by` when given) and queues a
+    /// new message to update it (`body`). Not fenced, like `queue_message`. `None` when no card
+    /// has that `out_track_id`.
+    async fn card_clicked(
+        &self,
+        out_track_id: &str,
+        status: &str,
+        claimed_by: Option<&str>,
+        body: &str,
+        now: i64,
+    ) -> Result<Option<CardRow>, StoreError>;
+    /// Records a click by `key`; true for the first within `window_ms`, false for repeats.
+    async fn claim_card_click(
+        &self,
+        key: &str,
+        now: i64,
+        window_ms: i64,
+    ) -> Result<bool, StoreError>;
+    /// Gives a click back when its action failed, so the user can press again.
+    async fn release_card_click(&self, key: &str) -> Result<(), StoreError>;
 }

@@ -5,6 +5,7 @@ mod admin_login;
 mod alert_rules;
 mod cards_check;
 mod cards_client;
+mod cards_flow;
 mod check_online;
 mod cli;
 mod config_secrets;

@@ -3,6 +3,7 @@
 //! Each implementation runs every check: `every_check!(my_runner)` expands `my_runner!(name)`
 //! once per check, and the runner makes a `#[tokio::test]` of it (see `postgres.rs`).
 
+mod cards;
 mod fixtures;
 mod ingest;
 mod leases;
@@ -13,6 +14,7 @@ mod sender;
 mod sqlite;
 mod trace;
 
+pub use cards::*;
 pub use ingest::*;
 pub use leases::*;
 pub use operators::*;
@@ -52,6 +54,9 @@ macro_rules! every_check {
         $run!(trace_duplicate_and_suppressed);
         $run!(trace_dropped_ignored_and_limit);
         $run!(trace_prune);
+        $run!(card_notes_keep_one_card);
+        $run!(card_clicks_and_fences);
+        $run!(card_click_once_per_window);
     };
 }
 pub(crate) use every_check;

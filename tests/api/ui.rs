@@ -135,6 +135,16 @@ async fn the_playground_shows_bad_payloads_inline_never_as_a_500() {
         "preview rendered"
     );
     assert!(page.contains("New issue"), "English labels");
+    // The card variables a `kind = "card"` robot's card gets for this payload.
+    assert!(page.contains("id=\"card-vars\""), "card variables shown");
+    for row in [
+        "<code>level_label</code></td><td>Error</td>",
+        "<code>status</code></td><td>firing</td>",
+        "<code>count</code></td><td>1</td>",
+        "<code>project</code></td><td>payments-api</td>",
+    ] {
+        assert!(page.contains(row), "{row}");
+    }
 }
 
 /// The page as a person uses it: log in, render a sample in the playground, re-send a dead

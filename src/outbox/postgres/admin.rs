@@ -136,6 +136,11 @@ impl PgOutbox {
                 "DELETE FROM scheduled_runs WHERE claimed_at < $1",
                 now - keep_ms,
             ),
+            ("DELETE FROM cards WHERE last_seen < $1", now - keep_ms),
+            (
+                "DELETE FROM card_clicks WHERE clicked_at < $1",
+                now - keep_ms,
+            ),
         ];
         for (sql, cutoff) in statements {
             client.execute(sql, &[&cutoff]).await.map_err(db)?;

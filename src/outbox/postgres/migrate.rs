@@ -20,6 +20,7 @@ const MIGRATION_LOCK: i64 = 0x5d_71_6e_67_74_61_6c_6b;
 const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("migrations/0001_init.sql")),
     (2, include_str!("migrations/0002_trace.sql")),
+    (3, include_str!("migrations/0003_cards.sql")),
 ];
 
 pub(super) async fn apply(client: &mut deadpool_postgres::Client) -> Result<(), StoreError> {

@@ -13,6 +13,7 @@
 //! same host. TLS would be a `postgres-native-tls`/`tokio-postgres-rustls` connector here.
 
 mod admin;
+mod cards;
 mod enqueue;
 mod error;
 mod lease;

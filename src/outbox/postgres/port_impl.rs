@@ -2,8 +2,8 @@
 
 use super::super::port::Outbox;
 use super::super::types::{
-    Delivery, Enqueued, Lease, MessageRow, MessageState, StateCount, StoreError, TraceEntry,
-    WaitingAlerts, WebhookOutcome, WebhookRecord,
+    CardNote, CardRow, Delivery, Enqueued, Lease, MessageRow, MessageState, StateCount, StoreError,
+    TraceEntry, WaitingAlerts, WebhookOutcome, WebhookRecord,
 };
 use super::{PgOutbox, bounded};
 use async_trait::async_trait;
@@ -261,5 +261,57 @@ impl Outbox for PgOutbox {
 
     async fn installation_org(&self, installation: &str) -> Result<Option<String>, StoreError> {
         bounded(self.org_of(installation)).await
+    }
+
+    // ---- cards ----
+
+    async fn card(&self, robot: &str, card_key: &str) -> Result<Option<CardRow>, StoreError> {
+        bounded(self.card_of(robot, card_key)).await
+    }
+
+    async fn card_by_track_id(&self, out_track_id: &str) -> Result<Option<CardRow>, StoreError> {
+        bounded(self.card_by_track(out_track_id)).await
+    }
+
+    async fn note_card_alerts(
+        &self,
+        lease: &Lease,
+        alert_ids: &[i64],
+        note: &CardNote,
+        now: i64,
+    ) -> Result<(CardRow, i64), StoreError> {
+        bounded(self.note_card(lease, alert_ids, note, now)).await
+    }
+
+    async fn mark_card_created(&self, lease: &Lease, out_track_id: &str) -> Result<(), StoreError> {
+        bounded(self.card_created(lease, out_track_id)).await
+    }
+
+    async fn card_clicked(
+        &self,
+        out_track_id: &str,
+        status: &str,
+        claimed_by: Option<&str>,
+        body: &str,
+        now: i64,
+    ) -> Result<Option<CardRow>, StoreError> {
+        let card = bounded(self.card_click(out_track_id, status, claimed_by, body, now)).await?;
+        if let Some(card) = &card {
+            self.wakeups.announce(std::slice::from_ref(&card.robot));
+        }
+        Ok(card)
+    }
+
+    async fn claim_card_click(
+        &self,
+        key: &str,
+        now: i64,
+        window_ms: i64,
+    ) -> Result<bool, StoreError> {
+        bounded(self.click_once(key, now, window_ms)).await
+    }
+
+    async fn release_card_click(&self, key: &str) -> Result<(), StoreError> {
+        bounded(self.unclick(key)).await
     }
 }

@@ -4,6 +4,7 @@
 //! owned by a thread of its own, so a slow disk never stalls the runtime threads that answer
 //! webhooks.
 
+mod cards;
 mod connection;
 mod enqueue;
 mod operator;

@@ -124,6 +124,28 @@ CREATE INDEX webhooks_received ON webhooks (received_at);
 ALTER TABLE alerts ADD COLUMN webhook_id INTEGER;
 CREATE INDEX alerts_webhook ON alerts (webhook_id) WHERE webhook_id IS NOT NULL;
 ",
+    // Issue 14: one live card per (card robot, Sentry issue), and card button clicks seen.
+    "
+CREATE TABLE cards (
+    robot        TEXT    NOT NULL,
+    card_key     TEXT    NOT NULL,
+    out_track_id TEXT    NOT NULL UNIQUE,
+    status       TEXT    NOT NULL,
+    count        INTEGER NOT NULL,
+    first_seen   INTEGER NOT NULL,
+    last_seen    INTEGER NOT NULL,
+    claimed_by   TEXT,
+    created      INTEGER NOT NULL DEFAULT 0,
+    alert        TEXT    NOT NULL,
+    message_id   INTEGER,
+    PRIMARY KEY (robot, card_key)
+);
+CREATE INDEX cards_seen ON cards (last_seen);
+CREATE TABLE card_clicks (
+    key        TEXT PRIMARY KEY,
+    clicked_at INTEGER NOT NULL
+);
+",
 ];
 
 /// Applies the migrations this file has not seen yet, each in its own transaction.

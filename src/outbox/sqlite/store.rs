@@ -3,11 +3,11 @@
 use super::connection::{
     ConnectionThread, alive_token, lock_data_dir, open_connection, spawn_checkpointer,
 };
-use super::{DB_FILE, enqueue, operator, schema, sender, shared, sql_error, trace};
+use super::{DB_FILE, cards, enqueue, operator, schema, sender, shared, sql_error, trace};
 use crate::outbox::port::Outbox;
 use crate::outbox::types::{
-    Delivery, Enqueued, Lease, MessageRow, MessageState, StateCount, StoreError, TraceEntry,
-    WaitingAlerts, WebhookOutcome, WebhookRecord,
+    CardNote, CardRow, Delivery, Enqueued, Lease, MessageRow, MessageState, StateCount, StoreError,
+    TraceEntry, WaitingAlerts, WebhookOutcome, WebhookRecord,
 };
 use async_trait::async_trait;
 use rusqlite::Connection;
@@ -398,7 +398,8 @@ impl Outbox for SqliteOutbox {
     async fn prune(&self, now: i64, keep_ms: i64) -> Result<(), StoreError> {
         self.write(move |c| {
             operator::prune(c, now, keep_ms).map_err(sql_error)?;
-            trace::prune(c, now - keep_ms).map_err(sql_error)
+            trace::prune(c, now - keep_ms).map_err(sql_error)?;
+            cards::prune(c, now - keep_ms).map_err(sql_error)
         })
         .await
     }
@@ -454,6 +455,86 @@ impl Outbox for SqliteOutbox {
     async fn installation_org(&self, installation: &str) -> Result<Option<String>, StoreError> {
         let installation = owned(installation);
         self.read(move |c| shared::installation_org(c, &installation).map_err(sql_error))
+            .await
+    }
+
+    // ---- cards ----
+
+    async fn card(&self, robot: &str, card_key: &str) -> Result<Option<CardRow>, StoreError> {
+        let (robot, key) = (owned(robot), owned(card_key));
+        self.read(move |c| cards::card(c, &robot, &key).map_err(sql_error))
+            .await
+    }
+
+    async fn card_by_track_id(&self, out_track_id: &str) -> Result<Option<CardRow>, StoreError> {
+        let id = owned(out_track_id);
+        self.read(move |c| cards::card_by_track_id(c, &id).map_err(sql_error))
+            .await
+    }
+
+    async fn note_card_alerts(
+        &self,
+        lease: &Lease,
+        alert_ids: &[i64],
+        note: &CardNote,
+        now: i64,
+    ) -> Result<(CardRow, i64), StoreError> {
+        let (lease, ids, note) = (lease.clone(), alert_ids.to_vec(), note.clone());
+        self.write(move |c| {
+            sender::fenced(c, &lease, |tx| {
+                cards::note_alerts(tx, &lease.robot, &ids, &note, now)
+            })
+        })
+        .await
+    }
+
+    async fn mark_card_created(&self, lease: &Lease, out_track_id: &str) -> Result<(), StoreError> {
+        let (lease, id) = (lease.clone(), owned(out_track_id));
+        self.write(move |c| {
+            sender::fenced(c, &lease, |tx| cards::mark_created(tx, &lease.robot, &id))
+        })
+        .await
+    }
+
+    async fn card_clicked(
+        &self,
+        out_track_id: &str,
+        status: &str,
+        claimed_by: Option<&str>,
+        body: &str,
+        now: i64,
+    ) -> Result<Option<CardRow>, StoreError> {
+        let (id, status, by, body) = (
+            owned(out_track_id),
+            owned(status),
+            claimed_by.map(owned),
+            owned(body),
+        );
+        let card = self
+            .write(move |c| {
+                cards::clicked(c, &id, &status, by.as_deref(), &body, now).map_err(sql_error)
+            })
+            .await?;
+        if let Some(card) = &card {
+            let _ = self.wake.send(card.robot.clone());
+        }
+        Ok(card)
+    }
+
+    async fn claim_card_click(
+        &self,
+        key: &str,
+        now: i64,
+        window_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let key = owned(key);
+        self.write(move |c| cards::claim_click(c, &key, now, window_ms).map_err(sql_error))
+            .await
+    }
+
+    async fn release_card_click(&self, key: &str) -> Result<(), StoreError> {
+        let key = owned(key);
+        self.write(move |c| cards::release_click(c, &key).map_err(sql_error))
             .await
     }
 }

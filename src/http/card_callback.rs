@@ -1,0 +1,168 @@
+//! `POST /dingtalk/card-callback`: a click on a card robot's button.
+//!
+//! The click is checked first (`x-ddpaas-signature` with the card's robot's
+//! `callback_secret`, the timestamp within 5 minutes) and answered at once; a wrong signature
+//! gets 401 and changes nothing. Then, in the background, the issue is resolved or ignored
+//! through the Sentry API, or the claim recorded, and the card updated for everyone through the
+//! outbox. The same click (card, action, user) within [`CLICK_WINDOW_MS`] acts once.
+
+use super::AppState;
+use super::webhook::header;
+use crate::action_links::Action;
+use crate::clock::now_ms;
+use crate::delivery::card_step::operation_body;
+use crate::dingtalk::card_callback::{
+    CardAction, CardClick, SIGNATURE_HEADER, TIMESTAMP_HEADER, parse_click, verify,
+};
+use crate::outbox::{CardRow, QueuedAlert, SharedOutbox};
+use crate::sentry::api::SentryApi;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::json;
+use std::sync::Arc;
+use tracing::{info, warn};
+
+/// A second click on the same button of the same card by the same user within this long is
+/// the same click.
+pub const CLICK_WINDOW_MS: i64 = 60_000;
+
+pub async fn callback(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let now = now_ms();
+    let (ts, sig) = (
+        header(&req, TIMESTAMP_HEADER),
+        header(&req, SIGNATURE_HEADER),
+    );
+    let settings = state.live.get().settings.clone();
+    // The card names its robot; a click on an unknown card is checked against every card
+    // robot's secret, so a stranger learns nothing from the answer.
+    let click = parse_click(&body);
+    let card = match &click {
+        Ok(c) => match state.outbox.card_by_track_id(&c.out_track_id).await {
+            Ok(card) => card,
+            Err(e) => {
+                warn!(error = %e, "card callback: the outbox is unavailable");
+                return HttpResponse::ServiceUnavailable().json(json!({"error": "try again"}));
+            }
+        },
+        Err(_) => None,
+    };
+    let secrets: Vec<_> = settings
+        .robots
+        .iter()
+        .filter(|r| card.as_ref().is_none_or(|c| c.robot == r.name))
+        .filter_map(|r| r.card.as_ref().map(|c| c.callback_secret.clone()))
+        .collect();
+    let mut refusal = None;
+    let verified =
+        secrets.iter().any(
+            |secret| match verify(secret, ts.as_deref(), sig.as_deref(), now) {
+                Ok(()) => true,
+                Err(e) => {
+                    refusal.get_or_insert(e);
+                    false
+                }
+            },
+        );
+    if !verified {
+        let why = refusal.map_or("no card robot is configured".to_string(), |e| e.to_string());
+        warn!(reason = %why, "card callback refused");
+        return HttpResponse::Unauthorized().json(json!({"error": why}));
+    }
+    let click = match click {
+        Ok(click) => click,
+        Err(e) => {
+            warn!(error = %e, "card callback body not understood");
+            return HttpResponse::BadRequest().json(json!({"error": e.to_string()}));
+        }
+    };
+    let Some(card) = card else {
+        warn!(out_track_id = %click.out_track_id, "card callback for a card this relay does not know");
+        return HttpResponse::Ok().json(json!({}));
+    };
+    let key = format!(
+        "{}:{}:{}",
+        click.out_track_id,
+        click.action.as_str(),
+        click.user_id
+    );
+    match state
+        .outbox
+        .claim_card_click(&key, now, CLICK_WINDOW_MS)
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => {
+            info!(out_track_id = %click.out_track_id, action = click.action.as_str(), "the same card click again; done once already");
+            return HttpResponse::Ok().json(json!({}));
+        }
+        Err(e) => {
+            warn!(error = %e, "card callback: the outbox is unavailable");
+            return HttpResponse::ServiceUnavailable().json(json!({"error": "try again"}));
+        }
+    }
+    tokio::spawn(act(
+        state.outbox.clone(),
+        state.api.clone(),
+        card,
+        click,
+        key,
+    ));
+    // DingTalk wants the answer at once; a body with `cardData` would change the card for the
+    // clicking user only, so the shared card is updated through the outbox instead.
+    HttpResponse::Ok().json(json!({}))
+}
+
+/// Does what the click asked for, then updates the card for everyone.
+async fn act(
+    outbox: SharedOutbox,
+    api: Option<Arc<SentryApi>>,
+    card: CardRow,
+    click: CardClick,
+    key: String,
+) {
+    let (status, claimed_by) = match click.action {
+        CardAction::Claim => ("claimed", Some(click.user_id.as_str())),
+        CardAction::Resolve => ("resolved", None),
+        CardAction::Ignore => ("ignored", None),
+    };
+    let sentry_action = match click.action {
+        CardAction::Resolve => Some(Action::Resolve),
+        CardAction::Ignore => Some(Action::Ignore),
+        CardAction::Claim => None,
+    };
+    if let Some(action) = sentry_action {
+        let issue = serde_json::from_str::<QueuedAlert>(&card.alert)
+            .ok()
+            .and_then(|q| q.alert.issue_id);
+        let done = match (&api, issue) {
+            (None, _) => Err("SENTRY_API_TOKEN and SENTRY_ORG are needed".to_string()),
+            (_, None) => Err("the card is not about a Sentry issue".to_string()),
+            (Some(api), Some(issue)) => api
+                .update_issue(&issue, &action.api_body())
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+        };
+        if let Err(why) = done {
+            warn!(out_track_id = %card.out_track_id, action = action.as_str(), reason = %why, "card button: the issue could not be changed in Sentry");
+            // Not done: the same click may be tried again.
+            let _ = outbox.release_card_click(&key).await;
+            return;
+        }
+    }
+    let body = operation_body(&card.out_track_id, &card.card_key);
+    match outbox
+        .card_clicked(&card.out_track_id, status, claimed_by, &body, now_ms())
+        .await
+    {
+        Ok(_) => {
+            info!(robot = %card.robot, out_track_id = %card.out_track_id, action = click.action.as_str(), user = %click.user_id, "card button done; the card is updated")
+        }
+        Err(e) => {
+            warn!(out_track_id = %card.out_track_id, error = %e, "card button done, but the card could not be queued for an update")
+        }
+    }
+}
