@@ -14,7 +14,6 @@ use crate::domain::alert::{Alert, AlertKind};
 use crate::domain::card_status::CardStatus;
 use crate::outbox::{CardNote, Lease, StoreError, WaitingAlert};
 use serde_json::json;
-use tracing::error;
 
 /// Open-API calls (creates and updates) per second and robot, at most.
 pub const CARD_CALLS_PER_SECOND: i64 = 5;
@@ -98,18 +97,7 @@ impl RobotWorker {
             self.card_attempt(lease, msg).await?;
             return Ok(Step::Worked);
         }
-        let picked = outbox.waiting_alerts(&name, PICK_LIMIT).await?;
-        for bad in &picked.unreadable {
-            error!(robot = %name, alert_id = bad.id, reason = %bad.reason, "unreadable outbox row set aside as dead");
-            outbox
-                .set_aside_alert(lease, bad.id, &bad.reason, now)
-                .await?;
-            self.deps
-                .metrics
-                .set_aside
-                .with_label_values(&[name.as_str()])
-                .inc();
-        }
+        let picked = self.pick_waiting(lease, PICK_LIMIT, now).await?;
         let mut held_by_budget = false;
         for (key, group) in group_by_card(picked.alerts) {
             let card = outbox.card(&name, &key).await?;

@@ -24,18 +24,7 @@ impl RobotWorker {
     ) -> Result<Option<MessageRow>, StoreError> {
         let outbox = self.deps.outbox.clone();
         let name = self.robot.name.clone();
-        let picked = outbox.waiting_alerts(&name, BATCH_LIMIT).await?;
-        for bad in &picked.unreadable {
-            error!(robot = %name, alert_id = bad.id, reason = %bad.reason, "unreadable outbox row set aside as dead");
-            outbox
-                .set_aside_alert(lease, bad.id, &bad.reason, now)
-                .await?;
-            self.deps
-                .metrics
-                .set_aside
-                .with_label_values(&[name.as_str()])
-                .inc();
-        }
+        let picked = self.pick_waiting(lease, BATCH_LIMIT, now).await?;
         let mut waiting = picked.alerts;
         if waiting.is_empty() {
             return Ok(None);
@@ -110,6 +99,29 @@ impl RobotWorker {
             sent_at: None,
             last_error: None,
         }))
+    }
+}
+
+impl RobotWorker {
+    /// Waiting alerts of this robot, with the unreadable ones set aside as dead first (counted
+    /// in `alerts_set_aside_total`), so one bad row never blocks the robot.
+    pub(super) async fn pick_waiting(
+        &self,
+        lease: &Lease,
+        limit: usize,
+        now: i64,
+    ) -> Result<crate::outbox::WaitingAlerts, StoreError> {
+        let outbox = &self.deps.outbox;
+        let name = self.robot.name.as_str();
+        let picked = outbox.waiting_alerts(name, limit).await?;
+        for bad in &picked.unreadable {
+            error!(robot = %name, alert_id = bad.id, reason = %bad.reason, "unreadable outbox row set aside as dead");
+            outbox
+                .set_aside_alert(lease, bad.id, &bad.reason, now)
+                .await?;
+            self.deps.metrics.set_aside.with_label_values(&[name]).inc();
+        }
+        Ok(picked)
     }
 }
 

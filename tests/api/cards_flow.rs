@@ -155,15 +155,7 @@ async fn one_card_per_issue_counts_repeats_and_turns_resolved() {
         "{:?}",
         app.messages(None).await
     );
-    let metrics = app
-        .http
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let metrics = app.metrics().await;
     let sent_line = metrics.lines().any(|l| {
         l.contains("deliveries_total")
             && l.contains(&format!("robot=\"{ROBOT}\""))

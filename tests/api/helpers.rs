@@ -121,6 +121,13 @@ impl TestApp {
         self.outbox.list_messages(state, 1000).await.expect("list")
     }
 
+    /// The relay's `/metrics` text.
+    pub async fn metrics(&self) -> String {
+        let url = format!("{}/metrics", self.address);
+        let resp = self.http.get(url).send().await.expect("metrics");
+        resp.text().await.expect("metrics text")
+    }
+
     pub async fn stats(&self) -> Vec<StateCount> {
         self.outbox.stats().await.expect("stats")
     }

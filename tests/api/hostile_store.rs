@@ -191,15 +191,7 @@ async fn an_unreadable_row_is_set_aside_as_dead_and_the_robot_goes_on() {
     assert_eq!(dead.len(), 1, "{dead:?}");
     let reason = dead[0].last_error.clone().unwrap_or_default();
     assert!(reason.contains("unreadable alert row"), "{reason}");
-    let metrics = app
-        .http
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let metrics = app.metrics().await;
     assert!(
         metrics.contains("sentry_dingtalk_alerts_set_aside_total{robot=\"default\"} 1"),
         "{metrics}"
@@ -209,15 +201,7 @@ async fn an_unreadable_row_is_set_aside_as_dead_and_the_robot_goes_on() {
 #[tokio::test]
 async fn metrics_have_samples_before_any_traffic() {
     let app = spawn_app().await;
-    let text = app
-        .http
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let text = app.metrics().await;
     for family in [
         "sentry_dingtalk_webhooks_total{resource=\"issue\",result=\"accepted\"} 0",
         "sentry_dingtalk_deliveries_total{outcome=\"sent\",robot=\"default\"} 0",

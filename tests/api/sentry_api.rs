@@ -102,15 +102,7 @@ async fn a_429_is_respected_until_its_reset_and_alerts_still_flow() {
         "delivered without enrichment"
     );
     // wiremock checks on drop that the API was called once: the second alert did not retry it.
-    let metrics = app
-        .http
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let metrics = app.metrics().await;
     assert!(
         metrics.contains(r#"sentry_dingtalk_sentry_api_requests_total{result="rate_limited"} 2"#),
         "{metrics}"
