@@ -219,9 +219,11 @@ impl RobotWorker {
             });
         }
         let Some(lease) = self.lease(now).await? else {
+            // Woken early by the holder's release (SIGTERM) or by new alerts: another replica
+            // takes the robot over at once rather than at its next poll.
             return Ok(Step::WaitUntil {
                 at: now + LEASE_POLL.as_millis() as i64,
-                wake_early: false,
+                wake_early: true,
             });
         };
         // Never sleep past the lease's renewal: a sender that waits keeps its robot.

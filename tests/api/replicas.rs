@@ -149,6 +149,40 @@ async fn pg_replicas_sigkill_of_the_sender_hands_the_robot_over_within_20s() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pg_replicas_sigterm_of_the_sender_hands_the_robot_over_at_once() {
+    with_database(|url| async move {
+        let mut c = Cluster::start(robot().await, &url, &url, &env("0")).await;
+        assert_eq!(c.post_alert(0, 0).await, Some(202));
+        assert!(c.wait_delivered(&[0], Duration::from_secs(10)).await);
+        let sender = c
+            .wait_holder(Duration::from_secs(5))
+            .await
+            .expect("a sender");
+        let left: Vec<usize> = (0..REPLICAS).filter(|r| *r != sender).collect();
+        c.replicas[sender].sigterm();
+        let exit = c.replicas[sender].wait_exit(Duration::from_secs(10)).await;
+        assert!(exit.is_some_and(|s| s.success()), "{exit:?}");
+        let released_at = Instant::now();
+        let before = c.robot.posted().len();
+        assert_eq!(c.post_alert(left[0], 1).await, Some(202));
+        let next = c
+            .robot
+            .wait_for(Duration::from_secs(10), |p| p.len() > before)
+            .await;
+        let took = released_at.elapsed();
+        eprintln!(
+            "hand-over after SIGTERM: next message {} ms later",
+            took.as_millis()
+        );
+        assert!(next, "no replica took the robot over");
+        // The release notifies the others: no waiting for their 3 s poll, let alone the TTL.
+        assert!(took < Duration::from_millis(1500), "took {took:?}");
+        assert_each_once(&c.robot.posted(), &[0, 1]);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pg_replicas_rolling_restart_under_steady_traffic_loses_nothing() {
     with_database(|url| async move {
         let mut c = Cluster::start(robot().await, &url, &url, &env("1")).await;

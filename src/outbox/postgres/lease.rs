@@ -86,13 +86,26 @@ impl PgOutbox {
         let client = self.client().await?;
         let stmt = client
             .prepare_cached(
-                "UPDATE leases SET owner = '', expires_at = 0
-                 WHERE robot = $1 AND owner = $2 AND fence = $3",
+                "WITH released AS (
+                     UPDATE leases SET owner = '', expires_at = 0
+                     WHERE robot = $1 AND owner = $2 AND fence = $3 RETURNING robot)
+                 SELECT pg_notify($4, robot) FROM released",
             )
             .await
             .map_err(db)?;
+        // The notification wakes the other replicas' senders for this robot, so a SIGTERM
+        // hands the robot over at once instead of at their next poll. Sent in the same
+        // statement: the notifier task may already be gone when a replica shuts down.
         client
-            .execute(&stmt, &[&lease.robot, &lease.owner, &lease.fence])
+            .query(
+                &stmt,
+                &[
+                    &lease.robot,
+                    &lease.owner,
+                    &lease.fence,
+                    &super::wakeup::CHANNEL,
+                ],
+            )
             .await
             .map_err(db)?;
         Ok(())
