@@ -1,6 +1,7 @@
 //! One card operation (create, or update in place) through the open API, and the record of
 //! what DingTalk answered — retried, paused or dead like a message.
 
+use super::card_digest::{DigestCard, is_digest_key};
 use super::retry;
 use super::worker::RobotWorker;
 use crate::clock::now_ms;
@@ -65,6 +66,31 @@ pub fn params_for(
     card_params(alert, &facts, renderer.lang())
 }
 
+/// The variables of a digest card: the summary ("N new issues") and the issues it lists.
+pub fn digest_params(card: &CardRow, renderer: &Renderer) -> CardParams {
+    let lang = renderer.lang();
+    let digest = DigestCard::parse(&card.alert, lang);
+    let env = Envelope {
+        at: Mentions::default(),
+        keyword: None,
+        msg_uuid: card.out_track_id.clone(),
+        buttons: Vec::new(),
+    };
+    let markdown = digest.markdown(&env, renderer);
+    let tz = renderer.timezone();
+    let first_seen = local_ms(card.first_seen, tz);
+    let last_seen = local_ms(card.last_seen, tz);
+    let facts = CardFacts {
+        count: digest.total as u64,
+        status: CardStatus::parse(&card.status).unwrap_or(CardStatus::Firing),
+        first_seen: first_seen.as_deref(),
+        last_seen: last_seen.as_deref(),
+        claimed_by: card.claimed_by.as_deref(),
+        markdown: &markdown,
+    };
+    card_params(&digest.alert, &facts, lang)
+}
+
 impl RobotWorker {
     /// Whether sending `msg` would create its card (a new message in the chat: budget).
     pub(super) async fn card_needs_budget(&self, msg: &MessageRow) -> Result<bool, StoreError> {
@@ -114,7 +140,11 @@ impl RobotWorker {
         let Some(card_robot) = self.robot.card.clone() else {
             return Ok(());
         };
-        let params = params_for(&card, &queued.alert, &self.renderer);
+        let params = if is_digest_key(&card.card_key) {
+            digest_params(&card, &self.renderer)
+        } else {
+            params_for(&card, &queued.alert, &self.renderer)
+        };
         let started = now_ms();
         outbox.record_attempt(lease, msg.id, started).await?;
         let attempt = msg.attempts + 1;

@@ -4,16 +4,19 @@
 //! or updates it in place. Operations are retried, paused and declared dead like messages.
 //!
 //! - New cards are new messages in the chat: they count against the robot's budget
-//!   (`rate_per_minute`) and wait for it. Updates post nothing new and do not.
+//!   (`rate_per_minute`). When more new issues wait than it allows, they are folded into one
+//!   digest card (see [`super::card_digest`]). Updates post nothing new and cost nothing.
 //! - Updates go at most [`CARD_CALLS_PER_SECOND`] per robot, under the open API's rate.
 //! - Repeat suppression does not apply: an update is how a repeat shows.
 
+use super::card_digest::{DIGEST_WINDOW_MS, DigestCard, digest_key};
 use super::worker::{RobotWorker, Step};
 use super::{LEASE_RENEW, enrich};
 use crate::domain::alert::{Alert, AlertKind};
 use crate::domain::card_status::CardStatus;
 use crate::outbox::{CardNote, Lease, StoreError, WaitingAlert};
 use serde_json::json;
+use tracing::info;
 
 /// Open-API calls (creates and updates) per second and robot, at most.
 pub const CARD_CALLS_PER_SECOND: i64 = 5;
@@ -98,21 +101,117 @@ impl RobotWorker {
             return Ok(Step::Worked);
         }
         let picked = self.pick_waiting(lease, PICK_LIMIT, now).await?;
-        let mut held_by_budget = false;
+        if picked.alerts.is_empty() {
+            let next_due = outbox.next_due_at(&name).await?.unwrap_or(i64::MAX);
+            return Ok(wait(next_due.min(now + IDLE_POLL_MS), true));
+        }
+        let (digest_key, digest) = self.open_digest(now).await?;
+        let in_digest = digest
+            .as_ref()
+            .map(|c| DigestCard::parse(&c.alert, self.renderer.lang()));
+        let mut new_groups = Vec::new();
         for (key, group) in group_by_card(picked.alerts) {
-            let card = outbox.card(&name, &key).await?;
-            if card.is_none() && self.limiter.remaining(now) == 0 {
-                held_by_budget = true;
-                continue;
+            if in_digest.as_ref().is_some_and(|d| d.holds(&key)) {
+                // An issue of the open digest: its alerts update the digest card.
+                self.fold(lease, &digest_key, digest.as_ref(), vec![(key, group)], now)
+                    .await?;
+                return Ok(Step::Worked);
             }
-            self.note(lease, &key, card.as_ref(), group, now).await?;
-            return Ok(Step::Worked);
+            let card = outbox.card(&name, &key).await?;
+            if card.is_some() {
+                self.note(lease, &key, card.as_ref(), group, now).await?;
+                return Ok(Step::Worked);
+            }
+            new_groups.push((key, group));
         }
-        let next_due = outbox.next_due_at(&name).await?.unwrap_or(i64::MAX);
-        if held_by_budget {
-            return Ok(wait(budget_free_at.min(next_due), true));
+        // Only new issues wait. Each gets a card of its own while the budget has room for all
+        // of them; beyond that they are folded into one digest card, which itself needs one
+        // create (kept for it) unless it exists already.
+        let digest_waits = digest.as_ref().is_some_and(|c| !c.created);
+        let budget = self
+            .limiter
+            .remaining(now)
+            .saturating_sub(usize::from(digest_waits));
+        let own = if new_groups.len() > budget && digest.is_none() {
+            budget.saturating_sub(1)
+        } else {
+            budget
+        };
+        if own > 0 {
+            let (key, group) = new_groups.swap_remove(0);
+            self.note(lease, &key, None, group, now).await?;
+        } else {
+            self.fold(lease, &digest_key, digest.as_ref(), new_groups, now)
+                .await?;
         }
-        Ok(wait(next_due.min(now + IDLE_POLL_MS), true))
+        Ok(Step::Worked)
+    }
+
+    /// The robot's open digest card: the one of this window, or the one of the last window
+    /// while it is younger than a window (so a digest is not cut short at a boundary).
+    async fn open_digest(
+        &self,
+        now: i64,
+    ) -> Result<(String, Option<crate::outbox::CardRow>), StoreError> {
+        let outbox = &self.deps.outbox;
+        let name = self.robot.name.as_str();
+        let current = digest_key(now);
+        if let Some(card) = outbox.card(name, &current).await? {
+            return Ok((current, Some(card)));
+        }
+        let last = digest_key(now - DIGEST_WINDOW_MS);
+        if let Some(card) = outbox
+            .card(name, &last)
+            .await?
+            .filter(|c| now - c.first_seen < DIGEST_WINDOW_MS)
+        {
+            return Ok((last, Some(card)));
+        }
+        Ok((current, None))
+    }
+
+    /// Notes the alerts of `groups` (new issues, or issues already folded) on the digest card
+    /// `key`, which lists them: one operation creates or updates it.
+    async fn fold(
+        &mut self,
+        lease: &Lease,
+        key: &str,
+        card: Option<&crate::outbox::CardRow>,
+        groups: Vec<(String, Vec<WaitingAlert>)>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let lang = self.renderer.lang();
+        let mut digest = card.map_or_else(
+            || DigestCard::empty(lang),
+            |c| DigestCard::parse(&c.alert, lang),
+        );
+        let mut ids = Vec::new();
+        for (issue_key, group) in groups {
+            ids.extend(group.iter().map(|w| w.id));
+            if let Some(newest) = group.into_iter().max_by_key(|w| w.id) {
+                digest.fold(&issue_key, &newest.queued.alert, lang);
+            }
+        }
+        let out_track_id = card.map_or_else(new_track_id, |c| c.out_track_id.clone());
+        let note = CardNote {
+            card_key: key.to_string(),
+            body: operation_body(&out_track_id, key),
+            status: None,
+            alert: serde_json::to_string(&digest).unwrap_or_default(),
+            out_track_id,
+        };
+        info!(
+            robot = %self.robot.name,
+            card_key = key,
+            issues = digest.total,
+            alerts = ids.len(),
+            "more new issues than the budget allows: folded into the digest card"
+        );
+        self.deps
+            .outbox
+            .note_card_alerts(lease, &ids, &note, now)
+            .await?;
+        Ok(())
     }
 
     async fn note(
@@ -136,10 +235,7 @@ impl RobotWorker {
                 newest.alert = a;
             }
         }
-        let out_track_id = card.map_or_else(
-            || format!("sentry-dingtalk-{}", uuid::Uuid::new_v4().simple()),
-            |c| c.out_track_id.clone(),
-        );
+        let out_track_id = card.map_or_else(new_track_id, |c| c.out_track_id.clone());
         let note = CardNote {
             card_key: key.to_string(),
             body: operation_body(&out_track_id, key),
@@ -153,6 +249,10 @@ impl RobotWorker {
             .await?;
         Ok(())
     }
+}
+
+fn new_track_id() -> String {
+    format!("sentry-dingtalk-{}", uuid::Uuid::new_v4().simple())
 }
 
 /// Alerts grouped by card, in the order the first of each came (most severe first).

@@ -4,6 +4,7 @@
 
 mod attempt;
 pub mod card_attempt;
+pub mod card_digest;
 pub mod card_step;
 mod compose;
 pub mod engine;

@@ -135,6 +135,15 @@ impl FakeOpenApi {
         self.lock().cards.get(out_track_id).cloned()
     }
 
+    /// Every card it holds, by `outTrackId`.
+    pub fn cards(&self) -> Vec<(String, Card)> {
+        let st = self.lock();
+        st.cards
+            .iter()
+            .map(|(id, c)| (id.clone(), c.clone()))
+            .collect()
+    }
+
     pub fn card_count(&self) -> usize {
         self.lock().cards.len()
     }
