@@ -8,6 +8,7 @@ mod cards;
 mod connection;
 mod enqueue;
 mod operator;
+mod port_impl;
 mod schema;
 mod sender;
 mod shared;

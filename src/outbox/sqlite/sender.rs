@@ -196,3 +196,12 @@ pub fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MessageRow> {
         last_error: r.get(10)?,
     })
 }
+
+/// One number per robot, for `SqliteOutbox::robot_scalar`.
+pub const WAITING_COUNT: &str =
+    "SELECT COUNT(*) FROM alerts WHERE robot = ?1 AND message_id IS NULL";
+pub const NEXT_DUE_AT: &str =
+    "SELECT MIN(next_attempt_at) FROM messages WHERE robot = ?1 AND state = 'pending'";
+pub const LAST_CREATED_AT: &str = "SELECT MAX(created_at) FROM messages WHERE robot = ?1";
+pub const LAST_SENT_AT: &str = "SELECT MAX(sent_at) FROM messages WHERE robot = ?1";
+pub const PAUSED_UNTIL: &str = "SELECT MAX(paused_until) FROM robot_state WHERE robot = ?1";
