@@ -97,6 +97,7 @@ pub struct Application {
     live: Arc<Live>,
     deps: Deps,
     wakers: Wakers,
+    background: http::background::Background,
     shutdown_timeout: Duration,
 }
 
@@ -114,6 +115,7 @@ impl Application {
         let shutdown_timeout = settings.shutdown_timeout;
         let live = Live::new(settings).context("templates")?;
         let wakers = Wakers::default();
+        let background = http::background::Background::on_current_runtime();
         let state = web::Data::new(AppState {
             live: live.clone(),
             metrics: deps.metrics.clone(),
@@ -124,6 +126,7 @@ impl Application {
             ui: Arc::new(http::ui::templates().context("status page templates")?),
             edge: http::Edge::default(),
             orgs: Default::default(),
+            background: background.clone(),
         });
         let server = HttpServer::new(move || {
             App::new()
@@ -149,6 +152,7 @@ impl Application {
             live,
             deps,
             wakers,
+            background,
             shutdown_timeout,
         })
     }
@@ -201,7 +205,8 @@ impl Application {
         }
         let drain = async {
             handle.stop(true).await;
-            let _ = (&mut senders).await;
+            // Card clicks being acted on finish beside the senders' last sends.
+            let (_, ()) = tokio::join!(&mut senders, self.background.finish());
         };
         if tokio::time::timeout(self.shutdown_timeout, drain)
             .await

@@ -103,7 +103,7 @@ pub async fn callback(
             return HttpResponse::ServiceUnavailable().json(json!({"error": "try again"}));
         }
     }
-    tokio::spawn(act(
+    state.background.spawn(act(
         state.outbox.clone(),
         state.api.clone(),
         card,

@@ -3,6 +3,7 @@
 pub mod action_links;
 pub mod admin;
 pub mod alert_rule;
+pub mod background;
 pub mod body;
 pub mod card_callback;
 pub mod error;
@@ -34,6 +35,8 @@ pub struct AppState {
     pub edge: Edge,
     /// Organizations learned per Sentry installation, for links payloads do not carry.
     pub orgs: installations::OrgMemory,
+    /// Work requests start and shutdown waits for.
+    pub background: background::Background,
 }
 
 /// What the edge keeps across requests to hold off a hostile client.

@@ -262,6 +262,45 @@ async fn a_signed_click_resolves_the_issue_once_and_updates_the_card() {
 }
 
 #[tokio::test]
+async fn a_click_in_progress_when_the_relay_stops_is_finished_before_it_exits() {
+    // Sentry answers slowly: the click is still being acted on when the stop comes.
+    let sentry = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path(format!("/api/0/organizations/acme/issues/{ISSUE}/")))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"status": "resolved"}))
+                .set_delay(Duration::from_millis(1500)),
+        )
+        .mount(&sentry)
+        .await;
+    let fake = FakeOpenApi::start(7200).await;
+    let app = card_app(&fake, Some(&sentry)).await;
+    app.post_signed("issue", &example("issue-created.json"))
+        .await;
+    wait_card(&fake, &app.outbox, |c| param(c, "count") == "1").await;
+    let id = track_id(&app.outbox).await.expect("card");
+    assert_eq!(
+        click(&app.address, &id, "resolve", "u007", CALLBACK_SECRET).await,
+        200
+    );
+    let mut app = app;
+    app.halt().await;
+    // The click was marked done when it was answered; dropped half-way, it would be lost.
+    assert_eq!(
+        issue_puts(&sentry).await,
+        vec![json!({"status": "resolved"})]
+    );
+    let card = app
+        .outbox
+        .card(ROBOT, &format!("issue:{ISSUE}"))
+        .await
+        .expect("outbox")
+        .expect("card");
+    assert_eq!(card.status, "resolved");
+}
+
+#[tokio::test]
 async fn an_expired_token_is_renewed_and_an_outage_delays_the_card_without_losing_it() {
     let fake = FakeOpenApi::start(7200).await;
     fake.fail_next(3);

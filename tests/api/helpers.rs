@@ -99,10 +99,7 @@ impl TestApp {
     /// Stops the relay as SIGTERM would and waits until it has let go of its `DATA_DIR`, so
     /// another relay can start on the same outbox.
     pub async fn stop(mut self) {
-        self.shutdown.cancel();
-        if let Some(running) = self.running.take() {
-            let _ = running.await;
-        }
+        self.halt().await;
         let lock = self.data_dir_path().join("serve.lock");
         drop(self);
         let free = poll(WAIT, || {
@@ -110,6 +107,15 @@ impl TestApp {
         })
         .await;
         assert!(free, "the stopped relay still holds {}", lock.display());
+    }
+
+    /// Shuts the relay down as SIGTERM does and waits until it returned; the outbox stays
+    /// readable through `self.outbox`.
+    pub async fn halt(&mut self) {
+        self.shutdown.cancel();
+        if let Some(running) = self.running.take() {
+            let _ = running.await;
+        }
     }
 
     fn data_dir_path(&self) -> PathBuf {

@@ -159,9 +159,20 @@ async fn pg_replicas_sigterm_of_the_sender_hands_the_robot_over_at_once() {
             .await
             .expect("a sender");
         let left: Vec<usize> = (0..REPLICAS).filter(|r| *r != sender).collect();
+        // Concurrent readiness checks (each a real write) make the sender's pool open
+        // connections from its HTTP workers, whose runtimes stop first at shutdown: the
+        // release must not depend on one of those.
+        let checks = (0..16).map(|_| c.readyz(sender));
+        let answers = futures_util::future::join_all(checks).await;
+        assert!(answers.iter().all(|a| *a == Some(200)), "{answers:?}");
         c.replicas[sender].sigterm();
         let exit = c.replicas[sender].wait_exit(Duration::from_secs(10)).await;
         assert!(exit.is_some_and(|s| s.success()), "{exit:?}");
+        let log = c.replicas[sender].log();
+        assert!(
+            !log.contains("could not release the robot's lease"),
+            "the lease was not handed over:\n{log}"
+        );
         let released_at = Instant::now();
         let before = c.robot.posted().len();
         assert_eq!(c.post_alert(left[0], 1).await, Some(202));
@@ -174,7 +185,12 @@ async fn pg_replicas_sigterm_of_the_sender_hands_the_robot_over_at_once() {
             "hand-over after SIGTERM: next message {} ms later",
             took.as_millis()
         );
-        assert!(next, "no replica took the robot over");
+        assert!(
+            next,
+            "no replica took the robot over; robot log {:?}\n{}",
+            c.robot.log(),
+            c.logs()
+        );
         // The release notifies the others: no waiting for their 3 s poll, let alone the TTL.
         assert!(took < Duration::from_millis(1500), "took {took:?}");
         assert_each_once(&c.robot.posted(), &[0, 1]);

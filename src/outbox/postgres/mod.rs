@@ -7,6 +7,7 @@
 //! - [`admin`]: operator views and actions, pruning, and the small shared state.
 //! - [`trace`]: what became of a webhook (its record, an issue's trace).
 //! - [`wakeup`]: `LISTEN/NOTIFY` between replicas.
+//! - [`connect`]: new connections driven by the store's runtime, not an HTTP worker's.
 //! - [`error`]: database errors as `StoreError`s that never carry the connection string.
 //!
 //! Connections are plain TCP (`NoTls`): the database is expected on a private network or the
@@ -14,6 +15,7 @@
 
 mod admin;
 mod cards;
+mod connect;
 mod enqueue;
 mod error;
 mod lease;
@@ -28,7 +30,6 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use error::{pool_error, store_error};
 use std::future::Future;
 use std::time::Duration;
-use tokio_postgres::NoTls;
 
 /// Enough for the webhook edge of one replica plus its robot senders: a webhook holds a
 /// connection for one short transaction.
@@ -65,9 +66,13 @@ impl PgOutbox {
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let config = connection_config(url)?;
         let target = describe(&config);
-        let manager = Manager::from_config(
+        // Connections belong to this runtime, not to the HTTP worker that first needs one.
+        let on_runtime = connect::OnRuntime {
+            runtime: tokio::runtime::Handle::current(),
+        };
+        let manager = Manager::from_connect(
             config.clone(),
-            NoTls,
+            on_runtime,
             ManagerConfig {
                 // A broken connection is noticed by the call that uses it, which fails once
                 // with `Unavailable`; checking each connection on checkout would cost a round
