@@ -13,7 +13,9 @@ pub mod sqlite;
 pub mod trace_view;
 pub mod types;
 
-pub use port::Outbox;
+pub use port::{
+    CardStore, IntakeStore, OperatorStore, Outbox, SenderStore, SharedState, TraceStore,
+};
 pub use types::*;
 
 use std::path::Path;

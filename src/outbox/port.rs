@@ -20,10 +20,9 @@ use super::types::{
 };
 use async_trait::async_trait;
 
+/// The webhook edge: what an accepted webhook needs stored, and the wake-ups it causes.
 #[async_trait]
-pub trait Outbox: Send + Sync + 'static {
-    // ---- the webhook edge -------------------------------------------------------------------
-
+pub trait IntakeStore: Send + Sync + 'static {
     /// Durably queues one alert per delivery unless a dedup key was seen within the window or
     /// every route keeps it silent as a repeat. Notifies the robots' senders on commit.
     async fn enqueue(
@@ -41,9 +40,11 @@ pub trait Outbox: Send + Sync + 'static {
     /// shared, any other), or returns at once if that happened since the last call. A store
     /// without cross-process notification may return spuriously; callers re-check the store.
     fn wakeups(&self) -> tokio::sync::broadcast::Receiver<String>;
+}
 
-    // ---- sender leases ----------------------------------------------------------------------
-
+/// A robot's sender: its lease, its reads, and its writes, each fenced by the lease.
+#[async_trait]
+pub trait SenderStore: Send + Sync + 'static {
     /// Takes the robot's lease for `owner` when it is free, expired or already `owner`'s;
     /// a new holder gets a fence greater than any before. `None` while another owner holds it.
     async fn acquire_lease(
@@ -60,27 +61,31 @@ pub trait Outbox: Send + Sync + 'static {
     /// Gives the lease up at once (SIGTERM hand-over).
     async fn release_lease(&self, lease: &Lease) -> Result<(), StoreError>;
 
-    // ---- the sender's reads -----------------------------------------------------------------
-
     /// Alerts of `robot` not yet in a message, most severe first, oldest first within a level,
     /// at most `limit`; rows that cannot be read come back apart, with the reason.
     async fn waiting_alerts(&self, robot: &str, limit: usize) -> Result<WaitingAlerts, StoreError>;
+
     /// When the longest-waiting alert of `robot` arrived, if any waits.
     async fn oldest_waiting(&self, robot: &str) -> Result<Option<i64>, StoreError>;
+
     async fn waiting_count(&self, robot: &str) -> Result<i64, StoreError>;
+
     /// The oldest pending message of `robot` that is due at `now`.
     async fn due_message(&self, robot: &str, now: i64) -> Result<Option<MessageRow>, StoreError>;
+
     /// When the next pending message of `robot` becomes due, if it has one.
     async fn next_due_at(&self, robot: &str) -> Result<Option<i64>, StoreError>;
+
     /// When the newest message of `robot` was built (the group window's leftovers).
     async fn last_created_at(&self, robot: &str) -> Result<Option<i64>, StoreError>;
+
     /// When DingTalk last accepted a message of `robot` (the group window runs from here).
     async fn last_sent_at(&self, robot: &str) -> Result<Option<i64>, StoreError>;
+
     /// The ends of the send attempts of `robot` since `since`: the rolling budget's history.
     async fn attempts_since(&self, robot: &str, since: i64) -> Result<Vec<i64>, StoreError>;
-    async fn paused_until(&self, robot: &str) -> Result<Option<i64>, StoreError>;
 
-    // ---- the sender's writes (fenced) -------------------------------------------------------
+    async fn paused_until(&self, robot: &str) -> Result<Option<i64>, StoreError>;
 
     /// Creates a message and assigns the alerts to it in one transaction; returns its id.
     async fn create_message(
@@ -91,11 +96,15 @@ pub trait Outbox: Send + Sync + 'static {
         msg_uuid: &str,
         now: i64,
     ) -> Result<i64, StoreError>;
+
     /// Counts an attempt as started (`attempts + 1`, `last_attempt_at = now`).
     async fn record_attempt(&self, lease: &Lease, id: i64, now: i64) -> Result<(), StoreError>;
+
     /// When the attempt's answer came: what the rolling minute counts after a restart.
     async fn record_attempt_end(&self, lease: &Lease, id: i64, now: i64) -> Result<(), StoreError>;
+
     async fn mark_sent(&self, lease: &Lease, id: i64, now: i64) -> Result<(), StoreError>;
+
     async fn mark_retry(
         &self,
         lease: &Lease,
@@ -103,8 +112,11 @@ pub trait Outbox: Send + Sync + 'static {
         next_attempt_at: i64,
         error: &str,
     ) -> Result<(), StoreError>;
+
     async fn mark_dead(&self, lease: &Lease, id: i64, error: &str) -> Result<(), StoreError>;
+
     async fn set_paused_until(&self, lease: &Lease, until: i64) -> Result<(), StoreError>;
+
     /// Sets an unreadable alert row aside: it goes into a dead message carrying `reason`, so it
     /// no longer blocks the robot and an operator sees it.
     async fn set_aside_alert(
@@ -124,9 +136,11 @@ pub trait Outbox: Send + Sync + 'static {
         msg_uuid: &str,
         now: i64,
     ) -> Result<i64, StoreError>;
+}
 
-    // ---- trace: what became of a webhook -----------------------------------------------------
-
+/// What became of a webhook: its record, kept with its alerts.
+#[async_trait]
+pub trait TraceStore: Send + Sync + 'static {
     /// `enqueue`, plus the webhook's trace record in the same transaction: the record keeps
     /// what the relay answered (routed to which robots and why, suppressed by which routes,
     /// duplicate) and each alert row stored links to it. A duplicate stores its record only.
@@ -138,6 +152,7 @@ pub trait Outbox: Send + Sync + 'static {
         record: WebhookRecord,
         now: i64,
     ) -> Result<Enqueued, StoreError>;
+
     /// Records a webhook that queued nothing and reached no enqueue (`Dropped`, `Ignored`).
     async fn record_webhook(
         &self,
@@ -145,43 +160,57 @@ pub trait Outbox: Send + Sync + 'static {
         outcome: WebhookOutcome,
         now: i64,
     ) -> Result<(), StoreError>;
+
     /// The webhooks recorded for `issue` (its id, or its short id in any case — which also finds
     /// the records of that issue that lack it, once one record has both), the newest
     /// `limit` of them oldest first, each with where its alerts are now. Records live as long as
     /// their alerts, and at least `keep_ms` of `prune`.
     async fn trace(&self, issue: &str, limit: usize) -> Result<Vec<TraceEntry>, StoreError>;
+}
 
-    // ---- operators ----------------------------------------------------------------------------
-
+/// What operators see and do: messages by state, retries, pruning.
+#[async_trait]
+pub trait OperatorStore: Send + Sync + 'static {
     async fn list_messages(
         &self,
         state: Option<MessageState>,
         limit: usize,
     ) -> Result<Vec<MessageRow>, StoreError>;
+
     /// Messages by state and robot, plus alerts not yet in a message as state `waiting`.
     async fn stats(&self) -> Result<Vec<StateCount>, StoreError>;
+
     /// A dead message gives its alerts back to the queue; a pending one is made due now.
     /// False when no such message can be retried.
     async fn retry_message(&self, id: i64, now: i64) -> Result<bool, StoreError>;
+
     async fn retry_dead(&self, now: i64) -> Result<usize, StoreError>;
+
     /// Forgets dedup keys past their window, and sent messages, repeat state, used action
     /// links, webhook trace records (once none of their alerts is left) and other per-issue
     /// memory older than `keep_ms`.
     async fn prune(&self, now: i64, keep_ms: i64) -> Result<(), StoreError>;
+}
 
-    // ---- shared small state ---------------------------------------------------------------
-
+/// Small state every replica shares: action links, scheduled runs, installations.
+#[async_trait]
+pub trait SharedState: Send + Sync + 'static {
     /// Records an action link as used; false when it already was (links work once).
     async fn claim_action(&self, nonce: &str, now: i64) -> Result<bool, StoreError>;
+
     /// Gives a link back when its action failed at Sentry, so the user can try again.
     async fn release_action(&self, nonce: &str) -> Result<(), StoreError>;
+
     async fn action_used(&self, nonce: &str) -> Result<bool, StoreError>;
+
     /// The action-link signing key, created (random, 32 bytes) by whoever asks first.
     async fn action_key(&self) -> Result<Vec<u8>, StoreError>;
+
     /// Marks a scheduled job's run for `slot` (e.g. the day of the open-issues report);
     /// true for exactly one caller per (job, slot), whichever replica asks first.
     async fn claim_scheduled_run(&self, job: &str, slot: i64, now: i64)
     -> Result<bool, StoreError>;
+
     /// Remembers an installation's organization slug (from `installation.created` or a URL).
     async fn remember_installation_org(
         &self,
@@ -189,13 +218,18 @@ pub trait Outbox: Send + Sync + 'static {
         org: &str,
         now: i64,
     ) -> Result<(), StoreError>;
+
     async fn installation_org(&self, installation: &str) -> Result<Option<String>, StoreError>;
+}
 
-    // ---- cards (robots of `kind = "card"`) --------------------------------------------------
-
+/// Interactive cards (robots of `kind = "card"`): one per issue, and the clicks on them.
+#[async_trait]
+pub trait CardStore: Send + Sync + 'static {
     /// The card of `robot` for `card_key`, if one was noted.
     async fn card(&self, robot: &str, card_key: &str) -> Result<Option<CardRow>, StoreError>;
+
     async fn card_by_track_id(&self, out_track_id: &str) -> Result<Option<CardRow>, StoreError>;
+
     /// Notes `alert_ids` (all of one card, all waiting) on the lease robot's card in one
     /// transaction: creates the card row with `note.out_track_id` when it is new, counts the
     /// alerts, sets `last_seen`, the status (when given) and the latest alert, and makes one
@@ -209,8 +243,10 @@ pub trait Outbox: Send + Sync + 'static {
         note: &CardNote,
         now: i64,
     ) -> Result<(CardRow, i64), StoreError>;
+
     /// DingTalk has the card: later operations update it.
     async fn mark_card_created(&self, lease: &Lease, out_track_id: &str) -> Result<(), StoreError>;
+
     /// A button changed the card: sets its status (and `claimed_by` when given) and queues a
     /// new message to update it (`body`). Not fenced, like `queue_message`. `None` when no card
     /// has that `out_track_id`.
@@ -222,6 +258,7 @@ pub trait Outbox: Send + Sync + 'static {
         body: &str,
         now: i64,
     ) -> Result<Option<CardRow>, StoreError>;
+
     /// Records a click by `key`; true for the first within `window_ms`, false for repeats.
     async fn claim_card_click(
         &self,
@@ -229,6 +266,19 @@ pub trait Outbox: Send + Sync + 'static {
         now: i64,
         window_ms: i64,
     ) -> Result<bool, StoreError>;
+
     /// Gives a click back when its action failed, so the user can press again.
     async fn release_card_click(&self, key: &str) -> Result<(), StoreError>;
+}
+
+/// All of the port: what `SharedOutbox` holds. Implemented by every store that implements
+/// each part.
+pub trait Outbox:
+    IntakeStore + SenderStore + TraceStore + OperatorStore + SharedState + CardStore
+{
+}
+
+impl<T> Outbox for T where
+    T: IntakeStore + SenderStore + TraceStore + OperatorStore + SharedState + CardStore
+{
 }

@@ -21,6 +21,7 @@ mod error;
 mod lease;
 mod migrate;
 mod port_impl;
+mod port_sender;
 mod sender;
 mod trace;
 mod wakeup;

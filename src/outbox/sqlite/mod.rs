@@ -9,6 +9,7 @@ mod connection;
 mod enqueue;
 mod operator;
 mod port_impl;
+mod port_sender;
 mod schema;
 mod sender;
 mod shared;

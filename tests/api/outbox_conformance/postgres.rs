@@ -9,8 +9,8 @@
 use super::every_check;
 use super::fixtures::{ROBOT, T0, event};
 use sentry_dingtalk::domain::alert::Level;
-use sentry_dingtalk::outbox::port::Outbox;
 use sentry_dingtalk::outbox::postgres::PgOutbox;
+use sentry_dingtalk::outbox::{IntakeStore, Outbox};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
