@@ -1,0 +1,225 @@
+//! Settings from the environment (and `.env`), and the configuration file they name.
+
+use super::env_values::{admin_token, check_robot_url, database_url, invalid, parse_or, seconds};
+use super::{
+    ConfigError, DEFAULT_CONFIG_FILE, DEFAULT_ROBOT, LogFormat, RetryConfig, RobotConfig, Settings,
+    file,
+};
+use crate::domain::lang::Lang;
+use crate::routing::Unmatched;
+use crate::secret::Secret;
+use std::path::PathBuf;
+use std::time::Duration;
+
+impl Settings {
+    /// Reads the process environment, after loading `.env` when one is present.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let _ = dotenvy::dotenv();
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// The environment is passed in so tests never mutate the process's own.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let var = |k: &str| {
+            get(k)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let client_secrets = var("SENTRY_CLIENT_SECRET")
+            .map(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(Secret::new)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let webhook = var("DINGTALK_WEBHOOK").map(Secret::new);
+        if let Some(url) = &webhook {
+            check_robot_url(url.expose())?;
+        }
+        let robot = RobotConfig {
+            name: DEFAULT_ROBOT.to_string(),
+            description: None,
+            webhook,
+            card: None,
+            secret: var("DINGTALK_SECRET").map(Secret::new),
+            keyword: var("DINGTALK_KEYWORD"),
+            rate_per_minute: parse_or(
+                var("DINGTALK_RATE_PER_MINUTE"),
+                "DINGTALK_RATE_PER_MINUTE",
+                18,
+            )?,
+            group_window: seconds(var("DINGTALK_GROUP_WINDOW"), "DINGTALK_GROUP_WINDOW", 30.0)?,
+            throttle_pause: seconds(
+                var("DINGTALK_THROTTLE_PAUSE"),
+                "DINGTALK_THROTTLE_PAUSE",
+                600.0,
+            )?,
+        };
+        if robot.rate_per_minute == 0 {
+            return Err(invalid("DINGTALK_RATE_PER_MINUTE", "must be at least 1"));
+        }
+        let lang = match var("ALERT_LANG").as_deref() {
+            None | Some("zh") => Lang::Zh,
+            Some("en") => Lang::En,
+            Some(other) => {
+                return Err(invalid(
+                    "ALERT_LANG",
+                    format!("`{other}` is not `zh` or `en`"),
+                ));
+            }
+        };
+        let timezone = match var("ALERT_TIMEZONE") {
+            None => None,
+            Some(name) => Some(name.parse::<chrono_tz::Tz>().map_err(|_| {
+                invalid(
+                    "ALERT_TIMEZONE",
+                    format!("`{name}` is not an IANA time zone such as Asia/Shanghai or UTC"),
+                )
+            })?),
+        };
+        let log_format = match var("LOG_FORMAT").as_deref() {
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(invalid(
+                    "LOG_FORMAT",
+                    format!("`{other}` is not `json` or `pretty`"),
+                ));
+            }
+        };
+        let dingtalk_api_url = var("DINGTALK_API_URL")
+            .unwrap_or_else(|| crate::dingtalk::openapi::DEFAULT_API_URL.into());
+        match url::Url::parse(&dingtalk_api_url) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") => {}
+            _ => return Err(invalid("DINGTALK_API_URL", "must be an http(s) URL")),
+        }
+        let sentry_url = var("SENTRY_URL").unwrap_or_else(|| "https://sentry.io".into());
+        url::Url::parse(&sentry_url).map_err(|e| invalid("SENTRY_URL", e.to_string()))?;
+        let config_file = match var("CONFIG_FILE") {
+            Some(p) => Some(PathBuf::from(p)),
+            None => Some(PathBuf::from(DEFAULT_CONFIG_FILE)).filter(|p| p.is_file()),
+        };
+        let body_limit = parse_or(var("BODY_LIMIT_BYTES"), "BODY_LIMIT_BYTES", 4 * 1024 * 1024)?;
+        let inflight_body_limit = parse_or(
+            var("INFLIGHT_BODY_LIMIT_BYTES"),
+            "INFLIGHT_BODY_LIMIT_BYTES",
+            64 * 1024 * 1024,
+        )?;
+        if inflight_body_limit < body_limit {
+            return Err(invalid(
+                "INFLIGHT_BODY_LIMIT_BYTES",
+                format!("must be at least BODY_LIMIT_BYTES ({body_limit})"),
+            ));
+        }
+        let body_read_timeout = seconds(var("BODY_READ_TIMEOUT"), "BODY_READ_TIMEOUT", 10.0)?;
+        if body_read_timeout.is_zero() {
+            return Err(invalid("BODY_READ_TIMEOUT", "must be more than 0 seconds"));
+        }
+        let env_robot = robot.clone();
+        let file = match &config_file {
+            None => file::FileSettings {
+                robots: vec![robot],
+                routes: Vec::new(),
+                unmatched: Unmatched::Default,
+                digest_schedule: None,
+            },
+            Some(path) => with_file(robot, path, &get)?,
+        };
+        let file::FileSettings {
+            robots,
+            routes,
+            unmatched,
+            digest_schedule,
+        } = file;
+        Ok(Self {
+            client_secrets,
+            robots,
+            routes,
+            unmatched,
+            config_file,
+            admin_token: admin_token(var("ADMIN_TOKEN"))?,
+            env_robot,
+            dingtalk_api_url: dingtalk_api_url.trim_end_matches('/').to_string(),
+            digest_schedule,
+            listen_addr: var("LISTEN_ADDR").unwrap_or_else(|| "0.0.0.0:8080".into()),
+            data_dir: PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "./data".into())),
+            database_url: database_url(var("DATABASE_URL"))?,
+            templates_dir: var("TEMPLATES_DIR").map(PathBuf::from),
+            lang,
+            timezone,
+            sentry_url: sentry_url.trim_end_matches('/').to_string(),
+            sentry_org: var("SENTRY_ORG"),
+            legacy_token: var("LEGACY_WEBHOOK_TOKEN").map(Secret::new),
+            sentry_api_token: var("SENTRY_API_TOKEN").map(Secret::new),
+            sentry_api_key: var("SENTRY_API_KEY").map(Secret::new),
+            public_url: match var("PUBLIC_URL") {
+                None => None,
+                Some(u) => {
+                    url::Url::parse(&u).map_err(|e| invalid("PUBLIC_URL", e.to_string()))?;
+                    Some(u.trim_end_matches('/').to_string())
+                }
+            },
+            body_limit,
+            body_read_timeout,
+            inflight_body_limit,
+            shutdown_timeout: seconds(var("SHUTDOWN_TIMEOUT"), "SHUTDOWN_TIMEOUT", 10.0)?,
+            request_timeout: Duration::from_secs(10),
+            retry: RetryConfig::default(),
+            log_format,
+        })
+    }
+
+    /// The same settings with the config file read again (what a reload changes).
+    pub fn reloaded(&self) -> Result<Self, ConfigError> {
+        let mut next = self.clone();
+        if let Some(path) = &self.config_file {
+            let file = with_file(self.env_robot.clone(), path, &|k| std::env::var(k).ok())?;
+            next.robots = file.robots;
+            next.routes = file.routes;
+            next.unmatched = file.unmatched;
+            next.digest_schedule = file.digest_schedule;
+        }
+        Ok(next)
+    }
+}
+
+/// Robots and routes from the TOML file, next to the environment's `default` robot.
+fn with_file(
+    env_robot: RobotConfig,
+    path: &std::path::Path,
+    get: &dyn Fn(&str) -> Option<String>,
+) -> Result<file::FileSettings, ConfigError> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
+        path: shown.clone(),
+        reason: e.to_string(),
+    })?;
+    let parsed = file::parse(&text, &shown, get, &env_robot)?;
+    let err = |reason: String| ConfigError::File {
+        path: shown.clone(),
+        reason,
+    };
+    let mut robots = parsed.robots;
+    match robots.iter().position(|r| r.name == DEFAULT_ROBOT) {
+        Some(_) if env_robot.webhook.is_some() => {
+            return Err(err(
+                "robot `default` is defined both here and by DINGTALK_WEBHOOK".into(),
+            ));
+        }
+        Some(_) => {}
+        None => robots.insert(0, env_robot),
+    }
+    for route in &parsed.routes {
+        for name in &route.robots {
+            if !robots.iter().any(|r| &r.name == name) {
+                return Err(err(format!(
+                    "route {}: robot `{name}` is not defined",
+                    route.name
+                )));
+            }
+        }
+    }
+    Ok(file::FileSettings { robots, ..parsed })
+}

@@ -1,0 +1,43 @@
+//! Interactive cards as the store keeps them.
+
+use serde::Serialize;
+
+/// One live card of a card robot: one per (robot, Sentry issue), or per incident for metric
+/// alerts. Its `out_track_id` is chosen and stored before the card is first created, so a
+/// create retried after a crash names the same card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CardRow {
+    pub robot: String,
+    /// `issue:<id>`, `incident:<id>`, …: what makes two alerts the same card.
+    pub card_key: String,
+    pub out_track_id: String,
+    /// `firing`, `resolved`, `ignored` or `claimed` (see `domain::card_status`).
+    pub status: String,
+    /// Alerts noted on the card.
+    pub count: i64,
+    pub first_seen: i64,
+    pub last_seen: i64,
+    /// The DingTalk user who pressed "claim".
+    pub claimed_by: Option<String>,
+    /// DingTalk has the card (a create was answered); later operations are updates.
+    pub created: bool,
+    /// The latest alert of the card, as JSON (`QueuedAlert`): what the card shows.
+    #[serde(skip)]
+    pub alert: String,
+    /// The message that carries the card's next (or last) operation.
+    pub message_id: Option<i64>,
+}
+
+/// What a sender notes on a card when alerts of it arrive.
+#[derive(Debug, Clone)]
+pub struct CardNote {
+    pub card_key: String,
+    /// Used when the card is new; an existing card keeps its own.
+    pub out_track_id: String,
+    /// The newest of the alerts, as JSON (`QueuedAlert`).
+    pub alert: String,
+    /// The card's new status; `None` keeps the one it has (a new card starts `firing`).
+    pub status: Option<String>,
+    /// The body of the operation's message when a new one is needed.
+    pub body: String,
+}

@@ -1,0 +1,142 @@
+//! The values that cross the storage port. No database type appears here.
+
+use crate::domain::alert::Alert;
+use crate::domain::mention::Mentions;
+use serde::{Deserialize, Serialize};
+
+mod cards;
+mod trace;
+
+pub use cards::{CardNote, CardRow};
+pub use trace::{AlertFate, RobotDecision, TraceAlert, TraceEntry, WebhookOutcome, WebhookRecord};
+
+/// Content duplicates are recognised for this long.
+pub const DEDUP_WINDOW_MS: i64 = 24 * 3600 * 1000;
+
+/// One alert for one robot, with the repeat rules of the routes that sent it there.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub robot: String,
+    pub queued: QueuedAlert,
+    pub repeat: Vec<crate::routing::RepeatRule>,
+}
+
+/// What the outbox keeps per alert and robot: the alert and who to @ for it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct QueuedAlert {
+    pub alert: Alert,
+    #[serde(default)]
+    pub at: Mentions,
+}
+
+/// What an enqueue did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Enqueued {
+    /// Queued for these robots; robots whose routes kept it silent as a repeat are left out.
+    Queued { robots: Vec<String> },
+    /// Every robot had seen this issue within its repeat interval.
+    Suppressed,
+    /// The same webhook (same body or `Request-ID`) was already stored.
+    Duplicate,
+}
+
+/// An alert not yet folded into a message.
+#[derive(Debug, Clone)]
+pub struct WaitingAlert {
+    pub id: i64,
+    pub received_at: i64,
+    pub queued: QueuedAlert,
+}
+
+/// A waiting alert row that could not be read back, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnreadableAlert {
+    pub id: i64,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct WaitingAlerts {
+    pub alerts: Vec<WaitingAlert>,
+    pub unreadable: Vec<UnreadableAlert>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageState {
+    Pending,
+    Sent,
+    Dead,
+}
+
+impl MessageState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Sent => "sent",
+            Self::Dead => "dead",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "pending" => Self::Pending,
+            "sent" => Self::Sent,
+            "dead" => Self::Dead,
+            _ => return None,
+        })
+    }
+}
+
+impl std::fmt::Display for MessageState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MessageRow {
+    pub id: i64,
+    pub robot: String,
+    pub msg_uuid: String,
+    #[serde(skip)]
+    pub body: String,
+    pub alert_count: i64,
+    pub state: MessageState,
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+    pub last_error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct StateCount {
+    /// `pending`, `sent`, `dead`, or `waiting` for alerts not yet in a message.
+    pub state: String,
+    pub robot: String,
+    pub count: i64,
+}
+
+/// The right to send for one robot. `fence` grows with every new holder; the store refuses a
+/// write that carries an old one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    pub robot: String,
+    pub owner: String,
+    pub fence: i64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database cannot be reached or refused the statement. The text never holds a
+    /// password: implementations build it from the error kind, not from a connection string.
+    #[error("outbox storage unavailable: {0}")]
+    Unavailable(String),
+    #[error("outbox row {id} is not valid: {reason}")]
+    Corrupt { id: i64, reason: String },
+    #[error("another sender took over robot {robot}")]
+    LeaseLost { robot: String },
+    #[error("{0}")]
+    Setup(String),
+}
