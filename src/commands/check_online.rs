@@ -32,7 +32,10 @@ pub async fn run(settings: &Settings) -> anyhow::Result<(String, bool)> {
 
 async fn sentry_api(settings: &Settings) -> anyhow::Result<(String, bool)> {
     let mut out = String::new();
-    let Some(auth) = ApiAuth::from_settings(settings) else {
+    let Some(auth) = ApiAuth::pick(
+        settings.sentry_api_token.as_ref(),
+        settings.sentry_api_key.as_ref(),
+    ) else {
         writeln!(
             out,
             "Sentry API: no SENTRY_API_TOKEN or SENTRY_API_KEY; enrichment, chat actions and the digest are off"

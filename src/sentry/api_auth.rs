@@ -14,13 +14,12 @@ pub enum ApiAuth {
 }
 
 impl ApiAuth {
-    /// The token when set, else the legacy key.
-    pub fn from_settings(settings: &crate::config::Settings) -> Option<Self> {
-        settings
-            .sentry_api_token
-            .clone()
+    /// The token when set, else the legacy key (`SENTRY_API_TOKEN`, `SENTRY_API_KEY`).
+    pub fn pick(token: Option<&Secret>, legacy_key: Option<&Secret>) -> Option<Self> {
+        token
+            .cloned()
             .map(Self::Bearer)
-            .or_else(|| settings.sentry_api_key.clone().map(Self::Basic))
+            .or_else(|| legacy_key.cloned().map(Self::Basic))
     }
 
     /// The request with the credentials attached; the only place they leave the process.
