@@ -130,6 +130,16 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
             r.repeat_interval,
             if r.continue_ { " | continue" } else { "" }
         )?;
+        let card_robots = r
+            .robots
+            .iter()
+            .filter(|name| settings.robot(name).is_some_and(|b| b.card.is_some()));
+        for name in card_robots.filter(|_| !m.mobiles.is_empty() || m.all) {
+            writeln!(
+                report,
+                "  warning: robot {name} posts cards, which @-mention user ids only: this route's mobiles and `all` are not used there"
+            )?;
+        }
     }
     if let Some(s) = &settings.digest_schedule {
         let offset = format!(

@@ -159,7 +159,7 @@ impl RobotWorker {
                 robot_code: card_robot.robot_code.clone(),
                 params,
                 callback_route_key: card_robot.callback_route_key.clone(),
-                at_user_ids: BTreeMap::new(),
+                at_user_ids: card_mentions(&card.card_key, &queued.at),
             };
             api.create_or_update(&app, &new).await
         } else {
@@ -226,4 +226,21 @@ impl RobotWorker {
         }
         Ok(())
     }
+}
+
+/// Who a new card @-mentions: the user ids its routes name. DingTalk's card delivery takes
+/// user ids only (a mobile would need the contacts API) and shows the map's value as the name,
+/// which the relay does not know, so the id stands in. A digest card mentions nobody: it
+/// gathers many issues, each with its own people.
+fn card_mentions(
+    card_key: &str,
+    at: &crate::domain::mention::Mentions,
+) -> BTreeMap<String, String> {
+    if is_digest_key(card_key) {
+        return BTreeMap::new();
+    }
+    at.user_ids
+        .iter()
+        .map(|id| (id.clone(), id.clone()))
+        .collect()
 }

@@ -25,6 +25,11 @@ robot_code = "{ROBOT_CODE}"
 card_template_id = "sentry-alert.schema"
 open_conversation_id = "cidFAKE=="
 callback_secret = "${{CARD_CALLBACK_SECRET}}"
+
+[[routes]]
+name = "oncall"
+robots = ["oncall-cards"]
+mention = {{ mobiles = ["13800000000"], user_ids = ["u-oncall"] }}
 "#
     );
     std::fs::write(dir.path().join("sentry-dingtalk.toml"), config).expect("config");
@@ -71,6 +76,10 @@ async fn check_shows_the_card_robot_and_online_fetches_its_token() {
         "{all}"
     );
     assert!(fake.tokens_issued().is_empty(), "plain check stays offline");
+    assert!(
+        all.contains("warning: robot oncall-cards posts cards, which @-mention user ids only"),
+        "a route's mobiles cannot reach a card: {all}"
+    );
 
     let (out, all) = check(&fake, &sentry.uri(), APP_SECRET, true).await;
     assert!(out.status.success(), "{all}");

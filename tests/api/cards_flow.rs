@@ -18,6 +18,8 @@ const CALLBACK_SECRET: &str = "card-cb-s3cret-9876";
 const ROBOT: &str = "oncall-cards";
 const ISSUE: &str = "5128840021";
 const TEMPLATE: &str = "sentry-alert.schema";
+/// The userId the route @-mentions.
+const ONCALL: &str = "u-oncall-01";
 
 fn config(robot: &str) -> String {
     format!(
@@ -36,6 +38,7 @@ rate_per_minute = 18
 
 [[routes]]
 robots = ["{robot}"]
+mention = {{ user_ids = ["{ONCALL}"] }}
 "#
     )
 }
@@ -115,6 +118,11 @@ async fn one_card_per_issue_counts_repeats_and_turns_resolved() {
     assert_eq!(card.template_id, TEMPLATE);
     assert_eq!(card.open_space_id, "dtv1.card//IM_GROUP.cidFAKE==");
     assert_eq!(card.robot_code, ROBOT_CODE);
+    // The route's user ids are @-mentioned when the card is delivered.
+    assert_eq!(
+        card.at_user_ids,
+        std::collections::BTreeMap::from([(ONCALL.to_string(), ONCALL.to_string())])
+    );
     let mut keys: Vec<&str> = card.params.keys().map(String::as_str).collect();
     keys.sort_unstable();
     let mut want = VARIABLES.to_vec();
@@ -502,6 +510,10 @@ async fn more_new_issues_than_the_budget_fold_into_one_digest_card() {
     assert_eq!(creates(&fake), 2);
     assert_eq!(param(&digest, "count"), "5");
     assert_eq!(param(&digest, "status"), "firing");
+    assert!(
+        digest.at_user_ids.is_empty(),
+        "a digest card mentions nobody"
+    );
     let markdown = param(&digest, "markdown");
     let listed = (1..=6)
         .filter(|n| markdown.contains(&format!("DigestCase{n}")))

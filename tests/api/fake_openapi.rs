@@ -27,6 +27,8 @@ pub struct Card {
     pub open_space_id: String,
     pub robot_code: String,
     pub params: BTreeMap<String, String>,
+    /// `imGroupOpenDeliverModel.atUserIds` of the create: userId → name.
+    pub at_user_ids: BTreeMap<String, String>,
     pub updates: usize,
 }
 

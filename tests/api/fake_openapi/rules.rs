@@ -72,6 +72,23 @@ pub(super) fn check_create(st: &mut State, v: &Value) -> Result<Value, Reply> {
         }
     }
     let params = param_map(v)?;
+    // A map of userId → name, both strings; anything else is refused as the real API does.
+    let at_user_ids = match v.pointer("/imGroupOpenDeliverModel/atUserIds") {
+        None => BTreeMap::new(),
+        Some(Value::Object(map)) => map
+            .iter()
+            .map(|(k, v)| v.as_str().map(|name| (k.clone(), name.to_string())))
+            .collect::<Option<BTreeMap<_, _>>>()
+            .filter(|m| m.keys().all(|k| !k.is_empty()))
+            .ok_or_else(|| error(400, "invalidParameter", "atUserIds must map userId to name"))?,
+        Some(_) => {
+            return Err(error(
+                400,
+                "invalidParameter",
+                "atUserIds must be an object",
+            ));
+        }
+    };
     if st.cards.contains_key(out_track_id) {
         return Err(error(
             400,
@@ -86,6 +103,7 @@ pub(super) fn check_create(st: &mut State, v: &Value) -> Result<Value, Reply> {
             open_space_id: space.to_string(),
             robot_code: robot.to_string(),
             params,
+            at_user_ids,
             updates: 0,
         },
     );
