@@ -74,6 +74,13 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
                 robot.group_window,
                 robot.throttle_pause
             )?;
+            if card.callback_route_key.is_none() {
+                writeln!(
+                    report,
+                    "  warning: robot {} has no callback_route_key: its cards' buttons call nothing back (README: Card robots, step 4)",
+                    robot.name
+                )?;
+            }
             continue;
         }
         let target = if robot.webhook.is_some() {

@@ -77,6 +77,10 @@ async fn check_shows_the_card_robot_and_online_fetches_its_token() {
     );
     assert!(fake.tokens_issued().is_empty(), "plain check stays offline");
     assert!(
+        all.contains("warning: robot oncall-cards has no callback_route_key"),
+        "{all}"
+    );
+    assert!(
         all.contains("warning: robot oncall-cards posts cards, which @-mention user ids only"),
         "a route's mobiles cannot reach a card: {all}"
     );
