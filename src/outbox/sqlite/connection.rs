@@ -4,6 +4,7 @@
 //! A connection on its own thread (rather than a mutex and tokio's blocking pool) keeps every
 //! store call off the runtime threads without a thread hand-off per call: measured in a
 //! 10-robot storm, the blocking pool grew to dozens of threads and the webhook p99 with it.
+//! Webhooks that queue up while the writer is busy share one transaction (`run_joined`).
 
 use super::{LOCK_FILE, sql_error};
 use crate::outbox::types::StoreError;
@@ -12,26 +13,54 @@ use std::path::Path;
 use std::sync::{Arc, Weak, mpsc};
 
 type Job = Box<dyn FnOnce(&mut Connection) + Send>;
+type Answer = Box<dyn std::any::Any + Send>;
+type JoinedWork = Box<dyn FnOnce(&Connection) -> Result<Answer, StoreError> + Send>;
+
+/// Work that joins the writer's current transaction (group commit): it runs in a savepoint of
+/// its own, and is answered only once the whole batch committed.
+struct Joined {
+    work: JoinedWork,
+    answer: Box<dyn FnOnce(Result<Answer, StoreError>) + Send>,
+}
+
+enum Work {
+    Alone(Job),
+    Joined(Joined),
+}
+
+/// At most this many webhooks share one commit; a batch is what queued while the last ran.
+const MAX_BATCH: usize = 64;
 
 /// One connection and the thread that owns it; work runs in the order it was sent.
 pub struct ConnectionThread {
-    jobs: mpsc::Sender<Job>,
+    jobs: mpsc::Sender<Work>,
 }
 
 impl ConnectionThread {
     pub fn spawn(name: &str, mut conn: Connection) -> Result<Self, StoreError> {
-        let (jobs, queue) = mpsc::channel::<Job>();
+        let (jobs, queue) = mpsc::channel::<Work>();
         std::thread::Builder::new()
             .name(name.into())
             .spawn(move || {
-                for job in queue {
-                    // A panic in one job must not take the connection away from the others.
-                    let _ =
-                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut conn)));
+                let mut next = None;
+                while let Some(work) = next.take().or_else(|| queue.recv().ok()) {
+                    match work {
+                        // A panic in one job must not take the connection away from the others.
+                        Work::Alone(job) => {
+                            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                job(&mut conn)
+                            }));
+                        }
+                        Work::Joined(first) => next = run_batch(&mut conn, first, &queue),
+                    }
                 }
             })
             .map_err(|e| StoreError::Setup(format!("cannot start the {name} thread: {e}")))?;
         Ok(Self { jobs })
+    }
+
+    fn stopped() -> StoreError {
+        StoreError::Unavailable("the outbox connection thread stopped".into())
     }
 
     /// Runs `f` on the connection's thread and waits for its answer without blocking tokio.
@@ -39,14 +68,100 @@ impl ConnectionThread {
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
-        let stopped = || StoreError::Unavailable("the outbox connection thread stopped".into());
         let (done, answer) = tokio::sync::oneshot::channel();
         self.jobs
-            .send(Box::new(move |conn| {
+            .send(Work::Alone(Box::new(move |conn| {
                 let _ = done.send(f(conn));
-            }))
-            .map_err(|_| stopped())?;
-        answer.await.map_err(|_| stopped())?
+            })))
+            .map_err(|_| Self::stopped())?;
+        answer.await.map_err(|_| Self::stopped())?
+    }
+
+    /// Runs `f` inside the connection's next transaction, with the other `run_joined` work
+    /// queued meanwhile (group commit: one WAL append and one commit for a burst of webhooks,
+    /// instead of one each). `f` must not begin or end a transaction; an error rolls back its
+    /// own writes only. The answer comes once the batch committed: `Ok` means stored.
+    pub async fn run_joined<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let (done, answer) = tokio::sync::oneshot::channel();
+        let joined = Joined {
+            work: Box::new(move |conn| f(conn).map(|t| Box::new(t) as Answer)),
+            answer: Box::new(move |result: Result<Answer, StoreError>| {
+                let typed = result.and_then(|a| {
+                    a.downcast::<T>().map(|t| *t).map_err(|_| {
+                        StoreError::Unavailable("the outbox answered with the wrong type".into())
+                    })
+                });
+                let _ = done.send(typed);
+            }),
+        };
+        self.jobs
+            .send(Work::Joined(joined))
+            .map_err(|_| Self::stopped())?;
+        answer.await.map_err(|_| Self::stopped())?
+    }
+}
+
+/// Runs `first` and the joined work queued behind it in one transaction, each in a savepoint,
+/// then answers them all. Returns the work that ended the batch (not joinable), to run next.
+fn run_batch(conn: &mut Connection, first: Joined, queue: &mpsc::Receiver<Work>) -> Option<Work> {
+    let mut batch = vec![first];
+    let mut after = None;
+    while batch.len() < MAX_BATCH {
+        match queue.try_recv() {
+            Ok(Work::Joined(j)) => batch.push(j),
+            Ok(other) => {
+                after = Some(other);
+                break;
+            }
+            Err(_) => break,
+        }
+    }
+    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        let e = sql_error(e);
+        for j in batch {
+            (j.answer)(Err(e.clone()));
+        }
+        return after;
+    }
+    let mut results = Vec::with_capacity(batch.len());
+    for j in batch {
+        let result = in_savepoint(conn, j.work);
+        results.push((j.answer, result));
+    }
+    match conn.execute_batch("COMMIT") {
+        Ok(()) => {
+            for (answer, result) in results {
+                answer(result);
+            }
+        }
+        Err(e) => {
+            // Nothing of the batch is stored (a disk-full commit, say): every caller hears so.
+            let _ = conn.execute_batch("ROLLBACK");
+            let e = sql_error(e);
+            for (answer, result) in results {
+                answer(result.and(Err(e.clone())));
+            }
+        }
+    }
+    after
+}
+
+/// One unit of a batch: its writes kept when it succeeds, rolled back alone when it fails or
+/// panics.
+fn in_savepoint(conn: &Connection, work: JoinedWork) -> Result<Answer, StoreError> {
+    conn.execute_batch("SAVEPOINT joined").map_err(sql_error)?;
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(conn)))
+        .unwrap_or_else(|_| Err(StoreError::Unavailable("an outbox write panicked".into())));
+    let end = match &result {
+        Ok(_) => conn.execute_batch("RELEASE joined"),
+        Err(_) => conn.execute_batch("ROLLBACK TO joined; RELEASE joined"),
+    };
+    match end {
+        Ok(()) => result,
+        Err(e) => Err(sql_error(e)),
     }
 }
 
@@ -103,4 +218,69 @@ pub fn spawn_checkpointer(path: &Path, alive: Weak<()>) -> Result<(), StoreError
 /// Held by the outbox; the checkpointer stops when it is gone.
 pub fn alive_token() -> Arc<()> {
     Arc::new(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Joined work queued behind a busy writer shares one commit; a failing or panicking unit
+    /// loses only its own writes, and every caller gets its own answer.
+    /// Polled once, a call has put its work in the queue (and waits for the answer).
+    fn enqueue_now<F: std::future::Future>(f: std::pin::Pin<&mut F>) {
+        let _ = f.poll(&mut std::task::Context::from_waker(std::task::Waker::noop()));
+    }
+
+    #[tokio::test]
+    async fn a_batch_keeps_the_units_that_succeed_and_answers_each() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let conn = open_connection(&dir.path().join("t.sqlite3")).expect("open");
+        conn.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (n INTEGER)")
+            .expect("schema");
+        let writer = ConnectionThread::spawn("test-writer", conn).expect("thread");
+        // Holds the thread while the joined work queues up behind it.
+        let (hold, held) = std::sync::mpsc::channel::<()>();
+        let mut busy = Box::pin(writer.run(move |_| {
+            let _ = held.recv();
+            Ok(())
+        }));
+        enqueue_now(busy.as_mut());
+        let mut units: Vec<_> = (0..10)
+            .map(|n: i32| {
+                Box::pin(writer.run_joined(move |c| {
+                    c.execute("INSERT INTO t (n) VALUES (?1)", [n])
+                        .map_err(sql_error)?;
+                    match n {
+                        3 => Err(StoreError::Unavailable("unit 3 fails".into())),
+                        7 => panic!("unit 7 panics"),
+                        _ => Ok(n * 10),
+                    }
+                }))
+            })
+            .collect();
+        for unit in &mut units {
+            enqueue_now(unit.as_mut());
+        }
+        hold.send(()).expect("release");
+        busy.await.expect("busy job");
+        let mut answers = Vec::new();
+        for unit in units {
+            answers.push(unit.await);
+        }
+        for (n, answer) in answers.iter().enumerate() {
+            match n {
+                3 | 7 => assert!(answer.is_err(), "unit {n}: {answer:?}"),
+                _ => assert_eq!(answer.as_ref().ok(), Some(&(n as i32 * 10))),
+            }
+        }
+        let stored: Vec<i32> = writer
+            .run(|c| {
+                let mut s = c.prepare("SELECT n FROM t ORDER BY n").map_err(sql_error)?;
+                let rows = s.query_map([], |r| r.get(0)).map_err(sql_error)?;
+                rows.collect::<Result<_, _>>().map_err(sql_error)
+            })
+            .await
+            .expect("read");
+        assert_eq!(stored, vec![0, 1, 2, 4, 5, 6, 8, 9]);
+    }
 }

@@ -1,19 +1,20 @@
-//! The webhook's one transaction: dedup keys, repeat decisions, alert rows, trace record.
+//! The webhook's one unit of work: dedup keys, repeat decisions, alert rows, trace record. It runs
+//! in a savepoint of the writer's current transaction (group commit, `connection.rs`): it is
+//! stored with its batch or not at all, and answered only once the batch committed.
 
 use super::{sql_error, trace};
 use crate::outbox::types::{
     DEDUP_WINDOW_MS, Delivery, Enqueued, StoreError, WebhookOutcome, WebhookRecord,
 };
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 pub fn enqueue(
-    conn: &mut Connection,
+    tx: &Connection,
     dedup_keys: &[String],
     items: &[Delivery],
     record: Option<&WebhookRecord>,
     now: i64,
 ) -> Result<Enqueued, StoreError> {
-    let tx = conn.transaction().map_err(sql_error)?;
     for key in dedup_keys {
         let seen: Option<i64> = tx
             .prepare_cached("SELECT seen_at FROM dedup WHERE key = ?1")
@@ -22,8 +23,7 @@ pub fn enqueue(
         if seen.is_some_and(|t| now - t < DEDUP_WINDOW_MS) {
             // Nothing was written yet: the duplicate's record is this transaction's only row.
             if let Some(record) = record {
-                trace::insert_record(&tx, record, WebhookOutcome::Duplicate, &[], now)?;
-                tx.commit().map_err(sql_error)?;
+                trace::insert_record(tx, record, WebhookOutcome::Duplicate, &[], now)?;
             }
             return Ok(Enqueued::Duplicate);
         }
@@ -35,7 +35,7 @@ pub fn enqueue(
     }
     let mut decisions = Vec::with_capacity(items.len());
     for item in items {
-        decisions.push(decide(&tx, item, now).map_err(sql_error)?);
+        decisions.push(decide(tx, item, now).map_err(sql_error)?);
     }
     let silent: Vec<bool> = decisions
         .iter()
@@ -50,7 +50,7 @@ pub fn enqueue(
                 WebhookOutcome::Routed
             };
             let robots = record.decisions(items, &silent);
-            Some(trace::insert_record(&tx, record, outcome, &robots, now)?)
+            Some(trace::insert_record(tx, record, outcome, &robots, now)?)
         }
         None => None,
     };
@@ -81,7 +81,6 @@ pub fn enqueue(
         .map_err(sql_error)?;
         robots.push(item.robot.clone());
     }
-    tx.commit().map_err(sql_error)?;
     if all_silent {
         return Ok(Enqueued::Suppressed);
     }
@@ -100,7 +99,7 @@ enum Decision {
 /// `repeat_interval`; state changes and comments always pass and start the interval again.
 /// Decided inside the enqueue transaction, so two webhooks for one issue cannot both pass.
 /// A robot stays silent only when every route that sent the alert there says so.
-fn decide(tx: &Transaction<'_>, item: &Delivery, now: i64) -> rusqlite::Result<Decision> {
+fn decide(tx: &Connection, item: &Delivery, now: i64) -> rusqlite::Result<Decision> {
     let alert = &item.queued.alert;
     let Some(issue) = alert
         .issue_id

@@ -143,7 +143,8 @@ impl SqliteOutbox {
         now: i64,
     ) -> Result<Enqueued, StoreError> {
         let done = self
-            .write(move |c| enqueue::enqueue(c, &dedup_keys, &items, record.as_ref(), now))
+            .writer
+            .run_joined(move |c| enqueue::enqueue(c, &dedup_keys, &items, record.as_ref(), now))
             .await?;
         if let Enqueued::Queued { robots } = &done {
             for r in robots {

@@ -127,7 +127,7 @@ pub struct Lease {
     pub fence: i64,
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// The database cannot be reached or refused the statement. The text never holds a
     /// password: implementations build it from the error kind, not from a connection string.
