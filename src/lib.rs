@@ -3,10 +3,11 @@
 //! Layers, bottom to top; a module imports only from layers below it
 //! (`python3 ../shared/tools/imports.py src` checks it):
 //! - [`clock`], [`secret`]: time in milliseconds; secrets that never print.
-//! - [`domain`]: the alert, its language, who it mentions. No I/O.
+//! - [`domain`]: the alert, its language, who it mentions, a card's status. No I/O.
 //! - [`sentry`]: adapter — webhook signature, every payload shape → [`domain::alert::Alert`],
 //!   the Web API client, built-in sample payloads.
-//! - [`dingtalk`]: adapter — message body, signing, client, answer classification.
+//! - [`dingtalk`]: adapter — message body, signing, client, answer classification; the open
+//!   API for interactive cards and their callback's signature.
 //! - [`routing`]: which robots and mentions an alert gets (pure); [`routing_choice`]: the
 //!   robot chosen in Sentry's alert-rule editor, else the routes.
 //! - [`render`]: Tera templates → markdown under DingTalk's size limit, payload text escaped.
@@ -14,7 +15,8 @@
 //! - [`live`]: the settings and templates in force, swapped whole on reload.
 //! - [`metrics`]: the Prometheus registry.
 //! - [`action_links`]: signed, expiring, single-use Resolve / Ignore links.
-//! - [`outbox`]: the storage port ([`outbox::Outbox`]) and its SQLite implementation.
+//! - [`outbox`]: the storage port ([`outbox::Outbox`], in parts) and its SQLite and
+//!   PostgreSQL implementations.
 //! - [`intake`]: parsed payload → routed → one durable enqueue.
 //! - [`delivery`]: the senders — lease, batch, budget, group window, send, retry, enrich.
 //! - [`report`]: the open-issues report (`digest`) and its daily schedule.
