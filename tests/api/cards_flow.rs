@@ -199,6 +199,17 @@ async fn click(
         .as_u16()
 }
 
+/// A card relay using `sentry` as the Sentry API, once the issue's card exists; its track id.
+async fn app_with_a_card(sentry: &MockServer) -> (FakeOpenApi, TestApp, String) {
+    let fake = FakeOpenApi::start(7200).await;
+    let app = card_app(&fake, Some(sentry)).await;
+    app.post_signed("issue", &example("issue-created.json"))
+        .await;
+    wait_card(&fake, &app.outbox, |c| param(c, "count") == "1").await;
+    let id = track_id(&app.outbox).await.expect("card");
+    (fake, app, id)
+}
+
 async fn issue_puts(server: &MockServer) -> Vec<Value> {
     server
         .received_requests()
@@ -222,12 +233,7 @@ async fn a_signed_click_resolves_the_issue_once_and_updates_the_card() {
         .respond_with(ResponseTemplate::new(404))
         .mount(&sentry)
         .await;
-    let fake = FakeOpenApi::start(7200).await;
-    let app = card_app(&fake, Some(&sentry)).await;
-    app.post_signed("issue", &example("issue-created.json"))
-        .await;
-    wait_card(&fake, &app.outbox, |c| param(c, "count") == "1").await;
-    let id = track_id(&app.outbox).await.expect("card");
+    let (fake, app, id) = app_with_a_card(&sentry).await;
 
     // Badly signed: 401, nothing happens.
     assert_eq!(
@@ -282,17 +288,11 @@ async fn a_click_in_progress_when_the_relay_stops_is_finished_before_it_exits() 
         )
         .mount(&sentry)
         .await;
-    let fake = FakeOpenApi::start(7200).await;
-    let app = card_app(&fake, Some(&sentry)).await;
-    app.post_signed("issue", &example("issue-created.json"))
-        .await;
-    wait_card(&fake, &app.outbox, |c| param(c, "count") == "1").await;
-    let id = track_id(&app.outbox).await.expect("card");
+    let (_fake, mut app, id) = app_with_a_card(&sentry).await;
     assert_eq!(
         click(&app.address, &id, "resolve", "u007", CALLBACK_SECRET).await,
         200
     );
-    let mut app = app;
     app.halt().await;
     // The click was marked done when it was answered; dropped half-way, it would be lost.
     assert_eq!(

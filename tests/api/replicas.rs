@@ -107,16 +107,23 @@ async fn pg_replicas_storm_with_sigkill_and_sigterm_delivers_each_accepted_alert
     .await;
 }
 
+/// Three replicas without a group window that delivered alert 0, and the one that sent it
+/// (the lease holder).
+async fn cluster_with_a_sender(url: &str) -> (Cluster, usize) {
+    let c = Cluster::start(robot().await, url, url, &env("0")).await;
+    assert_eq!(c.post_alert(0, 0).await, Some(202));
+    assert!(c.wait_delivered(&[0], Duration::from_secs(10)).await);
+    let sender = c
+        .wait_holder(Duration::from_secs(5))
+        .await
+        .expect("a sender");
+    (c, sender)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pg_replicas_sigkill_of_the_sender_hands_the_robot_over_within_20s() {
     with_database(|url| async move {
-        let mut c = Cluster::start(robot().await, &url, &url, &env("0")).await;
-        assert_eq!(c.post_alert(0, 0).await, Some(202));
-        assert!(c.wait_delivered(&[0], Duration::from_secs(10)).await);
-        let sender = c
-            .wait_holder(Duration::from_secs(5))
-            .await
-            .expect("a sender");
+        let (mut c, sender) = cluster_with_a_sender(&url).await;
         let before = c.robot.posted().len();
         c.replicas[sender].sigkill();
         let killed_at = Instant::now();
@@ -151,13 +158,7 @@ async fn pg_replicas_sigkill_of_the_sender_hands_the_robot_over_within_20s() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pg_replicas_sigterm_of_the_sender_hands_the_robot_over_at_once() {
     with_database(|url| async move {
-        let mut c = Cluster::start(robot().await, &url, &url, &env("0")).await;
-        assert_eq!(c.post_alert(0, 0).await, Some(202));
-        assert!(c.wait_delivered(&[0], Duration::from_secs(10)).await);
-        let sender = c
-            .wait_holder(Duration::from_secs(5))
-            .await
-            .expect("a sender");
+        let (mut c, sender) = cluster_with_a_sender(&url).await;
         let left: Vec<usize> = (0..REPLICAS).filter(|r| *r != sender).collect();
         // Concurrent readiness checks (each a real write) make the sender's pool open
         // connections from its HTTP workers, whose runtimes stop first at shutdown: the
