@@ -138,6 +138,16 @@ impl Settings {
     }
 }
 
+/// What a robot chosen in Sentry's rule editor is checked against.
+impl crate::routing_choice::RobotsAndRoutes for Settings {
+    fn has_robot(&self, name: &str) -> bool {
+        self.robot(name).is_some()
+    }
+    fn route(&self, alert: &crate::domain::alert::Alert) -> Vec<crate::routing::Target> {
+        Settings::route(self, alert)
+    }
+}
+
 /// Shorter tokens can be guessed; the message says what is needed, never the value.
 pub const MIN_ADMIN_TOKEN_CHARS: usize = 16;
 

@@ -184,7 +184,7 @@ proptest! {
 
     #[test]
     fn escaped_text_cannot_change_the_template_around_it(input in hostile_text()) {
-        // Payload text is trimmed when it is read (`sentry::event::text`).
+        // Payload text is trimmed when it is read (`sentry::json::text`).
         let input = input.trim().to_string();
         let escaped = markdown(&input);
         if normalized(&input).is_empty() {
