@@ -59,6 +59,23 @@ impl Run {
     }
 }
 
+/// A child relay that is killed when the test ends, passed or not: a relay left running
+/// would keep every file descriptor it inherited.
+struct Stopped(std::process::Child);
+
+impl Stopped {
+    fn stop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
 fn config() -> String {
     format!(
         r#"
@@ -149,7 +166,7 @@ async fn run_at_trace(dir: &Path, database_url: Option<&str>) -> (String, Vec<St
         env.push(("DATABASE_URL".into(), url.into()));
     }
     let run = Run { env, out };
-    let mut relay = run.command(&["serve"], "serve").spawn().expect("serve");
+    let mut relay = Stopped(run.command(&["serve"], "serve").spawn().expect("serve"));
     let http = reqwest::Client::new();
     assert!(wait_healthy(&http, &base).await, "relay did not start");
 
@@ -232,8 +249,7 @@ async fn run_at_trace(dir: &Path, database_url: Option<&str>) -> (String, Vec<St
         .await,
         "the click was acted on"
     );
-    relay.kill().expect("stop");
-    let _ = relay.wait();
+    relay.stop();
 
     // A command beside it, on the same store: `digest` through the Sentry API.
     let digest = run
