@@ -21,7 +21,7 @@ const OWN_TARGET: &str = "sentry_dingtalk";
 
 pub fn init(format: LogFormat) {
     let asked = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let filter = asked.and(filter_fn(|meta| may_log(meta)));
+    let filter = asked.and(filter_fn(may_log));
     let layer = match format {
         LogFormat::Json => fmt::layer()
             .json()
