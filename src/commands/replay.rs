@@ -214,7 +214,7 @@ async fn deliver(
             args.action.as_deref(),
             base,
         );
-        let identity = intake::identity(&resource, &sample.bytes, None);
+        let identity = intake::identity(&sample.bytes, None);
         let received = intake::Received {
             resource: resource.clone(),
             ..Default::default()

@@ -1,8 +1,8 @@
 //! `POST /dingtalk/card-callback`: a click on a card robot's button.
 //!
 //! The click is checked first (`x-ddpaas-signature` with the card's robot's
-//! `callback_secret`, the timestamp within 5 minutes) and answered at once; a wrong signature
-//! gets 401 and changes nothing. Then, in the background, the issue is resolved or ignored
+//! `callback_secret`, the timestamp within 5 minutes, the signature not used before) and
+//! answered at once; a wrong or reused signature gets 401 and changes nothing. Then, in the background, the issue is resolved or ignored
 //! through the Sentry API, or the claim recorded, and the card updated for everyone through the
 //! outbox. The same click (card, action, user) within [`CLICK_WINDOW_MS`] acts once.
 
@@ -12,7 +12,7 @@ use crate::action_links::Action;
 use crate::clock::now_ms;
 use crate::delivery::card_step::operation_body;
 use crate::dingtalk::card_callback::{
-    CardAction, CardClick, SIGNATURE_HEADER, TIMESTAMP_HEADER, parse_click, verify,
+    CardAction, CardClick, MAX_SKEW_MS, SIGNATURE_HEADER, TIMESTAMP_HEADER, parse_click, verify,
 };
 use crate::outbox::{CardRow, QueuedAlert, SharedOutbox};
 use crate::sentry::api::SentryApi;
@@ -24,6 +24,11 @@ use tracing::{info, warn};
 /// A second click on the same button of the same card by the same user within this long is
 /// the same click.
 pub const CLICK_WINDOW_MS: i64 = 60_000;
+
+/// How long a used signature is remembered: a timestamp is accepted from [`MAX_SKEW_MS`] before
+/// it to as long after, so a signature first used at the earliest moment stays good for twice
+/// that.
+const SIGNATURE_MEMORY_MS: i64 = 2 * MAX_SKEW_MS;
 
 pub async fn callback(
     req: HttpRequest,
@@ -70,6 +75,25 @@ pub async fn callback(
         let why = refusal.map_or("no card robot is configured".to_string(), |e| e.to_string());
         warn!(reason = %why, "card callback refused");
         return HttpResponse::Unauthorized().json(json!({"error": why}));
+    }
+    // The signature covers the timestamp only, not the body: a signature works once, on any
+    // replica, or a captured one could carry any click on this robot's cards for its window.
+    let signature = sig.as_deref().map(str::trim).unwrap_or_default();
+    match state
+        .outbox
+        .claim_callback_signature(signature, now, SIGNATURE_MEMORY_MS)
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => {
+            warn!("card callback refused: its signature was used already");
+            return HttpResponse::Unauthorized()
+                .json(json!({"error": "this signature was used already"}));
+        }
+        Err(e) => {
+            warn!(error = %e, "card callback: the outbox is unavailable");
+            return HttpResponse::ServiceUnavailable().json(json!({"error": "try again"}));
+        }
     }
     let click = match click {
         Ok(click) => click,

@@ -269,6 +269,16 @@ pub trait CardStore: Send + Sync + 'static {
 
     /// Gives a click back when its action failed, so the user can press again.
     async fn release_card_click(&self, key: &str) -> Result<(), StoreError>;
+
+    /// Records a card callback's signature as used; true the first time within `window_ms`,
+    /// false when any replica saw it already (DingTalk signs only the timestamp, so a
+    /// signature is good for one callback).
+    async fn claim_callback_signature(
+        &self,
+        signature: &str,
+        now: i64,
+        window_ms: i64,
+    ) -> Result<bool, StoreError>;
 }
 
 /// All of the port: what `SharedOutbox` holds. Implemented by every store that implements

@@ -90,7 +90,8 @@ pub fn card_params(alert: &Alert, facts: &CardFacts<'_>, lang: Lang) -> CardPara
     params
 }
 
-fn cut(mut s: String) -> String {
+fn cut(s: String) -> String {
+    let mut s = super::escape::without_bidi(&s);
     if s.len() <= MAX_VALUE_BYTES {
         return s;
     }

@@ -57,6 +57,7 @@ macro_rules! every_check {
         $run!(card_notes_keep_one_card);
         $run!(card_clicks_and_fences);
         $run!(card_click_once_per_window);
+        $run!(callback_signature_once);
     };
 }
 pub(crate) use every_check;

@@ -141,6 +141,10 @@ impl PgOutbox {
                 "DELETE FROM card_clicks WHERE clicked_at < $1",
                 now - keep_ms,
             ),
+            (
+                "DELETE FROM callback_signatures WHERE used_at < $1",
+                now - keep_ms,
+            ),
         ];
         for (sql, cutoff) in statements {
             client.execute(sql, &[&cutoff]).await.map_err(db)?;
@@ -164,14 +168,16 @@ impl PgOutbox {
         self.action_key
             .get_or_try_init(|| async {
                 let client = self.client().await?;
-                // Whoever asks first stores their random key; everyone then reads the stored
-                // one (a separate statement, so it sees a key another replica just committed).
-                let fresh: [u8; 32] = rand::random();
+                // Whoever asks first stores a random key; everyone then reads the stored one
+                // (a separate statement, so it sees a key another replica just committed). The
+                // server draws the key (244 random bits from two v4 UUIDs, hashed to 32 bytes):
+                // a key sent as a parameter would be in tokio-postgres's debug log.
                 client
                     .execute(
-                        "INSERT INTO settings_kv (key, value) VALUES ($1, $2)
+                        "INSERT INTO settings_kv (key, value)
+                         VALUES ($1, sha256(uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())))
                          ON CONFLICT (key) DO NOTHING",
-                        &[&ACTION_KEY, &fresh.as_slice()],
+                        &[&ACTION_KEY],
                     )
                     .await
                     .map_err(db)?;

@@ -233,6 +233,25 @@ impl PgOutbox {
         Ok(n == 1)
     }
 
+    pub(super) async fn signature_once(
+        &self,
+        signature: &str,
+        now: i64,
+        window_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let client = self.client().await?;
+        let n = client
+            .execute(
+                "INSERT INTO callback_signatures (signature, used_at) VALUES ($1, $2)
+                 ON CONFLICT (signature) DO UPDATE SET used_at = excluded.used_at
+                 WHERE callback_signatures.used_at <= $2::bigint - $3::bigint",
+                &[&signature, &now, &window_ms],
+            )
+            .await
+            .map_err(db)?;
+        Ok(n == 1)
+    }
+
     pub(super) async fn unclick(&self, key: &str) -> Result<(), StoreError> {
         let client = self.client().await?;
         client

@@ -190,4 +190,13 @@ impl CardStore for PgOutbox {
     async fn release_card_click(&self, key: &str) -> Result<(), StoreError> {
         bounded(self.unclick(key)).await
     }
+
+    async fn claim_callback_signature(
+        &self,
+        signature: &str,
+        now: i64,
+        window_ms: i64,
+    ) -> Result<bool, StoreError> {
+        bounded(self.signature_once(signature, now, window_ms)).await
+    }
 }

@@ -141,6 +141,22 @@ pub fn claim_click(c: &Connection, key: &str, now: i64, window_ms: i64) -> rusql
     Ok(n == 1)
 }
 
+/// True when `signature` was not used within `window_ms` before `now`; records it.
+pub fn claim_signature(
+    c: &Connection,
+    signature: &str,
+    now: i64,
+    window_ms: i64,
+) -> rusqlite::Result<bool> {
+    let n = c.execute(
+        "INSERT INTO callback_signatures (signature, used_at) VALUES (?1, ?2)
+         ON CONFLICT (signature) DO UPDATE SET used_at = excluded.used_at
+         WHERE callback_signatures.used_at <= ?2 - ?3",
+        params![signature, now, window_ms],
+    )?;
+    Ok(n == 1)
+}
+
 pub fn release_click(c: &Connection, key: &str) -> rusqlite::Result<()> {
     c.execute("DELETE FROM card_clicks WHERE key = ?1", [key])
         .map(|_| ())
@@ -151,6 +167,7 @@ pub fn prune(c: &Connection, old: i64) -> rusqlite::Result<()> {
     for sql in [
         "DELETE FROM cards WHERE rowid IN (SELECT rowid FROM cards WHERE last_seen < ?1 LIMIT 5000)",
         "DELETE FROM card_clicks WHERE rowid IN (SELECT rowid FROM card_clicks WHERE clicked_at < ?1 LIMIT 5000)",
+        "DELETE FROM callback_signatures WHERE rowid IN (SELECT rowid FROM callback_signatures WHERE used_at < ?1 LIMIT 5000)",
     ] {
         while c.execute(sql, [old])? > 0 {}
     }

@@ -123,8 +123,7 @@ impl SharedState for SqliteOutbox {
     }
 
     async fn action_key(&self) -> Result<Vec<u8>, StoreError> {
-        let fresh: [u8; 32] = rand::random();
-        self.write_sql(move |c| shared::get_or_insert(c, "action_key", &fresh))
+        self.write_sql(|c| shared::get_or_insert_random(c, "action_key"))
             .await
     }
 
@@ -231,5 +230,16 @@ impl CardStore for SqliteOutbox {
     async fn release_card_click(&self, key: &str) -> Result<(), StoreError> {
         let key = owned(key);
         self.write_sql(move |c| cards::release_click(c, &key)).await
+    }
+
+    async fn claim_callback_signature(
+        &self,
+        signature: &str,
+        now: i64,
+        window_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let signature = owned(signature);
+        self.write_sql(move |c| cards::claim_signature(c, &signature, now, window_ms))
+            .await
     }
 }

@@ -146,6 +146,13 @@ CREATE TABLE card_clicks (
     clicked_at INTEGER NOT NULL
 );
 ",
+    // Issue 17: card callback signatures already used (one callback per signature).
+    "
+CREATE TABLE callback_signatures (
+    signature TEXT PRIMARY KEY,
+    used_at   INTEGER NOT NULL
+);
+",
 ];
 
 /// Applies the migrations this file has not seen yet, each in its own transaction.

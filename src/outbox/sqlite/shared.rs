@@ -25,11 +25,13 @@ pub fn action_used(c: &Connection, nonce: &str) -> rusqlite::Result<bool> {
     .map(|n| n > 0)
 }
 
-/// The stored value of `key`, or `fresh` stored now; whoever asks first decides.
-pub fn get_or_insert(c: &Connection, key: &str, fresh: &[u8]) -> rusqlite::Result<Vec<u8>> {
+/// The stored value of `key`, or 32 random bytes stored now; whoever asks first decides. SQLite
+/// draws them (`randomblob`, its CSPRNG): the key is never a statement's parameter, which a
+/// driver's debug log could show.
+pub fn get_or_insert_random(c: &Connection, key: &str) -> rusqlite::Result<Vec<u8>> {
     c.execute(
-        "INSERT OR IGNORE INTO settings_kv (key, value) VALUES (?1, ?2)",
-        params![key, fresh],
+        "INSERT OR IGNORE INTO settings_kv (key, value) VALUES (?1, randomblob(32))",
+        [key],
     )?;
     c.query_row("SELECT value FROM settings_kv WHERE key = ?1", [key], |r| {
         r.get(0)
@@ -72,12 +74,44 @@ pub fn installation_org(c: &Connection, installation: &str) -> rusqlite::Result<
     .optional()
 }
 
-/// A committed write about the size of a webhook: it fails when the disk is full, the file is
-/// read-only or locked, exactly when a webhook's insert would.
+/// What `/readyz` asks: would a webhook be stored now? First the webhook's own inserts (dedup
+/// key, trace record, alert row, repeat row, with their indexes) in a savepoint that is rolled
+/// back: each walks its b-tree to the page a webhook's row would go to, so a damaged page
+/// there fails here as it fails the webhook, at the cost of a few page reads (not a
+/// `quick_check` of the whole file). Then a committed write about the size of a webhook: it
+/// fails when the disk is full, the file is read-only or locked.
 pub fn write_probe(c: &Connection, now: i64) -> rusqlite::Result<()> {
+    c.execute_batch("SAVEPOINT readyz_probe")?;
+    let walked = webhook_inserts(c, now);
+    c.execute_batch("ROLLBACK TO readyz_probe; RELEASE readyz_probe")?;
+    walked?;
     c.execute(
         "INSERT INTO health (id, checked_at, pad) VALUES (1, ?1, randomblob(8192))
          ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at, pad = excluded.pad",
+        [now],
+    )?;
+    Ok(())
+}
+
+/// The rows a webhook writes (`enqueue.rs`), in the same tables; the caller rolls them back.
+fn webhook_inserts(c: &Connection, now: i64) -> rusqlite::Result<()> {
+    c.execute(
+        "INSERT OR REPLACE INTO dedup (key, seen_at) VALUES ('readyz:probe', ?1)",
+        [now],
+    )?;
+    c.execute(
+        "INSERT INTO webhooks (received_at, resource, action, outcome, robots)
+         VALUES (?1, 'readyz', 'probe', 'routed', '[]')",
+        [now],
+    )?;
+    c.execute(
+        "INSERT INTO alerts (robot, payload, level, received_at, webhook_id)
+         VALUES ('readyz', '{}', 0, ?1, last_insert_rowid())",
+        [now],
+    )?;
+    c.execute(
+        "INSERT OR REPLACE INTO repeats (route, robot, issue, notified_at)
+         VALUES ('readyz', 'readyz', 'probe', ?1)",
         [now],
     )?;
     Ok(())
