@@ -72,3 +72,22 @@ pub(super) fn check_robot_url(raw: &str) -> Result<(), ConfigError> {
     }
     Ok(())
 }
+
+/// `TRUSTED_PROXIES`: comma-separated CIDRs or single addresses.
+pub(super) fn trusted_proxies(v: Option<String>) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    v.unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<ipnet::IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    invalid(
+                        "TRUSTED_PROXIES",
+                        format!("{s:?} is not an address or a CIDR (10.0.0.0/8)"),
+                    )
+                })
+        })
+        .collect()
+}
