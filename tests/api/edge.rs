@@ -9,6 +9,17 @@ use std::time::{Duration, Instant};
 const MIB: usize = 1024 * 1024;
 const INFLIGHT: &str = "sentry_dingtalk_inflight_body_bytes";
 
+/// A relay child that is killed whatever happens, even when an assertion fails first: a
+/// leaked child would keep the files it inherited open (the shared build lock among them).
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        self.0.kill().ok();
+        self.0.wait().ok();
+    }
+}
+
 fn signed_headers(sig: &str) -> Vec<(&'static str, String)> {
     vec![
         ("Content-Type", "application/json".into()),
@@ -29,16 +40,16 @@ async fn stalled_uploads_neither_exhaust_memory_nor_delay_a_real_webhook() {
     let robot = crate::fake_robot::FakeRobot::start(Some(ROBOT_SECRET), None, 20).await;
     let data = tempfile::tempdir().expect("tmp");
     let port = free_port();
-    let mut child = serve(
+    let child = KillOnDrop(serve(
         &robot,
         data.path(),
         port,
         &[("DINGTALK_GROUP_WINDOW", "0"), ("BODY_READ_TIMEOUT", "30")],
-    );
+    ));
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
     assert!(wait_healthy(&client, &base).await);
-    let pid = child.id();
+    let pid = child.0.id();
     let unsigned = [
         ("Content-Type", "application/json"),
         ("Sentry-Hook-Resource", "issue"),
@@ -107,8 +118,7 @@ async fn stalled_uploads_neither_exhaust_memory_nor_delay_a_real_webhook() {
         metric(&client, &base, INFLIGHT).await == Some(0.0)
     })
     .await;
-    child.kill().ok();
-    child.wait().ok();
+    drop(child);
     assert!(released, "closed uploads give their bytes back");
 }
 

@@ -191,11 +191,11 @@ impl Inflight {
         {
             let (id, reason) = victims[0];
             let (client, bytes, age) = state.bodies.get(&id).map_or_else(Default::default, |b| {
-                (Some(b.client), b.bytes, now.duration_since(b.started))
+                (b.client.to_string(), b.bytes, now.duration_since(b.started))
             });
             tracing::warn!(
                 reason = reason.label(),
-                client = ?client,
+                client,
                 bytes,
                 age_ms = age.as_millis() as u64,
                 cut_off = state.unreported,
@@ -312,72 +312,8 @@ impl Inflight {
     }
 }
 
-/// One body's registration and the bytes it holds; everything is given back on drop.
-pub struct Held {
-    inflight: Arc<Inflight>,
-    id: u64,
-    client: IpAddr,
-    cancel: CancellationToken,
-}
-
-impl Held {
-    /// Cancelled when this body is cut off to make room for others.
-    pub fn cut_off(&self) -> tokio_util::sync::WaitForCancellationFuture<'_> {
-        self.cancel.cancelled()
-    }
-
-    /// Takes `need` more bytes: at once when they fit and nobody waits before, else after the
-    /// oldest bodies are cut off for them, within [`ROOM_WAIT`].
-    pub async fn take(&self, need: usize) -> Result<(), Refused> {
-        let inflight = &self.inflight;
-        let granted = {
-            let mut state = inflight.lock();
-            if self.cancel.is_cancelled() {
-                return Err(Refused::Evicted);
-            }
-            if state.waiting.is_empty() && inflight.fits(&state, self.client, need) {
-                Inflight::charge(&mut state, self.id, self.client, need);
-                return Ok(());
-            }
-            let victims = inflight.victims(&state, self.id, self.client, need);
-            inflight.cut_off(&mut state, &victims);
-            let (grant, granted) = oneshot::channel();
-            state.waiting.push_back(Waiting {
-                id: self.id,
-                client: self.client,
-                need,
-                grant,
-            });
-            inflight.serve_waiting(&mut state);
-            granted
-        };
-        let outcome = tokio::select! {
-            got = granted => got.map_err(|_| Refused::Evicted),
-            () = self.cancel.cancelled() => Err(Refused::Evicted),
-            () = tokio::time::sleep(ROOM_WAIT) => Err(Refused::NoRoom),
-        };
-        if outcome.is_ok() {
-            return Ok(());
-        }
-        // Granted at the last moment? Then the bytes are charged to this body: keep them.
-        let mut state = inflight.lock();
-        let was_waiting = state.waiting.len();
-        state.waiting.retain(|w| w.id != self.id);
-        let still_waiting = state.waiting.len() != was_waiting;
-        inflight.serve_waiting(&mut state);
-        match outcome {
-            Err(Refused::NoRoom) if !still_waiting && !self.cancel.is_cancelled() => Ok(()),
-            other => other,
-        }
-    }
-}
-
-impl Drop for Held {
-    fn drop(&mut self) {
-        self.inflight.release(self.id);
-    }
-}
+mod held;
+pub use held::Held;
 
 #[cfg(test)]
-#[path = "inflight_tests.rs"]
 mod tests;
