@@ -89,3 +89,22 @@ pub(super) fn expand(s: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<St
     out.push_str(rest);
     Ok(out)
 }
+
+/// `TRUSTED_PROXIES`: comma-separated CIDRs or single addresses.
+pub(super) fn trusted_proxies(v: Option<String>) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    v.unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<ipnet::IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    invalid(
+                        "TRUSTED_PROXIES",
+                        format!("{s:?} is not an address or a CIDR (10.0.0.0/8)"),
+                    )
+                })
+        })
+        .collect()
+}

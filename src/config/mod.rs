@@ -94,6 +94,9 @@ pub struct Settings {
     pub body_read_timeout: Duration,
     /// Bytes buffered across all request bodies being read at once; past it, 503 at once.
     pub inflight_body_limit: usize,
+    /// `TRUSTED_PROXIES`: reverse proxies whose `X-Forwarded-For` names the client, for the
+    /// per-client limits at the edge. Empty: the TCP peer is the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     pub shutdown_timeout: Duration,
     pub request_timeout: Duration,
     pub retry: RetryConfig,

@@ -7,6 +7,7 @@
 //! outbox. The same click (card, action, user) within [`CLICK_WINDOW_MS`] acts once.
 
 use super::AppState;
+use super::body;
 use super::webhook::header;
 use crate::action_links::Action;
 use crate::clock::now_ms;
@@ -32,7 +33,7 @@ const SIGNATURE_MEMORY_MS: i64 = 2 * MAX_SKEW_MS;
 
 pub async fn callback(
     req: HttpRequest,
-    body: web::Bytes,
+    body: web::Payload,
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let now = now_ms();
@@ -41,6 +42,28 @@ pub async fn callback(
         header(&req, SIGNATURE_HEADER),
     );
     let settings = state.live.get().settings.clone();
+    let card_secrets = |robot: Option<&str>| -> Vec<_> {
+        settings
+            .robots
+            .iter()
+            .filter(|r| robot.is_none_or(|name| r.name == name))
+            .filter_map(|r| r.card.as_ref().map(|c| c.callback_secret.clone()))
+            .collect()
+    };
+    // The signature is over the timestamp, not the body: a click no card robot signed is
+    // refused before a byte of its body is read.
+    if let Err(why) = signed_by_any(&card_secrets(None), ts.as_deref(), sig.as_deref(), now) {
+        warn!(reason = %why, "card callback refused");
+        return HttpResponse::Unauthorized().json(json!({"error": why}));
+    }
+    let limits = body::Limits::of(&settings, super::FORM_LIMIT);
+    let body = match body::read(&req, body, &limits, &state.edge.bodies).await {
+        Ok((body, _held)) => body,
+        Err(e) => {
+            warn!(error = %e, "card callback body not read");
+            return actix_web::ResponseError::error_response(&e);
+        }
+    };
     // The card names its robot; a click on an unknown card is checked against every card
     // robot's secret, so a stranger learns nothing from the answer.
     let click = parse_click(&body);
@@ -54,25 +77,8 @@ pub async fn callback(
         },
         Err(_) => None,
     };
-    let secrets: Vec<_> = settings
-        .robots
-        .iter()
-        .filter(|r| card.as_ref().is_none_or(|c| c.robot == r.name))
-        .filter_map(|r| r.card.as_ref().map(|c| c.callback_secret.clone()))
-        .collect();
-    let mut refusal = None;
-    let verified =
-        secrets.iter().any(
-            |secret| match verify(secret, ts.as_deref(), sig.as_deref(), now) {
-                Ok(()) => true,
-                Err(e) => {
-                    refusal.get_or_insert(e);
-                    false
-                }
-            },
-        );
-    if !verified {
-        let why = refusal.map_or("no card robot is configured".to_string(), |e| e.to_string());
+    let secrets = card_secrets(card.as_ref().map(|c| c.robot.as_str()));
+    if let Err(why) = signed_by_any(&secrets, ts.as_deref(), sig.as_deref(), now) {
         warn!(reason = %why, "card callback refused");
         return HttpResponse::Unauthorized().json(json!({"error": why}));
     }
@@ -137,6 +143,25 @@ pub async fn callback(
     // DingTalk wants the answer at once; a body with `cardData` would change the card for the
     // clicking user only, so the shared card is updated through the outbox instead.
     HttpResponse::Ok().json(json!({}))
+}
+
+/// Whether one of `secrets` signed the click's timestamp; else why not.
+fn signed_by_any(
+    secrets: &[crate::secret::Secret],
+    ts: Option<&str>,
+    sig: Option<&str>,
+    now: i64,
+) -> Result<(), String> {
+    let mut refusal = None;
+    for secret in secrets {
+        match verify(secret, ts, sig, now) {
+            Ok(()) => return Ok(()),
+            Err(e) => {
+                refusal.get_or_insert(e);
+            }
+        }
+    }
+    Err(refusal.map_or("no card robot is configured".to_string(), |e| e.to_string()))
 }
 
 /// Does what the click asked for, then updates the card for everyone.

@@ -185,7 +185,7 @@ pub(super) async fn read_body(
     req: &HttpRequest,
     body: web::Payload,
     state: &AppState,
-) -> Result<(web::Bytes, body::Held), HttpError> {
+) -> Result<(web::Bytes, super::inflight::Held), HttpError> {
     let settings = &state.live.get().settings;
     let limits = body::Limits::of(settings, settings.body_limit);
     body::read(req, body, &limits, &state.edge.bodies).await

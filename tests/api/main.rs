@@ -19,6 +19,7 @@ mod fake_robot;
 mod helpers;
 mod hostile_store;
 mod installations;
+mod lockout;
 mod messages;
 mod operations;
 mod outbox_conformance;
