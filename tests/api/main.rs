@@ -9,6 +9,7 @@ mod cards_flow;
 mod check_online;
 mod cli;
 mod config_secrets;
+mod crash_budget;
 mod dedup;
 mod delivery;
 mod edge;

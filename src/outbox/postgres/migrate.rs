@@ -21,6 +21,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("migrations/0001_init.sql")),
     (2, include_str!("migrations/0002_trace.sql")),
     (3, include_str!("migrations/0003_cards.sql")),
+    (4, include_str!("migrations/0004_send_attempts.sql")),
 ];
 
 pub(super) async fn apply(client: &mut deadpool_postgres::Client) -> Result<(), StoreError> {
