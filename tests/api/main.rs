@@ -3,6 +3,7 @@
 mod actions;
 mod admin_login;
 mod alert_rules;
+mod beside_relay;
 mod cards_check;
 mod cards_client;
 mod cards_flow;
