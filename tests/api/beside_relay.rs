@@ -36,6 +36,16 @@ async fn command(
         .expect("join")
 }
 
+/// The running relay, killed however the test ends.
+struct Relay(std::process::Child);
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 fn ok(out: &Output, what: &str) {
     assert!(
         out.status.success(),
@@ -62,7 +72,7 @@ async fn replay_and_digest_beside_a_running_serve_queue_into_it_and_the_relay_se
     let robot = FakeRobot::start(Some(ROBOT_SECRET), None, 20).await;
     let data = tempfile::tempdir().expect("tmp");
     let port = free_port();
-    let mut relay = serve(&robot, data.path(), port, &[]);
+    let relay = Relay(serve(&robot, data.path(), port, &[]));
     let client = reqwest::Client::new();
     assert!(wait_healthy(&client, &format!("http://127.0.0.1:{port}")).await);
 
@@ -75,7 +85,6 @@ async fn replay_and_digest_beside_a_running_serve_queue_into_it_and_the_relay_se
     )
     .await;
     ok(&replay, "replay");
-    let queued_at = std::time::Instant::now();
     assert!(
         robot.wait_for(PICKED_UP, |p| p.len() == 1).await,
         "the relay sends what replay queued"
@@ -119,8 +128,7 @@ async fn replay_and_digest_beside_a_running_serve_queue_into_it_and_the_relay_se
     .await;
     assert!(!second.status.success(), "a second serve must exit");
     assert!(String::from_utf8_lossy(&second.stderr).contains("in use by another"));
-    relay.kill().ok();
-    relay.wait().ok();
+    drop(relay);
     assert!(robot.rejections().is_empty(), "{:?}", robot.rejections());
 }
 
