@@ -20,7 +20,8 @@ use tokio_util::sync::CancellationToken;
 /// Why a process opens the outbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutboxUse {
-    /// It sends (`serve`, `replay`, `digest`): with SQLite it must own `DATA_DIR`.
+    /// It sends (`serve`; `replay`, `digest` when no relay runs): with SQLite it must own
+    /// `DATA_DIR`.
     Sender,
     /// It looks or flags (`outbox list|retry|stats`): works beside a running relay.
     Operator,
@@ -74,6 +75,11 @@ pub async fn action_signer(
 /// What the senders share, with a fresh outbox opened for `usage`.
 pub async fn sender_deps(settings: &Settings, usage: OutboxUse) -> anyhow::Result<Deps> {
     let outbox = open_outbox(settings, usage).await?;
+    deps_with_outbox(settings, outbox).await
+}
+
+/// What the senders share, around an outbox already open.
+pub async fn deps_with_outbox(settings: &Settings, outbox: SharedOutbox) -> anyhow::Result<Deps> {
     Ok(Deps {
         client: DingTalkClient::new(settings.request_timeout),
         metrics: Arc::new(Metrics::new(

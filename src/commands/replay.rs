@@ -1,10 +1,9 @@
 //! `replay`: render (`--dry-run`), post to a running relay (`--to`), or deliver through the
 //! outbox and its rate limit.
 
-use crate::app::startup;
 use crate::commands::cli::ReplayArgs;
+use crate::commands::queueing::Queueing;
 use crate::config::Settings;
-use crate::delivery::engine::drain_all;
 use crate::intake::{self, Outcome};
 use crate::live::Live;
 use crate::outbox::Enqueued;
@@ -198,14 +197,15 @@ fn endpoint(base: &url::Url, path: &str) -> anyhow::Result<url::Url> {
     }
 }
 
-/// Queue through the outbox and deliver with the same senders, budget and windows as `serve`.
+/// Queue through the outbox and deliver with the same senders, budget and windows as `serve`
+/// (beside a running relay on SQLite, the relay sends).
 async fn deliver(
     samples: &[Sample],
     args: &ReplayArgs,
     settings: Settings,
     base: &LinkBase,
 ) -> anyhow::Result<()> {
-    let deps = startup::sender_deps(&settings, startup::OutboxUse::Sender).await?;
+    let store = Queueing::open(&settings).await?;
     let live = Live::new(settings.clone())?;
     for sample in samples {
         let (resource, parsed) = interpret(
@@ -219,7 +219,8 @@ async fn deliver(
             resource: resource.clone(),
             ..Default::default()
         };
-        let outcome = intake::accept(parsed, identity, &received, &settings, &deps.outbox).await?;
+        let outcome =
+            intake::accept(parsed, identity, &received, &settings, store.outbox()).await?;
         let shown = match outcome {
             Outcome::Stored(Enqueued::Queued { robots }) => {
                 format!("queued for {}", robots.join(", "))
@@ -231,7 +232,5 @@ async fn deliver(
         };
         eprintln!("{}: {resource}: {shown}", sample.path.display());
     }
-    let outbox = deps.outbox.clone();
-    drain_all(live, deps, Duration::from_secs(15 * 60)).await?;
-    super::outbox::print_stats(&outbox).await
+    store.finish(live).await
 }

@@ -149,6 +149,10 @@ impl RobotWorker {
         outbox.record_attempt(lease, msg.id, started).await?;
         let attempt = msg.attempts + 1;
         let create = !card.created;
+        if create {
+            // A new card takes from the budget (below): counted before the call, like a message.
+            outbox.count_attempt(lease, msg.id, started).await?;
+        }
         let app = card_robot.credentials();
         let api = self.deps.open_api.clone();
         let outcome = if create {

@@ -3,6 +3,7 @@
 mod actions;
 mod admin_login;
 mod alert_rules;
+mod beside_relay;
 mod card_replay;
 mod cards_check;
 mod cards_client;
@@ -10,6 +11,7 @@ mod cards_flow;
 mod check_online;
 mod cli;
 mod config_secrets;
+mod crash_budget;
 mod damaged_store;
 mod dedup;
 mod delivery;

@@ -22,6 +22,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (2, include_str!("migrations/0002_trace.sql")),
     (3, include_str!("migrations/0003_cards.sql")),
     (4, include_str!("migrations/0004_callback_signatures.sql")),
+    (5, include_str!("migrations/0005_send_attempts.sql")),
 ];
 
 pub(super) async fn apply(client: &mut deadpool_postgres::Client) -> Result<(), StoreError> {

@@ -2,7 +2,7 @@
 //! call bounded in time.
 
 use super::super::port::SenderStore;
-use super::super::types::{Lease, MessageRow, StoreError, WaitingAlerts};
+use super::super::types::{ATTEMPT_LOG_KEEP_MS, Lease, MessageRow, StoreError, WaitingAlerts};
 use super::{PgOutbox, bounded};
 use async_trait::async_trait;
 
@@ -86,8 +86,19 @@ impl SenderStore for PgOutbox {
         bounded(self.fenced_write(lease, sql, &[&id, &now])).await
     }
 
+    async fn count_attempt(&self, lease: &Lease, id: i64, at: i64) -> Result<(), StoreError> {
+        let sql = "WITH pruned AS (
+                       DELETE FROM send_attempts WHERE robot = $1 AND counted_at < $4)
+                   INSERT INTO send_attempts (robot, message_id, counted_at) VALUES ($1, $2, $3)";
+        let forget_before = at - ATTEMPT_LOG_KEEP_MS;
+        bounded(self.fenced_write(lease, sql, &[&id, &at, &forget_before])).await
+    }
+
     async fn record_attempt_end(&self, lease: &Lease, id: i64, now: i64) -> Result<(), StoreError> {
-        let sql = "UPDATE messages SET last_attempt_at = $3 WHERE robot = $1 AND id = $2";
+        let sql = "WITH moved AS (
+                       UPDATE send_attempts SET counted_at = $3 WHERE id =
+                           (SELECT MAX(id) FROM send_attempts WHERE robot = $1 AND message_id = $2))
+                   UPDATE messages SET last_attempt_at = $3 WHERE robot = $1 AND id = $2";
         bounded(self.fenced_write(lease, sql, &[&id, &now])).await
     }
 

@@ -104,8 +104,8 @@ impl PgOutbox {
         let client = self.client().await?;
         let stmt = client
             .prepare_cached(
-                "SELECT last_attempt_at FROM messages WHERE robot = $1 AND last_attempt_at >= $2
-                 ORDER BY last_attempt_at",
+                "SELECT counted_at FROM send_attempts WHERE robot = $1 AND counted_at >= $2
+                 ORDER BY counted_at",
             )
             .await
             .map_err(db)?;

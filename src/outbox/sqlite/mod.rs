@@ -1,4 +1,5 @@
-//! The embedded outbox: one SQLite file in `DATA_DIR`, for one `serve` process at a time.
+//! The embedded outbox: one SQLite file in `DATA_DIR`, sent from by one `serve` process at a
+//! time; commands that queue work write into it beside that process.
 //!
 //! Two connections — one writes, one reads (WAL lets a reader run beside the writer) — each
 //! owned by a thread of its own, so a slow disk never stalls the runtime threads that answer
@@ -7,6 +8,7 @@
 mod cards;
 mod connection;
 mod enqueue;
+mod lock;
 mod operator;
 mod port_impl;
 mod port_sender;
@@ -15,6 +17,7 @@ mod sender;
 mod shared;
 mod store;
 mod trace;
+mod watch;
 
 pub use store::SqliteOutbox;
 

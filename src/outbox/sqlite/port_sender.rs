@@ -99,9 +99,18 @@ impl SenderStore for SqliteOutbox {
         self.fenced_update(lease, sql, id, now).await
     }
 
+    async fn count_attempt(&self, lease: &Lease, id: i64, at: i64) -> Result<(), StoreError> {
+        self.fenced(lease, move |tx, lease| {
+            sender::count_attempt(tx, &lease.robot, id, at)
+        })
+        .await
+    }
+
     async fn record_attempt_end(&self, lease: &Lease, id: i64, now: i64) -> Result<(), StoreError> {
-        let sql = "UPDATE messages SET last_attempt_at = ?2 WHERE id = ?1";
-        self.fenced_update(lease, sql, id, now).await
+        self.fenced(lease, move |tx, lease| {
+            sender::record_attempt_end(tx, &lease.robot, id, now)
+        })
+        .await
     }
 
     async fn mark_sent(&self, lease: &Lease, id: i64, now: i64) -> Result<(), StoreError> {

@@ -3,7 +3,8 @@
 
 use super::sql_error;
 use crate::outbox::types::{
-    Lease, MessageRow, MessageState, StoreError, UnreadableAlert, WaitingAlert, WaitingAlerts,
+    ATTEMPT_LOG_KEEP_MS, Lease, MessageRow, MessageState, StoreError, UnreadableAlert,
+    WaitingAlert, WaitingAlerts,
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
@@ -147,10 +148,38 @@ pub fn due_message(
 
 pub fn attempts_since(conn: &Connection, robot: &str, since: i64) -> rusqlite::Result<Vec<i64>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT last_attempt_at FROM messages WHERE robot = ?1 AND last_attempt_at >= ?2 ORDER BY last_attempt_at",
+        "SELECT counted_at FROM send_attempts WHERE robot = ?1 AND counted_at >= ?2 ORDER BY counted_at",
     )?;
     let rows = stmt.query_map(params![robot, since], |r| r.get(0))?;
     rows.collect()
+}
+
+/// One more attempt against the robot's budget; its counts past `ATTEMPT_LOG_KEEP_MS` go.
+pub fn count_attempt(tx: &Transaction<'_>, robot: &str, id: i64, at: i64) -> rusqlite::Result<()> {
+    tx.prepare_cached("DELETE FROM send_attempts WHERE robot = ?1 AND counted_at < ?2")?
+        .execute(params![robot, at - ATTEMPT_LOG_KEEP_MS])?;
+    tx.prepare_cached(
+        "INSERT INTO send_attempts (robot, message_id, counted_at) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![robot, id, at])?;
+    Ok(())
+}
+
+/// The answer came: the message's last attempt, and its latest count, move to `now`.
+pub fn record_attempt_end(
+    tx: &Transaction<'_>,
+    robot: &str,
+    id: i64,
+    now: i64,
+) -> rusqlite::Result<()> {
+    tx.prepare_cached("UPDATE messages SET last_attempt_at = ?2 WHERE id = ?1")?
+        .execute(params![id, now])?;
+    tx.prepare_cached(
+        "UPDATE send_attempts SET counted_at = ?3 WHERE id =
+             (SELECT MAX(id) FROM send_attempts WHERE robot = ?1 AND message_id = ?2)",
+    )?
+    .execute(params![robot, id, now])?;
+    Ok(())
 }
 
 /// Inserts a pending message and assigns the alerts to it.
