@@ -89,10 +89,6 @@ async fn replay_and_digest_beside_a_running_serve_queue_into_it_and_the_relay_se
         robot.wait_for(PICKED_UP, |p| p.len() == 1).await,
         "the relay sends what replay queued"
     );
-    eprintln!(
-        "MEASURE pickup {:?}",
-        robot.log()[0].at.saturating_duration_since(queued_at)
-    );
     assert!(robot.posted()[0].text().contains("ZeroDivisionError"));
 
     let sentry = sentry_with_open_issues().await;
