@@ -11,7 +11,7 @@ use crate::sentry::payload::{self, LinkBase, Parsed};
 use crate::sentry::{HEADER_REQUEST_ID, HEADER_RESOURCE, HEADER_SIGNATURE, shape, signature};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
-use tracing::{info, warn};
+use tracing::{Instrument, info, info_span, warn};
 
 pub async fn sentry(
     req: HttpRequest,
@@ -20,6 +20,7 @@ pub async fn sentry(
 ) -> Result<HttpResponse, HttpError> {
     let request_id = header(&req, HEADER_REQUEST_ID).unwrap_or_default();
     let resource = header(&req, HEADER_RESOURCE).unwrap_or_default();
+    let span = info_span!("webhook", request_id = %request_id, resource = %resource);
     let runtime = state.live.get();
     let result = async {
         // Before a byte of the body: without a signature it cannot be valid, so it is not read.
@@ -45,8 +46,11 @@ pub async fn sentry(
         };
         Ok((parsed, intake::identity(&body, Some(&request_id)), issue))
     }
+    .instrument(span.clone())
     .await;
-    finish(result, &state, "/webhooks/sentry", &request_id, &resource).await
+    finish(result, &state, "/webhooks/sentry", &request_id, &resource)
+        .instrument(span)
+        .await
 }
 
 pub async fn legacy(
@@ -56,6 +60,7 @@ pub async fn legacy(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, HttpError> {
     let request_id = header(&req, HEADER_REQUEST_ID).unwrap_or_default();
+    let span = info_span!("webhook", request_id = %request_id, resource = "legacy");
     let runtime = state.live.get();
     let result = async {
         let Some(expected) = &runtime.settings.legacy_token else {
@@ -70,6 +75,7 @@ pub async fn legacy(
         let identity = intake::identity(&body, Some(&request_id));
         Ok((parsed, identity, (None, None)))
     }
+    .instrument(span.clone())
     .await;
     // The token is a secret: the logged path never shows it.
     finish(
@@ -79,6 +85,7 @@ pub async fn legacy(
         &request_id,
         "legacy",
     )
+    .instrument(span)
     .await
 }
 
