@@ -130,8 +130,7 @@ pub async fn send_card_operation(
         issue = card.as_ref().map(|c| c.card_key.as_str())
     );
     let Some(card) = card else {
-        let _in_span = span.enter();
-        error!("card operation without its card; it is dead");
+        span.in_scope(|| error!("card operation without its card; it is dead"));
         let why = "not a card operation, or its card was forgotten";
         return outbox.mark_dead(turn.lease(), msg.id, why).await;
     };
