@@ -14,8 +14,10 @@ const QUIET_URL_LOGGERS: &[&str] = &[
     "rustls=info",
 ];
 
-pub fn init(format: LogFormat) {
-    let mut filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+/// `default` is the level when `RUST_LOG` is unset: `info` for `serve`, whose log is its
+/// record; `warn` for the other commands, whose output is what they print.
+pub fn init(format: LogFormat, default: &str) {
+    let mut filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     for directive in QUIET_URL_LOGGERS {
         if let Ok(d) = directive.parse() {
             filter = filter.add_directive(d);

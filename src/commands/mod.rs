@@ -6,4 +6,5 @@ pub mod check_online;
 pub mod cli;
 pub mod digest;
 pub mod outbox;
+pub mod output;
 pub mod replay;
