@@ -63,7 +63,7 @@ mod tests {
             table(&rows),
             [
                 "id  robot          last",
-                "12  支付组         x",
+                "12  支付组            x",
                 "3   default-robot"
             ]
         );

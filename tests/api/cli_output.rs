@@ -181,7 +181,7 @@ fn a_batch_line_names_the_rule_that_fired() {
     let msg = renderer
         .render_batch(&alerts, &Envelope::default())
         .expect("batch");
-    let text = msg.markdown.text;
+    let text = msg.0.markdown.text;
     let lines: Vec<&str> = text.lines().filter(|l| l.starts_with(['1', '2'])).collect();
     assert_eq!(lines.len(), 2, "{text}");
     assert_ne!(lines[0], lines[1], "{text}");
