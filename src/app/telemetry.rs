@@ -19,8 +19,10 @@ use tracing_subscriber::{Layer, fmt};
 /// The relay's own targets: the library's modules and the binary's.
 const OWN_TARGET: &str = "sentry_dingtalk";
 
-pub fn init(format: LogFormat) {
-    let asked = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+/// `default` is the level when `RUST_LOG` is unset: `info` for `serve`, whose log is its
+/// record; `warn` for the other commands, whose output is what they print.
+pub fn init(format: LogFormat, default: &str) {
+    let asked = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let filter = asked.and(filter_fn(may_log));
     let layer = match format {
         LogFormat::Json => fmt::layer()

@@ -71,7 +71,7 @@ pub fn params_for(
         claimed_by: card.claimed_by.as_deref(),
         markdown: &markdown,
     };
-    card_params(alert, &facts, renderer.lang())
+    card_params(alert, &facts, renderer)
 }
 
 /// The variables of a digest card: the summary ("N new issues") and the issues it lists.
@@ -96,7 +96,7 @@ pub fn digest_params(card: &CardRow, renderer: &Renderer) -> CardParams {
         claimed_by: card.claimed_by.as_deref(),
         markdown: &markdown,
     };
-    card_params(&digest.alert, &facts, lang)
+    card_params(&digest.alert, &facts, renderer)
 }
 
 /// Whether sending `msg` would create its card (a new message in the chat: budget).

@@ -10,6 +10,7 @@ mod cards_client;
 mod cards_flow;
 mod check_online;
 mod cli;
+mod cli_output;
 mod config_secrets;
 mod crash_budget;
 mod damaged_store;

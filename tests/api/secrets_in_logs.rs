@@ -316,6 +316,7 @@ async fn at_trace_level_no_secret_reaches_the_log_on_sqlite() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (TEST_POSTGRES_URL)"]
 async fn at_trace_level_no_secret_reaches_the_log_on_postgres() {
     with_database(|url| async move {
         // The test server trusts local connections and ignores the password; the relay still

@@ -30,8 +30,11 @@ pub(super) async fn apply(client: &mut deadpool_postgres::Client) -> Result<(), 
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
         .await
         .map_err(db)?;
+    // Every start after the first meets the table: PostgreSQL's NOTICE saying so is expected,
+    // and would reach every command's stderr through tokio-postgres's log.
     tx.batch_execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (
+        "SET LOCAL client_min_messages = warning;
+         CREATE TABLE IF NOT EXISTS schema_migrations (
              version    INTEGER PRIMARY KEY,
              applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
          )",
