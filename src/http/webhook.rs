@@ -44,7 +44,11 @@ pub async fn sentry(
             Parsed::Ignored { .. } => issue_of(&value),
             _ => (None, None),
         };
-        Ok((parsed, intake::identity(&body, Some(&request_id)), issue))
+        Ok(Verified {
+            parsed,
+            identity: intake::identity(&body, Some(&request_id)),
+            issue,
+        })
     }
     .instrument(span.clone())
     .await;
@@ -73,7 +77,11 @@ pub async fn legacy(
         let value = payload::parse_json(&body).map_err(|e| HttpError::BadPayload(e.to_string()))?;
         let parsed = payload::parse_legacy(&value, &link_base(&runtime.settings));
         let identity = intake::identity(&body, Some(&request_id));
-        Ok((parsed, identity, (None, None)))
+        Ok(Verified {
+            parsed,
+            identity,
+            issue: (None, None),
+        })
     }
     .instrument(span.clone())
     .await;
@@ -109,17 +117,27 @@ fn issue_of(v: &serde_json::Value) -> (Option<String>, Option<String>) {
     (id, scalar(&data["issue"]["shortId"]))
 }
 
-type Received = (Parsed, Vec<String>, (Option<String>, Option<String>));
+/// A verified webhook, ready for intake: what it says, its dedup identity, and the issue it is
+/// about (id, short id) for its trace record.
+struct Verified {
+    parsed: Parsed,
+    identity: Vec<String>,
+    issue: (Option<String>, Option<String>),
+}
 
 async fn finish(
-    parsed: Result<Received, HttpError>,
+    verified: Result<Verified, HttpError>,
     state: &web::Data<AppState>,
     path: &str,
     request_id: &str,
     resource: &str,
 ) -> Result<HttpResponse, HttpError> {
-    let outcome = match parsed {
-        Ok((parsed, identity, issue)) => {
+    let outcome = match verified {
+        Ok(Verified {
+            parsed,
+            identity,
+            issue,
+        }) => {
             let active = state.live.get();
             let received = intake::Received {
                 resource: resource.to_owned(),
