@@ -6,13 +6,12 @@
 //! - New cards are new messages in the chat: they count against the robot's budget
 //!   (`rate_per_minute`). When more new issues wait than it allows, they are folded into one
 //!   digest card (see [`super::card_digest`]). Updates post nothing new and cost nothing.
-//! - Updates go at most [`CARD_CALLS_PER_SECOND`] per robot, under the open API's rate.
+//! - Updates go at most [`CARD_CALLS_PER_SECOND`](super::step::CARD_CALLS_PER_SECOND) per robot, under the open API's rate.
 //! - Repeat suppression does not apply: an update is how a repeat shows.
 
 use super::card_attempt::{card_needs_budget, send_card_operation};
 use super::card_digest::{DIGEST_WINDOW_MS, DigestCard, digest_key};
 use super::enrich;
-pub use super::step::CARD_CALLS_PER_SECOND;
 use super::step::{SenderCtx, SenderState, Step, Turn};
 use crate::domain::alert::{Alert, AlertKind};
 use crate::domain::card_status::CardStatus;

@@ -54,10 +54,6 @@ impl RobotWorker {
         })
     }
 
-    pub fn name(&self) -> &str {
-        &self.ctx.robot.name
-    }
-
     /// Picks up a reload; false when the robot is no longer configured.
     fn refresh(&mut self) -> bool {
         let active = self.live.get();

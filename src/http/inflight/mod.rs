@@ -124,10 +124,6 @@ impl Inflight {
         }
     }
 
-    pub fn caps(&self) -> Caps {
-        self.caps
-    }
-
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
