@@ -1,7 +1,10 @@
-//! Card robots' live cards and the clicks on their buttons (see the port's "cards" section).
+//! Card robots' live cards and the clicks on their buttons (see the port's `CardStore`).
 
 use super::sender::insert_message;
-use crate::outbox::types::{CardNote, CardRow};
+use super::{SqliteOutbox, sql_error};
+use crate::outbox::port::CardStore;
+use crate::outbox::types::{CardNote, CardRow, Lease, StoreError};
+use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 const SELECT_CARD: &str = "SELECT robot, card_key, out_track_id, status, count, first_seen,
@@ -23,13 +26,13 @@ fn card_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CardRow> {
     })
 }
 
-pub fn card(c: &Connection, robot: &str, key: &str) -> rusqlite::Result<Option<CardRow>> {
+fn card(c: &Connection, robot: &str, key: &str) -> rusqlite::Result<Option<CardRow>> {
     c.prepare_cached(&format!("{SELECT_CARD} WHERE robot = ?1 AND card_key = ?2"))?
         .query_row(params![robot, key], card_row)
         .optional()
 }
 
-pub fn card_by_track_id(c: &Connection, out_track_id: &str) -> rusqlite::Result<Option<CardRow>> {
+fn card_by_track_id(c: &Connection, out_track_id: &str) -> rusqlite::Result<Option<CardRow>> {
     c.prepare_cached(&format!("{SELECT_CARD} WHERE out_track_id = ?1"))?
         .query_row([out_track_id], card_row)
         .optional()
@@ -48,7 +51,7 @@ fn pending_message(tx: &Transaction<'_>, card: &CardRow) -> rusqlite::Result<Opt
     .optional()
 }
 
-pub fn note_alerts(
+fn note_alerts(
     tx: &Transaction<'_>,
     robot: &str,
     alert_ids: &[i64],
@@ -80,7 +83,7 @@ pub fn note_alerts(
             id
         }
         None => {
-            let id = insert_message(tx, robot, alert_ids, &note.body, &card.out_track_id, now)?;
+            let id = insert_message(tx, robot, alert_ids, (&note.body, &card.out_track_id), now)?;
             tx.execute(
                 "UPDATE cards SET message_id = ?3 WHERE robot = ?1 AND card_key = ?2",
                 params![robot, note.card_key, id],
@@ -100,15 +103,7 @@ fn card_in(tx: &Transaction<'_>, robot: &str, key: &str) -> rusqlite::Result<Car
     )
 }
 
-pub fn mark_created(tx: &Transaction<'_>, robot: &str, out_track_id: &str) -> rusqlite::Result<()> {
-    tx.execute(
-        "UPDATE cards SET created = 1 WHERE robot = ?1 AND out_track_id = ?2",
-        params![robot, out_track_id],
-    )
-    .map(|_| ())
-}
-
-pub fn clicked(
+fn clicked(
     c: &mut Connection,
     out_track_id: &str,
     status: &str,
@@ -120,7 +115,7 @@ pub fn clicked(
     let Some(card) = card_by_track_id(&tx, out_track_id)? else {
         return Ok(None);
     };
-    let id = insert_message(&tx, &card.robot, &[], body, out_track_id, now)?;
+    let id = insert_message(&tx, &card.robot, &[], (body, out_track_id), now)?;
     tx.execute(
         "UPDATE cards SET status = ?2, claimed_by = COALESCE(?3, claimed_by), message_id = ?4
          WHERE out_track_id = ?1",
@@ -131,28 +126,83 @@ pub fn clicked(
     Ok(card)
 }
 
-pub fn claim_click(c: &Connection, key: &str, now: i64, window_ms: i64) -> rusqlite::Result<bool> {
-    let n = c.execute(
-        "INSERT INTO card_clicks (key, clicked_at) VALUES (?1, ?2)
-         ON CONFLICT (key) DO UPDATE SET clicked_at = excluded.clicked_at
-         WHERE card_clicks.clicked_at <= ?2 - ?3",
-        params![key, now, window_ms],
-    )?;
-    Ok(n == 1)
-}
-
-pub fn release_click(c: &Connection, key: &str) -> rusqlite::Result<()> {
-    c.execute("DELETE FROM card_clicks WHERE key = ?1", [key])
-        .map(|_| ())
-}
-
-/// Forgets cards not seen for `keep_ms` and old clicks (part of `prune`).
-pub fn prune(c: &Connection, old: i64) -> rusqlite::Result<()> {
-    for sql in [
-        "DELETE FROM cards WHERE rowid IN (SELECT rowid FROM cards WHERE last_seen < ?1 LIMIT 5000)",
-        "DELETE FROM card_clicks WHERE rowid IN (SELECT rowid FROM card_clicks WHERE clicked_at < ?1 LIMIT 5000)",
-    ] {
-        while c.execute(sql, [old])? > 0 {}
+#[async_trait]
+impl CardStore for SqliteOutbox {
+    async fn card(&self, robot: &str, card_key: &str) -> Result<Option<CardRow>, StoreError> {
+        let (robot, key) = (robot.to_owned(), card_key.to_owned());
+        self.read_sql(move |c| card(c, &robot, &key)).await
     }
-    Ok(())
+
+    async fn card_by_track_id(&self, out_track_id: &str) -> Result<Option<CardRow>, StoreError> {
+        let id = out_track_id.to_owned();
+        self.read_sql(move |c| card_by_track_id(c, &id)).await
+    }
+
+    async fn note_card_alerts(
+        &self,
+        lease: &Lease,
+        alert_ids: &[i64],
+        note: &CardNote,
+        now: i64,
+    ) -> Result<(CardRow, i64), StoreError> {
+        let (ids, note) = (alert_ids.to_vec(), note.clone());
+        self.fenced(lease, move |tx, lease| {
+            note_alerts(tx, &lease.robot, &ids, &note, now)
+        })
+        .await
+    }
+
+    async fn mark_card_created(&self, lease: &Lease, out_track_id: &str) -> Result<(), StoreError> {
+        let id = out_track_id.to_owned();
+        let sql = "UPDATE cards SET created = 1 WHERE robot = ?1 AND out_track_id = ?2";
+        self.fenced(lease, move |tx, lease| {
+            tx.execute(sql, params![lease.robot, id])
+        })
+        .await?;
+        Ok(())
+    }
+
+    async fn card_clicked(
+        &self,
+        out_track_id: &str,
+        status: &str,
+        claimed_by: Option<&str>,
+        body: &str,
+        now: i64,
+    ) -> Result<Option<CardRow>, StoreError> {
+        let id = out_track_id.to_owned();
+        let (status, by, body) = (
+            status.to_owned(),
+            claimed_by.map(str::to_owned),
+            body.to_owned(),
+        );
+        let card = self
+            .write(move |c| clicked(c, &id, &status, by.as_deref(), &body, now).map_err(sql_error))
+            .await?;
+        if let Some(card) = &card {
+            self.wake(card.robot.clone());
+        }
+        Ok(card)
+    }
+
+    async fn claim_card_click(
+        &self,
+        key: &str,
+        now: i64,
+        window_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let key = key.to_owned();
+        let sql = "INSERT INTO card_clicks (key, clicked_at) VALUES (?1, ?2)
+                   ON CONFLICT (key) DO UPDATE SET clicked_at = excluded.clicked_at
+                   WHERE card_clicks.clicked_at <= ?2 - ?3";
+        self.write_sql(move |c| Ok(c.execute(sql, params![key, now, window_ms])? == 1))
+            .await
+    }
+
+    async fn release_card_click(&self, key: &str) -> Result<(), StoreError> {
+        let key = key.to_owned();
+        let sql = "DELETE FROM card_clicks WHERE key = ?1";
+        self.write_sql(move |c| c.execute(sql, [key])).await?;
+        Ok(())
+    }
 }

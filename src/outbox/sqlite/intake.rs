@@ -1,21 +1,25 @@
-//! The webhook's one unit of work: dedup keys, repeat decisions, alert rows, trace record. It runs
+//! The webhook's one unit of work: identity keys, repeat decisions, alert rows, trace record. It runs
 //! in a savepoint of the writer's current transaction (group commit, `connection.rs`): it is
 //! stored with its batch or not at all, and answered only once the batch committed.
 
-use super::{sql_error, trace};
+use super::repeats::{Decision, decide};
+use super::{SqliteOutbox, sql_error, trace};
+use crate::outbox::port::IntakeStore;
 use crate::outbox::types::{
     DEDUP_WINDOW_MS, Delivery, Enqueued, StoreError, WebhookOutcome, WebhookRecord,
 };
+use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
+use tokio::sync::broadcast;
 
-pub fn enqueue(
+fn enqueue(
     tx: &Connection,
-    dedup_keys: &[String],
+    identity: &[String],
     items: &[Delivery],
     record: Option<&WebhookRecord>,
     now: i64,
 ) -> Result<Enqueued, StoreError> {
-    for key in dedup_keys {
+    for key in identity {
         let seen: Option<i64> = tx
             .prepare_cached("SELECT seen_at FROM dedup WHERE key = ?1")
             .and_then(|mut s| s.query_row([key], |r| r.get(0)).optional())
@@ -28,7 +32,7 @@ pub fn enqueue(
             return Ok(Enqueued::Duplicate);
         }
     }
-    for key in dedup_keys {
+    for key in identity {
         tx.prepare_cached("INSERT OR REPLACE INTO dedup (key, seen_at) VALUES (?1, ?2)")
             .and_then(|mut s| s.execute(params![key, now]))
             .map_err(sql_error)?;
@@ -87,57 +91,71 @@ pub fn enqueue(
     Ok(Enqueued::Queued { robots })
 }
 
-enum Decision {
-    /// Send, saying how many repeats were kept silent since the last notification.
-    Notify {
-        folded: u64,
-    },
-    Silent,
+#[async_trait]
+impl IntakeStore for SqliteOutbox {
+    async fn enqueue(
+        &self,
+        identity: Vec<String>,
+        items: Vec<Delivery>,
+        now: i64,
+    ) -> Result<Enqueued, StoreError> {
+        self.enqueue_with(identity, items, None, now).await
+    }
+
+    async fn enqueue_recorded(
+        &self,
+        identity: Vec<String>,
+        items: Vec<Delivery>,
+        record: WebhookRecord,
+        now: i64,
+    ) -> Result<Enqueued, StoreError> {
+        self.enqueue_with(identity, items, Some(record), now).await
+    }
+
+    async fn record_webhook(
+        &self,
+        record: WebhookRecord,
+        outcome: WebhookOutcome,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        self.write(move |c| trace::insert_record(c, &record, outcome, &[], now).map(|_| ()))
+            .await
+    }
+
+    /// A committed write about the size of a webhook: it fails when the disk is full, the file
+    /// is read-only or locked, exactly when a webhook's insert would.
+    async fn check_writable(&self, now: i64) -> Result<(), StoreError> {
+        let sql = "INSERT INTO health (id, checked_at, pad) VALUES (1, ?1, randomblob(8192))
+                   ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at,
+                                                  pad = excluded.pad";
+        self.write_sql(move |c| c.execute(sql, [now])).await?;
+        Ok(())
+    }
+
+    fn wakeups(&self) -> broadcast::Receiver<String> {
+        self.subscribe()
+    }
 }
 
-/// Noise control per issue: a route notifies a robot about the same issue at most once per
-/// `repeat_interval`; state changes and comments always pass and start the interval again.
-/// Decided inside the enqueue transaction, so two webhooks for one issue cannot both pass.
-/// A robot stays silent only when every route that sent the alert there says so.
-fn decide(tx: &Connection, item: &Delivery, now: i64) -> rusqlite::Result<Decision> {
-    let alert = &item.queued.alert;
-    let Some(issue) = alert
-        .issue_id
-        .as_deref()
-        .filter(|_| !item.repeat.is_empty())
-    else {
-        return Ok(Decision::Notify { folded: 0 });
-    };
-    let mut silent_everywhere = alert.is_repeatable();
-    let mut folded = 0;
-    for rule in &item.repeat {
-        let row: Option<(i64, i64)> = tx
-            .prepare_cached(
-                "SELECT notified_at, suppressed FROM repeats WHERE route = ?1 AND robot = ?2 AND issue = ?3",
-            )?
-            .query_row(params![rule.route, item.robot, issue], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .optional()?;
-        let inside = row.is_some_and(|(at, _)| now - at < rule.interval.as_millis() as i64);
-        silent_everywhere &= inside;
-        folded = folded.max(row.map_or(0, |(_, n)| n as u64));
-    }
-    if silent_everywhere {
-        for rule in &item.repeat {
-            tx.prepare_cached(
-                "UPDATE repeats SET suppressed = suppressed + 1 WHERE route = ?1 AND robot = ?2 AND issue = ?3",
-            )?
-            .execute(params![rule.route, item.robot, issue])?;
+impl SqliteOutbox {
+    /// The webhook's one unit of work, joined to the writer's current transaction; wakes the
+    /// robots' senders once it committed.
+    async fn enqueue_with(
+        &self,
+        identity: Vec<String>,
+        items: Vec<Delivery>,
+        record: Option<WebhookRecord>,
+        now: i64,
+    ) -> Result<Enqueued, StoreError> {
+        let done = self
+            .writer
+            .run_joined(move |c| enqueue(c, &identity, &items, record.as_ref(), now))
+            .await?;
+        if let Enqueued::Queued { robots } = &done {
+            for r in robots {
+                self.wake(r.clone());
+            }
         }
-        return Ok(Decision::Silent);
+        Ok(done)
     }
-    for rule in &item.repeat {
-        tx.prepare_cached(
-            "INSERT INTO repeats (route, robot, issue, notified_at, suppressed) VALUES (?1, ?2, ?3, ?4, 0)
-             ON CONFLICT (route, robot, issue) DO UPDATE SET notified_at = excluded.notified_at, suppressed = 0",
-        )?
-        .execute(params![rule.route, item.robot, issue, now])?;
-    }
-    Ok(Decision::Notify { folded })
 }

@@ -149,7 +149,7 @@ CREATE TABLE card_clicks (
 ];
 
 /// Applies the migrations this file has not seen yet, each in its own transaction.
-pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+pub(super) fn apply(conn: &mut Connection) -> rusqlite::Result<()> {
     conn.execute_batch(PRAGMAS)?;
     let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
