@@ -4,7 +4,7 @@ use super::retry;
 use super::worker::RobotWorker;
 use crate::clock::now_ms;
 use crate::dingtalk::SendOutcome;
-use crate::outbox::{Lease, MessageRow, StoreError};
+use crate::outbox::{Lease, MessageRow, Retry, StoreError};
 use tracing::{error, info, warn};
 
 impl RobotWorker {
@@ -70,14 +70,32 @@ impl RobotWorker {
             SendOutcome::Retryable(reason) => {
                 let next = now + retry::backoff_ms(&self.retry, attempt);
                 warn!(robot, delivery_id = msg.id, attempt, %reason, retry_in_ms = next - now, "send failed; will retry");
-                outbox.mark_retry(lease, msg.id, next, &reason).await?;
+                outbox
+                    .mark_retry(
+                        lease,
+                        msg.id,
+                        Retry {
+                            next_attempt_at: next,
+                            error: &reason,
+                        },
+                    )
+                    .await?;
             }
             SendOutcome::Throttled(reason) => {
                 metrics.throttle_pauses.with_label_values(&[robot]).inc();
                 let until = now + self.robot.throttle_pause.as_millis() as i64;
                 warn!(robot, delivery_id = msg.id, %reason, pause_ms = until - now, "DingTalk throttled the robot; pausing it");
                 outbox.set_paused_until(lease, until).await?;
-                outbox.mark_retry(lease, msg.id, until, &reason).await?;
+                outbox
+                    .mark_retry(
+                        lease,
+                        msg.id,
+                        Retry {
+                            next_attempt_at: until,
+                            error: &reason,
+                        },
+                    )
+                    .await?;
             }
             SendOutcome::Permanent(reason) => {
                 error!(robot, delivery_id = msg.id, attempt, %reason, "DingTalk refused the message; it is dead (see `outbox list --state dead`)");

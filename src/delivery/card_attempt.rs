@@ -8,7 +8,7 @@ use crate::clock::now_ms;
 use crate::dingtalk::openapi::{CardOutcome, CardParams, NewCard};
 use crate::domain::card_status::CardStatus;
 use crate::domain::mention::Mentions;
-use crate::outbox::{CardRow, Lease, MessageRow, QueuedAlert, StoreError};
+use crate::outbox::{CardRow, Lease, MessageRow, QueuedAlert, Retry, StoreError};
 use crate::render::card::{CardFacts, card_params};
 use crate::render::{Envelope, Renderer};
 use serde_json::Value;
@@ -207,7 +207,16 @@ impl RobotWorker {
             CardOutcome::Retryable(reason) => {
                 let next = now + retry::backoff_ms(&self.retry, attempt);
                 warn!(robot, delivery_id = msg.id, attempt, %reason, retry_in_ms = next - now, "card operation failed; will retry");
-                outbox.mark_retry(lease, msg.id, next, &reason).await?;
+                outbox
+                    .mark_retry(
+                        lease,
+                        msg.id,
+                        Retry {
+                            next_attempt_at: next,
+                            error: &reason,
+                        },
+                    )
+                    .await?;
             }
             CardOutcome::Throttled(reason) => {
                 metrics
@@ -217,7 +226,16 @@ impl RobotWorker {
                 let until = now + self.robot.throttle_pause.as_millis() as i64;
                 warn!(robot, delivery_id = msg.id, %reason, pause_ms = until - now, "DingTalk's open API quota is spent; pausing the robot");
                 outbox.set_paused_until(lease, until).await?;
-                outbox.mark_retry(lease, msg.id, until, &reason).await?;
+                outbox
+                    .mark_retry(
+                        lease,
+                        msg.id,
+                        Retry {
+                            next_attempt_at: until,
+                            error: &reason,
+                        },
+                    )
+                    .await?;
             }
             CardOutcome::Permanent(reason) | CardOutcome::AlreadyExists(reason) => {
                 error!(robot, delivery_id = msg.id, attempt, %reason, "DingTalk refused the card operation; it is dead (see `outbox list --state dead`)");

@@ -193,13 +193,6 @@ impl RobotWorker {
             }
         }
         let out_track_id = card.map_or_else(new_track_id, |c| c.out_track_id.clone());
-        let note = CardNote {
-            card_key: key.to_string(),
-            body: operation_body(&out_track_id, key),
-            status: None,
-            alert: serde_json::to_string(&digest).unwrap_or_default(),
-            out_track_id,
-        };
         info!(
             robot = %self.robot.name,
             card_key = key,
@@ -207,10 +200,15 @@ impl RobotWorker {
             alerts = ids.len(),
             "more new issues than the budget allows: folded into the digest card"
         );
-        self.deps
-            .outbox
-            .note_card_alerts(lease, &ids, &note, now)
-            .await?;
+        let note = CardNote {
+            alert_ids: ids,
+            card_key: key.to_string(),
+            body: operation_body(&out_track_id, key),
+            status: None,
+            alert: serde_json::to_string(&digest).unwrap_or_default(),
+            out_track_id,
+        };
+        self.deps.outbox.note_card_alerts(lease, &note, now).await?;
         Ok(())
     }
 
@@ -237,16 +235,14 @@ impl RobotWorker {
         }
         let out_track_id = card.map_or_else(new_track_id, |c| c.out_track_id.clone());
         let note = CardNote {
+            alert_ids: ids,
             card_key: key.to_string(),
             body: operation_body(&out_track_id, key),
             status: next_status(&newest.alert, card.map(|c| c.status.as_str())),
             alert: serde_json::to_string(&newest).unwrap_or_default(),
             out_track_id,
         };
-        self.deps
-            .outbox
-            .note_card_alerts(lease, &ids, &note, now)
-            .await?;
+        self.deps.outbox.note_card_alerts(lease, &note, now).await?;
         Ok(())
     }
 }

@@ -2,7 +2,7 @@
 
 use super::worker::RobotWorker;
 use crate::domain::mention::Mentions;
-use crate::outbox::{Lease, MessageRow, MessageState, QueuedAlert, StoreError};
+use crate::outbox::{Lease, MessageRow, MessageState, NewMessage, QueuedAlert, StoreError};
 use crate::render::Envelope;
 use tracing::error;
 
@@ -84,7 +84,15 @@ impl RobotWorker {
         }
         let body = message.to_json();
         let id = outbox
-            .create_message(lease, &ids, &body, &message.msg_uuid, now)
+            .create_message(
+                lease,
+                &ids,
+                NewMessage {
+                    body: &body,
+                    msg_uuid: &message.msg_uuid,
+                    now,
+                },
+            )
             .await?;
         Ok(Some(MessageRow {
             id,
@@ -116,9 +124,7 @@ impl RobotWorker {
         let picked = outbox.waiting_alerts(name, limit).await?;
         for bad in &picked.unreadable {
             error!(robot = %name, alert_id = bad.id, reason = %bad.reason, "unreadable outbox row set aside as dead");
-            outbox
-                .set_aside_alert(lease, bad.id, &bad.reason, now)
-                .await?;
+            outbox.set_aside_alert(lease, bad, now).await?;
             self.deps.metrics.set_aside.with_label_values(&[name]).inc();
         }
         Ok(picked)

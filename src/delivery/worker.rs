@@ -6,7 +6,7 @@ use super::{Deps, LEASE_POLL, LEASE_RENEW, LEASE_TTL};
 use crate::clock::now_ms;
 use crate::config::{RetryConfig, RobotConfig};
 use crate::live::Live;
-use crate::outbox::{Lease, StoreError};
+use crate::outbox::{Lease, LeaseTerm, StoreError};
 use crate::render::Renderer;
 use std::sync::Arc;
 use std::time::Duration;
@@ -168,7 +168,7 @@ impl RobotWorker {
         }
         let name = self.robot.name.clone();
         let Some(lease) = outbox
-            .acquire_lease(&name, &self.deps.owner, now, ttl)
+            .acquire_lease(&name, &self.deps.owner, LeaseTerm { now, ttl_ms: ttl })
             .await?
         else {
             return Ok(None);

@@ -16,8 +16,9 @@
 //!   "sent" and "recorded" re-sends the same body with the same `msgUuid`.
 
 use super::types::{
-    CardNote, CardRow, Delivery, Enqueued, Lease, MessageRow, MessageState, StateCount, StoreError,
-    TraceEntry, WaitingAlerts, WebhookOutcome, WebhookRecord,
+    CardClick, CardNote, CardRow, Delivery, Enqueued, Lease, LeaseTerm, MessageRow, MessageState,
+    NewMessage, Retry, StateCount, StoreError, TraceEntry, UnreadableAlert, WaitingAlerts,
+    WebhookOutcome, WebhookRecord,
 };
 use async_trait::async_trait;
 
@@ -76,8 +77,7 @@ pub trait LeaseStore: Send + Sync + 'static {
         &self,
         robot: &str,
         owner: &str,
-        now: i64,
-        ttl_ms: i64,
+        term: LeaseTerm,
     ) -> Result<Option<Lease>, StoreError>;
 
     /// Extends the lease; `false` when it was lost (expired and taken, or fence moved on).
@@ -121,9 +121,7 @@ pub trait SenderStore: Send + Sync + 'static {
         &self,
         lease: &Lease,
         alert_ids: &[i64],
-        body: &str,
-        msg_uuid: &str,
-        now: i64,
+        message: NewMessage<'_>,
     ) -> Result<i64, StoreError>;
 
     /// Counts an attempt as started (`attempts + 1`, `last_attempt_at = now`).
@@ -134,37 +132,24 @@ pub trait SenderStore: Send + Sync + 'static {
 
     async fn mark_sent(&self, lease: &Lease, id: i64, now: i64) -> Result<(), StoreError>;
 
-    async fn mark_retry(
-        &self,
-        lease: &Lease,
-        id: i64,
-        next_attempt_at: i64,
-        error: &str,
-    ) -> Result<(), StoreError>;
+    async fn mark_retry(&self, lease: &Lease, id: i64, retry: Retry<'_>) -> Result<(), StoreError>;
 
     async fn mark_dead(&self, lease: &Lease, id: i64, error: &str) -> Result<(), StoreError>;
 
     async fn set_paused_until(&self, lease: &Lease, until: i64) -> Result<(), StoreError>;
 
-    /// Sets an unreadable alert row aside: it goes into a dead message carrying `reason`, so it
-    /// no longer blocks the robot and an operator sees it.
+    /// Sets an unreadable alert row aside: it goes into a dead message carrying its reason, so
+    /// it no longer blocks the robot and an operator sees it.
     async fn set_aside_alert(
         &self,
         lease: &Lease,
-        alert_id: i64,
-        reason: &str,
+        alert: &UnreadableAlert,
         now: i64,
     ) -> Result<(), StoreError>;
 
     /// Queues a ready-made message for `robot` (the open-issues report); its sender sends it
     /// like any other. Not fenced: adding a pending message takes nothing from the sender.
-    async fn queue_message(
-        &self,
-        robot: &str,
-        body: &str,
-        msg_uuid: &str,
-        now: i64,
-    ) -> Result<i64, StoreError>;
+    async fn queue_message(&self, robot: &str, message: NewMessage<'_>) -> Result<i64, StoreError>;
 }
 
 /// What became of a webhook: its record, kept with its alerts (written by `IntakeStore`).
@@ -239,7 +224,7 @@ pub trait CardStore: Send + Sync + 'static {
 
     async fn card_by_track_id(&self, out_track_id: &str) -> Result<Option<CardRow>, StoreError>;
 
-    /// Notes `alert_ids` (all of one card, all waiting) on the lease robot's card in one
+    /// Notes `note.alert_ids` (all of one card, all waiting) on the lease robot's card in one
     /// transaction: creates the card row with `note.out_track_id` when it is new, counts the
     /// alerts, sets `last_seen`, the status (when given) and the latest alert, and makes one
     /// pending message carry the card's next operation — the card's own pending message when it
@@ -248,7 +233,6 @@ pub trait CardStore: Send + Sync + 'static {
     async fn note_card_alerts(
         &self,
         lease: &Lease,
-        alert_ids: &[i64],
         note: &CardNote,
         now: i64,
     ) -> Result<(CardRow, i64), StoreError>;
@@ -261,10 +245,7 @@ pub trait CardStore: Send + Sync + 'static {
     /// has that `out_track_id`.
     async fn card_clicked(
         &self,
-        out_track_id: &str,
-        status: &str,
-        claimed_by: Option<&str>,
-        body: &str,
+        click: CardClick<'_>,
         now: i64,
     ) -> Result<Option<CardRow>, StoreError>;
 

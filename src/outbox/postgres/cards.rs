@@ -1,7 +1,7 @@
 //! Card robots' live cards and the clicks on their buttons (see the port's `CardStore`).
 
 use super::super::port::CardStore;
-use super::super::types::{CardNote, CardRow, Lease, StoreError};
+use super::super::types::{CardClick, CardNote, CardRow, Lease, NewMessage, StoreError};
 use super::PgOutbox;
 use super::connection::{Db, Params};
 use super::error::db;
@@ -58,13 +58,13 @@ impl CardStore for PgOutbox {
     async fn note_card_alerts(
         &self,
         lease: &Lease,
-        alert_ids: &[i64],
         note: &CardNote,
         now: i64,
     ) -> Result<(CardRow, i64), StoreError> {
         let mut conn = self.db().await?;
         let tx = fenced(&mut conn, lease).await?;
         let robot = lease.robot.as_str();
+        let alert_ids = &note.alert_ids;
         let n = i64::try_from(alert_ids.len()).unwrap_or(i64::MAX);
         let upsert = "INSERT INTO cards (robot, card_key, out_track_id, status, count,
                                          first_seen, last_seen, alert)
@@ -103,8 +103,12 @@ impl CardStore for PgOutbox {
                 id
             }
             None => {
-                let message = (note.body.as_str(), card.out_track_id.as_str());
-                let id = insert_message(&tx, robot, alert_ids, message, now).await?;
+                let message = NewMessage {
+                    body: &note.body,
+                    msg_uuid: &card.out_track_id,
+                    now,
+                };
+                let id = insert_message(&tx, robot, alert_ids, message).await?;
                 let link = "UPDATE cards SET message_id = $3 WHERE robot = $1 AND card_key = $2";
                 tx.execute(link, &[&robot, key, &id]).await?;
                 id
@@ -125,19 +129,27 @@ impl CardStore for PgOutbox {
 
     async fn card_clicked(
         &self,
-        out_track_id: &str,
-        status: &str,
-        claimed_by: Option<&str>,
-        body: &str,
+        click: CardClick<'_>,
         now: i64,
     ) -> Result<Option<CardRow>, StoreError> {
         let mut conn = self.db().await?;
         let tx = conn.transaction().await?;
+        let CardClick {
+            out_track_id,
+            status,
+            claimed_by,
+            body,
+        } = click;
         let track = &out_track_id;
         let Some(card) = one_card(&tx, "out_track_id = $1 FOR UPDATE", &[track]).await? else {
             return Ok(None);
         };
-        let id = insert_message(&tx, &card.robot, &[], (body, out_track_id), now).await?;
+        let message = NewMessage {
+            body,
+            msg_uuid: out_track_id,
+            now,
+        };
+        let id = insert_message(&tx, &card.robot, &[], message).await?;
         let sql = "UPDATE cards SET status = $2, claimed_by = COALESCE($3, claimed_by),
                                     message_id = $4
                    WHERE out_track_id = $1";

@@ -15,7 +15,7 @@
 //! ordered before the new holder's first read.
 
 use super::super::port::LeaseStore;
-use super::super::types::{Lease, StoreError};
+use super::super::types::{Lease, LeaseTerm, StoreError};
 use super::PgOutbox;
 use super::connection::{Conn, Params, Tx};
 use super::error::db;
@@ -27,8 +27,7 @@ impl LeaseStore for PgOutbox {
         &self,
         robot: &str,
         owner: &str,
-        now: i64,
-        ttl_ms: i64,
+        LeaseTerm { now, ttl_ms }: LeaseTerm,
     ) -> Result<Option<Lease>, StoreError> {
         // Free (released: owner ''), expired, or already ours. A different holder than the
         // last one gets the next fence; the same holder keeps its fence, so its writes in

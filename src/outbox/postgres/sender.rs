@@ -2,7 +2,8 @@
 
 use super::super::port::SenderStore;
 use super::super::types::{
-    Lease, MessageRow, MessageState, StoreError, UnreadableAlert, WaitingAlert, WaitingAlerts,
+    Lease, MessageRow, MessageState, NewMessage, Retry, StoreError, UnreadableAlert, WaitingAlert,
+    WaitingAlerts,
 };
 use super::PgOutbox;
 use super::connection::{Params, Tx};
@@ -42,9 +43,13 @@ pub(super) async fn insert_message(
     tx: &Tx<'_>,
     robot: &str,
     alert_ids: &[i64],
-    (body, msg_uuid): (&str, &str),
-    now: i64,
+    message: NewMessage<'_>,
 ) -> Result<i64, StoreError> {
+    let NewMessage {
+        body,
+        msg_uuid,
+        now,
+    } = message;
     let count = i64::try_from(alert_ids.len()).unwrap_or(i64::MAX);
     let insert = "INSERT INTO messages (robot, msg_uuid, body, alert_count, next_attempt_at,
                                         created_at)
@@ -160,13 +165,11 @@ impl SenderStore for PgOutbox {
         &self,
         lease: &Lease,
         alert_ids: &[i64],
-        body: &str,
-        msg_uuid: &str,
-        now: i64,
+        message: NewMessage<'_>,
     ) -> Result<i64, StoreError> {
         let mut conn = self.db().await?;
         let tx = fenced(&mut conn, lease).await?;
-        let id = insert_message(&tx, &lease.robot, alert_ids, (body, msg_uuid), now).await?;
+        let id = insert_message(&tx, &lease.robot, alert_ids, message).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -188,16 +191,10 @@ impl SenderStore for PgOutbox {
         self.fenced_write(lease, sql, &[&id, &now]).await
     }
 
-    async fn mark_retry(
-        &self,
-        lease: &Lease,
-        id: i64,
-        next_attempt_at: i64,
-        error: &str,
-    ) -> Result<(), StoreError> {
+    async fn mark_retry(&self, lease: &Lease, id: i64, retry: Retry<'_>) -> Result<(), StoreError> {
         let sql = "UPDATE messages SET next_attempt_at = $3, last_error = $4
                    WHERE robot = $1 AND id = $2";
-        self.fenced_write(lease, sql, &[&id, &next_attempt_at, &error])
+        self.fenced_write(lease, sql, &[&id, &retry.next_attempt_at, &retry.error])
             .await
     }
 
@@ -216,8 +213,7 @@ impl SenderStore for PgOutbox {
     async fn set_aside_alert(
         &self,
         lease: &Lease,
-        alert_id: i64,
-        reason: &str,
+        alert: &UnreadableAlert,
         now: i64,
     ) -> Result<(), StoreError> {
         let mut conn = self.db().await?;
@@ -228,12 +224,12 @@ impl SenderStore for PgOutbox {
                                             next_attempt_at, created_at, last_error)
                       VALUES ($1, $2, '', 1, 'dead', $3, $3, $4) RETURNING id";
         let msg_uuid = uuid::Uuid::new_v4().to_string();
-        let error = format!("unreadable alert row {alert_id}: {reason}");
+        let error = format!("unreadable alert row {}: {}", alert.id, alert.reason);
         let params: Params = &[&lease.robot, &msg_uuid, &now, &error];
         let id: i64 = tx.query_one(insert, params).await?.try_get(0).map_err(db)?;
         let assign = "UPDATE alerts SET message_id = $1
                       WHERE id = $2 AND robot = $3 AND message_id IS NULL";
-        if tx.execute(assign, &[&id, &alert_id, &lease.robot]).await? == 0 {
+        if tx.execute(assign, &[&id, &alert.id, &lease.robot]).await? == 0 {
             // Not a waiting alert of this robot (any more): nothing to set aside, and no
             // empty dead message either. Dropping the transaction rolls the insert back.
             return Ok(());
@@ -243,17 +239,11 @@ impl SenderStore for PgOutbox {
 
     /// A message built elsewhere (the open-issues report), queued without alerts. Not
     /// fenced: adding a pending message takes nothing from the robot's sender.
-    async fn queue_message(
-        &self,
-        robot: &str,
-        body: &str,
-        msg_uuid: &str,
-        now: i64,
-    ) -> Result<i64, StoreError> {
+    async fn queue_message(&self, robot: &str, message: NewMessage<'_>) -> Result<i64, StoreError> {
         let insert = "INSERT INTO messages (robot, msg_uuid, body, alert_count, next_attempt_at,
                                             created_at)
                       VALUES ($1, $2, $3, 0, $4, $4) RETURNING id";
-        let params: Params = &[&robot, &msg_uuid, &body, &now];
+        let params: Params = &[&robot, &message.msg_uuid, &message.body, &message.now];
         let row = self.db().await?.query_one(insert, params).await?;
         let id = row.try_get(0).map_err(db)?;
         self.wakeups.announce(&[robot.to_owned()]);

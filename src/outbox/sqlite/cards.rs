@@ -3,7 +3,7 @@
 use super::sender::insert_message;
 use super::{SqliteOutbox, sql_error};
 use crate::outbox::port::CardStore;
-use crate::outbox::types::{CardNote, CardRow, Lease, StoreError};
+use crate::outbox::types::{CardClick, CardNote, CardRow, Lease, NewMessage, StoreError};
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
@@ -54,10 +54,10 @@ fn pending_message(tx: &Transaction<'_>, card: &CardRow) -> rusqlite::Result<Opt
 fn note_alerts(
     tx: &Transaction<'_>,
     robot: &str,
-    alert_ids: &[i64],
     note: &CardNote,
     now: i64,
 ) -> rusqlite::Result<(CardRow, i64)> {
+    let alert_ids = &note.alert_ids;
     let n = alert_ids.len() as i64;
     tx.execute(
         "INSERT INTO cards (robot, card_key, out_track_id, status, count, first_seen, last_seen, alert)
@@ -83,7 +83,16 @@ fn note_alerts(
             id
         }
         None => {
-            let id = insert_message(tx, robot, alert_ids, (&note.body, &card.out_track_id), now)?;
+            let id = insert_message(
+                tx,
+                robot,
+                alert_ids,
+                NewMessage {
+                    body: &note.body,
+                    msg_uuid: &card.out_track_id,
+                    now,
+                },
+            )?;
             tx.execute(
                 "UPDATE cards SET message_id = ?3 WHERE robot = ?1 AND card_key = ?2",
                 params![robot, note.card_key, id],
@@ -115,7 +124,16 @@ fn clicked(
     let Some(card) = card_by_track_id(&tx, out_track_id)? else {
         return Ok(None);
     };
-    let id = insert_message(&tx, &card.robot, &[], (body, out_track_id), now)?;
+    let id = insert_message(
+        &tx,
+        &card.robot,
+        &[],
+        NewMessage {
+            body,
+            msg_uuid: out_track_id,
+            now,
+        },
+    )?;
     tx.execute(
         "UPDATE cards SET status = ?2, claimed_by = COALESCE(?3, claimed_by), message_id = ?4
          WHERE out_track_id = ?1",
@@ -141,13 +159,12 @@ impl CardStore for SqliteOutbox {
     async fn note_card_alerts(
         &self,
         lease: &Lease,
-        alert_ids: &[i64],
         note: &CardNote,
         now: i64,
     ) -> Result<(CardRow, i64), StoreError> {
-        let (ids, note) = (alert_ids.to_vec(), note.clone());
+        let note = note.clone();
         self.fenced(lease, move |tx, lease| {
-            note_alerts(tx, &lease.robot, &ids, &note, now)
+            note_alerts(tx, &lease.robot, &note, now)
         })
         .await
     }
@@ -164,17 +181,14 @@ impl CardStore for SqliteOutbox {
 
     async fn card_clicked(
         &self,
-        out_track_id: &str,
-        status: &str,
-        claimed_by: Option<&str>,
-        body: &str,
+        click: CardClick<'_>,
         now: i64,
     ) -> Result<Option<CardRow>, StoreError> {
-        let id = out_track_id.to_owned();
+        let id = click.out_track_id.to_owned();
         let (status, by, body) = (
-            status.to_owned(),
-            claimed_by.map(str::to_owned),
-            body.to_owned(),
+            click.status.to_owned(),
+            click.claimed_by.map(str::to_owned),
+            click.body.to_owned(),
         );
         let card = self
             .write(move |c| clicked(c, &id, &status, by.as_deref(), &body, now).map_err(sql_error))

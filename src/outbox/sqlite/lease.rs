@@ -4,7 +4,7 @@
 
 use super::{SqliteOutbox, sql_error};
 use crate::outbox::port::LeaseStore;
-use crate::outbox::types::{Lease, StoreError};
+use crate::outbox::types::{Lease, LeaseTerm, StoreError};
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
@@ -14,8 +14,7 @@ impl LeaseStore for SqliteOutbox {
         &self,
         robot: &str,
         owner: &str,
-        now: i64,
-        ttl_ms: i64,
+        LeaseTerm { now, ttl_ms }: LeaseTerm,
     ) -> Result<Option<Lease>, StoreError> {
         let lease = Lease {
             robot: robot.to_owned(),

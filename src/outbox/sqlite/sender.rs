@@ -5,7 +5,8 @@
 use super::{SqliteOutbox, sql_error};
 use crate::outbox::port::SenderStore;
 use crate::outbox::types::{
-    Lease, MessageRow, MessageState, StoreError, UnreadableAlert, WaitingAlert, WaitingAlerts,
+    Lease, MessageRow, MessageState, NewMessage, Retry, StoreError, UnreadableAlert, WaitingAlert,
+    WaitingAlerts,
 };
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
@@ -36,9 +37,13 @@ pub(super) fn insert_message(
     tx: &Transaction<'_>,
     robot: &str,
     alert_ids: &[i64],
-    (body, msg_uuid): (&str, &str),
-    now: i64,
+    message: NewMessage<'_>,
 ) -> rusqlite::Result<i64> {
+    let NewMessage {
+        body,
+        msg_uuid,
+        now,
+    } = message;
     tx.prepare_cached(
         "INSERT INTO messages (robot, msg_uuid, body, alert_count, next_attempt_at, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
@@ -174,13 +179,21 @@ impl SenderStore for SqliteOutbox {
         &self,
         lease: &Lease,
         alert_ids: &[i64],
-        body: &str,
-        msg_uuid: &str,
-        now: i64,
+        message: NewMessage<'_>,
     ) -> Result<i64, StoreError> {
-        let (ids, body, uuid) = (alert_ids.to_vec(), body.to_owned(), msg_uuid.to_owned());
+        let ids = alert_ids.to_vec();
+        let (body, uuid, now) = (
+            message.body.to_owned(),
+            message.msg_uuid.to_owned(),
+            message.now,
+        );
         self.fenced(lease, move |tx, lease| {
-            insert_message(tx, &lease.robot, &ids, (&body, &uuid), now)
+            let message = NewMessage {
+                body: &body,
+                msg_uuid: &uuid,
+                now,
+            };
+            insert_message(tx, &lease.robot, &ids, message)
         })
         .await
     }
@@ -201,15 +214,9 @@ impl SenderStore for SqliteOutbox {
         self.fenced_update(lease, sql, (id, now)).await
     }
 
-    async fn mark_retry(
-        &self,
-        lease: &Lease,
-        id: i64,
-        next_attempt_at: i64,
-        error: &str,
-    ) -> Result<(), StoreError> {
+    async fn mark_retry(&self, lease: &Lease, id: i64, retry: Retry<'_>) -> Result<(), StoreError> {
         let sql = "UPDATE messages SET next_attempt_at = ?2, last_error = ?3 WHERE id = ?1";
-        let values = (id, next_attempt_at, error.to_owned());
+        let values = (id, retry.next_attempt_at, retry.error.to_owned());
         self.fenced_update(lease, sql, values).await
     }
 
@@ -228,13 +235,18 @@ impl SenderStore for SqliteOutbox {
     async fn set_aside_alert(
         &self,
         lease: &Lease,
-        alert_id: i64,
-        reason: &str,
+        alert: &UnreadableAlert,
         now: i64,
     ) -> Result<(), StoreError> {
-        let reason = format!("unreadable alert row {alert_id}: {reason}");
+        let alert_id = alert.id;
+        let reason = format!("unreadable alert row {alert_id}: {}", alert.reason);
         self.fenced(lease, move |tx, lease| {
-            let id = insert_message(tx, &lease.robot, &[alert_id], ("", ""), now)?;
+            let empty = NewMessage {
+                body: "",
+                msg_uuid: "",
+                now,
+            };
+            let id = insert_message(tx, &lease.robot, &[alert_id], empty)?;
             tx.execute(
                 "UPDATE messages SET state = 'dead', last_error = ?2 WHERE id = ?1",
                 params![id, reason],
@@ -244,18 +256,18 @@ impl SenderStore for SqliteOutbox {
         .map(|_| ())
     }
 
-    async fn queue_message(
-        &self,
-        robot: &str,
-        body: &str,
-        msg_uuid: &str,
-        now: i64,
-    ) -> Result<i64, StoreError> {
-        let (to, body, uuid) = (robot.to_owned(), body.to_owned(), msg_uuid.to_owned());
+    async fn queue_message(&self, robot: &str, message: NewMessage<'_>) -> Result<i64, StoreError> {
+        let (to, now) = (robot.to_owned(), message.now);
+        let (body, uuid) = (message.body.to_owned(), message.msg_uuid.to_owned());
         let id = self
             .write(move |c| {
                 let tx = c.transaction().map_err(sql_error)?;
-                let id = insert_message(&tx, &to, &[], (&body, &uuid), now).map_err(sql_error)?;
+                let message = NewMessage {
+                    body: &body,
+                    msg_uuid: &uuid,
+                    now,
+                };
+                let id = insert_message(&tx, &to, &[], message).map_err(sql_error)?;
                 tx.commit().map_err(sql_error)?;
                 Ok(id)
             })

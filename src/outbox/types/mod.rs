@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 mod cards;
 mod trace;
 
-pub use cards::{CardNote, CardRow};
+pub use cards::{CardClick, CardNote, CardRow};
 pub use trace::{AlertFate, RobotDecision, TraceAlert, TraceEntry, WebhookOutcome, WebhookRecord};
 
 /// Content duplicates are recognised for this long.
@@ -38,6 +38,29 @@ pub enum Enqueued {
     Suppressed,
     /// The same webhook (same body or `Request-ID`) was already stored.
     Duplicate,
+}
+
+/// A lease asked for at `now`, to last `ttl_ms` (see `LeaseStore::acquire_lease`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeaseTerm {
+    pub now: i64,
+    pub ttl_ms: i64,
+}
+
+/// A message as it is stored: its body and `msgUuid` never change after, so a retry sends
+/// the same bytes; `now` is when it was made (and first due).
+#[derive(Debug, Clone, Copy)]
+pub struct NewMessage<'a> {
+    pub body: &'a str,
+    pub msg_uuid: &'a str,
+    pub now: i64,
+}
+
+/// A failed attempt that is tried again at `next_attempt_at`.
+#[derive(Debug, Clone, Copy)]
+pub struct Retry<'a> {
+    pub next_attempt_at: i64,
+    pub error: &'a str,
 }
 
 /// An alert not yet folded into a message.

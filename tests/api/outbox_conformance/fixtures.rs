@@ -2,7 +2,9 @@
 
 use sentry_dingtalk::domain::alert::{Alert, AlertKind, Level};
 use sentry_dingtalk::outbox::port::Outbox;
-use sentry_dingtalk::outbox::types::{Delivery, Enqueued, Lease, MessageRow, QueuedAlert};
+use sentry_dingtalk::outbox::types::{
+    Delivery, Enqueued, Lease, LeaseTerm, MessageRow, NewMessage, QueuedAlert,
+};
 use sentry_dingtalk::routing::RepeatRule;
 use std::time::Duration;
 
@@ -73,19 +75,34 @@ pub async fn queue(o: &dyn Outbox, robot: &str, issues: &[&str], now: i64) -> Ve
 }
 
 pub async fn lease(o: &dyn Outbox, robot: &str, owner: &str, now: i64) -> Lease {
-    o.acquire_lease(robot, owner, now, MINUTE)
-        .await
-        .expect("acquire")
-        .expect("the lease is free")
+    o.acquire_lease(
+        robot,
+        owner,
+        LeaseTerm {
+            now: now,
+            ttl_ms: MINUTE,
+        },
+    )
+    .await
+    .expect("acquire")
+    .expect("the lease is free")
 }
 
 /// A pending message of `robot` holding `issues`' alerts, built at `now`; returns its id.
 pub async fn message(o: &dyn Outbox, lease: &Lease, issues: &[&str], now: i64) -> i64 {
     let ids = queue(o, &lease.robot, issues, now).await;
     let uuid = format!("uuid-{}", issues.join("-"));
-    o.create_message(lease, &ids, "{\"msgtype\":\"markdown\"}", &uuid, now)
-        .await
-        .expect("create message")
+    o.create_message(
+        lease,
+        &ids,
+        NewMessage {
+            body: "{\"msgtype\":\"markdown\"}",
+            msg_uuid: &uuid,
+            now: now,
+        },
+    )
+    .await
+    .expect("create message")
 }
 
 /// The one message in the store.

@@ -5,7 +5,7 @@ use super::fixtures::*;
 use sentry_dingtalk::domain::alert::{AlertKind, Level};
 use sentry_dingtalk::outbox::port::Outbox;
 use sentry_dingtalk::outbox::types::{
-    AlertFate, Delivery, Enqueued, TraceEntry, WebhookOutcome, WebhookRecord,
+    AlertFate, Delivery, Enqueued, NewMessage, Retry, TraceEntry, WebhookOutcome, WebhookRecord,
 };
 use std::sync::Arc;
 
@@ -96,7 +96,15 @@ pub async fn trace_routed_alert_fates(o: Arc<dyn Outbox>) {
         .expect("ops")
         .alert_id;
     let m1 = o
-        .create_message(&ops, &[ops_alert], "B", "u1", T0 + 1)
+        .create_message(
+            &ops,
+            &[ops_alert],
+            NewMessage {
+                body: "B",
+                msg_uuid: "u1",
+                now: T0 + 1,
+            },
+        )
         .await
         .expect("create");
     let fate = |entries: Vec<TraceEntry>, robot: &str| {
@@ -110,9 +118,16 @@ pub async fn trace_routed_alert_fates(o: Arc<dyn Outbox>) {
     let a = fate(trace(&*o, "42").await, ROBOT);
     assert_eq!((a.fate, a.message_id), (AlertFate::Pending, Some(m1)));
     o.record_attempt(&ops, m1, T0 + 2).await.expect("attempt");
-    o.mark_retry(&ops, m1, T0 + 5000, "HTTP 502")
-        .await
-        .expect("retry");
+    o.mark_retry(
+        &ops,
+        m1,
+        Retry {
+            next_attempt_at: T0 + 5000,
+            error: "HTTP 502",
+        },
+    )
+    .await
+    .expect("retry");
     let a = fate(trace(&*o, "42").await, ROBOT);
     assert_eq!(a.fate, AlertFate::Retrying);
     assert_eq!((a.attempts, a.last_error.as_deref()), (1, Some("HTTP 502")));
@@ -131,7 +146,15 @@ pub async fn trace_routed_alert_fates(o: Arc<dyn Outbox>) {
         .expect("oncall")
         .alert_id;
     let m2 = o
-        .create_message(&oncall, &[other_alert], "B", "u2", T0 + 1)
+        .create_message(
+            &oncall,
+            &[other_alert],
+            NewMessage {
+                body: "B",
+                msg_uuid: "u2",
+                now: T0 + 1,
+            },
+        )
         .await
         .expect("create");
     o.mark_dead(&oncall, m2, "keywords not in content")
@@ -261,7 +284,15 @@ pub async fn trace_prune(o: Arc<dyn Outbox>) {
             .expect("enqueue");
         let id = trace(&*o, issue).await[0].alerts[0].alert_id;
         let m = o
-            .create_message(&l, &[id], "B", issue, at)
+            .create_message(
+                &l,
+                &[id],
+                NewMessage {
+                    body: "B",
+                    msg_uuid: issue,
+                    now: at,
+                },
+            )
             .await
             .expect("create");
         if issue == "old-dead" {
