@@ -14,7 +14,7 @@ use crate::delivery::card_step::operation_body;
 use crate::dingtalk::card_callback::{
     CardAction, CardClick, SIGNATURE_HEADER, TIMESTAMP_HEADER, parse_click, verify,
 };
-use crate::outbox::{CardClick, CardRow, QueuedAlert, SharedOutbox};
+use crate::outbox::{CardChange, CardRow, QueuedAlert, SharedOutbox};
 use crate::sentry::api::SentryApi;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
@@ -156,7 +156,7 @@ async fn act(
     let body = operation_body(&card.out_track_id, &card.card_key);
     match outbox
         .card_clicked(
-            CardClick {
+            CardChange {
                 out_track_id: &card.out_track_id,
                 status,
                 claimed_by,

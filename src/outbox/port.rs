@@ -16,7 +16,7 @@
 //!   "sent" and "recorded" re-sends the same body with the same `msgUuid`.
 
 use super::types::{
-    CardClick, CardNote, CardRow, Delivery, Enqueued, Lease, LeaseTerm, MessageRow, MessageState,
+    CardChange, CardNote, CardRow, Delivery, Enqueued, Lease, LeaseTerm, MessageRow, MessageState,
     NewMessage, Retry, StateCount, StoreError, TraceEntry, UnreadableAlert, WaitingAlerts,
     WebhookOutcome, WebhookRecord,
 };
@@ -245,7 +245,7 @@ pub trait CardStore: Send + Sync + 'static {
     /// has that `out_track_id`.
     async fn card_clicked(
         &self,
-        click: CardClick<'_>,
+        click: CardChange<'_>,
         now: i64,
     ) -> Result<Option<CardRow>, StoreError>;
 

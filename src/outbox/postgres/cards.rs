@@ -1,7 +1,7 @@
 //! Card robots' live cards and the clicks on their buttons (see the port's `CardStore`).
 
 use super::super::port::CardStore;
-use super::super::types::{CardClick, CardNote, CardRow, Lease, NewMessage, StoreError};
+use super::super::types::{CardChange, CardNote, CardRow, Lease, NewMessage, StoreError};
 use super::PgOutbox;
 use super::connection::{Db, Params};
 use super::error::db;
@@ -129,12 +129,12 @@ impl CardStore for PgOutbox {
 
     async fn card_clicked(
         &self,
-        click: CardClick<'_>,
+        click: CardChange<'_>,
         now: i64,
     ) -> Result<Option<CardRow>, StoreError> {
         let mut conn = self.db().await?;
         let tx = conn.transaction().await?;
-        let CardClick {
+        let CardChange {
             out_track_id,
             status,
             claimed_by,

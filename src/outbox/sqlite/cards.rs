@@ -3,7 +3,7 @@
 use super::sender::insert_message;
 use super::{SqliteOutbox, sql_error};
 use crate::outbox::port::CardStore;
-use crate::outbox::types::{CardClick, CardNote, CardRow, Lease, NewMessage, StoreError};
+use crate::outbox::types::{CardChange, CardNote, CardRow, Lease, NewMessage, StoreError};
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
@@ -181,7 +181,7 @@ impl CardStore for SqliteOutbox {
 
     async fn card_clicked(
         &self,
-        click: CardClick<'_>,
+        click: CardChange<'_>,
         now: i64,
     ) -> Result<Option<CardRow>, StoreError> {
         let id = click.out_track_id.to_owned();

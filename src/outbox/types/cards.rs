@@ -44,9 +44,9 @@ pub struct CardNote {
     pub body: String,
 }
 
-/// A button press that changes a card (`CardStore::card_clicked`).
+/// A button press that changes a card (`CardStore::card_clicked`); not the DingTalk callback's `CardClick` it follows from.
 #[derive(Debug, Clone, Copy)]
-pub struct CardClick<'a> {
+pub struct CardChange<'a> {
     pub out_track_id: &'a str,
     /// The card's new status.
     pub status: &'a str,

@@ -3,7 +3,7 @@
 
 use super::fixtures::*;
 use sentry_dingtalk::outbox::port::Outbox;
-use sentry_dingtalk::outbox::types::{CardClick, CardNote, MessageState, StoreError};
+use sentry_dingtalk::outbox::types::{CardChange, CardNote, MessageState, StoreError};
 use std::sync::Arc;
 
 fn note(ids: &[i64], key: &str, track: &str, status: Option<&str>) -> CardNote {
@@ -88,7 +88,7 @@ pub async fn card_clicks_and_fences(o: Arc<dyn Outbox>) {
         .expect("note");
     let card = o
         .card_clicked(
-            CardClick {
+            CardChange {
                 out_track_id: "t-7",
                 status: "claimed",
                 claimed_by: Some("u007"),
@@ -111,7 +111,7 @@ pub async fn card_clicks_and_fences(o: Arc<dyn Outbox>) {
     assert_eq!(pending.len(), 2);
     let card = o
         .card_clicked(
-            CardClick {
+            CardChange {
                 out_track_id: "t-7",
                 status: "resolved",
                 claimed_by: None,
@@ -129,7 +129,7 @@ pub async fn card_clicks_and_fences(o: Arc<dyn Outbox>) {
     );
     assert_eq!(
         o.card_clicked(
-            CardClick {
+            CardChange {
                 out_track_id: "nope",
                 status: "resolved",
                 claimed_by: None,
