@@ -79,7 +79,7 @@ pub async fn lease(o: &dyn Outbox, robot: &str, owner: &str, now: i64) -> Lease 
         robot,
         owner,
         LeaseTerm {
-            now: now,
+            now,
             ttl_ms: MINUTE,
         },
     )
@@ -98,7 +98,7 @@ pub async fn message(o: &dyn Outbox, lease: &Lease, issues: &[&str], now: i64) -
         NewMessage {
             body: "{\"msgtype\":\"markdown\"}",
             msg_uuid: &uuid,
-            now: now,
+            now,
         },
     )
     .await
