@@ -27,15 +27,12 @@ pub enum Outcome {
     },
 }
 
-/// What makes two webhooks the same one: the same bytes for the same resource (`legacy` for
-/// the plugin endpoint), or the same `Request-ID`. Anything that changed — a second resolve,
-/// another assignee, another rule firing on the same event — is news and gets its own alert.
-pub fn identity(resource: &str, body: &[u8], request_id: Option<&str>) -> Vec<String> {
-    let digest = Sha256::new()
-        .chain_update(resource.as_bytes())
-        .chain_update([0u8])
-        .chain_update(body)
-        .finalize();
+/// What makes two webhooks the same one: the same bytes, or the same `Request-ID`. Anything
+/// that changed — a second resolve, another assignee, another rule firing on the same event —
+/// is news and gets its own alert. The resource header is not part of it: Sentry does not sign
+/// it, so the same signed body sent under several resources is still one webhook.
+pub fn identity(body: &[u8], request_id: Option<&str>) -> Vec<String> {
+    let digest = Sha256::digest(body);
     let mut keys = vec![format!("body:{}", hex::encode(digest))];
     if let Some(id) = request_id.filter(|id| !id.is_empty()) {
         keys.push(format!("request:{id}"));

@@ -1,15 +1,18 @@
 //! sentry-dingtalk: Sentry webhooks in, signed DingTalk robot messages out.
 //!
-//! Layers, bottom to top; a module imports only from layers below it
-//! (`python3 ../shared/tools/imports.py src` checks it):
+//! Layers, bottom to top; a module imports only from its own layer and the layers below it,
+//! and no modules or files import each other in a circle. The modules of a layer are the links
+//! that open its bullet. `cargo nextest run layering` checks it (`tests/layering/`), from this
+//! list; `python3 ../shared/tools/imports.py src --files` draws the graph.
 //! - [`clock`], [`secret`]: time in milliseconds; secrets that never print.
 //! - [`domain`]: the alert, its language, who it mentions, a card's status. No I/O.
 //! - [`sentry`]: adapter — webhook signature, every payload shape → [`domain::alert::Alert`],
 //!   the Web API client, built-in sample payloads.
 //! - [`dingtalk`]: adapter — message body, signing, client, answer classification; the open
 //!   API for interactive cards and their callback's signature.
-//! - [`routing`]: which robots and mentions an alert gets (pure); [`routing_choice`]: the
-//!   robot chosen in Sentry's alert-rule editor, else the routes.
+//! - [`routing`]: which robots and mentions an alert gets (pure).
+//! - [`routing_choice`]: the robot chosen in Sentry's alert-rule editor, else the routes; it
+//!   asks the configuration through [`routing_choice::RobotsAndRoutes`].
 //! - [`render`]: Tera templates → markdown under DingTalk's size limit, payload text escaped.
 //! - [`config`]: settings as plain data (environment, `.env`, TOML file).
 //! - [`live`]: the settings and templates in force, swapped whole on reload.

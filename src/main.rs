@@ -1,8 +1,9 @@
 use clap::Parser;
 use sentry_dingtalk::app::{shutdown, startup::Application, telemetry};
 use sentry_dingtalk::commands::cli::{Cli, Command};
+use sentry_dingtalk::commands::output::{self, StdoutClosed};
 use sentry_dingtalk::commands::{check, check_online, digest, outbox, replay};
-use sentry_dingtalk::config::Settings;
+use sentry_dingtalk::config::{ConfigError, Settings};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -14,7 +15,11 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry::init(settings.log_format);
+    let log_level = match cli.command {
+        Command::Serve => "info",
+        _ => "warn",
+    };
+    telemetry::init(settings.log_format, log_level);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -24,6 +29,13 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(dispatch(cli.command, settings)) {
         Ok(()) => ExitCode::SUCCESS,
+        // `| head` read what it wanted: not a failure, and nothing to say.
+        Err(e) if e.is::<StdoutClosed>() => ExitCode::SUCCESS,
+        // The exit codes DESIGN and README promise: 2 for configuration, 1 for the rest.
+        Err(e) if e.is::<ConfigError>() => {
+            eprintln!("error: configuration: {e:#}");
+            ExitCode::from(2)
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
@@ -40,10 +52,10 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Replay(args) => replay::run(args, settings).await,
         Command::Check(args) => {
-            print!("{}", check::run(&settings, args.explain.as_deref())?);
+            output::print(check::run(&settings, args.explain.as_deref())?)?;
             if args.online {
                 let (report, usable) = check_online::run(&settings).await?;
-                print!("{report}");
+                output::print(report)?;
                 anyhow::ensure!(
                     usable,
                     "a card robot or the Sentry API cannot be used as configured (see above)"
@@ -53,7 +65,7 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Schema => {
             let schema = sentry_dingtalk::sentry::integration_schema::schema();
-            println!("{}", serde_json::to_string_pretty(&schema)?);
+            output::line(serde_json::to_string_pretty(&schema)?)?;
             Ok(())
         }
         Command::Digest(args) => digest::run(args, settings).await,

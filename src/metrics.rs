@@ -2,7 +2,8 @@
 //! explicitly, so tests running several apps in one process do not share counters.
 
 use prometheus::{
-    Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+    Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry,
+    TextEncoder,
 };
 
 pub struct Metrics {
@@ -13,6 +14,10 @@ pub struct Metrics {
     pub api_requests: IntCounterVec,
     pub request_duration: HistogramVec,
     pub set_aside: IntCounterVec,
+    /// Request bodies cut off to make room for others (`http::inflight`), by reason.
+    pub body_evictions: IntCounterVec,
+    /// Request bodies being received right now.
+    pub inflight_bodies: IntGauge,
     outbox: GaugeVec,
     /// The robots configured at start: their series exist from the first scrape.
     robots: Vec<String>,
@@ -39,6 +44,9 @@ const RESULTS: &[&str] = &[
     "bad_signature",
     "bad_request",
     "too_large",
+    "timeout",
+    "overloaded",
+    "evicted",
     "unavailable",
 ];
 const OUTCOMES: &[&str] = &["sent", "retryable", "throttled", "permanent"];
@@ -95,6 +103,19 @@ impl Metrics {
             "Unreadable outbox rows set aside as dead, by robot",
             &["robot"],
         );
+        let body_evictions = counter(
+            "body_evictions_total",
+            "Request bodies cut off to make room: budget, client_share (one address held its \
+             share) or bodies (too many being received at once)",
+            &["reason"],
+        );
+        for reason in ["budget", "client_share", "bodies"] {
+            body_evictions.with_label_values(&[reason]);
+        }
+        let inflight_bodies =
+            IntGauge::new("inflight_bodies", "Request bodies being received right now")
+                .unwrap_or_else(|_| unreachable!("static names"));
+        let _ = registry.register(Box::new(inflight_bodies.clone()));
         let robots: Vec<String> = robots.into_iter().map(str::to_string).collect();
         for resource in RESOURCES {
             for result in RESULTS {
@@ -119,6 +140,8 @@ impl Metrics {
             api_requests,
             request_duration,
             set_aside,
+            body_evictions,
+            inflight_bodies,
             outbox,
             robots,
         }

@@ -2,7 +2,6 @@
 //! with the mentions it lists, instead of through the routes. Anything unusable (no settings,
 //! no robot, a robot this relay does not have) falls back to the routes, and the log says why.
 
-use crate::config::Settings;
 use crate::domain::alert::{Alert, AlertKind};
 use crate::domain::mention::Mentions;
 use crate::routing::Target;
@@ -17,8 +16,17 @@ pub enum Choice {
     Routes(String),
 }
 
+/// What the choice asks of the configuration: whether a robot exists, and what the routes say.
+/// `config::Settings` answers it; the configuration sits above this module, so it is asked
+/// through this trait and never imported.
+pub trait RobotsAndRoutes {
+    fn has_robot(&self, name: &str) -> bool;
+    /// The targets the routes give `alert`.
+    fn route(&self, alert: &Alert) -> Vec<Target>;
+}
+
 /// The robots an alert goes to: the rule's choice when usable, else the routes.
-pub fn targets(alert: &Alert, settings: &Settings) -> Vec<Target> {
+pub fn targets(alert: &Alert, settings: &impl RobotsAndRoutes) -> Vec<Target> {
     match choose(alert, settings) {
         Choice::Chosen(targets) => {
             if targets.is_empty() {
@@ -44,14 +52,14 @@ pub fn is_test(alert: &Alert) -> bool {
     alert.is_test_notification()
 }
 
-pub fn choose(alert: &Alert, settings: &Settings) -> Choice {
+pub fn choose(alert: &Alert, settings: &impl RobotsAndRoutes) -> Choice {
     let Some(choice) = &alert.rule_choice else {
         return Choice::Routes("the webhook carries no settings of this integration".into());
     };
     let Some(robot) = &choice.robot else {
         return Choice::Routes("the rule's settings name no robot".into());
     };
-    if settings.robot(robot).is_none() {
+    if !settings.has_robot(robot) {
         return Choice::Routes(format!(
             "the rule names robot `{robot}`, which is not configured"
         ));
@@ -109,13 +117,22 @@ fn rule_id(alert: &Alert) -> &str {
 mod tests {
     use super::*;
     use crate::domain::alert::Level;
+    use crate::routing::{Unmatched, route};
 
-    fn settings() -> Settings {
-        let mut s = Settings::from_lookup(|_| None).expect("defaults");
-        let mut second = s.robots[0].clone();
-        second.name = "oncall".into();
-        s.robots.push(second);
-        s
+    /// Robots `default` and `oncall`, no routes: everything the routes take goes to `default`.
+    struct TwoRobots;
+
+    impl RobotsAndRoutes for TwoRobots {
+        fn has_robot(&self, name: &str) -> bool {
+            ["default", "oncall"].contains(&name)
+        }
+        fn route(&self, alert: &Alert) -> Vec<Target> {
+            route(alert, &[], Unmatched::Default, Some("default"))
+        }
+    }
+
+    fn settings() -> TwoRobots {
+        TwoRobots
     }
 
     fn alert(choice: Option<RuleChoice>) -> Alert {

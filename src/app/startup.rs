@@ -20,7 +20,8 @@ use tokio_util::sync::CancellationToken;
 /// Why a process opens the outbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutboxUse {
-    /// It sends (`serve`, `replay`, `digest`): with SQLite it must own `DATA_DIR`.
+    /// It sends (`serve`; `replay`, `digest` when no relay runs): with SQLite it must own
+    /// `DATA_DIR`.
     Sender,
     /// It looks or flags (`outbox list|retry|stats`): works beside a running relay.
     Operator,
@@ -74,6 +75,11 @@ pub async fn action_signer(
 /// What the senders share, with a fresh outbox opened for `usage`.
 pub async fn sender_deps(settings: &Settings, usage: OutboxUse) -> anyhow::Result<Deps> {
     let outbox = open_outbox(settings, usage).await?;
+    deps_with_outbox(settings, outbox).await
+}
+
+/// What the senders share, around an outbox already open.
+pub async fn deps_with_outbox(settings: &Settings, outbox: SharedOutbox) -> anyhow::Result<Deps> {
     Ok(Deps {
         client: DingTalkClient::new(settings.request_timeout),
         metrics: Arc::new(Metrics::new(
@@ -90,9 +96,41 @@ pub async fn sender_deps(settings: &Settings, usage: OutboxUse) -> anyhow::Resul
     })
 }
 
-/// Sentry sends one webhook per connection; a thousand open at once per worker is far past
-/// any real load and still a few MiB of buffers.
-const MAX_CONNECTIONS_PER_WORKER: usize = 1000;
+/// Sentry sends one webhook per connection. Each open connection costs two 8 KiB buffers, so
+/// a worker thread takes at most this many (fewer when the open-file limit is lower).
+const MAX_CONNECTIONS_PER_WORKER: usize = 2048;
+/// Open files kept for the outbox, logs and outgoing requests.
+const FILES_RESERVED: u64 = 256;
+
+/// How many connections the server holds, and how many of them may be reading a body.
+#[derive(Debug)]
+struct Capacity {
+    workers: usize,
+    per_worker: usize,
+    /// A quarter of the connections: stalled bodies past it are cut off (oldest first), so
+    /// the other slots stay free for new connections — Sentry's among them.
+    bodies: usize,
+    open_files: u64,
+}
+
+impl Capacity {
+    /// Raises the open-file limit to its hard limit first (a container often starts at 1,024).
+    fn at_start() -> Self {
+        let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let open_files = rlimit::increase_nofile_limit(u64::MAX).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "cannot read or raise the open-file limit");
+            1024
+        });
+        let usable = open_files.saturating_sub(FILES_RESERVED).max(64);
+        let per_worker = (usable as usize / workers).clamp(16, MAX_CONNECTIONS_PER_WORKER);
+        Self {
+            workers,
+            per_worker,
+            bodies: (per_worker * workers / 4).max(1),
+            open_files,
+        }
+    }
+}
 
 pub struct Application {
     port: u16,
@@ -124,6 +162,18 @@ impl Application {
         let shutdown_timeout = settings.shutdown_timeout;
         let live = Live::new(settings).context("templates")?;
         let wakers = Wakers::default();
+        let capacity = Capacity::at_start();
+        tracing::info!(
+            workers = capacity.workers,
+            connections_per_worker = capacity.per_worker,
+            bodies_at_once = capacity.bodies,
+            open_files = capacity.open_files,
+            "connection limits"
+        );
+        let caps = {
+            let s = &live.get().settings;
+            http::inflight::Caps::new(s.inflight_body_limit, s.body_limit, capacity.bodies)
+        };
         let background = http::background::Background::on_current_runtime();
         let state = web::Data::new(AppState {
             live: live.clone(),
@@ -133,7 +183,7 @@ impl Application {
             api: deps.api.clone(),
             signer: deps.signer.clone(),
             ui: Arc::new(http::ui::templates().context("status page templates")?),
-            edge: http::Edge::default(),
+            edge: http::Edge::new(caps, &deps.metrics),
             orgs: Default::default(),
             background: background.clone(),
         });
@@ -145,12 +195,13 @@ impl Application {
         })
         // A request head must arrive within 5 s (slow headers), an idle kept-alive connection
         // is closed after 5 s, and a closing one gets 1 s to go. Bodies have their own deadline
-        // (`BODY_READ_TIMEOUT`, in `http::body`). Connections are capped per worker thread so a
-        // flood of idle ones cannot take the memory either.
+        // and are cut off oldest first when too many are in flight (`http::body`), so stalled
+        // uploads cannot take every connection slot.
+        .workers(capacity.workers)
         .client_request_timeout(Duration::from_secs(5))
         .client_disconnect_timeout(Duration::from_secs(1))
         .keep_alive(Duration::from_secs(5))
-        .max_connections(MAX_CONNECTIONS_PER_WORKER)
+        .max_connections(capacity.per_worker)
         .listen(listener)?
         .disable_signals()
         .shutdown_timeout(shutdown_timeout.as_secs().max(1))

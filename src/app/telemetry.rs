@@ -1,31 +1,63 @@
 //! Logging: `RUST_LOG` filter, `LOG_FORMAT=json` or pretty, to stderr so `replay --dry-run`
 //! keeps stdout for the request bodies.
+//!
+//! Below `info`, only the relay's own events pass, whatever `RUST_LOG` says. The crates under
+//! it log what they carry at debug and trace: tokio-postgres each statement's parameters (the
+//! action-link key once was one), reqwest and hyper request URLs (a robot URL holds its access
+//! token), rustls and h2 their frames. A list of such crates would miss the next one, and an
+//! `EnvFilter` directive can be out-ranked by a more specific one in `RUST_LOG`
+//! (`tokio_postgres::query=trace` beats `tokio_postgres=info`), so the cap is a second filter
+//! that every event must also pass.
 
 use crate::config::LogFormat;
-use tracing_subscriber::EnvFilter;
+use tracing::{Level, Metadata};
+use tracing_subscriber::filter::{EnvFilter, FilterExt, filter_fn};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{Layer, fmt};
 
-/// The HTTP client crates log request URLs at debug and trace level, and a robot URL carries
-/// its access token; they are held at info whatever `RUST_LOG` says.
-const QUIET_URL_LOGGERS: &[&str] = &[
-    "reqwest=info",
-    "hyper=info",
-    "hyper_util=info",
-    "h2=info",
-    "rustls=info",
-];
+/// The relay's own targets: the library's modules and the binary's.
+const OWN_TARGET: &str = "sentry_dingtalk";
 
-pub fn init(format: LogFormat) {
-    let mut filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    for directive in QUIET_URL_LOGGERS {
-        if let Ok(d) = directive.parse() {
-            filter = filter.add_directive(d);
-        }
-    }
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let _ = match format {
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
-        LogFormat::Pretty => builder.try_init(),
+/// `default` is the level when `RUST_LOG` is unset: `info` for `serve`, whose log is its
+/// record; `warn` for the other commands, whose output is what they print.
+pub fn init(format: LogFormat, default: &str) {
+    let asked = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let filter = asked.and(filter_fn(may_log));
+    let layer = match format {
+        LogFormat::Json => fmt::layer()
+            .json()
+            .flatten_event(true)
+            .with_writer(std::io::stderr)
+            .boxed(),
+        LogFormat::Pretty => fmt::layer().with_writer(std::io::stderr).boxed(),
     };
+    let _ = tracing_subscriber::registry()
+        .with(layer.with_filter(filter))
+        .try_init();
+}
+
+/// Info and above from anyone; debug and trace from the relay's own code only.
+pub fn may_log(meta: &Metadata<'_>) -> bool {
+    *meta.level() <= Level::INFO || is_own(meta.target())
+}
+
+fn is_own(target: &str) -> bool {
+    target
+        .strip_prefix(OWN_TARGET)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_own;
+
+    #[test]
+    fn only_the_relays_own_targets_are_its_own() {
+        assert!(is_own("sentry_dingtalk"));
+        assert!(is_own("sentry_dingtalk::outbox::postgres"));
+        assert!(!is_own("sentry_dingtalk_plugin"));
+        assert!(!is_own("tokio_postgres::query"));
+        assert!(!is_own("reqwest::connect"));
+    }
 }

@@ -4,6 +4,7 @@ use crate::commands::replay::{self, Sample};
 use crate::config::Settings;
 use crate::domain::lang::Lang;
 use crate::render::{Envelope, Renderer};
+use crate::routing::Unmatched;
 use crate::routing_choice::{self, Choice};
 use crate::sentry::payload::{self, LinkBase, Parsed};
 use crate::sentry::samples::SAMPLES;
@@ -28,7 +29,7 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
             d.display()
         )?;
     }
-    for lang in [Lang::Zh, Lang::En] {
+    for (lang, code) in [(Lang::Zh, "zh"), (Lang::En, "en")] {
         let renderer = Renderer::load(dir, lang)
             .context("loading templates")?
             .with_timezone(settings.timezone);
@@ -47,16 +48,16 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
                 };
                 renderer
                     .render_alert(&alert, &env)
-                    .with_context(|| format!("rendering sample {name} ({lang:?})"))?;
+                    .with_context(|| format!("rendering sample {name} ({code})"))?;
                 renderer
                     .render_batch(&[(*alert).clone(), (*alert).clone()], &env)
-                    .with_context(|| format!("rendering a digest of {name} ({lang:?})"))?;
+                    .with_context(|| format!("rendering a digest of {name} ({code})"))?;
                 rendered += 1;
             }
         }
         writeln!(
             report,
-            "{lang:?}: rendered {rendered} samples and their batches"
+            "{code}: rendered {rendered} samples and their batches"
         )?;
     }
     for robot in &settings.robots {
@@ -64,15 +65,15 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
             // Every key was required when the configuration loaded; this says what it holds.
             writeln!(
                 report,
-                "robot {}: card robot (enterprise app {}, robot {}), template {}, group {}, {} per minute, group window {:?}, throttle pause {:?}",
+                "robot {}: card robot (enterprise app {}, robot {}), template {}, group {}, {} per minute, group window {}, throttle pause {}",
                 robot.name,
                 card.app_key,
                 card.robot_code,
                 card.card_template_id,
                 card.open_conversation_id,
                 robot.rate_per_minute,
-                robot.group_window,
-                robot.throttle_pause
+                span(robot.group_window),
+                span(robot.throttle_pause)
             )?;
             if card.callback_route_key.is_none() {
                 writeln!(
@@ -93,14 +94,17 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
         } else {
             "unsigned"
         };
+        let keyword = match &robot.keyword {
+            Some(k) => format!("keyword \"{k}\""),
+            None => "no keyword".into(),
+        };
         writeln!(
             report,
-            "robot {}: sends to {target}, {signed}, keyword {:?}, {} per minute, group window {:?}, throttle pause {:?}",
+            "robot {}: sends to {target}, {signed}, {keyword}, {} per minute, group window {}, throttle pause {}",
             robot.name,
-            robot.keyword,
             robot.rate_per_minute,
-            robot.group_window,
-            robot.throttle_pause
+            span(robot.group_window),
+            span(robot.throttle_pause)
         )?;
     }
     if let Some(file) = &settings.config_file {
@@ -130,11 +134,11 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
         };
         writeln!(
             report,
-            "route {i} {}: {} → {} | mention {mention} | repeat {:?}{}",
+            "route {i} {}: {} → {} | mention {mention} | repeat {}{}",
             r.name,
             r.summary,
             r.robots.join(", "),
-            r.repeat_interval,
+            span(r.repeat_interval),
             if r.continue_ { " | continue" } else { "" }
         )?;
         let card_robots = r
@@ -163,7 +167,11 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
         )?;
     }
     if !settings.routes.is_empty() {
-        writeln!(report, "unmatched alerts: {:?}", settings.unmatched)?;
+        let unmatched = match settings.unmatched {
+            Unmatched::Default => "go to the default robot",
+            Unmatched::Drop => "are dropped",
+        };
+        writeln!(report, "alerts no route matches {unmatched}")?;
     }
     if let Some(path) = explain {
         let samples = replay::load(&[path.to_path_buf()])?;
@@ -180,11 +188,11 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
             };
             writeln!(
                 report,
-                "{}: {resource}.{} level {} project {:?}",
+                "{}: {resource}.{} level {} project {}",
                 path.display(),
                 alert.action,
                 alert.level.as_str(),
-                alert.project
+                alert.project.as_deref().unwrap_or("(none)")
             )?;
             if let (Some(_), Choice::Routes(why)) =
                 (&alert.rule_choice, routing_choice::choose(&alert, settings))
@@ -202,4 +210,9 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
         }
     }
     Ok(report)
+}
+
+/// A duration as people write it: `30s`, `10m`, `0s`.
+fn span(d: std::time::Duration) -> String {
+    humantime::format_duration(d).to_string()
 }

@@ -1,14 +1,14 @@
-//! `sentry-dingtalk digest`: the open-issues report now, printed (`--dry-run`) or queued and sent.
+//! `sentry-dingtalk digest`: the open-issues report now, printed (`--dry-run`) or queued and sent
+//! (by a running relay, or by the command itself when none runs).
 
 use crate::app::startup;
 use crate::commands::cli::DigestArgs;
+use crate::commands::queueing::Queueing;
 use crate::config::Settings;
 use crate::config::report_schedule::valid_period;
-use crate::delivery::engine::drain_all;
 use crate::live::Live;
 use crate::report::open_issues::{build, queue};
 use anyhow::{Context, bail};
-use std::time::Duration;
 
 pub async fn run(args: DigestArgs, settings: Settings) -> anyhow::Result<()> {
     if !valid_period(&args.since) {
@@ -36,17 +36,16 @@ pub async fn run(args: DigestArgs, settings: Settings) -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    let deps = startup::sender_deps(&settings, startup::OutboxUse::Sender).await?;
+    // Beside a running relay on SQLite, it only queues: the relay sends.
+    let store = Queueing::open(&settings).await?;
     let robots = queue(
         &runtime,
         &api,
-        &deps.outbox,
+        store.outbox(),
         &args.since,
         args.project.as_deref(),
     )
     .await?;
     eprintln!("open-issue digest queued for {} robot(s)", robots.len());
-    let outbox = deps.outbox.clone();
-    drain_all(live, deps, Duration::from_secs(15 * 60)).await?;
-    crate::commands::outbox::print_stats(&outbox).await
+    store.finish(live).await
 }

@@ -6,4 +6,6 @@ pub mod check_online;
 pub mod cli;
 pub mod digest;
 pub mod outbox;
+pub mod output;
+pub mod queueing;
 pub mod replay;

@@ -4,6 +4,7 @@
 use crate::app::startup;
 use crate::clock::now_ms;
 use crate::commands::cli::OutboxCommand;
+use crate::commands::output;
 use crate::config::Settings;
 use crate::delivery::housekeeping::KEEP_MS;
 use crate::http::trace_view::fates;
@@ -18,35 +19,39 @@ pub async fn run(cmd: OutboxCommand, settings: &Settings) -> anyhow::Result<()> 
                 .list_messages(state.map(MessageState::from), limit)
                 .await?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&rows)?);
+                output::line(serde_json::to_string_pretty(&rows)?)?;
             } else {
-                println!(
-                    "{:>6} {:<8} {:<12} {:>6} {:>8}  last error",
-                    "id", "state", "robot", "alerts", "attempts"
-                );
-                for r in rows {
-                    let err = r.last_error.unwrap_or_default();
-                    println!(
-                        "{:>6} {:<8} {:<12} {:>6} {:>8}  {err}",
-                        r.id, r.state, r.robot, r.alert_count, r.attempts
-                    );
+                let head = ["id", "state", "robot", "alerts", "attempts", "last error"];
+                let mut table = vec![head.map(String::from)];
+                table.extend(rows.into_iter().map(|r| {
+                    [
+                        r.id.to_string(),
+                        r.state.to_string(),
+                        r.robot,
+                        r.alert_count.to_string(),
+                        r.attempts.to_string(),
+                        r.last_error.unwrap_or_default(),
+                    ]
+                }));
+                for line in output::table(&table) {
+                    output::line(line)?;
                 }
             }
         }
         OutboxCommand::Retry { id: Some(id), .. } => {
             anyhow::ensure!(
                 outbox.retry_message(id, now_ms()).await?,
-                "message {id} is not pending or dead"
+                "no pending or dead message {id}: it does not exist, or it was sent (only pending and dead messages can be retried; see outbox list)"
             );
-            println!("message {id} queued again");
+            output::line(format_args!("message {id} queued again"))?;
         }
         OutboxCommand::Retry { id: None, .. } => {
             let n = outbox.retry_dead(now_ms()).await?;
-            println!("{n} dead message(s) queued again")
+            output::line(format_args!("{n} dead message(s) queued again"))?;
         }
         OutboxCommand::Stats { json } => {
             if json {
-                println!("{}", serde_json::to_string_pretty(&outbox.stats().await?)?);
+                output::line(serde_json::to_string_pretty(&outbox.stats().await?)?)?;
             } else {
                 print_stats(&outbox).await?;
             }
@@ -54,54 +59,72 @@ pub async fn run(cmd: OutboxCommand, settings: &Settings) -> anyhow::Result<()> 
         OutboxCommand::Trace { issue, json, limit } => {
             let entries = outbox.trace(&issue, limit).await?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&entries)?);
+                output::line(serde_json::to_string_pretty(&entries)?)?;
             } else {
-                print_trace(&issue, &entries, settings);
+                print_trace(&issue, &entries, settings)?;
             }
         }
     }
     Ok(())
 }
 
-fn print_trace(issue: &str, entries: &[TraceEntry], settings: &Settings) {
+fn print_trace(issue: &str, entries: &[TraceEntry], settings: &Settings) -> anyhow::Result<()> {
     if entries.is_empty() {
-        println!(
+        return output::line(format_args!(
             "no webhook recorded for issue {issue} (records are kept {} days)",
             KEEP_MS / 86_400_000
-        );
-        return;
+        ));
     }
     let tz = settings.timezone.unwrap_or(default_zone(settings.lang));
     let at = |ms: i64| local_ms(ms, tz);
-    println!(
-        "{:<33}  {:<22}  {:<10}  {:<16}  rule / request",
-        "received", "resource.action", "outcome", "issue"
-    );
-    for e in entries {
+    let head = [
+        "received",
+        "resource.action",
+        "outcome",
+        "issue",
+        "rule / request",
+    ];
+    let mut table = vec![head.map(String::from)];
+    table.extend(entries.iter().map(|e| {
         let issue = match (&e.issue_id, &e.short_id) {
             (Some(id), Some(short)) => format!("{id} {short}"),
             (Some(id), None) => id.clone(),
             (None, Some(short)) => short.clone(),
             (None, None) => "-".into(),
         };
-        println!(
-            "{:<33}  {:<22}  {:<10}  {:<16}  {} / {}",
+        [
             at(e.received_at),
             format!("{}.{}", e.resource, e.action),
-            e.outcome.as_str(),
+            e.outcome.as_str().to_string(),
             issue,
-            e.rule.as_deref().unwrap_or("-"),
-            e.request_id.as_deref().unwrap_or("-"),
-        );
-        for line in fates(e, &at) {
-            println!("    → {line}");
+            format!(
+                "{} / {}",
+                e.rule.as_deref().unwrap_or("-"),
+                e.request_id.as_deref().unwrap_or("-")
+            ),
+        ]
+    }));
+    let mut lines = output::table(&table).into_iter();
+    output::line(lines.next().unwrap_or_default())?;
+    // Each webhook's row, then what became of it per robot.
+    for (e, row) in entries.iter().zip(lines) {
+        output::line(row)?;
+        for fate in fates(e, &at) {
+            output::line(format_args!("    → {fate}"))?;
         }
     }
+    Ok(())
 }
 
 pub async fn print_stats(outbox: &SharedOutbox) -> anyhow::Result<()> {
-    for s in outbox.stats().await? {
-        println!("{:<8} {:<16} {}", s.state, s.robot, s.count);
+    let rows: Vec<[String; 3]> = outbox
+        .stats()
+        .await?
+        .into_iter()
+        .map(|s| [s.state.to_string(), s.robot, s.count.to_string()])
+        .collect();
+    for line in output::table(&rows) {
+        output::line(line)?;
     }
     Ok(())
 }

@@ -1,10 +1,10 @@
 //! `replay`: render (`--dry-run`), post to a running relay (`--to`), or deliver through the
 //! outbox and its rate limit.
 
-use crate::app::startup;
 use crate::commands::cli::ReplayArgs;
+use crate::commands::output;
+use crate::commands::queueing::Queueing;
 use crate::config::Settings;
-use crate::delivery::engine::drain_all;
 use crate::intake::{self, Outcome};
 use crate::live::Live;
 use crate::outbox::Enqueued;
@@ -105,88 +105,110 @@ fn dry_run(
             let msg = renderer
                 .render_alert(&alert, &env)
                 .with_context(|| format!("{}", sample.path.display()))?;
-            println!("{}", msg.to_json());
+            output::line(msg.to_json())?;
         }
     }
     Ok(())
 }
 
+/// Posts every sample; one that cannot be sent or is refused is named with the reason and the
+/// rest still go. Fails at the end when any was not accepted.
 async fn post_to_relay(
     samples: &[Sample],
     args: &ReplayArgs,
     settings: &Settings,
     to: &str,
 ) -> anyhow::Result<()> {
-    let secret = settings
-        .client_secrets
-        .first()
-        .context("SENTRY_CLIENT_SECRET is required for --to")?;
+    settings.require_client_secret()?;
     let base = url::Url::parse(to).with_context(|| format!("--to {to}: not a URL"))?;
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()?;
     let mut failures = 0;
     for sample in samples {
-        let mut resource = args
-            .resource
-            .clone()
-            .unwrap_or_else(|| inferred(&sample.value));
-        let mut value = sample.value.clone();
-        let url = if resource == "legacy" {
-            let token = settings
-                .legacy_token
-                .as_ref()
-                .context("a legacy payload needs LEGACY_WEBHOOK_TOKEN for --to")?;
-            endpoint(&base, &format!("webhooks/sentry/legacy/{}", token.expose()))?
-        } else {
-            if payload::detect_shape(&value) == Shape::BareEvent {
-                if args.resource.is_none() {
-                    resource = "error".into();
-                }
-                value = wrap_event(&resource, value);
+        match post_one(&client, sample, args, settings, &base).await {
+            Ok((resource, status, text)) => {
+                output::line(format_args!(
+                    "{}: {resource} → HTTP {} {text}",
+                    sample.path.display(),
+                    status.as_u16()
+                ))?;
+                failures += usize::from(!status.is_success());
             }
-            endpoint(&base, "webhooks/sentry")?
-        };
-        if let (Some(action), Some(obj)) = (&args.action, value.as_object_mut()) {
-            obj.insert("action".into(), Value::String(action.clone()));
+            Err(e) => {
+                eprintln!("{}: not sent: {e:#}", sample.path.display());
+                failures += 1;
+            }
         }
-        // Unchanged payloads are sent byte for byte, as Sentry would have.
-        let body = if value == sample.value {
-            sample.bytes.clone()
-        } else {
-            serde_json::to_vec(&value)?
-        };
-        let resp = client
-            .post(url)
-            .header("Content-Type", "application/json")
-            .header(HEADER_REQUEST_ID, uuid::Uuid::new_v4().simple().to_string())
-            .header(HEADER_RESOURCE, &resource)
-            .header(
-                HEADER_TIMESTAMP,
-                (crate::clock::now_ms() / 1000).to_string(),
-            )
-            .header(HEADER_SIGNATURE, signature::sign(&body, secret))
-            .header(
-                "User-Agent",
-                concat!("sentry-dingtalk-replay/", env!("CARGO_PKG_VERSION")),
-            )
-            .body(body)
-            .send()
-            .await
-            .with_context(|| format!("{}: posting to the relay failed", sample.path.display()))?;
-        let status = resp.status();
-        let text = resp.text().await.unwrap_or_default();
-        println!(
-            "{}: {resource} → HTTP {} {text}",
-            sample.path.display(),
-            status.as_u16()
-        );
-        failures += usize::from(!status.is_success());
     }
     if failures > 0 {
         bail!("{failures} of {} payloads were not accepted", samples.len());
     }
     Ok(())
+}
+
+/// One signed POST as Sentry would make it: the resource, and the relay's status and answer.
+async fn post_one(
+    client: &reqwest::Client,
+    sample: &Sample,
+    args: &ReplayArgs,
+    settings: &Settings,
+    base: &url::Url,
+) -> anyhow::Result<(String, reqwest::StatusCode, String)> {
+    let mut resource = args
+        .resource
+        .clone()
+        .unwrap_or_else(|| inferred(&sample.value));
+    let mut value = sample.value.clone();
+    let url = if resource == "legacy" {
+        let token = settings
+            .legacy_token
+            .as_ref()
+            .context("a legacy payload needs LEGACY_WEBHOOK_TOKEN for --to")?;
+        endpoint(base, &format!("webhooks/sentry/legacy/{}", token.expose()))?
+    } else {
+        if payload::detect_shape(&value) == Shape::BareEvent {
+            if args.resource.is_none() {
+                resource = "error".into();
+            }
+            value = wrap_event(&resource, value);
+        }
+        endpoint(base, "webhooks/sentry")?
+    };
+    if let (Some(action), Some(obj)) = (&args.action, value.as_object_mut()) {
+        obj.insert("action".into(), Value::String(action.clone()));
+    }
+    // Unchanged payloads are sent byte for byte, as Sentry would have.
+    let body = if value == sample.value {
+        sample.bytes.clone()
+    } else {
+        serde_json::to_vec(&value)?
+    };
+    let secret = settings
+        .client_secrets
+        .first()
+        .context("SENTRY_CLIENT_SECRET is required for --to")?;
+    let resp = client
+        .post(url)
+        .header("Content-Type", "application/json")
+        .header(HEADER_REQUEST_ID, uuid::Uuid::new_v4().simple().to_string())
+        .header(HEADER_RESOURCE, &resource)
+        .header(
+            HEADER_TIMESTAMP,
+            (crate::clock::now_ms() / 1000).to_string(),
+        )
+        .header(HEADER_SIGNATURE, signature::sign(&body, secret))
+        .header(
+            "User-Agent",
+            concat!("sentry-dingtalk-replay/", env!("CARGO_PKG_VERSION")),
+        )
+        .body(body)
+        .send()
+        .await
+        .context("posting to the relay failed")?;
+    let status = resp.status();
+    let text = resp.text().await.unwrap_or_default();
+    Ok((resource, status, text))
 }
 
 /// `base` may be the relay's root or already a full endpoint.
@@ -198,14 +220,15 @@ fn endpoint(base: &url::Url, path: &str) -> anyhow::Result<url::Url> {
     }
 }
 
-/// Queue through the outbox and deliver with the same senders, budget and windows as `serve`.
+/// Queue through the outbox and deliver with the same senders, budget and windows as `serve`
+/// (beside a running relay on SQLite, the relay sends).
 async fn deliver(
     samples: &[Sample],
     args: &ReplayArgs,
     settings: Settings,
     base: &LinkBase,
 ) -> anyhow::Result<()> {
-    let deps = startup::sender_deps(&settings, startup::OutboxUse::Sender).await?;
+    let store = Queueing::open(&settings).await?;
     let live = Live::new(settings.clone())?;
     for sample in samples {
         let (resource, parsed) = interpret(
@@ -214,12 +237,13 @@ async fn deliver(
             args.action.as_deref(),
             base,
         );
-        let identity = intake::identity(&resource, &sample.bytes, None);
+        let identity = intake::identity(&sample.bytes, None);
         let received = intake::Received {
             resource: resource.clone(),
             ..Default::default()
         };
-        let outcome = intake::accept(parsed, identity, &received, &settings, &deps.outbox).await?;
+        let outcome =
+            intake::accept(parsed, identity, &received, &settings, store.outbox()).await?;
         let shown = match outcome {
             Outcome::Stored(Enqueued::Queued { robots }) => {
                 format!("queued for {}", robots.join(", "))
@@ -231,7 +255,5 @@ async fn deliver(
         };
         eprintln!("{}: {resource}: {shown}", sample.path.display());
     }
-    let outbox = deps.outbox.clone();
-    drain_all(live, deps, Duration::from_secs(15 * 60)).await?;
-    super::outbox::print_stats(&outbox).await
+    store.finish(live).await
 }

@@ -1,5 +1,5 @@
 //! One environment value each: parsed, checked, and refused with the variable's name (never
-//! a secret's value).
+//! a secret's value); and `${VAR}` in the TOML file replaced by the variable's value.
 
 use super::{ConfigError, MIN_ADMIN_TOKEN_CHARS};
 use crate::secret::Secret;
@@ -71,4 +71,40 @@ pub(super) fn check_robot_url(raw: &str) -> Result<(), ConfigError> {
         return Err(invalid("DINGTALK_WEBHOOK", "must be an http(s) URL"));
     }
     Ok(())
+}
+
+/// `${VAR}` → the variable's value; a missing variable is an error that names it.
+pub(super) fn expand(s: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after.find('}').ok_or_else(|| "unclosed `${`".to_string())?;
+        let var = &after[..end];
+        let value = env(var).ok_or_else(|| format!("environment variable {var} is not set"))?;
+        out.push_str(&value);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// `TRUSTED_PROXIES`: comma-separated CIDRs or single addresses.
+pub(super) fn trusted_proxies(v: Option<String>) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    v.unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<ipnet::IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    invalid(
+                        "TRUSTED_PROXIES",
+                        format!("{s:?} is not an address or a CIDR (10.0.0.0/8)"),
+                    )
+                })
+        })
+        .collect()
 }

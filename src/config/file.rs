@@ -5,6 +5,7 @@
 //! environment; no error repeats a `webhook`, `secret` or an expanded value.
 
 use super::card_robot::CardKeys;
+use super::env_values::expand;
 use super::{ConfigError, RobotConfig};
 use crate::config::report_schedule::ReportSchedule;
 use crate::domain::alert::Level;
@@ -274,23 +275,6 @@ pub fn parse(
         unmatched: file.unmatched,
         digest_schedule,
     })
-}
-
-/// `${VAR}` → the variable's value; a missing variable is an error that names it.
-pub fn expand(s: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let end = after.find('}').ok_or_else(|| "unclosed `${`".to_string())?;
-        let var = &after[..end];
-        let value = env(var).ok_or_else(|| format!("environment variable {var} is not set"))?;
-        out.push_str(&value);
-        rest = &after[end + 1..];
-    }
-    out.push_str(rest);
-    Ok(out)
 }
 
 fn duration(v: Option<String>, default: Duration) -> Result<Duration, String> {

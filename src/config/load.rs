@@ -1,6 +1,8 @@
 //! Settings from the environment (and `.env`), and the configuration file they name.
 
-use super::env_values::{admin_token, check_robot_url, database_url, invalid, parse_or, seconds};
+use super::env_values::{
+    admin_token, check_robot_url, database_url, invalid, parse_or, seconds, trusted_proxies,
+};
 use super::{
     ConfigError, DEFAULT_CONFIG_FILE, DEFAULT_ROBOT, LogFormat, RetryConfig, RobotConfig, Settings,
     file,
@@ -164,6 +166,7 @@ impl Settings {
             body_limit,
             body_read_timeout,
             inflight_body_limit,
+            trusted_proxies: trusted_proxies(var("TRUSTED_PROXIES"))?,
             shutdown_timeout: seconds(var("SHUTDOWN_TIMEOUT"), "SHUTDOWN_TIMEOUT", 10.0)?,
             request_timeout: Duration::from_secs(10),
             retry: RetryConfig::default(),

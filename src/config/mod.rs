@@ -94,6 +94,9 @@ pub struct Settings {
     pub body_read_timeout: Duration,
     /// Bytes buffered across all request bodies being read at once; past it, 503 at once.
     pub inflight_body_limit: usize,
+    /// `TRUSTED_PROXIES`: reverse proxies whose `X-Forwarded-For` names the client, for the
+    /// per-client limits at the edge. Empty: the TCP peer is the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     pub shutdown_timeout: Duration,
     pub request_timeout: Duration,
     pub retry: RetryConfig,
@@ -135,6 +138,16 @@ impl Settings {
     pub fn route(&self, alert: &crate::domain::alert::Alert) -> Vec<crate::routing::Target> {
         let default = self.robot(DEFAULT_ROBOT).map(|r| r.name.as_str());
         crate::routing::route(alert, &self.routes, self.unmatched, default)
+    }
+}
+
+/// What a robot chosen in Sentry's rule editor is checked against.
+impl crate::routing_choice::RobotsAndRoutes for Settings {
+    fn has_robot(&self, name: &str) -> bool {
+        self.robot(name).is_some()
+    }
+    fn route(&self, alert: &crate::domain::alert::Alert) -> Vec<crate::routing::Target> {
+        Settings::route(self, alert)
     }
 }
 

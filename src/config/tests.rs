@@ -74,3 +74,13 @@ fn body_limits_are_consistent() {
     assert!(err.to_string().contains("BODY_LIMIT_BYTES"), "{err}");
     assert!(load(&[("BODY_READ_TIMEOUT", "0")]).is_err());
 }
+
+#[test]
+fn trusted_proxies_take_cidrs_and_single_addresses() {
+    assert!(load(&[]).expect("defaults").trusted_proxies.is_empty());
+    let s = load(&[("TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7 ,fd00::/8")]).expect("loads");
+    let shown: Vec<String> = s.trusted_proxies.iter().map(ToString::to_string).collect();
+    assert_eq!(shown, ["10.0.0.0/8", "192.0.2.7/32", "fd00::/8"]);
+    let err = load(&[("TRUSTED_PROXIES", "10.0.0.0/8,proxy.local")]).expect_err("a name");
+    assert!(err.to_string().contains("proxy.local"), "{err}");
+}

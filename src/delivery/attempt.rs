@@ -17,6 +17,9 @@ impl RobotWorker {
         let started = now_ms();
         outbox.record_attempt(lease, msg.id, started).await?;
         self.renew_before_send(lease).await?;
+        // Counted, committed, before the request goes out: an attempt cut off by `kill -9` or a
+        // lost lease may well have reached DingTalk, and the next sender's budget must see it.
+        outbox.count_attempt(lease, msg.id, started).await?;
         let attempt = msg.attempts + 1;
         let outcome = match &self.robot.webhook {
             Some(webhook) => {

@@ -63,7 +63,7 @@ pub fn params_for(
         claimed_by: card.claimed_by.as_deref(),
         markdown: &markdown,
     };
-    card_params(alert, &facts, renderer.lang())
+    card_params(alert, &facts, renderer)
 }
 
 /// The variables of a digest card: the summary ("N new issues") and the issues it lists.
@@ -88,7 +88,7 @@ pub fn digest_params(card: &CardRow, renderer: &Renderer) -> CardParams {
         claimed_by: card.claimed_by.as_deref(),
         markdown: &markdown,
     };
-    card_params(&digest.alert, &facts, lang)
+    card_params(&digest.alert, &facts, renderer)
 }
 
 impl RobotWorker {
@@ -149,6 +149,10 @@ impl RobotWorker {
         outbox.record_attempt(lease, msg.id, started).await?;
         let attempt = msg.attempts + 1;
         let create = !card.created;
+        if create {
+            // A new card takes from the budget (below): counted before the call, like a message.
+            outbox.count_attempt(lease, msg.id, started).await?;
+        }
         let app = card_robot.credentials();
         let api = self.deps.open_api.clone();
         let outcome = if create {

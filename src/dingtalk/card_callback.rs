@@ -3,8 +3,10 @@
 //!
 //! `x-ddpaas-signature` = base64(HMAC-SHA256(key = apiSecret, message = the
 //! `x-ddpaas-signature-timestamp` header, milliseconds, as sent)). Only the timestamp is signed,
-//! not the body, so a stale timestamp is refused to keep a captured request from being replayed
-//! for long.
+//! not the body, so a stale timestamp is refused, and the HTTP handler lets each signature act
+//! once (remembered in the outbox for every replica): a captured signature cannot carry a
+//! second click, with this body or another. Nothing ties the body to the signature beyond
+//! that; the card it names must also belong to the robot whose secret signed it.
 
 use crate::secret::Secret;
 use base64::Engine;

@@ -69,7 +69,11 @@ pub async fn validate_rule(
     let runtime = state.live.get();
     let settings = &runtime.settings;
     let path = alert_rule_action::VALIDATE_PATH;
-    // Bodies are read under the same deadline and shared budget as webhooks.
+    // Unsigned requests are refused before a byte of the body is read; signed ones are read
+    // under the same deadline and shared budget as webhooks.
+    header(&req, HEADER_APP_SIGNATURE)
+        .ok_or(HttpError::MissingAppSignature)
+        .inspect_err(|e| refused(path, e))?;
     let (body, _held) = read_body(&req, body, &state).await?;
     verified(&req, &body, settings).inspect_err(|e| refused(path, e))?;
     let value = crate::sentry::payload::parse_json(&body)

@@ -31,6 +31,10 @@ pub enum HttpError {
     BodyTimeout { secs: f64 },
     #[error("too many request bodies are being received at once; try again")]
     Overloaded,
+    #[error(
+        "this body was cut off to make room for others: it had been in flight the longest; try again"
+    )]
+    Evicted,
     #[error("too many wrong tokens from this address; try again in {retry_after} s")]
     TooManyAttempts { retry_after: u64 },
     #[error("the outbox cannot be written; try again")]
@@ -49,6 +53,7 @@ impl HttpError {
             Self::BadConfig(_) => "invalid_config",
             Self::Unavailable => "unavailable",
             Self::Overloaded => "overloaded",
+            Self::Evicted => "evicted",
             Self::BodyTimeout { .. } => "timeout",
             Self::TooManyAttempts { .. } => "locked_out",
             Self::TooLarge { .. } => "too_large",
@@ -72,7 +77,7 @@ impl ResponseError for HttpError {
                 StatusCode::BAD_REQUEST
             }
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Unavailable | Self::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable | Self::Overloaded | Self::Evicted => StatusCode::SERVICE_UNAVAILABLE,
             Self::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
         }
@@ -85,7 +90,7 @@ impl ResponseError for HttpError {
                 resp.insert_header(("Retry-After", retry_after.to_string()));
             }
             // The budget frees as soon as the bodies in flight are done: a retry soon may pass.
-            Self::Overloaded => {
+            Self::Overloaded | Self::Evicted => {
                 resp.insert_header(("Retry-After", "1"));
             }
             _ => {}

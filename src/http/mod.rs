@@ -6,8 +6,10 @@ pub mod alert_rule;
 pub mod background;
 pub mod body;
 pub mod card_callback;
+pub mod client_addr;
 pub mod error;
 pub mod health;
+pub mod inflight;
 pub mod installations;
 pub mod login_limit;
 pub mod playground;
@@ -41,17 +43,25 @@ pub struct AppState {
 }
 
 /// What the edge keeps across requests to hold off a hostile client.
-#[derive(Default)]
 pub struct Edge {
-    /// Bytes of request bodies being read right now (`INFLIGHT_BODY_LIMIT_BYTES`).
-    pub bodies: Arc<body::BodyBudget>,
+    /// The request bodies being read right now and the budget they share.
+    pub bodies: Arc<inflight::Inflight>,
     /// Wrong admin tokens per client address.
     pub logins: login_limit::LoginLimiter,
 }
 
+impl Edge {
+    pub fn new(caps: inflight::Caps, metrics: &crate::metrics::Metrics) -> Self {
+        Self {
+            bodies: Arc::new(inflight::Inflight::new(caps, metrics)),
+            logins: Default::default(),
+        }
+    }
+}
+
 /// Small forms (login, re-send) need no more; the webhooks and the playground read their
 /// bodies themselves, under `BODY_LIMIT_BYTES` and the shared budget.
-const FORM_LIMIT: usize = 16 * 1024;
+pub(crate) const FORM_LIMIT: usize = 16 * 1024;
 
 /// On every answer: no page may be framed (clickjacking the re-send and action buttons), no
 /// answer sniffed into another type, and no URL — action links carry tokens — sent on as a

@@ -125,7 +125,7 @@ pub async fn playground_render(
             claimed_by: None,
             markdown: &msg.markdown.text,
         };
-        let params = crate::render::card::card_params(&alert, &facts, lang);
+        let params = crate::render::card::card_params(&alert, &facts, &renderer);
         let vars = crate::render::card::VARIABLES
             .iter()
             .map(|k| json!({"name": k, "value": params.get(k).unwrap_or("")}))

@@ -112,7 +112,38 @@ pub struct LoginForm {
     token: String,
 }
 
-pub async fn login(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> HttpResponse {
+/// The body of a small form, read after its sender was checked: under the shared budget and
+/// `BODY_READ_TIMEOUT`, like every body.
+async fn form_body(
+    req: &HttpRequest,
+    state: &AppState,
+    body: web::Payload,
+) -> Result<web::Bytes, HttpResponse> {
+    let settings = &state.live.get().settings;
+    let limits = super::body::Limits::of(settings, super::FORM_LIMIT);
+    match super::body::read(req, body, &limits, &state.edge.bodies).await {
+        Ok((bytes, _held)) => Ok(bytes),
+        Err(e) => Err(actix_web::ResponseError::error_response(&e)),
+    }
+}
+
+pub async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Payload,
+) -> HttpResponse {
+    // Whatever can be refused without the body is refused before it is read.
+    if state.live.get().settings.admin_token.is_none() {
+        return HttpResponse::NotFound().finish();
+    }
+    let ip = super::login_limit::client_ip(&req);
+    if let Err(wait) = state.edge.logins.check(ip, std::time::Instant::now()) {
+        return locked_out_page(&state, wait.as_secs_f64().ceil().max(1.0) as u64);
+    }
+    let body = match form_body(&req, &state, body).await {
+        Ok(body) => body,
+        Err(refused) => return refused,
+    };
     let Ok(form) = serde_urlencoded::from_bytes::<LoginForm>(&body) else {
         return login_page(&state, Some("missing token"));
     };
@@ -192,11 +223,15 @@ pub async fn retry(
     req: HttpRequest,
     id: web::Path<i64>,
     state: web::Data<AppState>,
-    body: web::Bytes,
+    body: web::Payload,
 ) -> HttpResponse {
     let access = match gate(&req, &state).await {
         Ok(a) => a,
         Err(page) => return *page,
+    };
+    let body = match form_body(&req, &state, body).await {
+        Ok(body) => body,
+        Err(refused) => return refused,
     };
     let form: CsrfForm = serde_urlencoded::from_bytes(&body).unwrap_or(CsrfForm { csrf: None });
     if !ui_auth::csrf_ok(&access, form.csrf.as_deref()) {

@@ -8,7 +8,7 @@ use super::error::HttpError;
 use crate::intake::{self, Outcome};
 use crate::outbox::Enqueued;
 use crate::sentry::payload::{self, LinkBase, Parsed};
-use crate::sentry::{HEADER_REQUEST_ID, HEADER_RESOURCE, HEADER_SIGNATURE, signature};
+use crate::sentry::{HEADER_REQUEST_ID, HEADER_RESOURCE, HEADER_SIGNATURE, shape, signature};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 use tracing::{info, warn};
@@ -32,17 +32,18 @@ pub async fn sentry(
             return Err(HttpError::MissingResource);
         }
         let value = payload::parse_json(&body).map_err(|e| HttpError::BadPayload(e.to_string()))?;
+        if let Some(shape) = shape::resource_mismatch(&resource, &value) {
+            return Err(HttpError::BadPayload(format!(
+                "the body is {shape}, not the {resource} that {HEADER_RESOURCE} names"
+            )));
+        }
         let base = learned_link_base(&state, &value).await;
         let parsed = payload::parse_integration(&resource, &value, &base);
         let issue = match parsed {
             Parsed::Ignored { .. } => issue_of(&value),
             _ => (None, None),
         };
-        Ok((
-            parsed,
-            intake::identity(&resource, &body, Some(&request_id)),
-            issue,
-        ))
+        Ok((parsed, intake::identity(&body, Some(&request_id)), issue))
     }
     .await;
     finish(result, &state, "/webhooks/sentry", &request_id, &resource).await
@@ -66,7 +67,7 @@ pub async fn legacy(
         let (body, _held) = read_body(&req, body, &state).await?;
         let value = payload::parse_json(&body).map_err(|e| HttpError::BadPayload(e.to_string()))?;
         let parsed = payload::parse_legacy(&value, &link_base(&runtime.settings));
-        let identity = intake::identity("legacy", &body, Some(&request_id));
+        let identity = intake::identity(&body, Some(&request_id));
         Ok((parsed, identity, (None, None)))
     }
     .await;
@@ -184,7 +185,7 @@ pub(super) async fn read_body(
     req: &HttpRequest,
     body: web::Payload,
     state: &AppState,
-) -> Result<(web::Bytes, body::Held), HttpError> {
+) -> Result<(web::Bytes, super::inflight::Held), HttpError> {
     let settings = &state.live.get().settings;
     let limits = body::Limits::of(settings, settings.body_limit);
     body::read(req, body, &limits, &state.edge.bodies).await

@@ -37,3 +37,12 @@ pub fn open_sqlite(data_dir: &Path, access: Access) -> Result<SharedOutbox, Stor
     let outbox = sqlite::SqliteOutbox::open(data_dir, access == Access::Serve)?;
     Ok(Arc::new(outbox))
 }
+
+/// Opens the embedded SQLite outbox in `data_dir` for a command that queues work (`digest`,
+/// `replay`). True when this process holds the `serve` lock — no relay runs, so it sends what
+/// it queued itself; false beside a running `serve`, which sends it.
+pub fn open_sqlite_to_queue(data_dir: &Path) -> Result<(SharedOutbox, bool), StoreError> {
+    let outbox = sqlite::SqliteOutbox::open_to_queue(data_dir)?;
+    let sends_here = outbox.sends_here();
+    Ok((Arc::new(outbox), sends_here))
+}

@@ -111,7 +111,9 @@ pub trait SenderStore: Send + Sync + 'static {
     /// When DingTalk last accepted a message of `robot` (the group window runs from here).
     async fn last_sent_at(&self, robot: &str) -> Result<Option<i64>, StoreError>;
 
-    /// The ends of the send attempts of `robot` since `since`: the rolling budget's history.
+    /// The send attempts of `robot` counted (`count_attempt`) at or after `since`, oldest
+    /// first: the rolling budget's history. An attempt counts from its start, and from its
+    /// answer once `record_attempt_end` recorded that; one cut off by a crash keeps its start.
     async fn attempts_since(&self, robot: &str, since: i64) -> Result<Vec<i64>, StoreError>;
 
     async fn paused_until(&self, robot: &str) -> Result<Option<i64>, StoreError>;
@@ -127,7 +129,15 @@ pub trait SenderStore: Send + Sync + 'static {
     /// Counts an attempt as started (`attempts + 1`, `last_attempt_at = now`).
     async fn record_attempt(&self, lease: &Lease, id: i64, now: i64) -> Result<(), StoreError>;
 
-    /// When the attempt's answer came: what the rolling minute counts after a restart.
+    /// Counts a send of message `id` against the robot's budget, committed before its request
+    /// goes out: an attempt cut off by `kill -9` or a lost lease (DingTalk may have counted it)
+    /// still counts for whoever sends next. Every call is one more attempt in
+    /// `attempts_since`, a re-send of the same message too. Forgets the robot's counts older
+    /// than `ATTEMPT_LOG_KEEP_MS`.
+    async fn count_attempt(&self, lease: &Lease, id: i64, at: i64) -> Result<(), StoreError>;
+
+    /// When the attempt's answer came: the message's `last_attempt_at`, and its latest count
+    /// (`count_attempt`) moves here — DingTalk counted the request somewhere before this.
     async fn record_attempt_end(&self, lease: &Lease, id: i64, now: i64) -> Result<(), StoreError>;
 
     async fn mark_sent(&self, lease: &Lease, id: i64, now: i64) -> Result<(), StoreError>;
@@ -259,6 +269,16 @@ pub trait CardStore: Send + Sync + 'static {
 
     /// Gives a click back when its action failed, so the user can press again.
     async fn release_card_click(&self, key: &str) -> Result<(), StoreError>;
+
+    /// Records a card callback's signature as used; true the first time within `window_ms`,
+    /// false when any replica saw it already (DingTalk signs only the timestamp, so a
+    /// signature is good for one callback).
+    async fn claim_callback_signature(
+        &self,
+        signature: &str,
+        now: i64,
+        window_ms: i64,
+    ) -> Result<bool, StoreError>;
 }
 
 /// All of the port: what `SharedOutbox` holds. Implemented by every store that implements

@@ -4,11 +4,10 @@
 //! show text as text. `markdown` is the rendered alert — already escaped — for a template that
 //! shows one markdown block.
 
-use super::labels;
+use super::{Renderer, labels, time};
 use crate::dingtalk::openapi::CardParams;
 use crate::domain::alert::Alert;
 use crate::domain::card_status::CardStatus;
-use crate::domain::lang::Lang;
 
 /// The open API takes values of about 1 KB at most; longer ones are cut at a character
 /// boundary with an ellipsis. The names of the variables are the card template's contract.
@@ -36,7 +35,8 @@ pub struct CardFacts<'a> {
     /// Alerts this relay has seen for the issue, this one included.
     pub count: u64,
     pub status: CardStatus,
-    /// When the relay first and last saw the issue; the alert's own times when `None`.
+    /// When the relay first and last saw the issue, in the reader's zone; when `None`, the
+    /// alert's own times, put in the renderer's zone (`ALERT_TIMEZONE`) as the markdown has them.
     pub first_seen: Option<&'a str>,
     pub last_seen: Option<&'a str>,
     pub claimed_by: Option<&'a str>,
@@ -46,8 +46,15 @@ pub struct CardFacts<'a> {
 
 /// Every variable in [`VARIABLES`], each a string (empty when unknown), each within
 /// [`MAX_VALUE_BYTES`].
-pub fn card_params(alert: &Alert, facts: &CardFacts<'_>, lang: Lang) -> CardParams {
+pub fn card_params(alert: &Alert, facts: &CardFacts<'_>, renderer: &Renderer) -> CardParams {
+    let lang = renderer.lang();
     let or_empty = |v: Option<&str>| v.unwrap_or("").to_string();
+    let seen = |fact: Option<&str>, raw: Option<&str>| match fact {
+        Some(shown) => shown.to_string(),
+        None => raw
+            .map(|raw| time::local(raw, renderer.timezone()).unwrap_or_else(|| raw.to_string()))
+            .unwrap_or_default(),
+    };
     let title = if alert.title.trim().is_empty() {
         labels::labels(lang)["no_title"]
             .as_str()
@@ -68,11 +75,11 @@ pub fn card_params(alert: &Alert, facts: &CardFacts<'_>, lang: Lang) -> CardPara
         ("count", facts.count.to_string()),
         (
             "first_seen",
-            or_empty(facts.first_seen.or(alert.first_seen.as_deref())),
+            seen(facts.first_seen, alert.first_seen.as_deref()),
         ),
         (
             "last_seen",
-            or_empty(facts.last_seen.or(alert.last_seen.as_deref())),
+            seen(facts.last_seen, alert.last_seen.as_deref()),
         ),
         // A link cut short would lead somewhere else: one that does not fit is left out.
         (
@@ -90,7 +97,8 @@ pub fn card_params(alert: &Alert, facts: &CardFacts<'_>, lang: Lang) -> CardPara
     params
 }
 
-fn cut(mut s: String) -> String {
+fn cut(s: String) -> String {
+    let mut s = super::escape::without_bidi(&s);
     if s.len() <= MAX_VALUE_BYTES {
         return s;
     }
@@ -108,6 +116,7 @@ fn cut(mut s: String) -> String {
 mod tests {
     use super::*;
     use crate::domain::alert::{AlertKind, Level};
+    use crate::domain::lang::Lang;
 
     fn alert() -> Alert {
         let mut a = Alert::new(AlertKind::Issue, "created");
@@ -120,6 +129,34 @@ mod tests {
         a
     }
 
+    fn renderer(lang: Lang) -> Renderer {
+        Renderer::load(None, lang).expect("built-in templates")
+    }
+
+    #[test]
+    fn the_alerts_own_times_are_shown_in_the_alert_timezone() {
+        let facts = CardFacts {
+            count: 1,
+            status: CardStatus::Firing,
+            first_seen: None,
+            last_seen: None,
+            claimed_by: None,
+            markdown: "",
+        };
+        let mut a = alert();
+        a.last_seen = Some("2025-11-20T06:30:00.000000Z".into());
+        let berlin = renderer(Lang::En).with_timezone(Some(chrono_tz::Europe::Berlin));
+        let p = card_params(&a, &facts, &berlin);
+        assert_eq!(
+            p.get("first_seen"),
+            Some("2025-11-20 07:21:37 (Europe/Berlin)")
+        );
+        assert_eq!(
+            p.get("last_seen"),
+            Some("2025-11-20 07:30:00 (Europe/Berlin)")
+        );
+    }
+
     #[test]
     fn every_variable_is_there_as_a_string() {
         let facts = CardFacts {
@@ -130,7 +167,7 @@ mod tests {
             claimed_by: Some("张三"),
             markdown: "### 🔴 新问题",
         };
-        let p = card_params(&alert(), &facts, Lang::Zh);
+        let p = card_params(&alert(), &facts, &renderer(Lang::Zh));
         let keys: Vec<&str> = p.iter().map(|(k, _)| k).collect();
         let mut want = VARIABLES.to_vec();
         want.sort_unstable();
@@ -139,7 +176,7 @@ mod tests {
         assert_eq!(get("title"), "ZeroDivisionError: division by zero");
         assert_eq!((get("level"), get("level_label")), ("error", "错误"));
         assert_eq!((get("status"), get("count")), ("claimed", "4"));
-        assert_eq!(get("first_seen"), "2025-11-20T06:21:37Z");
+        assert_eq!(get("first_seen"), "2025-11-20 14:21:37 (Asia/Shanghai)");
         assert_eq!(get("last_seen"), "2025-11-20T07:00:00Z");
         assert_eq!((get("environment"), get("assignee")), ("", ""));
         assert_eq!(get("claimed_by"), "张三");
@@ -147,7 +184,11 @@ mod tests {
             get("link"),
             "https://sentry.io/organizations/acme/issues/42/"
         );
-        let en = card_params(&Alert::new(AlertKind::Issue, "created"), &facts, Lang::En);
+        let en = card_params(
+            &Alert::new(AlertKind::Issue, "created"),
+            &facts,
+            &renderer(Lang::En),
+        );
         assert_eq!(
             (en.get("title"), en.get("level_label")),
             (Some("(no title)"), Some("Info"))
@@ -168,7 +209,7 @@ mod tests {
             claimed_by: None,
             markdown: &md,
         };
-        let p = card_params(&a, &facts, Lang::Zh);
+        let p = card_params(&a, &facts, &renderer(Lang::Zh));
         for (k, v) in p.iter() {
             assert!(v.len() <= MAX_VALUE_BYTES, "{k}: {} bytes", v.len());
         }

@@ -23,7 +23,7 @@ pub fn markdown(input: &str) -> String {
             l.chars()
                 .filter_map(|c| match c {
                     c if c.is_whitespace() && c.is_control() => Some(' '),
-                    c if c.is_control() => None,
+                    c if c.is_control() || is_bidi_control(c) => None,
                     c => Some(c),
                 })
                 .collect::<String>()
@@ -235,9 +235,27 @@ fn brackets_to_escape(chars: &[char]) -> Vec<bool> {
     escape
 }
 
+/// The bidirectional formatting characters (embeddings, overrides, isolates, marks): a title
+/// with U+202E shows its tail reversed, so `exe.txt` reads as `txt.exe`. Payload text never
+/// needs them; they are dropped wherever it is shown.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+    )
+}
+
+/// `input` without [`is_bidi_control`] characters.
+pub fn without_bidi(input: &str) -> String {
+    input.chars().filter(|c| !is_bidi_control(*c)).collect()
+}
+
 /// Plain text for places that are not markdown (the message title): one line, bounded.
 pub fn one_line(input: &str, max_chars: usize) -> String {
-    let flat: String = input.split_whitespace().collect::<Vec<_>>().join(" ");
+    let flat: String = without_bidi(input)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     if flat.chars().count() <= max_chars {
         return flat;
     }

@@ -77,6 +77,8 @@ fn batch_line(a: &Alert, lang: Lang) -> Value {
         "project": a.project, "environment": a.environment, "release": a.release,
         "issue_id": a.issue_id, "short_id": a.short_id, "event_id": a.event_id, "link": a.link,
         "count": a.count, "user_count": a.user_count, "suppressed": a.suppressed,
+        // One event that fired two rules is two alerts: the rule tells their lines apart.
+        "triggered_rule": a.triggered_rule,
         "level_label": labels::level(lang, level),
         "action_label": labels::action(lang, a.kind.as_str(), &a.action),
         "emoji": labels::emoji(level, &a.action),

@@ -1,7 +1,8 @@
 //! The API's issue and event JSON (camelCase, `entries`, tags as objects) → the fields an
 //! issue or comment webhook lacks. Webhook values stay; only gaps are filled.
 
-use super::event::{fill_from_event, first_text, http_link, text};
+use super::event::{fill_from_event, http_link};
+use super::json::{first_text, text};
 use crate::domain::alert::{Alert, Exception, Level};
 use serde_json::{Value, json};
 

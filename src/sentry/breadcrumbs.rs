@@ -1,7 +1,7 @@
 //! The last breadcrumbs before an event: `breadcrumbs.values[]` (or a bare list, or the Sentry
 //! 8/9 key `sentry.interfaces.Breadcrumbs`), reduced to time, category, level and one line.
 
-use super::event::text;
+use super::json::text;
 use super::time;
 use crate::domain::alert::Breadcrumb;
 use serde_json::Value;

@@ -2,31 +2,14 @@
 //! bare event) into an [`Alert`]. Every field is optional and may have an unexpected type.
 
 use super::{breadcrumbs, stack, time};
+// `http/installations.rs` reads `sentry::event::text`; `json` is where it lives.
+pub use super::json::{first_text, text};
 use crate::domain::alert::{Alert, Level, Request, Tag, User};
 use serde_json::Value;
 
 /// Longest link a message carries. A link is never cut, so a longer one (a 30 KB `web_url`)
 /// is rebuilt without its query, or dropped, to keep the body under DingTalk's 20000 bytes.
 pub const MAX_LINK_BYTES: usize = 2_000;
-
-/// A string at `path`, accepting numbers and booleans too; `null` and `""` count as absent.
-pub fn text(v: &Value, path: &[&str]) -> Option<String> {
-    let mut cur = v;
-    for key in path {
-        cur = cur.get(key)?;
-    }
-    match cur {
-        // Outer blanks carry no meaning in Sentry's fields and would loosen the markup around.
-        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
-pub fn first_text(v: &Value, paths: &[&[&str]]) -> Option<String> {
-    paths.iter().find_map(|p| text(v, p))
-}
 
 /// Only http(s) links survive, and with every character that could end a markdown link
 /// (`(`, `)`, `[`, `]`, …) percent-encoded, so a crafted URL cannot break out of `[..](url)`.

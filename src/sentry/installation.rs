@@ -3,7 +3,7 @@
 //! relay can build links for the payloads that carry none (issue state changes, comments).
 //! Remembering it is the store's job; these functions only read one payload.
 
-use super::event::text;
+use super::json::text;
 use serde_json::Value;
 
 /// `(installation uuid, organization slug)` when this payload tells both.

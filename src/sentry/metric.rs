@@ -1,6 +1,7 @@
 //! `metric_alert.*`: the incident, its rule's thresholds and the value Sentry measured.
 
-use super::event::{first_text, http_link, text};
+use super::event::http_link;
+use super::json::{first_text, text};
 use crate::domain::alert::{Alert, AlertKind, Level, Metric, Threshold};
 use serde_json::Value;
 

@@ -8,6 +8,7 @@ pub mod breadcrumbs;
 pub mod event;
 pub mod installation;
 pub mod integration_schema;
+pub mod json;
 pub mod metric;
 pub mod payload;
 pub mod samples;

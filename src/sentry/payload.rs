@@ -1,8 +1,9 @@
 //! Sentry payload shapes → [`Alert`]: integration-platform bodies (by `Sentry-Hook-Resource`),
 //! the legacy WebHooks plugin body, and bare events (for `replay`).
 
-use super::event::{fill_from_event, first_text, http_link, text};
+use super::event::{fill_from_event, http_link};
 use super::installation::org_from_urls;
+use super::json::{first_text, text};
 use super::metric::metric_alert;
 use crate::domain::alert::{Alert, AlertKind, Comment, Exception, Level};
 use serde_json::Value;

@@ -2,7 +2,7 @@
 //! 8/9 key `sentry.interfaces.Exception`), a top-level `stacktrace` (or
 //! `sentry.interfaces.Stacktrace`), and `threads.values[]` (Ruby, native and mobile SDKs).
 
-use super::event::{first_text, text};
+use super::json::{first_text, text};
 use crate::domain::alert::{Exception, Frame};
 use serde_json::Value;
 

@@ -9,6 +9,7 @@ use sentry_dingtalk::dingtalk::openapi::{
 use sentry_dingtalk::domain::alert::{Alert, AlertKind, Level};
 use sentry_dingtalk::domain::card_status::CardStatus;
 use sentry_dingtalk::domain::lang::Lang;
+use sentry_dingtalk::render::Renderer;
 use sentry_dingtalk::render::card::{CardFacts, VARIABLES, card_params};
 use sentry_dingtalk::secret::Secret;
 use std::collections::BTreeMap;
@@ -49,7 +50,11 @@ fn new_card(out_track_id: &str) -> NewCard {
         card_template_id: "sentry-alert.schema".into(),
         open_conversation_id: "cidFAKE==".into(),
         robot_code: ROBOT_CODE.into(),
-        params: card_params(&alert(), &facts, Lang::Zh),
+        params: card_params(
+            &alert(),
+            &facts,
+            &Renderer::load(None, Lang::Zh).expect("templates"),
+        ),
         callback_route_key: Some("sentry-dingtalk".into()),
         at_user_ids: BTreeMap::new(),
     }

@@ -1,5 +1,5 @@
-//! Issue 9.2: only a re-delivery of the same webhook folds (same bytes for the same resource,
-//! or the same `Request-ID`); every real state change is news.
+//! Issue 9.2: only a re-delivery of the same webhook folds (the same bytes — under any resource
+//! header, issue 17 — or the same `Request-ID`); every real state change is news.
 
 use crate::helpers::*;
 use serde_json::Value;

@@ -345,7 +345,7 @@ async fn sigterm_finishes_the_send_in_flight_and_leaves_the_rest_queued() {
     );
 }
 
-async fn post_storm_alert(client: &reqwest::Client, base: &str, i: usize) {
+pub(crate) async fn post_storm_alert(client: &reqwest::Client, base: &str, i: usize) {
     let body = storm_alert(i);
     let sig = sentry_dingtalk::sentry::signature::sign(
         &body,

@@ -1,6 +1,8 @@
 //! A strict stand-in for DingTalk's custom robot, on loopback: it checks the signature, the
 //! keyword, the size, the 20-per-minute limit with its 10-minute throttle, answers with
-//! DingTalk's errcodes, and drops a repeated `msgUuid` as the real one does.
+//! DingTalk's errcodes, and drops a repeated `msgUuid` as the real one does. The limit counts
+//! every request, a repeated `msgUuid` too: the real one answered 130101 to a relay whose
+//! re-sends after crashes made 21 requests in 36 s (issue 17).
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 use base64::Engine;
@@ -20,6 +22,8 @@ pub struct Received {
     pub body: Value,
     /// A repeat of an accepted `msgUuid`: answered ok, not posted again.
     pub duplicate: bool,
+    /// When the request arrived.
+    pub at: Instant,
 }
 
 impl Received {
@@ -117,6 +121,20 @@ impl FakeRobot {
             .collect()
     }
 
+    /// The most requests that arrived within any 60 s: what DingTalk's limit counts.
+    pub fn most_requests_in_a_minute(&self) -> usize {
+        let times: Vec<Instant> = self.log().iter().map(|r| r.at).collect();
+        (0..times.len())
+            .map(|i| {
+                times[i..]
+                    .iter()
+                    .take_while(|t| t.duration_since(times[i]) < Duration::from_secs(60))
+                    .count()
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
     pub fn rejections(&self) -> Vec<i64> {
         self.log()
             .iter()
@@ -168,6 +186,7 @@ async fn send(
             errcode,
             body: parsed,
             duplicate,
+            at: Instant::now(),
         });
         (resp, st.delay)
     };
@@ -234,15 +253,6 @@ fn check(
     if let Some((code, text)) = st.refuse_with.clone() {
         return done(reply(200, code, &text));
     }
-    let uuid = msg
-        .get("msgUuid")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    if !uuid.is_empty() && st.uuids.contains(&uuid) {
-        let (r, c) = reply(200, 0, "ok");
-        return (r, c, true);
-    }
     let now = Instant::now();
     if st.throttled_until.is_some_and(|t| t > now) {
         return done(reply(
@@ -267,6 +277,14 @@ fn check(
         ));
     }
     st.sent.push_back(now);
-    st.uuids.insert(uuid);
+    let uuid = msg
+        .get("msgUuid")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    if !uuid.is_empty() && !st.uuids.insert(uuid) {
+        let (r, c) = reply(200, 0, "ok");
+        return (r, c, true);
+    }
     done(reply(200, 0, "ok"))
 }

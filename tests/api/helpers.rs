@@ -194,28 +194,15 @@ pub fn repo_path(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
 
-/// `../shared/fixtures/sentry`: real captured payloads, read in place, never copied.
+/// `../shared/fixtures/sentry`: real captured payloads, read in place, never copied. A test
+/// that reads them is `#[ignore = "needs ../shared …"]`: a clone without the folder skips it.
 pub fn shared_fixtures() -> PathBuf {
-    repo_path("../shared/fixtures/sentry")
-}
-
-/// The shared fixtures, or `None` on a clone without `../shared`: outside CI the test says it
-/// skipped and passes; in CI (`CI=true`) a missing folder fails, so it cannot go unnoticed.
-pub fn shared_fixtures_or_skip() -> Option<PathBuf> {
-    let dir = shared_fixtures();
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{} is missing, and CI=true requires it",
-        dir.display()
+    let dir = repo_path("../shared/fixtures/sentry");
+    needs(
+        dir.is_dir(),
+        &format!("{} (a checkout beside ../shared)", dir.display()),
     );
-    eprintln!(
-        "SKIPPED: {} not found (a clone without ../shared); set CI=true to make this a failure",
-        dir.display()
-    );
-    None
+    dir
 }
 
 pub fn example(name: &str) -> Vec<u8> {
@@ -301,19 +288,14 @@ pub async fn poll_async<F: std::future::Future<Output = bool>>(
     cond().await
 }
 
-/// Whether a test that needs something outside the repository may run: true when `available`;
-/// otherwise a visible `SKIPPED` line and false, except under CI (`CI=true`), where a missing
-/// input is a failure, never a silent pass.
-pub fn available_or_skip(available: bool, what: &str) -> bool {
-    if available {
-        return true;
-    }
+/// For an `#[ignore]`d test that needs something outside the repository: it runs only when
+/// asked for (`--run-ignored all`, as CI does), so a missing service is a failure naming it,
+/// never a pass that did nothing.
+pub fn needs(available: bool, what: &str) {
     assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "CI must provide {what}"
+        available,
+        "this test needs {what} (README: Quick start); without it, run the tests that need nothing: cargo nextest run"
     );
-    eprintln!("SKIPPED: {what} is not available here");
-    false
 }
 
 /// Opens a connection, sends a request head declaring `declared` body bytes, then `send` of

@@ -41,11 +41,10 @@ fn fill(path: &std::path::Path) {
 }
 
 #[tokio::test]
+#[ignore = "needs root (mounts a small tmpfs)"]
 async fn disk_full_makes_readyz_and_webhooks_503_and_both_recover() {
     let disk = SmallDisk::mount("3m");
-    if !available_or_skip(disk.is_some(), "mounting a small tmpfs (root)") {
-        return;
-    }
+    needs(disk.is_some(), "root, to mount a small tmpfs");
     let Some(disk) = disk else { return };
     let data = disk.dir.path().join("data");
     let app = spawn_app_with(|s| s.data_dir = data.clone()).await;

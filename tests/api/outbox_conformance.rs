@@ -34,6 +34,7 @@ macro_rules! every_check {
         $run!(create_message_assigns_alerts);
         $run!(due_and_next_due);
         $run!(attempts_history);
+        $run!(attempt_counted_before_send);
         $run!(mark_sent_retry_dead);
         $run!(queue_message_ready_made);
         $run!(pause);
@@ -57,6 +58,7 @@ macro_rules! every_check {
         $run!(card_notes_keep_one_card);
         $run!(card_clicks_and_fences);
         $run!(card_click_once_per_window);
+        $run!(callback_signature_once);
     };
 }
 pub(crate) use every_check;

@@ -2,8 +2,8 @@
 //! over them while one is SIGKILLed and another SIGTERMed, a takeover after the sender dies, a
 //! rolling restart, the same webhook at two replicas, and the database cut away and back.
 //!
-//! Each test creates its own database and drops it (`outbox_conformance::postgres`); without a
-//! PostgreSQL server it says `SKIPPED (no PostgreSQL …)` and passes, except with `CI=true`.
+//! Each test creates its own database and drops it (`outbox_conformance::postgres`). They need
+//! PostgreSQL, so they are `#[ignore]`d; `--run-ignored all` runs them and fails without it.
 
 mod cluster;
 mod db_proxy;
@@ -41,6 +41,7 @@ fn no_throttle(c: &Cluster) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (TEST_POSTGRES_URL)"]
 async fn pg_replicas_storm_with_sigkill_and_sigterm_delivers_each_accepted_alert_once() {
     with_database(|url| async move {
         let robot = robot().await;
@@ -121,6 +122,7 @@ async fn cluster_with_a_sender(url: &str) -> (Cluster, usize) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (TEST_POSTGRES_URL)"]
 async fn pg_replicas_sigkill_of_the_sender_hands_the_robot_over_within_20s() {
     with_database(|url| async move {
         let (mut c, sender) = cluster_with_a_sender(&url).await;
@@ -156,6 +158,7 @@ async fn pg_replicas_sigkill_of_the_sender_hands_the_robot_over_within_20s() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (TEST_POSTGRES_URL)"]
 async fn pg_replicas_sigterm_of_the_sender_hands_the_robot_over_at_once() {
     with_database(|url| async move {
         let (mut c, sender) = cluster_with_a_sender(&url).await;
@@ -200,6 +203,7 @@ async fn pg_replicas_sigterm_of_the_sender_hands_the_robot_over_at_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (TEST_POSTGRES_URL)"]
 async fn pg_replicas_rolling_restart_under_steady_traffic_loses_nothing() {
     with_database(|url| async move {
         let mut c = Cluster::start(robot().await, &url, &url, &env("1")).await;
@@ -257,6 +261,7 @@ async fn pg_replicas_rolling_restart_under_steady_traffic_loses_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (TEST_POSTGRES_URL)"]
 async fn pg_replicas_same_webhook_at_two_replicas_is_one_message() {
     with_database(|url| async move {
         let c = Cluster::start(robot().await, &url, &url, &env("0")).await;
@@ -288,6 +293,7 @@ async fn pg_replicas_same_webhook_at_two_replicas_is_one_message() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (TEST_POSTGRES_URL)"]
 async fn pg_replicas_database_cut_away_gives_503_then_recovers() {
     with_database(|url| async move {
         let config: tokio_postgres::Config = url.parse().expect("test URL");

@@ -184,4 +184,21 @@ impl CardStore for PgOutbox {
         self.db().await?.execute(sql, &[&key]).await?;
         Ok(())
     }
+
+    async fn claim_callback_signature(
+        &self,
+        signature: &str,
+        now: i64,
+        window_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let sql = "INSERT INTO callback_signatures (signature, used_at) VALUES ($1, $2)
+                   ON CONFLICT (signature) DO UPDATE SET used_at = excluded.used_at
+                   WHERE callback_signatures.used_at <= $2::bigint - $3::bigint";
+        Ok(self
+            .db()
+            .await?
+            .execute(sql, &[&signature, &now, &window_ms])
+            .await?
+            == 1)
+    }
 }

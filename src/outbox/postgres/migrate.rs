@@ -22,14 +22,19 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("migrations/0001_init.sql")),
     (2, include_str!("migrations/0002_trace.sql")),
     (3, include_str!("migrations/0003_cards.sql")),
+    (4, include_str!("migrations/0004_callback_signatures.sql")),
+    (5, include_str!("migrations/0005_send_attempts.sql")),
 ];
 
 pub(super) async fn apply(conn: &mut Conn) -> Result<(), StoreError> {
     let tx = conn.transaction().await?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
         .await?;
+    // Every start after the first meets the table: PostgreSQL's NOTICE saying so is expected,
+    // and would reach every command's stderr through tokio-postgres's log.
     tx.batch_execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (
+        "SET LOCAL client_min_messages = warning;
+         CREATE TABLE IF NOT EXISTS schema_migrations (
              version    INTEGER PRIMARY KEY,
              applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
          )",

@@ -2,8 +2,8 @@
 
 use super::super::port::SenderStore;
 use super::super::types::{
-    Lease, MessageRow, MessageState, NewMessage, Retry, StoreError, UnreadableAlert, WaitingAlert,
-    WaitingAlerts,
+    ATTEMPT_LOG_KEEP_MS, Lease, MessageRow, MessageState, NewMessage, Retry, StoreError,
+    UnreadableAlert, WaitingAlert, WaitingAlerts,
 };
 use super::PgOutbox;
 use super::connection::{Params, Tx};
@@ -150,8 +150,8 @@ impl SenderStore for PgOutbox {
     }
 
     async fn attempts_since(&self, robot: &str, since: i64) -> Result<Vec<i64>, StoreError> {
-        let sql = "SELECT last_attempt_at FROM messages WHERE robot = $1 AND last_attempt_at >= $2
-                   ORDER BY last_attempt_at";
+        let sql = "SELECT counted_at FROM send_attempts WHERE robot = $1 AND counted_at >= $2
+                   ORDER BY counted_at";
         let rows = self.db().await?.query(sql, &[&robot, &since]).await?;
         rows.iter().map(|r| r.try_get(0).map_err(db)).collect()
     }
@@ -180,8 +180,20 @@ impl SenderStore for PgOutbox {
         self.fenced_write(lease, sql, &[&id, &now]).await
     }
 
+    async fn count_attempt(&self, lease: &Lease, id: i64, at: i64) -> Result<(), StoreError> {
+        let sql = "WITH pruned AS (
+                       DELETE FROM send_attempts WHERE robot = $1 AND counted_at < $4)
+                   INSERT INTO send_attempts (robot, message_id, counted_at) VALUES ($1, $2, $3)";
+        let forget_before = at - ATTEMPT_LOG_KEEP_MS;
+        self.fenced_write(lease, sql, &[&id, &at, &forget_before])
+            .await
+    }
+
     async fn record_attempt_end(&self, lease: &Lease, id: i64, now: i64) -> Result<(), StoreError> {
-        let sql = "UPDATE messages SET last_attempt_at = $3 WHERE robot = $1 AND id = $2";
+        let sql = "WITH moved AS (
+                       UPDATE send_attempts SET counted_at = $3 WHERE id =
+                           (SELECT MAX(id) FROM send_attempts WHERE robot = $1 AND message_id = $2))
+                   UPDATE messages SET last_attempt_at = $3 WHERE robot = $1 AND id = $2";
         self.fenced_write(lease, sql, &[&id, &now]).await
     }
 

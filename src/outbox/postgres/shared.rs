@@ -31,13 +31,14 @@ impl SharedState for PgOutbox {
         self.action_key
             .get_or_try_init(|| async {
                 let conn = self.db().await?;
-                // Whoever asks first stores their random key; everyone then reads the stored
-                // one (a separate statement, so it sees a key another replica just committed).
-                let fresh: [u8; 32] = rand::random();
-                let insert = "INSERT INTO settings_kv (key, value) VALUES ($1, $2)
+                // Whoever asks first stores a random key; everyone then reads the stored one
+                // (a separate statement, so it sees a key another replica just committed). The
+                // server draws the key (244 random bits from two v4 UUIDs, hashed to 32 bytes):
+                // a key sent as a parameter would be in tokio-postgres's debug log.
+                let insert = "INSERT INTO settings_kv (key, value)
+                              VALUES ($1, sha256(uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())))
                               ON CONFLICT (key) DO NOTHING";
-                conn.execute(insert, &[&ACTION_KEY, &fresh.as_slice()])
-                    .await?;
+                conn.execute(insert, &[&ACTION_KEY]).await?;
                 let select = "SELECT value FROM settings_kv WHERE key = $1";
                 let row = conn.query_one(select, &[&ACTION_KEY]).await?;
                 row.try_get::<_, Vec<u8>>(0).map_err(db)

@@ -219,4 +219,18 @@ impl CardStore for SqliteOutbox {
         self.write_sql(move |c| c.execute(sql, [key])).await?;
         Ok(())
     }
+
+    async fn claim_callback_signature(
+        &self,
+        signature: &str,
+        now: i64,
+        window_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let signature = signature.to_owned();
+        let sql = "INSERT INTO callback_signatures (signature, used_at) VALUES (?1, ?2)
+                   ON CONFLICT (signature) DO UPDATE SET used_at = excluded.used_at
+                   WHERE callback_signatures.used_at <= ?2 - ?3";
+        self.write_sql(move |c| Ok(c.execute(sql, params![signature, now, window_ms])? == 1))
+            .await
+    }
 }

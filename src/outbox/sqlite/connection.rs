@@ -1,12 +1,12 @@
-//! Opening the SQLite file: the `serve` lock on `DATA_DIR`, the connections, each owned by a
-//! thread of its own, and the checkpointer.
+//! Opening the SQLite file: the connections, each owned by a thread of its own, and the
+//! checkpointer.
 //!
 //! A connection on its own thread (rather than a mutex and tokio's blocking pool) keeps every
 //! store call off the runtime threads without a thread hand-off per call: measured in a
 //! 10-robot storm, the blocking pool grew to dozens of threads and the webhook p99 with it.
 //! Webhooks that queue up while the writer is busy share one transaction (`run_joined`).
 
-use super::{LOCK_FILE, sql_error};
+use super::sql_error;
 use crate::outbox::types::StoreError;
 use rusqlite::Connection;
 use std::path::Path;
@@ -170,30 +170,6 @@ pub fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     conn.busy_timeout(std::time::Duration::from_secs(5))
         .map_err(sql_error)?;
     Ok(conn)
-}
-
-pub fn lock_data_dir(data_dir: &Path) -> Result<std::fs::File, StoreError> {
-    let path = data_dir.join(LOCK_FILE);
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|e| StoreError::Setup(format!("cannot open {}: {e}", path.display())))?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Setup(format!(
-            "DATA_DIR {} is in use by another `sentry-dingtalk serve` (it holds {}); \
-             two relays on one outbox would post every alert twice. Stop the other one, or \
-             give this one its own DATA_DIR (or a shared DATABASE_URL for several replicas)",
-            data_dir.display(),
-            path.display()
-        ))),
-        Err(std::fs::TryLockError::Error(e)) => Err(StoreError::Setup(format!(
-            "cannot lock {}: {e}",
-            path.display()
-        ))),
-    }
 }
 
 /// Runs PASSIVE checkpoints (which never block writers) for as long as `alive` does. Small and

@@ -122,13 +122,24 @@ impl IntakeStore for SqliteOutbox {
             .await
     }
 
-    /// A committed write about the size of a webhook: it fails when the disk is full, the file
-    /// is read-only or locked, exactly when a webhook's insert would.
+    /// What `/readyz` asks: would a webhook be stored now? First the webhook's own inserts
+    /// (dedup key, trace record, alert row, repeat row, with their indexes) in a savepoint that
+    /// is rolled back: each walks its b-tree to the page a webhook's row would go to, so a
+    /// damaged page there fails here as it fails the webhook, at the cost of a few page reads
+    /// (not a `quick_check` of the whole file). Then a committed write about the size of a
+    /// webhook: it fails when the disk is full, the file is read-only or locked.
     async fn check_writable(&self, now: i64) -> Result<(), StoreError> {
         let sql = "INSERT INTO health (id, checked_at, pad) VALUES (1, ?1, randomblob(8192))
                    ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at,
                                                   pad = excluded.pad";
-        self.write_sql(move |c| c.execute(sql, [now])).await?;
+        self.write_sql(move |c| {
+            c.execute_batch("SAVEPOINT readyz_probe")?;
+            let walked = webhook_inserts(c, now);
+            c.execute_batch("ROLLBACK TO readyz_probe; RELEASE readyz_probe")?;
+            walked?;
+            c.execute(sql, [now])
+        })
+        .await?;
         Ok(())
     }
 
@@ -158,4 +169,28 @@ impl SqliteOutbox {
         }
         Ok(done)
     }
+}
+
+/// The rows a webhook writes (`enqueue` above), in the same tables; the caller rolls them back.
+fn webhook_inserts(c: &Connection, now: i64) -> rusqlite::Result<()> {
+    c.execute(
+        "INSERT OR REPLACE INTO dedup (key, seen_at) VALUES ('readyz:probe', ?1)",
+        [now],
+    )?;
+    c.execute(
+        "INSERT INTO webhooks (received_at, resource, action, outcome, robots)
+         VALUES (?1, 'readyz', 'probe', 'routed', '[]')",
+        [now],
+    )?;
+    c.execute(
+        "INSERT INTO alerts (robot, payload, level, received_at, webhook_id)
+         VALUES ('readyz', '{}', 0, ?1, last_insert_rowid())",
+        [now],
+    )?;
+    c.execute(
+        "INSERT OR REPLACE INTO repeats (route, robot, issue, notified_at)
+         VALUES ('readyz', 'readyz', 'probe', ?1)",
+        [now],
+    )?;
+    Ok(())
 }

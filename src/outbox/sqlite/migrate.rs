@@ -146,6 +146,28 @@ CREATE TABLE card_clicks (
     clicked_at INTEGER NOT NULL
 );
 ",
+    // Issue 17: card callback signatures already used (one callback per signature).
+    "
+CREATE TABLE callback_signatures (
+    signature TEXT PRIMARY KEY,
+    used_at   INTEGER NOT NULL
+);
+",
+    // Issue 17: every send attempt counts against the budget, committed before its request
+    // goes out. Seeded with the last attempt of each recent message, the history kept so far.
+    "
+CREATE TABLE send_attempts (
+    id         INTEGER PRIMARY KEY,
+    robot      TEXT    NOT NULL,
+    message_id INTEGER NOT NULL,
+    counted_at INTEGER NOT NULL
+);
+CREATE INDEX send_attempts_robot ON send_attempts (robot, counted_at);
+CREATE INDEX send_attempts_message ON send_attempts (message_id);
+INSERT INTO send_attempts (robot, message_id, counted_at)
+    SELECT robot, id, last_attempt_at FROM messages
+    WHERE last_attempt_at > CAST(strftime('%s', 'now') AS INTEGER) * 1000 - 600000;
+",
 ];
 
 /// Applies the migrations this file has not seen yet, each in its own transaction.

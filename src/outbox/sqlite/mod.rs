@@ -1,7 +1,8 @@
-//! The embedded outbox: one SQLite file in `DATA_DIR`, for one `serve` process at a time. One
-//! file per part of the port, named as in the PostgreSQL outbox, each holding that part's SQL:
-//! [`intake`] (with [`repeats`]), [`lease`], [`sender`], [`trace`], [`operator`], [`shared`],
-//! [`cards`]; [`connection`] and [`migrate`] below them.
+//! The embedded outbox: one SQLite file in `DATA_DIR`, sent from by one `serve` process at a
+//! time; commands that queue work write into it beside that process. One file per part of the
+//! port, named as in the PostgreSQL outbox, each holding that part's SQL: [`intake`] (with
+//! [`repeats`]), [`lease`], [`sender`], [`trace`], [`operator`], [`shared`], [`cards`];
+//! [`connection`], [`lock`], [`watch`] and [`migrate`] below them.
 //!
 //! Two connections — one writes, one reads (WAL lets a reader run beside the writer) — each
 //! owned by a thread of its own, so a slow disk never stalls the runtime threads that answer
@@ -11,17 +12,18 @@ mod cards;
 mod connection;
 mod intake;
 mod lease;
+mod lock;
 mod migrate;
 mod operator;
 mod repeats;
 mod sender;
 mod shared;
 mod trace;
+mod watch;
 
 use crate::outbox::types::{Lease, StoreError};
-use connection::{
-    ConnectionThread, alive_token, lock_data_dir, open_connection, spawn_checkpointer,
-};
+use connection::{ConnectionThread, alive_token, open_connection, spawn_checkpointer};
+use lock::{lock_data_dir, try_lock_data_dir};
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -33,6 +35,11 @@ pub const LOCK_FILE: &str = "serve.lock";
 
 fn sql_error(e: rusqlite::Error) -> StoreError {
     StoreError::Unavailable(e.to_string())
+}
+
+fn make_dir(data_dir: &Path) -> Result<(), StoreError> {
+    std::fs::create_dir_all(data_dir)
+        .map_err(|e| StoreError::Setup(format!("data directory {}: {e}", data_dir.display())))
 }
 
 /// The work of every port method runs on the writer's or the reader's connection thread.
@@ -59,15 +66,31 @@ impl SqliteOutbox {
     /// Opens (creating and migrating) `DATA_DIR/outbox.sqlite3`. `exclusive` takes the data
     /// directory's `serve` lock: a second sender on one file would double-post.
     pub fn open(data_dir: &Path, exclusive: bool) -> Result<Self, StoreError> {
-        let dir_err = |e: std::io::Error| {
-            StoreError::Setup(format!("data directory {}: {e}", data_dir.display()))
-        };
-        std::fs::create_dir_all(data_dir).map_err(dir_err)?;
+        make_dir(data_dir)?;
         let lock = if exclusive {
             Some(lock_data_dir(data_dir)?)
         } else {
             None
         };
+        Self::open_with(data_dir, lock)
+    }
+
+    /// For a command that queues work: takes the `serve` lock when it is free — no relay
+    /// runs, and the command sends what it queued itself — and otherwise opens beside the
+    /// running `serve`, which sends it. `sends_here` tells which.
+    pub fn open_to_queue(data_dir: &Path) -> Result<Self, StoreError> {
+        make_dir(data_dir)?;
+        let lock = try_lock_data_dir(data_dir)?;
+        Self::open_with(data_dir, lock)
+    }
+
+    /// Whether this process holds the `serve` lock, so it is the one that sends.
+    pub fn sends_here(&self) -> bool {
+        self._lock.is_some()
+    }
+
+    fn open_with(data_dir: &Path, lock: Option<std::fs::File>) -> Result<Self, StoreError> {
+        let exclusive = lock.is_some();
         let path = data_dir.join(DB_FILE);
         let mut writer = open_connection(&path)?;
         migrate::apply(&mut writer).map_err(sql_error)?;
@@ -86,11 +109,16 @@ impl SqliteOutbox {
         let reader = open_connection(&path)?;
         let alive = alive_token();
         spawn_checkpointer(&path, Arc::downgrade(&alive))?;
+        let wake = broadcast::channel(256).0;
+        if exclusive {
+            // The sender hears of work that commands beside it queue.
+            watch::spawn_watcher(&path, wake.clone(), Arc::downgrade(&alive))?;
+        }
         Ok(Self {
             writer: ConnectionThread::spawn("outbox-writer", writer)?,
             reader: ConnectionThread::spawn("outbox-reader", reader)?,
             path,
-            wake: broadcast::channel(256).0,
+            wake,
             _lock: lock,
             _alive: alive,
         })

@@ -76,10 +76,10 @@ fn dead_ids(c: &Connection) -> rusqlite::Result<Vec<i64>> {
 }
 
 /// Forgets dedup keys past their window, and delivered messages, repeat state, used action
-/// links, webhook records no alert links to any more, cards and clicks older than `keep_ms`
-/// (repeat intervals are minutes to hours and action links live a day: a week-old row of
-/// either no longer matters). Batched, so a large prune never holds the
-/// write lock long enough to delay a webhook.
+/// links, webhook records no alert links to any more, cards, clicks and callback signatures
+/// older than `keep_ms` (repeat intervals are minutes to hours and action links live a day: a
+/// week-old row of either no longer matters). Batched, so a large prune never holds the write
+/// lock long enough to delay a webhook.
 fn prune(c: &Connection, now: i64, keep_ms: i64) -> rusqlite::Result<()> {
     let old = now - keep_ms;
     let statements = [
@@ -104,6 +104,7 @@ fn prune(c: &Connection, now: i64, keep_ms: i64) -> rusqlite::Result<()> {
         ),
         ("DELETE FROM cards WHERE rowid IN (SELECT rowid FROM cards WHERE last_seen < ?1 LIMIT 5000)", old),
         ("DELETE FROM card_clicks WHERE rowid IN (SELECT rowid FROM card_clicks WHERE clicked_at < ?1 LIMIT 5000)", old),
+        ("DELETE FROM callback_signatures WHERE rowid IN (SELECT rowid FROM callback_signatures WHERE used_at < ?1 LIMIT 5000)", old),
     ];
     for (sql, cutoff) in statements {
         while c.execute(sql, [cutoff])? > 0 {}

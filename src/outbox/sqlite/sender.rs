@@ -5,8 +5,8 @@
 use super::{SqliteOutbox, sql_error};
 use crate::outbox::port::SenderStore;
 use crate::outbox::types::{
-    Lease, MessageRow, MessageState, NewMessage, Retry, StoreError, UnreadableAlert, WaitingAlert,
-    WaitingAlerts,
+    ATTEMPT_LOG_KEEP_MS, Lease, MessageRow, MessageState, NewMessage, Retry, StoreError,
+    UnreadableAlert, WaitingAlert, WaitingAlerts,
 };
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
@@ -160,8 +160,8 @@ impl SenderStore for SqliteOutbox {
 
     async fn attempts_since(&self, robot: &str, since: i64) -> Result<Vec<i64>, StoreError> {
         let robot = robot.to_owned();
-        let sql = "SELECT last_attempt_at FROM messages WHERE robot = ?1 AND last_attempt_at >= ?2
-                   ORDER BY last_attempt_at";
+        let sql = "SELECT counted_at FROM send_attempts WHERE robot = ?1 AND counted_at >= ?2
+                   ORDER BY counted_at";
         self.read_sql(move |c| {
             let mut stmt = c.prepare_cached(sql)?;
             let rows = stmt.query_map(params![robot, since], |r| r.get(0))?;
@@ -203,9 +203,31 @@ impl SenderStore for SqliteOutbox {
         self.fenced_update(lease, sql, (id, now)).await
     }
 
+    async fn count_attempt(&self, lease: &Lease, id: i64, at: i64) -> Result<(), StoreError> {
+        self.fenced(lease, move |tx, lease| {
+            tx.prepare_cached("DELETE FROM send_attempts WHERE robot = ?1 AND counted_at < ?2")?
+                .execute(params![lease.robot, at - ATTEMPT_LOG_KEEP_MS])?;
+            tx.prepare_cached(
+                "INSERT INTO send_attempts (robot, message_id, counted_at) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![lease.robot, id, at])
+        })
+        .await
+        .map(|_| ())
+    }
+
     async fn record_attempt_end(&self, lease: &Lease, id: i64, now: i64) -> Result<(), StoreError> {
-        let sql = "UPDATE messages SET last_attempt_at = ?2 WHERE id = ?1";
-        self.fenced_update(lease, sql, (id, now)).await
+        self.fenced(lease, move |tx, lease| {
+            tx.prepare_cached("UPDATE messages SET last_attempt_at = ?2 WHERE id = ?1")?
+                .execute(params![id, now])?;
+            tx.prepare_cached(
+                "UPDATE send_attempts SET counted_at = ?3 WHERE id =
+                     (SELECT MAX(id) FROM send_attempts WHERE robot = ?1 AND message_id = ?2)",
+            )?
+            .execute(params![lease.robot, id, now])
+        })
+        .await
+        .map(|_| ())
     }
 
     async fn mark_sent(&self, lease: &Lease, id: i64, now: i64) -> Result<(), StoreError> {

@@ -31,13 +31,14 @@ impl SharedState for SqliteOutbox {
             .map(|n| n > 0)
     }
 
-    /// The stored key, or a fresh one stored now; whoever asks first decides.
+    /// The stored key, or 32 random bytes stored now; whoever asks first decides. SQLite draws
+    /// them (`randomblob`, its CSPRNG): the key is never a statement's parameter, which a
+    /// driver's debug log could show.
     async fn action_key(&self) -> Result<Vec<u8>, StoreError> {
-        let fresh: [u8; 32] = rand::random();
-        self.write_sql(move |c| {
+        self.write_sql(|c| {
             c.execute(
-                "INSERT OR IGNORE INTO settings_kv (key, value) VALUES ('action_key', ?1)",
-                [&fresh[..]],
+                "INSERT OR IGNORE INTO settings_kv (key, value) VALUES ('action_key', randomblob(32))",
+                [],
             )?;
             c.query_row(
                 "SELECT value FROM settings_kv WHERE key = 'action_key'",

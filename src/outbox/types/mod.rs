@@ -13,6 +13,10 @@ pub use trace::{AlertFate, RobotDecision, TraceAlert, TraceEntry, WebhookOutcome
 /// Content duplicates are recognised for this long.
 pub const DEDUP_WINDOW_MS: i64 = 24 * 3600 * 1000;
 
+/// A robot's counted send attempts (`SenderStore::count_attempt`) are kept this long: well past
+/// the budget's rolling minute, which is all that reads them.
+pub const ATTEMPT_LOG_KEEP_MS: i64 = 10 * 60 * 1000;
+
 /// One alert for one robot, with the repeat rules of the routes that sent it there.
 #[derive(Debug, Clone)]
 pub struct Delivery {

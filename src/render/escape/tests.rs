@@ -30,10 +30,11 @@ fn read_back(md: &str) -> String {
         .collect()
 }
 
-/// Markdown keeps no run of blanks, and the escaper drops control characters and adds joiners.
+/// Markdown keeps no run of blanks, and the escaper drops control and bidirectional
+/// formatting characters and adds joiners.
 fn normalized(s: &str) -> String {
     s.chars()
-        .filter(|c| *c != JOINER && (!c.is_control() || c.is_whitespace()))
+        .filter(|c| *c != JOINER && !is_bidi_control(*c) && (!c.is_control() || c.is_whitespace()))
         .collect::<String>()
         .split(char::is_whitespace)
         .filter(|w| !w.is_empty())
@@ -142,6 +143,40 @@ fn cuts_on_char_boundaries() {
     assert_eq!(one_line("abcdef", 4), "abc…");
 }
 
+/// Every bidirectional formatting character Unicode has: embeddings and overrides, isolates,
+/// the marks, and the Arabic letter mark.
+const BIDI: &[char] = &[
+    '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}',
+    '\u{2069}', '\u{200E}', '\u{200F}', '\u{061C}',
+];
+
+#[test]
+fn bidirectional_controls_are_dropped_from_markdown_titles_and_plain_text() {
+    for &c in BIDI {
+        let text = format!("invoice{c}fdp.exe and {c}x");
+        assert_eq!(
+            markdown(&text),
+            "invoicefdp.exe and x",
+            "U+{:04X}",
+            c as u32
+        );
+        assert_eq!(
+            one_line(&text, 100),
+            "invoicefdp.exe and x",
+            "U+{:04X}",
+            c as u32
+        );
+        assert_eq!(
+            without_bidi(&text),
+            "invoicefdp.exe and x",
+            "U+{:04X}",
+            c as u32
+        );
+    }
+    // Text in a right-to-left script keeps its letters; only the invisible controls go.
+    assert_eq!(markdown("\u{202B}שלום\u{202C} عربي"), "שלום عربي");
+}
+
 /// Short random texts made mostly of the characters markdown cares about.
 fn hostile_text() -> impl Strategy<Value = String> {
     let token = prop_oneof![
@@ -149,7 +184,7 @@ fn hostile_text() -> impl Strategy<Value = String> {
             "*", "_", "~", "`", "\\", "[", "]", "(", ")", "!", "<", ">", "&", "#", ";", "-", "+",
             "=", ".", ":", "/", "@", "|", "^", "\n", " ", "\t", "1", "a", "é", "中", "\u{a0}",
             "http://", "https://x.y/", "www.", "&amp;", "&#35;", "<a>", "](", "[^1]", "---",
-            "1.", "1)", "    ", "\n\n", "x_y", "__", "**",
+            "1.", "1)", "    ", "\n\n", "x_y", "__", "**", "\u{202E}", "\u{2067}", "\u{200F}",
         ]).prop_map(str::to_string),
         1 => any::<char>().prop_map(String::from),
     ];
@@ -184,7 +219,7 @@ proptest! {
 
     #[test]
     fn escaped_text_cannot_change_the_template_around_it(input in hostile_text()) {
-        // Payload text is trimmed when it is read (`sentry::event::text`).
+        // Payload text is trimmed when it is read (`sentry::json::text`).
         let input = input.trim().to_string();
         let escaped = markdown(&input);
         if normalized(&input).is_empty() {

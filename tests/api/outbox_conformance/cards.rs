@@ -178,3 +178,38 @@ pub async fn card_click_once_per_window(o: Arc<dyn Outbox>) {
             .expect("c")
     );
 }
+
+/// A card callback's signature acts once within its window, whichever replica sees it again;
+/// another signature is another callback.
+pub async fn callback_signature_once(o: Arc<dyn Outbox>) {
+    let window = 10 * MINUTE;
+    assert!(
+        o.claim_callback_signature("sig-a", T0, window)
+            .await
+            .expect("claim")
+    );
+    assert!(
+        !o.claim_callback_signature("sig-a", T0 + 1, window)
+            .await
+            .expect("claim"),
+        "a used signature is refused"
+    );
+    assert!(
+        o.claim_callback_signature("sig-b", T0 + 1, window)
+            .await
+            .expect("claim")
+    );
+    assert!(
+        !o.claim_callback_signature("sig-b", T0 + window - 1, window)
+            .await
+            .expect("claim"),
+        "still refused just inside the window"
+    );
+    // Past the window the timestamp is refused as stale before the store is asked; the row
+    // may then be reused.
+    assert!(
+        o.claim_callback_signature("sig-a", T0 + window, window)
+            .await
+            .expect("claim")
+    );
+}

@@ -156,6 +156,10 @@ pub async fn stale_fence_write_refused(o: Arc<dyn Outbox>) {
         o.record_attempt_end(&old, id, T0 + 3 * MINUTE).await,
         "record_attempt_end",
     );
+    lost(
+        o.count_attempt(&old, id, T0 + 3 * MINUTE).await,
+        "count_attempt",
+    );
     lost(o.mark_sent(&old, id, T0 + 3 * MINUTE).await, "mark_sent");
     lost(
         o.mark_retry(

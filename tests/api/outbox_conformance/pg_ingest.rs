@@ -1,7 +1,9 @@
 //! Ingest throughput of the PostgreSQL store alone: three stores (as three replicas would
 //! hold) on one database, many concurrent enqueues of ~8 KB alerts, each with its own dedup
-//! key. Ignored by default (it measures, it does not check behaviour); run it with
-//! `cargo nextest run --run-ignored only pg_ingest` (release numbers: add `--release`).
+//! key. It measures, it does not check behaviour: `.config/nextest.toml` keeps it out of every
+//! run, even `--run-ignored all`; run it with
+//! `cargo nextest run --ignore-default-filter --run-ignored only pg_ingest_throughput`
+//! (release numbers: add `--release`).
 
 use super::fixtures::{ROBOT, T0, event, queued};
 use super::postgres::with_database;

@@ -2,9 +2,9 @@
 //! a shared store has: replicas starting together, wake-ups between replicas, no password in
 //! `Debug` or errors.
 //!
-//! The server is `TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432`). Where it
-//! cannot be reached, each test says `SKIPPED (no PostgreSQL at …): why` and passes, except in
-//! CI (`CI=true`), where it fails.
+//! The server is `TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432`). Every test
+//! here is `#[ignore]`d with the reason, so a plain `cargo nextest run` counts them as skipped;
+//! `--run-ignored all` (CI) runs them, and then a server that cannot be reached is a failure.
 
 use super::every_check;
 use super::fixtures::{ROBOT, T0, event};
@@ -28,8 +28,9 @@ struct TestDatabase {
 }
 
 impl TestDatabase {
-    /// `None` (after saying why) when no server answers outside CI.
-    async fn create() -> Option<Self> {
+    /// Panics, naming the server and the cause, when none answers: a test that asked for
+    /// PostgreSQL never passes without it.
+    async fn create() -> Self {
         let server = server();
         let admin_url = format!("{server}/postgres");
         let connect = tokio_postgres::connect(&admin_url, tokio_postgres::NoTls);
@@ -38,9 +39,9 @@ impl TestDatabase {
             Ok(Ok(pair)) => pair,
             Ok(Err(e)) => {
                 let cause = std::error::Error::source(&e).map(|c| format!(": {c}"));
-                return skip(&server, &format!("{e}{}", cause.unwrap_or_default()));
+                unreachable(&server, &format!("{e}{}", cause.unwrap_or_default()))
             }
-            Err(_) => return skip(&server, "no answer within 5 s"),
+            Err(_) => unreachable(&server, "no answer within 5 s"),
         };
         tokio::spawn(connection);
         let name = format!("t_{}", uuid::Uuid::new_v4().simple());
@@ -49,7 +50,7 @@ impl TestDatabase {
             .await
             .expect("create the test database");
         let url = format!("{server}/{name}");
-        Some(Self { admin, name, url })
+        Self { admin, name, url }
     }
 
     async fn drop_database(self) {
@@ -62,12 +63,10 @@ impl TestDatabase {
     }
 }
 
-fn skip<T>(server: &str, why: &str) -> Option<T> {
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("PostgreSQL at {server} is required in CI: {why}");
-    }
-    eprintln!("SKIPPED (no PostgreSQL at {server}): {why}");
-    None
+fn unreachable(server: &str, why: &str) -> ! {
+    panic!(
+        "this test needs PostgreSQL at {server} (set TEST_POSTGRES_URL; see README: Quick start): {why}"
+    )
 }
 
 /// Runs `test` with the URL of a fresh database, then drops the database.
@@ -76,9 +75,7 @@ where
     F: FnOnce(String) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let Some(db) = TestDatabase::create().await else {
-        return;
-    };
+    let db = TestDatabase::create().await;
     // On its own task, so a failed assertion still lets us drop the database, then fails.
     let outcome = tokio::spawn(test(db.url.clone())).await;
     db.drop_database().await;
@@ -103,6 +100,7 @@ where
 macro_rules! on_postgres {
     ($check:ident) => {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        #[ignore = "needs PostgreSQL (TEST_POSTGRES_URL)"]
         async fn $check() {
             run(super::$check).await;
         }
@@ -114,6 +112,7 @@ every_check!(on_postgres);
 /// Three replicas starting at once on an empty database: one applies the migrations, the
 /// others wait for it and find them applied.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (TEST_POSTGRES_URL)"]
 async fn replicas_migrate_concurrently() {
     with_database(|url| async move {
         let starts = (0..3).map(|_| {
@@ -145,6 +144,7 @@ async fn replicas_migrate_concurrently() {
 
 /// An enqueue at one replica wakes the senders of another.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (TEST_POSTGRES_URL)"]
 async fn wakeup_reaches_another_replica() {
     with_database(|url| async move {
         let a = PgOutbox::connect(&url).await.expect("replica a");
@@ -179,6 +179,7 @@ async fn wakeup_reaches_another_replica() {
 
 /// The password of the URL appears neither in `Debug` of the store nor in its errors.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (TEST_POSTGRES_URL)"]
 async fn password_never_shown() {
     with_database(|url| async move {
         let password = "s3cr3t-pw-do-not-print";
@@ -216,6 +217,7 @@ async fn password_never_shown() {
 /// Every server connection of the stores killed (a database restart, a failover): the store
 /// answers again by itself, and the other replica's `LISTEN` comes back too.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (TEST_POSTGRES_URL)"]
 async fn recovers_after_connections_are_killed() {
     with_database(|url| async move {
         let a = PgOutbox::connect(&url).await.expect("replica a");

@@ -1,0 +1,129 @@
+use super::*;
+use std::net::Ipv4Addr;
+
+fn ip(last: u8) -> IpAddr {
+    IpAddr::V4(Ipv4Addr::new(127, 0, 0, last))
+}
+
+fn inflight(total: usize, per_client: usize, bodies: usize) -> Arc<Inflight> {
+    let caps = Caps {
+        total,
+        per_client,
+        bodies,
+    };
+    Arc::new(Inflight::new(caps, &crate::metrics::Metrics::default()))
+}
+
+#[tokio::test]
+async fn bytes_fit_until_the_cap_and_are_given_back_on_drop() {
+    let f = inflight(100, 100, 10);
+    let a = f.register(ip(1));
+    let b = f.register(ip(2));
+    assert_eq!(a.take(60).await, Ok(()));
+    assert_eq!(b.take(40).await, Ok(()));
+    assert_eq!(f.used(), 100);
+    drop(a);
+    assert_eq!(f.used(), 40);
+    drop(b);
+    assert_eq!(f.used(), 0);
+}
+
+#[tokio::test]
+async fn a_full_budget_cuts_off_the_oldest_body_and_hands_its_room_to_the_newcomer() {
+    let f = inflight(100, 100, 10);
+    let oldest = f.register(ip(1));
+    let second = f.register(ip(2));
+    assert_eq!(oldest.take(50).await, Ok(()));
+    assert_eq!(second.take(50).await, Ok(()));
+    let newcomer = f.register(ip(3));
+    let f2 = f.clone();
+    // The victim lets go of its bytes when its read sees the cancellation.
+    let victim = tokio::spawn(async move {
+        oldest.cut_off().await;
+        drop(oldest);
+    });
+    assert_eq!(newcomer.take(10).await, Ok(()));
+    victim.await.expect("victim");
+    assert_eq!(f2.used(), 60, "the second body and the newcomer");
+    assert!(!second.cancel.is_cancelled(), "only the oldest is cut off");
+}
+
+#[tokio::test]
+async fn the_oldest_body_cannot_cut_off_younger_ones_and_gets_no_room_after_the_wait() {
+    let f = inflight(100, 100, 10);
+    let oldest = f.register(ip(1));
+    let young = f.register(ip(2));
+    assert_eq!(young.take(100).await, Ok(()));
+    assert_eq!(oldest.take(1).await, Err(Refused::NoRoom));
+    assert!(!young.cancel.is_cancelled());
+    assert_eq!(f.used(), 100);
+    drop(young);
+    assert_eq!(
+        oldest.take(1).await,
+        Ok(()),
+        "room again once it is given back"
+    );
+}
+
+#[tokio::test]
+async fn a_client_over_its_share_cuts_off_its_own_oldest_body_not_another_clients() {
+    let f = inflight(100, 40, 10);
+    let other = f.register(ip(9));
+    assert_eq!(other.take(30).await, Ok(()));
+    let own_old = f.register(ip(1));
+    assert_eq!(own_old.take(40).await, Ok(()));
+    let own_new = f.register(ip(1));
+    let victim = tokio::spawn(async move {
+        own_old.cut_off().await;
+        drop(own_old);
+    });
+    assert_eq!(own_new.take(10).await, Ok(()));
+    victim.await.expect("victim");
+    assert!(
+        !other.cancel.is_cancelled(),
+        "the other client keeps its body"
+    );
+    assert_eq!(f.used(), 40);
+}
+
+#[tokio::test]
+async fn past_max_bodies_the_oldest_is_cut_off() {
+    let f = inflight(100, 100, 2);
+    let a = f.register(ip(1));
+    let b = f.register(ip(2));
+    let c = f.register(ip(3));
+    assert!(a.cancel.is_cancelled(), "the oldest goes");
+    assert!(!b.cancel.is_cancelled() && !c.cancel.is_cancelled());
+    assert_eq!(a.take(1).await, Err(Refused::Evicted));
+    drop(a);
+    let _d = f.register(ip(4));
+    assert!(b.cancel.is_cancelled());
+    let metrics = f.evictions.with_label_values(&["bodies"]).get();
+    assert_eq!(metrics, 2);
+}
+
+#[tokio::test]
+async fn room_freed_goes_to_the_waiting_body_not_to_one_that_comes_later() {
+    let f = inflight(100, 100, 10);
+    let oldest = f.register(ip(1));
+    assert_eq!(oldest.take(100).await, Ok(()));
+    let waiter = f.register(ip(2));
+    let waiting = {
+        let f = f.clone();
+        tokio::spawn(async move {
+            let got = waiter.take(80).await;
+            (got, f.used(), waiter)
+        })
+    };
+    tokio::task::yield_now().await;
+    assert!(oldest.cancel.is_cancelled(), "cut off for the waiter");
+    // The victim lets go: its room is the waiter's at that moment, before the waiter even
+    // runs again, so nothing that asks in between can take it.
+    drop(oldest);
+    assert_eq!(f.used(), 80);
+    let (got, _, waiter) = waiting.await.expect("waiter");
+    assert_eq!(got, Ok(()));
+    assert_eq!(f.used(), 80);
+    drop(waiter);
+    assert_eq!(f.used(), 0);
+}
