@@ -5,7 +5,7 @@
 //!
 //! Contract every implementation keeps:
 //! - `enqueue` is one transaction: the webhook's identity keys, the repeat decisions and the
-//!   alert rows (with `enqueue_recorded`, the webhook's trace record too) commit together or not
+//!   alert rows (with a record, the webhook's trace record too) commit together or not
 //!   at all. A caller answers 202 only after it returned `Ok`.
 //! - An identity key seen within `DEDUP_WINDOW_MS` makes the enqueue a `Duplicate`; two enqueues
 //!   racing with the same key yield one `Queued` and one `Duplicate` (a unique constraint).
@@ -16,7 +16,7 @@
 //!   "sent" and "recorded" re-sends the same body with the same `msgUuid`.
 
 use super::types::{
-    CardChange, CardNote, CardRow, Delivery, Enqueued, Lease, LeaseTerm, MessageRow, MessageState,
+    CardChange, CardNote, CardRow, Enqueue, Enqueued, Lease, LeaseTerm, MessageRow, MessageState,
     NewMessage, Retry, StateCount, StoreError, TraceEntry, UnreadableAlert, WaitingAlerts,
     WebhookOutcome, WebhookRecord,
 };
@@ -28,25 +28,12 @@ use async_trait::async_trait;
 pub trait IntakeStore: Send + Sync + 'static {
     /// Durably queues one alert per delivery unless an identity key (`intake::identity`: the
     /// body's hash, the `Request-ID`) was seen within the dedup window or every route keeps it
-    /// silent as a repeat. Notifies the robots' senders on commit.
-    async fn enqueue(
-        &self,
-        identity: Vec<String>,
-        items: Vec<Delivery>,
-        now: i64,
-    ) -> Result<Enqueued, StoreError>;
-
-    /// `enqueue`, plus the webhook's trace record in the same transaction: the record keeps
-    /// what the relay answered (routed to which robots and why, suppressed by which routes,
-    /// duplicate) and each alert row stored links to it. A duplicate stores its record only.
-    /// Costs one insert beside the alert rows.
-    async fn enqueue_recorded(
-        &self,
-        identity: Vec<String>,
-        items: Vec<Delivery>,
-        record: WebhookRecord,
-        now: i64,
-    ) -> Result<Enqueued, StoreError>;
+    /// silent as a repeat. Notifies the robots' senders on commit. With a `record`, the
+    /// webhook's trace record goes in the same transaction: it keeps what the relay answered
+    /// (routed to which robots and why, suppressed by which routes, duplicate) and each alert
+    /// row stored links to it; a duplicate stores its record only. Costs one insert beside the
+    /// alert rows.
+    async fn enqueue(&self, webhook: Enqueue) -> Result<Enqueued, StoreError>;
 
     /// Records a webhook that queued nothing and reached no enqueue (`Dropped`, `Ignored`).
     async fn record_webhook(

@@ -8,7 +8,7 @@
 
 use super::super::port::IntakeStore;
 use super::super::types::{
-    DEDUP_WINDOW_MS, Delivery, Enqueued, StoreError, WebhookOutcome, WebhookRecord,
+    DEDUP_WINDOW_MS, Enqueue, Enqueued, StoreError, WebhookOutcome, WebhookRecord,
 };
 use super::PgOutbox;
 use super::connection::Tx;
@@ -16,14 +16,33 @@ use super::repeats::{self, Decision};
 use super::trace::{self, Alerts};
 use async_trait::async_trait;
 
-impl PgOutbox {
-    async fn enqueue_with(
-        &self,
-        identity: Vec<String>,
-        items: Vec<Delivery>,
-        record: Option<WebhookRecord>,
-        now: i64,
-    ) -> Result<Enqueued, StoreError> {
+/// Records every identity key as seen at `now`; false (and the caller rolls back) when any of
+/// them was already seen within the dedup window.
+async fn claim_identity(tx: &Tx<'_>, mut keys: Vec<String>, now: i64) -> Result<bool, StoreError> {
+    keys.sort();
+    keys.dedup();
+    if keys.is_empty() {
+        return Ok(true);
+    }
+    let sql = "INSERT INTO dedup (key, seen_at)
+               SELECT key, $2 FROM unnest($1::text[]) AS key ORDER BY key
+               ON CONFLICT (key) DO UPDATE SET seen_at = excluded.seen_at
+               WHERE dedup.seen_at <= $3
+               RETURNING key";
+    let window_start = now - DEDUP_WINDOW_MS;
+    let claimed = tx.query(sql, &[&keys, &now, &window_start]).await?;
+    Ok(claimed.len() == keys.len())
+}
+
+#[async_trait]
+impl IntakeStore for PgOutbox {
+    async fn enqueue(&self, webhook: Enqueue) -> Result<Enqueued, StoreError> {
+        let Enqueue {
+            identity,
+            items,
+            record,
+            now,
+        } = webhook;
         let mut conn = self.db().await?;
         let tx = conn.transaction().await?;
         if !claim_identity(&tx, identity, now).await? {
@@ -87,46 +106,6 @@ impl PgOutbox {
             return Ok(Enqueued::Suppressed);
         }
         Ok(Enqueued::Queued { robots })
-    }
-}
-
-/// Records every identity key as seen at `now`; false (and the caller rolls back) when any of
-/// them was already seen within the dedup window.
-async fn claim_identity(tx: &Tx<'_>, mut keys: Vec<String>, now: i64) -> Result<bool, StoreError> {
-    keys.sort();
-    keys.dedup();
-    if keys.is_empty() {
-        return Ok(true);
-    }
-    let sql = "INSERT INTO dedup (key, seen_at)
-               SELECT key, $2 FROM unnest($1::text[]) AS key ORDER BY key
-               ON CONFLICT (key) DO UPDATE SET seen_at = excluded.seen_at
-               WHERE dedup.seen_at <= $3
-               RETURNING key";
-    let window_start = now - DEDUP_WINDOW_MS;
-    let claimed = tx.query(sql, &[&keys, &now, &window_start]).await?;
-    Ok(claimed.len() == keys.len())
-}
-
-#[async_trait]
-impl IntakeStore for PgOutbox {
-    async fn enqueue(
-        &self,
-        identity: Vec<String>,
-        items: Vec<Delivery>,
-        now: i64,
-    ) -> Result<Enqueued, StoreError> {
-        self.enqueue_with(identity, items, None, now).await
-    }
-
-    async fn enqueue_recorded(
-        &self,
-        identity: Vec<String>,
-        items: Vec<Delivery>,
-        record: WebhookRecord,
-        now: i64,
-    ) -> Result<Enqueued, StoreError> {
-        self.enqueue_with(identity, items, Some(record), now).await
     }
 
     async fn record_webhook(

@@ -6,7 +6,7 @@ use super::repeats::{Decision, decide};
 use super::{SqliteOutbox, sql_error, trace};
 use crate::outbox::port::IntakeStore;
 use crate::outbox::types::{
-    DEDUP_WINDOW_MS, Delivery, Enqueued, StoreError, WebhookOutcome, WebhookRecord,
+    DEDUP_WINDOW_MS, Delivery, Enqueue, Enqueued, StoreError, WebhookOutcome, WebhookRecord,
 };
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -93,23 +93,27 @@ fn enqueue(
 
 #[async_trait]
 impl IntakeStore for SqliteOutbox {
-    async fn enqueue(
-        &self,
-        identity: Vec<String>,
-        items: Vec<Delivery>,
-        now: i64,
-    ) -> Result<Enqueued, StoreError> {
-        self.enqueue_with(identity, items, None, now).await
-    }
-
-    async fn enqueue_recorded(
-        &self,
-        identity: Vec<String>,
-        items: Vec<Delivery>,
-        record: WebhookRecord,
-        now: i64,
-    ) -> Result<Enqueued, StoreError> {
-        self.enqueue_with(identity, items, Some(record), now).await
+    /// The webhook's one unit of work, joined to the writer's current transaction; wakes the
+    /// robots' senders once it committed.
+    async fn enqueue(&self, webhook: Enqueue) -> Result<Enqueued, StoreError> {
+        let done = self
+            .writer
+            .run_joined(move |c| {
+                let Enqueue {
+                    identity,
+                    items,
+                    record,
+                    now,
+                } = &webhook;
+                enqueue(c, identity, items, record.as_ref(), *now)
+            })
+            .await?;
+        if let Enqueued::Queued { robots } = &done {
+            for r in robots {
+                self.wake(r.clone());
+            }
+        }
+        Ok(done)
     }
 
     async fn record_webhook(
@@ -145,29 +149,6 @@ impl IntakeStore for SqliteOutbox {
 
     fn wakeups(&self) -> broadcast::Receiver<String> {
         self.subscribe()
-    }
-}
-
-impl SqliteOutbox {
-    /// The webhook's one unit of work, joined to the writer's current transaction; wakes the
-    /// robots' senders once it committed.
-    async fn enqueue_with(
-        &self,
-        identity: Vec<String>,
-        items: Vec<Delivery>,
-        record: Option<WebhookRecord>,
-        now: i64,
-    ) -> Result<Enqueued, StoreError> {
-        let done = self
-            .writer
-            .run_joined(move |c| enqueue(c, &identity, &items, record.as_ref(), now))
-            .await?;
-        if let Enqueued::Queued { robots } = &done {
-            for r in robots {
-                self.wake(r.clone());
-            }
-        }
-        Ok(done)
     }
 }
 

@@ -17,6 +17,17 @@ pub const DEDUP_WINDOW_MS: i64 = 24 * 3600 * 1000;
 /// the budget's rolling minute, which is all that reads them.
 pub const ATTEMPT_LOG_KEEP_MS: i64 = 10 * 60 * 1000;
 
+/// What one webhook stores (`IntakeStore::enqueue`): one alert per delivery, unless an
+/// identity key (`intake::identity`: the body's hash, the `Request-ID`) was seen within the
+/// dedup window; and, when the webhook concerns an issue, its trace record.
+#[derive(Debug, Clone)]
+pub struct Enqueue {
+    pub identity: Vec<String>,
+    pub items: Vec<Delivery>,
+    pub record: Option<WebhookRecord>,
+    pub now: i64,
+}
+
 /// One alert for one robot, with the repeat rules of the routes that sent it there.
 #[derive(Debug, Clone)]
 pub struct Delivery {

@@ -2,6 +2,7 @@
 
 use sentry_dingtalk::domain::alert::{Alert, AlertKind, Level};
 use sentry_dingtalk::outbox::port::Outbox;
+use sentry_dingtalk::outbox::types::Enqueue;
 use sentry_dingtalk::outbox::types::{
     Delivery, Enqueued, Lease, LeaseTerm, MessageRow, NewMessage, QueuedAlert,
 };
@@ -65,7 +66,12 @@ pub fn queued(robots: &[&str]) -> Enqueued {
 pub async fn queue(o: &dyn Outbox, robot: &str, issues: &[&str], now: i64) -> Vec<i64> {
     for issue in issues {
         let result = o
-            .enqueue(vec![], vec![event(robot, issue, Level::Error)], now)
+            .enqueue(Enqueue {
+                identity: vec![],
+                items: vec![event(robot, issue, Level::Error)],
+                record: None,
+                now,
+            })
             .await
             .expect("enqueue");
         assert_eq!(result, queued(&[robot]));

@@ -3,6 +3,7 @@
 use super::fixtures::*;
 use sentry_dingtalk::domain::alert::{AlertKind, Level};
 use sentry_dingtalk::outbox::port::Outbox;
+use sentry_dingtalk::outbox::types::Enqueue;
 use sentry_dingtalk::outbox::types::{
     DEDUP_WINDOW_MS, Enqueued, MessageState, NewMessage, Retry, StateCount,
 };
@@ -115,7 +116,14 @@ pub async fn prune(o: Arc<dyn Outbox>) {
         vec![delivery(ROBOT, a, &[("route", 30 * DAY)])]
     };
     assert_eq!(
-        o.enqueue(keys(&["old"]), repeat(), T0).await.expect("q"),
+        o.enqueue(Enqueue {
+            identity: keys(&["old"]),
+            items: repeat(),
+            record: None,
+            now: T0
+        })
+        .await
+        .expect("q"),
         queued(&[ROBOT])
     );
     let old_sent = o
@@ -159,11 +167,24 @@ pub async fn prune(o: Arc<dyn Outbox>) {
     // The dedup key and the repeat state are forgotten: the same alert is news again.
     assert!(now - T0 >= DEDUP_WINDOW_MS);
     let again = o
-        .enqueue(keys(&["old"]), repeat(), now)
+        .enqueue(Enqueue {
+            identity: keys(&["old"]),
+            items: repeat(),
+            record: None,
+            now,
+        })
         .await
         .expect("again");
     assert_eq!(again, queued(&[ROBOT]));
-    let silent = o.enqueue(vec![], repeat(), now + 1).await.expect("repeat");
+    let silent = o
+        .enqueue(Enqueue {
+            identity: vec![],
+            items: repeat(),
+            record: None,
+            now: now + 1,
+        })
+        .await
+        .expect("repeat");
     assert_eq!(
         silent,
         Enqueued::Suppressed,
