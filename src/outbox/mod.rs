@@ -9,6 +9,7 @@
 
 pub mod port;
 pub mod postgres;
+mod robot_reads;
 pub mod sqlite;
 pub mod types;
 

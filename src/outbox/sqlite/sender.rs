@@ -4,6 +4,9 @@
 
 use super::{SqliteOutbox, sql_error};
 use crate::outbox::port::SenderStore;
+use crate::outbox::robot_reads::{
+    ATTEMPTS_SINCE, LAST_CREATED_AT, LAST_SENT_AT, NEXT_DUE_AT, PAUSED_UNTIL, WAITING_COUNT,
+};
 use crate::outbox::types::{
     ATTEMPT_LOG_KEEP_MS, Lease, MessageRow, MessageState, NewMessage, Retry, StoreError,
     UnreadableAlert, WaitingAlert, WaitingAlerts,
@@ -125,8 +128,7 @@ impl SenderStore for SqliteOutbox {
     }
 
     async fn waiting_count(&self, robot: &str) -> Result<i64, StoreError> {
-        let sql = "SELECT COUNT(*) FROM alerts WHERE robot = ?1 AND message_id IS NULL";
-        Ok(self.robot_scalar(sql, robot).await?.unwrap_or(0))
+        Ok(self.robot_scalar(WAITING_COUNT, robot).await?.unwrap_or(0))
     }
 
     async fn due_message(&self, robot: &str, now: i64) -> Result<Option<MessageRow>, StoreError> {
@@ -143,27 +145,21 @@ impl SenderStore for SqliteOutbox {
     }
 
     async fn next_due_at(&self, robot: &str) -> Result<Option<i64>, StoreError> {
-        let sql =
-            "SELECT MIN(next_attempt_at) FROM messages WHERE robot = ?1 AND state = 'pending'";
-        self.robot_scalar(sql, robot).await
+        self.robot_scalar(NEXT_DUE_AT, robot).await
     }
 
     async fn last_created_at(&self, robot: &str) -> Result<Option<i64>, StoreError> {
-        let sql = "SELECT MAX(created_at) FROM messages WHERE robot = ?1";
-        self.robot_scalar(sql, robot).await
+        self.robot_scalar(LAST_CREATED_AT, robot).await
     }
 
     async fn last_sent_at(&self, robot: &str) -> Result<Option<i64>, StoreError> {
-        let sql = "SELECT MAX(sent_at) FROM messages WHERE robot = ?1";
-        self.robot_scalar(sql, robot).await
+        self.robot_scalar(LAST_SENT_AT, robot).await
     }
 
     async fn attempts_since(&self, robot: &str, since: i64) -> Result<Vec<i64>, StoreError> {
         let robot = robot.to_owned();
-        let sql = "SELECT counted_at FROM send_attempts WHERE robot = ?1 AND counted_at >= ?2
-                   ORDER BY counted_at";
         self.read_sql(move |c| {
-            let mut stmt = c.prepare_cached(sql)?;
+            let mut stmt = c.prepare_cached(ATTEMPTS_SINCE)?;
             let rows = stmt.query_map(params![robot, since], |r| r.get(0))?;
             rows.collect()
         })
@@ -171,8 +167,7 @@ impl SenderStore for SqliteOutbox {
     }
 
     async fn paused_until(&self, robot: &str) -> Result<Option<i64>, StoreError> {
-        let sql = "SELECT MAX(paused_until) FROM robot_state WHERE robot = ?1";
-        self.robot_scalar(sql, robot).await
+        self.robot_scalar(PAUSED_UNTIL, robot).await
     }
 
     async fn create_message(
