@@ -21,7 +21,7 @@ use tokio::runtime::Handle;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{Client, Config, Error, NoTls, Row};
+use tokio_postgres::{Client, Config, Error, NoTls, Row, Statement};
 
 /// Enough for the webhook edge of one replica plus its robot senders: a webhook holds a
 /// connection for one short transaction.
@@ -85,16 +85,30 @@ impl Tx<'_> {
 }
 
 impl<C: GenericClient> Db<C> {
+    /// `sql`, prepared once per connection, run by `run` on the connection; both within the
+    /// deadline.
+    async fn prepared<'a, T, F>(
+        &'a self,
+        sql: &str,
+        run: impl FnOnce(&'a C, Statement) -> F,
+    ) -> Result<T, StoreError>
+    where
+        F: Future<Output = Result<T, Error>>,
+    {
+        within(self.deadline, async {
+            let stmt = self.inner.prepare_cached(sql).await.map_err(db)?;
+            run(&self.inner, stmt).await.map_err(db)
+        })
+        .await
+    }
+
     pub(super) async fn query(
         &self,
         sql: &str,
         params: Params<'_>,
     ) -> Result<Vec<Row>, StoreError> {
-        within(self.deadline, async {
-            let stmt = self.inner.prepare_cached(sql).await.map_err(db)?;
-            self.inner.query(&stmt, params).await.map_err(db)
-        })
-        .await
+        self.prepared(sql, |c, stmt| async move { c.query(&stmt, params).await })
+            .await
     }
 
     pub(super) async fn query_opt(
@@ -102,28 +116,25 @@ impl<C: GenericClient> Db<C> {
         sql: &str,
         params: Params<'_>,
     ) -> Result<Option<Row>, StoreError> {
-        within(self.deadline, async {
-            let stmt = self.inner.prepare_cached(sql).await.map_err(db)?;
-            self.inner.query_opt(&stmt, params).await.map_err(db)
-        })
+        self.prepared(
+            sql,
+            |c, stmt| async move { c.query_opt(&stmt, params).await },
+        )
         .await
     }
 
     pub(super) async fn query_one(&self, sql: &str, params: Params<'_>) -> Result<Row, StoreError> {
-        within(self.deadline, async {
-            let stmt = self.inner.prepare_cached(sql).await.map_err(db)?;
-            self.inner.query_one(&stmt, params).await.map_err(db)
-        })
+        self.prepared(
+            sql,
+            |c, stmt| async move { c.query_one(&stmt, params).await },
+        )
         .await
     }
 
     /// Runs one statement; the number of rows it changed.
     pub(super) async fn execute(&self, sql: &str, params: Params<'_>) -> Result<u64, StoreError> {
-        within(self.deadline, async {
-            let stmt = self.inner.prepare_cached(sql).await.map_err(db)?;
-            self.inner.execute(&stmt, params).await.map_err(db)
-        })
-        .await
+        self.prepared(sql, |c, stmt| async move { c.execute(&stmt, params).await })
+            .await
     }
 
     /// Statements without parameters, not prepared (DDL, `SET LOCAL`).
