@@ -21,7 +21,9 @@
 //! - [`outbox`]: the storage port ([`outbox::Outbox`], in parts) and its SQLite and
 //!   PostgreSQL implementations, each with one file per part holding that part's SQL.
 //! - [`intake`]: parsed payload → routed → one durable enqueue.
-//! - [`delivery`]: the senders — lease, batch, budget, group window, send, retry, enrich.
+//! - [`delivery`]: the senders as typed steps — the worker (lease, refresh) dispatches to a
+//!   markdown or card step; a send is prepare → call → finish → record; budget, group window,
+//!   retry, enrich.
 //! - [`report`]: the open-issues report (`digest`) and its daily schedule.
 //! - [`http`]: the endpoints; raw body → signature → parse → [`intake`] → 202; `/ui`; a
 //!   webhook's trace in words (also printed by `outbox trace`).

@@ -2,18 +2,26 @@
 //! what DingTalk answered — retried, paused or dead like a message.
 
 use super::card_digest::{DigestCard, is_digest_key};
-use super::retry;
-use super::worker::RobotWorker;
-use crate::clock::now_ms;
+use super::send::{self, OutcomeTexts};
+use super::step::{SenderCtx, SenderState, Turn};
+use crate::config::card_robot::CardRobot;
+use crate::dingtalk::SendOutcome;
 use crate::dingtalk::openapi::{CardOutcome, CardParams, NewCard};
 use crate::domain::card_status::CardStatus;
 use crate::domain::mention::Mentions;
-use crate::outbox::{CardRow, Lease, MessageRow, QueuedAlert, Retry, StoreError};
+use crate::outbox::{CardRow, MessageRow, QueuedAlert, StoreError};
 use crate::render::card::{CardFacts, card_params};
 use crate::render::{Envelope, Renderer};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use tracing::{error, info, warn};
+use tracing::{Instrument, error, info, info_span};
+
+const TEXTS: OutcomeTexts = OutcomeTexts {
+    expired: "giving up: card operation older than max_age",
+    retry: "card operation failed; will retry",
+    throttled: "DingTalk's open API quota is spent; pausing the robot",
+    refused: "DingTalk refused the card operation; it is dead (see `outbox list --state dead`)",
+};
 
 /// The card a card operation's message names (`{"card": "<outTrackId>"}`).
 pub fn operation_card(body: &str) -> Option<String> {
@@ -91,162 +99,128 @@ pub fn digest_params(card: &CardRow, renderer: &Renderer) -> CardParams {
     card_params(&digest.alert, &facts, renderer)
 }
 
-impl RobotWorker {
-    /// Whether sending `msg` would create its card (a new message in the chat: budget).
-    pub(super) async fn card_needs_budget(&self, msg: &MessageRow) -> Result<bool, StoreError> {
-        let Some(id) = operation_card(&msg.body) else {
-            return Ok(false);
-        };
-        Ok(self
-            .deps
-            .outbox
-            .card_by_track_id(&id)
-            .await?
-            .is_some_and(|c| !c.created))
-    }
+/// Whether sending `msg` would create its card (a new message in the chat: budget).
+pub async fn card_needs_budget(ctx: &SenderCtx, msg: &MessageRow) -> Result<bool, StoreError> {
+    let Some(id) = operation_card(&msg.body) else {
+        return Ok(false);
+    };
+    Ok(ctx
+        .deps
+        .outbox
+        .card_by_track_id(&id)
+        .await?
+        .is_some_and(|c| !c.created))
+}
 
-    pub(super) async fn card_attempt(
-        &mut self,
-        lease: &Lease,
-        msg: MessageRow,
-    ) -> Result<(), StoreError> {
-        let outbox = self.deps.outbox.clone();
-        let robot = self.robot.name.clone();
-        let card = match operation_card(&msg.body) {
-            Some(id) => outbox.card_by_track_id(&id).await?,
-            None => None,
-        };
-        let Some(card) = card else {
-            error!(
-                robot,
-                delivery_id = msg.id,
-                "card operation without its card; it is dead"
-            );
-            return outbox
-                .mark_dead(
-                    lease,
-                    msg.id,
-                    "not a card operation, or its card was forgotten",
-                )
-                .await;
-        };
-        let queued: QueuedAlert = match serde_json::from_str(&card.alert) {
-            Ok(q) => q,
-            Err(e) => {
-                let why = format!("the card's stored alert is not readable: {e}");
-                return outbox.mark_dead(lease, msg.id, &why).await;
-            }
-        };
-        let Some(card_robot) = self.robot.card.clone() else {
-            return Ok(());
-        };
-        let params = if is_digest_key(&card.card_key) {
-            digest_params(&card, &self.renderer)
-        } else {
-            params_for(&card, &queued.alert, &self.renderer)
-        };
-        let started = now_ms();
-        outbox.record_attempt(lease, msg.id, started).await?;
-        let attempt = msg.attempts + 1;
-        let create = !card.created;
-        if create {
-            // A new card takes from the budget (below): counted before the call, like a message.
-            outbox.count_attempt(lease, msg.id, started).await?;
+/// One card operation: its card read, the attempt prepared, the open-API call, the record.
+pub async fn send_card_operation(
+    ctx: &SenderCtx,
+    state: &mut SenderState,
+    turn: &mut Turn<'_>,
+    msg: MessageRow,
+) -> Result<(), StoreError> {
+    let outbox = &ctx.deps.outbox;
+    let card = match operation_card(&msg.body) {
+        Some(id) => outbox.card_by_track_id(&id).await?,
+        None => None,
+    };
+    let span = info_span!(
+        "send",
+        delivery_id = msg.id,
+        issue = card.as_ref().map(|c| c.card_key.as_str())
+    );
+    let Some(card) = card else {
+        span.in_scope(|| error!("card operation without its card; it is dead"));
+        let why = "not a card operation, or its card was forgotten";
+        return outbox.mark_dead(turn.lease(), msg.id, why).await;
+    };
+    let queued: QueuedAlert = match serde_json::from_str(&card.alert) {
+        Ok(q) => q,
+        Err(e) => {
+            let why = format!("the card's stored alert is not readable: {e}");
+            return outbox.mark_dead(turn.lease(), msg.id, &why).await;
         }
-        let app = card_robot.credentials();
-        let api = self.deps.open_api.clone();
-        let outcome = if create {
-            let new = NewCard {
-                out_track_id: card.out_track_id.clone(),
-                card_template_id: card_robot.card_template_id.clone(),
-                open_conversation_id: card_robot.open_conversation_id.clone(),
-                robot_code: card_robot.robot_code.clone(),
-                params,
-                callback_route_key: card_robot.callback_route_key.clone(),
-                at_user_ids: card_mentions(&card.card_key, &queued.at),
-            };
-            api.create_or_update(&app, &new).await
-        } else {
-            api.update(&app, &card.out_track_id, &params).await
-        };
-        let now = now_ms();
-        self.card_pace.called(now);
-        if create {
-            // A new card is a new message in the chat: it takes from the budget.
-            self.limiter.record(now);
-        }
-        outbox.record_attempt_end(lease, msg.id, now).await?;
-        let metrics = &self.deps.metrics;
-        metrics
-            .deliveries
-            .with_label_values(&[robot.as_str(), outcome.label()])
-            .inc();
-        metrics
-            .request_duration
-            .with_label_values(&[robot.as_str()])
-            .observe((now - started) as f64 / 1000.0);
-        info!(
-            robot,
-            delivery_id = msg.id,
-            out_track_id = %card.out_track_id,
-            operation = if create { "create" } else { "update" },
-            attempt,
-            outcome = outcome.label(),
-            elapsed_ms = now - started,
-            "card operation"
-        );
-        match outcome {
-            CardOutcome::Sent => {
-                if create {
-                    outbox.mark_card_created(lease, &card.out_track_id).await?;
-                    self.last_message_at = Some(now);
-                }
-                outbox.mark_sent(lease, msg.id, now).await?;
-            }
-            CardOutcome::Retryable(reason) if retry::expired(&self.retry, msg.created_at, now) => {
-                error!(robot, delivery_id = msg.id, attempt, %reason, "giving up: card operation older than max_age");
-                let why = format!("expired after {attempt} attempts: {reason}");
-                outbox.mark_dead(lease, msg.id, &why).await?;
-            }
-            CardOutcome::Retryable(reason) => {
-                let next = now + retry::backoff_ms(&self.retry, attempt);
-                warn!(robot, delivery_id = msg.id, attempt, %reason, retry_in_ms = next - now, "card operation failed; will retry");
-                outbox
-                    .mark_retry(
-                        lease,
-                        msg.id,
-                        Retry {
-                            next_attempt_at: next,
-                            error: &reason,
-                        },
-                    )
+    };
+    send_card(ctx, state, turn, &msg, &card, &queued)
+        .instrument(span)
+        .await
+}
+
+async fn send_card(
+    ctx: &SenderCtx,
+    state: &mut SenderState,
+    turn: &mut Turn<'_>,
+    msg: &MessageRow,
+    card: &CardRow,
+    queued: &QueuedAlert,
+) -> Result<(), StoreError> {
+    let Some(card_robot) = &ctx.robot.card else {
+        return Ok(());
+    };
+    let create = !card.created;
+    // A new card is a new message in the chat: it takes from the budget, counted before the
+    // call like a message.
+    let prepared = send::prepare(ctx, turn, msg, create).await?;
+    let outcome = call(ctx, card_robot, card, queued, create).await;
+    let label = outcome.label();
+    let now = send::finish(ctx, state, turn, &prepared, label, true).await?;
+    state.card_pace.called(now);
+    info!(
+        out_track_id = %card.out_track_id,
+        operation = if create { "create" } else { "update" },
+        attempt = prepared.attempt,
+        outcome = label,
+        elapsed_ms = now - prepared.started,
+        "card operation"
+    );
+    let outcome = match outcome {
+        CardOutcome::Sent => {
+            if create {
+                let lease = turn.lease();
+                ctx.deps
+                    .outbox
+                    .mark_card_created(lease, &card.out_track_id)
                     .await?;
             }
-            CardOutcome::Throttled(reason) => {
-                metrics
-                    .throttle_pauses
-                    .with_label_values(&[robot.as_str()])
-                    .inc();
-                let until = now + self.robot.throttle_pause.as_millis() as i64;
-                warn!(robot, delivery_id = msg.id, %reason, pause_ms = until - now, "DingTalk's open API quota is spent; pausing the robot");
-                outbox.set_paused_until(lease, until).await?;
-                outbox
-                    .mark_retry(
-                        lease,
-                        msg.id,
-                        Retry {
-                            next_attempt_at: until,
-                            error: &reason,
-                        },
-                    )
-                    .await?;
-            }
-            CardOutcome::Permanent(reason) | CardOutcome::AlreadyExists(reason) => {
-                error!(robot, delivery_id = msg.id, attempt, %reason, "DingTalk refused the card operation; it is dead (see `outbox list --state dead`)");
-                outbox.mark_dead(lease, msg.id, &reason).await?;
-            }
+            SendOutcome::Sent
         }
-        Ok(())
+        CardOutcome::Retryable(reason) => SendOutcome::Retryable(reason),
+        CardOutcome::Throttled(reason) => SendOutcome::Throttled(reason),
+        CardOutcome::Permanent(reason) | CardOutcome::AlreadyExists(reason) => {
+            SendOutcome::Permanent(reason)
+        }
+    };
+    send::record(ctx, state, turn, &prepared, outcome, now, &TEXTS).await
+}
+
+/// The open-API call: create the card (the first time) or update it in place.
+async fn call(
+    ctx: &SenderCtx,
+    card_robot: &CardRobot,
+    card: &CardRow,
+    queued: &QueuedAlert,
+    create: bool,
+) -> CardOutcome {
+    let params = if is_digest_key(&card.card_key) {
+        digest_params(card, &ctx.renderer)
+    } else {
+        params_for(card, &queued.alert, &ctx.renderer)
+    };
+    let app = card_robot.credentials();
+    let api = &ctx.deps.open_api;
+    if create {
+        let new = NewCard {
+            out_track_id: card.out_track_id.clone(),
+            card_template_id: card_robot.card_template_id.clone(),
+            open_conversation_id: card_robot.open_conversation_id.clone(),
+            robot_code: card_robot.robot_code.clone(),
+            params,
+            callback_route_key: card_robot.callback_route_key.clone(),
+            at_user_ids: card_mentions(&card.card_key, &queued.at),
+        };
+        api.create_or_update(&app, &new).await
+    } else {
+        api.update(&app, &card.out_track_id, &params).await
     }
 }
 

@@ -9,34 +9,19 @@
 //! - Updates go at most [`CARD_CALLS_PER_SECOND`] per robot, under the open API's rate.
 //! - Repeat suppression does not apply: an update is how a repeat shows.
 
+use super::card_attempt::{card_needs_budget, send_card_operation};
 use super::card_digest::{DIGEST_WINDOW_MS, DigestCard, digest_key};
-use super::worker::{RobotWorker, Step};
-use super::{LEASE_RENEW, enrich};
+use super::enrich;
+pub use super::step::CARD_CALLS_PER_SECOND;
+use super::step::{SenderCtx, SenderState, Step, Turn};
 use crate::domain::alert::{Alert, AlertKind};
 use crate::domain::card_status::CardStatus;
 use crate::outbox::{CardNote, Lease, StoreError, WaitingAlert};
 use serde_json::json;
 use tracing::info;
 
-/// Open-API calls (creates and updates) per second and robot, at most.
-pub const CARD_CALLS_PER_SECOND: i64 = 5;
 /// Alerts looked at per step.
 const PICK_LIMIT: usize = 300;
-/// An idle card sender looks at the store this often.
-const IDLE_POLL_MS: i64 = 2_000;
-
-/// When the next open-API call of this robot may go.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct CardPace {
-    pub next_call_at: i64,
-}
-
-impl CardPace {
-    pub fn called(&mut self, now: i64) {
-        self.next_call_at = now + 1000 / CARD_CALLS_PER_SECOND;
-    }
-}
-
 /// What makes two alerts one card: the incident of a metric alert, else the Sentry issue; an
 /// alert of neither (and a test notification) gets a card of its own.
 pub fn card_key(alert: &Alert, alert_id: i64) -> String {
@@ -78,173 +63,175 @@ pub fn operation_body(out_track_id: &str, card_key: &str) -> String {
     json!({"card": out_track_id, "card_key": card_key}).to_string()
 }
 
-impl RobotWorker {
-    /// One decision of a card robot's sender (the lease is held and the robot not paused).
-    pub(super) async fn card_step(&mut self, lease: &Lease, now: i64) -> Result<Step, StoreError> {
-        let renew_by = now + LEASE_RENEW.as_millis() as i64;
-        let wait = |at: i64, wake_early: bool| Step::WaitUntil {
-            at: at.min(renew_by),
-            wake_early,
-        };
-        let outbox = self.deps.outbox.clone();
-        let name = self.robot.name.clone();
-        let budget_free_at = self.limiter.next_free_at(now);
-        if let Some(msg) = outbox.due_message(&name, now).await? {
-            if self.card_pace.next_call_at > now {
-                return Ok(wait(self.card_pace.next_call_at, false));
-            }
-            if self.card_needs_budget(&msg).await? && budget_free_at > now {
-                // A new card waits for the budget; updates behind it wait their turn.
-                return Ok(wait(budget_free_at, false));
-            }
-            self.card_attempt(lease, msg).await?;
+/// One decision of a card robot's sender (the lease is held and the robot not paused).
+pub async fn step(
+    ctx: &SenderCtx,
+    state: &mut SenderState,
+    turn: &mut Turn<'_>,
+) -> Result<Step, StoreError> {
+    let (outbox, name, now) = (ctx.deps.outbox.clone(), ctx.robot.name.as_str(), turn.now);
+    let lease = &turn.lease().clone();
+    let budget_free_at = state.limiter.next_free_at(now);
+    if let Some(msg) = outbox.due_message(name, now).await? {
+        if state.card_pace.next_call_at > now {
+            return Ok(turn.wait(state.card_pace.next_call_at, false));
+        }
+        if card_needs_budget(ctx, &msg).await? && budget_free_at > now {
+            // A new card waits for the budget; updates behind it wait their turn.
+            return Ok(turn.wait(budget_free_at, false));
+        }
+        send_card_operation(ctx, state, turn, msg).await?;
+        return Ok(Step::Worked);
+    }
+    let picked = ctx.pick_waiting(lease, PICK_LIMIT, now).await?;
+    if picked.alerts.is_empty() {
+        return Ok(turn.idle(outbox.next_due_at(name).await?));
+    }
+    let (digest_key, digest) = open_digest(ctx, now).await?;
+    let in_digest = digest
+        .as_ref()
+        .map(|c| DigestCard::parse(&c.alert, ctx.renderer.lang()));
+    let mut new_groups = Vec::new();
+    for (key, group) in group_by_card(picked.alerts) {
+        if in_digest.as_ref().is_some_and(|d| d.holds(&key)) {
+            // An issue of the open digest: its alerts update the digest card.
+            fold(
+                ctx,
+                lease,
+                &digest_key,
+                digest.as_ref(),
+                vec![(key, group)],
+                now,
+            )
+            .await?;
             return Ok(Step::Worked);
         }
-        let picked = self.pick_waiting(lease, PICK_LIMIT, now).await?;
-        if picked.alerts.is_empty() {
-            let next_due = outbox.next_due_at(&name).await?.unwrap_or(i64::MAX);
-            return Ok(wait(next_due.min(now + IDLE_POLL_MS), true));
+        let card = outbox.card(name, &key).await?;
+        if card.is_some() {
+            note(ctx, lease, &key, card.as_ref(), group, now).await?;
+            return Ok(Step::Worked);
         }
-        let (digest_key, digest) = self.open_digest(now).await?;
-        let in_digest = digest
-            .as_ref()
-            .map(|c| DigestCard::parse(&c.alert, self.renderer.lang()));
-        let mut new_groups = Vec::new();
-        for (key, group) in group_by_card(picked.alerts) {
-            if in_digest.as_ref().is_some_and(|d| d.holds(&key)) {
-                // An issue of the open digest: its alerts update the digest card.
-                self.fold(lease, &digest_key, digest.as_ref(), vec![(key, group)], now)
-                    .await?;
-                return Ok(Step::Worked);
-            }
-            let card = outbox.card(&name, &key).await?;
-            if card.is_some() {
-                self.note(lease, &key, card.as_ref(), group, now).await?;
-                return Ok(Step::Worked);
-            }
-            new_groups.push((key, group));
-        }
-        // Only new issues wait. Each gets a card of its own while the budget has room for all
-        // of them; beyond that they are folded into one digest card, which itself needs one
-        // create (kept for it) unless it exists already.
-        let digest_waits = digest.as_ref().is_some_and(|c| !c.created);
-        let budget = self
-            .limiter
-            .remaining(now)
-            .saturating_sub(usize::from(digest_waits));
-        let own = if new_groups.len() > budget && digest.is_none() {
-            budget.saturating_sub(1)
-        } else {
-            budget
-        };
-        if own > 0 {
-            let (key, group) = new_groups.swap_remove(0);
-            self.note(lease, &key, None, group, now).await?;
-        } else {
-            self.fold(lease, &digest_key, digest.as_ref(), new_groups, now)
-                .await?;
-        }
-        Ok(Step::Worked)
+        new_groups.push((key, group));
     }
+    // Only new issues wait. Each gets a card of its own while the budget has room for all
+    // of them; beyond that they are folded into one digest card, which itself needs one
+    // create (kept for it) unless it exists already.
+    let digest_waits = digest.as_ref().is_some_and(|c| !c.created);
+    let budget = state
+        .limiter
+        .remaining(now)
+        .saturating_sub(usize::from(digest_waits));
+    let own = if new_groups.len() > budget && digest.is_none() {
+        budget.saturating_sub(1)
+    } else {
+        budget
+    };
+    if own > 0 {
+        let (key, group) = new_groups.swap_remove(0);
+        note(ctx, lease, &key, None, group, now).await?;
+    } else {
+        fold(ctx, lease, &digest_key, digest.as_ref(), new_groups, now).await?;
+    }
+    Ok(Step::Worked)
+}
 
-    /// The robot's open digest card: the one of this window, or the one of the last window
-    /// while it is younger than a window (so a digest is not cut short at a boundary).
-    async fn open_digest(
-        &self,
-        now: i64,
-    ) -> Result<(String, Option<crate::outbox::CardRow>), StoreError> {
-        let outbox = &self.deps.outbox;
-        let name = self.robot.name.as_str();
-        let current = digest_key(now);
-        if let Some(card) = outbox.card(name, &current).await? {
-            return Ok((current, Some(card)));
-        }
-        let last = digest_key(now - DIGEST_WINDOW_MS);
-        if let Some(card) = outbox
-            .card(name, &last)
-            .await?
-            .filter(|c| now - c.first_seen < DIGEST_WINDOW_MS)
-        {
-            return Ok((last, Some(card)));
-        }
-        Ok((current, None))
+/// The robot's open digest card: the one of this window, or the one of the last window
+/// while it is younger than a window (so a digest is not cut short at a boundary).
+async fn open_digest(
+    ctx: &SenderCtx,
+    now: i64,
+) -> Result<(String, Option<crate::outbox::CardRow>), StoreError> {
+    let outbox = &ctx.deps.outbox;
+    let name = ctx.robot.name.as_str();
+    let current = digest_key(now);
+    if let Some(card) = outbox.card(name, &current).await? {
+        return Ok((current, Some(card)));
     }
+    let last = digest_key(now - DIGEST_WINDOW_MS);
+    if let Some(card) = outbox
+        .card(name, &last)
+        .await?
+        .filter(|c| now - c.first_seen < DIGEST_WINDOW_MS)
+    {
+        return Ok((last, Some(card)));
+    }
+    Ok((current, None))
+}
 
-    /// Notes the alerts of `groups` (new issues, or issues already folded) on the digest card
-    /// `key`, which lists them: one operation creates or updates it.
-    async fn fold(
-        &mut self,
-        lease: &Lease,
-        key: &str,
-        card: Option<&crate::outbox::CardRow>,
-        groups: Vec<(String, Vec<WaitingAlert>)>,
-        now: i64,
-    ) -> Result<(), StoreError> {
-        let lang = self.renderer.lang();
-        let mut digest = card.map_or_else(
-            || DigestCard::empty(lang),
-            |c| DigestCard::parse(&c.alert, lang),
-        );
-        let mut ids = Vec::new();
-        for (issue_key, group) in groups {
-            ids.extend(group.iter().map(|w| w.id));
-            if let Some(newest) = group.into_iter().max_by_key(|w| w.id) {
-                digest.fold(&issue_key, &newest.queued.alert, lang);
-            }
+/// Notes the alerts of `groups` (new issues, or issues already folded) on the digest card
+/// `key`, which lists them: one operation creates or updates it.
+async fn fold(
+    ctx: &SenderCtx,
+    lease: &Lease,
+    key: &str,
+    card: Option<&crate::outbox::CardRow>,
+    groups: Vec<(String, Vec<WaitingAlert>)>,
+    now: i64,
+) -> Result<(), StoreError> {
+    let lang = ctx.renderer.lang();
+    let mut digest = card.map_or_else(
+        || DigestCard::empty(lang),
+        |c| DigestCard::parse(&c.alert, lang),
+    );
+    let mut ids = Vec::new();
+    for (issue_key, group) in groups {
+        ids.extend(group.iter().map(|w| w.id));
+        if let Some(newest) = group.into_iter().max_by_key(|w| w.id) {
+            digest.fold(&issue_key, &newest.queued.alert, lang);
         }
-        let out_track_id = card.map_or_else(new_track_id, |c| c.out_track_id.clone());
-        info!(
-            robot = %self.robot.name,
-            card_key = key,
-            issues = digest.total,
-            alerts = ids.len(),
-            "more new issues than the budget allows: folded into the digest card"
-        );
-        let note = CardNote {
-            alert_ids: ids,
-            card_key: key.to_string(),
-            body: operation_body(&out_track_id, key),
-            status: None,
-            alert: serde_json::to_string(&digest).unwrap_or_default(),
-            out_track_id,
-        };
-        self.deps.outbox.note_card_alerts(lease, &note, now).await?;
-        Ok(())
     }
+    let out_track_id = card.map_or_else(new_track_id, |c| c.out_track_id.clone());
+    let alerts = ids.len();
+    let note = CardNote {
+        alert_ids: ids,
+        card_key: key.to_string(),
+        body: operation_body(&out_track_id, key),
+        status: None,
+        alert: serde_json::to_string(&digest).unwrap_or_default(),
+        out_track_id,
+    };
+    info!(
+        card_key = key,
+        issues = digest.total,
+        alerts,
+        "more new issues than the budget allows: folded into the digest card"
+    );
+    ctx.deps.outbox.note_card_alerts(lease, &note, now).await?;
+    Ok(())
+}
 
-    async fn note(
-        &mut self,
-        lease: &Lease,
-        key: &str,
-        card: Option<&crate::outbox::CardRow>,
-        group: Vec<WaitingAlert>,
-        now: i64,
-    ) -> Result<(), StoreError> {
-        let ids: Vec<i64> = group.iter().map(|w| w.id).collect();
-        let mut newest = group
-            .into_iter()
-            .max_by_key(|w| w.id)
-            .map(|w| w.queued)
-            .unwrap_or_else(|| unreachable!("a group has alerts"));
-        if let Some(api) = &self.deps.api {
-            let mut one = vec![newest.alert.clone()];
-            enrich::enrich_batch(api, &self.deps.metrics, &mut one).await;
-            if let Some(a) = one.pop() {
-                newest.alert = a;
-            }
+async fn note(
+    ctx: &SenderCtx,
+    lease: &Lease,
+    key: &str,
+    card: Option<&crate::outbox::CardRow>,
+    group: Vec<WaitingAlert>,
+    now: i64,
+) -> Result<(), StoreError> {
+    let ids: Vec<i64> = group.iter().map(|w| w.id).collect();
+    let mut newest = group
+        .into_iter()
+        .max_by_key(|w| w.id)
+        .map(|w| w.queued)
+        .unwrap_or_else(|| unreachable!("a group has alerts"));
+    if let Some(api) = &ctx.deps.api {
+        let mut one = vec![newest.alert.clone()];
+        enrich::enrich_batch(api, &ctx.deps.metrics, &mut one).await;
+        if let Some(a) = one.pop() {
+            newest.alert = a;
         }
-        let out_track_id = card.map_or_else(new_track_id, |c| c.out_track_id.clone());
-        let note = CardNote {
-            alert_ids: ids,
-            card_key: key.to_string(),
-            body: operation_body(&out_track_id, key),
-            status: next_status(&newest.alert, card.map(|c| c.status.as_str())),
-            alert: serde_json::to_string(&newest).unwrap_or_default(),
-            out_track_id,
-        };
-        self.deps.outbox.note_card_alerts(lease, &note, now).await?;
-        Ok(())
     }
+    let out_track_id = card.map_or_else(new_track_id, |c| c.out_track_id.clone());
+    let note = CardNote {
+        alert_ids: ids,
+        card_key: key.to_string(),
+        body: operation_body(&out_track_id, key),
+        status: next_status(&newest.alert, card.map(|c| c.status.as_str())),
+        alert: serde_json::to_string(&newest).unwrap_or_default(),
+        out_track_id,
+    };
+    ctx.deps.outbox.note_card_alerts(lease, &note, now).await?;
+    Ok(())
 }
 
 fn new_track_id() -> String {

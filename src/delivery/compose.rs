@@ -1,134 +1,111 @@
 //! Choosing what the next message carries, rendering it and storing it.
 
-use super::worker::RobotWorker;
+use super::step::{SenderCtx, SenderState, Turn};
 use crate::domain::mention::Mentions;
-use crate::outbox::{Lease, MessageRow, MessageState, NewMessage, QueuedAlert, StoreError};
+use crate::outbox::{MessageRow, MessageState, NewMessage, QueuedAlert, StoreError};
 use crate::render::Envelope;
 use tracing::error;
 
-/// Mentions most this many waiting alerts are considered for one message: a batch line takes
+/// At most this many waiting alerts are considered for one message: a batch line takes
 /// 100–200 bytes, so no more than this fit under DingTalk's 20000.
 const BATCH_LIMIT: usize = 300;
 
-impl RobotWorker {
-    /// Chooses what the next message carries and stores it:
-    /// - alerts held by the group window go together (a batch when several);
-    /// - after a quiet spell the first alert goes alone, at once;
-    /// - when more wait than the budget allows now, everything waiting is folded.
-    ///
-    /// Rows that cannot be read are set aside as dead first; `None` when nothing else waits.
-    pub(super) async fn build_message(
-        &mut self,
-        lease: &Lease,
-        now: i64,
-    ) -> Result<Option<MessageRow>, StoreError> {
-        let outbox = self.deps.outbox.clone();
-        let name = self.robot.name.clone();
-        let picked = self.pick_waiting(lease, BATCH_LIMIT, now).await?;
-        let mut waiting = picked.alerts;
-        if waiting.is_empty() {
-            return Ok(None);
-        }
-        let test_only = waiting
+/// Chooses what the next message carries and stores it:
+/// - alerts held by the group window go together (a batch when several);
+/// - after a quiet spell the first alert goes alone, at once;
+/// - when more wait than the budget allows now, everything waiting is folded.
+///
+/// Rows that cannot be read are set aside as dead first; `None` when nothing else waits.
+pub async fn build_message(
+    ctx: &SenderCtx,
+    state: &mut SenderState,
+    turn: &Turn<'_>,
+) -> Result<Option<MessageRow>, StoreError> {
+    let (outbox, now) = (&ctx.deps.outbox, turn.now);
+    let name = ctx.robot.name.clone();
+    let picked = ctx.pick_waiting(turn.lease(), BATCH_LIMIT, now).await?;
+    let mut waiting = picked.alerts;
+    if waiting.is_empty() {
+        return Ok(None);
+    }
+    let test_only = waiting
+        .iter()
+        .any(|w| w.queued.alert.is_test_notification());
+    if test_only {
+        // A test goes at once and on its own, so nobody reads it as part of an incident.
+        waiting.retain(|w| w.queued.alert.is_test_notification());
+    }
+    let window = ctx.robot.group_window.as_millis() as i64;
+    let held = window > 0
+        && state
+            .last_message_at
+            .is_some_and(|t| waiting.iter().any(|w| w.received_at < t + window));
+    let over_budget = waiting.len() > state.limiter.remaining(now);
+    if !held && !over_budget {
+        // Severity order is for batches; a lone alert goes in arrival order.
+        let oldest = waiting
             .iter()
-            .any(|w| w.queued.alert.is_test_notification());
-        if test_only {
-            // A test goes at once and on its own, so nobody reads it as part of an incident.
-            waiting.retain(|w| w.queued.alert.is_test_notification());
-        }
-        let window = self.robot.group_window.as_millis() as i64;
-        let held = window > 0
-            && self
-                .last_message_at
-                .is_some_and(|t| waiting.iter().any(|w| w.received_at < t + window));
-        let over_budget = waiting.len() > self.limiter.remaining(now);
-        if !held && !over_budget {
-            // Severity order is for batches; a lone alert goes in arrival order.
-            let oldest = waiting
-                .iter()
-                .enumerate()
-                .min_by_key(|(_, w)| w.id)
-                .map_or(0, |(i, _)| i);
-            waiting = vec![waiting.swap_remove(oldest)];
-        }
-        let mut alerts: Vec<_> = waiting.iter().map(|w| w.queued.alert.clone()).collect();
-        if let Some(api) = &self.deps.api {
-            super::enrich::enrich_batch(api, &self.deps.metrics, &mut alerts).await;
-        }
-        let mut env = Envelope {
-            at: merged_mentions(waiting.iter().map(|w| &w.queued)),
-            keyword: self.robot.keyword.clone(),
-            msg_uuid: uuid::Uuid::new_v4().to_string(),
-            buttons: match (&self.deps.signer, alerts.as_slice()) {
-                (Some(signer), [alert]) => signer.buttons_for(alert, self.renderer.lang()),
-                _ => Vec::new(),
-            },
-        };
-        let (message, taken) = match self.renderer.render_batch(&alerts, &env) {
-            Ok(done) => done,
-            Err(e) => {
-                // A broken custom template must not lose alerts: say so and send the bare facts.
-                error!(robot = %name, error = %e, "rendering failed; sending a plain fallback");
-                env.at = Mentions::default();
-                (
-                    crate::render::plain_fallback(&alerts[0], &env, self.renderer.lang()),
-                    1,
-                )
-            }
-        };
-        let ids: Vec<i64> = waiting.iter().take(taken).map(|w| w.id).collect();
-        if !test_only {
-            // Alerts the window holds were left out of a test on purpose: they are not
-            // leftovers of a full batch and keep waiting for the window.
-            self.last_built_at = Some(now);
-        }
-        let body = message.to_json();
-        let id = outbox
-            .create_message(
-                lease,
-                &ids,
-                NewMessage {
-                    body: &body,
-                    msg_uuid: &message.msg_uuid,
-                    now,
-                },
+            .enumerate()
+            .min_by_key(|(_, w)| w.id)
+            .map_or(0, |(i, _)| i);
+        waiting = vec![waiting.swap_remove(oldest)];
+    }
+    let mut alerts: Vec<_> = waiting.iter().map(|w| w.queued.alert.clone()).collect();
+    if let Some(api) = &ctx.deps.api {
+        super::enrich::enrich_batch(api, &ctx.deps.metrics, &mut alerts).await;
+    }
+    let mut env = Envelope {
+        at: merged_mentions(waiting.iter().map(|w| &w.queued)),
+        keyword: ctx.robot.keyword.clone(),
+        msg_uuid: uuid::Uuid::new_v4().to_string(),
+        buttons: match (&ctx.deps.signer, alerts.as_slice()) {
+            (Some(signer), [alert]) => signer.buttons_for(alert, ctx.renderer.lang()),
+            _ => Vec::new(),
+        },
+    };
+    let (message, taken) = match ctx.renderer.render_batch(&alerts, &env) {
+        Ok(done) => done,
+        Err(e) => {
+            // A broken custom template must not lose alerts: say so and send the bare facts.
+            error!(error = %e, "rendering failed; sending a plain fallback");
+            env.at = Mentions::default();
+            (
+                crate::render::plain_fallback(&alerts[0], &env, ctx.renderer.lang()),
+                1,
             )
-            .await?;
-        Ok(Some(MessageRow {
-            id,
-            robot: name,
-            msg_uuid: message.msg_uuid,
-            body,
-            alert_count: ids.len() as i64,
-            state: MessageState::Pending,
-            attempts: 0,
-            next_attempt_at: now,
-            created_at: now,
-            sent_at: None,
-            last_error: None,
-        }))
-    }
-}
-
-impl RobotWorker {
-    /// Waiting alerts of this robot, with the unreadable ones set aside as dead first (counted
-    /// in `alerts_set_aside_total`), so one bad row never blocks the robot.
-    pub(super) async fn pick_waiting(
-        &self,
-        lease: &Lease,
-        limit: usize,
-        now: i64,
-    ) -> Result<crate::outbox::WaitingAlerts, StoreError> {
-        let outbox = &self.deps.outbox;
-        let name = self.robot.name.as_str();
-        let picked = outbox.waiting_alerts(name, limit).await?;
-        for bad in &picked.unreadable {
-            error!(robot = %name, alert_id = bad.id, reason = %bad.reason, "unreadable outbox row set aside as dead");
-            outbox.set_aside_alert(lease, bad, now).await?;
-            self.deps.metrics.set_aside.with_label_values(&[name]).inc();
         }
-        Ok(picked)
+    };
+    let ids: Vec<i64> = waiting.iter().take(taken).map(|w| w.id).collect();
+    if !test_only {
+        // Alerts the window holds were left out of a test on purpose: they are not
+        // leftovers of a full batch and keep waiting for the window.
+        state.last_built_at = Some(now);
     }
+    let body = message.to_json();
+    let id = outbox
+        .create_message(
+            turn.lease(),
+            &ids,
+            NewMessage {
+                body: &body,
+                msg_uuid: &message.msg_uuid,
+                now,
+            },
+        )
+        .await?;
+    Ok(Some(MessageRow {
+        id,
+        robot: name,
+        msg_uuid: message.msg_uuid,
+        body,
+        alert_count: ids.len() as i64,
+        state: MessageState::Pending,
+        attempts: 0,
+        next_attempt_at: now,
+        created_at: now,
+        sent_at: None,
+        last_error: None,
+    }))
 }
 
 /// When several alerts share a message, everyone any of them mentions is mentioned once.

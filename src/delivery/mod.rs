@@ -1,8 +1,16 @@
 //! The delivery engine: one sender per robot above the storage port. It holds the robot's
 //! lease, folds waiting alerts into a message, keeps the rolling budget, the group window and
 //! the throttle pause, sends, and records the outcome.
+//!
+//! Delivery is a loop of typed steps. The worker (`worker`) holds the lease, refreshes the
+//! settings and dispatches to a sibling step — `markdown_step` (send the due message, build
+//! the next batch, or wait) or `card_step` (one live card per issue) — each a function over
+//! the shared [`step::SenderCtx`] and [`step::SenderState`] that returns a [`step::Step`].
+//! A send is `send::prepare` (the attempt recorded and counted before the request goes out),
+//! the step's call (an outcome), `send::finish` and `send::record` (outcome → sent, retry,
+//! dead or pause), shared by both kinds of robot. Each sender logs inside a `sender{robot}`
+//! span, each send inside a `send{delivery_id, issue}` span.
 
-mod attempt;
 pub mod card_attempt;
 pub mod card_digest;
 pub mod card_step;
@@ -10,8 +18,11 @@ mod compose;
 pub mod engine;
 pub mod enrich;
 pub mod housekeeping;
+mod markdown_step;
 pub mod rate_limit;
 pub mod retry;
+mod send;
+pub mod step;
 pub mod wakers;
 pub mod worker;
 

@@ -48,10 +48,20 @@ pub async fn perform(token: web::Path<String>, state: web::Data<AppState>) -> Ht
             );
         }
     }
-    match api
-        .update_issue(&claim.issue_id, &claim.action.api_body())
-        .await
-    {
+    let (issue_id, body) = (claim.issue_id.clone(), claim.action.api_body());
+    let answer = state
+        .background
+        .run(async move { api.update_issue(&issue_id, &body).await })
+        .await;
+    let Some(answer) = answer else {
+        let _ = state.outbox.release_action(&claim.nonce).await;
+        return page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Try again",
+            "<p>The relay is shutting down; the link was not used.</p>",
+        );
+    };
+    match answer {
         Ok(_) => {
             info!(issue_id = %claim.issue_id, action = claim.action.as_str(), "issue action done from the chat");
             let body = format!(

@@ -11,7 +11,7 @@ use crate::sentry::payload::{self, LinkBase, Parsed};
 use crate::sentry::{HEADER_REQUEST_ID, HEADER_RESOURCE, HEADER_SIGNATURE, shape, signature};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
-use tracing::{info, warn};
+use tracing::{Instrument, info, info_span, warn};
 
 pub async fn sentry(
     req: HttpRequest,
@@ -20,6 +20,7 @@ pub async fn sentry(
 ) -> Result<HttpResponse, HttpError> {
     let request_id = header(&req, HEADER_REQUEST_ID).unwrap_or_default();
     let resource = header(&req, HEADER_RESOURCE).unwrap_or_default();
+    let span = info_span!("webhook", request_id = %request_id, resource = %resource);
     let runtime = state.live.get();
     let result = async {
         // Before a byte of the body: without a signature it cannot be valid, so it is not read.
@@ -43,10 +44,17 @@ pub async fn sentry(
             Parsed::Ignored { .. } => issue_of(&value),
             _ => (None, None),
         };
-        Ok((parsed, intake::identity(&body, Some(&request_id)), issue))
+        Ok(Verified {
+            parsed,
+            identity: intake::identity(&body, Some(&request_id)),
+            issue,
+        })
     }
+    .instrument(span.clone())
     .await;
-    finish(result, &state, "/webhooks/sentry", &request_id, &resource).await
+    finish(result, &state, "/webhooks/sentry", &request_id, &resource)
+        .instrument(span)
+        .await
 }
 
 pub async fn legacy(
@@ -56,6 +64,7 @@ pub async fn legacy(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, HttpError> {
     let request_id = header(&req, HEADER_REQUEST_ID).unwrap_or_default();
+    let span = info_span!("webhook", request_id = %request_id, resource = "legacy");
     let runtime = state.live.get();
     let result = async {
         let Some(expected) = &runtime.settings.legacy_token else {
@@ -68,8 +77,13 @@ pub async fn legacy(
         let value = payload::parse_json(&body).map_err(|e| HttpError::BadPayload(e.to_string()))?;
         let parsed = payload::parse_legacy(&value, &link_base(&runtime.settings));
         let identity = intake::identity(&body, Some(&request_id));
-        Ok((parsed, identity, (None, None)))
+        Ok(Verified {
+            parsed,
+            identity,
+            issue: (None, None),
+        })
     }
+    .instrument(span.clone())
     .await;
     // The token is a secret: the logged path never shows it.
     finish(
@@ -79,6 +93,7 @@ pub async fn legacy(
         &request_id,
         "legacy",
     )
+    .instrument(span)
     .await
 }
 
@@ -102,17 +117,27 @@ fn issue_of(v: &serde_json::Value) -> (Option<String>, Option<String>) {
     (id, scalar(&data["issue"]["shortId"]))
 }
 
-type Received = (Parsed, Vec<String>, (Option<String>, Option<String>));
+/// A verified webhook, ready for intake: what it says, its dedup identity, and the issue it is
+/// about (id, short id) for its trace record.
+struct Verified {
+    parsed: Parsed,
+    identity: Vec<String>,
+    issue: (Option<String>, Option<String>),
+}
 
 async fn finish(
-    parsed: Result<Received, HttpError>,
+    verified: Result<Verified, HttpError>,
     state: &web::Data<AppState>,
     path: &str,
     request_id: &str,
     resource: &str,
 ) -> Result<HttpResponse, HttpError> {
-    let outcome = match parsed {
-        Ok((parsed, identity, issue)) => {
+    let outcome = match verified {
+        Ok(Verified {
+            parsed,
+            identity,
+            issue,
+        }) => {
             let active = state.live.get();
             let received = intake::Received {
                 resource: resource.to_owned(),

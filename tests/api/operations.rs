@@ -60,11 +60,19 @@ async fn no_secret_robot_url_or_sec_value_ever_reaches_the_log() {
         &body,
         &sentry_dingtalk::secret::Secret::new(CLIENT_SECRET),
     );
+    // The legacy endpoint gets a legacy plugin's own payload: the same body at both endpoints
+    // would be one alert (the dedup key is the body alone).
+    let legacy = example("legacy-plugin.json");
     let post = |path: String, sig: Option<String>| {
+        let body = if path.contains("legacy") {
+            legacy.clone()
+        } else {
+            body.clone()
+        };
         let mut req = client
             .post(format!("{base}{path}"))
             .header("Sentry-Hook-Resource", "event_alert")
-            .body(body.clone());
+            .body(body);
         if let Some(s) = sig {
             req = req.header("Sentry-Hook-Signature", s);
         }

@@ -1,0 +1,113 @@
+//! What every delivery step shares: what a step returns ([`Step`]), the robot's settings and
+//! dependencies ([`SenderCtx`]), what the sender has learned ([`SenderState`]), and the turn a
+//! step runs in ([`Turn`]: the held lease and the time, which bounds every wait).
+//!
+//! A step (`markdown_step`, `card_step`) is a function over these; the worker only holds the
+//! lease, refreshes the settings and dispatches.
+
+use super::rate_limit::RateLimiter;
+use super::{Deps, LEASE_RENEW};
+use crate::config::{RetryConfig, RobotConfig};
+use crate::outbox::{Lease, StoreError, WaitingAlerts};
+use crate::render::Renderer;
+use std::sync::Arc;
+use tracing::error;
+
+/// Idle senders look at the store this often even without a wake-up (another process, such as
+/// `outbox retry`, may have changed it).
+pub const IDLE_POLL_MS: i64 = 2_000;
+
+/// Open-API calls (creates and updates) per second and robot, at most.
+pub const CARD_CALLS_PER_SECOND: i64 = 5;
+
+/// When the next open-API call of a card robot may go.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct CardPace {
+    pub next_call_at: i64,
+}
+
+impl CardPace {
+    pub fn called(&mut self, now: i64) {
+        self.next_call_at = now + 1000 / CARD_CALLS_PER_SECOND;
+    }
+}
+
+/// What the loop does next.
+pub enum Step {
+    Worked,
+    WaitUntil { at: i64, wake_early: bool },
+}
+
+/// The robot's settings and what every sender shares, refreshed from `live` before each step.
+pub struct SenderCtx {
+    pub robot: RobotConfig,
+    pub deps: Deps,
+    pub renderer: Arc<Renderer>,
+    pub retry: RetryConfig,
+}
+
+/// What the sender has learned; reloaded from the store when it takes the lease.
+pub struct SenderState {
+    pub limiter: RateLimiter,
+    /// When DingTalk last accepted a message: the group window runs from here.
+    pub last_message_at: Option<i64>,
+    /// When the last message's alerts were chosen: alerts older than this that still wait
+    /// did not fit in it, and are not held by the window.
+    pub last_built_at: Option<i64>,
+    /// Card robots: when the next open-API call may go.
+    pub card_pace: CardPace,
+}
+
+/// The robot's lease while this process is its sender, and when it was last renewed.
+#[derive(Clone)]
+pub struct HeldLease {
+    pub lease: Lease,
+    pub renewed_at: i64,
+}
+
+/// One step's turn: the lease it writes under and the time it decides at.
+pub struct Turn<'a> {
+    pub held: &'a mut HeldLease,
+    pub now: i64,
+}
+
+impl Turn<'_> {
+    pub fn lease(&self) -> &Lease {
+        &self.held.lease
+    }
+
+    /// Waits until `at`, never past the lease's renewal: a sender that waits keeps its robot.
+    pub fn wait(&self, at: i64, wake_early: bool) -> Step {
+        Step::WaitUntil {
+            at: at.min(self.now + LEASE_RENEW.as_millis() as i64),
+            wake_early,
+        }
+    }
+
+    /// Nothing to do: wait for a wake-up, the next due retry or the idle poll.
+    pub fn idle(&self, next_due: Option<i64>) -> Step {
+        let next_due = next_due.unwrap_or(i64::MAX);
+        self.wait(next_due.min(self.now + IDLE_POLL_MS), true)
+    }
+}
+
+impl SenderCtx {
+    /// Waiting alerts of this robot, with the unreadable ones set aside as dead first (counted
+    /// in `alerts_set_aside_total`), so one bad row never blocks the robot.
+    pub async fn pick_waiting(
+        &self,
+        lease: &Lease,
+        limit: usize,
+        now: i64,
+    ) -> Result<WaitingAlerts, StoreError> {
+        let outbox = &self.deps.outbox;
+        let name = self.robot.name.as_str();
+        let picked = outbox.waiting_alerts(name, limit).await?;
+        for bad in &picked.unreadable {
+            error!(alert_id = bad.id, reason = %bad.reason, "unreadable outbox row set aside as dead");
+            outbox.set_aside_alert(lease, bad, now).await?;
+            self.deps.metrics.set_aside.with_label_values(&[name]).inc();
+        }
+        Ok(picked)
+    }
+}
