@@ -171,12 +171,10 @@ impl CardStore for PgOutbox {
         let sql = "INSERT INTO card_clicks (key, clicked_at) VALUES ($1, $2)
                    ON CONFLICT (key) DO UPDATE SET clicked_at = excluded.clicked_at
                    WHERE card_clicks.clicked_at <= $2::bigint - $3::bigint";
-        Ok(self
-            .db()
+        self.db()
             .await?
-            .execute(sql, &[&key, &now, &window_ms])
-            .await?
-            == 1)
+            .claims(sql, &[&key, &now, &window_ms])
+            .await
     }
 
     async fn release_card_click(&self, key: &str) -> Result<(), StoreError> {
@@ -194,11 +192,9 @@ impl CardStore for PgOutbox {
         let sql = "INSERT INTO callback_signatures (signature, used_at) VALUES ($1, $2)
                    ON CONFLICT (signature) DO UPDATE SET used_at = excluded.used_at
                    WHERE callback_signatures.used_at <= $2::bigint - $3::bigint";
-        Ok(self
-            .db()
+        self.db()
             .await?
-            .execute(sql, &[&signature, &now, &window_ms])
-            .await?
-            == 1)
+            .claims(sql, &[&signature, &now, &window_ms])
+            .await
     }
 }

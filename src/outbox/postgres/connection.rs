@@ -137,6 +137,11 @@ impl<C: GenericClient> Db<C> {
             .await
     }
 
+    /// Runs one statement that claims a row (`INSERT … ON CONFLICT …`); true when it did.
+    pub(super) async fn claims(&self, sql: &str, params: Params<'_>) -> Result<bool, StoreError> {
+        Ok(self.execute(sql, params).await? == 1)
+    }
+
     /// Statements without parameters, not prepared (DDL, `SET LOCAL`).
     pub(super) async fn batch_execute(&self, sql: &str) -> Result<(), StoreError> {
         within(self.deadline, async {

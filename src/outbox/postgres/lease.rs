@@ -57,7 +57,7 @@ impl LeaseStore for PgOutbox {
         let sql = "UPDATE leases SET expires_at = $4::bigint + $5::bigint
                    WHERE robot = $1 AND owner = $2 AND fence = $3";
         let params: Params = &[&lease.robot, &lease.owner, &lease.fence, &now, &ttl_ms];
-        Ok(self.db().await?.execute(sql, params).await? == 1)
+        self.db().await?.claims(sql, params).await
     }
 
     /// Hands the robot over at once: the next `acquire` by anyone succeeds, with a new fence,

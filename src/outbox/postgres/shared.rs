@@ -14,7 +14,7 @@ impl SharedState for PgOutbox {
     async fn claim_action(&self, nonce: &str, now: i64) -> Result<bool, StoreError> {
         let sql = "INSERT INTO used_actions (nonce, used_at) VALUES ($1, $2)
                    ON CONFLICT (nonce) DO NOTHING";
-        Ok(self.db().await?.execute(sql, &[&nonce, &now]).await? == 1)
+        self.db().await?.claims(sql, &[&nonce, &now]).await
     }
 
     async fn release_action(&self, nonce: &str) -> Result<(), StoreError> {
@@ -55,7 +55,7 @@ impl SharedState for PgOutbox {
     ) -> Result<bool, StoreError> {
         let sql = "INSERT INTO scheduled_runs (job, slot, claimed_at) VALUES ($1, $2, $3)
                    ON CONFLICT (job, slot) DO NOTHING";
-        Ok(self.db().await?.execute(sql, &[&job, &slot, &now]).await? == 1)
+        self.db().await?.claims(sql, &[&job, &slot, &now]).await
     }
 
     async fn remember_installation_org(

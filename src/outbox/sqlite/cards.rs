@@ -205,12 +205,10 @@ impl CardStore for SqliteOutbox {
         now: i64,
         window_ms: i64,
     ) -> Result<bool, StoreError> {
-        let key = key.to_owned();
         let sql = "INSERT INTO card_clicks (key, clicked_at) VALUES (?1, ?2)
                    ON CONFLICT (key) DO UPDATE SET clicked_at = excluded.clicked_at
                    WHERE card_clicks.clicked_at <= ?2 - ?3";
-        self.write_sql(move |c| Ok(c.execute(sql, params![key, now, window_ms])? == 1))
-            .await
+        self.claim(sql, (key.to_owned(), now, window_ms)).await
     }
 
     async fn release_card_click(&self, key: &str) -> Result<(), StoreError> {
@@ -226,11 +224,10 @@ impl CardStore for SqliteOutbox {
         now: i64,
         window_ms: i64,
     ) -> Result<bool, StoreError> {
-        let signature = signature.to_owned();
         let sql = "INSERT INTO callback_signatures (signature, used_at) VALUES (?1, ?2)
                    ON CONFLICT (signature) DO UPDATE SET used_at = excluded.used_at
                    WHERE callback_signatures.used_at <= ?2 - ?3";
-        self.write_sql(move |c| Ok(c.execute(sql, params![signature, now, window_ms])? == 1))
+        self.claim(sql, (signature.to_owned(), now, window_ms))
             .await
     }
 }

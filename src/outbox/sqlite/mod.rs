@@ -169,6 +169,16 @@ impl SqliteOutbox {
             .await
     }
 
+    /// A write of one statement that claims a row (`INSERT … ON CONFLICT …`, `INSERT OR
+    /// IGNORE`); true when it did.
+    pub(super) async fn claim<P>(&self, sql: &'static str, values: P) -> Result<bool, StoreError>
+    where
+        P: rusqlite::Params + Send + 'static,
+    {
+        self.write_sql(move |c| Ok(c.execute(sql, values)? == 1))
+            .await
+    }
+
     /// One number about `robot`: `sql` takes the robot as `?1`.
     pub(super) async fn robot_scalar(
         &self,

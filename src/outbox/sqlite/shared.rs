@@ -12,8 +12,7 @@ impl SharedState for SqliteOutbox {
     async fn claim_action(&self, nonce: &str, now: i64) -> Result<bool, StoreError> {
         let nonce = nonce.to_owned();
         let sql = "INSERT OR IGNORE INTO used_actions (nonce, used_at) VALUES (?1, ?2)";
-        self.write_sql(move |c| Ok(c.execute(sql, params![nonce, now])? == 1))
-            .await
+        self.claim(sql, (nonce, now)).await
     }
 
     async fn release_action(&self, nonce: &str) -> Result<(), StoreError> {
@@ -57,8 +56,7 @@ impl SharedState for SqliteOutbox {
     ) -> Result<bool, StoreError> {
         let job = job.to_owned();
         let sql = "INSERT OR IGNORE INTO scheduled_runs (job, slot, ran_at) VALUES (?1, ?2, ?3)";
-        self.write_sql(move |c| Ok(c.execute(sql, params![job, slot, now])? == 1))
-            .await
+        self.claim(sql, (job, slot, now)).await
     }
 
     async fn remember_installation_org(
