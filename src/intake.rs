@@ -4,7 +4,8 @@
 use crate::config::Settings;
 use crate::domain::alert::Alert;
 use crate::outbox::{
-    Delivery, Enqueued, QueuedAlert, SharedOutbox, StoreError, WebhookOutcome, WebhookRecord,
+    Delivery, Enqueue, Enqueued, QueuedAlert, SharedOutbox, StoreError, WebhookOutcome,
+    WebhookRecord,
 };
 use crate::routing::Target;
 use crate::routing_choice;
@@ -121,14 +122,14 @@ pub async fn accept(
             }
         })
         .collect();
-    let stored = match record {
-        Some(record) => {
-            outbox
-                .enqueue_recorded(identity, items, record, now)
-                .await?
-        }
-        None => outbox.enqueue(identity, items, now).await?,
-    };
+    let stored = outbox
+        .enqueue(Enqueue {
+            identity,
+            items,
+            record,
+            now,
+        })
+        .await?;
     Ok(Outcome::Stored(stored))
 }
 

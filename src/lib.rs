@@ -19,13 +19,14 @@
 //! - [`metrics`]: the Prometheus registry.
 //! - [`action_links`]: signed, expiring, single-use Resolve / Ignore links.
 //! - [`outbox`]: the storage port ([`outbox::Outbox`], in parts) and its SQLite and
-//!   PostgreSQL implementations.
+//!   PostgreSQL implementations, each with one file per part holding that part's SQL.
 //! - [`intake`]: parsed payload → routed → one durable enqueue.
 //! - [`delivery`]: the senders as typed steps — the worker (lease, refresh) dispatches to a
 //!   markdown or card step; a send is prepare → call → finish → record; budget, group window,
 //!   retry, enrich.
 //! - [`report`]: the open-issues report (`digest`) and its daily schedule.
-//! - [`http`]: the endpoints; raw body → signature → parse → [`intake`] → 202; `/ui`.
+//! - [`http`]: the endpoints; raw body → signature → parse → [`intake`] → 202; `/ui`; a
+//!   webhook's trace in words (also printed by `outbox trace`).
 //! - [`app`]: start-up wiring, signals, logging.
 //! - [`commands`]: `replay`, `check`, `digest`, `outbox`, and the command-line grammar.
 #![forbid(unsafe_code)]

@@ -7,7 +7,7 @@ use crate::commands::cli::OutboxCommand;
 use crate::commands::output;
 use crate::config::Settings;
 use crate::delivery::housekeeping::KEEP_MS;
-use crate::outbox::trace_view::fates;
+use crate::http::trace_view::fates;
 use crate::outbox::{MessageState, SharedOutbox, TraceEntry};
 use crate::render::time::{default_zone, local_ms};
 

@@ -180,7 +180,9 @@ async fn fold(
         }
     }
     let out_track_id = card.map_or_else(new_track_id, |c| c.out_track_id.clone());
+    let alerts = ids.len();
     let note = CardNote {
+        alert_ids: ids,
         card_key: key.to_string(),
         body: operation_body(&out_track_id, key),
         status: None,
@@ -190,13 +192,10 @@ async fn fold(
     info!(
         card_key = key,
         issues = digest.total,
-        alerts = ids.len(),
+        alerts,
         "more new issues than the budget allows: folded into the digest card"
     );
-    ctx.deps
-        .outbox
-        .note_card_alerts(lease, &ids, &note, now)
-        .await?;
+    ctx.deps.outbox.note_card_alerts(lease, &note, now).await?;
     Ok(())
 }
 
@@ -223,16 +222,14 @@ async fn note(
     }
     let out_track_id = card.map_or_else(new_track_id, |c| c.out_track_id.clone());
     let note = CardNote {
+        alert_ids: ids,
         card_key: key.to_string(),
         body: operation_body(&out_track_id, key),
         status: next_status(&newest.alert, card.map(|c| c.status.as_str())),
         alert: serde_json::to_string(&newest).unwrap_or_default(),
         out_track_id,
     };
-    ctx.deps
-        .outbox
-        .note_card_alerts(lease, &ids, &note, now)
-        .await?;
+    ctx.deps.outbox.note_card_alerts(lease, &note, now).await?;
     Ok(())
 }
 

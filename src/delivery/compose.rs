@@ -2,7 +2,7 @@
 
 use super::step::{SenderCtx, SenderState, Turn};
 use crate::domain::mention::Mentions;
-use crate::outbox::{MessageRow, MessageState, QueuedAlert, StoreError};
+use crate::outbox::{MessageRow, MessageState, NewMessage, QueuedAlert, StoreError};
 use crate::render::Envelope;
 use tracing::error;
 
@@ -83,7 +83,15 @@ pub async fn build_message(
     }
     let body = message.to_json();
     let id = outbox
-        .create_message(turn.lease(), &ids, &body, &message.msg_uuid, now)
+        .create_message(
+            turn.lease(),
+            &ids,
+            NewMessage {
+                body: &body,
+                msg_uuid: &message.msg_uuid,
+                now,
+            },
+        )
         .await?;
     Ok(Some(MessageRow {
         id,

@@ -7,7 +7,7 @@ use super::retry;
 use super::step::{SenderCtx, SenderState, Turn};
 use crate::clock::now_ms;
 use crate::dingtalk::SendOutcome;
-use crate::outbox::{Lease, MessageRow, StoreError};
+use crate::outbox::{Lease, MessageRow, Retry, StoreError};
 use tracing::{error, warn};
 
 /// An attempt that is on record and may go out.
@@ -130,7 +130,16 @@ pub async fn record(
         SendOutcome::Retryable(reason) => {
             let next = now + retry::backoff_ms(&ctx.retry, attempt);
             warn!(attempt, %reason, retry_in_ms = next - now, "{}", texts.retry);
-            outbox.mark_retry(lease, id, next, &reason).await?;
+            outbox
+                .mark_retry(
+                    lease,
+                    id,
+                    Retry {
+                        next_attempt_at: next,
+                        error: &reason,
+                    },
+                )
+                .await?;
         }
         SendOutcome::Throttled(reason) => {
             let robot = ctx.robot.name.as_str();
@@ -142,7 +151,16 @@ pub async fn record(
             let until = now + ctx.robot.throttle_pause.as_millis() as i64;
             warn!(%reason, pause_ms = until - now, "{}", texts.throttled);
             outbox.set_paused_until(lease, until).await?;
-            outbox.mark_retry(lease, id, until, &reason).await?;
+            outbox
+                .mark_retry(
+                    lease,
+                    id,
+                    Retry {
+                        next_attempt_at: until,
+                        error: &reason,
+                    },
+                )
+                .await?;
         }
         SendOutcome::Permanent(reason) => {
             error!(attempt, %reason, "{}", texts.refused);

@@ -105,9 +105,7 @@ impl SenderCtx {
         let picked = outbox.waiting_alerts(name, limit).await?;
         for bad in &picked.unreadable {
             error!(alert_id = bad.id, reason = %bad.reason, "unreadable outbox row set aside as dead");
-            outbox
-                .set_aside_alert(lease, bad.id, &bad.reason, now)
-                .await?;
+            outbox.set_aside_alert(lease, bad, now).await?;
             self.deps.metrics.set_aside.with_label_values(&[name]).inc();
         }
         Ok(picked)

@@ -7,7 +7,7 @@ use super::step::{HeldLease, IDLE_POLL_MS, SenderCtx, SenderState, Step, Turn};
 use super::{Deps, LEASE_POLL, LEASE_RENEW, LEASE_TTL, card_step, markdown_step};
 use crate::clock::now_ms;
 use crate::live::Live;
-use crate::outbox::{Lease, StoreError};
+use crate::outbox::{Lease, LeaseTerm, StoreError};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -164,7 +164,7 @@ impl RobotWorker {
         }
         let name = self.ctx.robot.name.clone();
         let Some(lease) = outbox
-            .acquire_lease(&name, &self.ctx.deps.owner, now, ttl)
+            .acquire_lease(&name, &self.ctx.deps.owner, LeaseTerm { now, ttl_ms: ttl })
             .await?
         else {
             return Ok(None);

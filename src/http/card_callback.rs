@@ -15,7 +15,7 @@ use crate::delivery::card_step::operation_body;
 use crate::dingtalk::card_callback::{
     CardAction, CardClick, MAX_SKEW_MS, SIGNATURE_HEADER, TIMESTAMP_HEADER, parse_click, verify,
 };
-use crate::outbox::{CardRow, QueuedAlert, SharedOutbox};
+use crate::outbox::{CardChange, CardRow, QueuedAlert, SharedOutbox};
 use crate::sentry::api::SentryApi;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
@@ -204,7 +204,15 @@ async fn act(
     }
     let body = operation_body(&card.out_track_id, &card.card_key);
     match outbox
-        .card_clicked(&card.out_track_id, status, claimed_by, &body, now_ms())
+        .card_clicked(
+            CardChange {
+                out_track_id: &card.out_track_id,
+                status,
+                claimed_by,
+                body: &body,
+            },
+            now_ms(),
+        )
         .await
     {
         Ok(_) => {

@@ -14,6 +14,7 @@ pub mod installations;
 pub mod login_limit;
 pub mod playground;
 pub mod preview;
+pub mod trace_view;
 pub mod ui;
 pub mod ui_auth;
 pub mod ui_trace;

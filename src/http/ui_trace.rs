@@ -3,9 +3,9 @@
 //! the `/ui` gate; every value is escaped by the template (autoescape).
 
 use super::AppState;
+use super::trace_view::fates;
 use super::ui::{gate, render};
 use crate::intake::TRACE_LIMIT;
-use crate::outbox::trace_view::fates;
 use crate::render::time::{default_zone, local_ms};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};

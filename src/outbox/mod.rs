@@ -9,12 +9,12 @@
 
 pub mod port;
 pub mod postgres;
+mod robot_reads;
 pub mod sqlite;
-pub mod trace_view;
 pub mod types;
 
 pub use port::{
-    CardStore, IntakeStore, OperatorStore, Outbox, SenderStore, SharedState, TraceStore,
+    CardStore, IntakeStore, LeaseStore, OperatorStore, Outbox, SenderStore, SharedState, TraceStore,
 };
 pub use types::*;
 

@@ -4,9 +4,10 @@
 //! (`tests/api/outbox_conformance.rs`).
 //!
 //! Contract every implementation keeps:
-//! - `enqueue` is one transaction: the dedup keys, the repeat decisions and the alert rows
-//!   (with `enqueue_recorded`, the webhook's trace record too) commit together or not at all. A caller answers 202 only after it returned `Ok`.
-//! - A dedup key seen within `DEDUP_WINDOW_MS` makes the enqueue a `Duplicate`; two enqueues
+//! - `enqueue` is one transaction: the webhook's identity keys, the repeat decisions and the
+//!   alert rows (with a record, the webhook's trace record too) commit together or not
+//!   at all. A caller answers 202 only after it returned `Ok`.
+//! - An identity key seen within `DEDUP_WINDOW_MS` makes the enqueue a `Duplicate`; two enqueues
 //!   racing with the same key yield one `Queued` and one `Duplicate` (a unique constraint).
 //! - Only the holder of a robot's lease sends for it. Every write the sender makes carries its
 //!   `Lease`; a write whose fence is no longer the robot's current one fails with
@@ -15,44 +16,55 @@
 //!   "sent" and "recorded" re-sends the same body with the same `msgUuid`.
 
 use super::types::{
-    CardNote, CardRow, Delivery, Enqueued, Lease, MessageRow, MessageState, StateCount, StoreError,
-    TraceEntry, WaitingAlerts, WebhookOutcome, WebhookRecord,
+    CardChange, CardNote, CardRow, Enqueue, Enqueued, Lease, LeaseTerm, MessageRow, MessageState,
+    NewMessage, Retry, StateCount, StoreError, TraceEntry, UnreadableAlert, WaitingAlerts,
+    WebhookOutcome, WebhookRecord,
 };
 use async_trait::async_trait;
 
-/// The webhook edge: what an accepted webhook needs stored, and the wake-ups it causes.
+/// The webhook edge: what an accepted webhook needs stored (its alerts and what became of
+/// it), and the wake-ups it causes.
 #[async_trait]
 pub trait IntakeStore: Send + Sync + 'static {
-    /// Durably queues one alert per delivery unless a dedup key was seen within the window or
-    /// every route keeps it silent as a repeat. Notifies the robots' senders on commit.
-    async fn enqueue(
+    /// Durably queues one alert per delivery unless an identity key (`intake::identity`: the
+    /// body's hash, the `Request-ID`) was seen within the dedup window or every route keeps it
+    /// silent as a repeat. Notifies the robots' senders on commit. With a `record`, the
+    /// webhook's trace record goes in the same transaction: it keeps what the relay answered
+    /// (routed to which robots and why, suppressed by which routes, duplicate) and each alert
+    /// row stored links to it; a duplicate stores its record only. Costs one insert beside the
+    /// alert rows.
+    async fn enqueue(&self, webhook: Enqueue) -> Result<Enqueued, StoreError>;
+
+    /// Records a webhook that queued nothing and reached no enqueue (`Dropped`, `Ignored`).
+    async fn record_webhook(
         &self,
-        dedup_keys: Vec<String>,
-        items: Vec<Delivery>,
+        record: WebhookRecord,
+        outcome: WebhookOutcome,
         now: i64,
-    ) -> Result<Enqueued, StoreError>;
+    ) -> Result<(), StoreError>;
 
     /// Ok when a webhook would be stored right now: a real write that commits, not a probe that
     /// writes nothing. What `/readyz` reports.
     async fn check_writable(&self, now: i64) -> Result<(), StoreError>;
 
-    /// Waits until something was queued for `robot` (by this process or, where the store is
-    /// shared, any other), or returns at once if that happened since the last call. A store
-    /// without cross-process notification may return spuriously; callers re-check the store.
+    /// A receiver of the names of robots that something was queued for (by this process or,
+    /// where the store is shared, any other), from the moment of this call on. Only a hint:
+    /// a store without cross-process notification misses other processes' enqueues, and a
+    /// lagging receiver drops names; senders re-check the store and poll as well.
     fn wakeups(&self) -> tokio::sync::broadcast::Receiver<String>;
 }
 
-/// A robot's sender: its lease, its reads, and its writes, each fenced by the lease.
+/// One sender per robot: the lease that every write of `SenderStore` and `CardStore` is
+/// fenced by.
 #[async_trait]
-pub trait SenderStore: Send + Sync + 'static {
+pub trait LeaseStore: Send + Sync + 'static {
     /// Takes the robot's lease for `owner` when it is free, expired or already `owner`'s;
     /// a new holder gets a fence greater than any before. `None` while another owner holds it.
     async fn acquire_lease(
         &self,
         robot: &str,
         owner: &str,
-        now: i64,
-        ttl_ms: i64,
+        term: LeaseTerm,
     ) -> Result<Option<Lease>, StoreError>;
 
     /// Extends the lease; `false` when it was lost (expired and taken, or fence moved on).
@@ -60,7 +72,11 @@ pub trait SenderStore: Send + Sync + 'static {
 
     /// Gives the lease up at once (SIGTERM hand-over).
     async fn release_lease(&self, lease: &Lease) -> Result<(), StoreError>;
+}
 
+/// A robot's sender: its reads, and its writes, each fenced by its lease.
+#[async_trait]
+pub trait SenderStore: Send + Sync + 'static {
     /// Alerts of `robot` not yet in a message, most severe first, oldest first within a level,
     /// at most `limit`; rows that cannot be read come back apart, with the reason.
     async fn waiting_alerts(&self, robot: &str, limit: usize) -> Result<WaitingAlerts, StoreError>;
@@ -94,9 +110,7 @@ pub trait SenderStore: Send + Sync + 'static {
         &self,
         lease: &Lease,
         alert_ids: &[i64],
-        body: &str,
-        msg_uuid: &str,
-        now: i64,
+        message: NewMessage<'_>,
     ) -> Result<i64, StoreError>;
 
     /// Counts an attempt as started (`attempts + 1`, `last_attempt_at = now`).
@@ -115,62 +129,29 @@ pub trait SenderStore: Send + Sync + 'static {
 
     async fn mark_sent(&self, lease: &Lease, id: i64, now: i64) -> Result<(), StoreError>;
 
-    async fn mark_retry(
-        &self,
-        lease: &Lease,
-        id: i64,
-        next_attempt_at: i64,
-        error: &str,
-    ) -> Result<(), StoreError>;
+    async fn mark_retry(&self, lease: &Lease, id: i64, retry: Retry<'_>) -> Result<(), StoreError>;
 
     async fn mark_dead(&self, lease: &Lease, id: i64, error: &str) -> Result<(), StoreError>;
 
     async fn set_paused_until(&self, lease: &Lease, until: i64) -> Result<(), StoreError>;
 
-    /// Sets an unreadable alert row aside: it goes into a dead message carrying `reason`, so it
-    /// no longer blocks the robot and an operator sees it.
+    /// Sets an unreadable alert row aside: it goes into a dead message carrying its reason, so
+    /// it no longer blocks the robot and an operator sees it.
     async fn set_aside_alert(
         &self,
         lease: &Lease,
-        alert_id: i64,
-        reason: &str,
+        alert: &UnreadableAlert,
         now: i64,
     ) -> Result<(), StoreError>;
 
     /// Queues a ready-made message for `robot` (the open-issues report); its sender sends it
     /// like any other. Not fenced: adding a pending message takes nothing from the sender.
-    async fn queue_message(
-        &self,
-        robot: &str,
-        body: &str,
-        msg_uuid: &str,
-        now: i64,
-    ) -> Result<i64, StoreError>;
+    async fn queue_message(&self, robot: &str, message: NewMessage<'_>) -> Result<i64, StoreError>;
 }
 
-/// What became of a webhook: its record, kept with its alerts.
+/// What became of a webhook: its record, kept with its alerts (written by `IntakeStore`).
 #[async_trait]
 pub trait TraceStore: Send + Sync + 'static {
-    /// `enqueue`, plus the webhook's trace record in the same transaction: the record keeps
-    /// what the relay answered (routed to which robots and why, suppressed by which routes,
-    /// duplicate) and each alert row stored links to it. A duplicate stores its record only.
-    /// Costs one insert beside the alert rows.
-    async fn enqueue_recorded(
-        &self,
-        dedup_keys: Vec<String>,
-        items: Vec<Delivery>,
-        record: WebhookRecord,
-        now: i64,
-    ) -> Result<Enqueued, StoreError>;
-
-    /// Records a webhook that queued nothing and reached no enqueue (`Dropped`, `Ignored`).
-    async fn record_webhook(
-        &self,
-        record: WebhookRecord,
-        outcome: WebhookOutcome,
-        now: i64,
-    ) -> Result<(), StoreError>;
-
     /// The webhooks recorded for `issue` (its id, or its short id in any case — which also finds
     /// the records of that issue that lack it, once one record has both), the newest
     /// `limit` of them oldest first, each with where its alerts are now. Records live as long as
@@ -240,7 +221,7 @@ pub trait CardStore: Send + Sync + 'static {
 
     async fn card_by_track_id(&self, out_track_id: &str) -> Result<Option<CardRow>, StoreError>;
 
-    /// Notes `alert_ids` (all of one card, all waiting) on the lease robot's card in one
+    /// Notes `note.alert_ids` (all of one card, all waiting) on the lease robot's card in one
     /// transaction: creates the card row with `note.out_track_id` when it is new, counts the
     /// alerts, sets `last_seen`, the status (when given) and the latest alert, and makes one
     /// pending message carry the card's next operation — the card's own pending message when it
@@ -249,7 +230,6 @@ pub trait CardStore: Send + Sync + 'static {
     async fn note_card_alerts(
         &self,
         lease: &Lease,
-        alert_ids: &[i64],
         note: &CardNote,
         now: i64,
     ) -> Result<(CardRow, i64), StoreError>;
@@ -262,10 +242,7 @@ pub trait CardStore: Send + Sync + 'static {
     /// has that `out_track_id`.
     async fn card_clicked(
         &self,
-        out_track_id: &str,
-        status: &str,
-        claimed_by: Option<&str>,
-        body: &str,
+        click: CardChange<'_>,
         now: i64,
     ) -> Result<Option<CardRow>, StoreError>;
 
@@ -294,11 +271,17 @@ pub trait CardStore: Send + Sync + 'static {
 /// All of the port: what `SharedOutbox` holds. Implemented by every store that implements
 /// each part.
 pub trait Outbox:
-    IntakeStore + SenderStore + TraceStore + OperatorStore + SharedState + CardStore
+    IntakeStore + LeaseStore + SenderStore + TraceStore + OperatorStore + SharedState + CardStore
 {
 }
 
 impl<T> Outbox for T where
-    T: IntakeStore + SenderStore + TraceStore + OperatorStore + SharedState + CardStore
+    T: IntakeStore
+        + LeaseStore
+        + SenderStore
+        + TraceStore
+        + OperatorStore
+        + SharedState
+        + CardStore
 {
 }

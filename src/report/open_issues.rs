@@ -6,7 +6,7 @@ use crate::dingtalk::Message;
 use crate::domain::alert::{Alert, AlertKind};
 use crate::domain::mention::Mentions;
 use crate::live::ActiveConfig;
-use crate::outbox::SharedOutbox;
+use crate::outbox::{NewMessage, SharedOutbox};
 use crate::render::Envelope;
 use crate::routing;
 use crate::sentry::api::SentryApi;
@@ -120,9 +120,13 @@ pub async fn queue(
     let (messages, _) = build(runtime, api, since, project).await?;
     let mut robots = Vec::new();
     for (robot, msg, count) in messages {
-        outbox
-            .queue_message(&robot, &msg.to_json(), &msg.msg_uuid, now_ms())
-            .await?;
+        let body = msg.to_json();
+        let message = NewMessage {
+            body: &body,
+            msg_uuid: &msg.msg_uuid,
+            now: now_ms(),
+        };
+        outbox.queue_message(&robot, message).await?;
         tracing::info!(robot = %robot, issues = count, "open-issue digest queued");
         robots.push(robot);
     }

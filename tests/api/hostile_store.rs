@@ -2,6 +2,7 @@
 //! process per data directory, and unreadable rows set aside instead of blocking a robot.
 
 use crate::helpers::*;
+use sentry_dingtalk::outbox::types::Enqueue;
 use sentry_dingtalk::outbox::{Access, MessageState};
 use std::time::Duration;
 
@@ -170,7 +171,12 @@ async fn an_unreadable_row_is_set_aside_as_dead_and_the_robot_goes_on() {
                 repeat: Vec::new(),
             };
             outbox
-                .enqueue(vec![name.into()], vec![item], 1)
+                .enqueue(Enqueue {
+                    identity: vec![name.into()],
+                    items: vec![item],
+                    record: None,
+                    now: 1,
+                })
                 .await
                 .expect("enqueue");
         }

@@ -43,3 +43,8 @@ fn describe(e: &tokio_postgres::Error) -> String {
         None => "database connection error".into(),
     }
 }
+
+/// `store_error` by value, for `map_err`.
+pub(super) fn db(e: tokio_postgres::Error) -> StoreError {
+    store_error(&e)
+}

@@ -14,39 +14,36 @@
 //! and fails with `LeaseLost` before changing anything. Every write of an old holder is thus
 //! ordered before the new holder's first read.
 
-use super::super::types::{Lease, StoreError};
-use super::{PgOutbox, db};
+use super::super::port::LeaseStore;
+use super::super::types::{Lease, LeaseTerm, StoreError};
+use super::PgOutbox;
+use super::connection::{Conn, Params, Tx};
+use super::error::db;
+use async_trait::async_trait;
 
-impl PgOutbox {
-    pub(super) async fn acquire(
+#[async_trait]
+impl LeaseStore for PgOutbox {
+    async fn acquire_lease(
         &self,
         robot: &str,
         owner: &str,
-        now: i64,
-        ttl_ms: i64,
+        LeaseTerm { now, ttl_ms }: LeaseTerm,
     ) -> Result<Option<Lease>, StoreError> {
-        let client = self.client().await?;
         // Free (released: owner ''), expired, or already ours. A different holder than the
         // last one gets the next fence; the same holder keeps its fence, so its writes in
         // flight stay valid across a renewal that came late.
-        let stmt = client
-            .prepare_cached(
-                "INSERT INTO leases (robot, owner, fence, expires_at) VALUES ($1, $2, 1, $3::bigint + $4::bigint)
-                 ON CONFLICT (robot) DO UPDATE SET
-                     owner = excluded.owner,
-                     fence = CASE WHEN leases.owner = excluded.owner THEN leases.fence
-                                  ELSE leases.fence + 1 END,
-                     expires_at = excluded.expires_at
-                 WHERE leases.owner = excluded.owner OR leases.owner = '' OR leases.expires_at <= $3
-                 RETURNING fence",
-            )
-            .await
-            .map_err(db)?;
-        let row = client
-            .query_opt(&stmt, &[&robot, &owner, &now, &ttl_ms])
-            .await
-            .map_err(db)?;
-        let Some(row) = row else {
+        let sql = "INSERT INTO leases (robot, owner, fence, expires_at)
+                   VALUES ($1, $2, 1, $3::bigint + $4::bigint)
+                   ON CONFLICT (robot) DO UPDATE SET
+                       owner = excluded.owner,
+                       fence = CASE WHEN leases.owner = excluded.owner THEN leases.fence
+                                    ELSE leases.fence + 1 END,
+                       expires_at = excluded.expires_at
+                   WHERE leases.owner = excluded.owner OR leases.owner = ''
+                      OR leases.expires_at <= $3
+                   RETURNING fence";
+        let params: Params = &[&robot, &owner, &now, &ttl_ms];
+        let Some(row) = self.db().await?.query_opt(sql, params).await? else {
             return Ok(None);
         };
         Ok(Some(Lease {
@@ -56,80 +53,37 @@ impl PgOutbox {
         }))
     }
 
-    pub(super) async fn renew(
-        &self,
-        lease: &Lease,
-        now: i64,
-        ttl_ms: i64,
-    ) -> Result<bool, StoreError> {
-        let client = self.client().await?;
-        let stmt = client
-            .prepare_cached(
-                "UPDATE leases SET expires_at = $4::bigint + $5::bigint
-                 WHERE robot = $1 AND owner = $2 AND fence = $3",
-            )
-            .await
-            .map_err(db)?;
-        let n = client
-            .execute(
-                &stmt,
-                &[&lease.robot, &lease.owner, &lease.fence, &now, &ttl_ms],
-            )
-            .await
-            .map_err(db)?;
-        Ok(n == 1)
+    async fn renew_lease(&self, lease: &Lease, now: i64, ttl_ms: i64) -> Result<bool, StoreError> {
+        let sql = "UPDATE leases SET expires_at = $4::bigint + $5::bigint
+                   WHERE robot = $1 AND owner = $2 AND fence = $3";
+        let params: Params = &[&lease.robot, &lease.owner, &lease.fence, &now, &ttl_ms];
+        self.db().await?.claims(sql, params).await
     }
 
     /// Hands the robot over at once: the next `acquire` by anyone succeeds, with a new fence,
     /// and this lease's writes are refused from now on.
-    pub(super) async fn release(&self, lease: &Lease) -> Result<(), StoreError> {
-        let client = self.client().await?;
-        let stmt = client
-            .prepare_cached(
-                "WITH released AS (
-                     UPDATE leases SET owner = '', expires_at = 0
-                     WHERE robot = $1 AND owner = $2 AND fence = $3 RETURNING robot)
-                 SELECT pg_notify($4, robot) FROM released",
-            )
-            .await
-            .map_err(db)?;
+    async fn release_lease(&self, lease: &Lease) -> Result<(), StoreError> {
         // The notification wakes the other replicas' senders for this robot, so a SIGTERM
         // hands the robot over at once instead of at their next poll. Sent in the same
         // statement: the notifier task may already be gone when a replica shuts down.
-        client
-            .query(
-                &stmt,
-                &[
-                    &lease.robot,
-                    &lease.owner,
-                    &lease.fence,
-                    &super::wakeup::CHANNEL,
-                ],
-            )
-            .await
-            .map_err(db)?;
+        let sql = "WITH released AS (
+                       UPDATE leases SET owner = '', expires_at = 0
+                       WHERE robot = $1 AND owner = $2 AND fence = $3 RETURNING robot)
+                   SELECT pg_notify($4, robot) FROM released";
+        let channel = super::wakeup::CHANNEL;
+        let params: Params = &[&lease.robot, &lease.owner, &lease.fence, &channel];
+        self.db().await?.query(sql, params).await?;
         Ok(())
     }
 }
 
 /// Begins a transaction in which `lease` is proven current and stays so until it ends;
 /// `LeaseLost` (and nothing written) when another holder's fence replaced it.
-pub(super) async fn fenced<'a>(
-    client: &'a mut deadpool_postgres::Client,
-    lease: &Lease,
-) -> Result<deadpool_postgres::Transaction<'a>, StoreError> {
-    let tx = client.transaction().await.map_err(db)?;
-    let check = tx
-        .prepare_cached(
-            "SELECT 1 FROM leases WHERE robot = $1 AND owner = $2 AND fence = $3 FOR SHARE",
-        )
-        .await
-        .map_err(db)?;
-    let held = tx
-        .query_opt(&check, &[&lease.robot, &lease.owner, &lease.fence])
-        .await
-        .map_err(db)?;
-    if held.is_none() {
+pub(super) async fn fenced<'a>(conn: &'a mut Conn, lease: &Lease) -> Result<Tx<'a>, StoreError> {
+    let tx = conn.transaction().await?;
+    let check = "SELECT 1 FROM leases WHERE robot = $1 AND owner = $2 AND fence = $3 FOR SHARE";
+    let params: Params = &[&lease.robot, &lease.owner, &lease.fence];
+    if tx.query_opt(check, params).await?.is_none() {
         return Err(StoreError::LeaseLost {
             robot: lease.robot.clone(),
         });

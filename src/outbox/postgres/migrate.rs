@@ -10,7 +10,8 @@
 //! used waits for a later release.
 
 use super::super::types::StoreError;
-use super::db;
+use super::connection::Conn;
+use super::error::db;
 
 /// An arbitrary key, fixed forever: every build of the relay must take the same one. Nothing
 /// else on the database may use it for its own advisory lock.
@@ -25,11 +26,10 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (5, include_str!("migrations/0005_send_attempts.sql")),
 ];
 
-pub(super) async fn apply(client: &mut deadpool_postgres::Client) -> Result<(), StoreError> {
-    let tx = client.transaction().await.map_err(db)?;
+pub(super) async fn apply(conn: &mut Conn) -> Result<(), StoreError> {
+    let tx = conn.transaction().await?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
-        .await
-        .map_err(db)?;
+        .await?;
     // Every start after the first meets the table: PostgreSQL's NOTICE saying so is expected,
     // and would reach every command's stderr through tokio-postgres's log.
     tx.batch_execute(
@@ -39,12 +39,10 @@ pub(super) async fn apply(client: &mut deadpool_postgres::Client) -> Result<(), 
              applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
          )",
     )
-    .await
-    .map_err(db)?;
+    .await?;
     let applied: Vec<i32> = tx
         .query("SELECT version FROM schema_migrations", &[])
-        .await
-        .map_err(db)?
+        .await?
         .iter()
         .map(|row| row.try_get(0))
         .collect::<Result<_, _>>()
@@ -63,14 +61,13 @@ pub(super) async fn apply(client: &mut deadpool_postgres::Client) -> Result<(), 
         if applied.contains(version) {
             continue;
         }
-        tx.batch_execute(sql).await.map_err(db)?;
+        tx.batch_execute(sql).await?;
         tx.execute(
             "INSERT INTO schema_migrations (version) VALUES ($1)",
             &[version],
         )
-        .await
-        .map_err(db)?;
+        .await?;
         tracing::info!(version, "applied outbox migration");
     }
-    tx.commit().await.map_err(db)
+    tx.commit().await
 }

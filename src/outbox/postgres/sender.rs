@@ -1,12 +1,19 @@
 //! The robot sender's reads, and its writes, each fenced by its lease (see `lease.rs`).
 
-use super::super::types::{
-    Lease, MessageRow, MessageState, StoreError, UnreadableAlert, WaitingAlert, WaitingAlerts,
+use super::super::port::SenderStore;
+use super::super::robot_reads::{
+    ATTEMPTS_SINCE, LAST_CREATED_AT, LAST_SENT_AT, NEXT_DUE_AT, PAUSED_UNTIL, WAITING_COUNT,
 };
+use super::super::types::{
+    ATTEMPT_LOG_KEEP_MS, Lease, MessageRow, MessageState, NewMessage, Retry, StoreError,
+    UnreadableAlert, WaitingAlert, WaitingAlerts,
+};
+use super::PgOutbox;
+use super::connection::{Params, Tx};
+use super::error::db;
 use super::lease::fenced;
-use super::{PgOutbox, db};
+use async_trait::async_trait;
 use tokio_postgres::Row;
-use tokio_postgres::types::ToSql;
 
 pub(super) const SELECT_MESSAGE: &str = "SELECT id, robot, msg_uuid, body, alert_count, state,
     attempts, next_attempt_at, created_at, sent_at, last_error FROM messages";
@@ -33,23 +40,64 @@ pub(super) fn message_row(row: &Row) -> Result<MessageRow, StoreError> {
     })
 }
 
+/// Inserts a pending message of `robot` and assigns the alerts (of `robot`, still waiting)
+/// to it; returns its id.
+pub(super) async fn insert_message(
+    tx: &Tx<'_>,
+    robot: &str,
+    alert_ids: &[i64],
+    message: NewMessage<'_>,
+) -> Result<i64, StoreError> {
+    let NewMessage {
+        body,
+        msg_uuid,
+        now,
+    } = message;
+    let count = i64::try_from(alert_ids.len()).unwrap_or(i64::MAX);
+    let insert = "INSERT INTO messages (robot, msg_uuid, body, alert_count, next_attempt_at,
+                                        created_at)
+                  VALUES ($1, $2, $3, $4, $5, $5) RETURNING id";
+    let params: Params = &[&robot, &msg_uuid, &body, &count, &now];
+    let id: i64 = tx.query_one(insert, params).await?.try_get(0).map_err(db)?;
+    if !alert_ids.is_empty() {
+        let assign = "UPDATE alerts SET message_id = $1
+                      WHERE id = ANY($2) AND robot = $3 AND message_id IS NULL";
+        tx.execute(assign, &[&id, &alert_ids, &robot]).await?;
+    }
+    Ok(id)
+}
+
 impl PgOutbox {
-    pub(super) async fn waiting(
+    /// One fenced statement on one of the lease's robot's rows: `$1` is the robot, the rest
+    /// are `params`. The lease is checked in the same transaction.
+    async fn fenced_write(
         &self,
-        robot: &str,
-        limit: usize,
-    ) -> Result<WaitingAlerts, StoreError> {
-        let client = self.client().await?;
-        let stmt = client
-            .prepare_cached(
-                "SELECT id, payload, received_at FROM alerts
-                 WHERE robot = $1 AND message_id IS NULL
-                 ORDER BY level DESC, id ASC LIMIT $2",
-            )
-            .await
-            .map_err(db)?;
+        lease: &Lease,
+        sql: &str,
+        params: Params<'_>,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.db().await?;
+        let tx = fenced(&mut conn, lease).await?;
+        let mut all: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = vec![&lease.robot];
+        all.extend_from_slice(params);
+        tx.execute(sql, &all).await?;
+        tx.commit().await
+    }
+
+    /// One number about `robot`: `sql` takes the robot as `$1`.
+    async fn robot_scalar(&self, sql: &str, robot: &str) -> Result<Option<i64>, StoreError> {
+        self.db().await?.scalar(sql, &[&robot]).await
+    }
+}
+
+#[async_trait]
+impl SenderStore for PgOutbox {
+    async fn waiting_alerts(&self, robot: &str, limit: usize) -> Result<WaitingAlerts, StoreError> {
+        let sql = "SELECT id, payload, received_at FROM alerts
+                   WHERE robot = $1 AND message_id IS NULL
+                   ORDER BY level DESC, id ASC LIMIT $2";
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = client.query(&stmt, &[&robot, &limit]).await.map_err(db)?;
+        let rows = self.db().await?.query(sql, &[&robot, &limit]).await?;
         let mut out = WaitingAlerts::default();
         for row in rows {
             let id: i64 = row.try_get(0).map_err(db)?;
@@ -69,170 +117,147 @@ impl PgOutbox {
         Ok(out)
     }
 
-    /// Runs a query whose one row holds one nullable `BIGINT` (a MIN, MAX or lookup).
-    pub(super) async fn scalar(
-        &self,
-        sql: &str,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> Result<Option<i64>, StoreError> {
-        let client = self.client().await?;
-        let stmt = client.prepare_cached(sql).await.map_err(db)?;
-        match client.query_opt(&stmt, params).await.map_err(db)? {
-            Some(row) => row.try_get(0).map_err(db),
-            None => Ok(None),
-        }
+    async fn oldest_waiting(&self, robot: &str) -> Result<Option<i64>, StoreError> {
+        let sql = "SELECT MIN(received_at) FROM alerts WHERE robot = $1 AND message_id IS NULL";
+        self.robot_scalar(sql, robot).await
     }
 
-    pub(super) async fn due(
-        &self,
-        robot: &str,
-        now: i64,
-    ) -> Result<Option<MessageRow>, StoreError> {
-        let client = self.client().await?;
+    async fn waiting_count(&self, robot: &str) -> Result<i64, StoreError> {
+        Ok(self.robot_scalar(WAITING_COUNT, robot).await?.unwrap_or(0))
+    }
+
+    async fn due_message(&self, robot: &str, now: i64) -> Result<Option<MessageRow>, StoreError> {
         let sql = format!(
             "{SELECT_MESSAGE} WHERE robot = $1 AND state = 'pending' AND next_attempt_at <= $2
              ORDER BY id LIMIT 1"
         );
-        let stmt = client.prepare_cached(&sql).await.map_err(db)?;
-        match client.query_opt(&stmt, &[&robot, &now]).await.map_err(db)? {
-            Some(row) => message_row(&row).map(Some),
-            None => Ok(None),
-        }
+        let row = self.db().await?.query_opt(&sql, &[&robot, &now]).await?;
+        row.as_ref().map(message_row).transpose()
     }
 
-    pub(super) async fn attempts(&self, robot: &str, since: i64) -> Result<Vec<i64>, StoreError> {
-        let client = self.client().await?;
-        let stmt = client
-            .prepare_cached(
-                "SELECT counted_at FROM send_attempts WHERE robot = $1 AND counted_at >= $2
-                 ORDER BY counted_at",
-            )
-            .await
-            .map_err(db)?;
-        let rows = client.query(&stmt, &[&robot, &since]).await.map_err(db)?;
+    async fn next_due_at(&self, robot: &str) -> Result<Option<i64>, StoreError> {
+        self.robot_scalar(NEXT_DUE_AT, robot).await
+    }
+
+    async fn last_created_at(&self, robot: &str) -> Result<Option<i64>, StoreError> {
+        self.robot_scalar(LAST_CREATED_AT, robot).await
+    }
+
+    async fn last_sent_at(&self, robot: &str) -> Result<Option<i64>, StoreError> {
+        self.robot_scalar(LAST_SENT_AT, robot).await
+    }
+
+    async fn attempts_since(&self, robot: &str, since: i64) -> Result<Vec<i64>, StoreError> {
+        let rows = self
+            .db()
+            .await?
+            .query(ATTEMPTS_SINCE, &[&robot, &since])
+            .await?;
         rows.iter().map(|r| r.try_get(0).map_err(db)).collect()
     }
 
-    pub(super) async fn new_message(
+    async fn paused_until(&self, robot: &str) -> Result<Option<i64>, StoreError> {
+        self.robot_scalar(PAUSED_UNTIL, robot).await
+    }
+
+    async fn create_message(
         &self,
         lease: &Lease,
         alert_ids: &[i64],
-        body: &str,
-        msg_uuid: &str,
-        now: i64,
+        message: NewMessage<'_>,
     ) -> Result<i64, StoreError> {
-        let mut client = self.client().await?;
-        let tx = fenced(&mut client, lease).await?;
-        let insert = tx
-            .prepare_cached(
-                "INSERT INTO messages (robot, msg_uuid, body, alert_count, next_attempt_at, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
-            )
-            .await
-            .map_err(db)?;
-        let count = i64::try_from(alert_ids.len()).unwrap_or(i64::MAX);
-        let row = tx
-            .query_one(&insert, &[&lease.robot, &msg_uuid, &body, &count, &now])
-            .await
-            .map_err(db)?;
-        let id: i64 = row.try_get(0).map_err(db)?;
-        let assign = tx
-            .prepare_cached(
-                "UPDATE alerts SET message_id = $1
-                 WHERE id = ANY($2) AND robot = $3 AND message_id IS NULL",
-            )
-            .await
-            .map_err(db)?;
-        tx.execute(&assign, &[&id, &alert_ids, &lease.robot])
-            .await
-            .map_err(db)?;
-        tx.commit().await.map_err(db)?;
+        let mut conn = self.db().await?;
+        let tx = fenced(&mut conn, lease).await?;
+        let id = insert_message(&tx, &lease.robot, alert_ids, message).await?;
+        tx.commit().await?;
         Ok(id)
     }
 
-    /// A message built elsewhere (the open-issues report), queued without alerts. Not
-    /// fenced: adding a pending message takes nothing from the robot's sender.
-    pub(super) async fn ready_message(
-        &self,
-        robot: &str,
-        body: &str,
-        msg_uuid: &str,
-        now: i64,
-    ) -> Result<i64, StoreError> {
-        let client = self.client().await?;
-        let insert = client
-            .prepare_cached(
-                "INSERT INTO messages (robot, msg_uuid, body, alert_count, next_attempt_at, created_at)
-                 VALUES ($1, $2, $3, 0, $4, $4) RETURNING id",
-            )
-            .await
-            .map_err(db)?;
-        let row = client
-            .query_one(&insert, &[&robot, &msg_uuid, &body, &now])
-            .await
-            .map_err(db)?;
-        row.try_get(0).map_err(db)
+    async fn record_attempt(&self, lease: &Lease, id: i64, now: i64) -> Result<(), StoreError> {
+        let sql = "UPDATE messages SET attempts = attempts + 1, last_attempt_at = $3
+                   WHERE robot = $1 AND id = $2";
+        self.fenced_write(lease, sql, &[&id, &now]).await
     }
 
-    /// One fenced statement on one of the lease's robot's rows: `$1` is the robot, the rest
-    /// are `params`. The lease is checked in the same transaction.
-    pub(super) async fn fenced_write(
-        &self,
-        lease: &Lease,
-        sql: &str,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> Result<(), StoreError> {
-        let mut client = self.client().await?;
-        let tx = fenced(&mut client, lease).await?;
-        let stmt = tx.prepare_cached(sql).await.map_err(db)?;
-        let mut all: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(params.len() + 1);
-        all.push(&lease.robot);
-        all.extend_from_slice(params);
-        tx.execute(&stmt, &all).await.map_err(db)?;
-        tx.commit().await.map_err(db)
+    async fn count_attempt(&self, lease: &Lease, id: i64, at: i64) -> Result<(), StoreError> {
+        let sql = "WITH pruned AS (
+                       DELETE FROM send_attempts WHERE robot = $1 AND counted_at < $4)
+                   INSERT INTO send_attempts (robot, message_id, counted_at) VALUES ($1, $2, $3)";
+        let forget_before = at - ATTEMPT_LOG_KEEP_MS;
+        self.fenced_write(lease, sql, &[&id, &at, &forget_before])
+            .await
     }
 
-    pub(super) async fn set_aside(
+    async fn record_attempt_end(&self, lease: &Lease, id: i64, now: i64) -> Result<(), StoreError> {
+        let sql = "WITH moved AS (
+                       UPDATE send_attempts SET counted_at = $3 WHERE id =
+                           (SELECT MAX(id) FROM send_attempts WHERE robot = $1 AND message_id = $2))
+                   UPDATE messages SET last_attempt_at = $3 WHERE robot = $1 AND id = $2";
+        self.fenced_write(lease, sql, &[&id, &now]).await
+    }
+
+    async fn mark_sent(&self, lease: &Lease, id: i64, now: i64) -> Result<(), StoreError> {
+        let sql = "UPDATE messages SET state = 'sent', sent_at = $3, last_error = NULL
+                   WHERE robot = $1 AND id = $2";
+        self.fenced_write(lease, sql, &[&id, &now]).await
+    }
+
+    async fn mark_retry(&self, lease: &Lease, id: i64, retry: Retry<'_>) -> Result<(), StoreError> {
+        let sql = "UPDATE messages SET next_attempt_at = $3, last_error = $4
+                   WHERE robot = $1 AND id = $2";
+        self.fenced_write(lease, sql, &[&id, &retry.next_attempt_at, &retry.error])
+            .await
+    }
+
+    async fn mark_dead(&self, lease: &Lease, id: i64, error: &str) -> Result<(), StoreError> {
+        let sql =
+            "UPDATE messages SET state = 'dead', last_error = $3 WHERE robot = $1 AND id = $2";
+        self.fenced_write(lease, sql, &[&id, &error]).await
+    }
+
+    async fn set_paused_until(&self, lease: &Lease, until: i64) -> Result<(), StoreError> {
+        let sql = "INSERT INTO robot_state (robot, paused_until) VALUES ($1, $2)
+                   ON CONFLICT (robot) DO UPDATE SET paused_until = excluded.paused_until";
+        self.fenced_write(lease, sql, &[&until]).await
+    }
+
+    async fn set_aside_alert(
         &self,
         lease: &Lease,
-        alert_id: i64,
-        reason: &str,
+        alert: &UnreadableAlert,
         now: i64,
     ) -> Result<(), StoreError> {
-        let mut client = self.client().await?;
-        let tx = fenced(&mut client, lease).await?;
+        let mut conn = self.db().await?;
+        let tx = fenced(&mut conn, lease).await?;
         // A dead message with no body: nothing can be sent for the alert, but an operator
         // sees it, with the reason, in `outbox list --state dead`.
-        let insert = tx
-            .prepare_cached(
-                "INSERT INTO messages (robot, msg_uuid, body, alert_count, state,
-                                       next_attempt_at, created_at, last_error)
-                 VALUES ($1, $2, '', 1, 'dead', $3, $3, $4) RETURNING id",
-            )
-            .await
-            .map_err(db)?;
+        let insert = "INSERT INTO messages (robot, msg_uuid, body, alert_count, state,
+                                            next_attempt_at, created_at, last_error)
+                      VALUES ($1, $2, '', 1, 'dead', $3, $3, $4) RETURNING id";
         let msg_uuid = uuid::Uuid::new_v4().to_string();
-        let error = format!("unreadable alert row {alert_id}: {reason}");
-        let row = tx
-            .query_one(&insert, &[&lease.robot, &msg_uuid, &now, &error])
-            .await
-            .map_err(db)?;
-        let id: i64 = row.try_get(0).map_err(db)?;
-        let assign = tx
-            .prepare_cached(
-                "UPDATE alerts SET message_id = $1 WHERE id = $2 AND robot = $3 AND message_id IS NULL",
-            )
-            .await
-            .map_err(db)?;
-        let assigned = tx
-            .execute(&assign, &[&id, &alert_id, &lease.robot])
-            .await
-            .map_err(db)?;
-        if assigned == 0 {
+        let error = format!("unreadable alert row {}: {}", alert.id, alert.reason);
+        let params: Params = &[&lease.robot, &msg_uuid, &now, &error];
+        let id: i64 = tx.query_one(insert, params).await?.try_get(0).map_err(db)?;
+        let assign = "UPDATE alerts SET message_id = $1
+                      WHERE id = $2 AND robot = $3 AND message_id IS NULL";
+        if tx.execute(assign, &[&id, &alert.id, &lease.robot]).await? == 0 {
             // Not a waiting alert of this robot (any more): nothing to set aside, and no
             // empty dead message either. Dropping the transaction rolls the insert back.
             return Ok(());
         }
-        tx.commit().await.map_err(db)
+        tx.commit().await
+    }
+
+    /// A message built elsewhere (the open-issues report), queued without alerts. Not
+    /// fenced: adding a pending message takes nothing from the robot's sender.
+    async fn queue_message(&self, robot: &str, message: NewMessage<'_>) -> Result<i64, StoreError> {
+        let insert = "INSERT INTO messages (robot, msg_uuid, body, alert_count, next_attempt_at,
+                                            created_at)
+                      VALUES ($1, $2, $3, 0, $4, $4) RETURNING id";
+        let params: Params = &[&robot, &message.msg_uuid, &message.body, &message.now];
+        let row = self.db().await?.query_one(insert, params).await?;
+        let id = row.try_get(0).map_err(db)?;
+        self.wakeups.announce(&[robot.to_owned()]);
+        Ok(id)
     }
 }

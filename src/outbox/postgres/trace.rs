@@ -1,84 +1,49 @@
-//! What became of a webhook: its record (inside the enqueue's transaction, in the same
-//! statement as the alert rows where there are any), the trace of an issue, and forgetting
-//! old records.
+//! What became of a webhook: its record (written by the enqueue's transaction, in the same
+//! statement as the alert rows), and the trace of an issue. Old records go in `prune`.
 
+use super::super::port::TraceStore;
 use super::super::types::{
     AlertFate, MessageState, RobotDecision, StoreError, TraceAlert, TraceEntry, WebhookOutcome,
     WebhookRecord,
 };
-use super::{PgOutbox, db};
+use super::PgOutbox;
+use super::connection::Db;
+use super::error::db;
+use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
 use tokio_postgres::types::ToSql;
 
-const COLUMNS: &str = "received_at, issue_id, short_id, resource, action, rule, request_id, \
-                       outcome, robots, note";
-
-/// The record's ten column values, in `COLUMNS` order.
-struct Values {
-    robots: String,
-    outcome: &'static str,
+/// The alert rows that link to a record, as columns: robots, payloads, levels.
+#[derive(Default)]
+pub(super) struct Alerts {
+    pub(super) robots: Vec<String>,
+    pub(super) payloads: Vec<String>,
+    pub(super) levels: Vec<i32>,
 }
 
-fn values(outcome: WebhookOutcome, robots: &[RobotDecision]) -> Result<Values, StoreError> {
+/// Inserts the record and the alert rows (none for a duplicate, a suppressed or a dropped
+/// webhook) that link to it, in one statement.
+pub(super) async fn insert_record(
+    c: &Db<impl GenericClient>,
+    record: &WebhookRecord,
+    outcome: WebhookOutcome,
+    robots: &[RobotDecision],
+    alerts: Alerts,
+    now: i64,
+) -> Result<(), StoreError> {
     let robots = serde_json::to_string(robots).map_err(|e| StoreError::Corrupt {
         id: 0,
         reason: e.to_string(),
     })?;
-    Ok(Values {
-        robots,
-        outcome: outcome.as_str(),
-    })
-}
-
-/// Inserts one record on its own (a duplicate, a suppressed or a dropped webhook).
-pub(super) async fn insert_record(
-    c: &impl GenericClient,
-    record: &WebhookRecord,
-    outcome: WebhookOutcome,
-    robots: &[RobotDecision],
-    now: i64,
-) -> Result<(), StoreError> {
-    let v = values(outcome, robots)?;
-    let sql = format!(
-        "INSERT INTO webhooks ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-    );
-    let stmt = c.prepare_cached(&sql).await.map_err(db)?;
-    let params: [&(dyn ToSql + Sync); 10] = [
-        &now,
-        &record.issue_id,
-        &record.short_id,
-        &record.resource,
-        &record.action,
-        &record.rule,
-        &record.request_id,
-        &v.outcome,
-        &v.robots,
-        &record.note,
-    ];
-    c.execute(&stmt, &params).await.map_err(db)?;
-    Ok(())
-}
-
-/// The record and the alert rows (robots, payloads, levels) that link to it, in one statement.
-pub(super) async fn insert_with_alerts(
-    c: &impl GenericClient,
-    record: &WebhookRecord,
-    outcome: WebhookOutcome,
-    robots: &[RobotDecision],
-    alerts: (&Vec<String>, &Vec<String>, &Vec<i32>),
-    now: i64,
-) -> Result<(), StoreError> {
-    let v = values(outcome, robots)?;
-    let sql = format!(
-        "WITH w AS (
-             INSERT INTO webhooks ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-             RETURNING id
-         )
-         INSERT INTO alerts (robot, payload, level, received_at, webhook_id)
-         SELECT t.robot, t.payload, t.level, $1, (SELECT id FROM w)
-         FROM unnest($11::text[], $12::text[], $13::int4[]) AS t(robot, payload, level)"
-    );
-    let stmt = c.prepare_cached(&sql).await.map_err(db)?;
+    let sql = "WITH w AS (
+                   INSERT INTO webhooks (received_at, issue_id, short_id, resource, action, rule,
+                                         request_id, outcome, robots, note)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                   RETURNING id
+               )
+               INSERT INTO alerts (robot, payload, level, received_at, webhook_id)
+               SELECT t.robot, t.payload, t.level, $1, (SELECT id FROM w)
+               FROM unnest($11::text[], $12::text[], $13::int4[]) AS t(robot, payload, level)";
     let params: [&(dyn ToSql + Sync); 13] = [
         &now,
         &record.issue_id,
@@ -87,48 +52,30 @@ pub(super) async fn insert_with_alerts(
         &record.action,
         &record.rule,
         &record.request_id,
-        &v.outcome,
-        &v.robots,
+        &outcome.as_str(),
+        &robots,
         &record.note,
-        alerts.0,
-        alerts.1,
-        alerts.2,
+        &alerts.robots,
+        &alerts.payloads,
+        &alerts.levels,
     ];
-    c.execute(&stmt, &params).await.map_err(db)?;
+    c.execute(sql, &params).await?;
     Ok(())
 }
 
-impl PgOutbox {
-    pub(super) async fn record_alone(
-        &self,
-        record: &WebhookRecord,
-        outcome: WebhookOutcome,
-        now: i64,
-    ) -> Result<(), StoreError> {
-        let client = self.client().await?;
-        insert_record(&client, record, outcome, &[], now).await
-    }
-
-    pub(super) async fn trace_of(
-        &self,
-        issue: &str,
-        limit: usize,
-    ) -> Result<Vec<TraceEntry>, StoreError> {
-        let client = self.client().await?;
-        let stmt = client
-            .prepare_cached(
-                "SELECT id, received_at, issue_id, short_id, resource, action, rule, request_id,
-                        outcome, robots, note
-                 FROM webhooks
-                 WHERE issue_id = $1 OR short_id IN ($1, upper($1)) OR issue_id = (
-                     SELECT issue_id FROM webhooks WHERE short_id IN ($1, upper($1))
-                     AND issue_id IS NOT NULL ORDER BY id DESC LIMIT 1)
-                 ORDER BY id DESC LIMIT $2",
-            )
-            .await
-            .map_err(db)?;
+#[async_trait]
+impl TraceStore for PgOutbox {
+    async fn trace(&self, issue: &str, limit: usize) -> Result<Vec<TraceEntry>, StoreError> {
+        let conn = self.db().await?;
+        let records = "SELECT id, received_at, issue_id, short_id, resource, action, rule,
+                              request_id, outcome, robots, note
+                       FROM webhooks
+                       WHERE issue_id = $1 OR short_id IN ($1, upper($1)) OR issue_id = (
+                           SELECT issue_id FROM webhooks WHERE short_id IN ($1, upper($1))
+                           AND issue_id IS NOT NULL ORDER BY id DESC LIMIT 1)
+                       ORDER BY id DESC LIMIT $2";
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = client.query(&stmt, &[&issue, &limit]).await.map_err(db)?;
+        let rows = conn.query(records, &[&issue, &limit]).await?;
         let mut entries = Vec::with_capacity(rows.len());
         for row in rows.iter().rev() {
             let id: i64 = row.try_get(0).map_err(db)?;
@@ -156,16 +103,11 @@ impl PgOutbox {
             });
         }
         let ids: Vec<i64> = entries.iter().map(|e| e.id).collect();
-        let stmt = client
-            .prepare_cached(
-                "SELECT a.webhook_id, a.id, a.robot, a.message_id, m.state, m.attempts, m.sent_at,
-                        m.last_error
-                 FROM alerts a LEFT JOIN messages m ON m.id = a.message_id
-                 WHERE a.webhook_id = ANY($1::bigint[]) ORDER BY a.id",
-            )
-            .await
-            .map_err(db)?;
-        for row in client.query(&stmt, &[&ids]).await.map_err(db)? {
+        let alerts = "SELECT a.webhook_id, a.id, a.robot, a.message_id, m.state, m.attempts,
+                             m.sent_at, m.last_error
+                      FROM alerts a LEFT JOIN messages m ON m.id = a.message_id
+                      WHERE a.webhook_id = ANY($1::bigint[]) ORDER BY a.id";
+        for row in conn.query(alerts, &[&ids]).await? {
             let webhook: i64 = row.try_get(0).map_err(db)?;
             let state: Option<String> = row.try_get(4).map_err(db)?;
             let last_error: Option<String> = row.try_get(7).map_err(db)?;
@@ -184,20 +126,5 @@ impl PgOutbox {
             }
         }
         Ok(entries)
-    }
-
-    /// Forgets records older than `old` that no alert row links to any more (`prune` deletes
-    /// the alerts of old sent messages first; waiting, pending and dead ones keep theirs).
-    pub(super) async fn prune_records(&self, old: i64) -> Result<(), StoreError> {
-        let client = self.client().await?;
-        client
-            .execute(
-                "DELETE FROM webhooks w WHERE w.received_at < $1
-                 AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.webhook_id = w.id)",
-                &[&old],
-            )
-            .await
-            .map_err(db)?;
-        Ok(())
     }
 }

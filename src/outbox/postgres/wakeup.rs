@@ -9,7 +9,8 @@
 //! Local senders are woken at once, without the round trip.
 
 use super::super::types::StoreError;
-use super::error::{pool_error, store_error};
+use super::connection::Conn;
+use super::error::store_error;
 use deadpool_postgres::Pool;
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -133,23 +134,18 @@ async fn announce_loop(pool: Pool, mut pending: mpsc::Receiver<String>, stop: Ca
             robots.insert(robot);
         }
         let robots: Vec<String> = robots.into_iter().collect();
-        if let Err(e) = super::bounded(notify(&pool, &robots)).await {
+        if let Err(e) = notify(&pool, &robots).await {
             tracing::debug!(error = %e, "could not announce queued alerts to other replicas");
         }
     }
 }
 
 async fn notify(pool: &Pool, robots: &[String]) -> Result<(), StoreError> {
-    let mut client = pool.get().await.map_err(pool_error)?;
-    let db = |e: tokio_postgres::Error| store_error(&e);
-    let tx = client.transaction().await.map_err(db)?;
+    let mut conn = Conn::bounded(pool).await?;
+    let tx = conn.transaction().await?;
     tx.batch_execute("SET LOCAL synchronous_commit = off")
-        .await
-        .map_err(db)?;
-    let stmt = tx
-        .prepare_cached("SELECT pg_notify($1, robot) FROM unnest($2::text[]) AS robot")
-        .await
-        .map_err(db)?;
-    tx.execute(&stmt, &[&CHANNEL, &robots]).await.map_err(db)?;
-    tx.commit().await.map_err(db)
+        .await?;
+    let sql = "SELECT pg_notify($1, robot) FROM unnest($2::text[]) AS robot";
+    tx.execute(sql, &[&CHANNEL, &robots]).await?;
+    tx.commit().await
 }

@@ -1,7 +1,10 @@
-//! Card robots' live cards and the clicks on their buttons (see the port's "cards" section).
+//! Card robots' live cards and the clicks on their buttons (see the port's `CardStore`).
 
 use super::sender::insert_message;
-use crate::outbox::types::{CardNote, CardRow};
+use super::{SqliteOutbox, sql_error};
+use crate::outbox::port::CardStore;
+use crate::outbox::types::{CardChange, CardNote, CardRow, Lease, NewMessage, StoreError};
+use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 const SELECT_CARD: &str = "SELECT robot, card_key, out_track_id, status, count, first_seen,
@@ -23,13 +26,13 @@ fn card_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CardRow> {
     })
 }
 
-pub fn card(c: &Connection, robot: &str, key: &str) -> rusqlite::Result<Option<CardRow>> {
+fn card(c: &Connection, robot: &str, key: &str) -> rusqlite::Result<Option<CardRow>> {
     c.prepare_cached(&format!("{SELECT_CARD} WHERE robot = ?1 AND card_key = ?2"))?
         .query_row(params![robot, key], card_row)
         .optional()
 }
 
-pub fn card_by_track_id(c: &Connection, out_track_id: &str) -> rusqlite::Result<Option<CardRow>> {
+fn card_by_track_id(c: &Connection, out_track_id: &str) -> rusqlite::Result<Option<CardRow>> {
     c.prepare_cached(&format!("{SELECT_CARD} WHERE out_track_id = ?1"))?
         .query_row([out_track_id], card_row)
         .optional()
@@ -48,13 +51,13 @@ fn pending_message(tx: &Transaction<'_>, card: &CardRow) -> rusqlite::Result<Opt
     .optional()
 }
 
-pub fn note_alerts(
+fn note_alerts(
     tx: &Transaction<'_>,
     robot: &str,
-    alert_ids: &[i64],
     note: &CardNote,
     now: i64,
 ) -> rusqlite::Result<(CardRow, i64)> {
+    let alert_ids = &note.alert_ids;
     let n = alert_ids.len() as i64;
     tx.execute(
         "INSERT INTO cards (robot, card_key, out_track_id, status, count, first_seen, last_seen, alert)
@@ -80,7 +83,16 @@ pub fn note_alerts(
             id
         }
         None => {
-            let id = insert_message(tx, robot, alert_ids, &note.body, &card.out_track_id, now)?;
+            let id = insert_message(
+                tx,
+                robot,
+                alert_ids,
+                NewMessage {
+                    body: &note.body,
+                    msg_uuid: &card.out_track_id,
+                    now,
+                },
+            )?;
             tx.execute(
                 "UPDATE cards SET message_id = ?3 WHERE robot = ?1 AND card_key = ?2",
                 params![robot, note.card_key, id],
@@ -100,15 +112,7 @@ fn card_in(tx: &Transaction<'_>, robot: &str, key: &str) -> rusqlite::Result<Car
     )
 }
 
-pub fn mark_created(tx: &Transaction<'_>, robot: &str, out_track_id: &str) -> rusqlite::Result<()> {
-    tx.execute(
-        "UPDATE cards SET created = 1 WHERE robot = ?1 AND out_track_id = ?2",
-        params![robot, out_track_id],
-    )
-    .map(|_| ())
-}
-
-pub fn clicked(
+fn clicked(
     c: &mut Connection,
     out_track_id: &str,
     status: &str,
@@ -120,7 +124,16 @@ pub fn clicked(
     let Some(card) = card_by_track_id(&tx, out_track_id)? else {
         return Ok(None);
     };
-    let id = insert_message(&tx, &card.robot, &[], body, out_track_id, now)?;
+    let id = insert_message(
+        &tx,
+        &card.robot,
+        &[],
+        NewMessage {
+            body,
+            msg_uuid: out_track_id,
+            now,
+        },
+    )?;
     tx.execute(
         "UPDATE cards SET status = ?2, claimed_by = COALESCE(?3, claimed_by), message_id = ?4
          WHERE out_track_id = ?1",
@@ -131,45 +144,90 @@ pub fn clicked(
     Ok(card)
 }
 
-pub fn claim_click(c: &Connection, key: &str, now: i64, window_ms: i64) -> rusqlite::Result<bool> {
-    let n = c.execute(
-        "INSERT INTO card_clicks (key, clicked_at) VALUES (?1, ?2)
-         ON CONFLICT (key) DO UPDATE SET clicked_at = excluded.clicked_at
-         WHERE card_clicks.clicked_at <= ?2 - ?3",
-        params![key, now, window_ms],
-    )?;
-    Ok(n == 1)
-}
-
-/// True when `signature` was not used within `window_ms` before `now`; records it.
-pub fn claim_signature(
-    c: &Connection,
-    signature: &str,
-    now: i64,
-    window_ms: i64,
-) -> rusqlite::Result<bool> {
-    let n = c.execute(
-        "INSERT INTO callback_signatures (signature, used_at) VALUES (?1, ?2)
-         ON CONFLICT (signature) DO UPDATE SET used_at = excluded.used_at
-         WHERE callback_signatures.used_at <= ?2 - ?3",
-        params![signature, now, window_ms],
-    )?;
-    Ok(n == 1)
-}
-
-pub fn release_click(c: &Connection, key: &str) -> rusqlite::Result<()> {
-    c.execute("DELETE FROM card_clicks WHERE key = ?1", [key])
-        .map(|_| ())
-}
-
-/// Forgets cards not seen for `keep_ms` and old clicks (part of `prune`).
-pub fn prune(c: &Connection, old: i64) -> rusqlite::Result<()> {
-    for sql in [
-        "DELETE FROM cards WHERE rowid IN (SELECT rowid FROM cards WHERE last_seen < ?1 LIMIT 5000)",
-        "DELETE FROM card_clicks WHERE rowid IN (SELECT rowid FROM card_clicks WHERE clicked_at < ?1 LIMIT 5000)",
-        "DELETE FROM callback_signatures WHERE rowid IN (SELECT rowid FROM callback_signatures WHERE used_at < ?1 LIMIT 5000)",
-    ] {
-        while c.execute(sql, [old])? > 0 {}
+#[async_trait]
+impl CardStore for SqliteOutbox {
+    async fn card(&self, robot: &str, card_key: &str) -> Result<Option<CardRow>, StoreError> {
+        let (robot, key) = (robot.to_owned(), card_key.to_owned());
+        self.read_sql(move |c| card(c, &robot, &key)).await
     }
-    Ok(())
+
+    async fn card_by_track_id(&self, out_track_id: &str) -> Result<Option<CardRow>, StoreError> {
+        let id = out_track_id.to_owned();
+        self.read_sql(move |c| card_by_track_id(c, &id)).await
+    }
+
+    async fn note_card_alerts(
+        &self,
+        lease: &Lease,
+        note: &CardNote,
+        now: i64,
+    ) -> Result<(CardRow, i64), StoreError> {
+        let note = note.clone();
+        self.fenced(lease, move |tx, lease| {
+            note_alerts(tx, &lease.robot, &note, now)
+        })
+        .await
+    }
+
+    async fn mark_card_created(&self, lease: &Lease, out_track_id: &str) -> Result<(), StoreError> {
+        let id = out_track_id.to_owned();
+        let sql = "UPDATE cards SET created = 1 WHERE robot = ?1 AND out_track_id = ?2";
+        self.fenced(lease, move |tx, lease| {
+            tx.execute(sql, params![lease.robot, id])
+        })
+        .await?;
+        Ok(())
+    }
+
+    async fn card_clicked(
+        &self,
+        click: CardChange<'_>,
+        now: i64,
+    ) -> Result<Option<CardRow>, StoreError> {
+        let id = click.out_track_id.to_owned();
+        let (status, by, body) = (
+            click.status.to_owned(),
+            click.claimed_by.map(str::to_owned),
+            click.body.to_owned(),
+        );
+        let card = self
+            .write(move |c| clicked(c, &id, &status, by.as_deref(), &body, now).map_err(sql_error))
+            .await?;
+        if let Some(card) = &card {
+            self.wake(card.robot.clone());
+        }
+        Ok(card)
+    }
+
+    async fn claim_card_click(
+        &self,
+        key: &str,
+        now: i64,
+        window_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let sql = "INSERT INTO card_clicks (key, clicked_at) VALUES (?1, ?2)
+                   ON CONFLICT (key) DO UPDATE SET clicked_at = excluded.clicked_at
+                   WHERE card_clicks.clicked_at <= ?2 - ?3";
+        self.claim(sql, (key.to_owned(), now, window_ms)).await
+    }
+
+    async fn release_card_click(&self, key: &str) -> Result<(), StoreError> {
+        let key = key.to_owned();
+        let sql = "DELETE FROM card_clicks WHERE key = ?1";
+        self.write_sql(move |c| c.execute(sql, [key])).await?;
+        Ok(())
+    }
+
+    async fn claim_callback_signature(
+        &self,
+        signature: &str,
+        now: i64,
+        window_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let sql = "INSERT INTO callback_signatures (signature, used_at) VALUES (?1, ?2)
+                   ON CONFLICT (signature) DO UPDATE SET used_at = excluded.used_at
+                   WHERE callback_signatures.used_at <= ?2 - ?3";
+        self.claim(sql, (signature.to_owned(), now, window_ms))
+            .await
+    }
 }

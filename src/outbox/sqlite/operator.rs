@@ -1,10 +1,13 @@
 //! Operator views and actions (`outbox list|retry|stats`, `/ui`), and housekeeping.
 
 use super::sender::{SELECT_MESSAGE, message_row};
-use crate::outbox::types::{DEDUP_WINDOW_MS, MessageRow, MessageState, StateCount};
+use super::{SqliteOutbox, sql_error};
+use crate::outbox::port::OperatorStore;
+use crate::outbox::types::{DEDUP_WINDOW_MS, MessageRow, MessageState, StateCount, StoreError};
+use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
 
-pub fn list_messages(
+fn list_messages(
     c: &Connection,
     state: Option<MessageState>,
     limit: usize,
@@ -19,7 +22,7 @@ pub fn list_messages(
     rows.collect()
 }
 
-pub fn stats(c: &Connection) -> rusqlite::Result<Vec<StateCount>> {
+fn stats(c: &Connection) -> rusqlite::Result<Vec<StateCount>> {
     let mut stmt = c.prepare_cached(
         "SELECT state, robot, COUNT(*) FROM messages GROUP BY state, robot
          UNION ALL
@@ -36,7 +39,7 @@ pub fn stats(c: &Connection) -> rusqlite::Result<Vec<StateCount>> {
     rows.collect()
 }
 
-pub fn retry_message(c: &mut Connection, id: i64, now: i64) -> rusqlite::Result<bool> {
+fn retry_message(c: &mut Connection, id: i64, now: i64) -> rusqlite::Result<bool> {
     let tx = c.transaction()?;
     let state: Option<String> = tx
         .query_row("SELECT state FROM messages WHERE id = ?1", [id], |r| {
@@ -66,17 +69,18 @@ pub fn retry_message(c: &mut Connection, id: i64, now: i64) -> rusqlite::Result<
     Ok(done)
 }
 
-pub fn dead_ids(c: &Connection) -> rusqlite::Result<Vec<i64>> {
+fn dead_ids(c: &Connection) -> rusqlite::Result<Vec<i64>> {
     let mut stmt = c.prepare("SELECT id FROM messages WHERE state = 'dead'")?;
     let rows = stmt.query_map([], |r| r.get(0))?;
     rows.collect()
 }
 
-/// Forgets dedup keys past their window, and delivered messages, repeat state and used action
-/// links older than `keep_ms` (repeat intervals are minutes to hours and action links live a
-/// day: a week-old row of either no longer matters). Batched, so a large prune never holds the
-/// write lock long enough to delay a webhook.
-pub fn prune(c: &Connection, now: i64, keep_ms: i64) -> rusqlite::Result<()> {
+/// Forgets dedup keys past their window, and delivered messages, repeat state, used action
+/// links, webhook records no alert links to any more, cards, clicks and callback signatures
+/// older than `keep_ms` (repeat intervals are minutes to hours and action links live a day: a
+/// week-old row of either no longer matters). Batched, so a large prune never holds the write
+/// lock long enough to delay a webhook.
+fn prune(c: &Connection, now: i64, keep_ms: i64) -> rusqlite::Result<()> {
     let old = now - keep_ms;
     let statements = [
         ("DELETE FROM dedup WHERE rowid IN (SELECT rowid FROM dedup WHERE seen_at < ?1 LIMIT 5000)", now - DEDUP_WINDOW_MS),
@@ -92,9 +96,52 @@ pub fn prune(c: &Connection, now: i64, keep_ms: i64) -> rusqlite::Result<()> {
         ),
         ("DELETE FROM repeats WHERE rowid IN (SELECT rowid FROM repeats WHERE notified_at < ?1 LIMIT 5000)", old),
         ("DELETE FROM used_actions WHERE rowid IN (SELECT rowid FROM used_actions WHERE used_at < ?1 LIMIT 5000)", old),
+        // The alerts of sent messages went above; waiting, pending and dead ones keep their record.
+        (
+            "DELETE FROM webhooks WHERE id IN (SELECT w.id FROM webhooks w WHERE w.received_at < ?1
+             AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.webhook_id = w.id) LIMIT 5000)",
+            old,
+        ),
+        ("DELETE FROM cards WHERE rowid IN (SELECT rowid FROM cards WHERE last_seen < ?1 LIMIT 5000)", old),
+        ("DELETE FROM card_clicks WHERE rowid IN (SELECT rowid FROM card_clicks WHERE clicked_at < ?1 LIMIT 5000)", old),
+        ("DELETE FROM callback_signatures WHERE rowid IN (SELECT rowid FROM callback_signatures WHERE used_at < ?1 LIMIT 5000)", old),
     ];
     for (sql, cutoff) in statements {
         while c.execute(sql, [cutoff])? > 0 {}
     }
     Ok(())
+}
+
+#[async_trait]
+impl OperatorStore for SqliteOutbox {
+    async fn list_messages(
+        &self,
+        state: Option<MessageState>,
+        limit: usize,
+    ) -> Result<Vec<MessageRow>, StoreError> {
+        self.read_sql(move |c| list_messages(c, state, limit)).await
+    }
+
+    async fn stats(&self) -> Result<Vec<StateCount>, StoreError> {
+        self.read_sql(|c| stats(c)).await
+    }
+
+    async fn retry_message(&self, id: i64, now: i64) -> Result<bool, StoreError> {
+        self.write_sql(move |c| retry_message(c, id, now)).await
+    }
+
+    async fn retry_dead(&self, now: i64) -> Result<usize, StoreError> {
+        self.write(move |c| {
+            let ids = dead_ids(c).map_err(sql_error)?;
+            for id in &ids {
+                retry_message(c, *id, now).map_err(sql_error)?;
+            }
+            Ok(ids.len())
+        })
+        .await
+    }
+
+    async fn prune(&self, now: i64, keep_ms: i64) -> Result<(), StoreError> {
+        self.write_sql(move |c| prune(c, now, keep_ms)).await
+    }
 }

@@ -1,97 +1,84 @@
 //! What a robot's sender reads and writes. Every write checks the sender's lease fence in the
-//! same transaction, so a sender that lost its robot cannot change what the new one owns.
+//! same transaction (`lease.rs`), so a sender that lost its robot cannot change what the new
+//! one owns.
 
-use super::sql_error;
-use crate::outbox::types::{
-    ATTEMPT_LOG_KEEP_MS, Lease, MessageRow, MessageState, StoreError, UnreadableAlert,
-    WaitingAlert, WaitingAlerts,
+use super::{SqliteOutbox, sql_error};
+use crate::outbox::port::SenderStore;
+use crate::outbox::robot_reads::{
+    ATTEMPTS_SINCE, LAST_CREATED_AT, LAST_SENT_AT, NEXT_DUE_AT, PAUSED_UNTIL, WAITING_COUNT,
 };
+use crate::outbox::types::{
+    ATTEMPT_LOG_KEEP_MS, Lease, MessageRow, MessageState, NewMessage, Retry, StoreError,
+    UnreadableAlert, WaitingAlert, WaitingAlerts,
+};
+use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-pub fn acquire_lease(
-    conn: &mut Connection,
+pub(super) const SELECT_MESSAGE: &str = "SELECT id, robot, msg_uuid, body, alert_count, state,
+    attempts, next_attempt_at, created_at, sent_at, last_error FROM messages";
+
+pub(super) fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MessageRow> {
+    let state: String = r.get(5)?;
+    Ok(MessageRow {
+        id: r.get(0)?,
+        robot: r.get(1)?,
+        msg_uuid: r.get(2)?,
+        body: r.get(3)?,
+        alert_count: r.get(4)?,
+        // The CHECK constraint keeps other values out; read one as dead rather than fail.
+        state: MessageState::parse(&state).unwrap_or(MessageState::Dead),
+        attempts: r.get(6)?,
+        next_attempt_at: r.get(7)?,
+        created_at: r.get(8)?,
+        sent_at: r.get(9)?,
+        last_error: r.get(10)?,
+    })
+}
+
+/// Inserts a pending message and assigns the alerts to it; returns its id.
+pub(super) fn insert_message(
+    tx: &Transaction<'_>,
     robot: &str,
-    owner: &str,
-    now: i64,
-    ttl_ms: i64,
-) -> rusqlite::Result<Option<Lease>> {
-    let tx = conn.transaction()?;
-    let row: Option<(String, i64, i64)> = tx
-        .query_row(
-            "SELECT owner, fence, expires_at FROM leases WHERE robot = ?1",
-            [robot],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()?;
-    let fence = match row {
-        Some((holder, fence, _)) if holder == owner => fence,
-        Some((_, fence, expires)) if expires <= now => fence + 1,
-        Some(_) => return Ok(None),
-        None => 1,
-    };
-    tx.execute(
-        "INSERT INTO leases (robot, owner, fence, expires_at) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (robot) DO UPDATE SET owner = ?2, fence = ?3, expires_at = ?4",
-        params![robot, owner, fence, now + ttl_ms],
-    )?;
-    tx.commit()?;
-    Ok(Some(Lease {
-        robot: robot.to_string(),
-        owner: owner.to_string(),
-        fence,
-    }))
-}
-
-pub fn renew_lease(
-    conn: &Connection,
-    lease: &Lease,
-    now: i64,
-    ttl_ms: i64,
-) -> rusqlite::Result<bool> {
-    let n = conn.execute(
-        "UPDATE leases SET expires_at = ?4 WHERE robot = ?1 AND owner = ?2 AND fence = ?3",
-        params![lease.robot, lease.owner, lease.fence, now + ttl_ms],
-    )?;
-    Ok(n == 1)
-}
-
-pub fn release_lease(conn: &Connection, lease: &Lease) -> rusqlite::Result<()> {
-    conn.execute(
-        "UPDATE leases SET expires_at = 0 WHERE robot = ?1 AND owner = ?2 AND fence = ?3",
-        params![lease.robot, lease.owner, lease.fence],
-    )?;
-    Ok(())
-}
-
-/// Runs `write` in a transaction that first proves `lease` is still the robot's current one.
-pub fn fenced<T>(
-    conn: &mut Connection,
-    lease: &Lease,
-    write: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<T>,
-) -> Result<T, StoreError> {
-    let tx = conn.transaction().map_err(sql_error)?;
-    let current: Option<i64> = tx
-        .prepare_cached("SELECT fence FROM leases WHERE robot = ?1 AND owner = ?2")
-        .and_then(|mut s| {
-            s.query_row(params![lease.robot, lease.owner], |r| r.get(0))
-                .optional()
-        })
-        .map_err(sql_error)?;
-    if current != Some(lease.fence) {
-        return Err(StoreError::LeaseLost {
-            robot: lease.robot.clone(),
-        });
+    alert_ids: &[i64],
+    message: NewMessage<'_>,
+) -> rusqlite::Result<i64> {
+    let NewMessage {
+        body,
+        msg_uuid,
+        now,
+    } = message;
+    tx.prepare_cached(
+        "INSERT INTO messages (robot, msg_uuid, body, alert_count, next_attempt_at, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+    )?
+    .execute(params![robot, msg_uuid, body, alert_ids.len() as i64, now])?;
+    let id = tx.last_insert_rowid();
+    let mut assign = tx
+        .prepare_cached("UPDATE alerts SET message_id = ?1 WHERE id = ?2 AND message_id IS NULL")?;
+    for alert_id in alert_ids {
+        assign.execute(params![id, alert_id])?;
     }
-    let out = write(&tx).map_err(sql_error)?;
-    tx.commit().map_err(sql_error)?;
-    Ok(out)
+    Ok(id)
 }
 
-pub fn waiting_alerts(
-    conn: &Connection,
-    robot: &str,
-    limit: usize,
-) -> rusqlite::Result<WaitingAlerts> {
+impl SqliteOutbox {
+    /// One fenced statement, `values` its parameters.
+    async fn fenced_update<P>(
+        &self,
+        lease: &Lease,
+        sql: &'static str,
+        values: P,
+    ) -> Result<(), StoreError>
+    where
+        P: rusqlite::Params + Send + 'static,
+    {
+        self.fenced(lease, move |tx, _| tx.execute(sql, values))
+            .await
+            .map(|_| ())
+    }
+}
+
+fn waiting(conn: &Connection, robot: &str, limit: usize) -> rusqlite::Result<WaitingAlerts> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, payload, received_at FROM alerts WHERE robot = ?1 AND message_id IS NULL
          ORDER BY level DESC, id ASC LIMIT ?2",
@@ -121,116 +108,188 @@ pub fn waiting_alerts(
     Ok(out)
 }
 
-pub fn oldest_waiting(conn: &Connection, robot: &str) -> rusqlite::Result<Option<i64>> {
-    conn.prepare_cached(
-        "SELECT received_at FROM alerts WHERE robot = ?1 AND message_id IS NULL ORDER BY id LIMIT 1",
-    )?
-    .query_row([robot], |r| r.get(0))
-    .optional()
-}
-
-pub fn scalar(conn: &Connection, sql: &str, robot: &str) -> rusqlite::Result<Option<i64>> {
-    conn.prepare_cached(sql)?.query_row([robot], |r| r.get(0))
-}
-
-pub fn due_message(
-    conn: &Connection,
-    robot: &str,
-    now: i64,
-) -> rusqlite::Result<Option<MessageRow>> {
-    let sql = format!(
-        "{SELECT_MESSAGE} WHERE robot = ?1 AND state = 'pending' AND next_attempt_at <= ?2 ORDER BY id LIMIT 1"
-    );
-    conn.prepare_cached(&sql)?
-        .query_row(params![robot, now], message_row)
-        .optional()
-}
-
-pub fn attempts_since(conn: &Connection, robot: &str, since: i64) -> rusqlite::Result<Vec<i64>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT counted_at FROM send_attempts WHERE robot = ?1 AND counted_at >= ?2 ORDER BY counted_at",
-    )?;
-    let rows = stmt.query_map(params![robot, since], |r| r.get(0))?;
-    rows.collect()
-}
-
-/// One more attempt against the robot's budget; its counts past `ATTEMPT_LOG_KEEP_MS` go.
-pub fn count_attempt(tx: &Transaction<'_>, robot: &str, id: i64, at: i64) -> rusqlite::Result<()> {
-    tx.prepare_cached("DELETE FROM send_attempts WHERE robot = ?1 AND counted_at < ?2")?
-        .execute(params![robot, at - ATTEMPT_LOG_KEEP_MS])?;
-    tx.prepare_cached(
-        "INSERT INTO send_attempts (robot, message_id, counted_at) VALUES (?1, ?2, ?3)",
-    )?
-    .execute(params![robot, id, at])?;
-    Ok(())
-}
-
-/// The answer came: the message's last attempt, and its latest count, move to `now`.
-pub fn record_attempt_end(
-    tx: &Transaction<'_>,
-    robot: &str,
-    id: i64,
-    now: i64,
-) -> rusqlite::Result<()> {
-    tx.prepare_cached("UPDATE messages SET last_attempt_at = ?2 WHERE id = ?1")?
-        .execute(params![id, now])?;
-    tx.prepare_cached(
-        "UPDATE send_attempts SET counted_at = ?3 WHERE id =
-             (SELECT MAX(id) FROM send_attempts WHERE robot = ?1 AND message_id = ?2)",
-    )?
-    .execute(params![robot, id, now])?;
-    Ok(())
-}
-
-/// Inserts a pending message and assigns the alerts to it.
-pub fn insert_message(
-    tx: &Transaction<'_>,
-    robot: &str,
-    alert_ids: &[i64],
-    body: &str,
-    msg_uuid: &str,
-    now: i64,
-) -> rusqlite::Result<i64> {
-    tx.prepare_cached(
-        "INSERT INTO messages (robot, msg_uuid, body, alert_count, next_attempt_at, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-    )?
-    .execute(params![robot, msg_uuid, body, alert_ids.len() as i64, now])?;
-    let id = tx.last_insert_rowid();
-    let mut assign = tx
-        .prepare_cached("UPDATE alerts SET message_id = ?1 WHERE id = ?2 AND message_id IS NULL")?;
-    for alert_id in alert_ids {
-        assign.execute(params![id, alert_id])?;
+#[async_trait]
+impl SenderStore for SqliteOutbox {
+    async fn waiting_alerts(&self, robot: &str, limit: usize) -> Result<WaitingAlerts, StoreError> {
+        let robot = robot.to_owned();
+        self.read_sql(move |c| waiting(c, &robot, limit)).await
     }
-    Ok(id)
+
+    async fn oldest_waiting(&self, robot: &str) -> Result<Option<i64>, StoreError> {
+        let robot = robot.to_owned();
+        let sql = "SELECT received_at FROM alerts WHERE robot = ?1 AND message_id IS NULL
+                   ORDER BY id LIMIT 1";
+        self.read_sql(move |c| {
+            c.prepare_cached(sql)?
+                .query_row([robot], |r| r.get(0))
+                .optional()
+        })
+        .await
+    }
+
+    async fn waiting_count(&self, robot: &str) -> Result<i64, StoreError> {
+        Ok(self.robot_scalar(WAITING_COUNT, robot).await?.unwrap_or(0))
+    }
+
+    async fn due_message(&self, robot: &str, now: i64) -> Result<Option<MessageRow>, StoreError> {
+        let robot = robot.to_owned();
+        let sql = format!(
+            "{SELECT_MESSAGE} WHERE robot = ?1 AND state = 'pending' AND next_attempt_at <= ?2
+             ORDER BY id LIMIT 1"
+        );
+        self.read_sql(move |c| {
+            let mut stmt = c.prepare_cached(&sql)?;
+            stmt.query_row(params![robot, now], message_row).optional()
+        })
+        .await
+    }
+
+    async fn next_due_at(&self, robot: &str) -> Result<Option<i64>, StoreError> {
+        self.robot_scalar(NEXT_DUE_AT, robot).await
+    }
+
+    async fn last_created_at(&self, robot: &str) -> Result<Option<i64>, StoreError> {
+        self.robot_scalar(LAST_CREATED_AT, robot).await
+    }
+
+    async fn last_sent_at(&self, robot: &str) -> Result<Option<i64>, StoreError> {
+        self.robot_scalar(LAST_SENT_AT, robot).await
+    }
+
+    async fn attempts_since(&self, robot: &str, since: i64) -> Result<Vec<i64>, StoreError> {
+        let robot = robot.to_owned();
+        self.read_sql(move |c| {
+            let mut stmt = c.prepare_cached(ATTEMPTS_SINCE)?;
+            let rows = stmt.query_map(params![robot, since], |r| r.get(0))?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn paused_until(&self, robot: &str) -> Result<Option<i64>, StoreError> {
+        self.robot_scalar(PAUSED_UNTIL, robot).await
+    }
+
+    async fn create_message(
+        &self,
+        lease: &Lease,
+        alert_ids: &[i64],
+        message: NewMessage<'_>,
+    ) -> Result<i64, StoreError> {
+        let ids = alert_ids.to_vec();
+        let (body, uuid, now) = (
+            message.body.to_owned(),
+            message.msg_uuid.to_owned(),
+            message.now,
+        );
+        self.fenced(lease, move |tx, lease| {
+            let message = NewMessage {
+                body: &body,
+                msg_uuid: &uuid,
+                now,
+            };
+            insert_message(tx, &lease.robot, &ids, message)
+        })
+        .await
+    }
+
+    async fn record_attempt(&self, lease: &Lease, id: i64, now: i64) -> Result<(), StoreError> {
+        let sql = "UPDATE messages SET attempts = attempts + 1, last_attempt_at = ?2 WHERE id = ?1";
+        self.fenced_update(lease, sql, (id, now)).await
+    }
+
+    async fn count_attempt(&self, lease: &Lease, id: i64, at: i64) -> Result<(), StoreError> {
+        self.fenced(lease, move |tx, lease| {
+            tx.prepare_cached("DELETE FROM send_attempts WHERE robot = ?1 AND counted_at < ?2")?
+                .execute(params![lease.robot, at - ATTEMPT_LOG_KEEP_MS])?;
+            tx.prepare_cached(
+                "INSERT INTO send_attempts (robot, message_id, counted_at) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![lease.robot, id, at])
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn record_attempt_end(&self, lease: &Lease, id: i64, now: i64) -> Result<(), StoreError> {
+        self.fenced(lease, move |tx, lease| {
+            tx.prepare_cached("UPDATE messages SET last_attempt_at = ?2 WHERE id = ?1")?
+                .execute(params![id, now])?;
+            tx.prepare_cached(
+                "UPDATE send_attempts SET counted_at = ?3 WHERE id =
+                     (SELECT MAX(id) FROM send_attempts WHERE robot = ?1 AND message_id = ?2)",
+            )?
+            .execute(params![lease.robot, id, now])
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn mark_sent(&self, lease: &Lease, id: i64, now: i64) -> Result<(), StoreError> {
+        let sql =
+            "UPDATE messages SET state = 'sent', sent_at = ?2, last_error = NULL WHERE id = ?1";
+        self.fenced_update(lease, sql, (id, now)).await
+    }
+
+    async fn mark_retry(&self, lease: &Lease, id: i64, retry: Retry<'_>) -> Result<(), StoreError> {
+        let sql = "UPDATE messages SET next_attempt_at = ?2, last_error = ?3 WHERE id = ?1";
+        let values = (id, retry.next_attempt_at, retry.error.to_owned());
+        self.fenced_update(lease, sql, values).await
+    }
+
+    async fn mark_dead(&self, lease: &Lease, id: i64, error: &str) -> Result<(), StoreError> {
+        let sql = "UPDATE messages SET state = 'dead', last_error = ?2 WHERE id = ?1";
+        self.fenced_update(lease, sql, (id, error.to_owned())).await
+    }
+
+    async fn set_paused_until(&self, lease: &Lease, until: i64) -> Result<(), StoreError> {
+        let sql = "INSERT INTO robot_state (robot, paused_until) VALUES (?1, ?2)
+                   ON CONFLICT (robot) DO UPDATE SET paused_until = excluded.paused_until";
+        self.fenced_update(lease, sql, (lease.robot.clone(), until))
+            .await
+    }
+
+    async fn set_aside_alert(
+        &self,
+        lease: &Lease,
+        alert: &UnreadableAlert,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let alert_id = alert.id;
+        let reason = format!("unreadable alert row {alert_id}: {}", alert.reason);
+        self.fenced(lease, move |tx, lease| {
+            let empty = NewMessage {
+                body: "",
+                msg_uuid: "",
+                now,
+            };
+            let id = insert_message(tx, &lease.robot, &[alert_id], empty)?;
+            tx.execute(
+                "UPDATE messages SET state = 'dead', last_error = ?2 WHERE id = ?1",
+                params![id, reason],
+            )
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn queue_message(&self, robot: &str, message: NewMessage<'_>) -> Result<i64, StoreError> {
+        let (to, now) = (robot.to_owned(), message.now);
+        let (body, uuid) = (message.body.to_owned(), message.msg_uuid.to_owned());
+        let id = self
+            .write(move |c| {
+                let tx = c.transaction().map_err(sql_error)?;
+                let message = NewMessage {
+                    body: &body,
+                    msg_uuid: &uuid,
+                    now,
+                };
+                let id = insert_message(&tx, &to, &[], message).map_err(sql_error)?;
+                tx.commit().map_err(sql_error)?;
+                Ok(id)
+            })
+            .await?;
+        self.wake(robot.to_owned());
+        Ok(id)
+    }
 }
-
-pub const SELECT_MESSAGE: &str = "SELECT id, robot, msg_uuid, body, alert_count, state, attempts,
-    next_attempt_at, created_at, sent_at, last_error FROM messages";
-
-pub fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MessageRow> {
-    let state: String = r.get(5)?;
-    Ok(MessageRow {
-        id: r.get(0)?,
-        robot: r.get(1)?,
-        msg_uuid: r.get(2)?,
-        body: r.get(3)?,
-        alert_count: r.get(4)?,
-        // The CHECK constraint keeps other values out; read one as dead rather than fail.
-        state: MessageState::parse(&state).unwrap_or(MessageState::Dead),
-        attempts: r.get(6)?,
-        next_attempt_at: r.get(7)?,
-        created_at: r.get(8)?,
-        sent_at: r.get(9)?,
-        last_error: r.get(10)?,
-    })
-}
-
-/// One number per robot, for `SqliteOutbox::robot_scalar`.
-pub const WAITING_COUNT: &str =
-    "SELECT COUNT(*) FROM alerts WHERE robot = ?1 AND message_id IS NULL";
-pub const NEXT_DUE_AT: &str =
-    "SELECT MIN(next_attempt_at) FROM messages WHERE robot = ?1 AND state = 'pending'";
-pub const LAST_CREATED_AT: &str = "SELECT MAX(created_at) FROM messages WHERE robot = ?1";
-pub const LAST_SENT_AT: &str = "SELECT MAX(sent_at) FROM messages WHERE robot = ?1";
-pub const PAUSED_UNTIL: &str = "SELECT MAX(paused_until) FROM robot_state WHERE robot = ?1";

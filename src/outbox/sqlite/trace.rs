@@ -1,15 +1,17 @@
 //! What became of a webhook: its record (written inside the enqueue's transaction, or alone
-//! for a webhook that queued nothing), the trace of an issue, and forgetting old records.
+//! for a webhook that queued nothing) and the trace of an issue. Old records go in `prune`.
 
-use super::sql_error;
+use super::{SqliteOutbox, sql_error};
+use crate::outbox::port::TraceStore;
 use crate::outbox::types::{
     AlertFate, MessageState, RobotDecision, StoreError, TraceAlert, TraceEntry, WebhookOutcome,
     WebhookRecord,
 };
+use async_trait::async_trait;
 use rusqlite::{Connection, params};
 
 /// Inserts one record; returns its id, which the webhook's alert rows carry.
-pub fn insert_record(
+pub(super) fn insert_record(
     c: &Connection,
     record: &WebhookRecord,
     outcome: WebhookOutcome,
@@ -43,50 +45,57 @@ pub fn insert_record(
     Ok(c.last_insert_rowid())
 }
 
-pub fn trace(c: &Connection, issue: &str, limit: usize) -> Result<Vec<TraceEntry>, StoreError> {
-    let mut stmt = c
-        .prepare_cached(
-            "SELECT id, received_at, issue_id, short_id, resource, action, rule, request_id,
-                    outcome, robots, note
-             FROM webhooks
-                 WHERE issue_id = ?1 OR short_id IN (?1, upper(?1)) OR issue_id = (
-                     SELECT issue_id FROM webhooks WHERE short_id IN (?1, upper(?1))
-                     AND issue_id IS NOT NULL ORDER BY id DESC LIMIT 1)
-             ORDER BY id DESC LIMIT ?2",
-        )
-        .map_err(sql_error)?;
-    let rows = stmt
-        .query_map(params![issue, limit as i64], |r| {
-            Ok((
-                TraceEntry {
-                    id: r.get(0)?,
-                    received_at: r.get(1)?,
-                    issue_id: r.get(2)?,
-                    short_id: r.get(3)?,
-                    resource: r.get(4)?,
-                    action: r.get(5)?,
-                    rule: r.get(6)?,
-                    request_id: r.get(7)?,
-                    outcome: WebhookOutcome::Routed,
-                    robots: Vec::new(),
-                    note: r.get(10)?,
-                    alerts: Vec::new(),
-                },
-                r.get::<_, String>(8)?,
-                r.get::<_, String>(9)?,
-            ))
+#[async_trait]
+impl TraceStore for SqliteOutbox {
+    async fn trace(&self, issue: &str, limit: usize) -> Result<Vec<TraceEntry>, StoreError> {
+        let issue = issue.to_owned();
+        self.read(move |c| {
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT id, received_at, issue_id, short_id, resource, action, rule, request_id,
+                            outcome, robots, note
+                     FROM webhooks
+                         WHERE issue_id = ?1 OR short_id IN (?1, upper(?1)) OR issue_id = (
+                             SELECT issue_id FROM webhooks WHERE short_id IN (?1, upper(?1))
+                             AND issue_id IS NOT NULL ORDER BY id DESC LIMIT 1)
+                     ORDER BY id DESC LIMIT ?2",
+                )
+                .map_err(sql_error)?;
+            let rows = stmt
+                .query_map(params![issue, limit as i64], |r| {
+                    Ok((
+                        TraceEntry {
+                            id: r.get(0)?,
+                            received_at: r.get(1)?,
+                            issue_id: r.get(2)?,
+                            short_id: r.get(3)?,
+                            resource: r.get(4)?,
+                            action: r.get(5)?,
+                            rule: r.get(6)?,
+                            request_id: r.get(7)?,
+                            outcome: WebhookOutcome::Routed,
+                            robots: Vec::new(),
+                            note: r.get(10)?,
+                            alerts: Vec::new(),
+                        },
+                        r.get::<_, String>(8)?,
+                        r.get::<_, String>(9)?,
+                    ))
+                })
+                .map_err(sql_error)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(sql_error)?;
+            let mut entries = Vec::with_capacity(rows.len());
+            for (mut entry, outcome, robots) in rows.into_iter().rev() {
+                entry.outcome = outcome_of(entry.id, &outcome)?;
+                entry.robots = robots_of(entry.id, &robots)?;
+                entry.alerts = alerts_of(c, entry.id).map_err(sql_error)?;
+                entries.push(entry);
+            }
+            Ok(entries)
         })
-        .map_err(sql_error)?
-        .collect::<rusqlite::Result<Vec<_>>>()
-        .map_err(sql_error)?;
-    let mut entries = Vec::with_capacity(rows.len());
-    for (mut entry, outcome, robots) in rows.into_iter().rev() {
-        entry.outcome = outcome_of(entry.id, &outcome)?;
-        entry.robots = robots_of(entry.id, &robots)?;
-        entry.alerts = alerts_of(c, entry.id).map_err(sql_error)?;
-        entries.push(entry);
+        .await
     }
-    Ok(entries)
 }
 
 fn outcome_of(id: i64, s: &str) -> Result<WebhookOutcome, StoreError> {
@@ -124,14 +133,4 @@ fn alerts_of(c: &Connection, webhook_id: i64) -> rusqlite::Result<Vec<TraceAlert
         })
     })?;
     rows.collect()
-}
-
-/// Forgets records older than `old` that no alert row links to any more (the alerts of sent
-/// messages went before them in `prune`; waiting, pending and dead ones keep their record).
-pub fn prune(c: &Connection, old: i64) -> rusqlite::Result<()> {
-    let sql = "DELETE FROM webhooks WHERE id IN (SELECT w.id FROM webhooks w
-               WHERE w.received_at < ?1
-               AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.webhook_id = w.id) LIMIT 5000)";
-    while c.execute(sql, [old])? > 0 {}
-    Ok(())
 }

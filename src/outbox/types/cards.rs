@@ -31,6 +31,8 @@ pub struct CardRow {
 /// What a sender notes on a card when alerts of it arrive.
 #[derive(Debug, Clone)]
 pub struct CardNote {
+    /// The waiting alerts noted, all of this card.
+    pub alert_ids: Vec<i64>,
     pub card_key: String,
     /// Used when the card is new; an existing card keeps its own.
     pub out_track_id: String,
@@ -40,4 +42,16 @@ pub struct CardNote {
     pub status: Option<String>,
     /// The body of the operation's message when a new one is needed.
     pub body: String,
+}
+
+/// A button press that changes a card (`CardStore::card_clicked`); not the DingTalk callback's `CardClick` it follows from.
+#[derive(Debug, Clone, Copy)]
+pub struct CardChange<'a> {
+    pub out_track_id: &'a str,
+    /// The card's new status.
+    pub status: &'a str,
+    /// Who claimed it, when the button was "claim"; `None` keeps the claimer.
+    pub claimed_by: Option<&'a str>,
+    /// The body of the message that updates the card.
+    pub body: &'a str,
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 mod cards;
 mod trace;
 
-pub use cards::{CardNote, CardRow};
+pub use cards::{CardChange, CardNote, CardRow};
 pub use trace::{AlertFate, RobotDecision, TraceAlert, TraceEntry, WebhookOutcome, WebhookRecord};
 
 /// Content duplicates are recognised for this long.
@@ -16,6 +16,17 @@ pub const DEDUP_WINDOW_MS: i64 = 24 * 3600 * 1000;
 /// A robot's counted send attempts (`SenderStore::count_attempt`) are kept this long: well past
 /// the budget's rolling minute, which is all that reads them.
 pub const ATTEMPT_LOG_KEEP_MS: i64 = 10 * 60 * 1000;
+
+/// What one webhook stores (`IntakeStore::enqueue`): one alert per delivery, unless an
+/// identity key (`intake::identity`: the body's hash, the `Request-ID`) was seen within the
+/// dedup window; and, when the webhook concerns an issue, its trace record.
+#[derive(Debug, Clone)]
+pub struct Enqueue {
+    pub identity: Vec<String>,
+    pub items: Vec<Delivery>,
+    pub record: Option<WebhookRecord>,
+    pub now: i64,
+}
 
 /// One alert for one robot, with the repeat rules of the routes that sent it there.
 #[derive(Debug, Clone)]
@@ -42,6 +53,29 @@ pub enum Enqueued {
     Suppressed,
     /// The same webhook (same body or `Request-ID`) was already stored.
     Duplicate,
+}
+
+/// A lease asked for at `now`, to last `ttl_ms` (see `LeaseStore::acquire_lease`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeaseTerm {
+    pub now: i64,
+    pub ttl_ms: i64,
+}
+
+/// A message as it is stored: its body and `msgUuid` never change after, so a retry sends
+/// the same bytes; `now` is when it was made (and first due).
+#[derive(Debug, Clone, Copy)]
+pub struct NewMessage<'a> {
+    pub body: &'a str,
+    pub msg_uuid: &'a str,
+    pub now: i64,
+}
+
+/// A failed attempt that is tried again at `next_attempt_at`.
+#[derive(Debug, Clone, Copy)]
+pub struct Retry<'a> {
+    pub next_attempt_at: i64,
+    pub error: &'a str,
 }
 
 /// An alert not yet folded into a message.

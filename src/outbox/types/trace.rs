@@ -4,7 +4,7 @@ use super::{Delivery, MessageState};
 use serde::{Deserialize, Serialize};
 
 /// What the relay knows of a webhook about an issue when it stores or answers it: the input of
-/// its trace record (`Outbox::enqueue_recorded`, `Outbox::record_webhook`).
+/// its trace record (`Outbox::enqueue`, `Outbox::record_webhook`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WebhookRecord {
     pub issue_id: Option<String>,

@@ -3,11 +3,12 @@
 
 use super::fixtures::*;
 use sentry_dingtalk::outbox::port::Outbox;
-use sentry_dingtalk::outbox::types::{CardNote, MessageState, StoreError};
+use sentry_dingtalk::outbox::types::{CardChange, CardNote, MessageState, StoreError};
 use std::sync::Arc;
 
-fn note(key: &str, track: &str, status: Option<&str>) -> CardNote {
+fn note(ids: &[i64], key: &str, track: &str, status: Option<&str>) -> CardNote {
     CardNote {
+        alert_ids: ids.to_vec(),
         card_key: key.into(),
         out_track_id: track.into(),
         alert: format!("{{\"alert\":\"{key}\"}}"),
@@ -23,7 +24,7 @@ pub async fn card_notes_keep_one_card(o: Arc<dyn Outbox>) {
     let l = lease(&*o, ROBOT, "a", T0).await;
     let ids = queue(&*o, ROBOT, &["1", "1", "1"], T0).await;
     let (card, m1) = o
-        .note_card_alerts(&l, &ids[..1], &note("issue:1", "t-1", None), T0 + 1)
+        .note_card_alerts(&l, &note(&ids[..1], "issue:1", "t-1", None), T0 + 1)
         .await
         .expect("note");
     assert_eq!(
@@ -39,8 +40,7 @@ pub async fn card_notes_keep_one_card(o: Arc<dyn Outbox>) {
     let (card, m2) = o
         .note_card_alerts(
             &l,
-            &ids[1..2],
-            &note("issue:1", "t-other", Some("resolved")),
+            &note(&ids[1..2], "issue:1", "t-other", Some("resolved")),
             T0 + 2,
         )
         .await
@@ -55,7 +55,7 @@ pub async fn card_notes_keep_one_card(o: Arc<dyn Outbox>) {
     o.mark_sent(&l, m1, T0 + 3).await.expect("sent");
     o.mark_card_created(&l, "t-1").await.expect("created");
     let (card, m3) = o
-        .note_card_alerts(&l, &ids[2..], &note("issue:1", "t-x", None), T0 + 4)
+        .note_card_alerts(&l, &note(&ids[2..], "issue:1", "t-x", None), T0 + 4)
         .await
         .expect("note");
     assert_ne!(m3, m1, "a sent operation is not joined");
@@ -83,11 +83,19 @@ pub async fn card_clicks_and_fences(o: Arc<dyn Outbox>) {
     let l = lease(&*o, ROBOT, "a", T0).await;
     let ids = queue(&*o, ROBOT, &["7"], T0).await;
     let (_, m1) = o
-        .note_card_alerts(&l, &ids, &note("issue:7", "t-7", None), T0)
+        .note_card_alerts(&l, &note(&ids, "issue:7", "t-7", None), T0)
         .await
         .expect("note");
     let card = o
-        .card_clicked("t-7", "claimed", Some("u007"), "{\"card\":\"t-7\"}", T0 + 1)
+        .card_clicked(
+            CardChange {
+                out_track_id: "t-7",
+                status: "claimed",
+                claimed_by: Some("u007"),
+                body: "{\"card\":\"t-7\"}",
+            },
+            T0 + 1,
+        )
         .await
         .expect("click")
         .expect("card");
@@ -102,7 +110,15 @@ pub async fn card_clicks_and_fences(o: Arc<dyn Outbox>) {
         .expect("list");
     assert_eq!(pending.len(), 2);
     let card = o
-        .card_clicked("t-7", "resolved", None, "{}", T0 + 2)
+        .card_clicked(
+            CardChange {
+                out_track_id: "t-7",
+                status: "resolved",
+                claimed_by: None,
+                body: "{}",
+            },
+            T0 + 2,
+        )
         .await
         .expect("click")
         .expect("card");
@@ -112,9 +128,17 @@ pub async fn card_clicks_and_fences(o: Arc<dyn Outbox>) {
         "None keeps the claimer"
     );
     assert_eq!(
-        o.card_clicked("nope", "resolved", None, "{}", T0)
-            .await
-            .expect("click"),
+        o.card_clicked(
+            CardChange {
+                out_track_id: "nope",
+                status: "resolved",
+                claimed_by: None,
+                body: "{}"
+            },
+            T0
+        )
+        .await
+        .expect("click"),
         None
     );
     // A newer holder takes the robot: the old lease can no longer write cards.

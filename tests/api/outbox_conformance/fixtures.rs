@@ -2,7 +2,10 @@
 
 use sentry_dingtalk::domain::alert::{Alert, AlertKind, Level};
 use sentry_dingtalk::outbox::port::Outbox;
-use sentry_dingtalk::outbox::types::{Delivery, Enqueued, Lease, MessageRow, QueuedAlert};
+use sentry_dingtalk::outbox::types::Enqueue;
+use sentry_dingtalk::outbox::types::{
+    Delivery, Enqueued, Lease, LeaseTerm, MessageRow, NewMessage, QueuedAlert,
+};
 use sentry_dingtalk::routing::RepeatRule;
 use std::time::Duration;
 
@@ -63,7 +66,12 @@ pub fn queued(robots: &[&str]) -> Enqueued {
 pub async fn queue(o: &dyn Outbox, robot: &str, issues: &[&str], now: i64) -> Vec<i64> {
     for issue in issues {
         let result = o
-            .enqueue(vec![], vec![event(robot, issue, Level::Error)], now)
+            .enqueue(Enqueue {
+                identity: vec![],
+                items: vec![event(robot, issue, Level::Error)],
+                record: None,
+                now,
+            })
             .await
             .expect("enqueue");
         assert_eq!(result, queued(&[robot]));
@@ -73,19 +81,34 @@ pub async fn queue(o: &dyn Outbox, robot: &str, issues: &[&str], now: i64) -> Ve
 }
 
 pub async fn lease(o: &dyn Outbox, robot: &str, owner: &str, now: i64) -> Lease {
-    o.acquire_lease(robot, owner, now, MINUTE)
-        .await
-        .expect("acquire")
-        .expect("the lease is free")
+    o.acquire_lease(
+        robot,
+        owner,
+        LeaseTerm {
+            now,
+            ttl_ms: MINUTE,
+        },
+    )
+    .await
+    .expect("acquire")
+    .expect("the lease is free")
 }
 
 /// A pending message of `robot` holding `issues`' alerts, built at `now`; returns its id.
 pub async fn message(o: &dyn Outbox, lease: &Lease, issues: &[&str], now: i64) -> i64 {
     let ids = queue(o, &lease.robot, issues, now).await;
     let uuid = format!("uuid-{}", issues.join("-"));
-    o.create_message(lease, &ids, "{\"msgtype\":\"markdown\"}", &uuid, now)
-        .await
-        .expect("create message")
+    o.create_message(
+        lease,
+        &ids,
+        NewMessage {
+            body: "{\"msgtype\":\"markdown\"}",
+            msg_uuid: &uuid,
+            now,
+        },
+    )
+    .await
+    .expect("create message")
 }
 
 /// The one message in the store.

@@ -3,6 +3,7 @@
 use super::fixtures::*;
 use sentry_dingtalk::domain::alert::{AlertKind, Level};
 use sentry_dingtalk::outbox::port::Outbox;
+use sentry_dingtalk::outbox::types::Enqueue;
 use sentry_dingtalk::outbox::types::{DEDUP_WINDOW_MS, Enqueued};
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,14 +11,29 @@ use std::time::Duration;
 /// A key seen within the window is a duplicate and queues nothing; once the window has
 /// passed, the same key is news again.
 pub async fn enqueue_dedup_window(o: Arc<dyn Outbox>) {
-    let first = o.enqueue(keys(&["k"]), vec![event(ROBOT, "1", Level::Error)], T0);
+    let first = o.enqueue(Enqueue {
+        identity: keys(&["k"]),
+        items: vec![event(ROBOT, "1", Level::Error)],
+        record: None,
+        now: T0,
+    });
     assert_eq!(first.await.expect("first"), queued(&[ROBOT]));
     let inside = T0 + DEDUP_WINDOW_MS - 1;
-    let again = o.enqueue(keys(&["k"]), vec![event(ROBOT, "1", Level::Error)], inside);
+    let again = o.enqueue(Enqueue {
+        identity: keys(&["k"]),
+        items: vec![event(ROBOT, "1", Level::Error)],
+        record: None,
+        now: inside,
+    });
     assert_eq!(again.await.expect("again"), Enqueued::Duplicate);
     assert_eq!(o.waiting_count(ROBOT).await.expect("count"), 1);
     let later = T0 + DEDUP_WINDOW_MS;
-    let after = o.enqueue(keys(&["k"]), vec![event(ROBOT, "1", Level::Error)], later);
+    let after = o.enqueue(Enqueue {
+        identity: keys(&["k"]),
+        items: vec![event(ROBOT, "1", Level::Error)],
+        record: None,
+        now: later,
+    });
     assert_eq!(after.await.expect("after window"), queued(&[ROBOT]));
     assert_eq!(o.waiting_count(ROBOT).await.expect("count"), 2);
 }
@@ -30,8 +46,13 @@ pub async fn enqueue_dedup_race(o: Arc<dyn Outbox>) {
             .map(|_| {
                 let (o, key) = (o.clone(), key.clone());
                 tokio::spawn(async move {
-                    o.enqueue(vec![key], vec![event(ROBOT, "1", Level::Error)], T0)
-                        .await
+                    o.enqueue(Enqueue {
+                        identity: vec![key],
+                        items: vec![event(ROBOT, "1", Level::Error)],
+                        record: None,
+                        now: T0,
+                    })
+                    .await
                 })
             })
             .collect();
@@ -51,15 +72,26 @@ pub async fn enqueue_dedup_race(o: Arc<dyn Outbox>) {
 /// An enqueue with several keys is a duplicate when any was seen, and then records none of
 /// the others (the transaction is all or nothing).
 pub async fn enqueue_duplicate_key_rolls_back_the_others(o: Arc<dyn Outbox>) {
-    let first = o.enqueue(keys(&["a", "b"]), vec![event(ROBOT, "1", Level::Error)], T0);
+    let first = o.enqueue(Enqueue {
+        identity: keys(&["a", "b"]),
+        items: vec![event(ROBOT, "1", Level::Error)],
+        record: None,
+        now: T0,
+    });
     assert_eq!(first.await.expect("first"), queued(&[ROBOT]));
-    let overlap = o.enqueue(
-        keys(&["c", "b"]),
-        vec![event(ROBOT, "2", Level::Error)],
-        T0 + 1,
-    );
+    let overlap = o.enqueue(Enqueue {
+        identity: keys(&["c", "b"]),
+        items: vec![event(ROBOT, "2", Level::Error)],
+        record: None,
+        now: T0 + 1,
+    });
     assert_eq!(overlap.await.expect("overlap"), Enqueued::Duplicate);
-    let c_alone = o.enqueue(keys(&["c"]), vec![event(ROBOT, "3", Level::Error)], T0 + 2);
+    let c_alone = o.enqueue(Enqueue {
+        identity: keys(&["c"]),
+        items: vec![event(ROBOT, "3", Level::Error)],
+        record: None,
+        now: T0 + 2,
+    });
     assert_eq!(
         c_alone.await.expect("c"),
         queued(&[ROBOT]),
@@ -76,18 +108,38 @@ pub async fn repeat_suppression(o: Arc<dyn Outbox>) {
         vec![delivery(ROBOT, a, &[("r1", HOUR)])]
     };
     assert_eq!(
-        o.enqueue(vec![], repeat(), T0).await.expect("1st"),
+        o.enqueue(Enqueue {
+            identity: vec![],
+            items: repeat(),
+            record: None,
+            now: T0
+        })
+        .await
+        .expect("1st"),
         queued(&[ROBOT])
     );
     for i in 1..=3 {
         let silent = o
-            .enqueue(vec![], repeat(), T0 + i * MINUTE)
+            .enqueue(Enqueue {
+                identity: vec![],
+                items: repeat(),
+                record: None,
+                now: T0 + i * MINUTE,
+            })
             .await
             .expect("repeat");
         assert_eq!(silent, Enqueued::Suppressed);
     }
     assert_eq!(o.waiting_count(ROBOT).await.expect("count"), 1);
-    let after = o.enqueue(vec![], repeat(), T0 + HOUR).await.expect("after");
+    let after = o
+        .enqueue(Enqueue {
+            identity: vec![],
+            items: repeat(),
+            record: None,
+            now: T0 + HOUR,
+        })
+        .await
+        .expect("after");
     assert_eq!(after, queued(&[ROBOT]));
     let waiting = o.waiting_alerts(ROBOT, 10).await.expect("waiting");
     let folded: Vec<u64> = waiting
@@ -102,11 +154,12 @@ pub async fn repeat_suppression(o: Arc<dyn Outbox>) {
     );
     // Another robot, or another issue, has its own interval.
     let other = alert(AlertKind::EventAlert, "triggered", Some("43"), Level::Error);
-    let other = o.enqueue(
-        vec![],
-        vec![delivery(ROBOT, other, &[("r1", HOUR)])],
-        T0 + 1,
-    );
+    let other = o.enqueue(Enqueue {
+        identity: vec![],
+        items: vec![delivery(ROBOT, other, &[("r1", HOUR)])],
+        record: None,
+        now: T0 + 1,
+    });
     assert_eq!(other.await.expect("other issue"), queued(&[ROBOT]));
 }
 
@@ -121,18 +174,38 @@ pub async fn repeat_state_change_passes(o: Arc<dyn Outbox>) {
             &rules,
         )]
     };
-    let first = o.enqueue(vec![], fire("triggered", AlertKind::EventAlert), T0);
+    let first = o.enqueue(Enqueue {
+        identity: vec![],
+        items: fire("triggered", AlertKind::EventAlert),
+        record: None,
+        now: T0,
+    });
     assert_eq!(first.await.expect("first"), queued(&[ROBOT]));
-    let resolved = o.enqueue(vec![], fire("resolved", AlertKind::Issue), T0 + MINUTE);
+    let resolved = o.enqueue(Enqueue {
+        identity: vec![],
+        items: fire("resolved", AlertKind::Issue),
+        record: None,
+        now: T0 + MINUTE,
+    });
     assert_eq!(resolved.await.expect("resolved"), queued(&[ROBOT]));
     // The interval restarted at the state change: T0 + HOUR is still inside it.
-    let repeat = o.enqueue(vec![], fire("triggered", AlertKind::EventAlert), T0 + HOUR);
+    let repeat = o.enqueue(Enqueue {
+        identity: vec![],
+        items: fire("triggered", AlertKind::EventAlert),
+        record: None,
+        now: T0 + HOUR,
+    });
     assert_eq!(repeat.await.expect("repeat"), Enqueued::Suppressed);
     // A third route that never notified lets it through.
     let a = alert(AlertKind::EventAlert, "triggered", Some("7"), Level::Error);
     let wider = delivery(ROBOT, a, &[("r1", HOUR), ("r3", HOUR)]);
     let passed = o
-        .enqueue(vec![], vec![wider], T0 + HOUR + 1)
+        .enqueue(Enqueue {
+            identity: vec![],
+            items: vec![wider],
+            record: None,
+            now: T0 + HOUR + 1,
+        })
         .await
         .expect("wider");
     assert_eq!(passed, queued(&[ROBOT]));
@@ -146,7 +219,13 @@ pub async fn repeat_race(o: Arc<dyn Outbox>) {
             tokio::spawn(async move {
                 let a = alert(AlertKind::EventAlert, "triggered", Some("99"), Level::Error);
                 let d = delivery(ROBOT, a, &[("r1", HOUR)]);
-                o.enqueue(vec![format!("event-{i}")], vec![d], T0 + i).await
+                o.enqueue(Enqueue {
+                    identity: vec![format!("event-{i}")],
+                    items: vec![d],
+                    record: None,
+                    now: T0 + i,
+                })
+                .await
             })
         })
         .collect();
@@ -173,7 +252,14 @@ pub async fn waiting_order(o: Arc<dyn Outbox>) {
         let d = vec![event(ROBOT, &issue, *level), event("other", &issue, *level)];
         let at = T0 + i64::try_from(i).expect("small");
         assert!(matches!(
-            o.enqueue(vec![], d, at).await.expect("enqueue"),
+            o.enqueue(Enqueue {
+                identity: vec![],
+                items: d,
+                record: None,
+                now: at
+            })
+            .await
+            .expect("enqueue"),
             Enqueued::Queued { .. }
         ));
     }
@@ -198,9 +284,14 @@ pub async fn waiting_order(o: Arc<dyn Outbox>) {
 /// A subscriber hears of an enqueue for its robot soon after it committed.
 pub async fn wakeups_after_enqueue(o: Arc<dyn Outbox>) {
     let mut wakeups = o.wakeups();
-    o.enqueue(vec![], vec![event(ROBOT, "1", Level::Error)], T0)
-        .await
-        .expect("enqueue");
+    o.enqueue(Enqueue {
+        identity: vec![],
+        items: vec![event(ROBOT, "1", Level::Error)],
+        record: None,
+        now: T0,
+    })
+    .await
+    .expect("enqueue");
     let heard = tokio::time::timeout(Duration::from_secs(5), async {
         loop {
             match wakeups.recv().await {

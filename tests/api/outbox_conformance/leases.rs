@@ -2,14 +2,21 @@
 
 use super::fixtures::*;
 use sentry_dingtalk::outbox::port::Outbox;
-use sentry_dingtalk::outbox::types::StoreError;
+use sentry_dingtalk::outbox::types::{LeaseTerm, NewMessage, Retry, StoreError, UnreadableAlert};
 use std::sync::Arc;
 
 /// Acquire, hold against others, renew, expire, take over with a greater fence, release.
 pub async fn lease_lifecycle(o: Arc<dyn Outbox>) {
     let a = lease(&*o, ROBOT, "a", T0).await;
     let again = o
-        .acquire_lease(ROBOT, "a", T0 + 1, MINUTE)
+        .acquire_lease(
+            ROBOT,
+            "a",
+            LeaseTerm {
+                now: T0 + 1,
+                ttl_ms: MINUTE,
+            },
+        )
         .await
         .expect("re-acquire");
     assert_eq!(
@@ -20,21 +27,42 @@ pub async fn lease_lifecycle(o: Arc<dyn Outbox>) {
     let other_robot = lease(&*o, "other", "b", T0).await;
     assert_eq!(other_robot.robot, "other");
     assert_eq!(
-        o.acquire_lease(ROBOT, "b", T0 + 2, MINUTE)
-            .await
-            .expect("b"),
+        o.acquire_lease(
+            ROBOT,
+            "b",
+            LeaseTerm {
+                now: T0 + 2,
+                ttl_ms: MINUTE
+            }
+        )
+        .await
+        .expect("b"),
         None
     );
     assert!(o.renew_lease(&a, T0 + 50_000, MINUTE).await.expect("renew"));
     // Renewed to T0 + 110 s: still held at T0 + 100 s, free after.
     assert_eq!(
-        o.acquire_lease(ROBOT, "b", T0 + 100_000, MINUTE)
-            .await
-            .expect("b"),
+        o.acquire_lease(
+            ROBOT,
+            "b",
+            LeaseTerm {
+                now: T0 + 100_000,
+                ttl_ms: MINUTE
+            }
+        )
+        .await
+        .expect("b"),
         None
     );
     let b = o
-        .acquire_lease(ROBOT, "b", T0 + 110_000, MINUTE)
+        .acquire_lease(
+            ROBOT,
+            "b",
+            LeaseTerm {
+                now: T0 + 110_000,
+                ttl_ms: MINUTE,
+            },
+        )
         .await
         .expect("b")
         .expect("expired lease taken over");
@@ -48,9 +76,16 @@ pub async fn lease_lifecycle(o: Arc<dyn Outbox>) {
         .await
         .expect("releasing a lost lease is harmless");
     assert_eq!(
-        o.acquire_lease(ROBOT, "a", T0 + 110_002, MINUTE)
-            .await
-            .expect("a"),
+        o.acquire_lease(
+            ROBOT,
+            "a",
+            LeaseTerm {
+                now: T0 + 110_002,
+                ttl_ms: MINUTE
+            }
+        )
+        .await
+        .expect("a"),
         None
     );
     o.release_lease(&b).await.expect("release");
@@ -67,8 +102,15 @@ pub async fn lease_race_one_winner(o: Arc<dyn Outbox>) {
         .map(|i| {
             let o = o.clone();
             tokio::spawn(async move {
-                o.acquire_lease(ROBOT, &format!("owner-{i}"), T0, MINUTE)
-                    .await
+                o.acquire_lease(
+                    ROBOT,
+                    &format!("owner-{i}"),
+                    LeaseTerm {
+                        now: T0,
+                        ttl_ms: MINUTE,
+                    },
+                )
+                .await
             })
         })
         .collect();
@@ -95,7 +137,15 @@ pub async fn stale_fence_write_refused(o: Arc<dyn Outbox>) {
         other => panic!("{what} with a stale fence: {other:?}"),
     };
     let created = o
-        .create_message(&old, &[alert_id], "B", "u2", T0 + 3 * MINUTE)
+        .create_message(
+            &old,
+            &[alert_id],
+            NewMessage {
+                body: "B",
+                msg_uuid: "u2",
+                now: T0 + 3 * MINUTE,
+            },
+        )
         .await;
     lost(created.map(|_| ()), "create_message");
     lost(
@@ -111,14 +161,33 @@ pub async fn stale_fence_write_refused(o: Arc<dyn Outbox>) {
         "count_attempt",
     );
     lost(o.mark_sent(&old, id, T0 + 3 * MINUTE).await, "mark_sent");
-    lost(o.mark_retry(&old, id, T0 + HOUR, "x").await, "mark_retry");
+    lost(
+        o.mark_retry(
+            &old,
+            id,
+            Retry {
+                next_attempt_at: T0 + HOUR,
+                error: "x",
+            },
+        )
+        .await,
+        "mark_retry",
+    );
     lost(o.mark_dead(&old, id, "x").await, "mark_dead");
     lost(
         o.set_paused_until(&old, T0 + HOUR).await,
         "set_paused_until",
     );
     lost(
-        o.set_aside_alert(&old, alert_id, "x", T0).await,
+        o.set_aside_alert(
+            &old,
+            &UnreadableAlert {
+                id: alert_id,
+                reason: "x".into(),
+            },
+            T0,
+        )
+        .await,
         "set_aside_alert",
     );
     let after = only_message(&*o).await;

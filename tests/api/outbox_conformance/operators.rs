@@ -3,7 +3,10 @@
 use super::fixtures::*;
 use sentry_dingtalk::domain::alert::{AlertKind, Level};
 use sentry_dingtalk::outbox::port::Outbox;
-use sentry_dingtalk::outbox::types::{DEDUP_WINDOW_MS, Enqueued, MessageState, StateCount};
+use sentry_dingtalk::outbox::types::Enqueue;
+use sentry_dingtalk::outbox::types::{
+    DEDUP_WINDOW_MS, Enqueued, MessageState, NewMessage, Retry, StateCount,
+};
 use std::sync::Arc;
 
 /// A dead message gives its alerts back; a pending one becomes due now; a sent or missing
@@ -13,9 +16,16 @@ pub async fn retry_message_dead_and_pending(o: Arc<dyn Outbox>) {
     let dead = message(&*o, &l, &["1", "2"], T0).await;
     o.mark_dead(&l, dead, "errcode 300001").await.expect("dead");
     let pending = message(&*o, &l, &["3"], T0).await;
-    o.mark_retry(&l, pending, T0 + HOUR, "HTTP 502")
-        .await
-        .expect("later");
+    o.mark_retry(
+        &l,
+        pending,
+        Retry {
+            next_attempt_at: T0 + HOUR,
+            error: "HTTP 502",
+        },
+    )
+    .await
+    .expect("later");
     let sent = message(&*o, &l, &["4"], T0).await;
     o.mark_sent(&l, sent, T0).await.expect("sent");
 
@@ -50,7 +60,15 @@ pub async fn retry_message_dead_and_pending(o: Arc<dyn Outbox>) {
     let waiting = o.waiting_alerts(ROBOT, 10).await.expect("waiting");
     let ids: Vec<i64> = waiting.alerts.iter().map(|a| a.id).collect();
     let again = o
-        .create_message(&l, &ids, "B", "u", T0 + 4)
+        .create_message(
+            &l,
+            &ids,
+            NewMessage {
+                body: "B",
+                msg_uuid: "u",
+                now: T0 + 4,
+            },
+        )
         .await
         .expect("create");
     o.mark_dead(&l, again, "x").await.expect("dead again");
@@ -98,11 +116,26 @@ pub async fn prune(o: Arc<dyn Outbox>) {
         vec![delivery(ROBOT, a, &[("route", 30 * DAY)])]
     };
     assert_eq!(
-        o.enqueue(keys(&["old"]), repeat(), T0).await.expect("q"),
+        o.enqueue(Enqueue {
+            identity: keys(&["old"]),
+            items: repeat(),
+            record: None,
+            now: T0
+        })
+        .await
+        .expect("q"),
         queued(&[ROBOT])
     );
     let old_sent = o
-        .create_message(&l, &queue(&*o, ROBOT, &[], T0).await, "B", "u", T0)
+        .create_message(
+            &l,
+            &queue(&*o, ROBOT, &[], T0).await,
+            NewMessage {
+                body: "B",
+                msg_uuid: "u",
+                now: T0,
+            },
+        )
         .await
         .expect("create");
     o.mark_sent(&l, old_sent, T0).await.expect("sent");
@@ -134,11 +167,24 @@ pub async fn prune(o: Arc<dyn Outbox>) {
     // The dedup key and the repeat state are forgotten: the same alert is news again.
     assert!(now - T0 >= DEDUP_WINDOW_MS);
     let again = o
-        .enqueue(keys(&["old"]), repeat(), now)
+        .enqueue(Enqueue {
+            identity: keys(&["old"]),
+            items: repeat(),
+            record: None,
+            now,
+        })
         .await
         .expect("again");
     assert_eq!(again, queued(&[ROBOT]));
-    let silent = o.enqueue(vec![], repeat(), now + 1).await.expect("repeat");
+    let silent = o
+        .enqueue(Enqueue {
+            identity: vec![],
+            items: repeat(),
+            record: None,
+            now: now + 1,
+        })
+        .await
+        .expect("repeat");
     assert_eq!(
         silent,
         Enqueued::Suppressed,

@@ -10,6 +10,7 @@ use super::postgres::with_database;
 use sentry_dingtalk::domain::alert::Level;
 use sentry_dingtalk::outbox::port::Outbox;
 use sentry_dingtalk::outbox::postgres::PgOutbox;
+use sentry_dingtalk::outbox::types::Enqueue;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -40,7 +41,15 @@ async fn pg_ingest_throughput() {
                         d.queued.alert.message = Some("x".repeat(8 * 1024));
                         let key = vec![format!("body-{r}-{c}-{n}")];
                         let t = Instant::now();
-                        let result = store.enqueue(key, vec![d], T0).await.expect("enqueue");
+                        let result = store
+                            .enqueue(Enqueue {
+                                identity: key,
+                                items: vec![d],
+                                record: None,
+                                now: T0,
+                            })
+                            .await
+                            .expect("enqueue");
                         latencies.push(t.elapsed());
                         assert_eq!(result, queued(&[ROBOT]));
                         n += 1;

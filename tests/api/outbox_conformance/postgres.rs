@@ -10,6 +10,7 @@ use super::every_check;
 use super::fixtures::{ROBOT, T0, event};
 use sentry_dingtalk::domain::alert::Level;
 use sentry_dingtalk::outbox::postgres::PgOutbox;
+use sentry_dingtalk::outbox::types::Enqueue;
 use sentry_dingtalk::outbox::{IntakeStore, Outbox};
 use std::future::Future;
 use std::sync::Arc;
@@ -158,11 +159,12 @@ async fn wakeup_reaches_another_replica() {
                 tokio::time::Instant::now() < deadline,
                 "replica b never woke up"
             );
-            a.enqueue(
-                vec![],
-                vec![event(ROBOT, &format!("{i}"), Level::Error)],
-                T0,
-            )
+            a.enqueue(Enqueue {
+                identity: vec![],
+                items: vec![event(ROBOT, &format!("{i}"), Level::Error)],
+                record: None,
+                now: T0,
+            })
             .await
             .expect("enqueue at a");
             i += 1;
@@ -246,7 +248,15 @@ async fn recovers_after_connections_are_killed() {
             i += 1;
             let item = vec![event(ROBOT, &format!("{i}"), Level::Error)];
             // The first calls may meet a dead connection and say so; later ones must work.
-            if a.enqueue(vec![], item, T0).await.is_err() {
+            if a.enqueue(Enqueue {
+                identity: vec![],
+                items: item,
+                record: None,
+                now: T0,
+            })
+            .await
+            .is_err()
+            {
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 continue;
             }

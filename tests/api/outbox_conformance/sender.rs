@@ -2,7 +2,9 @@
 
 use super::fixtures::*;
 use sentry_dingtalk::outbox::port::Outbox;
-use sentry_dingtalk::outbox::types::{MessageState, StoreError};
+use sentry_dingtalk::outbox::types::{
+    MessageState, NewMessage, Retry, StoreError, UnreadableAlert,
+};
 use std::sync::Arc;
 
 /// A message takes its alerts out of the waiting queue, in one step, and keeps its body and
@@ -12,7 +14,15 @@ pub async fn create_message_assigns_alerts(o: Arc<dyn Outbox>) {
     let ids = queue(&*o, ROBOT, &["1", "2", "3"], T0).await;
     assert_eq!(o.last_created_at(ROBOT).await.expect("created"), None);
     let id = o
-        .create_message(&l, &ids[..2], "BODY", "uuid-1", T0 + 5)
+        .create_message(
+            &l,
+            &ids[..2],
+            NewMessage {
+                body: "BODY",
+                msg_uuid: "uuid-1",
+                now: T0 + 5,
+            },
+        )
         .await
         .expect("create");
     let waiting = o.waiting_alerts(ROBOT, 10).await.expect("waiting");
@@ -58,9 +68,16 @@ pub async fn due_and_next_due(o: Arc<dyn Outbox>) {
             .map(|m| m.id),
         None
     );
-    o.mark_retry(&l, first, T0 + MINUTE, "HTTP 500")
-        .await
-        .expect("retry");
+    o.mark_retry(
+        &l,
+        first,
+        Retry {
+            next_attempt_at: T0 + MINUTE,
+            error: "HTTP 500",
+        },
+    )
+    .await
+    .expect("retry");
     let due = o
         .due_message(ROBOT, T0 + 2)
         .await
@@ -176,9 +193,16 @@ pub async fn mark_sent_retry_dead(o: Arc<dyn Outbox>) {
     let sent = message(&*o, &l, &["1"], T0).await;
     let dead = message(&*o, &l, &["2"], T0).await;
     assert_eq!(o.last_sent_at(ROBOT).await.expect("last sent"), None);
-    o.mark_retry(&l, sent, T0 + 5, "timeout")
-        .await
-        .expect("retry");
+    o.mark_retry(
+        &l,
+        sent,
+        Retry {
+            next_attempt_at: T0 + 5,
+            error: "timeout",
+        },
+    )
+    .await
+    .expect("retry");
     o.mark_sent(&l, sent, T0 + 9).await.expect("sent");
     o.mark_dead(&l, dead, "errcode 310000").await.expect("dead");
     let sent_rows = o
@@ -241,9 +265,16 @@ pub async fn pause(o: Arc<dyn Outbox>) {
 pub async fn set_aside_alert(o: Arc<dyn Outbox>) {
     let l = lease(&*o, ROBOT, "a", T0).await;
     let ids = queue(&*o, ROBOT, &["1", "2"], T0).await;
-    o.set_aside_alert(&l, ids[0], "payload is not JSON", T0 + 7)
-        .await
-        .expect("set aside");
+    o.set_aside_alert(
+        &l,
+        &UnreadableAlert {
+            id: ids[0],
+            reason: "payload is not JSON".into(),
+        },
+        T0 + 7,
+    )
+    .await
+    .expect("set aside");
     let waiting = o.waiting_alerts(ROBOT, 10).await.expect("waiting");
     assert_eq!(
         waiting.alerts.iter().map(|a| a.id).collect::<Vec<_>>(),
@@ -273,7 +304,14 @@ pub async fn set_aside_alert(o: Arc<dyn Outbox>) {
 pub async fn queue_message_ready_made(o: Arc<dyn Outbox>) {
     let mut wakeups = o.wakeups();
     let id = o
-        .queue_message(ROBOT, "REPORT", "uuid-report", T0)
+        .queue_message(
+            ROBOT,
+            NewMessage {
+                body: "REPORT",
+                msg_uuid: "uuid-report",
+                now: T0,
+            },
+        )
         .await
         .expect("queue");
     let m = o

@@ -4,8 +4,9 @@
 use super::fixtures::*;
 use sentry_dingtalk::domain::alert::{AlertKind, Level};
 use sentry_dingtalk::outbox::port::Outbox;
+use sentry_dingtalk::outbox::types::Enqueue;
 use sentry_dingtalk::outbox::types::{
-    AlertFate, Delivery, Enqueued, TraceEntry, WebhookOutcome, WebhookRecord,
+    AlertFate, Delivery, Enqueued, NewMessage, Retry, TraceEntry, WebhookOutcome, WebhookRecord,
 };
 use std::sync::Arc;
 
@@ -50,7 +51,12 @@ async fn trace(o: &dyn Outbox, issue: &str) -> Vec<TraceEntry> {
 /// waiting to pending, retrying, sent or dead, each in its message.
 pub async fn trace_routed_alert_fates(o: Arc<dyn Outbox>) {
     let done = o
-        .enqueue_recorded(keys(&["k1"]), both("42"), record("42", "PAY-1", "r1"), T0)
+        .enqueue(Enqueue {
+            identity: keys(&["k1"]),
+            items: both("42"),
+            record: Some(record("42", "PAY-1", "r1")),
+            now: T0,
+        })
         .await
         .expect("enqueue");
     assert_eq!(done, queued(&[ROBOT, OTHER]));
@@ -96,7 +102,15 @@ pub async fn trace_routed_alert_fates(o: Arc<dyn Outbox>) {
         .expect("ops")
         .alert_id;
     let m1 = o
-        .create_message(&ops, &[ops_alert], "B", "u1", T0 + 1)
+        .create_message(
+            &ops,
+            &[ops_alert],
+            NewMessage {
+                body: "B",
+                msg_uuid: "u1",
+                now: T0 + 1,
+            },
+        )
         .await
         .expect("create");
     let fate = |entries: Vec<TraceEntry>, robot: &str| {
@@ -110,9 +124,16 @@ pub async fn trace_routed_alert_fates(o: Arc<dyn Outbox>) {
     let a = fate(trace(&*o, "42").await, ROBOT);
     assert_eq!((a.fate, a.message_id), (AlertFate::Pending, Some(m1)));
     o.record_attempt(&ops, m1, T0 + 2).await.expect("attempt");
-    o.mark_retry(&ops, m1, T0 + 5000, "HTTP 502")
-        .await
-        .expect("retry");
+    o.mark_retry(
+        &ops,
+        m1,
+        Retry {
+            next_attempt_at: T0 + 5000,
+            error: "HTTP 502",
+        },
+    )
+    .await
+    .expect("retry");
     let a = fate(trace(&*o, "42").await, ROBOT);
     assert_eq!(a.fate, AlertFate::Retrying);
     assert_eq!((a.attempts, a.last_error.as_deref()), (1, Some("HTTP 502")));
@@ -131,7 +152,15 @@ pub async fn trace_routed_alert_fates(o: Arc<dyn Outbox>) {
         .expect("oncall")
         .alert_id;
     let m2 = o
-        .create_message(&oncall, &[other_alert], "B", "u2", T0 + 1)
+        .create_message(
+            &oncall,
+            &[other_alert],
+            NewMessage {
+                body: "B",
+                msg_uuid: "u2",
+                now: T0 + 1,
+            },
+        )
         .await
         .expect("create");
     o.mark_dead(&oncall, m2, "keywords not in content")
@@ -155,32 +184,43 @@ pub async fn trace_duplicate_and_suppressed(o: Arc<dyn Outbox>) {
         vec![delivery(ROBOT, a, &[("ops", HOUR)])]
     };
     let first = o
-        .enqueue_recorded(keys(&["k"]), one("7"), record("7", "P-7", "r1"), T0)
+        .enqueue(Enqueue {
+            identity: keys(&["k"]),
+            items: one("7"),
+            record: Some(record("7", "P-7", "r1")),
+            now: T0,
+        })
         .await
         .expect("first");
     assert_eq!(first, queued(&[ROBOT]));
     let dup = o
-        .enqueue_recorded(
-            keys(&["k", "fresh"]),
-            one("7"),
-            record("7", "P-7", "r1"),
-            T0 + 1,
-        )
+        .enqueue(Enqueue {
+            identity: keys(&["k", "fresh"]),
+            items: one("7"),
+            record: Some(record("7", "P-7", "r1")),
+            now: T0 + 1,
+        })
         .await
         .expect("dup");
     assert_eq!(dup, Enqueued::Duplicate);
     let repeat = o
-        .enqueue_recorded(keys(&["k2"]), one("7"), record("7", "P-7", "r2"), T0 + 2)
+        .enqueue(Enqueue {
+            identity: keys(&["k2"]),
+            items: one("7"),
+            record: Some(record("7", "P-7", "r2")),
+            now: T0 + 2,
+        })
         .await
         .expect("repeat");
     assert_eq!(repeat, Enqueued::Suppressed);
     // The duplicate's other key was rolled back with it: still news.
     let fresh = o
-        .enqueue(
-            keys(&["fresh"]),
-            vec![event(ROBOT, "8", Level::Error)],
-            T0 + 3,
-        )
+        .enqueue(Enqueue {
+            identity: keys(&["fresh"]),
+            items: vec![event(ROBOT, "8", Level::Error)],
+            record: None,
+            now: T0 + 3,
+        })
         .await
         .expect("fresh");
     assert_eq!(fresh, queued(&[ROBOT]));
@@ -227,9 +267,14 @@ pub async fn trace_dropped_ignored_and_limit(o: Arc<dyn Outbox>) {
     o.record_webhook(ignored, WebhookOutcome::Ignored, T0 + 1)
         .await
         .expect("ignored");
-    o.enqueue_recorded(vec![], both("9"), record("9", "P-9", "r3"), T0 + 2)
-        .await
-        .expect("routed");
+    o.enqueue(Enqueue {
+        identity: vec![],
+        items: both("9"),
+        record: Some(record("9", "P-9", "r3")),
+        now: T0 + 2,
+    })
+    .await
+    .expect("routed");
     let all = trace(&*o, "9").await;
     let outcomes: Vec<_> = all.iter().map(|e| e.outcome).collect();
     assert_eq!(
@@ -256,12 +301,25 @@ pub async fn trace_prune(o: Arc<dyn Outbox>) {
     let l = lease(&*o, ROBOT, "a", T0).await;
     let one = |issue: &str| vec![event(ROBOT, issue, Level::Error)];
     for (issue, at) in [("old-sent", T0), ("old-dead", T0), ("new", T0 + week)] {
-        o.enqueue_recorded(vec![], one(issue), record(issue, issue, "r"), at)
-            .await
-            .expect("enqueue");
+        o.enqueue(Enqueue {
+            identity: vec![],
+            items: one(issue),
+            record: Some(record(issue, issue, "r")),
+            now: at,
+        })
+        .await
+        .expect("enqueue");
         let id = trace(&*o, issue).await[0].alerts[0].alert_id;
         let m = o
-            .create_message(&l, &[id], "B", issue, at)
+            .create_message(
+                &l,
+                &[id],
+                NewMessage {
+                    body: "B",
+                    msg_uuid: issue,
+                    now: at,
+                },
+            )
             .await
             .expect("create");
         if issue == "old-dead" {

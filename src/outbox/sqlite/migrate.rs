@@ -6,6 +6,7 @@
 //! before versioning (user_version 0) upgrades in place.
 
 use rusqlite::Connection;
+use std::borrow::Cow;
 
 pub const PRAGMAS: &str = "
 PRAGMA journal_mode = WAL;
@@ -13,8 +14,34 @@ PRAGMA synchronous = NORMAL;
 PRAGMA foreign_keys = ON;
 ";
 
-const MIGRATIONS: &[&str] = &[
-    "
+/// One migration's SQL: written for SQLite, or PostgreSQL's own file read in SQLite's words.
+enum Migration {
+    Sqlite(&'static str),
+    Postgres(&'static str),
+}
+use Migration::{Postgres, Sqlite};
+
+impl Migration {
+    fn sql(&self) -> Cow<'static, str> {
+        match self {
+            Sqlite(sql) => Cow::Borrowed(sql),
+            // An identity key is SQLite's rowid (only `INTEGER PRIMARY KEY` makes the column
+            // that alias), and a BIGINT its INTEGER.
+            Postgres(sql) => Cow::Owned(
+                sql.replace(
+                    "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+                    "INTEGER PRIMARY KEY",
+                )
+                .replace("BIGINT", "INTEGER"),
+            ),
+        }
+    }
+}
+
+/// Oldest first: entry i takes `user_version` to i + 1. A released entry is never edited.
+const MIGRATIONS: &[Migration] = &[
+    Sqlite(
+        "
 CREATE TABLE IF NOT EXISTS messages (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,
     robot           TEXT    NOT NULL,
@@ -65,9 +92,11 @@ CREATE TABLE IF NOT EXISTS robot_state (
     paused_until INTEGER NOT NULL
 );
 ",
+    ),
     // Issue 9/10: the backlog is picked through partial indexes (no scan of a million waiting
     // rows), the budget history through an index, and the shared small state lives here too.
-    "
+    Sqlite(
+        "
 DROP INDEX IF EXISTS alerts_waiting;
 CREATE INDEX alerts_waiting_pick ON alerts (robot, level DESC, id) WHERE message_id IS NULL;
 CREATE INDEX alerts_waiting_age ON alerts (robot, id) WHERE message_id IS NULL;
@@ -103,29 +132,13 @@ CREATE TABLE health (
     pad        BLOB    NOT NULL
 );
 ",
+    ),
     // Issue 13: what became of each webhook about an issue (`outbox trace`, `/ui/trace`).
-    "
-CREATE TABLE webhooks (
-    id          INTEGER PRIMARY KEY,
-    received_at INTEGER NOT NULL,
-    issue_id    TEXT,
-    short_id    TEXT,
-    resource    TEXT    NOT NULL,
-    action      TEXT    NOT NULL,
-    rule        TEXT,
-    request_id  TEXT,
-    outcome     TEXT    NOT NULL,
-    robots      TEXT    NOT NULL,  -- JSON: [{robot, reason, suppressed_by}]
-    note        TEXT
-);
-CREATE INDEX webhooks_issue ON webhooks (issue_id, id) WHERE issue_id IS NOT NULL;
-CREATE INDEX webhooks_short ON webhooks (short_id, id) WHERE short_id IS NOT NULL;
-CREATE INDEX webhooks_received ON webhooks (received_at);
-ALTER TABLE alerts ADD COLUMN webhook_id INTEGER;
-CREATE INDEX alerts_webhook ON alerts (webhook_id) WHERE webhook_id IS NOT NULL;
-",
+    // The same tables as PostgreSQL's, from its file.
+    Postgres(include_str!("../postgres/migrations/0002_trace.sql")),
     // Issue 14: one live card per (card robot, Sentry issue), and card button clicks seen.
-    "
+    Sqlite(
+        "
 CREATE TABLE cards (
     robot        TEXT    NOT NULL,
     card_key     TEXT    NOT NULL,
@@ -146,16 +159,20 @@ CREATE TABLE card_clicks (
     clicked_at INTEGER NOT NULL
 );
 ",
+    ),
     // Issue 17: card callback signatures already used (one callback per signature).
-    "
+    Sqlite(
+        "
 CREATE TABLE callback_signatures (
     signature TEXT PRIMARY KEY,
     used_at   INTEGER NOT NULL
 );
 ",
+    ),
     // Issue 17: every send attempt counts against the budget, committed before its request
     // goes out. Seeded with the last attempt of each recent message, the history kept so far.
-    "
+    Sqlite(
+        "
 CREATE TABLE send_attempts (
     id         INTEGER PRIMARY KEY,
     robot      TEXT    NOT NULL,
@@ -168,15 +185,16 @@ INSERT INTO send_attempts (robot, message_id, counted_at)
     SELECT robot, id, last_attempt_at FROM messages
     WHERE last_attempt_at > CAST(strftime('%s', 'now') AS INTEGER) * 1000 - 600000;
 ",
+    ),
 ];
 
 /// Applies the migrations this file has not seen yet, each in its own transaction.
-pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+pub(super) fn apply(conn: &mut Connection) -> rusqlite::Result<()> {
     conn.execute_batch(PRAGMAS)?;
     let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
+    for (i, migration) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
         let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
+        tx.execute_batch(&migration.sql())?;
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
         tx.commit()?;
     }

@@ -1,7 +1,7 @@
-//! What became of a webhook, in words: the lines `outbox trace` prints and `/ui/trace` shows.
+//! What became of a webhook, in words: the lines `/ui/trace` shows and `outbox trace` prints.
 //! Pure; the caller says how a time reads (its zone).
 
-use super::types::{AlertFate, TraceAlert, TraceEntry, WebhookOutcome};
+use crate::outbox::{AlertFate, TraceAlert, TraceEntry, WebhookOutcome};
 
 /// One line per robot (or one for the whole webhook when it reached none): where it went,
 /// why, and where its alert is now.

@@ -1,0 +1,131 @@
+//! The webhook edge: identity keys, repeat decisions (`repeats.rs`), alert rows and the trace
+//! record in one transaction; the readiness write; the wake-ups an enqueue causes.
+//!
+//! Races between replicas are settled by row locks, not by reading first: an identity key is
+//! claimed by `INSERT … ON CONFLICT DO UPDATE … WHERE` the old sighting left the window; a
+//! concurrent enqueue with the same key waits on the unique index until the first commits,
+//! then finds the key fresh and is the `Duplicate`.
+
+use super::super::port::IntakeStore;
+use super::super::types::{
+    DEDUP_WINDOW_MS, Enqueue, Enqueued, StoreError, WebhookOutcome, WebhookRecord,
+};
+use super::PgOutbox;
+use super::connection::Tx;
+use super::repeats::{self, Decision};
+use super::trace::{self, Alerts};
+use async_trait::async_trait;
+
+/// Records every identity key as seen at `now`; false (and the caller rolls back) when any of
+/// them was already seen within the dedup window.
+async fn claim_identity(tx: &Tx<'_>, mut keys: Vec<String>, now: i64) -> Result<bool, StoreError> {
+    keys.sort();
+    keys.dedup();
+    if keys.is_empty() {
+        return Ok(true);
+    }
+    let sql = "INSERT INTO dedup (key, seen_at)
+               SELECT key, $2 FROM unnest($1::text[]) AS key ORDER BY key
+               ON CONFLICT (key) DO UPDATE SET seen_at = excluded.seen_at
+               WHERE dedup.seen_at <= $3
+               RETURNING key";
+    let window_start = now - DEDUP_WINDOW_MS;
+    let claimed = tx.query(sql, &[&keys, &now, &window_start]).await?;
+    Ok(claimed.len() == keys.len())
+}
+
+#[async_trait]
+impl IntakeStore for PgOutbox {
+    async fn enqueue(&self, webhook: Enqueue) -> Result<Enqueued, StoreError> {
+        let Enqueue {
+            identity,
+            items,
+            record,
+            now,
+        } = webhook;
+        let mut conn = self.db().await?;
+        let tx = conn.transaction().await?;
+        if !claim_identity(&tx, identity, now).await? {
+            // Rolls back the keys this call did claim; the duplicate's record is stored alone.
+            drop(tx);
+            if let Some(record) = &record {
+                let duplicate = WebhookOutcome::Duplicate;
+                trace::insert_record(&conn, record, duplicate, &[], Alerts::default(), now).await?;
+            }
+            return Ok(Enqueued::Duplicate);
+        }
+        let decisions = repeats::decide(&tx, &items, now).await?;
+        let silent: Vec<bool> = decisions
+            .iter()
+            .map(|d| matches!(d, Decision::Silent))
+            .collect();
+        let all_silent = !items.is_empty() && silent.iter().all(|s| *s);
+        let traced = record.map(|r| {
+            let robots = r.decisions(&items, &silent);
+            let outcome = if all_silent {
+                WebhookOutcome::Suppressed
+            } else {
+                WebhookOutcome::Routed
+            };
+            (r, outcome, robots)
+        });
+        let mut alerts = Alerts::default();
+        for (mut item, decision) in items.into_iter().zip(decisions) {
+            let Decision::Notify { folded } = decision else {
+                continue;
+            };
+            item.queued.alert.suppressed = folded;
+            let payload = serde_json::to_string(&item.queued).map_err(|e| StoreError::Corrupt {
+                id: 0,
+                reason: e.to_string(),
+            })?;
+            alerts.payloads.push(payload);
+            alerts.levels.push(item.queued.alert.level as i32);
+            alerts.robots.push(item.robot);
+        }
+        let robots = alerts.robots.clone();
+        match &traced {
+            // One statement: the record rides in the alerts' insert.
+            Some((record, outcome, decided)) => {
+                trace::insert_record(&tx, record, *outcome, decided, alerts, now).await?;
+            }
+            None if robots.is_empty() => {}
+            None => {
+                let insert = "INSERT INTO alerts (robot, payload, level, received_at)
+                              SELECT robot, payload, level, $4
+                              FROM unnest($1::text[], $2::text[], $3::int4[])
+                                   AS t(robot, payload, level)";
+                let columns = (&alerts.robots, &alerts.payloads, &alerts.levels);
+                tx.execute(insert, &[columns.0, columns.1, columns.2, &now])
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        self.wakeups.announce(&robots);
+        if all_silent {
+            return Ok(Enqueued::Suppressed);
+        }
+        Ok(Enqueued::Queued { robots })
+    }
+
+    async fn record_webhook(
+        &self,
+        record: WebhookRecord,
+        outcome: WebhookOutcome,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let conn = self.db().await?;
+        trace::insert_record(&conn, &record, outcome, &[], Alerts::default(), now).await
+    }
+
+    async fn check_writable(&self, now: i64) -> Result<(), StoreError> {
+        let sql = "INSERT INTO health (id, checked_at) VALUES (1, $1)
+                   ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at";
+        self.db().await?.execute(sql, &[&now]).await?;
+        Ok(())
+    }
+
+    fn wakeups(&self) -> tokio::sync::broadcast::Receiver<String> {
+        self.wakeups.subscribe()
+    }
+}
