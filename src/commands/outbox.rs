@@ -8,7 +8,7 @@ use crate::commands::output;
 use crate::config::Settings;
 use crate::delivery::housekeeping::KEEP_MS;
 use crate::http::trace_view::fates;
-use crate::outbox::{MessageState, SharedOutbox, TraceEntry};
+use crate::outbox::{MessageState, RetryOutcome, SharedOutbox, TraceEntry};
 use crate::render::time::{default_zone, local_ms};
 
 pub async fn run(cmd: OutboxCommand, settings: &Settings) -> anyhow::Result<()> {
@@ -39,11 +39,17 @@ pub async fn run(cmd: OutboxCommand, settings: &Settings) -> anyhow::Result<()> 
             }
         }
         OutboxCommand::Retry { id: Some(id), .. } => {
-            anyhow::ensure!(
-                outbox.retry_message(id, now_ms()).await?,
-                "no pending or dead message {id}: it does not exist, or it was sent (only pending and dead messages can be retried; see outbox list)"
-            );
-            output::line(format_args!("message {id} queued again"))?;
+            match outbox.retry_message(id, now_ms()).await? {
+                RetryOutcome::Queued => output::line(format_args!("message {id} queued again"))?,
+                RetryOutcome::AlreadySent => {
+                    anyhow::bail!(
+                        "message {id} was sent: only pending and dead messages can be retried"
+                    )
+                }
+                RetryOutcome::NoSuchMessage => {
+                    anyhow::bail!("there is no message {id} (see `outbox list`)")
+                }
+            }
         }
         OutboxCommand::Retry { id: None, .. } => {
             let n = outbox.retry_dead(now_ms()).await?;

@@ -5,7 +5,7 @@
 use super::AppState;
 use super::ui_auth::{self, Access};
 use crate::clock::now_ms;
-use crate::outbox::MessageState;
+use crate::outbox::{MessageState, RetryOutcome};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
@@ -240,7 +240,7 @@ pub async fn retry(
     }
     let id = id.into_inner();
     let retried = state.outbox.retry_message(id, now_ms()).await;
-    if let Ok(true) = retried {
+    if let Ok(RetryOutcome::Queued) = retried {
         tracing::info!(delivery_id = id, "re-sent from /ui");
         state.wakers.wake_all();
     }

@@ -17,8 +17,8 @@
 
 use super::types::{
     CardChange, CardNote, CardRow, Enqueue, Enqueued, Lease, LeaseTerm, MessageRow, MessageState,
-    NewMessage, Retry, StateCount, StoreError, TraceEntry, UnreadableAlert, WaitingAlerts,
-    WebhookOutcome, WebhookRecord,
+    NewMessage, Retry, RetryOutcome, StateCount, StoreError, TraceEntry, UnreadableAlert,
+    WaitingAlerts, WebhookOutcome, WebhookRecord,
 };
 use async_trait::async_trait;
 
@@ -173,7 +173,7 @@ pub trait OperatorStore: Send + Sync + 'static {
 
     /// A dead message gives its alerts back to the queue; a pending one is made due now.
     /// False when no such message can be retried.
-    async fn retry_message(&self, id: i64, now: i64) -> Result<bool, StoreError>;
+    async fn retry_message(&self, id: i64, now: i64) -> Result<RetryOutcome, StoreError>;
 
     async fn retry_dead(&self, now: i64) -> Result<usize, StoreError>;
 

@@ -158,6 +158,24 @@ fn outbox_list_and_trace_line_up_their_columns() {
     assert!(aligned(&trace, &head), "\n{trace}");
 }
 
+#[test]
+fn outbox_retry_says_whether_the_message_was_sent_or_does_not_exist() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().to_str().expect("utf8");
+    let env = [("DATA_DIR", data), ("DINGTALK_GROUP_WINDOW", "0")];
+    let out = run(&["replay", "examples/payloads/issue-created.json"], &env);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let missing = run(&["outbox", "retry", "999"], &env);
+    assert!(!missing.status.success());
+    let said = text(&missing.stderr);
+    assert!(said.contains("there is no message 999"), "{said}");
+    // Without a robot URL the message was written to the log: it counts as sent.
+    let sent = run(&["outbox", "retry", "1"], &env);
+    assert!(!sent.status.success());
+    let said = text(&sent.stderr);
+    assert!(said.contains("message 1 was sent"), "{said}");
+}
+
 /// One event fired by two rules is two alerts in a batch: each line says which rule.
 #[test]
 fn a_batch_line_names_the_rule_that_fired() {

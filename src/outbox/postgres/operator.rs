@@ -1,7 +1,9 @@
 //! Operator views and actions (`outbox list|retry|stats`, `/ui`), and pruning.
 
 use super::super::port::OperatorStore;
-use super::super::types::{DEDUP_WINDOW_MS, MessageRow, MessageState, StateCount, StoreError};
+use super::super::types::{
+    DEDUP_WINDOW_MS, MessageRow, MessageState, RetryOutcome, StateCount, StoreError,
+};
 use super::PgOutbox;
 use super::connection::Conn;
 use super::error::db;
@@ -45,7 +47,7 @@ impl OperatorStore for PgOutbox {
 
     /// A dead message gives its alerts back to the queue (rendered again with the current
     /// templates) and goes; a pending one is made due at `now`; anything else is refused.
-    async fn retry_message(&self, id: i64, now: i64) -> Result<bool, StoreError> {
+    async fn retry_message(&self, id: i64, now: i64) -> Result<RetryOutcome, StoreError> {
         let mut conn = self.db().await?;
         let tx = conn.transaction().await?;
         let lock = "SELECT state FROM messages WHERE id = $1 FOR UPDATE";
@@ -64,10 +66,11 @@ impl OperatorStore for PgOutbox {
                 let due = "UPDATE messages SET next_attempt_at = $2 WHERE id = $1";
                 tx.execute(due, &[&id, &now]).await?;
             }
-            Some(MessageState::Sent) | None => return Ok(false),
+            Some(MessageState::Sent) => return Ok(RetryOutcome::AlreadySent),
+            None => return Ok(RetryOutcome::NoSuchMessage),
         }
         tx.commit().await?;
-        Ok(true)
+        Ok(RetryOutcome::Queued)
     }
 
     async fn retry_dead(&self, now: i64) -> Result<usize, StoreError> {
@@ -82,7 +85,7 @@ impl OperatorStore for PgOutbox {
         for id in ids {
             // One by one, each bounded on its own: each re-checks its state under a row lock,
             // as `outbox retry ID` does.
-            retried += usize::from(self.retry_message(id, now).await?);
+            retried += usize::from(self.retry_message(id, now).await? == RetryOutcome::Queued);
         }
         Ok(retried)
     }

@@ -3,7 +3,9 @@
 use super::sender::{SELECT_MESSAGE, message_row};
 use super::{SqliteOutbox, sql_error};
 use crate::outbox::port::OperatorStore;
-use crate::outbox::types::{DEDUP_WINDOW_MS, MessageRow, MessageState, StateCount, StoreError};
+use crate::outbox::types::{
+    DEDUP_WINDOW_MS, MessageRow, MessageState, RetryOutcome, StateCount, StoreError,
+};
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -39,7 +41,7 @@ fn stats(c: &Connection) -> rusqlite::Result<Vec<StateCount>> {
     rows.collect()
 }
 
-fn retry_message(c: &mut Connection, id: i64, now: i64) -> rusqlite::Result<bool> {
+fn retry_message(c: &mut Connection, id: i64, now: i64) -> rusqlite::Result<RetryOutcome> {
     let tx = c.transaction()?;
     let state: Option<String> = tx
         .query_row("SELECT state FROM messages WHERE id = ?1", [id], |r| {
@@ -54,16 +56,17 @@ fn retry_message(c: &mut Connection, id: i64, now: i64) -> rusqlite::Result<bool
                 [id],
             )?;
             tx.execute("DELETE FROM messages WHERE id = ?1", [id])?;
-            true
+            RetryOutcome::Queued
         }
         Some("pending") => {
             tx.execute(
                 "UPDATE messages SET next_attempt_at = ?2 WHERE id = ?1",
                 params![id, now],
             )?;
-            true
+            RetryOutcome::Queued
         }
-        _ => false,
+        Some(_) => RetryOutcome::AlreadySent,
+        None => RetryOutcome::NoSuchMessage,
     };
     tx.commit()?;
     Ok(done)
@@ -126,7 +129,7 @@ impl OperatorStore for SqliteOutbox {
         self.read_sql(|c| stats(c)).await
     }
 
-    async fn retry_message(&self, id: i64, now: i64) -> Result<bool, StoreError> {
+    async fn retry_message(&self, id: i64, now: i64) -> Result<RetryOutcome, StoreError> {
         self.write_sql(move |c| retry_message(c, id, now)).await
     }
 

@@ -99,6 +99,17 @@ pub struct WaitingAlerts {
     pub unreadable: Vec<UnreadableAlert>,
 }
 
+/// What a request to retry one message found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryOutcome {
+    /// A dead message's alerts are queued again, or a pending message is due now.
+    Queued,
+    /// The message was sent: nothing to retry.
+    AlreadySent,
+    /// No message has that id.
+    NoSuchMessage,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MessageState {

@@ -5,7 +5,7 @@ use sentry_dingtalk::domain::alert::{AlertKind, Level};
 use sentry_dingtalk::outbox::port::Outbox;
 use sentry_dingtalk::outbox::types::Enqueue;
 use sentry_dingtalk::outbox::types::{
-    DEDUP_WINDOW_MS, Enqueued, MessageState, NewMessage, Retry, StateCount,
+    DEDUP_WINDOW_MS, Enqueued, MessageState, NewMessage, Retry, RetryOutcome, StateCount,
 };
 use std::sync::Arc;
 
@@ -29,7 +29,11 @@ pub async fn retry_message_dead_and_pending(o: Arc<dyn Outbox>) {
     let sent = message(&*o, &l, &["4"], T0).await;
     o.mark_sent(&l, sent, T0).await.expect("sent");
 
-    assert!(o.retry_message(dead, T0 + 1).await.expect("retry dead"));
+    let retry = |id, at| o.retry_message(id, at);
+    assert_eq!(
+        retry(dead, T0 + 1).await.expect("retry dead"),
+        RetryOutcome::Queued
+    );
     assert_eq!(
         o.waiting_count(ROBOT).await.expect("count"),
         2,
@@ -43,18 +47,19 @@ pub async fn retry_message_dead_and_pending(o: Arc<dyn Outbox>) {
         .map(|m| m.id)
         .collect();
     assert!(!ids.contains(&dead), "the dead message is gone");
-    assert!(
-        o.retry_message(pending, T0 + 2)
-            .await
-            .expect("retry pending")
+    assert_eq!(
+        retry(pending, T0 + 2).await.expect("retry pending"),
+        RetryOutcome::Queued
     );
     let due = o.due_message(ROBOT, T0 + 2).await.expect("due");
     assert_eq!(due.map(|m| m.id), Some(pending), "made due now");
-    assert!(!o.retry_message(sent, T0 + 3).await.expect("retry sent"));
-    assert!(
-        !o.retry_message(i64::MAX, T0 + 3)
-            .await
-            .expect("retry missing")
+    assert_eq!(
+        retry(sent, T0 + 3).await.expect("retry sent"),
+        RetryOutcome::AlreadySent
+    );
+    assert_eq!(
+        retry(i64::MAX, T0 + 3).await.expect("retry missing"),
+        RetryOutcome::NoSuchMessage
     );
 
     let waiting = o.waiting_alerts(ROBOT, 10).await.expect("waiting");

@@ -3,7 +3,7 @@
 use super::fixtures::*;
 use sentry_dingtalk::outbox::port::Outbox;
 use sentry_dingtalk::outbox::types::{
-    MessageState, NewMessage, Retry, StoreError, UnreadableAlert,
+    MessageState, NewMessage, Retry, RetryOutcome, StoreError, UnreadableAlert,
 };
 use std::sync::Arc;
 
@@ -295,7 +295,10 @@ pub async fn set_aside_alert(o: Arc<dyn Outbox>) {
         None
     );
     // Retrying it puts the alert back in the queue.
-    assert!(o.retry_message(m.id, T0 + 8).await.expect("retry"));
+    assert_eq!(
+        o.retry_message(m.id, T0 + 8).await.expect("retry"),
+        RetryOutcome::Queued
+    );
     assert_eq!(o.waiting_count(ROBOT).await.expect("count"), 2);
 }
 
