@@ -29,6 +29,9 @@
 //!   webhook's trace in words (also printed by `outbox trace`).
 //! - [`app`]: start-up wiring, signals, logging.
 //! - [`commands`]: `replay`, `check`, `digest`, `outbox`, and the command-line grammar.
+//!
+//! Modules nothing outside the crate uses are `pub(crate)`, so rustc reports their dead code;
+//! the others are still `pub` because the binary and `tests/api` reach into them.
 #![forbid(unsafe_code)]
 
 pub mod action_links;
