@@ -2,7 +2,7 @@
 //! The same signed callback posted again — as it was, or with another body — is refused. (The
 //! store op behind it runs on both stores in the conformance suite: `callback_signature_once`.)
 
-use crate::fake_openapi::{APP_KEY, APP_SECRET, FakeOpenApi, ROBOT_CODE};
+use crate::fake_openapi::{FakeOpenApi, card_robot_config};
 use crate::helpers::*;
 use sentry_dingtalk::dingtalk::card_callback::signature;
 use sentry_dingtalk::secret::Secret;
@@ -11,22 +11,7 @@ use serde_json::{Value, json};
 const CALLBACK_SECRET: &str = "card-replay-s3cret";
 
 fn config() -> String {
-    format!(
-        r#"
-[[robots]]
-name = "cards"
-kind = "card"
-app_key = "{APP_KEY}"
-app_secret = "{APP_SECRET}"
-robot_code = "{ROBOT_CODE}"
-card_template_id = "tpl"
-open_conversation_id = "cidFAKE=="
-callback_secret = "{CALLBACK_SECRET}"
-
-[[routes]]
-robots = ["cards"]
-"#
-    )
+    card_robot_config(CALLBACK_SECRET, r#""cards""#)
 }
 
 fn click_body(out_track_id: &str, action: &str, user: &str) -> Value {

@@ -124,13 +124,27 @@ fn check_says_its_settings_in_words() {
     }
 }
 
-#[test]
-fn outbox_list_and_trace_line_up_their_columns() {
+/// A data directory whose outbox holds one sent message (replayed without a robot URL, so
+/// written to the log), and the environment that points the commands at it.
+fn replayed_outbox() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tmp");
     let data = dir.path().to_str().expect("utf8");
-    let env = [("DATA_DIR", data), ("DINGTALK_GROUP_WINDOW", "0")];
-    let out = run(&["replay", "examples/payloads/issue-created.json"], &env);
+    let out = run(
+        &["replay", "examples/payloads/issue-created.json"],
+        &outbox_env(data),
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
+    dir
+}
+
+fn outbox_env(data: &str) -> [(&str, &str); 2] {
+    [("DATA_DIR", data), ("DINGTALK_GROUP_WINDOW", "0")]
+}
+
+#[test]
+fn outbox_list_and_trace_line_up_their_columns() {
+    let dir = replayed_outbox();
+    let env = outbox_env(dir.path().to_str().expect("utf8"));
     // Each header word starts where its column's values start.
     let aligned = |stdout: &str, head: &[&str]| {
         let mut lines = stdout.lines();
@@ -160,16 +174,12 @@ fn outbox_list_and_trace_line_up_their_columns() {
 
 #[test]
 fn outbox_retry_says_whether_the_message_was_sent_or_does_not_exist() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let data = dir.path().to_str().expect("utf8");
-    let env = [("DATA_DIR", data), ("DINGTALK_GROUP_WINDOW", "0")];
-    let out = run(&["replay", "examples/payloads/issue-created.json"], &env);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let dir = replayed_outbox();
+    let env = outbox_env(dir.path().to_str().expect("utf8"));
     let missing = run(&["outbox", "retry", "999"], &env);
     assert!(!missing.status.success());
     let said = text(&missing.stderr);
     assert!(said.contains("there is no message 999"), "{said}");
-    // Without a robot URL the message was written to the log: it counts as sent.
     let sent = run(&["outbox", "retry", "1"], &env);
     assert!(!sent.status.success());
     let said = text(&sent.stderr);

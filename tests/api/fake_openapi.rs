@@ -281,3 +281,24 @@ async fn card_call(
     };
     respond(&state, &req, token, answer).await
 }
+
+/// A configuration file with one card robot `cards` on this fake, whose callbacks are signed
+/// with `callback_secret`, and one route to `robots` (a TOML array's inside: `"cards"`).
+pub fn card_robot_config(callback_secret: &str, robots: &str) -> String {
+    format!(
+        r#"
+[[robots]]
+name = "cards"
+kind = "card"
+app_key = "{APP_KEY}"
+app_secret = "{APP_SECRET}"
+robot_code = "{ROBOT_CODE}"
+card_template_id = "tpl"
+open_conversation_id = "cidFAKE=="
+callback_secret = "{callback_secret}"
+
+[[routes]]
+robots = [{robots}]
+"#
+    )
+}

@@ -4,7 +4,7 @@
 //! `digest`; then its stdout and stderr are searched for every configured secret and for the
 //! action-link key it stored.
 
-use crate::fake_openapi::{APP_KEY, APP_SECRET, FakeOpenApi, ROBOT_CODE};
+use crate::fake_openapi::{APP_SECRET, FakeOpenApi, card_robot_config};
 use crate::fake_robot::{FakeRobot, TOKEN as ROBOT_TOKEN};
 use crate::helpers::*;
 use crate::outbox_conformance::postgres::with_database;
@@ -77,22 +77,7 @@ impl Drop for Stopped {
 }
 
 fn config() -> String {
-    format!(
-        r#"
-[[robots]]
-name = "cards"
-kind = "card"
-app_key = "{APP_KEY}"
-app_secret = "{APP_SECRET}"
-robot_code = "{ROBOT_CODE}"
-card_template_id = "tpl"
-open_conversation_id = "cidFAKE=="
-callback_secret = "{CALLBACK_SECRET}"
-
-[[routes]]
-robots = ["default", "cards"]
-"#
-    )
+    card_robot_config(CALLBACK_SECRET, r#""default", "cards""#)
 }
 
 /// Every way the key could be printed: hex, base64 (both alphabets, padded or not), and the
