@@ -67,6 +67,18 @@ async fn sentry_with_open_issues() -> MockServer {
     server
 }
 
+/// `replay` of one sample issue (queue mode) against `data_dir`.
+async fn replay_sample(robot: &FakeRobot, data_dir: &std::path::Path) -> Output {
+    let payload = repo_path("examples/payloads/issue-created.json");
+    command(
+        robot,
+        data_dir,
+        &["replay", &payload.to_string_lossy()],
+        &[],
+    )
+    .await
+}
+
 #[tokio::test]
 async fn replay_and_digest_beside_a_running_serve_queue_into_it_and_the_relay_sends() {
     let robot = FakeRobot::start(Some(ROBOT_SECRET), None, 20).await;
@@ -76,14 +88,7 @@ async fn replay_and_digest_beside_a_running_serve_queue_into_it_and_the_relay_se
     let client = reqwest::Client::new();
     assert!(wait_healthy(&client, &format!("http://127.0.0.1:{port}")).await);
 
-    let payload = repo_path("examples/payloads/issue-created.json");
-    let replay = command(
-        &robot,
-        data.path(),
-        &["replay", &payload.to_string_lossy()],
-        &[],
-    )
-    .await;
+    let replay = replay_sample(&robot, data.path()).await;
     ok(&replay, "replay");
     assert!(
         robot.wait_for(PICKED_UP, |p| p.len() == 1).await,
@@ -132,14 +137,7 @@ async fn replay_and_digest_beside_a_running_serve_queue_into_it_and_the_relay_se
 async fn replay_with_no_relay_running_sends_itself() {
     let robot = FakeRobot::start(Some(ROBOT_SECRET), None, 20).await;
     let data = tempfile::tempdir().expect("tmp");
-    let payload = repo_path("examples/payloads/issue-created.json");
-    let replay = command(
-        &robot,
-        data.path(),
-        &["replay", &payload.to_string_lossy()],
-        &[],
-    )
-    .await;
+    let replay = replay_sample(&robot, data.path()).await;
     ok(&replay, "replay");
     assert_eq!(robot.posted().len(), 1, "sent before the command exits");
     assert!(
