@@ -6,3 +6,4 @@ pub mod card_status;
 pub mod lang;
 pub mod mention;
 pub mod rule_choice;
+pub mod silence;

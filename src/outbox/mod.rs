@@ -9,6 +9,8 @@
 
 pub mod port;
 pub mod postgres;
+mod quiet_port;
+mod quiet_sql;
 mod robot_reads;
 pub mod sqlite;
 pub mod types;
@@ -16,6 +18,7 @@ pub mod types;
 pub use port::{
     CardStore, IntakeStore, LeaseStore, OperatorStore, Outbox, SenderStore, SharedState, TraceStore,
 };
+pub use quiet_port::QuietStore;
 pub use types::*;
 
 use std::path::Path;

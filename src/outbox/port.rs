@@ -15,6 +15,7 @@
 //! - A message keeps its body and `msg_uuid` from `create_message` on, so a crash between
 //!   "sent" and "recorded" re-sends the same body with the same `msgUuid`.
 
+use super::quiet_port::QuietStore;
 use super::types::{
     CardChange, CardNote, CardRow, Enqueue, Enqueued, Lease, LeaseTerm, MessageRow, MessageState,
     NewMessage, Retry, RetryOutcome, StateCount, StoreError, TraceEntry, UnreadableAlert,
@@ -271,7 +272,14 @@ pub trait CardStore: Send + Sync + 'static {
 /// All of the port: what `SharedOutbox` holds. Implemented by every store that implements
 /// each part.
 pub trait Outbox:
-    IntakeStore + LeaseStore + SenderStore + TraceStore + OperatorStore + SharedState + CardStore
+    IntakeStore
+    + LeaseStore
+    + SenderStore
+    + TraceStore
+    + OperatorStore
+    + SharedState
+    + CardStore
+    + QuietStore
 {
 }
 
@@ -283,5 +291,6 @@ impl<T> Outbox for T where
         + OperatorStore
         + SharedState
         + CardStore
+        + QuietStore
 {
 }

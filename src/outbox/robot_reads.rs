@@ -2,9 +2,9 @@
 //! positional in PostgreSQL, and in SQLite named parameters numbered in the order they first
 //! appear, which is the same order here.
 
-/// How many alerts wait for the robot (no message yet).
+/// How many alerts wait for the robot (no message yet, not held by a silence or window).
 pub(super) const WAITING_COUNT: &str =
-    "SELECT COUNT(*) FROM alerts WHERE robot = $1 AND message_id IS NULL";
+    "SELECT COUNT(*) FROM alerts WHERE robot = $1 AND message_id IS NULL AND held_by IS NULL";
 
 /// When the robot's next pending message is due.
 pub(super) const NEXT_DUE_AT: &str =

@@ -10,6 +10,7 @@ mod leases;
 mod operators;
 mod pg_ingest;
 pub(crate) mod postgres;
+mod quiet;
 mod sender;
 mod sqlite;
 mod trace;
@@ -18,6 +19,7 @@ pub use cards::*;
 pub use ingest::*;
 pub use leases::*;
 pub use operators::*;
+pub use quiet::*;
 pub use sender::*;
 pub use trace::*;
 
@@ -59,6 +61,8 @@ macro_rules! every_check {
         $run!(card_clicks_and_fences);
         $run!(card_click_once_per_window);
         $run!(callback_signature_once);
+        $run!(silences_add_list_end);
+        $run!(held_alerts_leave_the_queue_until_a_message_takes_them);
     };
 }
 pub(crate) use every_check;

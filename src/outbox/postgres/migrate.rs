@@ -24,6 +24,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (3, include_str!("migrations/0003_cards.sql")),
     (4, include_str!("migrations/0004_callback_signatures.sql")),
     (5, include_str!("migrations/0005_send_attempts.sql")),
+    (6, include_str!("migrations/0006_silences.sql")),
 ];
 
 pub(super) async fn apply(conn: &mut Conn) -> Result<(), StoreError> {

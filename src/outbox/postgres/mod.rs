@@ -24,6 +24,7 @@ mod intake;
 mod lease;
 mod migrate;
 mod operator;
+mod quiet;
 mod repeats;
 mod sender;
 mod shared;

@@ -29,8 +29,9 @@ impl OperatorStore for PgOutbox {
     async fn stats(&self) -> Result<Vec<StateCount>, StoreError> {
         let sql = "SELECT state, robot, COUNT(*) FROM messages GROUP BY state, robot
                    UNION ALL
-                   SELECT 'waiting', robot, COUNT(*) FROM alerts WHERE message_id IS NULL
-                   GROUP BY robot
+                   SELECT CASE WHEN held_by IS NULL THEN 'waiting' ELSE 'held' END, robot,
+                          COUNT(*)
+                   FROM alerts WHERE message_id IS NULL GROUP BY 1, robot
                    ORDER BY 1, 2";
         let rows = self.db().await?.query(sql, &[]).await?;
         rows.iter()

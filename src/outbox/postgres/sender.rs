@@ -67,6 +67,28 @@ pub(super) async fn insert_message(
     Ok(id)
 }
 
+/// Alert rows (`id, payload, received_at`); rows that cannot be read come back apart, with
+/// the reason.
+pub(super) fn alert_rows(rows: Vec<Row>) -> Result<WaitingAlerts, StoreError> {
+    let mut out = WaitingAlerts::default();
+    for row in rows {
+        let id: i64 = row.try_get(0).map_err(db)?;
+        let payload: String = row.try_get(1).map_err(db)?;
+        match serde_json::from_str(&payload) {
+            Ok(queued) => out.alerts.push(WaitingAlert {
+                id,
+                received_at: row.try_get(2).map_err(db)?,
+                queued,
+            }),
+            Err(e) => out.unreadable.push(UnreadableAlert {
+                id,
+                reason: format!("stored alert is not readable: {e}"),
+            }),
+        }
+    }
+    Ok(out)
+}
+
 impl PgOutbox {
     /// One fenced statement on one of the lease's robot's rows: `$1` is the robot, the rest
     /// are `params`. The lease is checked in the same transaction.
@@ -94,31 +116,16 @@ impl PgOutbox {
 impl SenderStore for PgOutbox {
     async fn waiting_alerts(&self, robot: &str, limit: usize) -> Result<WaitingAlerts, StoreError> {
         let sql = "SELECT id, payload, received_at FROM alerts
-                   WHERE robot = $1 AND message_id IS NULL
+                   WHERE robot = $1 AND message_id IS NULL AND held_by IS NULL
                    ORDER BY level DESC, id ASC LIMIT $2";
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = self.db().await?.query(sql, &[&robot, &limit]).await?;
-        let mut out = WaitingAlerts::default();
-        for row in rows {
-            let id: i64 = row.try_get(0).map_err(db)?;
-            let payload: String = row.try_get(1).map_err(db)?;
-            match serde_json::from_str(&payload) {
-                Ok(queued) => out.alerts.push(WaitingAlert {
-                    id,
-                    received_at: row.try_get(2).map_err(db)?,
-                    queued,
-                }),
-                Err(e) => out.unreadable.push(UnreadableAlert {
-                    id,
-                    reason: format!("stored alert is not readable: {e}"),
-                }),
-            }
-        }
-        Ok(out)
+        alert_rows(rows)
     }
 
     async fn oldest_waiting(&self, robot: &str) -> Result<Option<i64>, StoreError> {
-        let sql = "SELECT MIN(received_at) FROM alerts WHERE robot = $1 AND message_id IS NULL";
+        let sql = "SELECT MIN(received_at) FROM alerts
+                   WHERE robot = $1 AND message_id IS NULL AND held_by IS NULL";
         self.robot_scalar(sql, robot).await
     }
 

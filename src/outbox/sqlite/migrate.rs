@@ -186,6 +186,8 @@ INSERT INTO send_attempts (robot, message_id, counted_at)
     WHERE last_attempt_at > CAST(strftime('%s', 'now') AS INTEGER) * 1000 - 600000;
 ",
     ),
+    // Issue 19: silences, and what holds an alert back. PostgreSQL's file.
+    Postgres(include_str!("../postgres/migrations/0006_silences.sql")),
 ];
 
 /// Applies the migrations this file has not seen yet, each in its own transaction.

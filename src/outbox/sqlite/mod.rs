@@ -15,6 +15,7 @@ mod lease;
 mod lock;
 mod migrate;
 mod operator;
+mod quiet;
 mod repeats;
 mod sender;
 mod shared;

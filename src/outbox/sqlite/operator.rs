@@ -28,7 +28,8 @@ fn stats(c: &Connection) -> rusqlite::Result<Vec<StateCount>> {
     let mut stmt = c.prepare_cached(
         "SELECT state, robot, COUNT(*) FROM messages GROUP BY state, robot
          UNION ALL
-         SELECT 'waiting', robot, COUNT(*) FROM alerts WHERE message_id IS NULL GROUP BY robot
+         SELECT CASE WHEN held_by IS NULL THEN 'waiting' ELSE 'held' END, robot, COUNT(*)
+         FROM alerts WHERE message_id IS NULL GROUP BY 1, robot
          ORDER BY 1, 2",
     )?;
     let rows = stmt.query_map([], |r| {

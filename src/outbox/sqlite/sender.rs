@@ -78,12 +78,15 @@ impl SqliteOutbox {
     }
 }
 
-fn waiting(conn: &Connection, robot: &str, limit: usize) -> rusqlite::Result<WaitingAlerts> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, payload, received_at FROM alerts WHERE robot = ?1 AND message_id IS NULL
-         ORDER BY level DESC, id ASC LIMIT ?2",
-    )?;
-    let rows = stmt.query_map(params![robot, limit as i64], |r| {
+/// Alert rows (`id, payload, received_at`) that `sql` selects with `values`; rows that cannot
+/// be read come back apart, with the reason.
+pub(super) fn alert_rows<P: rusqlite::Params>(
+    conn: &Connection,
+    sql: &str,
+    values: P,
+) -> rusqlite::Result<WaitingAlerts> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(values, |r| {
         Ok((
             r.get::<_, i64>(0)?,
             r.get::<_, String>(1),
@@ -108,6 +111,13 @@ fn waiting(conn: &Connection, robot: &str, limit: usize) -> rusqlite::Result<Wai
     Ok(out)
 }
 
+fn waiting(conn: &Connection, robot: &str, limit: usize) -> rusqlite::Result<WaitingAlerts> {
+    let sql = "SELECT id, payload, received_at FROM alerts
+               WHERE robot = ?1 AND message_id IS NULL AND held_by IS NULL
+               ORDER BY level DESC, id ASC LIMIT ?2";
+    alert_rows(conn, sql, params![robot, limit as i64])
+}
+
 #[async_trait]
 impl SenderStore for SqliteOutbox {
     async fn waiting_alerts(&self, robot: &str, limit: usize) -> Result<WaitingAlerts, StoreError> {
@@ -117,7 +127,8 @@ impl SenderStore for SqliteOutbox {
 
     async fn oldest_waiting(&self, robot: &str) -> Result<Option<i64>, StoreError> {
         let robot = robot.to_owned();
-        let sql = "SELECT received_at FROM alerts WHERE robot = ?1 AND message_id IS NULL
+        let sql = "SELECT received_at FROM alerts
+                   WHERE robot = ?1 AND message_id IS NULL AND held_by IS NULL
                    ORDER BY id LIMIT 1";
         self.read_sql(move |c| {
             c.prepare_cached(sql)?

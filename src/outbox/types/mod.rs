@@ -71,6 +71,16 @@ pub struct NewMessage<'a> {
     pub now: i64,
 }
 
+/// A silence to store (`QuietStore::add_silence`); checked before (`Matchers::compile`).
+#[derive(Debug, Clone)]
+pub struct NewSilence {
+    pub matchers: crate::domain::silence::Matchers,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub comment: String,
+    pub created_by: String,
+}
+
 /// A failed attempt that is tried again at `next_attempt_at`.
 #[derive(Debug, Clone, Copy)]
 pub struct Retry<'a> {
@@ -161,7 +171,8 @@ pub struct MessageRow {
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct StateCount {
-    /// `pending`, `sent`, `dead`, or `waiting` for alerts not yet in a message.
+    /// `pending`, `sent`, `dead`; `waiting` for alerts not yet in a message, `held` for those a
+    /// silence or mute window holds.
     pub state: String,
     pub robot: String,
     pub count: i64,

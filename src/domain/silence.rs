@@ -1,0 +1,257 @@
+//! Silences: "not now" for the alerts their matchers name, until they end. Pure: what a
+//! silence is, how it is checked, which alerts it holds. Where silences are kept and what
+//! happens to the alerts they hold is the outbox's and the senders' business.
+
+use super::alert::{Alert, AlertKind, Level};
+use globset::{Glob, GlobMatcher};
+use serde::{Deserialize, Serialize};
+
+/// The longest a silence may last.
+pub const MAX_SILENCE_MS: i64 = 30 * 24 * 3600 * 1000;
+
+/// What a silence holds, as written in the API, the CLI and the store. Every matcher given
+/// must match (a matcher on a field the alert does not carry does not); `all` alone holds
+/// everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Matchers {
+    /// Glob on the project slug.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+    /// Glob on the environment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
+    /// This level and the ones below it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+    /// A Sentry issue id, or a short id (any case).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issue: Option<String>,
+    /// A case-insensitive part of the alert's title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// A robot's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub robot: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub all: bool,
+}
+
+/// A matcher that cannot be used, with the field it is about.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct MatcherError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+fn bad(field: &'static str, message: impl Into<String>) -> MatcherError {
+    MatcherError {
+        field,
+        message: message.into(),
+    }
+}
+
+/// Matchers checked and compiled, ready to test alerts.
+#[derive(Debug, Clone)]
+pub struct Matcher {
+    project: Option<GlobMatcher>,
+    environment: Option<GlobMatcher>,
+    level: Option<Level>,
+    issue: Option<String>,
+    title: Option<String>,
+    robot: Option<String>,
+    all: bool,
+}
+
+impl Matchers {
+    /// Checks the matchers: at least one, `all` alone, globs that compile, a known level,
+    /// no empty value.
+    pub fn compile(&self) -> Result<Matcher, MatcherError> {
+        let text = |field: &'static str, v: &Option<String>| -> Result<_, MatcherError> {
+            match v.as_deref().map(str::trim) {
+                Some("") => Err(bad(field, "must not be empty")),
+                v => Ok(v.map(str::to_owned)),
+            }
+        };
+        let glob = |field: &'static str, v: &Option<String>| -> Result<_, MatcherError> {
+            text(field, v)?
+                .map(|p| {
+                    Glob::new(&p)
+                        .map(|g| g.compile_matcher())
+                        .map_err(|e| bad(field, format!("malformed glob `{p}`: {e}")))
+                })
+                .transpose()
+        };
+        let level = text("matchers.level", &self.level)?
+            .map(|l| {
+                Level::parse(&l).ok_or_else(|| {
+                    bad(
+                        "matchers.level",
+                        format!("unknown level `{l}` (debug, info, warning, error, fatal)"),
+                    )
+                })
+            })
+            .transpose()?;
+        let matcher = Matcher {
+            project: glob("matchers.project", &self.project)?,
+            environment: glob("matchers.environment", &self.environment)?,
+            level,
+            issue: text("matchers.issue", &self.issue)?,
+            title: text("matchers.title", &self.title)?.map(|t| t.to_lowercase()),
+            robot: text("matchers.robot", &self.robot)?,
+            all: self.all,
+        };
+        let narrowed = matcher.project.is_some()
+            || matcher.environment.is_some()
+            || matcher.level.is_some()
+            || matcher.issue.is_some()
+            || matcher.title.is_some()
+            || matcher.robot.is_some();
+        match (matcher.all, narrowed) {
+            (true, true) => Err(bad(
+                "matchers.all",
+                "`all` holds everything: give it alone, or other matchers without it",
+            )),
+            (false, false) => Err(bad(
+                "matchers",
+                "at least one matcher is needed (project, environment, level, issue, title, \
+                 robot), or \"all\": true",
+            )),
+            _ => Ok(matcher),
+        }
+    }
+
+    /// The matchers in words, for messages and lists: `project=web-*, level≤warning`.
+    pub fn describe(&self) -> String {
+        if self.all {
+            return "all alerts".into();
+        }
+        let fields = [
+            ("project", &self.project),
+            ("environment", &self.environment),
+            ("level≤", &self.level),
+            ("issue", &self.issue),
+            ("title~", &self.title),
+            ("robot", &self.robot),
+        ];
+        fields
+            .iter()
+            .filter_map(|(k, v)| {
+                v.as_ref().map(|v| {
+                    let sep = if k.ends_with(['≤', '~']) { "" } else { "=" };
+                    format!("{k}{sep}{v}")
+                })
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+impl Matcher {
+    /// Whether this silence holds `alert` on its way to `robot`.
+    pub fn matches(&self, alert: &Alert, robot: &str) -> bool {
+        if self.all {
+            return true;
+        }
+        let glob = |m: &Option<GlobMatcher>, v: &Option<String>| match m {
+            None => true,
+            Some(m) => v.as_deref().is_some_and(|v| m.is_match(v)),
+        };
+        // A comment carries no level of its own: a level matcher does not hold it.
+        let level_ok = self
+            .level
+            .is_none_or(|max| alert.kind != AlertKind::Comment && alert.level <= max);
+        let issue_ok = self.issue.as_deref().is_none_or(|want| {
+            alert.issue_id.as_deref() == Some(want)
+                || alert
+                    .short_id
+                    .as_deref()
+                    .is_some_and(|s| s.eq_ignore_ascii_case(want))
+        });
+        glob(&self.project, &alert.project)
+            && glob(&self.environment, &alert.environment)
+            && level_ok
+            && issue_ok
+            && self
+                .title
+                .as_deref()
+                .is_none_or(|t| alert.title.to_lowercase().contains(t))
+            && self.robot.as_deref().is_none_or(|r| r == robot)
+    }
+
+    /// Whether this silence can hold anything of `robot` (a robot matcher names another).
+    pub fn concerns(&self, robot: &str) -> bool {
+        self.robot.as_deref().is_none_or(|r| r == robot)
+    }
+}
+
+/// How long a silence lasts, written `30m`, `2h`, `1d` (or `1h30m`): positive, at most 30
+/// days. Milliseconds.
+pub fn parse_duration(text: &str) -> Result<i64, String> {
+    let d = humantime::parse_duration(text.trim())
+        .map_err(|e| format!("`{text}` is not a duration like 30m, 2h or 1d ({e})"))?;
+    let ms = i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+    if ms <= 0 {
+        return Err(format!("`{text}` is not a positive duration"));
+    }
+    if ms > MAX_SILENCE_MS {
+        return Err(format!("`{text}` is longer than 30 days"));
+    }
+    Ok(ms)
+}
+
+/// A silence as kept: its matchers, when it runs, who made it and why, and how many alerts
+/// it held so far.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Silence {
+    pub id: i64,
+    pub matchers: Matchers,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub comment: String,
+    pub created_by: String,
+    pub held: i64,
+}
+
+impl Silence {
+    pub fn is_active(&self, now: i64) -> bool {
+        self.starts_at <= now && now < self.ends_at
+    }
+}
+
+/// What holds an alert back, as the outbox keeps it beside the alert (`held_by`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Hold {
+    Silence(i64),
+    MuteWindow(String),
+}
+
+impl Hold {
+    pub fn key(&self) -> String {
+        match self {
+            Self::Silence(id) => format!("silence:{id}"),
+            Self::MuteWindow(name) => format!("mute:{name}"),
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Self> {
+        match key.split_once(':')? {
+            ("silence", id) => id.parse().ok().map(Self::Silence),
+            ("mute", name) if !name.is_empty() => Some(Self::MuteWindow(name.to_owned())),
+            _ => None,
+        }
+    }
+
+    /// In words, for traces: `silenced by #12`, `muted by window nights`.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Silence(id) => format!("silenced by #{id}"),
+            Self::MuteWindow(name) => format!("muted by window {name}"),
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "silence_tests.rs"]
+mod tests;

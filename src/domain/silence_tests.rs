@@ -1,0 +1,136 @@
+use super::*;
+
+fn alert(project: &str, level: Level) -> Alert {
+    let mut a = Alert::new(AlertKind::Issue, "created");
+    a.project = Some(project.into());
+    a.environment = Some("production".into());
+    a.level = level;
+    a.title = "TypeError: Cannot read property 'x' of Undefined".into();
+    a.issue_id = Some("4242".into());
+    a.short_id = Some("WEB-12".into());
+    a
+}
+
+fn m(json: serde_json::Value) -> Result<Matcher, MatcherError> {
+    serde_json::from_value::<Matchers>(json).unwrap().compile()
+}
+
+#[test]
+fn each_matcher_holds_what_it_names_and_nothing_else() {
+    let a = alert("web-frontend", Level::Error);
+    let cases = [
+        (serde_json::json!({"project": "web-*"}), true),
+        (serde_json::json!({"project": "api"}), false),
+        (serde_json::json!({"environment": "prod*"}), true),
+        (serde_json::json!({"environment": "staging"}), false),
+        (serde_json::json!({"level": "error"}), true),
+        (serde_json::json!({"level": "warning"}), false),
+        (serde_json::json!({"issue": "4242"}), true),
+        (serde_json::json!({"issue": "web-12"}), true),
+        (serde_json::json!({"issue": "4243"}), false),
+        (serde_json::json!({"title": "cannot READ"}), true),
+        (serde_json::json!({"title": "timeout"}), false),
+        (serde_json::json!({"robot": "ops"}), true),
+        (serde_json::json!({"robot": "dev"}), false),
+        (serde_json::json!({"all": true}), true),
+        (
+            serde_json::json!({"project": "web-*", "level": "warning"}),
+            false,
+        ),
+        (
+            serde_json::json!({"project": "web-*", "level": "fatal"}),
+            true,
+        ),
+    ];
+    for (json, held) in cases {
+        let matcher = m(json.clone()).expect("valid");
+        assert_eq!(matcher.matches(&a, "ops"), held, "{json}");
+    }
+}
+
+#[test]
+fn level_holds_that_level_and_below_and_never_a_comment() {
+    let warn = m(serde_json::json!({"level": "warning"})).unwrap();
+    for (level, held) in [
+        (Level::Debug, true),
+        (Level::Info, true),
+        (Level::Warning, true),
+        (Level::Error, false),
+        (Level::Fatal, false),
+    ] {
+        assert_eq!(warn.matches(&alert("p", level), "r"), held, "{level:?}");
+    }
+    let mut comment = alert("p", Level::Info);
+    comment.kind = AlertKind::Comment;
+    assert!(!warn.matches(&comment, "r"));
+}
+
+#[test]
+fn a_field_the_alert_lacks_is_not_matched() {
+    let mut a = alert("p", Level::Error);
+    a.environment = None;
+    assert!(
+        !m(serde_json::json!({"environment": "*"}))
+            .unwrap()
+            .matches(&a, "r")
+    );
+}
+
+#[test]
+fn bad_matchers_name_their_field() {
+    let cases = [
+        (serde_json::json!({}), "matchers"),
+        (serde_json::json!({"all": false}), "matchers"),
+        (
+            serde_json::json!({"all": true, "project": "x"}),
+            "matchers.all",
+        ),
+        (serde_json::json!({"project": "[oops"}), "matchers.project"),
+        (
+            serde_json::json!({"environment": "{a"}),
+            "matchers.environment",
+        ),
+        (serde_json::json!({"level": "loud"}), "matchers.level"),
+        (serde_json::json!({"title": "  "}), "matchers.title"),
+    ];
+    for (json, field) in cases {
+        let err = m(json.clone()).expect_err("invalid");
+        assert_eq!(err.field, field, "{json}");
+    }
+    let unknown = serde_json::from_value::<Matchers>(serde_json::json!({"projekt": "x"}));
+    assert!(unknown.unwrap_err().to_string().contains("projekt"));
+}
+
+#[test]
+fn durations_are_positive_and_at_most_thirty_days() {
+    assert_eq!(parse_duration("30m"), Ok(30 * 60 * 1000));
+    assert_eq!(parse_duration("2h"), Ok(2 * 3600 * 1000));
+    assert_eq!(parse_duration("1d"), Ok(24 * 3600 * 1000));
+    assert_eq!(parse_duration("30d"), Ok(MAX_SILENCE_MS));
+    for bad in ["0s", "31d", "soon", "", "-1h", "2"] {
+        assert!(parse_duration(bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn holds_round_trip_through_their_key() {
+    for hold in [Hold::Silence(7), Hold::MuteWindow("nights".into())] {
+        assert_eq!(Hold::parse(&hold.key()), Some(hold.clone()));
+    }
+    assert_eq!(Hold::parse("silence:x"), None);
+    assert_eq!(Hold::parse("other"), None);
+    assert_eq!(Hold::Silence(3).describe(), "silenced by #3");
+}
+
+#[test]
+fn matchers_read_back_as_written() {
+    let written = Matchers {
+        project: Some("web-*".into()),
+        level: Some("warning".into()),
+        ..Default::default()
+    };
+    let json = serde_json::to_string(&written).unwrap();
+    assert_eq!(json, r#"{"project":"web-*","level":"warning"}"#);
+    assert_eq!(serde_json::from_str::<Matchers>(&json).unwrap(), written);
+    assert_eq!(written.describe(), "project=web-*, level≤warning");
+}

@@ -1,0 +1,109 @@
+//! Silences and held alerts (`quiet_port.rs`) in the shared database.
+
+use super::super::QuietStore;
+use super::super::quiet_sql::{
+    COUNT_HELD, END_SILENCE, HELD_ALERTS, HOLDS, INSERT_SILENCE, SILENCE_BY_ID,
+    SILENCES_ENDING_AFTER, matchers,
+};
+use super::super::types::{Lease, NewSilence, StoreError, WaitingAlerts};
+use super::PgOutbox;
+use super::error::db;
+use super::lease::fenced;
+use super::sender::alert_rows;
+use crate::domain::silence::{Hold, Silence};
+use async_trait::async_trait;
+use tokio_postgres::Row;
+
+fn silence_of(row: &Row) -> Result<Silence, StoreError> {
+    let id: i64 = row.try_get(0).map_err(db)?;
+    let text: String = row.try_get(1).map_err(db)?;
+    Ok(Silence {
+        id,
+        matchers: matchers(id, &text)?,
+        starts_at: row.try_get(2).map_err(db)?,
+        ends_at: row.try_get(3).map_err(db)?,
+        comment: row.try_get(4).map_err(db)?,
+        created_by: row.try_get(5).map_err(db)?,
+        held: row.try_get(6).map_err(db)?,
+    })
+}
+
+#[async_trait]
+impl QuietStore for PgOutbox {
+    async fn add_silence(&self, silence: NewSilence) -> Result<Silence, StoreError> {
+        let text = serde_json::to_string(&silence.matchers).map_err(|e| StoreError::Corrupt {
+            id: 0,
+            reason: e.to_string(),
+        })?;
+        let conn = self.db().await?;
+        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 5] = [
+            &text,
+            &silence.starts_at,
+            &silence.ends_at,
+            &silence.comment,
+            &silence.created_by,
+        ];
+        let id: i64 = conn
+            .query_one(INSERT_SILENCE, &params)
+            .await?
+            .try_get(0)
+            .map_err(db)?;
+        let row = conn.query_one(SILENCE_BY_ID, &[&id]).await?;
+        silence_of(&row)
+    }
+
+    async fn silences(&self, ends_after: i64) -> Result<Vec<Silence>, StoreError> {
+        let rows = self
+            .db()
+            .await?
+            .query(SILENCES_ENDING_AFTER, &[&ends_after])
+            .await?;
+        rows.iter().map(silence_of).collect()
+    }
+
+    async fn silence(&self, id: i64) -> Result<Option<Silence>, StoreError> {
+        let row = self.db().await?.query_opt(SILENCE_BY_ID, &[&id]).await?;
+        row.as_ref().map(silence_of).transpose()
+    }
+
+    async fn end_silence(&self, id: i64, now: i64) -> Result<Option<Silence>, StoreError> {
+        let conn = self.db().await?;
+        conn.execute(END_SILENCE, &[&now, &id]).await?;
+        let row = conn.query_opt(SILENCE_BY_ID, &[&id]).await?;
+        row.as_ref().map(silence_of).transpose()
+    }
+
+    async fn hold_alerts(&self, lease: &Lease, hold: &str, ids: &[i64]) -> Result<(), StoreError> {
+        let mut conn = self.db().await?;
+        let tx = fenced(&mut conn, lease).await?;
+        let sql = "UPDATE alerts SET held_by = $1
+                   WHERE id = ANY($2) AND robot = $3 AND message_id IS NULL AND held_by IS NULL";
+        let held = tx.execute(sql, &[&hold, &ids, &lease.robot]).await?;
+        if let Some(Hold::Silence(silence)) = Hold::parse(hold) {
+            let held = i64::try_from(held).unwrap_or(i64::MAX);
+            tx.execute(COUNT_HELD, &[&held, &silence]).await?;
+        }
+        tx.commit().await
+    }
+
+    async fn holds(&self, robot: &str) -> Result<Vec<String>, StoreError> {
+        let rows = self.db().await?.query(HOLDS, &[&robot]).await?;
+        rows.iter().map(|r| r.try_get(0).map_err(db)).collect()
+    }
+
+    async fn held_alerts(
+        &self,
+        robot: &str,
+        hold: &str,
+        after: i64,
+        limit: usize,
+    ) -> Result<WaitingAlerts, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = self
+            .db()
+            .await?
+            .query(HELD_ALERTS, &[&robot, &hold, &after, &limit])
+            .await?;
+        alert_rows(rows)
+    }
+}
