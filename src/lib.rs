@@ -20,6 +20,7 @@
 //! - [`action_links`]: signed, expiring, single-use Resolve / Ignore links.
 //! - [`outbox`]: the storage port ([`outbox::Outbox`], in parts) and its SQLite and
 //!   PostgreSQL implementations, each with one file per part holding that part's SQL.
+//! - [`silences`]: making, listing and ending silences (admin API, `silence` command, chat).
 //! - [`intake`]: parsed payload → routed → one durable enqueue.
 //! - [`delivery`]: the senders as typed steps — the worker (lease, refresh) dispatches to a
 //!   markdown or card step; a send is prepare → call → finish → record; budget, group window,
@@ -53,3 +54,4 @@ pub mod routing;
 pub(crate) mod routing_choice;
 pub mod secret;
 pub mod sentry;
+pub mod silences;

@@ -14,6 +14,10 @@ pub struct Metrics {
     pub api_requests: IntCounterVec,
     pub request_duration: HistogramVec,
     pub set_aside: IntCounterVec,
+    /// Alerts a silence held back, by robot.
+    pub silenced: IntCounterVec,
+    /// Alerts a mute window held back, by robot.
+    pub muted: IntCounterVec,
     /// Request bodies cut off to make room for others (`http::inflight`), by reason.
     pub body_evictions: IntCounterVec,
     /// Request bodies being received right now.
@@ -50,7 +54,7 @@ const RESULTS: &[&str] = &[
     "unavailable",
 ];
 const OUTCOMES: &[&str] = &["sent", "retryable", "throttled", "permanent"];
-const STATES: &[&str] = &["waiting", "pending", "sent", "dead"];
+const STATES: &[&str] = &["waiting", "held", "pending", "sent", "dead"];
 
 impl Metrics {
     pub fn new<'a>(robots: impl IntoIterator<Item = &'a str>) -> Self {
@@ -103,6 +107,16 @@ impl Metrics {
             "Unreadable outbox rows set aside as dead, by robot",
             &["robot"],
         );
+        let silenced = counter(
+            "alerts_silenced_total",
+            "Alerts held back by a silence (summarized when it ends), by robot",
+            &["robot"],
+        );
+        let muted = counter(
+            "alerts_muted_total",
+            "Alerts held back by a route's mute window (summarized when it ends), by robot",
+            &["robot"],
+        );
         let body_evictions = counter(
             "body_evictions_total",
             "Request bodies cut off to make room: budget, client_share (one address held its \
@@ -128,6 +142,8 @@ impl Metrics {
             }
             throttle_pauses.with_label_values(&[robot.as_str()]);
             set_aside.with_label_values(&[robot.as_str()]);
+            silenced.with_label_values(&[robot.as_str()]);
+            muted.with_label_values(&[robot.as_str()]);
         }
         for result in ["ok", "error", "rate_limited", "unauthorized"] {
             api_requests.with_label_values(&[result]);
@@ -140,6 +156,8 @@ impl Metrics {
             api_requests,
             request_duration,
             set_aside,
+            silenced,
+            muted,
             body_evictions,
             inflight_bodies,
             outbox,

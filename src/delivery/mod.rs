@@ -19,6 +19,7 @@ pub mod engine;
 pub mod enrich;
 pub mod housekeeping;
 mod markdown_step;
+mod quiet_step;
 pub mod rate_limit;
 pub mod retry;
 mod send;

@@ -5,9 +5,12 @@
 //! A step (`markdown_step`, `card_step`) is a function over these; the worker only holds the
 //! lease, refreshes the settings and dispatches.
 
+use super::quiet_step::QuietState;
 use super::rate_limit::RateLimiter;
 use super::{Deps, LEASE_RENEW};
 use crate::config::{RetryConfig, RobotConfig};
+use crate::domain::silence::{Matcher, Silence};
+use crate::live::ActiveConfig;
 use crate::outbox::{Lease, StoreError, WaitingAlerts};
 use crate::render::Renderer;
 use std::sync::Arc;
@@ -41,6 +44,10 @@ pub enum Step {
 /// The robot's settings and what every sender shares, refreshed from `live` before each step.
 pub struct SenderCtx {
     pub robot: RobotConfig,
+    /// All the settings in force (routes, mute windows), refreshed with `robot`.
+    pub active: Arc<ActiveConfig>,
+    /// The silences active at this step, oldest first (`quiet_step::active_silences`).
+    pub silences: Vec<(Silence, Matcher)>,
     pub deps: Deps,
     pub renderer: Arc<Renderer>,
     pub retry: RetryConfig,
@@ -56,6 +63,8 @@ pub struct SenderState {
     pub last_built_at: Option<i64>,
     /// Card robots: when the next open-API call may go.
     pub card_pace: CardPace,
+    /// The active silences as last read, and when holds were last checked for an end.
+    pub quiet: QuietState,
 }
 
 /// The robot's lease while this process is its sender, and when it was last renewed.
@@ -93,7 +102,8 @@ impl Turn<'_> {
 
 impl SenderCtx {
     /// Waiting alerts of this robot, with the unreadable ones set aside as dead first (counted
-    /// in `alerts_set_aside_total`), so one bad row never blocks the robot.
+    /// in `alerts_set_aside_total`), so one bad row never blocks the robot, and those a silence
+    /// or mute window holds set aside as held (`quiet_step::hold_picked`).
     pub async fn pick_waiting(
         &self,
         lease: &Lease,
@@ -102,12 +112,13 @@ impl SenderCtx {
     ) -> Result<WaitingAlerts, StoreError> {
         let outbox = &self.deps.outbox;
         let name = self.robot.name.as_str();
-        let picked = outbox.waiting_alerts(name, limit).await?;
+        let mut picked = outbox.waiting_alerts(name, limit).await?;
         for bad in &picked.unreadable {
             error!(alert_id = bad.id, reason = %bad.reason, "unreadable outbox row set aside as dead");
             outbox.set_aside_alert(lease, bad, now).await?;
             self.deps.metrics.set_aside.with_label_values(&[name]).inc();
         }
+        super::quiet_step::hold_picked(self, lease, &mut picked.alerts, now).await?;
         Ok(picked)
     }
 }

@@ -4,7 +4,7 @@
 
 use super::rate_limit::{RateLimiter, WINDOW_MS};
 use super::step::{HeldLease, IDLE_POLL_MS, SenderCtx, SenderState, Step, Turn};
-use super::{Deps, LEASE_POLL, LEASE_RENEW, LEASE_TTL, card_step, markdown_step};
+use super::{Deps, LEASE_POLL, LEASE_RENEW, LEASE_TTL, card_step, markdown_step, quiet_step};
 use crate::clock::now_ms;
 use crate::live::Live;
 use crate::outbox::{Lease, LeaseTerm, StoreError};
@@ -32,12 +32,15 @@ impl RobotWorker {
         let active = live.get();
         let robot = active.settings.robot(name).cloned()?;
         let (renderer, retry) = (active.renderer.clone(), active.settings.retry.clone());
+        let active_config = active.clone();
         let limiter = RateLimiter::new(robot.rate_per_minute, []);
         let span = info_span!("sender", robot = %robot.name);
         Some(Self {
             live,
             ctx: SenderCtx {
                 robot,
+                active: active_config,
+                silences: Vec::new(),
                 deps: deps.clone(),
                 renderer,
                 retry,
@@ -47,6 +50,7 @@ impl RobotWorker {
                 last_message_at: None,
                 last_built_at: None,
                 card_pace: Default::default(),
+                quiet: Default::default(),
             },
             wake,
             held: None,
@@ -64,6 +68,7 @@ impl RobotWorker {
         self.ctx.robot = robot.clone();
         self.ctx.renderer = active.renderer.clone();
         self.ctx.retry = active.settings.retry.clone();
+        self.ctx.active = active.clone();
         true
     }
 
@@ -203,8 +208,12 @@ impl RobotWorker {
         let Some(held) = self.held.as_mut() else {
             return Ok(Step::Worked);
         };
+        self.ctx.silences = quiet_step::active_silences(&self.ctx, now).await?;
         let mut turn = Turn { held, now };
         let (ctx, state) = (&self.ctx, &mut self.state);
+        if quiet_step::summarize(ctx, &mut state.quiet, &turn).await? {
+            return Ok(Step::Worked);
+        }
         if let Some(until) = ctx
             .deps
             .outbox

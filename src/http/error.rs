@@ -23,6 +23,9 @@ pub enum HttpError {
     MissingResource,
     #[error("{0}")]
     BadPayload(String),
+    /// A request to the admin API that cannot be done; the text names the field.
+    #[error("{0}")]
+    Invalid(String),
     #[error("body is larger than the limit of {limit} bytes")]
     TooLarge { limit: usize },
     #[error("could not read the request body: {0}")]
@@ -73,7 +76,7 @@ impl ResponseError for HttpError {
             | Self::BadAdminToken => StatusCode::UNAUTHORIZED,
             Self::BadConfig(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotFound => StatusCode::NOT_FOUND,
-            Self::MissingResource | Self::BadPayload(_) | Self::BodyRead(_) => {
+            Self::MissingResource | Self::BadPayload(_) | Self::BodyRead(_) | Self::Invalid(_) => {
                 StatusCode::BAD_REQUEST
             }
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,

@@ -14,6 +14,7 @@ pub mod installations;
 pub mod login_limit;
 pub mod playground;
 pub mod preview;
+pub mod silences_api;
 pub mod trace_view;
 pub mod ui;
 pub mod ui_auth;
@@ -99,6 +100,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/-/reload", web::post().to(admin::reload))
         .route("/actions/{token}", web::get().to(action_links::show))
         .route("/actions/{token}", web::post().to(action_links::perform))
+        .route("/api/silences", web::post().to(silences_api::create))
+        .route("/api/silences", web::get().to(silences_api::list))
+        .route("/api/silences/{id}", web::delete().to(silences_api::end))
         .route("/ui", web::get().to(ui::status))
         .route("/ui/login", web::post().to(ui::login))
         .route("/ui/retry/{id}", web::post().to(ui::retry))

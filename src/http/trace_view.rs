@@ -1,6 +1,7 @@
 //! What became of a webhook, in words: the lines `/ui/trace` shows and `outbox trace` prints.
 //! Pure; the caller says how a time reads (its zone).
 
+use crate::domain::silence::Hold;
 use crate::outbox::{AlertFate, TraceAlert, TraceEntry, WebhookOutcome};
 
 /// One line per robot (or one for the whole webhook when it reached none): where it went,
@@ -67,12 +68,27 @@ pub fn fates(entry: &TraceEntry, at: &dyn Fn(i64) -> String) -> Vec<String> {
     lines
 }
 
-/// `sent in message 12 at …`, `waiting for a message`, `in message 12, retrying (…)`.
+/// `sent in message 12 at …`, `waiting for a message`, `in message 12, retrying (…)`; an
+/// alert a silence or mute window held says so first: `silenced by #3, summarized in …`.
 pub fn fate(alert: &TraceAlert, at: &dyn Fn(i64) -> String) -> String {
+    let held = alert
+        .held_by
+        .as_deref()
+        .map(|key| Hold::parse(key).map_or_else(|| format!("held by {key}"), |h| h.describe()));
+    match held {
+        Some(held) if alert.fate == AlertFate::Held => {
+            format!("{held}; posted in the summary when it ends")
+        }
+        Some(held) => format!("{held}, summarized: {}", message_fate(alert, at)),
+        None => message_fate(alert, at),
+    }
+}
+
+fn message_fate(alert: &TraceAlert, at: &dyn Fn(i64) -> String) -> String {
     let n = alert.message_id.unwrap_or_default();
     let error = alert.last_error.as_deref().unwrap_or("-");
     match alert.fate {
-        AlertFate::Waiting => {
+        AlertFate::Waiting | AlertFate::Held => {
             "queued, waiting for its message (group window, budget or pause)".into()
         }
         AlertFate::Pending => format!("in message {n}, pending (not tried yet)"),

@@ -31,6 +31,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/open_issues.md.tera"),
     ),
     (
+        "silence_summary.md.tera",
+        include_str!("../../templates/silence_summary.md.tera"),
+    ),
+    (
         "_details.md.tera",
         include_str!("../../templates/_details.md.tera"),
     ),

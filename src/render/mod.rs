@@ -8,6 +8,7 @@ pub mod card;
 pub mod escape;
 mod finish;
 pub mod labels;
+mod summary;
 pub mod time;
 mod view;
 
@@ -22,6 +23,7 @@ use tera::{Context, Tera};
 pub use builtin::TEMPLATES;
 use finish::finish;
 pub use finish::plain_fallback;
+pub use summary::{HeldBy, HeldIssue, HoldSummary};
 
 /// A little under the limit: the query string is not counted, but proxies and rounding are.
 const BODY_BUDGET: usize = MAX_BODY_BYTES - 500;

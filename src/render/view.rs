@@ -70,7 +70,7 @@ fn test_prefix(a: &Alert, lang: Lang) -> String {
 
 /// What a batch line may show: the headline fields, not stacks or tags (a batch holds
 /// hundreds of alerts, and a full view of each costs memory for nothing).
-fn batch_line(a: &Alert, lang: Lang) -> Value {
+pub(super) fn batch_line(a: &Alert, lang: Lang) -> Value {
     let level = a.level.as_str();
     json!({
         "kind": a.kind, "action": a.action, "level": level, "title": a.title, "culprit": a.culprit,

@@ -34,6 +34,7 @@ mod routing;
 mod rule_settings;
 mod secrets_in_logs;
 mod sentry_api;
+mod silences;
 mod trace;
 mod ui;
 mod webhooks;

@@ -104,19 +104,21 @@ impl TraceStore for PgOutbox {
         }
         let ids: Vec<i64> = entries.iter().map(|e| e.id).collect();
         let alerts = "SELECT a.webhook_id, a.id, a.robot, a.message_id, m.state, m.attempts,
-                             m.sent_at, m.last_error
+                             m.sent_at, m.last_error, a.held_by
                       FROM alerts a LEFT JOIN messages m ON m.id = a.message_id
                       WHERE a.webhook_id = ANY($1::bigint[]) ORDER BY a.id";
         for row in conn.query(alerts, &[&ids]).await? {
             let webhook: i64 = row.try_get(0).map_err(db)?;
             let state: Option<String> = row.try_get(4).map_err(db)?;
             let last_error: Option<String> = row.try_get(7).map_err(db)?;
+            let held_by: Option<String> = row.try_get(8).map_err(db)?;
             let state = state.as_deref().and_then(MessageState::parse);
             let alert = TraceAlert {
                 alert_id: row.try_get(1).map_err(db)?,
                 robot: row.try_get(2).map_err(db)?,
-                fate: AlertFate::of(state, last_error.as_deref()),
+                fate: AlertFate::of(state, last_error.as_deref(), held_by.as_deref()),
                 message_id: row.try_get(3).map_err(db)?,
+                held_by,
                 attempts: row.try_get::<_, Option<i64>>(5).map_err(db)?.unwrap_or(0),
                 sent_at: row.try_get(6).map_err(db)?,
                 last_error,

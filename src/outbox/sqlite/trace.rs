@@ -114,19 +114,22 @@ fn robots_of(id: i64, json: &str) -> Result<Vec<RobotDecision>, StoreError> {
 
 fn alerts_of(c: &Connection, webhook_id: i64) -> rusqlite::Result<Vec<TraceAlert>> {
     let mut stmt = c.prepare_cached(
-        "SELECT a.id, a.robot, a.message_id, m.state, m.attempts, m.sent_at, m.last_error
+        "SELECT a.id, a.robot, a.message_id, m.state, m.attempts, m.sent_at, m.last_error,
+                a.held_by
          FROM alerts a LEFT JOIN messages m ON m.id = a.message_id
          WHERE a.webhook_id = ?1 ORDER BY a.id",
     )?;
     let rows = stmt.query_map([webhook_id], |r| {
         let state: Option<String> = r.get(3)?;
         let last_error: Option<String> = r.get(6)?;
+        let held_by: Option<String> = r.get(7)?;
         let state = state.as_deref().and_then(MessageState::parse);
         Ok(TraceAlert {
             alert_id: r.get(0)?,
             robot: r.get(1)?,
-            fate: AlertFate::of(state, last_error.as_deref()),
+            fate: AlertFate::of(state, last_error.as_deref(), held_by.as_deref()),
             message_id: r.get(2)?,
+            held_by,
             attempts: r.get::<_, Option<i64>>(4)?.unwrap_or(0),
             sent_at: r.get(5)?,
             last_error,

@@ -129,6 +129,8 @@ fn human(d: std::time::Duration) -> String {
 pub enum AlertFate {
     /// Not in a message yet (group window, budget, pause).
     Waiting,
+    /// Held back by a silence or a mute window (`TraceAlert::held_by`) until it ends.
+    Held,
     /// In a message not tried yet.
     Pending,
     /// In a message whose last attempt failed; it is tried again.
@@ -142,6 +144,7 @@ impl AlertFate {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Waiting => "waiting",
+            Self::Held => "held",
             Self::Pending => "pending",
             Self::Retrying => "retrying",
             Self::Sent => "sent",
@@ -149,9 +152,15 @@ impl AlertFate {
         }
     }
 
-    /// From the alert's message: its state and whether an attempt failed.
-    pub fn of(message_state: Option<MessageState>, last_error: Option<&str>) -> Self {
+    /// From the alert's message: its state and whether an attempt failed; without one, from
+    /// whether something holds it.
+    pub fn of(
+        message_state: Option<MessageState>,
+        last_error: Option<&str>,
+        held_by: Option<&str>,
+    ) -> Self {
         match message_state {
+            None if held_by.is_some() => Self::Held,
             None => Self::Waiting,
             Some(MessageState::Sent) => Self::Sent,
             Some(MessageState::Dead) => Self::Dead,
@@ -167,8 +176,10 @@ pub struct TraceAlert {
     pub alert_id: i64,
     pub robot: String,
     pub fate: AlertFate,
-    /// The message it went into ("in message N").
+    /// The message it went into ("in message N"); for a held alert, its hold's summary.
     pub message_id: Option<i64>,
+    /// What held it back (`Hold::key`: `silence:ID`, `mute:NAME`), if anything did.
+    pub held_by: Option<String>,
     pub attempts: i64,
     pub sent_at: Option<i64>,
     pub last_error: Option<String>,

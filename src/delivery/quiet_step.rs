@@ -1,0 +1,284 @@
+//! Quiet on purpose, the step every sender takes before it builds anything: alerts an active
+//! silence or mute window holds are set aside (held: stored, traced, counted, never posted),
+//! and a hold that ended — a silence expired or ended, a window closed or removed by a reload
+//! — is told in ONE summary message, made in the transaction that takes its alerts, so it
+//! comes once even across `kill -9` or a hand-over to another replica.
+
+use super::step::{SenderCtx, Turn};
+use crate::domain::alert::{Alert, AlertKind};
+use crate::domain::mention::Mentions;
+use crate::domain::silence::{Hold, Matcher, Silence};
+use crate::outbox::{Lease, NewMessage, StoreError, WaitingAlert};
+use crate::render::{Envelope, HeldBy, HeldIssue, HoldSummary};
+use std::collections::{BTreeMap, HashMap};
+use tracing::{error, info, warn};
+
+/// Ended holds are looked for this often.
+const SUMMARY_CHECK_MS: i64 = 1_000;
+/// Held alerts read per page while a summary is made.
+const SUMMARY_PAGE: usize = 2_000;
+
+/// When the sender last looked for holds that ended.
+#[derive(Default)]
+pub struct QuietState {
+    summaries_checked_at: Option<i64>,
+}
+
+/// Summarizes one ended hold if there is one (at most every `SUMMARY_CHECK_MS`); true when it
+/// made a summary message (the turn is used).
+pub async fn summarize(
+    ctx: &SenderCtx,
+    quiet: &mut QuietState,
+    turn: &Turn<'_>,
+) -> Result<bool, StoreError> {
+    let now = turn.now;
+    if quiet
+        .summaries_checked_at
+        .is_some_and(|t| now - t < SUMMARY_CHECK_MS)
+    {
+        return Ok(false);
+    }
+    quiet.summaries_checked_at = Some(now);
+    summarize_one_ended(ctx, turn).await
+}
+
+/// The silences active at `now`, oldest first, with their compiled matchers. Read at every
+/// step: a silence made on any replica (or by the `silence` command) holds from the next step
+/// on, and one query of a small table costs the step little.
+pub async fn active_silences(
+    ctx: &SenderCtx,
+    now: i64,
+) -> Result<Vec<(Silence, Matcher)>, StoreError> {
+    let mut active: Vec<(Silence, Matcher)> = Vec::new();
+    for silence in ctx.deps.outbox.silences(now).await? {
+        // A silence starts when it is made, which may be after this step's `now` was taken:
+        // only its end counts here.
+        if silence.ends_at <= now {
+            continue;
+        }
+        match silence.matchers.compile() {
+            Ok(m) => active.push((silence, m)),
+            Err(e) => warn!(silence = silence.id, error = %e, "stored silence cannot be used"),
+        }
+    }
+    active.sort_by_key(|(s, _)| s.id);
+    Ok(active)
+}
+
+/// What holds `alert` now, if anything: the oldest matching silence, else a mute window of
+/// the routes that sent it. A test notification is never held: someone asked for it.
+fn hold_for(ctx: &SenderCtx, w: &WaitingAlert, now: i64) -> Option<Hold> {
+    let alert = &w.queued.alert;
+    if alert.is_test_notification() {
+        return None;
+    }
+    let robot = ctx.robot.name.as_str();
+    if let Some((s, _)) = ctx.silences.iter().find(|(_, m)| m.matches(alert, robot)) {
+        return Some(Hold::Silence(s.id));
+    }
+    mute_window_for(ctx, w, now).map(Hold::MuteWindow)
+}
+
+/// The mute window that holds `w` now (the routes' windows are wired in with issue 19's
+/// configuration part).
+fn mute_window_for(_ctx: &SenderCtx, _w: &WaitingAlert, _now: i64) -> Option<String> {
+    None
+}
+
+/// Whether any route's mute window is active now.
+fn any_mute_active(_ctx: &SenderCtx, _now: i64) -> bool {
+    false
+}
+
+/// Whether alerts held by window `name` for the robot stay held.
+fn mute_still_holds(_ctx: &SenderCtx, _name: &str, _now: i64) -> bool {
+    false
+}
+
+/// Holds the picked alerts that a silence or mute window holds now, and takes them out of
+/// `picked`: the steps build messages only from what is left. Run on every pick, so nothing
+/// that arrives between a hold and a build slips through.
+pub async fn hold_picked(
+    ctx: &SenderCtx,
+    lease: &Lease,
+    picked: &mut Vec<WaitingAlert>,
+    now: i64,
+) -> Result<(), StoreError> {
+    let robot = ctx.robot.name.as_str();
+    let silencing = ctx.silences.iter().any(|(_, m)| m.concerns(robot));
+    if !silencing && !any_mute_active(ctx, now) {
+        return Ok(());
+    }
+    let mut holds: BTreeMap<String, (Hold, Vec<i64>)> = BTreeMap::new();
+    picked.retain(|w| match hold_for(ctx, w, now) {
+        Some(hold) => {
+            holds
+                .entry(hold.key())
+                .or_insert_with(|| (hold, Vec::new()))
+                .1
+                .push(w.id);
+            false
+        }
+        None => true,
+    });
+    for (key, (hold, ids)) in holds {
+        ctx.deps.outbox.hold_alerts(lease, &key, &ids).await?;
+        let counter = match hold {
+            Hold::Silence(_) => &ctx.deps.metrics.silenced,
+            Hold::MuteWindow(_) => &ctx.deps.metrics.muted,
+        };
+        counter.with_label_values(&[robot]).inc_by(ids.len() as u64);
+        info!(hold = %hold.describe(), alerts = ids.len(), "alerts held back");
+    }
+    Ok(())
+}
+
+/// Whether `hold` still holds, and if not, what held the alerts.
+async fn ended(ctx: &SenderCtx, hold: &Hold, now: i64) -> Result<Option<HeldBy>, StoreError> {
+    match hold {
+        Hold::Silence(id) => {
+            if ctx.silences.iter().any(|(s, _)| s.id == *id) {
+                return Ok(None);
+            }
+            Ok(match ctx.deps.outbox.silence(*id).await? {
+                Some(s) if s.is_active(now) => None,
+                Some(s) => Some(HeldBy::Silence(s)),
+                None => Some(HeldBy::Silence(Silence {
+                    id: *id,
+                    matchers: Default::default(),
+                    starts_at: now,
+                    ends_at: now,
+                    comment: String::new(),
+                    created_by: String::new(),
+                    held: 0,
+                })),
+            })
+        }
+        Hold::MuteWindow(name) => {
+            Ok(
+                (!mute_still_holds(ctx, name, now)).then(|| HeldBy::MuteWindow {
+                    name: name.clone(),
+                    from: now,
+                    until: now,
+                }),
+            )
+        }
+    }
+}
+
+async fn summarize_one_ended(ctx: &SenderCtx, turn: &Turn<'_>) -> Result<bool, StoreError> {
+    let outbox = &ctx.deps.outbox;
+    let robot = ctx.robot.name.as_str();
+    for key in outbox.holds(robot).await? {
+        let Some(hold) = Hold::parse(&key) else {
+            error!(hold = %key, "unknown hold; summarizing what it held");
+            continue;
+        };
+        let Some(mut held_by) = ended(ctx, &hold, turn.now).await? else {
+            continue;
+        };
+        let (ids, summary_issues, first, last) = collect(ctx, &key).await?;
+        if ids.is_empty() {
+            continue;
+        }
+        if let HeldBy::MuteWindow { from, until, .. } = &mut held_by {
+            (*from, *until) = (first, last);
+        }
+        let summary = HoldSummary {
+            held_by,
+            alerts: ids.len(),
+            issues: summary_issues,
+        };
+        let env = Envelope {
+            at: Mentions::default(),
+            keyword: ctx.robot.keyword.clone(),
+            msg_uuid: uuid::Uuid::new_v4().to_string(),
+            buttons: Vec::new(),
+        };
+        let message = match ctx.renderer.render_hold_summary(&summary, &env) {
+            Ok(m) => m,
+            Err(e) => {
+                error!(error = %e, "rendering the hold summary failed; sending a plain one");
+                crate::render::plain_fallback(&plain(&summary), &env, ctx.renderer.lang())
+            }
+        };
+        let body = message.to_json();
+        let new = NewMessage {
+            body: &body,
+            msg_uuid: &message.msg_uuid,
+            now: turn.now,
+        };
+        let id = outbox.create_message(turn.lease(), &ids, new).await?;
+        info!(hold = %hold.describe(), alerts = ids.len(), delivery_id = id, "hold ended; summary queued");
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+/// Every alert `key` holds for the robot, and its issues by count (most first), with when
+/// the first and the last came.
+async fn collect(
+    ctx: &SenderCtx,
+    key: &str,
+) -> Result<(Vec<i64>, Vec<HeldIssue>, i64, i64), StoreError> {
+    let robot = ctx.robot.name.as_str();
+    let (mut ids, mut after) = (Vec::new(), 0);
+    let mut issues: HashMap<String, (HeldIssue, i64)> = HashMap::new();
+    let (mut first, mut last) = (i64::MAX, i64::MIN);
+    loop {
+        let page = ctx
+            .deps
+            .outbox
+            .held_alerts(robot, key, after, SUMMARY_PAGE)
+            .await?;
+        let ids_before = ids.len();
+        // An unreadable row is summarized as counted but not listed.
+        ids.extend(page.unreadable.iter().map(|u| u.id));
+        for w in page.alerts {
+            (first, last) = (first.min(w.received_at), last.max(w.received_at));
+            ids.push(w.id);
+            let a = w.queued.alert;
+            let issue_key = a
+                .issue_id
+                .clone()
+                .or_else(|| a.short_id.clone())
+                .unwrap_or_else(|| format!("{}:{}", a.kind.as_str(), a.title));
+            let entry = issues.entry(issue_key).or_insert_with(|| {
+                (
+                    HeldIssue {
+                        latest: a.clone(),
+                        count: 0,
+                    },
+                    w.id,
+                )
+            });
+            entry.0.count += 1;
+            if w.id >= entry.1 {
+                (entry.0.latest, entry.1) = (a, w.id);
+            }
+        }
+        if ids.len() - ids_before < SUMMARY_PAGE {
+            break;
+        }
+        after = ids.iter().copied().max().unwrap_or(after);
+    }
+    let mut issues: Vec<(HeldIssue, i64)> = issues.into_values().collect();
+    issues.sort_by(|a, b| b.0.count.cmp(&a.0.count).then(b.1.cmp(&a.1)));
+    let issues = issues.into_iter().map(|(i, _)| i).collect();
+    Ok((ids, issues, first.min(last), last.max(first)))
+}
+
+/// The summary's facts as one plain alert, for a custom template that fails to render.
+fn plain(summary: &HoldSummary) -> Alert {
+    let what = match &summary.held_by {
+        HeldBy::Silence(s) => format!("Silence #{} ended", s.id),
+        HeldBy::MuteWindow { name, .. } => format!("Mute window {name} ended"),
+    };
+    let mut alert = Alert::new(AlertKind::Issue, "summary");
+    alert.title = format!(
+        "{what}: {} alerts of {} issues were held",
+        summary.alerts,
+        summary.issues.len()
+    );
+    alert
+}

@@ -1,0 +1,69 @@
+//! `/api/silences` behind `ADMIN_TOKEN` (`Authorization: Bearer …`; 404 when no token is set):
+//! `POST` makes a silence (201), `GET` lists the active ones and those ended in the last day,
+//! `DELETE /api/silences/{id}` ends one now. Every answer and every error is JSON.
+
+use super::AppState;
+use super::admin::authorize;
+use super::error::HttpError;
+use crate::clock::now_ms;
+use crate::silences::{self, SilenceError, SilenceRequest};
+use actix_web::{HttpRequest, HttpResponse, web};
+use tracing::{info, warn};
+
+fn unavailable(e: impl std::fmt::Display) -> HttpError {
+    warn!(error = %e, "silences: the store cannot be used");
+    HttpError::Unavailable
+}
+
+pub async fn create(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, HttpError> {
+    authorize(&req, &state).await?;
+    let request: SilenceRequest =
+        serde_json::from_slice(&body).map_err(|e| HttpError::Invalid(format!("body: {e}")))?;
+    let now = now_ms();
+    match silences::create(&state.outbox, request, now).await {
+        Ok(s) => {
+            info!(silence = s.id, matchers = %s.matchers.describe(), "silence made through the API");
+            Ok(HttpResponse::Created().json(silences::to_json(&s, now)))
+        }
+        Err(SilenceError::Invalid(e)) => Err(HttpError::Invalid(e.to_string())),
+        Err(SilenceError::Store(e)) => Err(unavailable(e)),
+    }
+}
+
+pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, HttpError> {
+    authorize(&req, &state).await?;
+    let now = now_ms();
+    let all = silences::list(&state.outbox, now)
+        .await
+        .map_err(unavailable)?;
+    let json: Vec<_> = all.iter().map(|s| silences::to_json(s, now)).collect();
+    Ok(HttpResponse::Ok().json(json))
+}
+
+pub async fn end(
+    req: HttpRequest,
+    id: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, HttpError> {
+    authorize(&req, &state).await?;
+    let Ok(id) = id.parse::<i64>() else {
+        return Err(HttpError::NotFound);
+    };
+    let now = now_ms();
+    match state
+        .outbox
+        .end_silence(id, now)
+        .await
+        .map_err(unavailable)?
+    {
+        Some(s) => {
+            info!(silence = s.id, "silence ended through the API");
+            Ok(HttpResponse::Ok().json(silences::to_json(&s, now)))
+        }
+        None => Err(HttpError::NotFound),
+    }
+}

@@ -1,0 +1,217 @@
+//! Making, listing and ending silences: what the admin API, the `silence` command and the
+//! chat's "Silence 1 h" link share. A request is checked whole before anything is stored;
+//! every refusal names the field it is about.
+
+use crate::domain::silence::{MatcherError, Matchers, Silence, parse_duration};
+use crate::outbox::{NewSilence, SharedOutbox, StoreError};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// Ended silences stay listed this long.
+pub const RECENTLY_ENDED_MS: i64 = 24 * 3600 * 1000;
+
+/// A silence as asked for (`POST /api/silences`, `silence add`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SilenceRequest {
+    pub matchers: Value,
+    /// `30m`, `2h`, `1d`; or `ends_at`.
+    #[serde(default)]
+    pub duration: Option<String>,
+    /// RFC 3339.
+    #[serde(default)]
+    pub ends_at: Option<String>,
+    #[serde(default)]
+    pub comment: Option<String>,
+    #[serde(default)]
+    pub created_by: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SilenceError {
+    #[error(transparent)]
+    Invalid(#[from] MatcherError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn bad(field: &'static str, message: impl Into<String>) -> MatcherError {
+    MatcherError {
+        field,
+        message: message.into(),
+    }
+}
+
+/// Free text kept with a silence: at most this many characters.
+const TEXT_CHARS: usize = 500;
+
+fn text(field: &'static str, v: Option<String>) -> Result<String, MatcherError> {
+    let v = v.unwrap_or_default().trim().to_string();
+    if v.chars().count() > TEXT_CHARS {
+        return Err(bad(field, format!("longer than {TEXT_CHARS} characters")));
+    }
+    Ok(v)
+}
+
+impl SilenceRequest {
+    /// The silence to store, starting `now`; or what is wrong with the request.
+    pub fn check(self, now: i64) -> Result<NewSilence, MatcherError> {
+        let matchers: Matchers =
+            serde_json::from_value(self.matchers).map_err(|e| bad("matchers", e.to_string()))?;
+        matchers.compile()?;
+        let ends_at = match (self.duration.as_deref(), self.ends_at.as_deref()) {
+            (Some(_), Some(_)) => {
+                return Err(bad("duration", "give `duration` or `ends_at`, not both"));
+            }
+            (None, None) => return Err(bad("duration", "`duration` or `ends_at` is needed")),
+            (Some(d), None) => now + parse_duration(d).map_err(|m| bad("duration", m))?,
+            (None, Some(t)) => {
+                let end = chrono::DateTime::parse_from_rfc3339(t)
+                    .map_err(|e| bad("ends_at", format!("`{t}` is not an RFC 3339 time: {e}")))?
+                    .timestamp_millis();
+                if end <= now {
+                    return Err(bad("ends_at", format!("`{t}` is in the past")));
+                }
+                if end - now > crate::domain::silence::MAX_SILENCE_MS {
+                    return Err(bad("ends_at", format!("`{t}` is more than 30 days away")));
+                }
+                end
+            }
+        };
+        Ok(NewSilence {
+            matchers,
+            starts_at: now,
+            ends_at,
+            comment: text("comment", self.comment)?,
+            created_by: text("created_by", self.created_by)?,
+        })
+    }
+}
+
+/// Checks and stores a silence.
+pub async fn create(
+    outbox: &SharedOutbox,
+    request: SilenceRequest,
+    now: i64,
+) -> Result<Silence, SilenceError> {
+    let new = request.check(now)?;
+    Ok(outbox.add_silence(new).await?)
+}
+
+/// The active silences and those ended in the last day, newest first.
+pub async fn list(outbox: &SharedOutbox, now: i64) -> Result<Vec<Silence>, StoreError> {
+    outbox.silences(now - RECENTLY_ENDED_MS).await
+}
+
+fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_default()
+}
+
+/// A silence as the API shows it.
+pub fn to_json(s: &Silence, now: i64) -> Value {
+    json!({
+        "id": s.id,
+        "matchers": s.matchers,
+        "starts_at": rfc3339(s.starts_at),
+        "ends_at": rfc3339(s.ends_at),
+        "comment": s.comment,
+        "created_by": s.created_by,
+        "held": s.held,
+        "state": if s.is_active(now) { "active" } else { "ended" },
+    })
+}
+
+/// A silence on one line, for `silence list`: `#3 active until 2026-12-04T12:00:00Z
+/// project=web-* (held 12) by zhangsan: deploy`.
+pub fn to_line(s: &Silence, now: i64) -> String {
+    let state = if s.is_active(now) { "active" } else { "ended" };
+    let mut line = format!(
+        "#{} {state} until {} {} (held {})",
+        s.id,
+        rfc3339(s.ends_at),
+        s.matchers.describe(),
+        s.held
+    );
+    if !s.created_by.is_empty() {
+        line.push_str(&format!(" by {}", s.created_by));
+    }
+    if !s.comment.is_empty() {
+        line.push_str(&format!(": {}", s.comment));
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(json: Value) -> SilenceRequest {
+        serde_json::from_value(json).expect("shape")
+    }
+
+    #[test]
+    fn each_bad_request_names_its_field() {
+        let now = 1_800_000_000_000;
+        let cases = [
+            (json!({"matchers": {}, "duration": "1h"}), "matchers"),
+            (
+                json!({"matchers": {"projekt": "x"}, "duration": "1h"}),
+                "matchers",
+            ),
+            (
+                json!({"matchers": {"project": "[x"}, "duration": "1h"}),
+                "matchers.project",
+            ),
+            (
+                json!({"matchers": {"level": "loud"}, "duration": "1h"}),
+                "matchers.level",
+            ),
+            (
+                json!({"matchers": {"all": true}, "duration": "0m"}),
+                "duration",
+            ),
+            (
+                json!({"matchers": {"all": true}, "duration": "31d"}),
+                "duration",
+            ),
+            (
+                json!({"matchers": {"all": true}, "duration": "soon"}),
+                "duration",
+            ),
+            (json!({"matchers": {"all": true}}), "duration"),
+            (
+                json!({"matchers": {"all": true}, "ends_at": "2020-01-01T00:00:00Z"}),
+                "ends_at",
+            ),
+            (
+                json!({"matchers": {"all": true}, "ends_at": "tomorrow"}),
+                "ends_at",
+            ),
+        ];
+        for (json, field) in cases {
+            let err = req(json.clone()).check(now).expect_err("refused");
+            assert_eq!(err.field, field, "{json}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_good_request_runs_from_now_for_its_duration() {
+        let now = 1_800_000_000_000;
+        let new = req(json!({"matchers": {"project": "web-*"}, "duration": "2h",
+                             "comment": " deploy ", "created_by": "zhangsan"}))
+        .check(now)
+        .expect("valid");
+        assert_eq!((new.starts_at, new.ends_at), (now, now + 2 * 3_600_000));
+        assert_eq!(
+            (new.comment.as_str(), new.created_by.as_str()),
+            ("deploy", "zhangsan")
+        );
+        // `now` is 2027-01-15T08:00:00Z; this end is 16 hours later.
+        let until = req(json!({"matchers": {"all": true}, "ends_at": "2027-01-16T08:00:00+08:00"}))
+            .check(now)
+            .expect("valid");
+        assert_eq!(until.ends_at, now + 16 * 3_600_000);
+    }
+}

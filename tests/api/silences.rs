@@ -1,0 +1,279 @@
+//! Silences through the admin API on a running relay: made, listed and ended; bad requests
+//! refused with the field named and nothing stored; matching alerts held (never posted),
+//! traced and counted; ONE summary per robot when the silence ends, by deletion and by expiry,
+//! naming every held issue; alerts after the end flow as usual.
+
+use crate::helpers::*;
+use sentry_dingtalk::outbox::MessageState;
+use sentry_dingtalk::secret::Secret;
+use serde_json::{Value, json};
+
+const ADMIN: &str = "admin-secret-token";
+
+/// An `issue.created` webhook of issue `id` (`PAY-<id>`) titled `title`.
+pub fn issue(id: &str, title: &str) -> Vec<u8> {
+    let mut v: Value = serde_json::from_slice(&example("issue-created.json")).expect("example");
+    v["data"]["issue"]["id"] = json!(id);
+    v["data"]["issue"]["shortId"] = json!(format!("PAY-{id}"));
+    v["data"]["issue"]["title"] = json!(title);
+    serde_json::to_vec(&v).expect("json")
+}
+
+async fn admin_app() -> TestApp {
+    spawn_app_with(|s| s.admin_token = Some(Secret::new(ADMIN))).await
+}
+
+pub async fn api(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut req = app
+        .http
+        .request(method, format!("{}{path}", app.address))
+        .bearer_auth(ADMIN);
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let resp = req.send().await.expect("request");
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+async fn held(app: &TestApp) -> i64 {
+    app.stats()
+        .await
+        .iter()
+        .filter(|c| c.state == "held")
+        .map(|c| c.count)
+        .sum()
+}
+
+#[tokio::test]
+async fn silences_are_made_listed_and_ended_and_bad_ones_are_refused_by_field() {
+    let app = admin_app().await;
+    let url = format!("{}/api/silences", app.address);
+    let anonymous = app.http.get(&url).send().await.expect("get");
+    assert_eq!(anonymous.status().as_u16(), 401);
+    let bad = [
+        (json!({"matchers": {}, "duration": "1h"}), "matchers"),
+        (
+            json!({"matchers": {"projekt": "x"}, "duration": "1h"}),
+            "projekt",
+        ),
+        (
+            json!({"matchers": {"project": "[x"}, "duration": "1h"}),
+            "matchers.project",
+        ),
+        (
+            json!({"matchers": {"all": true}, "duration": "0s"}),
+            "duration",
+        ),
+        (
+            json!({"matchers": {"all": true}, "duration": "31d"}),
+            "duration",
+        ),
+        (
+            json!({"matchers": {"all": true}, "duration": "later"}),
+            "duration",
+        ),
+        (
+            json!({"matchers": {"all": true}, "ends_at": "2001-01-01T00:00:00Z"}),
+            "ends_at",
+        ),
+        (
+            json!({"matchers": {"level": "loud"}, "duration": "1h"}),
+            "matchers.level",
+        ),
+        (json!("not an object"), "body"),
+    ];
+    for (body, field) in bad {
+        let (status, answer) = api(
+            &app,
+            reqwest::Method::POST,
+            "/api/silences",
+            Some(body.clone()),
+        )
+        .await;
+        assert_eq!(status, 400, "{body}");
+        let message = answer["message"].as_str().unwrap_or_default();
+        assert!(message.contains(field), "{body}: {message}");
+    }
+    let (_, listed) = api(&app, reqwest::Method::GET, "/api/silences", None).await;
+    assert_eq!(listed, json!([]), "a refused silence is not stored");
+    let made = json!({"matchers": {"project": "payments-*", "level": "warning"}, "duration": "2h",
+                      "comment": "deploy", "created_by": "zhangsan"});
+    let (status, silence) = api(&app, reqwest::Method::POST, "/api/silences", Some(made)).await;
+    assert_eq!(status, 201);
+    let id = silence["id"].as_i64().expect("id");
+    assert_eq!(
+        silence["matchers"],
+        json!({"project": "payments-*", "level": "warning"})
+    );
+    assert_eq!(
+        (silence["state"].as_str(), silence["held"].as_i64()),
+        (Some("active"), Some(0))
+    );
+    assert_eq!(silence["created_by"], "zhangsan");
+    let (_, listed) = api(&app, reqwest::Method::GET, "/api/silences", None).await;
+    assert_eq!(listed.as_array().map(Vec::len), Some(1));
+    assert_eq!(listed[0]["id"].as_i64(), Some(id));
+    let (status, ended) = api(
+        &app,
+        reqwest::Method::DELETE,
+        &format!("/api/silences/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!((status, ended["state"].as_str()), (200, Some("ended")));
+    let (_, listed) = api(&app, reqwest::Method::GET, "/api/silences", None).await;
+    assert_eq!(
+        listed[0]["state"], "ended",
+        "an ended silence is listed for a day, marked"
+    );
+    for missing in ["/api/silences/99999", "/api/silences/x"] {
+        let (status, answer) = api(&app, reqwest::Method::DELETE, missing, None).await;
+        assert_eq!(status, 404, "{missing}");
+        assert!(answer["message"].is_string());
+    }
+    drop(app);
+    // Without ADMIN_TOKEN the API does not exist.
+    let bare = spawn_app().await;
+    let resp = bare
+        .http
+        .get(format!("{}/api/silences", bare.address))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(resp.status().as_u16(), 404);
+}
+
+#[tokio::test]
+async fn held_alerts_are_traced_counted_and_told_once_when_the_silence_is_deleted() {
+    let app = admin_app().await;
+    let body = json!({"matchers": {"title": "database"}, "duration": "1h",
+                      "comment": "db failover", "created_by": "lisi"});
+    let (_, silence) = api(&app, reqwest::Method::POST, "/api/silences", Some(body)).await;
+    let id = silence["id"].as_i64().expect("id");
+    // Three issues, five alerts in all, that the silence holds; one it does not.
+    for (issue_id, n) in [("101", 3), ("102", 1), ("103", 1)] {
+        for i in 0..n {
+            let title = format!("Database timeout #{issue_id}-{i}");
+            let resp = app.post_signed("issue", &issue(issue_id, &title)).await;
+            assert_eq!(resp.status().as_u16(), 202);
+        }
+    }
+    assert!(
+        poll_async(WAIT, || async { held(&app).await == 5 }).await,
+        "five held"
+    );
+    let other = app.post_signed("issue", &issue("200", "Disk full")).await;
+    assert_eq!(other.status().as_u16(), 202);
+    assert!(app.wait_messages(MessageState::Sent, 1, WAIT).await);
+    let posted = app.robot.posted();
+    assert_eq!(posted.len(), 1, "only the alert no silence holds is posted");
+    assert!(posted[0].text().contains("Disk full"));
+    let metrics = app.metrics().await;
+    assert!(
+        metrics.contains("sentry_dingtalk_alerts_silenced_total{robot=\"default\"} 5"),
+        "{metrics}"
+    );
+    let (_, listed) = api(&app, reqwest::Method::GET, "/api/silences", None).await;
+    assert_eq!(listed[0]["held"].as_i64(), Some(5));
+    let trace = app.outbox.trace("101", 10).await.expect("trace");
+    let holds: Vec<_> = trace
+        .iter()
+        .flat_map(|e| e.alerts.iter())
+        .map(|a| a.held_by.clone())
+        .collect();
+    assert_eq!(holds, vec![Some(format!("silence:{id}")); 3]);
+    let page = app
+        .http
+        .get(format!("{}/ui/trace?issue=PAY-101", app.address))
+        .bearer_auth(ADMIN)
+        .send()
+        .await
+        .expect("trace page");
+    let page = page.text().await.expect("text");
+    assert_eq!(
+        page.matches(&format!("silenced by #{id}")).count(),
+        3,
+        "{page}"
+    );
+
+    let (status, _) = api(
+        &app,
+        reqwest::Method::DELETE,
+        &format!("/api/silences/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        app.robot.wait_for(WAIT, |p| p.len() == 2).await,
+        "the summary comes"
+    );
+    let summary = app.robot.posted()[1].text();
+    assert!(summary.contains(&format!("#{id}")), "{summary}");
+    for needle in [
+        "db failover",
+        "lisi",
+        "PAY-101",
+        "PAY-102",
+        "PAY-103",
+        "×3",
+        " 5 ",
+    ] {
+        assert!(summary.contains(needle), "{needle} in {summary}");
+    }
+    assert_eq!(held(&app).await, 0);
+    let trace = app.outbox.trace("101", 10).await.expect("trace");
+    assert!(
+        trace
+            .iter()
+            .flat_map(|e| e.alerts.iter())
+            .all(|a| a.message_id.is_some())
+    );
+    // After the end, alerts flow as usual; the summary is not repeated.
+    let after = app
+        .post_signed("issue", &issue("101", "Database timeout again"))
+        .await;
+    assert_eq!(after.status().as_u16(), 202);
+    assert!(app.robot.wait_for(WAIT, |p| p.len() == 3).await);
+    assert!(
+        app.robot.posted()[2]
+            .text()
+            .contains("Database timeout again")
+    );
+    drop(app);
+}
+
+#[tokio::test]
+async fn a_silence_that_expires_is_summarized_once() {
+    let app = admin_app().await;
+    let body = json!({"matchers": {"issue": "PAY-301"}, "duration": "3s"});
+    let (status, silence) = api(&app, reqwest::Method::POST, "/api/silences", Some(body)).await;
+    assert_eq!(status, 201);
+    let id = silence["id"].as_i64().expect("id");
+    for i in 0..2 {
+        let resp = app
+            .post_signed("issue", &issue("301", &format!("Flaky job {i}")))
+            .await;
+        assert_eq!(resp.status().as_u16(), 202);
+    }
+    assert!(
+        poll_async(WAIT, || async { held(&app).await == 2 }).await,
+        "two held"
+    );
+    assert!(app.robot.posted().is_empty());
+    assert!(
+        app.robot.wait_for(WAIT, |p| !p.is_empty()).await,
+        "the summary at expiry"
+    );
+    let posted = app.robot.posted();
+    assert_eq!(posted.len(), 1);
+    assert!(posted[0].text().contains(&format!("#{id}")));
+    assert!(posted[0].text().contains("×2"));
+    drop(app);
+}
