@@ -5,4 +5,5 @@ pub mod alert;
 pub mod card_status;
 pub mod lang;
 pub mod mention;
+pub mod mute_window;
 pub mod rule_choice;
