@@ -1,0 +1,347 @@
+//! Mute windows as the TOML file gives them: errors naming the key, routes' rules, and when
+//! a target's alert is held.
+
+use crate::config::{Settings, file};
+use crate::domain::alert::{Alert, AlertKind, Level};
+use crate::routing::{MuteRule, Target};
+use chrono::TimeZone;
+use chrono_tz::{Asia, Europe};
+
+const ROBOTS: &str = r#"
+[[robots]]
+name = "ops"
+webhook = "https://x.example/robot/send?access_token=t"
+
+[[robots]]
+name = "dev"
+webhook = "https://x.example/robot/send?access_token=u"
+"#;
+
+const WINDOWS: &str = r#"
+[[mute_times]]
+name = "nights"
+weekdays = ["mon", "tue", "wed", "thu", "fri"]
+times = ["22:00-08:00"]
+
+[[mute_times]]
+name = "lunch"
+zone = "UTC"
+times = ["04:00-05:00"]
+"#;
+
+const ROUTES: &str = r#"
+[[routes]]
+name = "payments"
+projects = ["payments-*"]
+robots = ["ops"]
+mute_times = ["nights", "lunch"]
+mute_pass_level = "fatal"
+continue = true
+
+[[routes]]
+name = "all-ops"
+robots = ["ops", "dev"]
+mute_times = ["nights"]
+"#;
+
+/// The environment's defaults with the file's robots, routes and windows; zone Shanghai.
+fn settings(text: &str) -> Settings {
+    let mut s = Settings::from_lookup(|_| None).expect("defaults");
+    let f = file::parse(text, "t.toml", &|_| None, &s.env_robot, Asia::Shanghai).expect("loads");
+    s.robots.extend(f.robots);
+    s.routes = f.routes;
+    s.mute_times = f.mute_times;
+    s
+}
+
+fn refused(text: &str) -> String {
+    let defaults = Settings::from_lookup(|_| None).expect("defaults").env_robot;
+    file::parse(text, "t.toml", &|_| None, &defaults, Asia::Shanghai)
+        .err()
+        .expect("refused")
+        .to_string()
+}
+
+/// 2025-03-07 is a Friday; the time is on Shanghai's clock.
+fn shanghai(d: u32, h: u32, mi: u32) -> i64 {
+    Asia::Shanghai
+        .with_ymd_and_hms(2025, 3, d, h, mi, 0)
+        .single()
+        .expect("a time")
+        .timestamp_millis()
+}
+
+fn alert(kind: AlertKind, project: &str, level: Level) -> Alert {
+    let mut a = Alert::new(kind, "created");
+    a.project = Some(project.into());
+    a.level = level;
+    a
+}
+
+/// For each target of `a`: its robot and the window holding it at `now`.
+fn held(s: &Settings, a: &Alert, now: i64) -> Vec<(String, Option<String>)> {
+    s.route(a)
+        .iter()
+        .map(|t| (t.robot.clone(), s.muted_by(t, a, now)))
+        .collect()
+}
+
+fn pair(robot: &str, window: Option<&str>) -> (String, Option<String>) {
+    (robot.into(), window.map(Into::into))
+}
+
+#[test]
+fn windows_and_routes_load_and_every_route_to_a_robot_gives_it_a_rule() {
+    let s = settings(&format!("{ROBOTS}{WINDOWS}{ROUTES}"));
+    let names: Vec<&str> = s.mute_times.iter().map(|w| w.name.as_str()).collect();
+    assert_eq!(names, ["nights", "lunch"]);
+    assert_eq!(
+        s.mute_window("nights").map(|w| w.zone()),
+        Some(Asia::Shanghai)
+    );
+    assert_eq!(
+        s.mute_window("lunch").map(|w| w.zone()),
+        Some(chrono_tz::UTC)
+    );
+    assert_eq!(s.routes[0].mute_pass_level, Some(Level::Fatal));
+    let targets = s.route(&alert(AlertKind::Issue, "payments-api", Level::Error));
+    let rules: Vec<(&str, &[MuteRule])> = targets
+        .iter()
+        .map(|t| (t.robot.as_str(), t.mute.as_slice()))
+        .collect();
+    let rule = |route: &str, windows: &[&str], pass_level| MuteRule {
+        route: route.into(),
+        windows: windows.iter().map(|w| w.to_string()).collect(),
+        pass_level,
+    };
+    assert_eq!(
+        rules,
+        [
+            (
+                "ops",
+                &[
+                    rule("payments", &["nights", "lunch"], Some(Level::Fatal)),
+                    rule("all-ops", &["nights"], None)
+                ][..]
+            ),
+            ("dev", &[rule("all-ops", &["nights"], None)][..]),
+        ]
+    );
+}
+
+#[test]
+fn an_alert_is_held_only_when_every_route_sending_it_is_muted_and_it_is_below_the_pass_level() {
+    let s = settings(&format!("{ROBOTS}{WINDOWS}{ROUTES}"));
+    let error = alert(AlertKind::Issue, "payments-api", Level::Error);
+    let friday_night = shanghai(7, 23, 0);
+    assert_eq!(
+        held(&s, &error, friday_night),
+        [pair("ops", Some("nights")), pair("dev", Some("nights"))]
+    );
+    assert_eq!(
+        held(&s, &error, shanghai(8, 23, 0)),
+        [pair("ops", None), pair("dev", None)],
+        "Saturday night is not muted"
+    );
+    // Lunch mutes `payments`, but `all-ops` also sends it to ops and is not muted then.
+    assert_eq!(
+        held(&s, &error, shanghai(7, 12, 30)),
+        [pair("ops", None), pair("dev", None)]
+    );
+    let fatal = alert(AlertKind::Issue, "payments-api", Level::Fatal);
+    assert_eq!(
+        held(&s, &fatal, friday_night),
+        [pair("ops", None), pair("dev", Some("nights"))],
+        "payments lets fatal pass to ops; all-ops alone holds it for dev"
+    );
+    let mut comment = alert(AlertKind::Comment, "payments-api", Level::Fatal);
+    comment.action = "created".into();
+    assert_eq!(
+        held(&s, &comment, friday_night)[0],
+        pair("ops", Some("nights")),
+        "a comment has no level to pass with"
+    );
+    let web = alert(AlertKind::Issue, "web", Level::Error);
+    assert_eq!(
+        held(&s, &web, friday_night),
+        [pair("ops", Some("nights")), pair("dev", Some("nights"))]
+    );
+}
+
+#[test]
+fn a_target_no_route_chose_is_never_held_and_the_first_active_window_is_named() {
+    let only_payments = ROUTES.replace("continue = true", "").replace(
+        "[[routes]]\nname = \"all-ops\"\nrobots = [\"ops\", \"dev\"]\nmute_times = [\"nights\"]\n",
+        "",
+    );
+    let s = settings(&format!("{ROBOTS}{WINDOWS}{only_payments}"));
+    let web = alert(AlertKind::Issue, "web", Level::Error);
+    assert_eq!(held(&s, &web, shanghai(7, 23, 0)), [pair("default", None)]);
+    let target = Target {
+        robot: "ops".into(),
+        at: Default::default(),
+        reason: "test".into(),
+        repeat: Vec::new(),
+        mute: vec![MuteRule {
+            route: "r".into(),
+            windows: vec!["removed".into(), "lunch".into(), "nights".into()],
+            pass_level: None,
+        }],
+    };
+    assert_eq!(
+        s.muted_by(&target, &web, shanghai(7, 12, 30)).as_deref(),
+        Some("lunch")
+    );
+    assert_eq!(
+        s.muted_by(
+            &Target {
+                mute: Vec::new(),
+                ..target
+            },
+            &web,
+            shanghai(7, 12, 30)
+        ),
+        None
+    );
+}
+
+#[test]
+fn a_hold_lasts_while_the_window_is_active_and_a_route_to_the_robot_names_it() {
+    let s = settings(&format!("{ROBOTS}{WINDOWS}{ROUTES}"));
+    let night = shanghai(7, 23, 0);
+    assert!(s.mute_still_holds("ops", "nights", night));
+    assert!(s.mute_still_holds("dev", "nights", night));
+    assert!(s.mute_still_holds("ops", "lunch", shanghai(7, 12, 30)));
+    assert!(
+        !s.mute_still_holds("dev", "lunch", shanghai(7, 12, 30)),
+        "no route sends dev lunch"
+    );
+    assert!(
+        !s.mute_still_holds("ops", "nights", shanghai(8, 8, 0)),
+        "the window ended"
+    );
+    assert!(
+        !s.mute_still_holds("ops", "weekends", night),
+        "no such window"
+    );
+    let reloaded = settings(&format!(
+        "{ROBOTS}{WINDOWS}{}",
+        ROUTES
+            .replace(
+                "mute_times = [\"nights\", \"lunch\"]",
+                "mute_times = [\"lunch\"]"
+            )
+            .replace("mute_times = [\"nights\"]\n", "")
+    ));
+    assert!(
+        !reloaded.mute_still_holds("ops", "nights", night),
+        "a reload removed the routes' reference"
+    );
+    assert!(reloaded.mute_window("nights").is_some());
+    let removed = settings(
+        &format!("{ROBOTS}{ROUTES}")
+            .replace(
+                "mute_times = [\"nights\", \"lunch\"]\nmute_pass_level = \"fatal\"\n",
+                "",
+            )
+            .replace("mute_times = [\"nights\"]\n", ""),
+    );
+    assert!(
+        !removed.mute_still_holds("ops", "nights", night),
+        "a reload removed the window"
+    );
+}
+
+#[test]
+fn bad_windows_and_references_are_refused_naming_the_key() {
+    let window = |body: &str| format!("{ROBOTS}[[mute_times]]\nname = \"nights\"\n{body}\n");
+    let route = "[[routes]]\nrobots = [\"ops\"]\n";
+    let cases = [
+        (
+            format!("{}{route}mute_times = [\"nihgts\"]\n", window("")),
+            "routes[0].mute_times: unknown window \"nihgts\" (defined: nights)",
+        ),
+        (
+            format!("{ROBOTS}{route}mute_times = [\"nights\"]\n"),
+            "routes[0].mute_times: unknown window \"nights\" (no [[mute_times]] are defined)",
+        ),
+        (
+            window("weekdays = [\"mon\", \"fry\"]"),
+            "mute_times[0].weekdays: `fry` is not one of mon",
+        ),
+        (window("weekdays = []"), "mute_times[0].weekdays: is empty"),
+        (
+            window("times = [\"25:00-08:00\"]"),
+            "mute_times[0].times: `25:00-08:00`: `25:00`",
+        ),
+        (
+            window("times = [\"22:60-08:00\"]"),
+            "mute_times[0].times: `22:60-08:00`",
+        ),
+        (
+            window("times = [\"08:00-08:00\"]"),
+            "mute_times[0].times: `08:00-08:00`: start and end",
+        ),
+        (window("times = []"), "mute_times[0].times: is empty"),
+        (
+            window("zone = \"Mars/Olympus\""),
+            "mute_times[0].zone: `Mars/Olympus`",
+        ),
+        (
+            format!("{}{}", window(""), "[[mute_times]]\nname = \"nights\"\n"),
+            "mute_times[1].name: duplicate window name \"nights\"",
+        ),
+        (window("weekday = [\"mon\"]"), "weekday"),
+        (
+            format!(
+                "{}{route}mute_times = [\"nights\"]\nmute_pass_level = \"loud\"\n",
+                window("")
+            ),
+            "routes[0]: mute_pass_level `loud` is not debug",
+        ),
+        (
+            format!("{}{route}mute_pass_level = \"fatal\"\n", window("")),
+            "routes[0].mute_pass_level: the route has no mute_times",
+        ),
+    ];
+    for (text, expected) in cases {
+        let e = refused(&text);
+        assert!(e.starts_with("config file t.toml: "), "{e}");
+        assert!(
+            e.contains(expected),
+            "{e}\nexpected: {expected}\nfor:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn a_window_without_a_zone_takes_alert_timezone_or_the_languages_zone() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("c.toml");
+    std::fs::write(&path, format!("{ROBOTS}{WINDOWS}{ROUTES}")).expect("write");
+    let path = path.display().to_string();
+    let zone = |vars: &[(&str, &str)]| {
+        let s = Settings::from_lookup(|k| {
+            (k == "CONFIG_FILE").then(|| path.clone()).or_else(|| {
+                vars.iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            })
+        })
+        .expect("loads");
+        let nights = s.mute_window("nights").map(|w| w.zone());
+        let reloaded = s.reloaded().expect("reloads");
+        assert_eq!(
+            reloaded.mute_window("nights").map(|w| w.zone()),
+            nights,
+            "a reload keeps it"
+        );
+        nights
+    };
+    assert_eq!(zone(&[]), Some(Asia::Shanghai));
+    assert_eq!(zone(&[("ALERT_LANG", "en")]), Some(chrono_tz::UTC));
+    assert_eq!(
+        zone(&[("ALERT_TIMEZONE", "Europe/Berlin")]),
+        Some(Europe::Berlin)
+    );
+}
