@@ -182,14 +182,11 @@ impl Settings {
     pub fn reloaded(&self) -> Result<Self, ConfigError> {
         let mut next = self.clone();
         if let Some(path) = &self.config_file {
-            let zone = self
-                .timezone
-                .unwrap_or(crate::render::time::default_zone(self.lang));
             let file = with_file(
                 self.env_robot.clone(),
                 path,
                 &|k| std::env::var(k).ok(),
-                zone,
+                self.alert_zone(),
             )?;
             next.robots = file.robots;
             next.routes = file.routes;

@@ -133,6 +133,13 @@ impl Settings {
         Ok(())
     }
 
+    /// The zone times are shown in, and a mute window's zone when it names none:
+    /// `ALERT_TIMEZONE`, else the language's (Asia/Shanghai or UTC).
+    pub fn alert_zone(&self) -> chrono_tz::Tz {
+        self.timezone
+            .unwrap_or(crate::render::time::default_zone(self.lang))
+    }
+
     pub fn robot(&self, name: &str) -> Option<&RobotConfig> {
         self.robots.iter().find(|r| r.name == name)
     }
