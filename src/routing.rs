@@ -12,6 +12,9 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+mod mute_rule;
+pub use mute_rule::MuteRule;
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Unmatched {
@@ -44,6 +47,10 @@ pub struct Route {
     pub continue_: bool,
     /// The route as written, for `check`'s routing table.
     pub summary: String,
+    /// Names of the mute windows that hold this route's alerts (`mute_times`).
+    pub mute_times: Vec<String>,
+    /// `mute_pass_level`: from this level upwards alerts pass while the route is muted.
+    pub mute_pass_level: Option<Level>,
 }
 
 /// A route's part in a target: suppress repeats of the same issue within `interval`.
@@ -60,6 +67,8 @@ pub struct Target {
     /// Why this robot was chosen, for `check --explain`.
     pub reason: String,
     pub repeat: Vec<RepeatRule>,
+    /// One per route that sent it here; empty for the default robot or a rule's chosen robot.
+    pub mute: Vec<MuteRule>,
 }
 
 fn globs(patterns: Option<Vec<String>>, key: &str) -> Result<Option<Vec<GlobMatcher>>, String> {
@@ -132,7 +141,16 @@ impl Route {
             } else {
                 summary.join(", ")
             },
+            mute_times: Vec::new(),
+            mute_pass_level: None,
         })
+    }
+
+    /// The route muted in the windows named `mute_times`, except alerts at `pass_level` and up.
+    pub fn with_mute(mut self, mute_times: Vec<String>, pass_level: Option<Level>) -> Self {
+        self.mute_times = mute_times;
+        self.mute_pass_level = pass_level;
+        self
     }
 
     /// Whether the alert matches; a filter on a field the alert lacks does not count.
@@ -193,17 +211,24 @@ pub fn route(
                 route: r.name.clone(),
                 interval: r.repeat_interval,
             };
+            let mute = MuteRule {
+                route: r.name.clone(),
+                windows: r.mute_times.clone(),
+                pass_level: r.mute_pass_level,
+            };
             match targets.iter_mut().find(|t| t.robot == *robot) {
                 Some(t) => {
                     merge(&mut t.at, &at);
                     t.reason.push_str(&format!(" + route {}", r.name));
                     t.repeat.push(rule);
+                    t.mute.push(mute);
                 }
                 None => targets.push(Target {
                     robot: robot.clone(),
                     at: at.clone(),
                     reason: format!("route {} ({})", r.name, r.summary),
                     repeat: vec![rule],
+                    mute: vec![mute],
                 }),
             }
         }
@@ -224,6 +249,7 @@ pub fn route(
             at: Mentions::default(),
             reason: reason.into(),
             repeat: Vec::new(),
+            mute: Vec::new(),
         });
     }
     targets

@@ -94,6 +94,8 @@ pub fn choose(alert: &Alert, settings: &impl RobotsAndRoutes) -> Choice {
         // editor; a second interval here would silence alerts the rule's author asked for.
         // The robot's budget and group window still apply.
         repeat: Vec::new(),
+        // Muting is the routes' (`mute_times`); a robot the rule's author chose is never held.
+        mute: Vec::new(),
     }])
 }
 

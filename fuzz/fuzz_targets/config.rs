@@ -8,15 +8,16 @@ use sentry_dingtalk::config::{Settings, file};
 const SECRET: &str = "SECfuzz0secret0value0never0shown";
 
 fuzz_target!(|text: &str| {
-    let Ok(defaults) = Settings::from_lookup(|_| None).map(|s| s.env_robot) else {
+    let Ok(settings) = Settings::from_lookup(|_| None) else {
         return;
     };
+    let (defaults, zone) = (settings.env_robot.clone(), settings.alert_zone());
     // A value written into the file itself is the operator's to see; the expanded one is not.
     if text.contains(SECRET) {
         return;
     }
     let env = |k: &str| (k == "SECRET").then(|| SECRET.to_string());
-    if let Err(e) = file::parse(text, "fuzz.toml", &env, &defaults) {
+    if let Err(e) = file::parse(text, "fuzz.toml", &env, &defaults, zone) {
         assert!(!e.to_string().contains(SECRET), "{e}");
     }
 });

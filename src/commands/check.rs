@@ -1,5 +1,6 @@
 //! `check`: prove the configuration and templates work before they meet a real alert.
 
+use crate::commands::check_mute;
 use crate::commands::replay::{self, Sample};
 use crate::config::Settings;
 use crate::domain::lang::Lang;
@@ -116,6 +117,11 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
             settings.routes.len()
         )?;
     }
+    // Windows follow the wall clock; `check` shows them as of now.
+    let now_ms = crate::clock::now_ms();
+    for line in check_mute::window_lines(settings, now_ms) {
+        writeln!(report, "{line}")?;
+    }
     for (i, r) in settings.routes.iter().enumerate() {
         let m = &r.mention;
         let at = crate::domain::mention::Mentions {
@@ -141,6 +147,9 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
             span(r.repeat_interval),
             if r.continue_ { " | continue" } else { "" }
         )?;
+        if let Some(line) = check_mute::route_line(settings, r, now_ms) {
+            writeln!(report, "{line}")?;
+        }
         let card_robots = r
             .robots
             .iter()
@@ -206,6 +215,10 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
                     t.at.text_line()
                 };
                 writeln!(report, "  → robot {} mentions {at} ({})", t.robot, t.reason)?;
+                if !settings.mute_times.is_empty() {
+                    let held = check_mute::target_line(settings, &t, &alert, now_ms);
+                    writeln!(report, "{held}")?;
+                }
             }
         }
     }

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod check_cards;
+mod check_mute;
 pub mod check_online;
 pub mod cli;
 pub mod digest;

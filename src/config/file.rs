@@ -6,9 +6,11 @@
 
 use super::card_robot::CardKeys;
 use super::env_values::expand;
+use super::mute::{self, MuteTimeEntry};
 use super::{ConfigError, RobotConfig};
 use crate::config::report_schedule::ReportSchedule;
 use crate::domain::alert::Level;
+use crate::domain::mute_window::MuteWindow;
 use crate::routing::{Mention, Route, Unmatched};
 use crate::secret::Secret;
 use serde::Deserialize;
@@ -28,6 +30,8 @@ struct FileConfig {
     robots: Vec<RobotEntry>,
     #[serde(default)]
     routes: Vec<RouteEntry>,
+    #[serde(default)]
+    mute_times: Vec<MuteTimeEntry>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -80,6 +84,9 @@ struct RouteEntry {
     repeat_interval: Option<String>,
     #[serde(rename = "continue", default)]
     continue_: bool,
+    /// Names of `[[mute_times]]` windows that hold this route's alerts.
+    mute_times: Option<Vec<String>>,
+    mute_pass_level: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -100,17 +107,20 @@ pub struct FileSettings {
     pub routes: Vec<Route>,
     pub unmatched: Unmatched,
     pub digest_schedule: Option<ReportSchedule>,
+    pub mute_times: Vec<MuteWindow>,
 }
 
 const RESOURCES: &[&str] = &["issue", "comment", "event_alert", "metric_alert", "error"];
 pub const DEFAULT_REPEAT_INTERVAL: Duration = Duration::from_secs(30 * 60);
 
-/// Parses and validates `text`; `defaults` supplies what a robot leaves out.
+/// Parses and validates `text`; `defaults` supplies what a robot leaves out, `default_zone`
+/// a mute window's zone (`ALERT_TIMEZONE`).
 pub fn parse(
     text: &str,
     path: &str,
     env: &dyn Fn(&str) -> Option<String>,
     defaults: &RobotConfig,
+    default_zone: chrono_tz::Tz,
 ) -> Result<FileSettings, ConfigError> {
     // Never `e.to_string()`: it quotes the offending line, secrets included.
     let file: FileConfig = toml::from_str(text).map_err(|e| ConfigError::File {
@@ -202,6 +212,7 @@ pub fn parse(
                 .map_err(|e| err(format!("{at}: throttle_pause: {e}")))?,
         });
     }
+    let mute_times = mute::windows(file.mute_times, default_zone).map_err(err)?;
     let mut routes = Vec::new();
     for (i, r) in file.routes.into_iter().enumerate() {
         let name = r.name.clone().unwrap_or_else(|| format!("routes[{i}]"));
@@ -219,6 +230,9 @@ pub fn parse(
         if r.robots.is_empty() {
             return Err(err(format!("{at}: robots is empty")));
         }
+        let mute_names = r.mute_times.unwrap_or_default();
+        mute::check_route(&at, &mute_names, r.mute_pass_level.is_some(), &mute_times)
+            .map_err(err)?;
         for res in r.resources.iter().flatten() {
             if !RESOURCES.contains(&res.as_str()) {
                 return Err(err(format!(
@@ -260,7 +274,8 @@ pub fn parse(
                 .map_err(|e| err(format!("{at}: repeat_interval: {e}")))?,
             r.continue_,
         )
-        .map_err(|e| err(format!("{at}: {e}")))?;
+        .map_err(|e| err(format!("{at}: {e}")))?
+        .with_mute(mute_names, level(r.mute_pass_level, "mute_pass_level")?);
         routes.push(route);
     }
     let since = file.digest_since.unwrap_or_else(|| "24h".into());
@@ -274,6 +289,7 @@ pub fn parse(
         routes,
         unmatched: file.unmatched,
         digest_schedule,
+        mute_times,
     })
 }
 

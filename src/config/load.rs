@@ -120,20 +120,23 @@ impl Settings {
             return Err(invalid("BODY_READ_TIMEOUT", "must be more than 0 seconds"));
         }
         let env_robot = robot.clone();
+        let zone = timezone.unwrap_or(crate::render::time::default_zone(lang));
         let file = match &config_file {
             None => file::FileSettings {
                 robots: vec![robot],
                 routes: Vec::new(),
                 unmatched: Unmatched::Default,
                 digest_schedule: None,
+                mute_times: Vec::new(),
             },
-            Some(path) => with_file(robot, path, &get)?,
+            Some(path) => with_file(robot, path, &get, zone)?,
         };
         let file::FileSettings {
             robots,
             routes,
             unmatched,
             digest_schedule,
+            mute_times,
         } = file;
         Ok(Self {
             client_secrets,
@@ -145,6 +148,7 @@ impl Settings {
             env_robot,
             dingtalk_api_url: dingtalk_api_url.trim_end_matches('/').to_string(),
             digest_schedule,
+            mute_times,
             listen_addr: var("LISTEN_ADDR").unwrap_or_else(|| "0.0.0.0:8080".into()),
             data_dir: PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "./data".into())),
             database_url: database_url(var("DATABASE_URL"))?,
@@ -178,11 +182,17 @@ impl Settings {
     pub fn reloaded(&self) -> Result<Self, ConfigError> {
         let mut next = self.clone();
         if let Some(path) = &self.config_file {
-            let file = with_file(self.env_robot.clone(), path, &|k| std::env::var(k).ok())?;
+            let file = with_file(
+                self.env_robot.clone(),
+                path,
+                &|k| std::env::var(k).ok(),
+                self.alert_zone(),
+            )?;
             next.robots = file.robots;
             next.routes = file.routes;
             next.unmatched = file.unmatched;
             next.digest_schedule = file.digest_schedule;
+            next.mute_times = file.mute_times;
         }
         Ok(next)
     }
@@ -193,13 +203,14 @@ fn with_file(
     env_robot: RobotConfig,
     path: &std::path::Path,
     get: &dyn Fn(&str) -> Option<String>,
+    default_zone: chrono_tz::Tz,
 ) -> Result<file::FileSettings, ConfigError> {
     let shown = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
         path: shown.clone(),
         reason: e.to_string(),
     })?;
-    let parsed = file::parse(&text, &shown, get, &env_robot)?;
+    let parsed = file::parse(&text, &shown, get, &env_robot, default_zone)?;
     let err = |reason: String| ConfigError::File {
         path: shown.clone(),
         reason,

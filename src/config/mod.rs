@@ -6,6 +6,7 @@ pub mod card_robot;
 mod env_values;
 pub mod file;
 mod load;
+mod mute;
 pub mod report_schedule;
 pub mod toml_error;
 
@@ -106,6 +107,8 @@ pub struct Settings {
     /// The TOML file the robots and routes came from, if any (reloaded on SIGHUP).
     pub config_file: Option<PathBuf>,
     pub admin_token: Option<Secret>,
+    /// `[[mute_times]]`: the windows routes name in `mute_times`, in the order written.
+    pub mute_times: Vec<crate::domain::mute_window::MuteWindow>,
     /// From the config file: `serve` posts the open-issue digest daily at this time.
     pub digest_schedule: Option<crate::config::report_schedule::ReportSchedule>,
     /// The robot the `DINGTALK_*` variables describe, kept so a reload can rebuild the list.
@@ -128,6 +131,13 @@ impl Settings {
             });
         }
         Ok(())
+    }
+
+    /// The zone times are shown in, and a mute window's zone when it names none:
+    /// `ALERT_TIMEZONE`, else the language's (Asia/Shanghai or UTC).
+    pub fn alert_zone(&self) -> chrono_tz::Tz {
+        self.timezone
+            .unwrap_or(crate::render::time::default_zone(self.lang))
     }
 
     pub fn robot(&self, name: &str) -> Option<&RobotConfig> {

@@ -84,3 +84,123 @@ fn trusted_proxies_take_cidrs_and_single_addresses() {
     let err = load(&[("TRUSTED_PROXIES", "10.0.0.0/8,proxy.local")]).expect_err("a name");
     assert!(err.to_string().contains("proxy.local"), "{err}");
 }
+
+/// A robot, a window and a route it mutes (`docs/mute-windows.md`).
+const MUTED_ROUTE: &str = r#"
+[[robots]]
+name = "ops"
+webhook = "https://x.example/robot/send?access_token=t"
+
+[[mute_times]]
+name = "nights"
+times = ["22:00-08:00"]
+
+[[routes]]
+robots = ["ops"]
+mute_times = ["nights"]
+"#;
+
+const ROBOTS: &str =
+    "[[robots]]\nname = \"ops\"\nwebhook = \"https://x.example/robot/send?access_token=t\"\n";
+
+fn refused(text: &str) -> String {
+    let defaults = load(&[]).expect("defaults").env_robot;
+    file::parse(text, "t.toml", &|_| None, &defaults, chrono_tz::UTC)
+        .err()
+        .expect("refused")
+        .to_string()
+}
+
+#[test]
+fn bad_windows_and_references_are_refused_naming_the_key() {
+    let window = |body: &str| format!("{ROBOTS}[[mute_times]]\nname = \"nights\"\n{body}\n");
+    let route = "[[routes]]\nrobots = [\"ops\"]\n";
+    let cases = [
+        (
+            format!("{}{route}mute_times = [\"nihgts\"]\n", window("")),
+            "routes[0].mute_times: unknown window \"nihgts\" (defined: nights)",
+        ),
+        (
+            format!("{ROBOTS}{route}mute_times = [\"nights\"]\n"),
+            "routes[0].mute_times: unknown window \"nights\" (no [[mute_times]] are defined)",
+        ),
+        (
+            window("weekdays = [\"mon\", \"fry\"]"),
+            "mute_times[0].weekdays: `fry` is not one of mon",
+        ),
+        (window("weekdays = []"), "mute_times[0].weekdays: is empty"),
+        (
+            window("times = [\"25:00-08:00\"]"),
+            "mute_times[0].times: `25:00-08:00`: `25:00`",
+        ),
+        (
+            window("times = [\"22:60-08:00\"]"),
+            "mute_times[0].times: `22:60-08:00`",
+        ),
+        (
+            window("times = [\"08:00-08:00\"]"),
+            "mute_times[0].times: `08:00-08:00`: start and end",
+        ),
+        (window("times = []"), "mute_times[0].times: is empty"),
+        (
+            window("zone = \"Mars/Olympus\""),
+            "mute_times[0].zone: `Mars/Olympus`",
+        ),
+        (
+            format!("{}{}", window(""), "[[mute_times]]\nname = \"nights\"\n"),
+            "mute_times[1].name: duplicate window name \"nights\"",
+        ),
+        (window("weekday = [\"mon\"]"), "weekday"),
+        (
+            format!(
+                "{}{route}mute_times = [\"nights\"]\nmute_pass_level = \"loud\"\n",
+                window("")
+            ),
+            "routes[0]: mute_pass_level `loud` is not debug",
+        ),
+        (
+            format!("{}{route}mute_pass_level = \"fatal\"\n", window("")),
+            "routes[0].mute_pass_level: the route has no mute_times",
+        ),
+    ];
+    for (text, expected) in cases {
+        let e = refused(&text);
+        assert!(e.starts_with("config file t.toml: "), "{e}");
+        assert!(
+            e.contains(expected),
+            "{e}\nexpected: {expected}\nfor:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn a_window_without_a_zone_takes_alert_timezone_or_the_languages_zone() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("c.toml");
+    std::fs::write(&path, MUTED_ROUTE).expect("write");
+    let path = path.display().to_string();
+    let zone = |vars: &[(&str, &str)]| {
+        let s = Settings::from_lookup(|k| {
+            (k == "CONFIG_FILE").then(|| path.clone()).or_else(|| {
+                vars.iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            })
+        })
+        .expect("loads");
+        let nights = s.mute_window("nights").map(|w| w.zone());
+        let reloaded = s.reloaded().expect("reloads");
+        assert_eq!(
+            reloaded.mute_window("nights").map(|w| w.zone()),
+            nights,
+            "a reload keeps it"
+        );
+        nights
+    };
+    assert_eq!(zone(&[]), Some(chrono_tz::Asia::Shanghai));
+    assert_eq!(zone(&[("ALERT_LANG", "en")]), Some(chrono_tz::UTC));
+    assert_eq!(
+        zone(&[("ALERT_TIMEZONE", "Europe/Berlin")]),
+        Some(chrono_tz::Europe::Berlin)
+    );
+}

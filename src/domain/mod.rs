@@ -5,5 +5,6 @@ pub mod alert;
 pub mod card_status;
 pub mod lang;
 pub mod mention;
+pub mod mute_window;
 pub mod rule_choice;
 pub mod silence;

@@ -257,7 +257,9 @@ fn any_configuration_text_loads_or_is_refused_without_a_secret_in_the_error() {
     });
     let lines = prop::collection::vec(config_line(), 0..10).prop_map(|l| l.join("\n"));
     let result = runner.run(&lines, |text| {
-        if let Err(e) = sentry_dingtalk::config::file::parse(&text, "c.toml", &env, &defaults) {
+        if let Err(e) =
+            sentry_dingtalk::config::file::parse(&text, "c.toml", &env, &defaults, chrono_tz::UTC)
+        {
             let msg = e.to_string();
             prop_assert!(
                 msg.len() > "config file c.toml: ".len(),

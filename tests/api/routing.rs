@@ -533,6 +533,62 @@ fn check_prints_the_routing_table_and_explains() {
     );
 }
 
+#[test]
+fn check_shows_mute_windows_and_which_targets_are_held_now() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("m.toml");
+    std::fs::write(
+        &path,
+        "[[robots]]\nname = \"pay\"\nwebhook = \"https://x.example/r?access_token=t\"\n\n\
+         [[mute_times]]\nname = \"always\"\nzone = \"UTC\"\ntimes = [\"00:00-24:00\"]\n\n\
+         [[routes]]\nname = \"quiet\"\nrobots = [\"pay\"]\nmute_times = [\"always\"]\n",
+    )
+    .expect("write");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sentry-dingtalk"))
+        .args([
+            "check",
+            "--explain",
+            "examples/payloads/event_alert-triggered.json",
+        ])
+        .env("CONFIG_FILE", &path)
+        .env_remove("DINGTALK_WEBHOOK")
+        .output()
+        .expect("check runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for expected in [
+        "mute window always: every day 00:00-24:00 UTC (active all the time)",
+        "route 0 quiet: any alert → pay",
+        "  mute: always (active all the time)",
+        "→ robot pay mentions nobody (route quiet",
+        "    held now by mute window always",
+    ] {
+        assert!(stdout.contains(expected), "{expected}\nnot in:\n{stdout}");
+    }
+
+    std::fs::write(
+        &path,
+        "[[robots]]\nname = \"pay\"\nwebhook = \"https://x.example/r?access_token=t\"\n\n\
+         [[routes]]\nrobots = [\"pay\"]\nmute_times = [\"nihgts\"]\n",
+    )
+    .expect("write");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sentry-dingtalk"))
+        .arg("check")
+        .env("CONFIG_FILE", &path)
+        .env_remove("DINGTALK_WEBHOOK")
+        .output()
+        .expect("check runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("routes[0].mute_times: unknown window \"nihgts\""),
+        "{stderr}"
+    );
+}
+
 #[tokio::test]
 async fn sighup_reloads_the_file_and_a_broken_one_keeps_the_last_good() {
     let payments = FakeRobot::start(Some(ROBOT_SECRET), None, 20).await;

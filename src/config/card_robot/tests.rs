@@ -20,7 +20,7 @@ fn parse(text: &str) -> Result<Vec<RobotConfig>, ConfigError> {
         .collect();
     let defaults = Settings::from_lookup(|_| None).expect("defaults").env_robot;
     let get = |k: &str| env.get(k).map(|v| v.to_string());
-    file::parse(text, "t.toml", &get, &defaults).map(|f| f.robots)
+    file::parse(text, "t.toml", &get, &defaults, chrono_tz::UTC).map(|f| f.robots)
 }
 
 fn refused(text: &str) -> String {

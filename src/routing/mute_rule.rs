@@ -1,0 +1,14 @@
+//! A route's part in holding a target's alerts: the mute windows it names.
+
+use crate::domain::alert::Level;
+
+/// One per route that sent the alert to the target's robot. A route without windows gives a
+/// rule with none, so "some route sending it is not muted" can be told from the rules alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MuteRule {
+    pub route: String,
+    /// The route's `mute_times`, by name, in the order written.
+    pub windows: Vec<String>,
+    /// `mute_pass_level`: alerts at or above it pass while the route is muted.
+    pub pass_level: Option<Level>,
+}
