@@ -116,6 +116,7 @@ pub async fn accept(
                 queued: QueuedAlert {
                     alert: (*alert).clone(),
                     at: t.at,
+                    mute: t.mute,
                 },
                 repeat: if card { Vec::new() } else { t.repeat },
                 robot: t.robot,

@@ -51,7 +51,7 @@ pub(crate) fn target_line(
     alert: &Alert,
     now_ms: i64,
 ) -> String {
-    if let Some(name) = settings.muted_by(target, alert, now_ms) {
+    if let Some(name) = settings.muted_by(&target.mute, alert, now_ms) {
         let until = settings
             .mute_window(&name)
             .and_then(|w| {

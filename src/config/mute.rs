@@ -4,7 +4,7 @@
 use super::Settings;
 use crate::domain::alert::{Alert, AlertKind};
 use crate::domain::mute_window::MuteWindow;
-use crate::routing::Target;
+use crate::routing::MuteRule;
 use chrono_tz::Tz;
 use serde::Deserialize;
 
@@ -80,14 +80,15 @@ impl Settings {
         self.mute_times.iter().find(|w| w.name == name)
     }
 
-    /// The window that holds `alert` for `target` at `now_ms`, or `None` to post it. Held
-    /// only when every route that sent it here has a window active now and the alert is below
-    /// that route's pass level (a comment has no level: it never passes by level). A target
-    /// no route chose (the default robot, a robot picked in Sentry's rule) is never held.
-    /// The name is the first route's first active window.
-    pub fn muted_by(&self, target: &Target, alert: &Alert, now_ms: i64) -> Option<String> {
+    /// The window that holds `alert` at `now_ms` for a robot the routes of `rules`
+    /// (`Target::mute`) sent it to, or `None` to post it. Held only when every route that sent
+    /// it there has a window active now and the alert is below that route's pass level (a
+    /// comment has no level: it never passes by level). An alert no route sent (the default
+    /// robot, a robot picked in Sentry's rule) is never held. The name is the first route's
+    /// first active window.
+    pub fn muted_by(&self, rules: &[MuteRule], alert: &Alert, now_ms: i64) -> Option<String> {
         let mut first = None;
-        for rule in &target.mute {
+        for rule in rules {
             let passes = rule
                 .pass_level
                 .is_some_and(|p| alert.kind != AlertKind::Comment && alert.level >= p);
@@ -101,6 +102,16 @@ impl Settings {
             first.get_or_insert_with(|| active.clone());
         }
         first
+    }
+
+    /// Whether some route's mute window is active at `now_ms`: when none is, nothing is looked
+    /// at for muting.
+    pub fn any_mute_active(&self, now_ms: i64) -> bool {
+        self.routes.iter().any(|r| {
+            r.mute_times
+                .iter()
+                .any(|n| self.mute_window(n).is_some_and(|w| w.active_at(now_ms)))
+        })
     }
 
     /// Whether alerts `window` held for `robot` stay held: the window still exists, is active

@@ -76,23 +76,10 @@ fn hold_for(ctx: &SenderCtx, w: &WaitingAlert, now: i64) -> Option<Hold> {
     if let Some((s, _)) = ctx.silences.iter().find(|(_, m)| m.matches(alert, robot)) {
         return Some(Hold::Silence(s.id));
     }
-    mute_window_for(ctx, w, now).map(Hold::MuteWindow)
-}
-
-/// The mute window that holds `w` now (the routes' windows are wired in with issue 19's
-/// configuration part).
-fn mute_window_for(_ctx: &SenderCtx, _w: &WaitingAlert, _now: i64) -> Option<String> {
-    None
-}
-
-/// Whether any route's mute window is active now.
-fn any_mute_active(_ctx: &SenderCtx, _now: i64) -> bool {
-    false
-}
-
-/// Whether alerts held by window `name` for the robot stay held.
-fn mute_still_holds(_ctx: &SenderCtx, _name: &str, _now: i64) -> bool {
-    false
+    ctx.active
+        .settings
+        .muted_by(&w.queued.mute, alert, now)
+        .map(Hold::MuteWindow)
 }
 
 /// Holds the picked alerts that a silence or mute window holds now, and takes them out of
@@ -106,7 +93,7 @@ pub async fn hold_picked(
 ) -> Result<(), StoreError> {
     let robot = ctx.robot.name.as_str();
     let silencing = ctx.silences.iter().any(|(_, m)| m.concerns(robot));
-    if !silencing && !any_mute_active(ctx, now) {
+    if !silencing && !ctx.active.settings.any_mute_active(now) {
         return Ok(());
     }
     let mut holds: BTreeMap<String, (Hold, Vec<i64>)> = BTreeMap::new();
@@ -155,13 +142,13 @@ async fn ended(ctx: &SenderCtx, hold: &Hold, now: i64) -> Result<Option<HeldBy>,
             })
         }
         Hold::MuteWindow(name) => {
-            Ok(
-                (!mute_still_holds(ctx, name, now)).then(|| HeldBy::MuteWindow {
-                    name: name.clone(),
-                    from: now,
-                    until: now,
-                }),
-            )
+            let settings = &ctx.active.settings;
+            let holds = settings.mute_still_holds(&ctx.robot.name, name, now);
+            Ok((!holds).then(|| HeldBy::MuteWindow {
+                name: name.clone(),
+                from: now,
+                until: now,
+            }))
         }
     }
 }

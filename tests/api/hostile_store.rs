@@ -167,6 +167,7 @@ async fn an_unreadable_row_is_set_aside_as_dead_and_the_robot_goes_on() {
                 queued: sentry_dingtalk::outbox::QueuedAlert {
                     alert: *alert,
                     at: Default::default(),
+                    mute: Vec::new(),
                 },
                 repeat: Vec::new(),
             };

@@ -24,6 +24,7 @@ mod hostile_store;
 mod installations;
 mod lockout;
 mod messages;
+mod mute_windows;
 mod operations;
 mod outbox_conformance;
 mod properties;

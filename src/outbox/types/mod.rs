@@ -42,6 +42,9 @@ pub struct QueuedAlert {
     pub alert: Alert,
     #[serde(default)]
     pub at: Mentions,
+    /// The mute windows of the routes that sent it (empty: none can hold it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mute: Vec<crate::routing::MuteRule>,
 }
 
 /// What an enqueue did.

@@ -31,6 +31,7 @@ pub fn delivery(robot: &str, alert: Alert, rules: &[(&str, i64)]) -> Delivery {
         queued: QueuedAlert {
             alert,
             at: Default::default(),
+            mute: Vec::new(),
         },
         repeat: rules
             .iter()
