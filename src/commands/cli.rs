@@ -1,4 +1,4 @@
-//! The command line: `serve`, `replay`, `check`, `schema`, `digest`, `outbox`.
+//! The command line: `serve`, `replay`, `check`, `schema`, `digest`, `outbox`, `silence`.
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -29,6 +29,57 @@ pub enum Command {
     /// Inspect and re-send queued and dead messages.
     #[command(subcommand)]
     Outbox(OutboxCommand),
+    /// Hold alerts back for a while, and tell what was held when it ends (works beside a
+    /// running relay, on its store).
+    #[command(subcommand)]
+    Silence(SilenceCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SilenceCommand {
+    /// Make a silence; prints its id alone on a line.
+    Add(SilenceAddArgs),
+    /// The active silences, and those ended in the last day.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// End a silence now: what it held is summarized.
+    Expire { id: i64 },
+}
+
+/// The matchers (at least one, or --all) and how long.
+#[derive(Debug, clap::Args)]
+pub struct SilenceAddArgs {
+    /// Glob on the project slug.
+    #[arg(long)]
+    pub project: Option<String>,
+    /// Glob on the environment.
+    #[arg(long)]
+    pub environment: Option<String>,
+    /// Hold this level and the ones below it (debug, info, warning, error, fatal).
+    #[arg(long)]
+    pub level: Option<String>,
+    /// A Sentry issue id or short id.
+    #[arg(long)]
+    pub issue: Option<String>,
+    /// A case-insensitive part of the alert title.
+    #[arg(long)]
+    pub title: Option<String>,
+    /// A robot's name.
+    #[arg(long)]
+    pub robot: Option<String>,
+    /// Hold everything (maintenance); not with other matchers.
+    #[arg(long)]
+    pub all: bool,
+    /// How long: 30m, 2h, 1d (at most 30 days).
+    #[arg(long = "for", value_name = "DURATION")]
+    pub duration: String,
+    #[arg(long)]
+    pub comment: Option<String>,
+    /// Who made it; default: $USER.
+    #[arg(long)]
+    pub created_by: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]

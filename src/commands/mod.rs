@@ -10,3 +10,4 @@ pub mod outbox;
 pub mod output;
 pub mod queueing;
 pub mod replay;
+pub mod silence;

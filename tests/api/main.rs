@@ -35,6 +35,7 @@ mod routing;
 mod rule_settings;
 mod secrets_in_logs;
 mod sentry_api;
+mod silence_cli;
 mod silences;
 mod trace;
 mod ui;

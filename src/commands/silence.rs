@@ -1,0 +1,71 @@
+//! `sentry-dingtalk silence add|list|expire`: silences on the relay's store, beside a running
+//! relay (it takes no lock): every sender reads the silences at each step, so one made here
+//! holds from the next alert on, on every replica.
+
+use crate::app::startup;
+use crate::clock::now_ms;
+use crate::commands::cli::{SilenceAddArgs, SilenceCommand};
+use crate::commands::output;
+use crate::config::Settings;
+use crate::domain::silence::Matchers;
+use crate::silences::{self, SilenceError, SilenceRequest};
+
+fn request(args: SilenceAddArgs) -> SilenceRequest {
+    let matchers = Matchers {
+        project: args.project,
+        environment: args.environment,
+        level: args.level,
+        issue: args.issue,
+        title: args.title,
+        robot: args.robot,
+        all: args.all,
+    };
+    SilenceRequest {
+        matchers: serde_json::to_value(matchers).unwrap_or_default(),
+        duration: Some(args.duration),
+        ends_at: None,
+        comment: args.comment,
+        created_by: args.created_by.or_else(|| std::env::var("USER").ok()),
+    }
+}
+
+pub async fn run(cmd: SilenceCommand, settings: &Settings) -> anyhow::Result<()> {
+    let outbox = startup::open_outbox(settings, startup::OutboxUse::Operator).await?;
+    let now = now_ms();
+    match cmd {
+        SilenceCommand::Add(args) => match silences::create(&outbox, request(args), now).await {
+            Ok(s) => output::line(s.id)?,
+            Err(SilenceError::Invalid(e)) => {
+                // The flags are named as the API's fields: `matchers.project` is `--project`.
+                let flag = match e.field {
+                    "duration" => "--for".to_string(),
+                    "matchers" => "matchers (--project, --environment, --level, --issue, --title, --robot or --all)".to_string(),
+                    f => format!("--{}", f.trim_start_matches("matchers.")),
+                };
+                anyhow::bail!("{flag}: {}", e.message)
+            }
+            Err(SilenceError::Store(e)) => return Err(e.into()),
+        },
+        SilenceCommand::List { json } => {
+            let all = silences::list(&outbox, now).await?;
+            if json {
+                let json: Vec<_> = all.iter().map(|s| silences::to_json(s, now)).collect();
+                output::line(serde_json::to_string_pretty(&json)?)?;
+            } else if all.is_empty() {
+                output::line("no silences")?;
+            } else {
+                for s in &all {
+                    output::line(silences::to_line(s, now))?;
+                }
+            }
+        }
+        SilenceCommand::Expire { id } => match outbox.end_silence(id, now).await? {
+            Some(s) => output::line(format_args!(
+                "silence #{} ended; what it held ({}) is summarized by the running relay",
+                s.id, s.held
+            ))?,
+            None => anyhow::bail!("there is no silence #{id} (see `silence list`)"),
+        },
+    }
+    Ok(())
+}
