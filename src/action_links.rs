@@ -1,8 +1,9 @@
-//! Chat actions: signed, expiring, single-use links that resolve or ignore an issue.
+//! Chat actions: signed, expiring, single-use links that resolve, ignore or silence an issue.
 //!
-//! A token is `base64url(issue_id|action|expires|nonce) . base64url(HMAC-SHA256)`, keyed by a
-//! relay key kept in the outbox (created on first use, shared by every replica). Single use is
-//! enforced by the outbox (the nonce is recorded when the action runs).
+//! A token is `base64url(issue_id|action|expires|nonce[|robot]) . base64url(HMAC-SHA256)`,
+//! keyed by a relay key kept in the outbox (created on first use, shared by every replica).
+//! The robot (silence links) is the group the confirmation goes to. Single use is enforced by
+//! the outbox (the nonce is recorded when the action runs).
 
 use crate::dingtalk::Button;
 use crate::domain::alert::{Alert, AlertKind};
@@ -21,13 +22,19 @@ pub enum Action {
     Resolve,
     /// Ignore for one hour.
     Ignore,
+    /// Silence the issue's alerts for one hour (in the relay; Sentry is not asked).
+    Silence,
 }
+
+/// How long a silence from the chat lasts.
+pub const CHAT_SILENCE_MS: i64 = 3_600_000;
 
 impl Action {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Resolve => "resolve",
             Self::Ignore => "ignore",
+            Self::Silence => "silence",
         }
     }
 
@@ -35,17 +42,20 @@ impl Action {
         match s {
             "resolve" => Some(Self::Resolve),
             "ignore" => Some(Self::Ignore),
+            "silence" => Some(Self::Silence),
             _ => None,
         }
     }
 
-    /// The body of `PUT /api/0/organizations/{org}/issues/{id}/`.
-    pub fn api_body(self) -> serde_json::Value {
+    /// The body of `PUT /api/0/organizations/{org}/issues/{id}/`; `None` for an action the
+    /// relay does itself.
+    pub fn api_body(self) -> Option<serde_json::Value> {
         match self {
-            Self::Resolve => serde_json::json!({"status": "resolved"}),
-            Self::Ignore => {
-                serde_json::json!({"status": "ignored", "statusDetails": {"ignoreDuration": 60}})
-            }
+            Self::Resolve => Some(serde_json::json!({"status": "resolved"})),
+            Self::Ignore => Some(
+                serde_json::json!({"status": "ignored", "statusDetails": {"ignoreDuration": 60}}),
+            ),
+            Self::Silence => None,
         }
     }
 }
@@ -56,6 +66,8 @@ pub struct Claim {
     pub action: Action,
     pub expires: i64,
     pub nonce: String,
+    /// The robot whose message carried the link (silence links), told what was done.
+    pub robot: Option<String>,
 }
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -70,6 +82,8 @@ pub struct ActionSigner {
     key: Vec<u8>,
     pub public_url: String,
     pub ttl_secs: i64,
+    /// Whether the Sentry API can resolve and ignore: without it only silence links are made.
+    sentry: bool,
 }
 
 impl std::fmt::Debug for ActionSigner {
@@ -86,7 +100,14 @@ impl ActionSigner {
             key,
             public_url: public_url.trim_end_matches('/').to_string(),
             ttl_secs: DEFAULT_TTL_SECS,
+            sentry: true,
         }
+    }
+
+    /// Whether Resolve and Ignore links are made (the Sentry API is configured).
+    pub fn with_sentry(mut self, sentry: bool) -> Self {
+        self.sentry = sentry;
+        self
     }
 
     fn mac(&self, payload: &[u8]) -> Hmac<Sha256> {
@@ -96,24 +117,33 @@ impl ActionSigner {
     }
 
     pub fn token(&self, issue_id: &str, action: Action, now: i64) -> String {
+        self.token_for(issue_id, action, None, now)
+    }
+
+    fn token_for(&self, issue_id: &str, action: Action, robot: Option<&str>, now: i64) -> String {
         let mut nonce = [0u8; 12];
         rand::thread_rng().fill_bytes(&mut nonce);
-        let payload = format!(
+        let mut payload = format!(
             "{issue_id}|{}|{}|{}",
             action.as_str(),
             now + self.ttl_secs,
             hex::encode(nonce)
         );
+        if let Some(robot) = robot {
+            payload.push('|');
+            payload.push_str(robot);
+        }
         let sig = self.mac(payload.as_bytes()).finalize().into_bytes();
         format!("{}.{}", B64.encode(payload), B64.encode(sig))
     }
 
     pub fn url(&self, issue_id: &str, action: Action, now: i64) -> String {
-        format!(
-            "{}/actions/{}",
-            self.public_url,
-            self.token(issue_id, action, now)
-        )
+        self.url_for(issue_id, action, None, now)
+    }
+
+    fn url_for(&self, issue_id: &str, action: Action, robot: Option<&str>, now: i64) -> String {
+        let token = self.token_for(issue_id, action, robot, now);
+        format!("{}/actions/{token}", self.public_url)
     }
 
     /// Checks the signature (constant time), then the expiry.
@@ -125,15 +155,19 @@ impl ActionSigner {
             .verify_slice(&sig)
             .map_err(|_| TokenError::Tampered)?;
         let text = String::from_utf8(payload).map_err(|_| TokenError::Tampered)?;
-        let parts: Vec<&str> = text.split('|').collect();
-        let [issue_id, action, expires, nonce] = parts.as_slice() else {
-            return Err(TokenError::Tampered);
+        // The robot, last, may hold anything: split off the four fixed fields only.
+        let parts: Vec<&str> = text.splitn(5, '|').collect();
+        let (issue_id, action, expires, nonce, robot) = match parts.as_slice() {
+            [i, a, e, n] => (i, a, e, n, None),
+            [i, a, e, n, r] => (i, a, e, n, Some(r.to_string())),
+            _ => return Err(TokenError::Tampered),
         };
         let claim = Claim {
             issue_id: issue_id.to_string(),
             action: Action::parse(action).ok_or(TokenError::Tampered)?,
             expires: expires.parse().map_err(|_| TokenError::Tampered)?,
             nonce: nonce.to_string(),
+            robot,
         };
         if claim.expires < now {
             return Err(TokenError::Expired);
@@ -141,8 +175,9 @@ impl ActionSigner {
         Ok(claim)
     }
 
-    /// View / Resolve / Ignore 1 h for an alert about an issue (labels follow `ALERT_LANG`).
-    pub fn buttons_for(&self, alert: &Alert, lang: Lang) -> Vec<Button> {
+    /// View / Resolve / Ignore 1 h / Silence 1 h for an alert about an issue posted by `robot`
+    /// (labels follow `ALERT_LANG`).
+    pub fn buttons_for(&self, alert: &Alert, lang: Lang, robot: &str) -> Vec<Button> {
         let Some(issue) = alert.issue_id.as_deref() else {
             return Vec::new();
         };
@@ -167,13 +202,19 @@ impl ActionSigner {
                 url: link.clone(),
             });
         }
+        if self.sentry {
+            buttons.push(Button {
+                title: if zh { "解决" } else { "Resolve" }.into(),
+                url: self.url(issue, Action::Resolve, now),
+            });
+            buttons.push(Button {
+                title: if zh { "忽略 1 小时" } else { "Ignore 1 h" }.into(),
+                url: self.url(issue, Action::Ignore, now),
+            });
+        }
         buttons.push(Button {
-            title: if zh { "解决" } else { "Resolve" }.into(),
-            url: self.url(issue, Action::Resolve, now),
-        });
-        buttons.push(Button {
-            title: if zh { "忽略 1 小时" } else { "Ignore 1 h" }.into(),
-            url: self.url(issue, Action::Ignore, now),
+            title: if zh { "静默 1 小时" } else { "Silence 1 h" }.into(),
+            url: self.url_for(issue, Action::Silence, Some(robot), now),
         });
         buttons
     }
@@ -205,6 +246,13 @@ mod tests {
         assert!(
             s.url("42", Action::Ignore, 0)
                 .starts_with("https://relay.example/actions/")
+        );
+        // A silence link names the robot to tell, under the signature.
+        let silence = s.token_for("42", Action::Silence, Some("ops|night"), 1_000);
+        let claim = s.verify(&silence, 1_001).expect("valid");
+        assert_eq!(
+            (claim.action, claim.robot.as_deref()),
+            (Action::Silence, Some("ops|night"))
         );
     }
 }

@@ -59,17 +59,19 @@ pub fn sentry_api(settings: &Settings) -> Option<Arc<SentryApi>> {
     )))
 }
 
-/// Action links, when `PUBLIC_URL` is set and the API can carry them out. The key lives in the
-/// outbox, so every replica signs and checks with the same one.
+/// Action links, when `PUBLIC_URL` is set: Silence 1 h always, Resolve and Ignore when the
+/// Sentry API can carry them out. The key lives in the outbox, so every replica signs and
+/// checks with the same one.
 pub async fn action_signer(
     settings: &Settings,
     outbox: &SharedOutbox,
 ) -> anyhow::Result<Option<Arc<ActionSigner>>> {
-    let (Some(public_url), true) = (&settings.public_url, sentry_api(settings).is_some()) else {
+    let Some(public_url) = &settings.public_url else {
         return Ok(None);
     };
     let key = outbox.action_key().await.context("action-link key")?;
-    Ok(Some(Arc::new(ActionSigner::new(key, public_url))))
+    let signer = ActionSigner::new(key, public_url).with_sentry(sentry_api(settings).is_some());
+    Ok(Some(Arc::new(signer)))
 }
 
 /// What the senders share, with a fresh outbox opened for `usage`.

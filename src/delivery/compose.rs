@@ -59,7 +59,9 @@ pub async fn build_message(
         keyword: ctx.robot.keyword.clone(),
         msg_uuid: uuid::Uuid::new_v4().to_string(),
         buttons: match (&ctx.deps.signer, alerts.as_slice()) {
-            (Some(signer), [alert]) => signer.buttons_for(alert, ctx.renderer.lang()),
+            (Some(signer), [alert]) => {
+                signer.buttons_for(alert, ctx.renderer.lang(), &ctx.robot.name)
+            }
             _ => Vec::new(),
         },
     };

@@ -14,6 +14,14 @@ pub async fn show(token: web::Path<String>, state: web::Data<AppState>) -> HttpR
         Ok(c) => c,
         Err(page) => return page,
     };
+    if claim.action == Action::Silence {
+        let body = format!(
+            "{}<p class=\"small\">This link works once and expires {}.</p>",
+            super::chat_silence::form(&claim),
+            expiry(claim.expires)
+        );
+        return page(StatusCode::OK, "Confirm", &body);
+    }
     let what = describe(claim.action);
     let body = format!(
         "<p>{what} Sentry issue <b>{}</b>?</p>\
@@ -25,18 +33,24 @@ pub async fn show(token: web::Path<String>, state: web::Data<AppState>) -> HttpR
     page(StatusCode::OK, "Confirm", &body)
 }
 
-pub async fn perform(token: web::Path<String>, state: web::Data<AppState>) -> HttpResponse {
+pub async fn perform(
+    token: web::Path<String>,
+    form: web::Bytes,
+    state: web::Data<AppState>,
+) -> HttpResponse {
     let claim = match check(&token, &state).await {
         Ok(c) => c,
         Err(page) => return page,
     };
-    let Some(api) = state.api.clone() else {
+    let sentry_body = claim.action.api_body();
+    let api = state.api.clone();
+    if sentry_body.is_some() && api.is_none() {
         return page(
             StatusCode::NOT_FOUND,
             "Not available",
             "<p>Actions are not configured on this relay.</p>",
         );
-    };
+    }
     match state.outbox.claim_action(&claim.nonce, now_ms()).await {
         Ok(true) => {}
         Ok(false) => return used(),
@@ -48,7 +62,10 @@ pub async fn perform(token: web::Path<String>, state: web::Data<AppState>) -> Ht
             );
         }
     }
-    let (issue_id, body) = (claim.issue_id.clone(), claim.action.api_body());
+    let (Some(body), Some(api)) = (sentry_body, api) else {
+        return super::chat_silence::perform(&claim, &form, &state).await;
+    };
+    let issue_id = claim.issue_id.clone();
     let answer = state
         .background
         .run(async move { api.update_issue(&issue_id, &body).await })
@@ -131,6 +148,7 @@ fn describe(action: Action) -> &'static str {
     match action {
         Action::Resolve => "Resolve",
         Action::Ignore => "Ignore for 1 hour",
+        Action::Silence => "Silence for 1 hour",
     }
 }
 

@@ -190,7 +190,7 @@ async fn act(
             (None, _) => Err("SENTRY_API_TOKEN and SENTRY_ORG are needed".to_string()),
             (_, None) => Err("the card is not about a Sentry issue".to_string()),
             (Some(api), Some(issue)) => api
-                .update_issue(&issue, &action.api_body())
+                .update_issue(&issue, &action.api_body().unwrap_or_default())
                 .await
                 .map(|_| ())
                 .map_err(|e| e.to_string()),

@@ -6,6 +6,7 @@ pub mod alert_rule;
 pub mod background;
 pub mod body;
 pub mod card_callback;
+pub mod chat_silence;
 pub mod client_addr;
 pub mod error;
 pub mod health;

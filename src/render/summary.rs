@@ -3,9 +3,10 @@
 //! many as fit (`silence_summary.md.tera`).
 
 use super::view::batch_line;
-use super::{BODY_BUDGET, Envelope, RenderError, Renderer, finish, labels, time};
+use super::{BODY_BUDGET, Envelope, RenderError, Renderer, escape, finish, labels, time};
 use crate::dingtalk::Message;
 use crate::domain::alert::Alert;
+use crate::domain::lang::Lang;
 use crate::domain::silence::Silence;
 use serde_json::{Value, json};
 
@@ -113,6 +114,38 @@ impl Renderer {
             }
             shown = shown * 9 / 10;
         }
+    }
+}
+
+impl Renderer {
+    /// The short message after a silence made from the chat: who silenced what, until when.
+    /// `who` and `what` are payload-like text and escaped here.
+    pub fn render_silence_notice(
+        &self,
+        who: &str,
+        what: &str,
+        silence: &Silence,
+        env: &Envelope,
+    ) -> Message {
+        let until = time::local_ms(silence.ends_at, self.tz);
+        let (who, what) = (escape::markdown(who), escape::markdown(what));
+        let (title, text) = match self.lang {
+            Lang::Zh => (
+                format!("🔕 {who} 静默了 {what}"),
+                format!(
+                    "🔕 **{who}** 静默了 {what}，至 {until}（静默 #{}）",
+                    silence.id
+                ),
+            ),
+            Lang::En => (
+                format!("🔕 {who} silenced {what}"),
+                format!(
+                    "🔕 **{who}** silenced {what} until {until} (silence #{})",
+                    silence.id
+                ),
+            ),
+        };
+        finish(title, text, env)
     }
 }
 

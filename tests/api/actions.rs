@@ -76,9 +76,12 @@ async fn issue_messages_carry_actions_that_work_once() {
     assert_eq!(msg["msgtype"], "actionCard", "{msg}");
     let btns = msg["actionCard"]["btns"].as_array().expect("buttons");
     let titles: Vec<&str> = btns.iter().filter_map(|b| b["title"].as_str()).collect();
-    assert_eq!(titles, ["在 Sentry 中查看", "解决", "忽略 1 小时"]);
+    assert_eq!(
+        titles,
+        ["在 Sentry 中查看", "解决", "忽略 1 小时", "静默 1 小时"]
+    );
     let tokens = action_urls(&msg["actionCard"]["btns"]);
-    assert_eq!(tokens.len(), 2);
+    assert_eq!(tokens.len(), 3);
     let url = format!("{}/actions/{}", app.address, tokens[0]);
 
     // GET only shows what will happen.
@@ -200,4 +203,68 @@ async fn a_failed_action_at_sentry_leaves_the_link_usable() {
         200,
         "still usable"
     );
+}
+
+/// Without the Sentry API the message still carries "Silence 1 h": its page asks for a name,
+/// its POST silences the issue for an hour (no Sentry call), tells the group who silenced it
+/// until when, and the issue's next alert is held; the link works once.
+#[tokio::test]
+async fn the_silence_link_holds_the_issue_and_tells_the_group() {
+    let app = spawn_app_with(|s| {
+        s.sentry_api_token = None;
+        s.public_url = Some("https://relay.example".into());
+    })
+    .await;
+    app.post_signed("issue", &example("issue-created.json"))
+        .await;
+    assert!(app.robot.wait_for(WAIT, |p| p.len() == 1).await);
+    let msg = app.robot.posted()[0].body.clone();
+    let btns = msg["actionCard"]["btns"].as_array().expect("buttons");
+    let titles: Vec<&str> = btns.iter().filter_map(|b| b["title"].as_str()).collect();
+    assert_eq!(titles, ["在 Sentry 中查看", "静默 1 小时"]);
+    let tokens = action_urls(&msg["actionCard"]["btns"]);
+    let url = format!("{}/actions/{}", app.address, tokens[0]);
+    let page = app.http.get(&url).send().await.expect("get");
+    assert_eq!(page.status().as_u16(), 200);
+    assert!(page.text().await.expect("page").contains("name=\"who\""));
+    let done = app
+        .http
+        .post(&url)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("who=%E5%BC%A0%E4%B8%89")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(done.status().as_u16(), 200);
+    assert!(done.text().await.expect("page").contains("silence #"));
+    assert!(
+        app.robot.wait_for(WAIT, |p| p.len() == 2).await,
+        "the group is told"
+    );
+    let told = app.robot.posted()[1].text();
+    assert!(
+        told.contains("张三") && told.contains("5128840021"),
+        "{told}"
+    );
+    let again = app.http.post(&url).send().await.expect("again");
+    assert_eq!(again.status().as_u16(), 410);
+    // The issue's next alert is held, not posted.
+    let mut next: serde_json::Value =
+        serde_json::from_slice(&example("issue-created.json")).expect("json");
+    next["data"]["issue"]["title"] = json!("Second alert while silenced");
+    let body = serde_json::to_vec(&next).expect("json");
+    assert_eq!(app.post_signed("issue", &body).await.status().as_u16(), 202);
+    let held = || async {
+        app.stats()
+            .await
+            .iter()
+            .any(|c| c.state == "held" && c.count == 1)
+    };
+    assert!(poll_async(WAIT, held).await);
+    assert_eq!(app.robot.posted().len(), 2);
+    let silences = app.outbox.silences(0).await.expect("silences");
+    assert_eq!(silences.len(), 1);
+    assert_eq!(silences[0].created_by, "张三");
+    assert_eq!(silences[0].matchers.issue.as_deref(), Some("5128840021"));
+    assert_eq!(silences[0].ends_at - silences[0].starts_at, 3_600_000);
 }
