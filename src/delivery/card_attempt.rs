@@ -2,6 +2,7 @@
 //! what DingTalk answered — retried, paused or dead like a message.
 
 use super::card_digest::{DigestCard, is_digest_key};
+use super::card_summary::{is_summary_key, summary_params};
 use super::send::{self, OutcomeTexts};
 use super::step::{SenderCtx, SenderState, Turn};
 use crate::config::card_robot::CardRobot;
@@ -9,10 +10,9 @@ use crate::dingtalk::SendOutcome;
 use crate::dingtalk::openapi::{CardOutcome, CardParams, NewCard};
 use crate::domain::card_status::CardStatus;
 use crate::domain::mention::Mentions;
-use crate::outbox::{CardRow, MessageRow, QueuedAlert, StoreError};
+use crate::outbox::{CardRow, MessageRow, QueuedAlert, StoreError, operation_card};
 use crate::render::card::{CardFacts, card_params};
 use crate::render::{Envelope, Renderer};
-use serde_json::Value;
 use std::collections::BTreeMap;
 use tracing::{Instrument, error, info, info_span};
 
@@ -22,12 +22,6 @@ const TEXTS: OutcomeTexts = OutcomeTexts {
     throttled: "DingTalk's open API quota is spent; pausing the robot",
     refused: "DingTalk refused the card operation; it is dead (see `outbox list --state dead`)",
 };
-
-/// The card a card operation's message names (`{"card": "<outTrackId>"}`).
-pub fn operation_card(body: &str) -> Option<String> {
-    let v: Value = serde_json::from_str(body).ok()?;
-    v.get("card").and_then(Value::as_str).map(str::to_string)
-}
 
 /// `2025-11-20 14:21:37 (Asia/Shanghai)` for an epoch-ms time.
 fn local_ms(ms: i64, tz: chrono_tz::Tz) -> Option<String> {
@@ -203,6 +197,8 @@ async fn call(
 ) -> CardOutcome {
     let params = if is_digest_key(&card.card_key) {
         digest_params(card, &ctx.renderer)
+    } else if is_summary_key(&card.card_key) {
+        summary_params(card, &ctx.renderer)
     } else {
         params_for(card, &queued.alert, &ctx.renderer)
     };
@@ -232,7 +228,7 @@ fn card_mentions(
     card_key: &str,
     at: &crate::domain::mention::Mentions,
 ) -> BTreeMap<String, String> {
-    if is_digest_key(card_key) {
+    if is_digest_key(card_key) || is_summary_key(card_key) {
         return BTreeMap::new();
     }
     at.user_ids

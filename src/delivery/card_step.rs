@@ -12,11 +12,11 @@
 use super::card_attempt::{card_needs_budget, send_card_operation};
 use super::card_digest::{DIGEST_WINDOW_MS, DigestCard, digest_key};
 use super::enrich;
+use super::pick::pick_waiting;
 use super::step::{SenderCtx, SenderState, Step, Turn};
 use crate::domain::alert::{Alert, AlertKind};
 use crate::domain::card_status::CardStatus;
-use crate::outbox::{CardNote, Lease, StoreError, WaitingAlert};
-use serde_json::json;
+use crate::outbox::{CardNote, Lease, StoreError, WaitingAlert, operation_body};
 use tracing::info;
 
 /// Alerts looked at per step.
@@ -56,12 +56,6 @@ pub fn next_status(alert: &Alert, current: Option<&str>) -> Option<String> {
     Some(implied.as_str().to_string())
 }
 
-/// The body of a card operation's message: which card. The card's data is read when it is
-/// sent, so an operation always shows the card as it is by then.
-pub fn operation_body(out_track_id: &str, card_key: &str) -> String {
-    json!({"card": out_track_id, "card_key": card_key}).to_string()
-}
-
 /// One decision of a card robot's sender (the lease is held and the robot not paused).
 pub async fn step(
     ctx: &SenderCtx,
@@ -82,7 +76,7 @@ pub async fn step(
         send_card_operation(ctx, state, turn, msg).await?;
         return Ok(Step::Worked);
     }
-    let picked = ctx.pick_waiting(lease, PICK_LIMIT, now).await?;
+    let picked = pick_waiting(ctx, lease, PICK_LIMIT, now).await?;
     if picked.alerts.is_empty() {
         return Ok(turn.idle(outbox.next_due_at(name).await?));
     }

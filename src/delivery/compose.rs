@@ -1,5 +1,6 @@
 //! Choosing what the next message carries, rendering it and storing it.
 
+use super::pick::pick_waiting;
 use super::step::{SenderCtx, SenderState, Turn};
 use crate::domain::mention::Mentions;
 use crate::outbox::{MessageRow, MessageState, NewMessage, QueuedAlert, StoreError};
@@ -23,7 +24,7 @@ pub async fn build_message(
 ) -> Result<Option<MessageRow>, StoreError> {
     let (outbox, now) = (&ctx.deps.outbox, turn.now);
     let name = ctx.robot.name.clone();
-    let picked = ctx.pick_waiting(turn.lease(), BATCH_LIMIT, now).await?;
+    let picked = pick_waiting(ctx, turn.lease(), BATCH_LIMIT, now).await?;
     let mut waiting = picked.alerts;
     if waiting.is_empty() {
         return Ok(None);

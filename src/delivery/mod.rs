@@ -14,11 +14,13 @@
 pub mod card_attempt;
 pub mod card_digest;
 pub mod card_step;
+mod card_summary;
 mod compose;
 pub mod engine;
 pub mod enrich;
 pub mod housekeeping;
 mod markdown_step;
+mod pick;
 mod quiet_step;
 pub mod rate_limit;
 pub mod retry;

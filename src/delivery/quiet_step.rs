@@ -4,7 +4,8 @@
 //! — is told in ONE summary message, made in the transaction that takes its alerts, so it
 //! comes once even across `kill -9` or a hand-over to another replica.
 
-use super::step::{SenderCtx, Turn};
+use super::card_summary;
+use super::step::{QuietState, SenderCtx, Turn};
 use crate::domain::alert::{Alert, AlertKind};
 use crate::domain::mention::Mentions;
 use crate::domain::silence::{Hold, Matcher, Silence};
@@ -17,12 +18,6 @@ use tracing::{error, info, warn};
 const SUMMARY_CHECK_MS: i64 = 1_000;
 /// Held alerts read per page while a summary is made.
 const SUMMARY_PAGE: usize = 2_000;
-
-/// When the sender last looked for holds that ended.
-#[derive(Default)]
-pub struct QuietState {
-    summaries_checked_at: Option<i64>,
-}
 
 /// Summarizes one ended hold if there is one (at most every `SUMMARY_CHECK_MS`); true when it
 /// made a summary message (the turn is used).
@@ -189,6 +184,12 @@ async fn summarize_one_ended(ctx: &SenderCtx, turn: &Turn<'_>) -> Result<bool, S
                 crate::render::plain_fallback(&plain(&summary), &env, ctx.renderer.lang())
             }
         };
+        if ctx.robot.card.is_some() {
+            let card_key = card_summary::summary_key(&key, ids[0]);
+            card_summary::note(ctx, turn.lease(), card_key, &ids, &message, turn.now).await?;
+            info!(hold = %hold.describe(), alerts = ids.len(), "hold ended; summary card queued");
+            return Ok(true);
+        }
         let body = message.to_json();
         let new = NewMessage {
             body: &body,

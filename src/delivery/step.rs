@@ -5,16 +5,14 @@
 //! A step (`markdown_step`, `card_step`) is a function over these; the worker only holds the
 //! lease, refreshes the settings and dispatches.
 
-use super::quiet_step::QuietState;
 use super::rate_limit::RateLimiter;
 use super::{Deps, LEASE_RENEW};
 use crate::config::{RetryConfig, RobotConfig};
 use crate::domain::silence::{Matcher, Silence};
 use crate::live::ActiveConfig;
-use crate::outbox::{Lease, StoreError, WaitingAlerts};
+use crate::outbox::Lease;
 use crate::render::Renderer;
 use std::sync::Arc;
-use tracing::error;
 
 /// Idle senders look at the store this often even without a wake-up (another process, such as
 /// `outbox retry`, may have changed it).
@@ -67,6 +65,12 @@ pub struct SenderState {
     pub quiet: QuietState,
 }
 
+/// When the sender last looked for holds (silences, mute windows) that ended.
+#[derive(Default)]
+pub struct QuietState {
+    pub summaries_checked_at: Option<i64>,
+}
+
 /// The robot's lease while this process is its sender, and when it was last renewed.
 #[derive(Clone)]
 pub struct HeldLease {
@@ -97,28 +101,5 @@ impl Turn<'_> {
     pub fn idle(&self, next_due: Option<i64>) -> Step {
         let next_due = next_due.unwrap_or(i64::MAX);
         self.wait(next_due.min(self.now + IDLE_POLL_MS), true)
-    }
-}
-
-impl SenderCtx {
-    /// Waiting alerts of this robot, with the unreadable ones set aside as dead first (counted
-    /// in `alerts_set_aside_total`), so one bad row never blocks the robot, and those a silence
-    /// or mute window holds set aside as held (`quiet_step::hold_picked`).
-    pub async fn pick_waiting(
-        &self,
-        lease: &Lease,
-        limit: usize,
-        now: i64,
-    ) -> Result<WaitingAlerts, StoreError> {
-        let outbox = &self.deps.outbox;
-        let name = self.robot.name.as_str();
-        let mut picked = outbox.waiting_alerts(name, limit).await?;
-        for bad in &picked.unreadable {
-            error!(alert_id = bad.id, reason = %bad.reason, "unreadable outbox row set aside as dead");
-            outbox.set_aside_alert(lease, bad, now).await?;
-            self.deps.metrics.set_aside.with_label_values(&[name]).inc();
-        }
-        super::quiet_step::hold_picked(self, lease, &mut picked.alerts, now).await?;
-        Ok(picked)
     }
 }

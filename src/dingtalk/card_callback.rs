@@ -40,6 +40,8 @@ pub enum CardAction {
     Resolve,
     Ignore,
     Claim,
+    /// Silence the card's issue for an hour (in the relay).
+    Silence,
 }
 
 impl CardAction {
@@ -48,6 +50,7 @@ impl CardAction {
             "resolve" => Self::Resolve,
             "ignore" => Self::Ignore,
             "claim" => Self::Claim,
+            "silence" => Self::Silence,
             _ => return None,
         })
     }
@@ -57,6 +60,7 @@ impl CardAction {
             Self::Resolve => "resolve",
             Self::Ignore => "ignore",
             Self::Claim => "claim",
+            Self::Silence => "silence",
         }
     }
 }

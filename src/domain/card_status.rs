@@ -12,6 +12,8 @@ pub enum CardStatus {
     Ignored,
     /// Someone took it from the card's button; it stays open in Sentry.
     Claimed,
+    /// Held by a silence (from the card's button); a hold summary card shows this too.
+    Silenced,
 }
 
 impl CardStatus {
@@ -22,6 +24,7 @@ impl CardStatus {
             Self::Resolved => "resolved",
             Self::Ignored => "ignored",
             Self::Claimed => "claimed",
+            Self::Silenced => "silenced",
         }
     }
 
@@ -31,6 +34,7 @@ impl CardStatus {
             "resolved" => Self::Resolved,
             "ignored" => Self::Ignored,
             "claimed" => Self::Claimed,
+            "silenced" => Self::Silenced,
             _ => return None,
         })
     }

@@ -3,6 +3,7 @@
 //! tampered → 403, each with a small HTML page.
 
 use super::AppState;
+use super::page::{html, page};
 use crate::action_links::{Action, Claim, TokenError};
 use crate::clock::now_ms;
 use actix_web::http::StatusCode;
@@ -155,22 +156,4 @@ fn describe(action: Action) -> &'static str {
 fn expiry(epoch: i64) -> String {
     let left = epoch - now_ms() / 1000;
     format!("in {} h {} min", left / 3600, (left % 3600) / 60)
-}
-
-pub fn page(status: StatusCode, title: &str, body: &str) -> HttpResponse {
-    HttpResponse::build(status).content_type("text/html; charset=utf-8").body(format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
-         <title>{t} · sentry-dingtalk</title><style>body{{font-family:sans-serif;max-width:32em;margin:3em auto;padding:0 1em}}\
-         button{{font-size:1.1em;padding:.5em 1.5em}}.small{{color:#666;font-size:.9em}}</style></head>\
-         <body><h1>{t}</h1>{body}</body></html>",
-        t = html(title)
-    ))
-}
-
-pub fn html(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }

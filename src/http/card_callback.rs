@@ -9,13 +9,13 @@
 use super::AppState;
 use super::body;
 use super::webhook::header;
-use crate::action_links::Action;
+use crate::action_links::{Action, CHAT_SILENCE_MS};
 use crate::clock::now_ms;
-use crate::delivery::card_step::operation_body;
 use crate::dingtalk::card_callback::{
     CardAction, CardClick, MAX_SKEW_MS, SIGNATURE_HEADER, TIMESTAMP_HEADER, parse_click, verify,
 };
-use crate::outbox::{CardChange, CardRow, QueuedAlert, SharedOutbox};
+use crate::domain::silence::Matchers;
+use crate::outbox::{CardChange, CardRow, NewSilence, QueuedAlert, SharedOutbox, operation_body};
 use crate::sentry::api::SentryApi;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
@@ -133,12 +133,14 @@ pub async fn callback(
             return HttpResponse::ServiceUnavailable().json(json!({"error": "try again"}));
         }
     }
+    let tz = state.live.get().renderer.timezone();
     state.background.spawn(act(
         state.outbox.clone(),
         state.api.clone(),
         card,
         click,
         key,
+        tz,
     ));
     // DingTalk wants the answer at once; a body with `cardData` would change the card for the
     // clicking user only, so the shared card is updated through the outbox instead.
@@ -171,16 +173,29 @@ async fn act(
     card: CardRow,
     click: CardClick,
     key: String,
+    tz: chrono_tz::Tz,
 ) {
-    let (status, claimed_by) = match click.action {
-        CardAction::Claim => ("claimed", Some(click.user_id.as_str())),
+    let (status, mut claimed_by) = match click.action {
+        CardAction::Claim => ("claimed", Some(click.user_id.clone())),
         CardAction::Resolve => ("resolved", None),
         CardAction::Ignore => ("ignored", None),
+        CardAction::Silence => ("silenced", None),
     };
+    if click.action == CardAction::Silence {
+        match silence_issue(&outbox, &card, &click, tz).await {
+            // The card shows who silenced it, until when, where a claim shows the claimer.
+            Ok(shown) => claimed_by = Some(shown),
+            Err(why) => {
+                warn!(out_track_id = %card.out_track_id, reason = %why, "card button: the issue could not be silenced");
+                let _ = outbox.release_card_click(&key).await;
+                return;
+            }
+        }
+    }
     let sentry_action = match click.action {
         CardAction::Resolve => Some(Action::Resolve),
         CardAction::Ignore => Some(Action::Ignore),
-        CardAction::Claim => None,
+        CardAction::Claim | CardAction::Silence => None,
     };
     if let Some(action) = sentry_action {
         let issue = serde_json::from_str::<QueuedAlert>(&card.alert)
@@ -208,7 +223,7 @@ async fn act(
             CardChange {
                 out_track_id: &card.out_track_id,
                 status,
-                claimed_by,
+                claimed_by: claimed_by.as_deref(),
                 body: &body,
             },
             now_ms(),
@@ -222,4 +237,36 @@ async fn act(
             warn!(out_track_id = %card.out_track_id, error = %e, "card button done, but the card could not be queued for an update")
         }
     }
+}
+
+/// Silences the card's issue for an hour, made by the clicking user; what the card shows:
+/// `manager4321 · until 2026-12-04 15:00:00 (Asia/Shanghai)`.
+async fn silence_issue(
+    outbox: &SharedOutbox,
+    card: &CardRow,
+    click: &CardClick,
+    tz: chrono_tz::Tz,
+) -> Result<String, String> {
+    let issue = serde_json::from_str::<QueuedAlert>(&card.alert)
+        .ok()
+        .and_then(|q| q.alert.issue_id)
+        .ok_or("the card is not about a Sentry issue")?;
+    let now = now_ms();
+    let new = NewSilence {
+        matchers: Matchers {
+            issue: Some(issue),
+            ..Default::default()
+        },
+        starts_at: now,
+        ends_at: now + CHAT_SILENCE_MS,
+        comment: "from the card".into(),
+        created_by: click.user_id.clone(),
+    };
+    let silence = outbox.add_silence(new).await.map_err(|e| e.to_string())?;
+    info!(silence = silence.id, out_track_id = %card.out_track_id, "issue silenced from the card");
+    Ok(format!(
+        "{} · until {}",
+        click.user_id,
+        crate::render::time::local_ms(silence.ends_at, tz)
+    ))
 }

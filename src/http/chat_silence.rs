@@ -4,7 +4,7 @@
 //! for a name to show; without one the message says "someone from the chat".
 
 use super::AppState;
-use super::action_links::{html, page};
+use super::page::{html, page};
 use crate::action_links::{CHAT_SILENCE_MS, Claim};
 use crate::clock::now_ms;
 use crate::domain::mention::Mentions;

@@ -13,6 +13,7 @@ pub mod health;
 pub mod inflight;
 pub mod installations;
 pub mod login_limit;
+mod page;
 pub mod playground;
 pub mod preview;
 pub mod silences_api;

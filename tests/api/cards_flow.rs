@@ -14,7 +14,7 @@ use std::time::Duration;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const CALLBACK_SECRET: &str = "card-cb-s3cret-9876";
+pub(crate) const CALLBACK_SECRET: &str = "card-cb-s3cret-9876";
 const ROBOT: &str = "oncall-cards";
 const ISSUE: &str = "5128840021";
 const TEMPLATE: &str = "sentry-alert.schema";
@@ -43,7 +43,7 @@ mention = {{ user_ids = ["{ONCALL}"] }}
     )
 }
 
-async fn card_app(fake: &FakeOpenApi, sentry: Option<&MockServer>) -> TestApp {
+pub(crate) async fn card_app(fake: &FakeOpenApi, sentry: Option<&MockServer>) -> TestApp {
     let api = fake.url.clone();
     let sentry = sentry.map(MockServer::uri);
     spawn_app_with(move |s| {
@@ -59,13 +59,13 @@ async fn card_app(fake: &FakeOpenApi, sentry: Option<&MockServer>) -> TestApp {
 }
 
 /// `example(name)` with its event id (or issue id) changed, so it is not a duplicate webhook.
-fn variant(name: &str, edit: impl FnOnce(&mut Value)) -> Vec<u8> {
+pub(crate) fn variant(name: &str, edit: impl FnOnce(&mut Value)) -> Vec<u8> {
     let mut v: Value = serde_json::from_slice(&example(name)).expect("example JSON");
     edit(&mut v);
     serde_json::to_vec(&v).expect("JSON")
 }
 
-fn repeat(n: usize) -> Vec<u8> {
+pub(crate) fn repeat(n: usize) -> Vec<u8> {
     variant("event_alert-triggered.json", |v| {
         v["data"]["event"]["event_id"] = json!(format!("{n:032x}"));
     })
@@ -77,13 +77,13 @@ fn resolved() -> Vec<u8> {
     })
 }
 
-async fn track_id(outbox: &SharedOutbox) -> Option<String> {
+pub(crate) async fn track_id(outbox: &SharedOutbox) -> Option<String> {
     let card = outbox.card(ROBOT, &format!("issue:{ISSUE}")).await.ok()??;
     Some(card.out_track_id)
 }
 
 /// Waits until the issue's card at the fake satisfies `cond`; returns it.
-async fn wait_card(
+pub(crate) async fn wait_card(
     fake: &FakeOpenApi,
     outbox: &SharedOutbox,
     cond: impl Fn(&Card) -> bool,
@@ -102,7 +102,7 @@ async fn wait_card(
     panic!("card never got there; last seen: {last:?}");
 }
 
-fn param<'a>(card: &'a Card, key: &str) -> &'a str {
+pub(crate) fn param<'a>(card: &'a Card, key: &str) -> &'a str {
     card.params.get(key).map_or("<missing>", String::as_str)
 }
 
@@ -173,7 +173,7 @@ async fn one_card_per_issue_counts_repeats_and_turns_resolved() {
     assert!(sent_line, "{metrics}");
 }
 
-async fn click(
+pub(crate) async fn click(
     app_address: &str,
     out_track_id: &str,
     action: &str,
@@ -200,7 +200,7 @@ async fn click(
 }
 
 /// A card relay using `sentry` as the Sentry API, once the issue's card exists; its track id.
-async fn app_with_a_card(sentry: &MockServer) -> (FakeOpenApi, TestApp, String) {
+pub(crate) async fn app_with_a_card(sentry: &MockServer) -> (FakeOpenApi, TestApp, String) {
     let fake = FakeOpenApi::start(7200).await;
     let app = card_app(&fake, Some(sentry)).await;
     app.post_signed("issue", &example("issue-created.json"))

@@ -55,3 +55,17 @@ pub struct CardChange<'a> {
     /// The body of the message that updates the card.
     pub body: &'a str,
 }
+
+/// The body of a card operation's message: which card. The card's data is read when it is
+/// sent, so an operation always shows the card as it is by then.
+pub fn operation_body(out_track_id: &str, card_key: &str) -> String {
+    serde_json::json!({"card": out_track_id, "card_key": card_key}).to_string()
+}
+
+/// The card a card operation's message names (`{"card": "<outTrackId>"}`).
+pub fn operation_card(body: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(body).ok()?;
+    v.get("card")
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_string)
+}

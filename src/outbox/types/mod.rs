@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 mod cards;
 mod trace;
 
-pub use cards::{CardChange, CardNote, CardRow};
+pub use cards::{CardChange, CardNote, CardRow, operation_body, operation_card};
 pub use trace::{AlertFate, RobotDecision, TraceAlert, TraceEntry, WebhookOutcome, WebhookRecord};
 
 /// Content duplicates are recognised for this long.

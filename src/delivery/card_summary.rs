@@ -1,0 +1,85 @@
+//! A card robot's hold summary: when a silence or mute window that held its alerts ends, one
+//! card tells it (instead of the markdown message other robots post), made in the transaction
+//! that takes the held alerts, like every card operation.
+
+use super::step::SenderCtx;
+use crate::dingtalk::Message;
+use crate::dingtalk::openapi::CardParams;
+use crate::domain::alert::{Alert, AlertKind};
+use crate::domain::card_status::CardStatus;
+use crate::domain::mention::Mentions;
+use crate::outbox::{CardNote, CardRow, Lease, StoreError};
+use crate::render::Renderer;
+use crate::render::card::{CardFacts, card_params};
+use serde::{Deserialize, Serialize};
+
+const SUMMARY_PREFIX: &str = "hold:";
+
+/// A summary card's key: the hold and its first alert, so each ended hold gets a card of its
+/// own (a mute window ends every night).
+pub fn summary_key(hold: &str, first_alert: i64) -> String {
+    format!("{SUMMARY_PREFIX}{hold}:{first_alert}")
+}
+
+pub fn is_summary_key(key: &str) -> bool {
+    key.starts_with(SUMMARY_PREFIX)
+}
+
+/// What a summary card's row stores as its alert: its title (as an alert, for the card's
+/// plain variables), the rendered summary, and how many alerts it holds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SummaryCard {
+    pub alert: Alert,
+    #[serde(default)]
+    pub at: Mentions,
+    pub markdown: String,
+    pub total: usize,
+}
+
+/// Notes the held alerts `ids` on a new summary card showing `message`.
+pub async fn note(
+    ctx: &SenderCtx,
+    lease: &Lease,
+    key: String,
+    ids: &[i64],
+    message: &Message,
+    now: i64,
+) -> Result<(), StoreError> {
+    let mut alert = Alert::new(AlertKind::Issue, "summary");
+    alert.title = message.markdown.title.clone();
+    let stored = SummaryCard {
+        alert,
+        at: Mentions::default(),
+        markdown: message.markdown.text.clone(),
+        total: ids.len(),
+    };
+    let out_track_id = format!("sentry-dingtalk-{}", uuid::Uuid::new_v4().simple());
+    let note = CardNote {
+        alert_ids: ids.to_vec(),
+        body: crate::outbox::operation_body(&out_track_id, &key),
+        card_key: key,
+        out_track_id,
+        alert: serde_json::to_string(&stored).unwrap_or_default(),
+        status: Some(CardStatus::Silenced.as_str().to_string()),
+    };
+    ctx.deps.outbox.note_card_alerts(lease, &note, now).await?;
+    Ok(())
+}
+
+/// The variables of a summary card.
+pub fn summary_params(card: &CardRow, renderer: &Renderer) -> CardParams {
+    let stored: Option<SummaryCard> = serde_json::from_str(&card.alert).ok();
+    let (alert, markdown, total) = match stored {
+        Some(s) => (s.alert, s.markdown, s.total),
+        None => (Alert::new(AlertKind::Issue, "summary"), String::new(), 0),
+    };
+    let facts = CardFacts {
+        count: total as u64,
+        status: CardStatus::Silenced,
+        first_seen: None,
+        last_seen: None,
+        claimed_by: None,
+        markdown: &markdown,
+    };
+    card_params(&alert, &facts, renderer)
+}
