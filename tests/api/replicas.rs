@@ -7,6 +7,7 @@
 
 mod cluster;
 mod db_proxy;
+mod silence;
 
 use crate::fake_robot::FakeRobot;
 use crate::helpers::{ROBOT_SECRET, poll_async};
@@ -20,11 +21,11 @@ use std::time::{Duration, Instant};
 /// a rolling minute would come back as errcode 130101 and show in `rejections()`.
 const RATE: usize = 20;
 
-async fn robot() -> FakeRobot {
+pub(crate) async fn robot() -> FakeRobot {
     FakeRobot::start(Some(ROBOT_SECRET), None, RATE).await
 }
 
-fn env(window: &str) -> Vec<(&str, &str)> {
+pub(crate) fn env(window: &str) -> Vec<(&str, &str)> {
     vec![
         ("DINGTALK_GROUP_WINDOW", window),
         ("DINGTALK_RATE_PER_MINUTE", "20"),
