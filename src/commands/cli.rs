@@ -38,7 +38,7 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum SilenceCommand {
     /// Make a silence; prints its id alone on a line.
-    Add(SilenceAddArgs),
+    Add(Box<SilenceAddArgs>),
     /// The active silences, and those ended in the last day.
     List {
         #[arg(long)]

@@ -10,7 +10,7 @@ use crate::config::Settings;
 use crate::domain::silence::Matchers;
 use crate::silences::{self, SilenceError, SilenceRequest};
 
-fn request(args: SilenceAddArgs) -> SilenceRequest {
+fn request(args: Box<SilenceAddArgs>) -> SilenceRequest {
     let matchers = Matchers {
         project: args.project,
         environment: args.environment,

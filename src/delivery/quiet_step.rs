@@ -9,7 +9,7 @@ use super::step::{QuietState, SenderCtx, Turn};
 use crate::domain::alert::{Alert, AlertKind};
 use crate::domain::mention::Mentions;
 use crate::domain::silence::{Hold, Matcher, Silence};
-use crate::outbox::{Lease, NewMessage, StoreError, WaitingAlert};
+use crate::outbox::{HeldPage, Lease, NewMessage, StoreError, WaitingAlert};
 use crate::render::{Envelope, HeldBy, HeldIssue, HoldSummary};
 use std::collections::{BTreeMap, HashMap};
 use tracing::{error, info, warn};
@@ -214,11 +214,13 @@ async fn collect(
     let mut issues: HashMap<String, (HeldIssue, i64)> = HashMap::new();
     let (mut first, mut last) = (i64::MAX, i64::MIN);
     loop {
-        let page = ctx
-            .deps
-            .outbox
-            .held_alerts(robot, key, after, SUMMARY_PAGE)
-            .await?;
+        let page = HeldPage {
+            robot,
+            hold: key,
+            after,
+            limit: SUMMARY_PAGE,
+        };
+        let page = ctx.deps.outbox.held_alerts(page).await?;
         let ids_before = ids.len();
         // An unreadable row is summarized as counted but not listed.
         ids.extend(page.unreadable.iter().map(|u| u.id));

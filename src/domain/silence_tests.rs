@@ -12,7 +12,9 @@ fn alert(project: &str, level: Level) -> Alert {
 }
 
 fn m(json: serde_json::Value) -> Result<Matcher, MatcherError> {
-    serde_json::from_value::<Matchers>(json).unwrap().compile()
+    serde_json::from_value::<Matchers>(json)
+        .expect("valid")
+        .compile()
 }
 
 #[test]
@@ -50,7 +52,7 @@ fn each_matcher_holds_what_it_names_and_nothing_else() {
 
 #[test]
 fn level_holds_that_level_and_below_and_never_a_comment() {
-    let warn = m(serde_json::json!({"level": "warning"})).unwrap();
+    let warn = m(serde_json::json!({"level": "warning"})).expect("valid");
     for (level, held) in [
         (Level::Debug, true),
         (Level::Info, true),
@@ -71,7 +73,7 @@ fn a_field_the_alert_lacks_is_not_matched() {
     a.environment = None;
     assert!(
         !m(serde_json::json!({"environment": "*"}))
-            .unwrap()
+            .expect("valid")
             .matches(&a, "r")
     );
 }
@@ -98,7 +100,12 @@ fn bad_matchers_name_their_field() {
         assert_eq!(err.field, field, "{json}");
     }
     let unknown = serde_json::from_value::<Matchers>(serde_json::json!({"projekt": "x"}));
-    assert!(unknown.unwrap_err().to_string().contains("projekt"));
+    assert!(
+        unknown
+            .expect_err("unknown matcher")
+            .to_string()
+            .contains("projekt")
+    );
 }
 
 #[test]
@@ -129,8 +136,11 @@ fn matchers_read_back_as_written() {
         level: Some("warning".into()),
         ..Default::default()
     };
-    let json = serde_json::to_string(&written).unwrap();
+    let json = serde_json::to_string(&written).expect("json");
     assert_eq!(json, r#"{"project":"web-*","level":"warning"}"#);
-    assert_eq!(serde_json::from_str::<Matchers>(&json).unwrap(), written);
+    assert_eq!(
+        serde_json::from_str::<Matchers>(&json).expect("valid"),
+        written
+    );
     assert_eq!(written.describe(), "project=web-*, level≤warning");
 }

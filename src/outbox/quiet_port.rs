@@ -8,7 +8,7 @@
 //!   hold until a message takes it — the end summary, made with `SenderStore::create_message`
 //!   from `held_alerts`, in one transaction, so the summary comes once even across `kill -9`.
 
-use super::types::{Lease, NewSilence, StoreError, WaitingAlerts};
+use super::types::{HeldPage, Lease, NewSilence, StoreError, WaitingAlerts};
 use crate::domain::silence::Silence;
 use async_trait::async_trait;
 
@@ -35,12 +35,7 @@ pub trait QuietStore: Send + Sync + 'static {
     /// The holds (`Hold::key`) that hold alerts of `robot` now.
     async fn holds(&self, robot: &str) -> Result<Vec<String>, StoreError>;
 
-    /// Alerts of `robot` held by `hold`, oldest first, after alert id `after`, at most `limit`.
-    async fn held_alerts(
-        &self,
-        robot: &str,
-        hold: &str,
-        after: i64,
-        limit: usize,
-    ) -> Result<WaitingAlerts, StoreError>;
+    /// Alerts of `page.robot` held by `page.hold`, oldest first, after alert id `page.after`,
+    /// at most `page.limit`.
+    async fn held_alerts(&self, page: HeldPage<'_>) -> Result<WaitingAlerts, StoreError>;
 }

@@ -26,6 +26,16 @@ pub(super) const HELD_ALERTS: &str = "SELECT id, payload, received_at FROM alert
      WHERE robot = $1 AND held_by = $2 AND message_id IS NULL AND id > $3
      ORDER BY id LIMIT $4";
 
+/// A silence's matchers as stored: their JSON.
+pub(super) fn matchers_text(
+    matchers: &crate::domain::silence::Matchers,
+) -> Result<String, super::StoreError> {
+    serde_json::to_string(matchers).map_err(|e| super::StoreError::Corrupt {
+        id: 0,
+        reason: e.to_string(),
+    })
+}
+
 /// A stored silence's matchers, read back (they were checked before they were stored).
 pub(super) fn matchers(
     id: i64,

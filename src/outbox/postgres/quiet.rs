@@ -3,9 +3,9 @@
 use super::super::QuietStore;
 use super::super::quiet_sql::{
     COUNT_HELD, END_SILENCE, HELD_ALERTS, HOLDS, INSERT_SILENCE, SILENCE_BY_ID,
-    SILENCES_ENDING_AFTER, matchers,
+    SILENCES_ENDING_AFTER, matchers, matchers_text,
 };
-use super::super::types::{Lease, NewSilence, StoreError, WaitingAlerts};
+use super::super::types::{HeldPage, Lease, NewSilence, StoreError, WaitingAlerts};
 use super::PgOutbox;
 use super::error::db;
 use super::lease::fenced;
@@ -31,10 +31,7 @@ fn silence_of(row: &Row) -> Result<Silence, StoreError> {
 #[async_trait]
 impl QuietStore for PgOutbox {
     async fn add_silence(&self, silence: NewSilence) -> Result<Silence, StoreError> {
-        let text = serde_json::to_string(&silence.matchers).map_err(|e| StoreError::Corrupt {
-            id: 0,
-            reason: e.to_string(),
-        })?;
+        let text = matchers_text(&silence.matchers)?;
         let conn = self.db().await?;
         let params: [&(dyn tokio_postgres::types::ToSql + Sync); 5] = [
             &text,
@@ -91,19 +88,11 @@ impl QuietStore for PgOutbox {
         rows.iter().map(|r| r.try_get(0).map_err(db)).collect()
     }
 
-    async fn held_alerts(
-        &self,
-        robot: &str,
-        hold: &str,
-        after: i64,
-        limit: usize,
-    ) -> Result<WaitingAlerts, StoreError> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = self
-            .db()
-            .await?
-            .query(HELD_ALERTS, &[&robot, &hold, &after, &limit])
-            .await?;
+    async fn held_alerts(&self, page: HeldPage<'_>) -> Result<WaitingAlerts, StoreError> {
+        let limit = i64::try_from(page.limit).unwrap_or(i64::MAX);
+        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 4] =
+            [&page.robot, &page.hold, &page.after, &limit];
+        let rows = self.db().await?.query(HELD_ALERTS, &params).await?;
         alert_rows(rows)
     }
 }

@@ -7,9 +7,9 @@ use crate::domain::silence::Silence;
 use crate::outbox::QuietStore;
 use crate::outbox::quiet_sql::{
     COUNT_HELD, END_SILENCE, HELD_ALERTS, HOLDS, INSERT_SILENCE, SILENCE_BY_ID,
-    SILENCES_ENDING_AFTER, matchers,
+    SILENCES_ENDING_AFTER, matchers, matchers_text,
 };
-use crate::outbox::types::{Lease, NewSilence, StoreError, WaitingAlerts};
+use crate::outbox::types::{HeldPage, Lease, NewSilence, StoreError, WaitingAlerts};
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -49,10 +49,7 @@ fn one(c: &Connection, id: i64) -> rusqlite::Result<Option<SilenceRow>> {
 #[async_trait]
 impl QuietStore for SqliteOutbox {
     async fn add_silence(&self, silence: NewSilence) -> Result<Silence, StoreError> {
-        let text = serde_json::to_string(&silence.matchers).map_err(|e| StoreError::Corrupt {
-            id: 0,
-            reason: e.to_string(),
-        })?;
+        let text = matchers_text(&silence.matchers)?;
         let NewSilence {
             starts_at,
             ends_at,
@@ -139,15 +136,9 @@ impl QuietStore for SqliteOutbox {
         .await
     }
 
-    async fn held_alerts(
-        &self,
-        robot: &str,
-        hold: &str,
-        after: i64,
-        limit: usize,
-    ) -> Result<WaitingAlerts, StoreError> {
-        let (robot, hold) = (robot.to_owned(), hold.to_owned());
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    async fn held_alerts(&self, page: HeldPage<'_>) -> Result<WaitingAlerts, StoreError> {
+        let (robot, hold, after) = (page.robot.to_owned(), page.hold.to_owned(), page.after);
+        let limit = i64::try_from(page.limit).unwrap_or(i64::MAX);
         self.read_sql(move |c| alert_rows(c, HELD_ALERTS, params![robot, hold, after, limit]))
             .await
     }

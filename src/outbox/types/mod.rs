@@ -84,6 +84,17 @@ pub struct NewSilence {
     pub created_by: String,
 }
 
+/// One page of a robot's alerts held by one hold (`QuietStore::held_alerts`).
+#[derive(Debug, Clone, Copy)]
+pub struct HeldPage<'a> {
+    pub robot: &'a str,
+    /// `Hold::key`: `silence:ID`, `mute:NAME`.
+    pub hold: &'a str,
+    /// Alert ids after this one.
+    pub after: i64,
+    pub limit: usize,
+}
+
 /// A failed attempt that is tried again at `next_attempt_at`.
 #[derive(Debug, Clone, Copy)]
 pub struct Retry<'a> {

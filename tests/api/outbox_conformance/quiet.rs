@@ -4,8 +4,17 @@
 use super::fixtures::*;
 use sentry_dingtalk::domain::silence::Matchers;
 use sentry_dingtalk::outbox::port::Outbox;
-use sentry_dingtalk::outbox::types::{NewMessage, NewSilence, StoreError};
+use sentry_dingtalk::outbox::types::{HeldPage, NewMessage, NewSilence, StoreError};
 use std::sync::Arc;
+
+fn held(hold: &str, after: i64, limit: usize) -> HeldPage<'_> {
+    HeldPage {
+        robot: ROBOT,
+        hold,
+        after,
+        limit,
+    }
+}
 
 fn silence(project: &str, ends_at: i64) -> NewSilence {
     NewSilence {
@@ -95,12 +104,12 @@ pub async fn held_alerts_leave_the_queue_until_a_message_takes_them(o: Arc<dyn O
             .map(|c| c.count)
     };
     assert_eq!((count("held"), count("waiting")), (Some(2), Some(1)));
-    let page = o.held_alerts(ROBOT, &hold, 0, 1).await.expect("held");
+    let page = o.held_alerts(held(&hold, 0, 1)).await.expect("held");
     assert_eq!(
         page.alerts.iter().map(|w| w.id).collect::<Vec<_>>(),
         vec![ids[0]]
     );
-    let page = o.held_alerts(ROBOT, &hold, ids[0], 10).await.expect("held");
+    let page = o.held_alerts(held(&hold, ids[0], 10)).await.expect("held");
     assert_eq!(
         page.alerts.iter().map(|w| w.id).collect::<Vec<_>>(),
         vec![ids[1]]
@@ -116,7 +125,7 @@ pub async fn held_alerts_leave_the_queue_until_a_message_takes_them(o: Arc<dyn O
         .expect("summary");
     assert!(o.holds(ROBOT).await.expect("holds").is_empty());
     assert!(
-        o.held_alerts(ROBOT, &hold, 0, 10)
+        o.held_alerts(held(&hold, 0, 10))
             .await
             .expect("held")
             .alerts
