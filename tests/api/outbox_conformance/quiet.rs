@@ -71,6 +71,14 @@ pub async fn silences_add_list_end(o: Arc<dyn Outbox>) {
         o.silence(a.id).await.expect("one").map(|s| s.ends_at),
         Some(T0 + MINUTE)
     );
+    // Pruning forgets silences that ended longer ago than it keeps things, not the others.
+    let later = o
+        .add_silence(silence("web", T0 + 9 * DAY))
+        .await
+        .expect("add");
+    o.prune(T0 + 8 * DAY, 7 * DAY).await.expect("prune");
+    assert_eq!(o.silence(a.id).await.expect("one"), None);
+    assert!(o.silence(later.id).await.expect("one").is_some());
 }
 
 /// Held alerts leave the queue (not picked, not counted, not the oldest), show as `held` in
