@@ -30,6 +30,8 @@ pub struct Mention {
     pub all: bool,
     /// Mention only from this level upwards (e.g. @ the on-call for fatal only).
     pub min_level: Option<Level>,
+    /// Rotas whose person on call when the alert comes is mentioned (`[[oncall]]`).
+    pub oncall: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -69,6 +71,9 @@ pub struct Target {
     pub repeat: Vec<RepeatRule>,
     /// One per route that sent it here; empty for the default robot or a rule's chosen robot.
     pub mute: Vec<MuteRule>,
+    /// Rotas whose person on call is mentioned (the routes' `mention.oncall`), resolved when
+    /// the alert is stored.
+    pub oncall: Vec<String>,
 }
 
 fn globs(patterns: Option<Vec<String>>, key: &str) -> Result<Option<Vec<GlobMatcher>>, String> {
@@ -176,12 +181,15 @@ impl Route {
                     .all(|(k, m)| a.tag(k).is_some_and(|v| m.is_match(v))))
     }
 
-    fn at_for(&self, a: &Alert) -> Mentions {
-        let level_ok = self
-            .mention
+    /// Whether the route's mentions (people and rotas) apply to `a`: its `min_level`.
+    fn mentions_apply(&self, a: &Alert) -> bool {
+        self.mention
             .min_level
-            .is_none_or(|min| a.kind != AlertKind::Comment && a.level >= min);
-        if !level_ok {
+            .is_none_or(|min| a.kind != AlertKind::Comment && a.level >= min)
+    }
+
+    fn at_for(&self, a: &Alert) -> Mentions {
+        if !self.mentions_apply(a) {
             return Mentions::default();
         }
         Mentions {
@@ -206,6 +214,12 @@ pub fn route(
             continue;
         }
         let at = r.at_for(alert);
+        // The rotas follow the mention's level rule, as the people do.
+        let oncall: &[String] = if r.mentions_apply(alert) {
+            &r.mention.oncall
+        } else {
+            &[]
+        };
         for robot in &r.robots {
             let rule = RepeatRule {
                 route: r.name.clone(),
@@ -222,6 +236,11 @@ pub fn route(
                     t.reason.push_str(&format!(" + route {}", r.name));
                     t.repeat.push(rule);
                     t.mute.push(mute);
+                    for rota in oncall {
+                        if !t.oncall.contains(rota) {
+                            t.oncall.push(rota.clone());
+                        }
+                    }
                 }
                 None => targets.push(Target {
                     robot: robot.clone(),
@@ -229,6 +248,7 @@ pub fn route(
                     reason: format!("route {} ({})", r.name, r.summary),
                     repeat: vec![rule],
                     mute: vec![mute],
+                    oncall: oncall.to_vec(),
                 }),
             }
         }
@@ -250,6 +270,7 @@ pub fn route(
             reason: reason.into(),
             repeat: Vec::new(),
             mute: Vec::new(),
+            oncall: Vec::new(),
         });
     }
     targets

@@ -96,6 +96,7 @@ pub fn choose(alert: &Alert, settings: &impl RobotsAndRoutes) -> Choice {
         repeat: Vec::new(),
         // Muting is the routes' (`mute_times`); a robot the rule's author chose is never held.
         mute: Vec::new(),
+        oncall: Vec::new(),
     }])
 }
 

@@ -7,6 +7,7 @@
 use super::card_robot::CardKeys;
 use super::env_values::expand;
 use super::mute::{self, MuteTimeEntry};
+use super::oncall::{self, PersonEntry, RotaEntry, Team};
 use super::{ConfigError, RobotConfig};
 use crate::config::report_schedule::ReportSchedule;
 use crate::domain::alert::Level;
@@ -32,6 +33,10 @@ struct FileConfig {
     routes: Vec<RouteEntry>,
     #[serde(default)]
     mute_times: Vec<MuteTimeEntry>,
+    #[serde(default)]
+    people: Vec<PersonEntry>,
+    #[serde(default)]
+    oncall: Vec<RotaEntry>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -99,6 +104,12 @@ struct MentionEntry {
     #[serde(default)]
     all: bool,
     min_level: Option<String>,
+    /// `[[people]]` by name.
+    #[serde(default)]
+    people: Vec<String>,
+    /// `[[oncall]]` rotas by name: whoever is on call.
+    #[serde(default)]
+    oncall: Vec<String>,
 }
 
 /// What the file adds to the environment's settings.
@@ -108,6 +119,7 @@ pub struct FileSettings {
     pub unmatched: Unmatched,
     pub digest_schedule: Option<ReportSchedule>,
     pub mute_times: Vec<MuteWindow>,
+    pub team: Team,
 }
 
 const RESOURCES: &[&str] = &["issue", "comment", "event_alert", "metric_alert", "error"];
@@ -213,6 +225,7 @@ pub fn parse(
         });
     }
     let mute_times = mute::windows(file.mute_times, default_zone).map_err(err)?;
+    let team = oncall::team(file.people, file.oncall, default_zone).map_err(err)?;
     let mut routes = Vec::new();
     for (i, r) in file.routes.into_iter().enumerate() {
         let name = r.name.clone().unwrap_or_else(|| format!("routes[{i}]"));
@@ -243,22 +256,28 @@ pub fn parse(
         }
         let mention = match r.mention {
             None => Mention::default(),
-            Some(m) => Mention {
-                mobiles: m
-                    .mobiles
-                    .iter()
-                    .map(|s| expand(s, env))
-                    .collect::<Result<_, _>>()
-                    .map_err(|e| err(format!("{at}: mention: {e}")))?,
-                user_ids: m
-                    .user_ids
-                    .iter()
-                    .map(|s| expand(s, env))
-                    .collect::<Result<_, _>>()
-                    .map_err(|e| err(format!("{at}: mention: {e}")))?,
-                all: m.all,
-                min_level: level(m.min_level, "mention.min_level")?,
-            },
+            Some(m) => {
+                let mut mention = Mention {
+                    mobiles: m
+                        .mobiles
+                        .iter()
+                        .map(|s| expand(s, env))
+                        .collect::<Result<_, _>>()
+                        .map_err(|e| err(format!("{at}: mention: {e}")))?,
+                    user_ids: m
+                        .user_ids
+                        .iter()
+                        .map(|s| expand(s, env))
+                        .collect::<Result<_, _>>()
+                        .map_err(|e| err(format!("{at}: mention: {e}")))?,
+                    all: m.all,
+                    min_level: level(m.min_level, "mention.min_level")?,
+                    oncall: Vec::new(),
+                };
+                team.add_to_mention(&mut mention, &m.people, &m.oncall, &at)
+                    .map_err(err)?;
+                mention
+            }
         };
         let route = Route::new(
             name,
@@ -290,6 +309,7 @@ pub fn parse(
         unmatched: file.unmatched,
         digest_schedule,
         mute_times,
+        team,
     })
 }
 

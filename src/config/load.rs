@@ -128,6 +128,7 @@ impl Settings {
                 unmatched: Unmatched::Default,
                 digest_schedule: None,
                 mute_times: Vec::new(),
+                team: Default::default(),
             },
             Some(path) => with_file(robot, path, &get, zone)?,
         };
@@ -137,6 +138,7 @@ impl Settings {
             unmatched,
             digest_schedule,
             mute_times,
+            team,
         } = file;
         Ok(Self {
             client_secrets,
@@ -149,6 +151,7 @@ impl Settings {
             dingtalk_api_url: dingtalk_api_url.trim_end_matches('/').to_string(),
             digest_schedule,
             mute_times,
+            team,
             listen_addr: var("LISTEN_ADDR").unwrap_or_else(|| "0.0.0.0:8080".into()),
             data_dir: PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "./data".into())),
             database_url: database_url(var("DATABASE_URL"))?,
@@ -193,6 +196,7 @@ impl Settings {
             next.unmatched = file.unmatched;
             next.digest_schedule = file.digest_schedule;
             next.mute_times = file.mute_times;
+            next.team = file.team;
         }
         Ok(next)
     }

@@ -7,6 +7,7 @@ mod env_values;
 pub mod file;
 mod load;
 mod mute;
+pub mod oncall;
 pub mod report_schedule;
 pub mod toml_error;
 
@@ -109,6 +110,8 @@ pub struct Settings {
     pub admin_token: Option<Secret>,
     /// `[[mute_times]]`: the windows routes name in `mute_times`, in the order written.
     pub mute_times: Vec<crate::domain::mute_window::MuteWindow>,
+    /// `[[people]]` and `[[oncall]]` rotas.
+    pub team: oncall::Team,
     /// From the config file: `serve` posts the open-issue digest daily at this time.
     pub digest_schedule: Option<crate::config::report_schedule::ReportSchedule>,
     /// The robot the `DINGTALK_*` variables describe, kept so a reload can rebuild the list.

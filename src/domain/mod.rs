@@ -6,5 +6,6 @@ pub mod card_status;
 pub mod lang;
 pub mod mention;
 pub mod mute_window;
+pub mod oncall;
 pub mod rule_choice;
 pub mod silence;

@@ -7,6 +7,8 @@
 //! alert ends up in exactly one message, and a message keeps its body and `msgUuid` across
 //! retries, restarts and hand-overs between replicas.
 
+mod oncall_port;
+mod oncall_sql;
 pub mod port;
 pub mod postgres;
 mod quiet_port;
@@ -15,6 +17,7 @@ mod robot_reads;
 pub mod sqlite;
 pub mod types;
 
+pub use oncall_port::OncallStore;
 pub use port::{
     CardStore, IntakeStore, LeaseStore, OperatorStore, Outbox, SenderStore, SharedState, TraceStore,
 };

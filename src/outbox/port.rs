@@ -15,6 +15,7 @@
 //! - A message keeps its body and `msg_uuid` from `create_message` on, so a crash between
 //!   "sent" and "recorded" re-sends the same body with the same `msgUuid`.
 
+use super::oncall_port::OncallStore;
 use super::quiet_port::QuietStore;
 use super::types::{
     CardChange, CardNote, CardRow, Enqueue, Enqueued, Lease, LeaseTerm, MessageRow, MessageState,
@@ -280,6 +281,7 @@ pub trait Outbox:
     + SharedState
     + CardStore
     + QuietStore
+    + OncallStore
 {
 }
 
@@ -292,5 +294,6 @@ impl<T> Outbox for T where
         + SharedState
         + CardStore
         + QuietStore
+        + OncallStore
 {
 }

@@ -7,6 +7,7 @@ mod cards;
 mod fixtures;
 mod ingest;
 mod leases;
+mod oncall;
 mod operators;
 mod pg_ingest;
 pub(crate) mod postgres;
@@ -18,6 +19,7 @@ mod trace;
 pub use cards::*;
 pub use ingest::*;
 pub use leases::*;
+pub use oncall::*;
 pub use operators::*;
 pub use quiet::*;
 pub use sender::*;
@@ -62,6 +64,7 @@ macro_rules! every_check {
         $run!(card_click_once_per_window);
         $run!(callback_signature_once);
         $run!(silences_add_list_end);
+        $run!(oncall_overrides_add_list_end);
         $run!(held_alerts_leave_the_queue_until_a_message_takes_them);
     };
 }

@@ -25,6 +25,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (4, include_str!("migrations/0004_callback_signatures.sql")),
     (5, include_str!("migrations/0005_send_attempts.sql")),
     (6, include_str!("migrations/0006_silences.sql")),
+    (7, include_str!("migrations/0007_oncall_overrides.sql")),
 ];
 
 pub(super) async fn apply(conn: &mut Conn) -> Result<(), StoreError> {

@@ -23,6 +23,7 @@ mod error;
 mod intake;
 mod lease;
 mod migrate;
+mod oncall;
 mod operator;
 mod quiet;
 mod repeats;

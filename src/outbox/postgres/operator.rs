@@ -120,6 +120,7 @@ impl OperatorStore for PgOutbox {
             ("DELETE FROM card_clicks WHERE clicked_at < $1", old),
             ("DELETE FROM callback_signatures WHERE used_at < $1", old),
             ("DELETE FROM silences WHERE ends_at < $1", old),
+            ("DELETE FROM oncall_overrides WHERE ends_at < $1", old),
             (
                 "DELETE FROM webhooks w WHERE w.received_at < $1
                  AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.webhook_id = w.id)",

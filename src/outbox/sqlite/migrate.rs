@@ -188,6 +188,10 @@ INSERT INTO send_attempts (robot, message_id, counted_at)
     ),
     // Issue 19: silences, and what holds an alert back. PostgreSQL's file.
     Postgres(include_str!("../postgres/migrations/0006_silences.sql")),
+    // Issue 20: on-call overrides. PostgreSQL's file.
+    Postgres(include_str!(
+        "../postgres/migrations/0007_oncall_overrides.sql"
+    )),
 ];
 
 /// Applies the migrations this file has not seen yet, each in its own transaction.

@@ -14,6 +14,7 @@ mod intake;
 mod lease;
 mod lock;
 mod migrate;
+mod oncall;
 mod operator;
 mod quiet;
 mod repeats;

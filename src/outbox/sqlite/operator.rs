@@ -110,6 +110,7 @@ fn prune(c: &Connection, now: i64, keep_ms: i64) -> rusqlite::Result<()> {
         ("DELETE FROM card_clicks WHERE rowid IN (SELECT rowid FROM card_clicks WHERE clicked_at < ?1 LIMIT 5000)", old),
         ("DELETE FROM callback_signatures WHERE rowid IN (SELECT rowid FROM callback_signatures WHERE used_at < ?1 LIMIT 5000)", old),
         ("DELETE FROM silences WHERE ends_at < ?1", old),
+        ("DELETE FROM oncall_overrides WHERE ends_at < ?1", old),
     ];
     for (sql, cutoff) in statements {
         while c.execute(sql, [cutoff])? > 0 {}

@@ -1,0 +1,57 @@
+//! On-call overrides (`oncall_port.rs`) in the SQLite file.
+
+use super::SqliteOutbox;
+use crate::domain::oncall::Override;
+use crate::outbox::OncallStore;
+use crate::outbox::oncall_sql::{
+    END_OVERRIDE, INSERT_OVERRIDE, OVERRIDE_BY_ID, OVERRIDES_ENDING_AFTER,
+};
+use crate::outbox::types::StoreError;
+use async_trait::async_trait;
+use rusqlite::{Connection, OptionalExtension, params};
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Override> {
+    Ok(Override {
+        id: r.get(0)?,
+        rota: r.get(1)?,
+        person: r.get(2)?,
+        starts_at: r.get(3)?,
+        ends_at: r.get(4)?,
+        created_by: r.get(5)?,
+    })
+}
+
+fn one(c: &Connection, id: i64) -> rusqlite::Result<Option<Override>> {
+    c.prepare_cached(OVERRIDE_BY_ID)?
+        .query_row([id], row)
+        .optional()
+}
+
+#[async_trait]
+impl OncallStore for SqliteOutbox {
+    async fn add_override(&self, o: Override) -> Result<Override, StoreError> {
+        self.write_sql(move |c| {
+            let values = params![o.rota, o.person, o.starts_at, o.ends_at, o.created_by];
+            let id: i64 = c.query_row(INSERT_OVERRIDE, values, |r| r.get(0))?;
+            Ok(Override { id, ..o })
+        })
+        .await
+    }
+
+    async fn overrides(&self, ends_after: i64) -> Result<Vec<Override>, StoreError> {
+        self.read_sql(move |c| {
+            let mut stmt = c.prepare_cached(OVERRIDES_ENDING_AFTER)?;
+            let rows = stmt.query_map([ends_after], row)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn end_override(&self, id: i64, now: i64) -> Result<Option<Override>, StoreError> {
+        self.write_sql(move |c| {
+            c.execute(END_OVERRIDE, params![now, id])?;
+            one(c, id)
+        })
+        .await
+    }
+}
