@@ -101,6 +101,7 @@ pub async fn accept(
         }
         return Ok(Outcome::Dropped);
     }
+    let targets = with_people_on_call(targets, settings, outbox, now).await?;
     // A test notification is sent every time it is asked for.
     let identity = if routing_choice::is_test(&alert) {
         Vec::new()
@@ -109,12 +110,14 @@ pub async fn accept(
     };
     let items: Vec<Delivery> = targets
         .into_iter()
-        .map(|t| {
+        .map(|(t, oncall)| {
             // A card robot shows a repeat by updating the card: never suppressed.
             let card = settings.robot(&t.robot).is_some_and(|r| r.card.is_some());
+            let mut alert = (*alert).clone();
+            alert.oncall = oncall;
             Delivery {
                 queued: QueuedAlert {
-                    alert: (*alert).clone(),
+                    alert,
                     at: t.at,
                     mute: t.mute,
                 },
@@ -186,4 +189,34 @@ async fn keep_record(
     if let Err(e) = outbox.record_webhook(record, outcome, now).await {
         tracing::warn!(error = %e, outcome = outcome.as_str(), "webhook trace record not stored");
     }
+}
+
+/// Each target with whoever its routes' rotas (`mention.oncall`) put on call now: mentioned
+/// (by user id, else mobile) and named for the templates (`alert.oncall`). The store's
+/// overrides are read only when a target names a rota.
+async fn with_people_on_call(
+    targets: Vec<Target>,
+    settings: &Settings,
+    outbox: &SharedOutbox,
+    now: i64,
+) -> Result<Vec<(Target, Vec<String>)>, StoreError> {
+    if targets.iter().all(|t| t.oncall.is_empty()) {
+        return Ok(targets.into_iter().map(|t| (t, Vec::new())).collect());
+    }
+    let overrides = crate::oncall::overrides(outbox, now).await?;
+    Ok(targets
+        .into_iter()
+        .map(|mut t| {
+            let people = crate::oncall::people_on_call(settings, &t.oncall, &overrides, now);
+            for p in &people {
+                match (&p.dingtalk_user_id, &p.mobile) {
+                    (Some(id), _) if !t.at.user_ids.contains(id) => t.at.user_ids.push(id.clone()),
+                    (None, Some(m)) if !t.at.mobiles.contains(m) => t.at.mobiles.push(m.clone()),
+                    _ => {}
+                }
+            }
+            let names = people.iter().map(|p| p.shown().to_owned()).collect();
+            (t, names)
+        })
+        .collect())
 }

@@ -2,7 +2,7 @@ use clap::Parser;
 use sentry_dingtalk::app::{shutdown, startup::Application, telemetry};
 use sentry_dingtalk::commands::cli::{Cli, Command};
 use sentry_dingtalk::commands::output::{self, StdoutClosed};
-use sentry_dingtalk::commands::{check, check_online, digest, outbox, replay, silence};
+use sentry_dingtalk::commands::{check, check_online, digest, oncall, outbox, replay, silence};
 use sentry_dingtalk::config::{ConfigError, Settings};
 use std::process::ExitCode;
 
@@ -71,5 +71,6 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Digest(args) => digest::run(args, settings).await,
         Command::Outbox(cmd) => outbox::run(cmd, &settings).await,
         Command::Silence(cmd) => silence::run(cmd, &settings).await,
+        Command::Oncall(args) => oncall::run(args, &settings).await,
     }
 }

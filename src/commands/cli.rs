@@ -1,4 +1,5 @@
-//! The command line: `serve`, `replay`, `check`, `schema`, `digest`, `outbox`, `silence`.
+//! The command line: `serve`, `replay`, `check`, `schema`, `digest`, `outbox`, `silence`,
+//! `oncall`.
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -33,6 +34,37 @@ pub enum Command {
     /// running relay, on its store).
     #[command(subcommand)]
     Silence(SilenceCommand),
+    /// Who is on call in each rota, until when, and who is next; or put someone else on call
+    /// for a while (works beside a running relay, on its store).
+    Oncall(OncallArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct OncallArgs {
+    /// The moment to ask about (RFC 3339); default now.
+    #[arg(long, value_name = "RFC3339")]
+    pub at: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Option<OncallCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OncallCommand {
+    /// Put PERSON on call in ROTA from now for a while; prints the override's id.
+    Override {
+        rota: String,
+        person: String,
+        /// How long: 8h, 1d (at most 30 days).
+        #[arg(long = "for", value_name = "DURATION")]
+        duration: String,
+        /// Who made it; default: $USER.
+        #[arg(long)]
+        created_by: Option<String>,
+    },
+    /// End an override now.
+    End { id: i64 },
 }
 
 #[derive(Debug, Subcommand)]

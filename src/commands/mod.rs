@@ -6,6 +6,7 @@ mod check_mute;
 pub mod check_online;
 pub mod cli;
 pub mod digest;
+pub mod oncall;
 pub mod outbox;
 pub mod output;
 pub mod queueing;

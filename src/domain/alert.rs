@@ -207,6 +207,9 @@ pub struct Alert {
     /// What the Sentry alert rule chose in this integration's settings (robot, mentions, note).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule_choice: Option<crate::domain::rule_choice::RuleChoice>,
+    /// Who is on call for this alert's routes when it came (`mention.oncall`), as shown.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub oncall: Vec<String>,
 }
 
 impl Alert {
@@ -248,6 +251,7 @@ impl Alert {
             triggered_rule: None,
             suppressed: 0,
             rule_choice: None,
+            oncall: Vec::new(),
         }
     }
 

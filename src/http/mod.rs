@@ -13,6 +13,7 @@ pub mod health;
 pub mod inflight;
 pub mod installations;
 pub mod login_limit;
+pub mod oncall_api;
 mod page;
 pub mod playground;
 pub mod preview;
@@ -105,6 +106,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/silences", web::post().to(silences_api::create))
         .route("/api/silences", web::get().to(silences_api::list))
         .route("/api/silences/{id}", web::delete().to(silences_api::end))
+        .route("/api/oncall", web::get().to(oncall_api::now))
+        .route(
+            "/api/oncall/{rota}/overrides",
+            web::post().to(oncall_api::add_override),
+        )
+        .route(
+            "/api/oncall/overrides/{id}",
+            web::delete().to(oncall_api::end_override),
+        )
         .route("/ui", web::get().to(ui::status))
         .route("/ui/login", web::post().to(ui::login))
         .route("/ui/retry/{id}", web::post().to(ui::retry))

@@ -85,6 +85,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("users_short", "位用户", "users"),
     ("more_issues", "个问题未列出", "more issues not listed"),
     ("silence_ended", "静默已结束", "Silence ended"),
+    ("oncall", "值班", "On call"),
     ("mute_ended", "免打扰时段已结束", "Mute window ended"),
     ("held", "期间暂缓", "Held back"),
     ("matchers", "范围", "Matching"),

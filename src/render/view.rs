@@ -38,6 +38,8 @@ pub fn alert(a: &Alert, lang: Lang, tz: Tz) -> Value {
         .collect();
     map.insert("breadcrumbs".into(), json!(crumbs));
     map.insert("time_zone".into(), json!(tz.name()));
+    // Always a list, so a template can test it: who is on call for the alert's routes.
+    map.insert("oncall".into(), json!(a.oncall));
     let level = a.level.as_str();
     map.insert("level_label".into(), json!(labels::level(lang, level)));
     map.insert(

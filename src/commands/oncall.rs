@@ -1,0 +1,69 @@
+//! `sentry-dingtalk oncall [--at T]`, `oncall override ROTA PERSON --for 8h`, `oncall end ID`:
+//! the rotas of the configuration with the overrides of the relay's store (it takes no lock, so
+//! it works beside a running relay; every replica sees an override at once).
+
+use crate::app::startup;
+use crate::clock::now_ms;
+use crate::commands::cli::{OncallArgs, OncallCommand};
+use crate::commands::output;
+use crate::config::Settings;
+use crate::oncall::{self, OverrideRequest};
+
+pub async fn run(args: OncallArgs, settings: &Settings) -> anyhow::Result<()> {
+    let outbox = startup::open_outbox(settings, startup::OutboxUse::Operator).await?;
+    let now = now_ms();
+    match args.command {
+        None => {
+            let at = match &args.at {
+                None => now,
+                Some(t) => chrono::DateTime::parse_from_rfc3339(t)
+                    .map_err(|e| anyhow::anyhow!("--at: `{t}` is not an RFC 3339 time: {e}"))?
+                    .timestamp_millis(),
+            };
+            anyhow::ensure!(
+                !settings.team.rotas.is_empty(),
+                "no [[oncall]] rotas are configured"
+            );
+            let overrides = oncall::overrides(&outbox, at.min(now)).await?;
+            let shifts = oncall::now(settings, &overrides, at);
+            if args.json {
+                let json: Vec<_> = shifts.iter().map(|(r, s)| oncall::to_json(r, s)).collect();
+                output::line(serde_json::to_string_pretty(&json)?)?;
+            } else {
+                for (rota, shift) in &shifts {
+                    output::line(oncall::line(rota, shift))?;
+                }
+            }
+        }
+        Some(OncallCommand::Override {
+            rota,
+            person,
+            duration,
+            created_by,
+        }) => {
+            let request = OverrideRequest {
+                person,
+                duration: Some(duration),
+                ends_at: None,
+                created_by: created_by.or_else(|| std::env::var("USER").ok()),
+            };
+            let new = request.check(settings, &rota, now).map_err(|e| {
+                let flag = if e.field == "duration" {
+                    "--for"
+                } else {
+                    e.field
+                };
+                anyhow::anyhow!("{flag}: {}", e.message)
+            })?;
+            output::line(outbox.add_override(new).await?.id)?;
+        }
+        Some(OncallCommand::End { id }) => match outbox.end_override(id, now).await? {
+            Some(o) => output::line(format_args!(
+                "override #{} ended: {} is no longer on call for {}",
+                o.id, o.person, o.rota
+            ))?,
+            None => anyhow::bail!("there is no override #{id}"),
+        },
+    }
+    Ok(())
+}

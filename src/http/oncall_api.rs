@@ -1,0 +1,71 @@
+//! `/api/oncall` behind `ADMIN_TOKEN`: `GET` who is on call in each rota now, `POST
+//! /api/oncall/{rota}/overrides` puts someone else on call (201), `DELETE
+//! /api/oncall/overrides/{id}` ends an override. Every answer and every error is JSON.
+
+use super::AppState;
+use super::admin::authorize;
+use super::error::HttpError;
+use crate::clock::now_ms;
+use crate::oncall::{self, OverrideRequest};
+use actix_web::{HttpRequest, HttpResponse, web};
+use tracing::{info, warn};
+
+fn unavailable(e: impl std::fmt::Display) -> HttpError {
+    warn!(error = %e, "on-call overrides: the store cannot be used");
+    HttpError::Unavailable
+}
+
+pub async fn now(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, HttpError> {
+    authorize(&req, &state).await?;
+    let at = now_ms();
+    let overrides = oncall::overrides(&state.outbox, at)
+        .await
+        .map_err(unavailable)?;
+    let settings = &state.live.get().settings;
+    let json: Vec<_> = oncall::now(settings, &overrides, at)
+        .iter()
+        .map(|(r, s)| oncall::to_json(r, s))
+        .collect();
+    Ok(HttpResponse::Ok().json(json))
+}
+
+pub async fn add_override(
+    req: HttpRequest,
+    rota: web::Path<String>,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, HttpError> {
+    authorize(&req, &state).await?;
+    let settings = state.live.get().settings.clone();
+    if settings.rota(&rota).is_none() {
+        return Err(HttpError::NotFound);
+    }
+    let request: OverrideRequest =
+        serde_json::from_slice(&body).map_err(|e| HttpError::Invalid(format!("body: {e}")))?;
+    let new = request
+        .check(&settings, &rota, now_ms())
+        .map_err(|e| HttpError::Invalid(e.to_string()))?;
+    let stored = state.outbox.add_override(new).await.map_err(unavailable)?;
+    info!(rota = %stored.rota, person = %stored.person, id = stored.id, "on-call override made through the API");
+    Ok(HttpResponse::Created().json(stored))
+}
+
+pub async fn end_override(
+    req: HttpRequest,
+    id: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, HttpError> {
+    authorize(&req, &state).await?;
+    let Ok(id) = id.parse::<i64>() else {
+        return Err(HttpError::NotFound);
+    };
+    match state
+        .outbox
+        .end_override(id, now_ms())
+        .await
+        .map_err(unavailable)?
+    {
+        Some(o) => Ok(HttpResponse::Ok().json(o)),
+        None => Err(HttpError::NotFound),
+    }
+}

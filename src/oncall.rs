@@ -1,0 +1,148 @@
+//! Who is on call: the rotas of the configuration with the overrides of the store. What the
+//! `oncall` command, the admin API and the intake (for `mention.oncall`) share.
+
+use crate::config::Settings;
+use crate::domain::oncall::{OnCall, Override, Person, Rota};
+use crate::domain::silence::MAX_SILENCE_MS;
+use crate::outbox::{SharedOutbox, StoreError};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// An override as asked for (`POST /api/oncall/{rota}/overrides`, `oncall override`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OverrideRequest {
+    pub person: String,
+    /// `8h`, `1d`; or `ends_at`.
+    #[serde(default)]
+    pub duration: Option<String>,
+    /// RFC 3339.
+    #[serde(default)]
+    pub ends_at: Option<String>,
+    #[serde(default)]
+    pub created_by: Option<String>,
+}
+
+/// What is wrong with a request, naming the field (`person`, `duration`, …).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct Invalid {
+    pub field: &'static str,
+    pub message: String,
+}
+
+fn bad(field: &'static str, message: impl Into<String>) -> Invalid {
+    Invalid {
+        field,
+        message: message.into(),
+    }
+}
+
+impl OverrideRequest {
+    /// The override of `rota` to store, starting `now`.
+    pub fn check(self, settings: &Settings, rota: &str, now: i64) -> Result<Override, Invalid> {
+        if settings.rota(rota).is_none() {
+            return Err(bad("rota", format!("there is no rota \"{rota}\"")));
+        }
+        if settings.person(&self.person).is_none() {
+            return Err(bad(
+                "person",
+                format!("there is no person \"{}\"", self.person),
+            ));
+        }
+        let ends_at = match (self.duration.as_deref(), self.ends_at.as_deref()) {
+            (Some(d), None) => {
+                let d = humantime::parse_duration(d.trim())
+                    .map_err(|e| bad("duration", format!("`{d}` is not like 8h or 1d ({e})")))?;
+                now + i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+            }
+            (None, Some(t)) => chrono::DateTime::parse_from_rfc3339(t)
+                .map_err(|e| bad("ends_at", format!("`{t}` is not an RFC 3339 time: {e}")))?
+                .timestamp_millis(),
+            _ => return Err(bad("duration", "give `duration` or `ends_at`, one of them")),
+        };
+        if ends_at <= now || ends_at - now > MAX_SILENCE_MS {
+            return Err(bad("duration", "an override ends within 30 days from now"));
+        }
+        Ok(Override {
+            id: 0,
+            rota: rota.to_owned(),
+            person: self.person,
+            starts_at: now,
+            ends_at,
+            created_by: self.created_by.unwrap_or_default(),
+        })
+    }
+}
+
+/// The overrides that matter from `at` on.
+pub async fn overrides(outbox: &SharedOutbox, at: i64) -> Result<Vec<Override>, StoreError> {
+    outbox.overrides(at).await
+}
+
+fn rfc3339(ms: i64, rota: &Rota) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| {
+            t.with_timezone(&rota.zone)
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        })
+        .unwrap_or_default()
+}
+
+/// Every rota at `at`, in the order written: who, until when, who next.
+pub fn now(settings: &Settings, overrides: &[Override], at: i64) -> Vec<(Rota, OnCall)> {
+    settings
+        .team
+        .rotas
+        .iter()
+        .map(|r| (r.clone(), r.on_call(at, overrides)))
+        .collect()
+}
+
+/// `backend zhangsan until 2026-12-14T10:00:00+08:00 next lisi`: the rota, then the name of
+/// who is on call (scripts take the second word).
+pub fn line(rota: &Rota, shift: &OnCall) -> String {
+    let mut line = format!(
+        "{} {} until {} next {}",
+        rota.name,
+        shift.person,
+        rfc3339(shift.until, rota),
+        shift.next
+    );
+    if let Some(id) = shift.by_override {
+        line.push_str(&format!(" (override #{id})"));
+    }
+    line
+}
+
+pub fn to_json(rota: &Rota, shift: &OnCall) -> Value {
+    json!({
+        "rota": rota.name,
+        "person": shift.person,
+        "until": rfc3339(shift.until, rota),
+        "next": shift.next,
+        "override": shift.by_override,
+    })
+}
+
+/// Who the rotas `names` put on call at `at`: each person once.
+pub fn people_on_call<'a>(
+    settings: &'a Settings,
+    names: &[String],
+    overrides: &[Override],
+    at: i64,
+) -> Vec<&'a Person> {
+    let mut people: Vec<&Person> = Vec::new();
+    for name in names {
+        let Some(rota) = settings.rota(name) else {
+            continue;
+        };
+        let shift = rota.on_call(at, overrides);
+        if let Some(p) = settings.person(&shift.person)
+            && !people.iter().any(|q| q.name == p.name)
+        {
+            people.push(p);
+        }
+    }
+    people
+}
