@@ -17,7 +17,7 @@
 //! - [`config`]: settings as plain data (environment, `.env`, TOML file).
 //! - [`live`]: the settings and templates in force, swapped whole on reload.
 //! - [`metrics`]: the Prometheus registry.
-//! - [`action_links`]: signed, expiring, single-use Resolve / Ignore links.
+//! - [`action_links`]: signed, expiring, single-use Resolve / Ignore / Silence 1 h links.
 //! - [`outbox`]: the storage port ([`outbox::Outbox`], in parts) and its SQLite and
 //!   PostgreSQL implementations, each with one file per part holding that part's SQL.
 //! - [`silences`]: making, listing and ending silences (admin API, `silence` command, chat);
