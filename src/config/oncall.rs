@@ -170,3 +170,7 @@ impl Settings {
         self.team.rota(name)
     }
 }
+
+#[cfg(test)]
+#[path = "oncall_tests.rs"]
+mod tests;

@@ -26,6 +26,7 @@ mod installations;
 mod lockout;
 mod messages;
 mod mute_windows;
+mod oncall;
 mod operations;
 mod outbox_conformance;
 mod properties;

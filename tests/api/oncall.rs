@@ -1,0 +1,208 @@
+//! People and rotas on a running relay: a route's `mention.oncall` @-mentions whoever is on
+//! call when the alert comes (the message names them), an override through the API puts
+//! someone else on call at once, and `oncall` prints who is on call, until when, and next.
+
+use crate::helpers::*;
+use crate::silences::issue;
+use sentry_dingtalk::secret::Secret;
+use serde_json::{Value, json};
+use std::process::Command;
+
+const ADMIN: &str = "admin-secret-token";
+
+/// zhangsan's week started 2026-11-30 10:00 Shanghai; lisi's starts 2026-12-07.
+const CONFIG: &str = r#"
+[[people]]
+name = "zhangsan"
+display = "张三"
+dingtalk_user_id = "manager4321"
+sentry = "zhangsan@example.com"
+
+[[people]]
+name = "lisi"
+display = "李四"
+mobile = "13800001111"
+
+[[oncall]]
+name = "backend"
+zone = "Asia/Shanghai"
+rotation = ["zhangsan", "lisi"]
+shift = "1w"
+start = "2026-11-30T10:00:00+08:00"
+
+[[routes]]
+name = "payments"
+robots = ["default"]
+mention = { oncall = ["backend"] }
+"#;
+
+async fn api(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut req = app
+        .http
+        .request(method, format!("{}{path}", app.address))
+        .bearer_auth(ADMIN);
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let resp = req.send().await.expect("request");
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn alerts_mention_who_is_on_call_and_an_override_takes_over_at_once() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let app = spawn_app_with(|s| {
+        s.admin_token = Some(Secret::new(ADMIN));
+        with_config_file(s, dir.path(), CONFIG);
+    })
+    .await;
+    let (status, now) = api(&app, reqwest::Method::GET, "/api/oncall", None).await;
+    assert_eq!(status, 200);
+    let on_call = now[0]["person"].as_str().expect("someone").to_owned();
+    assert!(["zhangsan", "lisi"].contains(&on_call.as_str()));
+
+    // The override: lisi or zhangsan, whoever is not on call, for 8 hours.
+    let other = if on_call == "zhangsan" {
+        "lisi"
+    } else {
+        "zhangsan"
+    };
+    let refused = [
+        (json!({"person": "nobody", "duration": "8h"}), "person"),
+        (json!({"person": other, "duration": "0s"}), "duration"),
+        (json!({"person": other}), "duration"),
+    ];
+    for (body, field) in refused {
+        let path = "/api/oncall/backend/overrides";
+        let (status, answer) = api(&app, reqwest::Method::POST, path, Some(body)).await;
+        assert_eq!(status, 400);
+        assert!(
+            answer["message"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with(field)
+        );
+    }
+    let unknown = api(
+        &app,
+        reqwest::Method::POST,
+        "/api/oncall/frontend/overrides",
+        Some(json!({"person": other, "duration": "8h"})),
+    )
+    .await;
+    assert_eq!(unknown.0, 404);
+    let body = json!({"person": other, "duration": "8h", "created_by": "ops"});
+    let (status, made) = api(
+        &app,
+        reqwest::Method::POST,
+        "/api/oncall/backend/overrides",
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let id = made["id"].as_i64().expect("id");
+    let (_, now) = api(&app, reqwest::Method::GET, "/api/oncall", None).await;
+    assert_eq!(
+        (now[0]["person"].as_str(), now[0]["override"].as_i64()),
+        (Some(other), Some(id))
+    );
+    assert_eq!(now[0]["next"].as_str(), Some(on_call.as_str()));
+
+    assert_eq!(
+        app.post_signed("issue", &issue("801", "Checkout fails"))
+            .await
+            .status()
+            .as_u16(),
+        202
+    );
+    assert!(app.robot.wait_for(WAIT, |p| p.len() == 1).await);
+    let msg = app.robot.posted()[0].clone();
+    let (shown, at) = if other == "zhangsan" {
+        ("张三", ("atUserIds", "manager4321"))
+    } else {
+        ("李四", ("atMobiles", "13800001111"))
+    };
+    assert_eq!(msg.body["at"][at.0], json!([at.1]), "{}", msg.body);
+    assert!(
+        msg.text().contains(&format!("**值班**：{shown}")),
+        "{}",
+        msg.text()
+    );
+
+    // Ended: whoever the rota says is on call again.
+    let (status, ended) = api(
+        &app,
+        reqwest::Method::DELETE,
+        &format!("/api/oncall/overrides/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!((status, ended["id"].as_i64()), (200, Some(id)));
+    let (_, now) = api(&app, reqwest::Method::GET, "/api/oncall", None).await;
+    assert_eq!(now[0]["person"].as_str(), Some(on_call.as_str()));
+    let missing = api(
+        &app,
+        reqwest::Method::DELETE,
+        "/api/oncall/overrides/999",
+        None,
+    )
+    .await;
+    assert_eq!(missing.0, 404);
+}
+
+#[tokio::test]
+async fn the_oncall_command_prints_who_until_when_and_next() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let config = dir.path().join("sentry-dingtalk.toml");
+    std::fs::write(&config, CONFIG).expect("write");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_sentry-dingtalk"))
+            .args(args)
+            .env_clear()
+            .env("CONFIG_FILE", &config)
+            .env("DATA_DIR", dir.path().join("data"))
+            .env("USER", "ops")
+            .output()
+            .expect("runs")
+    };
+    let out = run(&["oncall", "--at", "2026-12-08T09:00:00+08:00"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "backend lisi until 2026-12-14T10:00:00+08:00 next zhangsan"
+    );
+    let out = run(&["oncall", "--at", "2026-12-07T09:59:59+08:00"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .starts_with("backend zhangsan until 2026-12-07T10:00:00+08:00")
+    );
+    let made = run(&["oncall", "override", "backend", "zhangsan", "--for", "8h"]);
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let id = String::from_utf8_lossy(&made.stdout).trim().to_owned();
+    assert!(id.parse::<i64>().is_ok(), "the id alone: {id}");
+    let now = run(&["oncall"]);
+    let line = String::from_utf8_lossy(&now.stdout).into_owned();
+    assert!(
+        line.starts_with("backend zhangsan until ") && line.contains(&format!("(override #{id})")),
+        "{line}"
+    );
+    let bad = run(&["oncall", "override", "backend", "nobody", "--for", "8h"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("person: there is no person \"nobody\""));
+    let ended = run(&["oncall", "end", &id]);
+    assert!(ended.status.success());
+}
