@@ -24,6 +24,8 @@ pub enum Action {
     Ignore,
     /// Silence the issue's alerts for one hour (in the relay; Sentry is not asked).
     Silence,
+    /// Assign the issue in Sentry to one of the configured people.
+    Claim,
 }
 
 /// How long a silence from the chat lasts.
@@ -35,6 +37,7 @@ impl Action {
             Self::Resolve => "resolve",
             Self::Ignore => "ignore",
             Self::Silence => "silence",
+            Self::Claim => "claim",
         }
     }
 
@@ -43,6 +46,7 @@ impl Action {
             "resolve" => Some(Self::Resolve),
             "ignore" => Some(Self::Ignore),
             "silence" => Some(Self::Silence),
+            "claim" => Some(Self::Claim),
             _ => None,
         }
     }
@@ -55,7 +59,7 @@ impl Action {
             Self::Ignore => Some(
                 serde_json::json!({"status": "ignored", "statusDetails": {"ignoreDuration": 60}}),
             ),
-            Self::Silence => None,
+            Self::Silence | Self::Claim => None,
         }
     }
 }
@@ -84,6 +88,8 @@ pub struct ActionSigner {
     pub ttl_secs: i64,
     /// Whether the Sentry API can resolve and ignore: without it only silence links are made.
     sentry: bool,
+    /// Whether people with a Sentry account are configured: then a Claim link is made.
+    claim: bool,
 }
 
 impl std::fmt::Debug for ActionSigner {
@@ -101,7 +107,14 @@ impl ActionSigner {
             public_url: public_url.trim_end_matches('/').to_string(),
             ttl_secs: DEFAULT_TTL_SECS,
             sentry: true,
+            claim: false,
         }
+    }
+
+    /// Whether Claim links are made (people with a `sentry` account are configured).
+    pub fn with_claim(mut self, claim: bool) -> Self {
+        self.claim = claim;
+        self
     }
 
     /// Whether Resolve and Ignore links are made (the Sentry API is configured).
@@ -175,7 +188,8 @@ impl ActionSigner {
         Ok(claim)
     }
 
-    /// View / Resolve / Ignore 1 h / Silence 1 h for an alert about an issue posted by `robot`
+    /// View / Resolve / Ignore 1 h / Claim / Silence 1 h for an alert about an issue posted by
+    /// `robot`
     /// (labels follow `ALERT_LANG`).
     pub fn buttons_for(&self, alert: &Alert, lang: Lang, robot: &str) -> Vec<Button> {
         let Some(issue) = alert.issue_id.as_deref() else {
@@ -211,6 +225,12 @@ impl ActionSigner {
                 title: if zh { "忽略 1 小时" } else { "Ignore 1 h" }.into(),
                 url: self.url(issue, Action::Ignore, now),
             });
+            if self.claim {
+                buttons.push(Button {
+                    title: if zh { "我来处理" } else { "Claim" }.into(),
+                    url: self.url_for(issue, Action::Claim, Some(robot), now),
+                });
+            }
         }
         buttons.push(Button {
             title: if zh { "静默 1 小时" } else { "Silence 1 h" }.into(),

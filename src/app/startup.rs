@@ -70,7 +70,10 @@ pub async fn action_signer(
         return Ok(None);
     };
     let key = outbox.action_key().await.context("action-link key")?;
-    let signer = ActionSigner::new(key, public_url).with_sentry(sentry_api(settings).is_some());
+    let claimers = settings.team.people.iter().any(|p| p.sentry.is_some());
+    let signer = ActionSigner::new(key, public_url)
+        .with_sentry(sentry_api(settings).is_some())
+        .with_claim(claimers);
     Ok(Some(Arc::new(signer)))
 }
 

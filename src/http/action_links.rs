@@ -15,10 +15,14 @@ pub async fn show(token: web::Path<String>, state: web::Data<AppState>) -> HttpR
         Ok(c) => c,
         Err(page) => return page,
     };
-    if claim.action == Action::Silence {
+    let form = match claim.action {
+        Action::Silence => Some(super::chat_silence::form(&claim)),
+        Action::Claim => Some(super::chat_claim::form(&claim, &state.live.get().settings)),
+        Action::Resolve | Action::Ignore => None,
+    };
+    if let Some(form) = form {
         let body = format!(
-            "{}<p class=\"small\">This link works once and expires {}.</p>",
-            super::chat_silence::form(&claim),
+            "{form}<p class=\"small\">This link works once and expires {}.</p>",
             expiry(claim.expires)
         );
         return page(StatusCode::OK, "Confirm", &body);
@@ -45,7 +49,7 @@ pub async fn perform(
     };
     let sentry_body = claim.action.api_body();
     let api = state.api.clone();
-    if sentry_body.is_some() && api.is_none() {
+    if (sentry_body.is_some() || claim.action == Action::Claim) && api.is_none() {
         return page(
             StatusCode::NOT_FOUND,
             "Not available",
@@ -62,6 +66,9 @@ pub async fn perform(
                 "<p>The relay cannot record the action right now.</p>",
             );
         }
+    }
+    if claim.action == Action::Claim {
+        return super::chat_claim::perform(&claim, &form, &state).await;
     }
     let (Some(body), Some(api)) = (sentry_body, api) else {
         return super::chat_silence::perform(&claim, &form, &state).await;
@@ -150,6 +157,7 @@ fn describe(action: Action) -> &'static str {
         Action::Resolve => "Resolve",
         Action::Ignore => "Ignore for 1 hour",
         Action::Silence => "Silence for 1 hour",
+        Action::Claim => "Claim",
     }
 }
 

@@ -14,6 +14,7 @@ use crate::clock::now_ms;
 use crate::dingtalk::card_callback::{
     CardAction, CardClick, MAX_SKEW_MS, SIGNATURE_HEADER, TIMESTAMP_HEADER, parse_click, verify,
 };
+use crate::domain::oncall::Person;
 use crate::domain::silence::Matchers;
 use crate::outbox::{CardChange, CardRow, NewSilence, QueuedAlert, SharedOutbox, operation_body};
 use crate::sentry::api::SentryApi;
@@ -134,6 +135,12 @@ pub async fn callback(
         }
     }
     let tz = state.live.get().renderer.timezone();
+    let claimer = settings
+        .team
+        .people
+        .iter()
+        .find(|p| p.dingtalk_user_id.as_deref() == Some(click.user_id.as_str()))
+        .cloned();
     state.background.spawn(act(
         state.outbox.clone(),
         state.api.clone(),
@@ -141,6 +148,7 @@ pub async fn callback(
         click,
         key,
         tz,
+        claimer,
     ));
     // DingTalk wants the answer at once; a body with `cardData` would change the card for the
     // clicking user only, so the shared card is updated through the outbox instead.
@@ -174,9 +182,17 @@ async fn act(
     click: CardClick,
     key: String,
     tz: chrono_tz::Tz,
+    claimer: Option<Person>,
 ) {
     let (status, mut claimed_by) = match click.action {
-        CardAction::Claim => ("claimed", Some(click.user_id.clone())),
+        CardAction::Claim => (
+            "claimed",
+            Some(
+                claimer
+                    .as_ref()
+                    .map_or(click.user_id.clone(), |p| p.shown().to_owned()),
+            ),
+        ),
         CardAction::Resolve => ("resolved", None),
         CardAction::Ignore => ("ignored", None),
         CardAction::Silence => ("silenced", None),
@@ -192,12 +208,17 @@ async fn act(
             }
         }
     }
-    let sentry_action = match click.action {
-        CardAction::Resolve => Some(Action::Resolve),
-        CardAction::Ignore => Some(Action::Ignore),
-        CardAction::Claim | CardAction::Silence => None,
+    // A claim by someone of `[[people]]` with a Sentry account assigns the issue to them.
+    let sentry_body = match click.action {
+        CardAction::Resolve => Action::Resolve.api_body(),
+        CardAction::Ignore => Action::Ignore.api_body(),
+        CardAction::Claim => claimer
+            .as_ref()
+            .and_then(|p| p.sentry.as_ref())
+            .map(|s| serde_json::json!({"assignedTo": s})),
+        CardAction::Silence => None,
     };
-    if let Some(action) = sentry_action {
+    if let Some(sentry_body) = sentry_body {
         let issue = serde_json::from_str::<QueuedAlert>(&card.alert)
             .ok()
             .and_then(|q| q.alert.issue_id);
@@ -205,13 +226,13 @@ async fn act(
             (None, _) => Err("SENTRY_API_TOKEN and SENTRY_ORG are needed".to_string()),
             (_, None) => Err("the card is not about a Sentry issue".to_string()),
             (Some(api), Some(issue)) => api
-                .update_issue(&issue, &action.api_body().unwrap_or_default())
+                .update_issue(&issue, &sentry_body)
                 .await
                 .map(|_| ())
                 .map_err(|e| e.to_string()),
         };
         if let Err(why) = done {
-            warn!(out_track_id = %card.out_track_id, action = action.as_str(), reason = %why, "card button: the issue could not be changed in Sentry");
+            warn!(out_track_id = %card.out_track_id, action = click.action.as_str(), reason = %why, "card button: the issue could not be changed in Sentry");
             // Not done: the same click may be tried again.
             let _ = outbox.release_card_click(&key).await;
             return;

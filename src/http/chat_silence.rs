@@ -4,13 +4,12 @@
 //! for a name to show; without one the message says "someone from the chat".
 
 use super::AppState;
+use super::group_notice::tell;
 use super::page::{html, page};
 use crate::action_links::{CHAT_SILENCE_MS, Claim};
 use crate::clock::now_ms;
-use crate::domain::mention::Mentions;
 use crate::domain::silence::Matchers;
-use crate::outbox::{NewMessage, NewSilence};
-use crate::render::Envelope;
+use crate::outbox::NewSilence;
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use std::collections::HashMap;
@@ -63,7 +62,11 @@ pub async fn perform(claim: &Claim, form: &[u8], state: &AppState) -> HttpRespon
     };
     info!(silence = silence.id, issue_id = %claim.issue_id, "issue silenced from the chat");
     if let Some(robot) = &claim.robot {
-        tell(state, robot, &who, claim, &silence).await;
+        let what = format!("issue {}", claim.issue_id);
+        tell(state, robot, |r, env| {
+            r.render_silence_notice(&who, &what, &silence, env)
+        })
+        .await;
     }
     let body = format!(
         "<p>Sentry issue <b>{}</b> is silenced for 1 hour (silence #{}). What arrives meanwhile \
@@ -72,38 +75,4 @@ pub async fn perform(claim: &Claim, form: &[u8], state: &AppState) -> HttpRespon
         silence.id
     );
     page(StatusCode::OK, "Silenced", &body)
-}
-
-/// One short message to the robot's group, through its budget like any other.
-async fn tell(
-    state: &AppState,
-    robot: &str,
-    who: &str,
-    claim: &Claim,
-    silence: &crate::domain::silence::Silence,
-) {
-    let active = state.live.get();
-    let Some(config) = active.settings.robot(robot) else {
-        return;
-    };
-    let env = Envelope {
-        at: Mentions::default(),
-        keyword: config.keyword.clone(),
-        msg_uuid: uuid::Uuid::new_v4().to_string(),
-        buttons: Vec::new(),
-    };
-    let what = format!("issue {}", claim.issue_id);
-    let message = active
-        .renderer
-        .render_silence_notice(who, &what, silence, &env);
-    let body = message.to_json();
-    let new = NewMessage {
-        body: &body,
-        msg_uuid: &message.msg_uuid,
-        now: now_ms(),
-    };
-    match state.outbox.queue_message(robot, new).await {
-        Ok(_) => state.wakers.wake(robot),
-        Err(e) => warn!(error = %e, "the group could not be told of the silence"),
-    }
 }

@@ -147,6 +147,23 @@ impl Renderer {
         };
         finish(title, text, env)
     }
+
+    /// The short message after someone claimed an issue from the chat (it is assigned to them
+    /// in Sentry). `who` and `what` are escaped here.
+    pub fn render_claim_notice(&self, who: &str, what: &str, env: &Envelope) -> Message {
+        let (who, what) = (escape::markdown(who), escape::markdown(what));
+        let (title, text) = match self.lang {
+            Lang::Zh => (
+                format!("🙋 {who} 认领了 {what}"),
+                format!("🙋 **{who}** 认领了 {what}（已在 Sentry 中指派）"),
+            ),
+            Lang::En => (
+                format!("🙋 {who} claimed {what}"),
+                format!("🙋 **{who}** claimed {what} (assigned in Sentry)"),
+            ),
+        };
+        finish(title, text, env)
+    }
 }
 
 #[cfg(test)]

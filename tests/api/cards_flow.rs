@@ -16,7 +16,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 pub(crate) const CALLBACK_SECRET: &str = "card-cb-s3cret-9876";
 const ROBOT: &str = "oncall-cards";
-const ISSUE: &str = "5128840021";
+pub(crate) const ISSUE: &str = "5128840021";
 const TEMPLATE: &str = "sentry-alert.schema";
 /// The userId the route @-mentions.
 const ONCALL: &str = "u-oncall-01";
@@ -44,6 +44,16 @@ mention = {{ user_ids = ["{ONCALL}"] }}
 }
 
 pub(crate) async fn card_app(fake: &FakeOpenApi, sentry: Option<&MockServer>) -> TestApp {
+    card_app_with(fake, sentry, "").await
+}
+
+/// `card_app` with `extra` appended to its configuration file (people, rotas).
+pub(crate) async fn card_app_with(
+    fake: &FakeOpenApi,
+    sentry: Option<&MockServer>,
+    extra: &str,
+) -> TestApp {
+    let extra = extra.to_owned();
     let api = fake.url.clone();
     let sentry = sentry.map(MockServer::uri);
     spawn_app_with(move |s| {
@@ -53,7 +63,7 @@ pub(crate) async fn card_app(fake: &FakeOpenApi, sentry: Option<&MockServer>) ->
             s.sentry_url = uri;
         }
         let dir = tempfile::tempdir().expect("tmp").keep();
-        with_config_file(s, &dir, &config(ROBOT));
+        with_config_file(s, &dir, &format!("{}{extra}", config(ROBOT)));
     })
     .await
 }

@@ -10,6 +10,7 @@ mod cards_client;
 mod cards_flow;
 mod cards_silence;
 mod check_online;
+mod claims;
 mod cli;
 mod cli_output;
 mod config_secrets;
