@@ -20,8 +20,8 @@
 //! - [`action_links`]: signed, expiring, single-use Resolve / Ignore / Silence 1 h links.
 //! - [`outbox`]: the storage port ([`outbox::Outbox`], in parts) and its SQLite and
 //!   PostgreSQL implementations, each with one file per part holding that part's SQL.
-//! - [`silences`]: making, listing and ending silences (admin API, `silence` command, chat);
-//!   [`oncall`]: who is on call (rotas with the store's overrides).
+//! - [`silences`], [`oncall`]: making, listing and ending silences (admin API, `silence`
+//!   command, chat); who is on call (the rotas with the store's overrides).
 //! - [`intake`]: parsed payload → routed → one durable enqueue.
 //! - [`delivery`]: the senders as typed steps — the worker (lease, refresh) dispatches to a
 //!   markdown or card step; a send is prepare → call → finish → record; budget, group window,
