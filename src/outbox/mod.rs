@@ -7,6 +7,7 @@
 //! alert ends up in exactly one message, and a message keeps its body and `msgUuid` across
 //! retries, restarts and hand-overs between replicas.
 
+mod columns;
 pub mod port;
 pub mod postgres;
 mod quiet_port;

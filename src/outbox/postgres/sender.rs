@@ -1,12 +1,14 @@
 //! The robot sender's reads, and its writes, each fenced by its lease (see `lease.rs`).
 
+use super::super::columns::SELECT_MESSAGE;
+use super::super::columns::message_of;
 use super::super::port::SenderStore;
 use super::super::robot_reads::{
     ATTEMPTS_SINCE, LAST_CREATED_AT, LAST_SENT_AT, NEXT_DUE_AT, PAUSED_UNTIL, WAITING_COUNT,
 };
 use super::super::types::{
-    ATTEMPT_LOG_KEEP_MS, Lease, MessageRow, MessageState, NewMessage, Retry, StoreError,
-    UnreadableAlert, WaitingAlert, WaitingAlerts,
+    ATTEMPT_LOG_KEEP_MS, Lease, MessageRow, NewMessage, Retry, StoreError, UnreadableAlert,
+    WaitingAlert, WaitingAlerts,
 };
 use super::PgOutbox;
 use super::connection::{Params, Tx};
@@ -15,28 +17,13 @@ use super::lease::fenced;
 use async_trait::async_trait;
 use tokio_postgres::Row;
 
-pub(super) const SELECT_MESSAGE: &str = "SELECT id, robot, msg_uuid, body, alert_count, state,
-    attempts, next_attempt_at, created_at, sent_at, last_error FROM messages";
-
+/// A row of `SELECT_MESSAGE`; a state no version wrote is reported, not guessed.
 pub(super) fn message_row(row: &Row) -> Result<MessageRow, StoreError> {
-    let id: i64 = row.try_get(0).map_err(db)?;
-    let state: String = row.try_get(5).map_err(db)?;
-    let state = MessageState::parse(&state).ok_or_else(|| StoreError::Corrupt {
-        id,
-        reason: format!("unknown message state {state:?}"),
-    })?;
-    Ok(MessageRow {
-        id,
-        robot: row.try_get(1).map_err(db)?,
-        msg_uuid: row.try_get(2).map_err(db)?,
-        body: row.try_get(3).map_err(db)?,
-        alert_count: row.try_get(4).map_err(db)?,
-        state,
-        attempts: row.try_get(6).map_err(db)?,
-        next_attempt_at: row.try_get(7).map_err(db)?,
-        created_at: row.try_get(8).map_err(db)?,
-        sent_at: row.try_get(9).map_err(db)?,
-        last_error: row.try_get(10).map_err(db)?,
+    message_of(row, |id, state| {
+        Err(StoreError::Corrupt {
+            id,
+            reason: format!("unknown message state {state:?}"),
+        })
     })
 }
 

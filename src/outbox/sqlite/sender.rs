@@ -3,6 +3,7 @@
 //! one owns.
 
 use super::{SqliteOutbox, sql_error};
+use crate::outbox::columns::{SELECT_MESSAGE, message_of};
 use crate::outbox::port::SenderStore;
 use crate::outbox::robot_reads::{
     ATTEMPTS_SINCE, LAST_CREATED_AT, LAST_SENT_AT, NEXT_DUE_AT, PAUSED_UNTIL, WAITING_COUNT,
@@ -14,25 +15,10 @@ use crate::outbox::types::{
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-pub(super) const SELECT_MESSAGE: &str = "SELECT id, robot, msg_uuid, body, alert_count, state,
-    attempts, next_attempt_at, created_at, sent_at, last_error FROM messages";
-
+/// A row of `SELECT_MESSAGE`.
 pub(super) fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MessageRow> {
-    let state: String = r.get(5)?;
-    Ok(MessageRow {
-        id: r.get(0)?,
-        robot: r.get(1)?,
-        msg_uuid: r.get(2)?,
-        body: r.get(3)?,
-        alert_count: r.get(4)?,
-        // The CHECK constraint keeps other values out; read one as dead rather than fail.
-        state: MessageState::parse(&state).unwrap_or(MessageState::Dead),
-        attempts: r.get(6)?,
-        next_attempt_at: r.get(7)?,
-        created_at: r.get(8)?,
-        sent_at: r.get(9)?,
-        last_error: r.get(10)?,
-    })
+    // The CHECK constraint keeps other values out; read one as dead rather than fail.
+    message_of(r, |_, _| Ok(MessageState::Dead))
 }
 
 /// Inserts a pending message and assigns the alerts to it; returns its id.
