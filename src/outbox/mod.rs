@@ -20,6 +20,7 @@ pub use port::{
     CardStore, IntakeStore, LeaseStore, OperatorStore, Outbox, SenderStore, SharedState, TraceStore,
 };
 pub use quiet_port::QuietStore;
+pub use robot_reads::RobotNumber;
 pub use types::*;
 
 use std::path::Path;

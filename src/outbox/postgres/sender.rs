@@ -3,9 +3,7 @@
 use super::super::columns::SELECT_MESSAGE;
 use super::super::columns::message_of;
 use super::super::port::SenderStore;
-use super::super::robot_reads::{
-    ATTEMPTS_SINCE, LAST_CREATED_AT, LAST_SENT_AT, NEXT_DUE_AT, PAUSED_UNTIL, WAITING_COUNT,
-};
+use super::super::robot_reads::{ATTEMPTS_SINCE, RobotNumber};
 use super::super::types::{
     ATTEMPT_LOG_KEEP_MS, Lease, MessageRow, NewMessage, Retry, StoreError, UnreadableAlert,
     WaitingAlert, WaitingAlerts,
@@ -116,8 +114,12 @@ impl SenderStore for PgOutbox {
         self.robot_scalar(sql, robot).await
     }
 
-    async fn waiting_count(&self, robot: &str) -> Result<i64, StoreError> {
-        Ok(self.robot_scalar(WAITING_COUNT, robot).await?.unwrap_or(0))
+    async fn robot_number(
+        &self,
+        robot: &str,
+        number: RobotNumber,
+    ) -> Result<Option<i64>, StoreError> {
+        self.robot_scalar(number.sql(), robot).await
     }
 
     async fn due_message(&self, robot: &str, now: i64) -> Result<Option<MessageRow>, StoreError> {
@@ -129,18 +131,6 @@ impl SenderStore for PgOutbox {
         row.as_ref().map(message_row).transpose()
     }
 
-    async fn next_due_at(&self, robot: &str) -> Result<Option<i64>, StoreError> {
-        self.robot_scalar(NEXT_DUE_AT, robot).await
-    }
-
-    async fn last_created_at(&self, robot: &str) -> Result<Option<i64>, StoreError> {
-        self.robot_scalar(LAST_CREATED_AT, robot).await
-    }
-
-    async fn last_sent_at(&self, robot: &str) -> Result<Option<i64>, StoreError> {
-        self.robot_scalar(LAST_SENT_AT, robot).await
-    }
-
     async fn attempts_since(&self, robot: &str, since: i64) -> Result<Vec<i64>, StoreError> {
         let rows = self
             .db()
@@ -148,10 +138,6 @@ impl SenderStore for PgOutbox {
             .query(ATTEMPTS_SINCE, &[&robot, &since])
             .await?;
         rows.iter().map(|r| r.try_get(0).map_err(db)).collect()
-    }
-
-    async fn paused_until(&self, robot: &str) -> Result<Option<i64>, StoreError> {
-        self.robot_scalar(PAUSED_UNTIL, robot).await
     }
 
     async fn create_message(

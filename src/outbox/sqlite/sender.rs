@@ -5,9 +5,7 @@
 use super::{SqliteOutbox, sql_error};
 use crate::outbox::columns::{SELECT_MESSAGE, message_of};
 use crate::outbox::port::SenderStore;
-use crate::outbox::robot_reads::{
-    ATTEMPTS_SINCE, LAST_CREATED_AT, LAST_SENT_AT, NEXT_DUE_AT, PAUSED_UNTIL, WAITING_COUNT,
-};
+use crate::outbox::robot_reads::{ATTEMPTS_SINCE, RobotNumber};
 use crate::outbox::types::{
     ATTEMPT_LOG_KEEP_MS, Lease, MessageRow, MessageState, NewMessage, Retry, StoreError,
     UnreadableAlert, WaitingAlert, WaitingAlerts,
@@ -124,8 +122,12 @@ impl SenderStore for SqliteOutbox {
         .await
     }
 
-    async fn waiting_count(&self, robot: &str) -> Result<i64, StoreError> {
-        Ok(self.robot_scalar(WAITING_COUNT, robot).await?.unwrap_or(0))
+    async fn robot_number(
+        &self,
+        robot: &str,
+        number: RobotNumber,
+    ) -> Result<Option<i64>, StoreError> {
+        self.robot_scalar(number.sql(), robot).await
     }
 
     async fn due_message(&self, robot: &str, now: i64) -> Result<Option<MessageRow>, StoreError> {
@@ -141,18 +143,6 @@ impl SenderStore for SqliteOutbox {
         .await
     }
 
-    async fn next_due_at(&self, robot: &str) -> Result<Option<i64>, StoreError> {
-        self.robot_scalar(NEXT_DUE_AT, robot).await
-    }
-
-    async fn last_created_at(&self, robot: &str) -> Result<Option<i64>, StoreError> {
-        self.robot_scalar(LAST_CREATED_AT, robot).await
-    }
-
-    async fn last_sent_at(&self, robot: &str) -> Result<Option<i64>, StoreError> {
-        self.robot_scalar(LAST_SENT_AT, robot).await
-    }
-
     async fn attempts_since(&self, robot: &str, since: i64) -> Result<Vec<i64>, StoreError> {
         let robot = robot.to_owned();
         self.read_sql(move |c| {
@@ -161,10 +151,6 @@ impl SenderStore for SqliteOutbox {
             rows.collect()
         })
         .await
-    }
-
-    async fn paused_until(&self, robot: &str) -> Result<Option<i64>, StoreError> {
-        self.robot_scalar(PAUSED_UNTIL, robot).await
     }
 
     async fn create_message(
