@@ -1,6 +1,7 @@
 //! Prometheus metrics (prefix `sentry_dingtalk_`). One registry per application, passed down
 //! explicitly, so tests running several apps in one process do not share counters.
 
+use crate::sentry::shape::READ_RESOURCES;
 use prometheus::{
     Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry,
     TextEncoder,
@@ -28,16 +29,9 @@ pub struct Metrics {
 }
 
 /// Label values known in advance, exported as 0 before anything happens so that `rate()`
-/// panels and alert rules have data from the first scrape.
-const RESOURCES: &[&str] = &[
-    "issue",
-    "comment",
-    "event_alert",
-    "metric_alert",
-    "error",
-    "installation",
-    "legacy",
-];
+/// panels and alert rules have data from the first scrape: the resources are those the relay
+/// reads, and the legacy plugin's webhook (which names none).
+const LEGACY_RESOURCE: &str = "legacy";
 const RESULTS: &[&str] = &[
     "accepted",
     "duplicate",
@@ -131,7 +125,7 @@ impl Metrics {
                 .unwrap_or_else(|_| unreachable!("static names"));
         let _ = registry.register(Box::new(inflight_bodies.clone()));
         let robots: Vec<String> = robots.into_iter().map(str::to_string).collect();
-        for resource in RESOURCES {
+        for resource in READ_RESOURCES.iter().chain([&LEGACY_RESOURCE]) {
             for result in RESULTS {
                 webhooks.with_label_values(&[resource, result]);
             }

@@ -122,16 +122,11 @@ fn moment(w: &MuteWindow, ms: i64, now_ms: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::file;
+    use crate::config::test_files::{OPS_ROBOT, settings, shanghai};
     use crate::domain::alert::Level;
-    use chrono::TimeZone;
-    use chrono_tz::Asia;
 
-    const TEXT: &str = r#"
-[[robots]]
-name = "ops"
-webhook = "https://x.example/robot/send?access_token=t"
-
+    /// Windows and routes of `OPS_ROBOT`.
+    const WINDOWS_AND_ROUTES: &str = r#"
 [[mute_times]]
 name = "nights"
 zone = "Asia/Shanghai"
@@ -151,44 +146,29 @@ name = "plain"
 robots = ["ops"]
 "#;
 
-    fn settings(text: &str) -> Settings {
-        let mut s = Settings::from_lookup(|_| None).expect("defaults");
-        let f =
-            file::parse(text, "t.toml", &|_| None, &s.env_robot, Asia::Shanghai).expect("loads");
-        s.robots.extend(f.robots);
-        s.routes = f.routes;
-        s.mute_times = f.mute_times;
-        s
-    }
-
-    /// 2025-03-07 is a Friday.
-    fn shanghai(d: u32, h: u32) -> i64 {
-        Asia::Shanghai
-            .with_ymd_and_hms(2025, 3, d, h, 0, 0)
-            .single()
-            .expect("a time")
-            .timestamp_millis()
+    fn text() -> String {
+        format!("{OPS_ROBOT}{WINDOWS_AND_ROUTES}")
     }
 
     #[test]
     fn routes_show_their_windows_and_whether_one_is_active_now() {
-        let s = settings(TEXT);
+        let s = settings(&text());
         let line = |now| route_line(&s, &s.routes[0], now).expect("a mute line");
         assert_eq!(
-            line(shanghai(7, 23)),
+            line(shanghai(7, 23, 0)),
             "  mute: nights (active until Sat 08:00 Asia/Shanghai) | fatal and above pass"
         );
         assert_eq!(
-            line(shanghai(8, 1)),
+            line(shanghai(8, 1, 0)),
             "  mute: nights (active until 08:00 Asia/Shanghai) | fatal and above pass"
         );
         assert_eq!(
-            line(shanghai(8, 9)),
+            line(shanghai(8, 9, 0)),
             "  mute: nights (not active; next Mon 22:00 Asia/Shanghai) | fatal and above pass"
         );
-        assert_eq!(route_line(&s, &s.routes[1], shanghai(7, 23)), None);
+        assert_eq!(route_line(&s, &s.routes[1], shanghai(7, 23, 0)), None);
         assert_eq!(
-            window_lines(&s, shanghai(10, 12)),
+            window_lines(&s, shanghai(10, 12, 0)),
             [
                 "mute window nights: mon, tue, wed, thu, fri 22:00-08:00 Asia/Shanghai (not active; next 22:00 Asia/Shanghai)"
             ]
@@ -197,7 +177,7 @@ robots = ["ops"]
 
     #[test]
     fn explain_says_whether_each_target_is_held_now_and_why_not() {
-        let only_muted = TEXT
+        let only_muted = text()
             .split("[[routes]]\nname = \"plain\"")
             .next()
             .unwrap_or_default()
@@ -211,26 +191,26 @@ robots = ["ops"]
             target_line(s, &targets[0], a, now)
         };
         assert_eq!(
-            line(&s, &a, shanghai(7, 23)),
+            line(&s, &a, shanghai(7, 23, 0)),
             "    held now by mute window nights (until Sat 08:00 Asia/Shanghai)"
         );
         assert_eq!(
-            line(&s, &a, shanghai(7, 12)),
+            line(&s, &a, shanghai(7, 12, 0)),
             "    not held now: no window of route payments is active"
         );
-        let both = settings(TEXT);
+        let both = settings(&text());
         assert_eq!(
-            line(&both, &a, shanghai(7, 23)),
+            line(&both, &a, shanghai(7, 23, 0)),
             "    not held now: route plain has no mute_times"
         );
         a.level = Level::Fatal;
         assert_eq!(
-            line(&s, &a, shanghai(7, 23)),
+            line(&s, &a, shanghai(7, 23, 0)),
             "    not held now: route payments lets fatal and above pass"
         );
         a.project = Some("web".into());
         assert_eq!(
-            line(&s, &a, shanghai(7, 23)),
+            line(&s, &a, shanghai(7, 23, 0)),
             "    not held now: no route chose this robot"
         );
     }

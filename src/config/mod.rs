@@ -168,4 +168,6 @@ impl crate::routing_choice::RobotsAndRoutes for Settings {
 pub const MIN_ADMIN_TOKEN_CHARS: usize = 16;
 
 #[cfg(test)]
+pub(crate) mod test_files;
+#[cfg(test)]
 mod tests;

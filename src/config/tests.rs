@@ -1,5 +1,6 @@
 //! Settings from a given environment: defaults, each variable's errors, secrets never echoed.
 
+use super::test_files::OPS_ROBOT;
 use super::*;
 use std::collections::HashMap;
 
@@ -85,12 +86,8 @@ fn trusted_proxies_take_cidrs_and_single_addresses() {
     assert!(err.to_string().contains("proxy.local"), "{err}");
 }
 
-/// A robot, a window and a route it mutes (`docs/mute-windows.md`).
+/// A window and a route of `OPS_ROBOT` it mutes (`docs/mute-windows.md`).
 const MUTED_ROUTE: &str = r#"
-[[robots]]
-name = "ops"
-webhook = "https://x.example/robot/send?access_token=t"
-
 [[mute_times]]
 name = "nights"
 times = ["22:00-08:00"]
@@ -99,9 +96,6 @@ times = ["22:00-08:00"]
 robots = ["ops"]
 mute_times = ["nights"]
 "#;
-
-const ROBOTS: &str =
-    "[[robots]]\nname = \"ops\"\nwebhook = \"https://x.example/robot/send?access_token=t\"\n";
 
 fn refused(text: &str) -> String {
     let defaults = load(&[]).expect("defaults").env_robot;
@@ -113,7 +107,7 @@ fn refused(text: &str) -> String {
 
 #[test]
 fn bad_windows_and_references_are_refused_naming_the_key() {
-    let window = |body: &str| format!("{ROBOTS}[[mute_times]]\nname = \"nights\"\n{body}\n");
+    let window = |body: &str| format!("{OPS_ROBOT}[[mute_times]]\nname = \"nights\"\n{body}\n");
     let route = "[[routes]]\nrobots = [\"ops\"]\n";
     let cases = [
         (
@@ -121,7 +115,7 @@ fn bad_windows_and_references_are_refused_naming_the_key() {
             "routes[0].mute_times: unknown window \"nihgts\" (defined: nights)",
         ),
         (
-            format!("{ROBOTS}{route}mute_times = [\"nights\"]\n"),
+            format!("{OPS_ROBOT}{route}mute_times = [\"nights\"]\n"),
             "routes[0].mute_times: unknown window \"nights\" (no [[mute_times]] are defined)",
         ),
         (
@@ -177,7 +171,7 @@ fn bad_windows_and_references_are_refused_naming_the_key() {
 fn a_window_without_a_zone_takes_alert_timezone_or_the_languages_zone() {
     let dir = tempfile::tempdir().expect("tmp");
     let path = dir.path().join("c.toml");
-    std::fs::write(&path, MUTED_ROUTE).expect("write");
+    std::fs::write(&path, format!("{OPS_ROBOT}{MUTED_ROUTE}")).expect("write");
     let path = path.display().to_string();
     let zone = |vars: &[(&str, &str)]| {
         let s = Settings::from_lookup(|k| {

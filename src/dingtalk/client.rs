@@ -10,17 +10,24 @@ pub struct DingTalkClient {
     http: reqwest::Client,
 }
 
+/// The HTTP client of both DingTalk APIs (robot webhooks, open API): the relay's user agent,
+/// `timeout` per request, five seconds to connect.
+pub(super) fn http_client(timeout: Duration) -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(Duration::from_secs(5))
+        .user_agent(concat!("sentry-dingtalk/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .unwrap_or_else(|_| reqwest::Client::new())
+}
+
 impl DingTalkClient {
     /// Generous timeouts: a robot that answered slowly may still have posted, and `msgUuid`
     /// makes the retry after a timeout harmless.
     pub fn new(timeout: Duration) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(Duration::from_secs(5))
-            .user_agent(concat!("sentry-dingtalk/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .unwrap_or_else(|_| reqwest::Client::new());
-        Self { http }
+        Self {
+            http: http_client(timeout),
+        }
     }
 
     /// Sends an already serialized message body. Errors never carry the URL: it holds the token.

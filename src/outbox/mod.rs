@@ -7,6 +7,7 @@
 //! alert ends up in exactly one message, and a message keeps its body and `msgUuid` across
 //! retries, restarts and hand-overs between replicas.
 
+mod columns;
 mod oncall_port;
 mod oncall_sql;
 pub mod port;
@@ -22,6 +23,7 @@ pub use port::{
     CardStore, IntakeStore, LeaseStore, OperatorStore, Outbox, SenderStore, SharedState, TraceStore,
 };
 pub use quiet_port::QuietStore;
+pub use robot_reads::RobotNumber;
 pub use types::*;
 
 use std::path::Path;

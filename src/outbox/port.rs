@@ -17,6 +17,7 @@
 
 use super::oncall_port::OncallStore;
 use super::quiet_port::QuietStore;
+use super::robot_reads::RobotNumber;
 use super::types::{
     CardChange, CardNote, CardRow, Enqueue, Enqueued, Lease, LeaseTerm, MessageRow, MessageState,
     NewMessage, Retry, RetryOutcome, StateCount, StoreError, TraceEntry, UnreadableAlert,
@@ -86,26 +87,46 @@ pub trait SenderStore: Send + Sync + 'static {
     /// When the longest-waiting alert of `robot` arrived, if any waits.
     async fn oldest_waiting(&self, robot: &str) -> Result<Option<i64>, StoreError>;
 
-    async fn waiting_count(&self, robot: &str) -> Result<i64, StoreError>;
+    /// One number about `robot`; the five reads below are this, in both backends.
+    async fn robot_number(
+        &self,
+        robot: &str,
+        number: RobotNumber,
+    ) -> Result<Option<i64>, StoreError>;
+
+    async fn waiting_count(&self, robot: &str) -> Result<i64, StoreError> {
+        Ok(self
+            .robot_number(robot, RobotNumber::WaitingCount)
+            .await?
+            .unwrap_or(0))
+    }
 
     /// The oldest pending message of `robot` that is due at `now`.
     async fn due_message(&self, robot: &str, now: i64) -> Result<Option<MessageRow>, StoreError>;
 
     /// When the next pending message of `robot` becomes due, if it has one.
-    async fn next_due_at(&self, robot: &str) -> Result<Option<i64>, StoreError>;
+    async fn next_due_at(&self, robot: &str) -> Result<Option<i64>, StoreError> {
+        self.robot_number(robot, RobotNumber::NextDueAt).await
+    }
 
     /// When the newest message of `robot` was built (the group window's leftovers).
-    async fn last_created_at(&self, robot: &str) -> Result<Option<i64>, StoreError>;
+    async fn last_created_at(&self, robot: &str) -> Result<Option<i64>, StoreError> {
+        self.robot_number(robot, RobotNumber::LastCreatedAt).await
+    }
 
     /// When DingTalk last accepted a message of `robot` (the group window runs from here).
-    async fn last_sent_at(&self, robot: &str) -> Result<Option<i64>, StoreError>;
+    async fn last_sent_at(&self, robot: &str) -> Result<Option<i64>, StoreError> {
+        self.robot_number(robot, RobotNumber::LastSentAt).await
+    }
 
     /// The send attempts of `robot` counted (`count_attempt`) at or after `since`, oldest
     /// first: the rolling budget's history. An attempt counts from its start, and from its
     /// answer once `record_attempt_end` recorded that; one cut off by a crash keeps its start.
     async fn attempts_since(&self, robot: &str, since: i64) -> Result<Vec<i64>, StoreError>;
 
-    async fn paused_until(&self, robot: &str) -> Result<Option<i64>, StoreError>;
+    async fn paused_until(&self, robot: &str) -> Result<Option<i64>, StoreError> {
+        self.robot_number(robot, RobotNumber::PausedUntil).await
+    }
 
     /// Creates a message and assigns the alerts to it in one transaction; returns its id.
     async fn create_message(

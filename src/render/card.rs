@@ -133,16 +133,21 @@ mod tests {
         Renderer::load(None, lang).expect("built-in templates")
     }
 
-    #[test]
-    fn the_alerts_own_times_are_shown_in_the_alert_timezone() {
-        let facts = CardFacts {
+    /// A new card's facts: one alert, firing, nobody on it.
+    fn firing(markdown: &str) -> CardFacts<'_> {
+        CardFacts {
             count: 1,
             status: CardStatus::Firing,
             first_seen: None,
             last_seen: None,
             claimed_by: None,
-            markdown: "",
-        };
+            markdown,
+        }
+    }
+
+    #[test]
+    fn the_alerts_own_times_are_shown_in_the_alert_timezone() {
+        let facts = firing("");
         let mut a = alert();
         a.last_seen = Some("2025-11-20T06:30:00.000000Z".into());
         let berlin = renderer(Lang::En).with_timezone(Some(chrono_tz::Europe::Berlin));
@@ -201,14 +206,7 @@ mod tests {
         a.title = "错".repeat(2000);
         a.link = Some(format!("https://sentry.io/{}", "x".repeat(2000)));
         let md = "m".repeat(5000);
-        let facts = CardFacts {
-            count: 1,
-            status: CardStatus::Firing,
-            first_seen: None,
-            last_seen: None,
-            claimed_by: None,
-            markdown: &md,
-        };
+        let facts = firing(&md);
         let p = card_params(&a, &facts, &renderer(Lang::Zh));
         for (k, v) in p.iter() {
             assert!(v.len() <= MAX_VALUE_BYTES, "{k}: {} bytes", v.len());

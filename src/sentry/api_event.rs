@@ -45,6 +45,11 @@ fn merge_missing(a: &mut Alert, from: Alert) {
             *slot = v;
         }
     }
+    fn fill_list<T>(list: &mut Vec<T>, v: Vec<T>) {
+        if list.is_empty() {
+            *list = v;
+        }
+    }
     if a.title.trim().is_empty() {
         a.title = from.title;
     }
@@ -70,20 +75,12 @@ fn merge_missing(a: &mut Alert, from: Alert) {
     fill(&mut a.assignee, from.assignee);
     fill(&mut a.exception, from.exception);
     fill(&mut a.time, from.time);
-    if a.exceptions.is_empty() {
-        a.exceptions = from.exceptions;
-    }
-    if a.breadcrumbs.is_empty() {
-        a.breadcrumbs = from.breadcrumbs;
-    }
+    fill_list(&mut a.exceptions, from.exceptions);
+    fill_list(&mut a.breadcrumbs, from.breadcrumbs);
     fill(&mut a.user, from.user);
     fill(&mut a.request, from.request);
-    if a.frames.is_empty() {
-        a.frames = from.frames;
-    }
-    if a.tags.is_empty() {
-        a.tags = from.tags;
-    }
+    fill_list(&mut a.frames, from.frames);
+    fill_list(&mut a.tags, from.tags);
 }
 
 /// Rewrites an API event into the webhook's `event.as_dict()` shape so one reader serves both.

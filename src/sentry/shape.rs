@@ -51,7 +51,7 @@ pub fn wrap_event(resource: &str, event: Value) -> Value {
 }
 
 /// The resources whose bodies the relay reads into alerts (or an installation).
-const READ_RESOURCES: &[&str] = &[
+pub const READ_RESOURCES: &[&str] = &[
     "issue",
     "comment",
     "event_alert",

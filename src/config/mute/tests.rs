@@ -1,17 +1,14 @@
 //! Mute windows as the TOML file gives them: errors naming the key, routes' rules, and when
 //! a target's alert is held.
 
-use crate::config::{Settings, file};
+use crate::config::Settings;
+use crate::config::test_files::{OPS_ROBOT, settings, shanghai};
 use crate::domain::alert::{Alert, AlertKind, Level};
 use crate::routing::{MuteRule, Target};
-use chrono::TimeZone;
 use chrono_tz::Asia;
 
-const ROBOTS: &str = r#"
-[[robots]]
-name = "ops"
-webhook = "https://x.example/robot/send?access_token=t"
-
+/// A second robot, beside `OPS_ROBOT`.
+const DEV_ROBOT: &str = r#"
 [[robots]]
 name = "dev"
 webhook = "https://x.example/robot/send?access_token=u"
@@ -44,25 +41,6 @@ robots = ["ops", "dev"]
 mute_times = ["nights"]
 "#;
 
-/// The environment's defaults with the file's robots, routes and windows; zone Shanghai.
-fn settings(text: &str) -> Settings {
-    let mut s = Settings::from_lookup(|_| None).expect("defaults");
-    let f = file::parse(text, "t.toml", &|_| None, &s.env_robot, Asia::Shanghai).expect("loads");
-    s.robots.extend(f.robots);
-    s.routes = f.routes;
-    s.mute_times = f.mute_times;
-    s
-}
-
-/// 2025-03-07 is a Friday; the time is on Shanghai's clock.
-fn shanghai(d: u32, h: u32, mi: u32) -> i64 {
-    Asia::Shanghai
-        .with_ymd_and_hms(2025, 3, d, h, mi, 0)
-        .single()
-        .expect("a time")
-        .timestamp_millis()
-}
-
 fn alert(kind: AlertKind, project: &str, level: Level) -> Alert {
     let mut a = Alert::new(kind, "created");
     a.project = Some(project.into());
@@ -84,7 +62,7 @@ fn pair(robot: &str, window: Option<&str>) -> (String, Option<String>) {
 
 #[test]
 fn windows_and_routes_load_and_every_route_to_a_robot_gives_it_a_rule() {
-    let s = settings(&format!("{ROBOTS}{WINDOWS}{ROUTES}"));
+    let s = settings(&format!("{OPS_ROBOT}{DEV_ROBOT}{WINDOWS}{ROUTES}"));
     let names: Vec<&str> = s.mute_times.iter().map(|w| w.name.as_str()).collect();
     assert_eq!(names, ["nights", "lunch"]);
     assert_eq!(
@@ -123,7 +101,7 @@ fn windows_and_routes_load_and_every_route_to_a_robot_gives_it_a_rule() {
 
 #[test]
 fn an_alert_is_held_only_when_every_route_sending_it_is_muted_and_it_is_below_the_pass_level() {
-    let s = settings(&format!("{ROBOTS}{WINDOWS}{ROUTES}"));
+    let s = settings(&format!("{OPS_ROBOT}{DEV_ROBOT}{WINDOWS}{ROUTES}"));
     let error = alert(AlertKind::Issue, "payments-api", Level::Error);
     let friday_night = shanghai(7, 23, 0);
     assert_eq!(
@@ -166,7 +144,7 @@ fn a_target_no_route_chose_is_never_held_and_the_first_active_window_is_named() 
         "[[routes]]\nname = \"all-ops\"\nrobots = [\"ops\", \"dev\"]\nmute_times = [\"nights\"]\n",
         "",
     );
-    let s = settings(&format!("{ROBOTS}{WINDOWS}{only_payments}"));
+    let s = settings(&format!("{OPS_ROBOT}{DEV_ROBOT}{WINDOWS}{only_payments}"));
     let web = alert(AlertKind::Issue, "web", Level::Error);
     assert_eq!(held(&s, &web, shanghai(7, 23, 0)), [pair("default", None)]);
     let target = Target {
@@ -191,7 +169,7 @@ fn a_target_no_route_chose_is_never_held_and_the_first_active_window_is_named() 
 
 #[test]
 fn a_hold_lasts_while_the_window_is_active_and_a_route_to_the_robot_names_it() {
-    let s = settings(&format!("{ROBOTS}{WINDOWS}{ROUTES}"));
+    let s = settings(&format!("{OPS_ROBOT}{DEV_ROBOT}{WINDOWS}{ROUTES}"));
     let night = shanghai(7, 23, 0);
     assert!(s.mute_still_holds("ops", "nights", night));
     assert!(s.mute_still_holds("dev", "nights", night));
@@ -209,7 +187,7 @@ fn a_hold_lasts_while_the_window_is_active_and_a_route_to_the_robot_names_it() {
         "no such window"
     );
     let reloaded = settings(&format!(
-        "{ROBOTS}{WINDOWS}{}",
+        "{OPS_ROBOT}{DEV_ROBOT}{WINDOWS}{}",
         ROUTES
             .replace(
                 "mute_times = [\"nights\", \"lunch\"]",
@@ -223,7 +201,7 @@ fn a_hold_lasts_while_the_window_is_active_and_a_route_to_the_robot_names_it() {
     );
     assert!(reloaded.mute_window("nights").is_some());
     let removed = settings(
-        &format!("{ROBOTS}{ROUTES}")
+        &format!("{OPS_ROBOT}{DEV_ROBOT}{ROUTES}")
             .replace(
                 "mute_times = [\"nights\", \"lunch\"]\nmute_pass_level = \"fatal\"\n",
                 "",

@@ -13,6 +13,7 @@ pub use answer::CardOutcome;
 pub use cards::{CardParams, NewCard, open_space_id};
 pub use token::AppCredentials;
 
+use super::client::http_client;
 use answer::{Answer, classify};
 use serde_json::Value;
 use std::time::Duration;
@@ -30,12 +31,7 @@ pub struct OpenApiClient {
 
 impl OpenApiClient {
     pub fn new(base_url: &str, timeout: Duration) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(Duration::from_secs(5))
-            .user_agent(concat!("sentry-dingtalk/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .unwrap_or_else(|_| reqwest::Client::new());
+        let http = http_client(timeout);
         Self {
             http,
             base: base_url.trim_end_matches('/').to_string(),

@@ -1,42 +1,26 @@
 //! Card robots' live cards and the clicks on their buttons (see the port's `CardStore`).
 
+use super::super::columns::{SELECT_CARD, card_of};
 use super::super::port::CardStore;
 use super::super::types::{CardChange, CardNote, CardRow, Lease, NewMessage, StoreError};
 use super::PgOutbox;
 use super::connection::{Db, Params};
-use super::error::db;
 use super::lease::fenced;
 use super::sender::insert_message;
 use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
-
-const SELECT_CARD: &str = "SELECT robot, card_key, out_track_id, status, count, first_seen,
-    last_seen, claimed_by, created, alert, message_id FROM cards";
 
 async fn one_card(
     c: &Db<impl GenericClient>,
     filter: &str,
     params: Params<'_>,
 ) -> Result<Option<CardRow>, StoreError> {
-    let Some(r) = c
-        .query_opt(&format!("{SELECT_CARD} WHERE {filter}"), params)
+    let sql = format!("{SELECT_CARD} WHERE {filter}");
+    c.query_opt(&sql, params)
         .await?
-    else {
-        return Ok(None);
-    };
-    Ok(Some(CardRow {
-        robot: r.try_get(0).map_err(db)?,
-        card_key: r.try_get(1).map_err(db)?,
-        out_track_id: r.try_get(2).map_err(db)?,
-        status: r.try_get(3).map_err(db)?,
-        count: r.try_get(4).map_err(db)?,
-        first_seen: r.try_get(5).map_err(db)?,
-        last_seen: r.try_get(6).map_err(db)?,
-        claimed_by: r.try_get(7).map_err(db)?,
-        created: r.try_get(8).map_err(db)?,
-        alert: r.try_get(9).map_err(db)?,
-        message_id: r.try_get(10).map_err(db)?,
-    }))
+        .as_ref()
+        .map(card_of)
+        .transpose()
 }
 
 /// The card must be there: it was written in the same transaction.

@@ -2,6 +2,7 @@
 //! server message — never from the connection string, so no password can leak into a log or
 //! an HTTP answer.
 
+use super::super::columns::{Columns, Value};
 use super::super::types::StoreError;
 use deadpool_postgres::PoolError;
 
@@ -47,4 +48,13 @@ fn describe(e: &tokio_postgres::Error) -> String {
 /// `store_error` by value, for `map_err`.
 pub(super) fn db(e: tokio_postgres::Error) -> StoreError {
     store_error(&e)
+}
+
+/// The shared row mappings (`columns.rs`) read PostgreSQL rows with the store's error.
+impl Columns for tokio_postgres::Row {
+    type Error = StoreError;
+
+    fn column<T: Value>(&self, index: usize) -> Result<T, StoreError> {
+        self.try_get(index).map_err(db)
+    }
 }

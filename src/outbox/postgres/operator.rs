@@ -1,5 +1,6 @@
 //! Operator views and actions (`outbox list|retry|stats`, `/ui`), and pruning.
 
+use super::super::columns::SELECT_MESSAGE;
 use super::super::port::OperatorStore;
 use super::super::types::{
     DEDUP_WINDOW_MS, MessageRow, MessageState, RetryOutcome, StateCount, StoreError,
@@ -7,7 +8,7 @@ use super::super::types::{
 use super::PgOutbox;
 use super::connection::Conn;
 use super::error::db;
-use super::sender::{SELECT_MESSAGE, message_row};
+use super::sender::message_row;
 use async_trait::async_trait;
 
 #[async_trait]

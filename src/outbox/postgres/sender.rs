@@ -1,12 +1,12 @@
 //! The robot sender's reads, and its writes, each fenced by its lease (see `lease.rs`).
 
+use super::super::columns::SELECT_MESSAGE;
+use super::super::columns::message_of;
 use super::super::port::SenderStore;
-use super::super::robot_reads::{
-    ATTEMPTS_SINCE, LAST_CREATED_AT, LAST_SENT_AT, NEXT_DUE_AT, PAUSED_UNTIL, WAITING_COUNT,
-};
+use super::super::robot_reads::{ATTEMPTS_SINCE, RobotNumber};
 use super::super::types::{
-    ATTEMPT_LOG_KEEP_MS, Lease, MessageRow, MessageState, NewMessage, Retry, StoreError,
-    UnreadableAlert, WaitingAlert, WaitingAlerts,
+    ATTEMPT_LOG_KEEP_MS, Lease, MessageRow, NewMessage, Retry, StoreError, UnreadableAlert,
+    WaitingAlert, WaitingAlerts,
 };
 use super::PgOutbox;
 use super::connection::{Params, Tx};
@@ -15,28 +15,13 @@ use super::lease::fenced;
 use async_trait::async_trait;
 use tokio_postgres::Row;
 
-pub(super) const SELECT_MESSAGE: &str = "SELECT id, robot, msg_uuid, body, alert_count, state,
-    attempts, next_attempt_at, created_at, sent_at, last_error FROM messages";
-
+/// A row of `SELECT_MESSAGE`; a state no version wrote is reported, not guessed.
 pub(super) fn message_row(row: &Row) -> Result<MessageRow, StoreError> {
-    let id: i64 = row.try_get(0).map_err(db)?;
-    let state: String = row.try_get(5).map_err(db)?;
-    let state = MessageState::parse(&state).ok_or_else(|| StoreError::Corrupt {
-        id,
-        reason: format!("unknown message state {state:?}"),
-    })?;
-    Ok(MessageRow {
-        id,
-        robot: row.try_get(1).map_err(db)?,
-        msg_uuid: row.try_get(2).map_err(db)?,
-        body: row.try_get(3).map_err(db)?,
-        alert_count: row.try_get(4).map_err(db)?,
-        state,
-        attempts: row.try_get(6).map_err(db)?,
-        next_attempt_at: row.try_get(7).map_err(db)?,
-        created_at: row.try_get(8).map_err(db)?,
-        sent_at: row.try_get(9).map_err(db)?,
-        last_error: row.try_get(10).map_err(db)?,
+    message_of(row, |id, state| {
+        Err(StoreError::Corrupt {
+            id,
+            reason: format!("unknown message state {state:?}"),
+        })
     })
 }
 
@@ -129,8 +114,12 @@ impl SenderStore for PgOutbox {
         self.robot_scalar(sql, robot).await
     }
 
-    async fn waiting_count(&self, robot: &str) -> Result<i64, StoreError> {
-        Ok(self.robot_scalar(WAITING_COUNT, robot).await?.unwrap_or(0))
+    async fn robot_number(
+        &self,
+        robot: &str,
+        number: RobotNumber,
+    ) -> Result<Option<i64>, StoreError> {
+        self.robot_scalar(number.sql(), robot).await
     }
 
     async fn due_message(&self, robot: &str, now: i64) -> Result<Option<MessageRow>, StoreError> {
@@ -142,18 +131,6 @@ impl SenderStore for PgOutbox {
         row.as_ref().map(message_row).transpose()
     }
 
-    async fn next_due_at(&self, robot: &str) -> Result<Option<i64>, StoreError> {
-        self.robot_scalar(NEXT_DUE_AT, robot).await
-    }
-
-    async fn last_created_at(&self, robot: &str) -> Result<Option<i64>, StoreError> {
-        self.robot_scalar(LAST_CREATED_AT, robot).await
-    }
-
-    async fn last_sent_at(&self, robot: &str) -> Result<Option<i64>, StoreError> {
-        self.robot_scalar(LAST_SENT_AT, robot).await
-    }
-
     async fn attempts_since(&self, robot: &str, since: i64) -> Result<Vec<i64>, StoreError> {
         let rows = self
             .db()
@@ -161,10 +138,6 @@ impl SenderStore for PgOutbox {
             .query(ATTEMPTS_SINCE, &[&robot, &since])
             .await?;
         rows.iter().map(|r| r.try_get(0).map_err(db)).collect()
-    }
-
-    async fn paused_until(&self, robot: &str) -> Result<Option<i64>, StoreError> {
-        self.robot_scalar(PAUSED_UNTIL, robot).await
     }
 
     async fn create_message(

@@ -2,39 +2,21 @@
 
 use super::sender::insert_message;
 use super::{SqliteOutbox, sql_error};
+use crate::outbox::columns::{SELECT_CARD, card_of};
 use crate::outbox::port::CardStore;
 use crate::outbox::types::{CardChange, CardNote, CardRow, Lease, NewMessage, StoreError};
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-const SELECT_CARD: &str = "SELECT robot, card_key, out_track_id, status, count, first_seen,
-    last_seen, claimed_by, created, alert, message_id FROM cards";
-
-fn card_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CardRow> {
-    Ok(CardRow {
-        robot: r.get(0)?,
-        card_key: r.get(1)?,
-        out_track_id: r.get(2)?,
-        status: r.get(3)?,
-        count: r.get(4)?,
-        first_seen: r.get(5)?,
-        last_seen: r.get(6)?,
-        claimed_by: r.get(7)?,
-        created: r.get::<_, i64>(8)? != 0,
-        alert: r.get(9)?,
-        message_id: r.get(10)?,
-    })
-}
-
 fn card(c: &Connection, robot: &str, key: &str) -> rusqlite::Result<Option<CardRow>> {
     c.prepare_cached(&format!("{SELECT_CARD} WHERE robot = ?1 AND card_key = ?2"))?
-        .query_row(params![robot, key], card_row)
+        .query_row(params![robot, key], |r| card_of(r))
         .optional()
 }
 
 fn card_by_track_id(c: &Connection, out_track_id: &str) -> rusqlite::Result<Option<CardRow>> {
     c.prepare_cached(&format!("{SELECT_CARD} WHERE out_track_id = ?1"))?
-        .query_row([out_track_id], card_row)
+        .query_row([out_track_id], |r| card_of(r))
         .optional()
 }
 
@@ -108,7 +90,7 @@ fn card_in(tx: &Transaction<'_>, robot: &str, key: &str) -> rusqlite::Result<Car
     tx.query_row(
         &format!("{SELECT_CARD} WHERE robot = ?1 AND card_key = ?2"),
         params![robot, key],
-        card_row,
+        |r| card_of(r),
     )
 }
 

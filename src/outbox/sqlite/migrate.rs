@@ -14,6 +14,11 @@ PRAGMA synchronous = NORMAL;
 PRAGMA foreign_keys = ON;
 ";
 
+/// Now in milliseconds, as PostgreSQL's `0005_send_attempts.sql` writes it and as SQLite
+/// computes it.
+const PG_NOW_MS: &str = "(extract(epoch FROM now()) * 1000)::bigint";
+const SQLITE_NOW_MS: &str = "CAST(strftime('%s', 'now') AS INTEGER) * 1000";
+
 /// One migration's SQL: written for SQLite, or PostgreSQL's own file read in SQLite's words.
 enum Migration {
     Sqlite(&'static str),
@@ -26,19 +31,23 @@ impl Migration {
         match self {
             Sqlite(sql) => Cow::Borrowed(sql),
             // An identity key is SQLite's rowid (only `INTEGER PRIMARY KEY` makes the column
-            // that alias), and a BIGINT its INTEGER.
+            // that alias), and a BIGINT its INTEGER. Now in milliseconds is whole seconds × 1000
+            // in SQLite (no `extract`, no `::`): exactly what this file's migration 6 ran when
+            // it was a copy of its own, so files migrated before and after read the same.
             Postgres(sql) => Cow::Owned(
                 sql.replace(
                     "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
                     "INTEGER PRIMARY KEY",
                 )
-                .replace("BIGINT", "INTEGER"),
+                .replace("BIGINT", "INTEGER")
+                .replace(PG_NOW_MS, SQLITE_NOW_MS),
             ),
         }
     }
 }
 
-/// Oldest first: entry i takes `user_version` to i + 1. A released entry is never edited.
+/// Oldest first: entry i takes `user_version` to i + 1. A released entry never changes what it
+/// does; it may only come to read PostgreSQL's file when that file, translated, does the same.
 const MIGRATIONS: &[Migration] = &[
     Sqlite(
         "
@@ -161,31 +170,14 @@ CREATE TABLE card_clicks (
 ",
     ),
     // Issue 17: card callback signatures already used (one callback per signature).
-    Sqlite(
-        "
-CREATE TABLE callback_signatures (
-    signature TEXT PRIMARY KEY,
-    used_at   INTEGER NOT NULL
-);
-",
-    ),
-    // Issue 17: every send attempt counts against the budget, committed before its request
-    // goes out. Seeded with the last attempt of each recent message, the history kept so far.
-    Sqlite(
-        "
-CREATE TABLE send_attempts (
-    id         INTEGER PRIMARY KEY,
-    robot      TEXT    NOT NULL,
-    message_id INTEGER NOT NULL,
-    counted_at INTEGER NOT NULL
-);
-CREATE INDEX send_attempts_robot ON send_attempts (robot, counted_at);
-CREATE INDEX send_attempts_message ON send_attempts (message_id);
-INSERT INTO send_attempts (robot, message_id, counted_at)
-    SELECT robot, id, last_attempt_at FROM messages
-    WHERE last_attempt_at > CAST(strftime('%s', 'now') AS INTEGER) * 1000 - 600000;
-",
-    ),
+    Postgres(include_str!(
+        "../postgres/migrations/0004_callback_signatures.sql"
+    )),
+    // Issue 17: every send attempt counts against the budget, seeded with the last attempt of
+    // each recent message. PostgreSQL's file; its clock read in SQLite's words (see `sql`).
+    Postgres(include_str!(
+        "../postgres/migrations/0005_send_attempts.sql"
+    )),
     // Issue 19: silences, and what holds an alert back. PostgreSQL's file.
     Postgres(include_str!("../postgres/migrations/0006_silences.sql")),
     // Issue 20: on-call overrides. PostgreSQL's file.
@@ -205,4 +197,44 @@ pub(super) fn apply(conn: &mut Connection) -> rusqlite::Result<()> {
         tx.commit()?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Migration 6, from PostgreSQL's `0005_send_attempts.sql`, seeds what its former SQLite
+    /// copy seeded: the last attempts of the past ten minutes, by SQLite's clock.
+    #[test]
+    fn send_attempts_are_seeded_with_the_recent_last_attempts() {
+        let sql = MIGRATIONS[5].sql();
+        assert!(
+            sql.contains(SQLITE_NOW_MS) && !sql.contains("extract"),
+            "{sql}"
+        );
+        let mut conn = Connection::open_in_memory().expect("in memory");
+        let tx = conn.transaction().expect("transaction");
+        for migration in &MIGRATIONS[..5] {
+            tx.execute_batch(&migration.sql()).expect("migrates");
+        }
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("after 1970")
+            .as_millis() as i64;
+        for (uuid, last_attempt_at) in [("recent", now_ms - 60_000), ("old", now_ms - 900_000)] {
+            tx.execute(
+                "INSERT INTO messages (robot, msg_uuid, body, alert_count, next_attempt_at,
+                                       created_at, last_attempt_at)
+                 VALUES ('ops', ?1, '', 0, 0, 0, ?2)",
+                rusqlite::params![uuid, last_attempt_at],
+            )
+            .expect("message");
+        }
+        tx.execute_batch(&MIGRATIONS[5].sql()).expect("migration 6");
+        let seeded: Vec<i64> = tx
+            .prepare("SELECT counted_at FROM send_attempts")
+            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+            .expect("reads");
+        assert_eq!(seeded, [now_ms - 60_000]);
+    }
 }

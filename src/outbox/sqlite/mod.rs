@@ -23,6 +23,7 @@ mod shared;
 mod trace;
 mod watch;
 
+use crate::outbox::columns::{Columns, Value};
 use crate::outbox::types::{Lease, StoreError};
 use connection::{ConnectionThread, alive_token, open_connection, spawn_checkpointer};
 use lock::{lock_data_dir, try_lock_data_dir};
@@ -37,6 +38,15 @@ pub const LOCK_FILE: &str = "serve.lock";
 
 fn sql_error(e: rusqlite::Error) -> StoreError {
     StoreError::Unavailable(e.to_string())
+}
+
+/// The shared row mappings (`columns.rs`) read SQLite rows inside rusqlite's own callbacks.
+impl Columns for rusqlite::Row<'_> {
+    type Error = rusqlite::Error;
+
+    fn column<T: Value>(&self, index: usize) -> rusqlite::Result<T> {
+        self.get(index)
+    }
 }
 
 fn make_dir(data_dir: &Path) -> Result<(), StoreError> {

@@ -1,7 +1,8 @@
 //! Operator views and actions (`outbox list|retry|stats`, `/ui`), and housekeeping.
 
-use super::sender::{SELECT_MESSAGE, message_row};
+use super::sender::message_row;
 use super::{SqliteOutbox, sql_error};
+use crate::outbox::columns::SELECT_MESSAGE;
 use crate::outbox::port::OperatorStore;
 use crate::outbox::types::{
     DEDUP_WINDOW_MS, MessageRow, MessageState, RetryOutcome, StateCount, StoreError,

@@ -3,10 +3,9 @@
 //! one owns.
 
 use super::{SqliteOutbox, sql_error};
+use crate::outbox::columns::{SELECT_MESSAGE, message_of};
 use crate::outbox::port::SenderStore;
-use crate::outbox::robot_reads::{
-    ATTEMPTS_SINCE, LAST_CREATED_AT, LAST_SENT_AT, NEXT_DUE_AT, PAUSED_UNTIL, WAITING_COUNT,
-};
+use crate::outbox::robot_reads::{ATTEMPTS_SINCE, RobotNumber};
 use crate::outbox::types::{
     ATTEMPT_LOG_KEEP_MS, Lease, MessageRow, MessageState, NewMessage, Retry, StoreError,
     UnreadableAlert, WaitingAlert, WaitingAlerts,
@@ -14,25 +13,10 @@ use crate::outbox::types::{
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-pub(super) const SELECT_MESSAGE: &str = "SELECT id, robot, msg_uuid, body, alert_count, state,
-    attempts, next_attempt_at, created_at, sent_at, last_error FROM messages";
-
+/// A row of `SELECT_MESSAGE`.
 pub(super) fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MessageRow> {
-    let state: String = r.get(5)?;
-    Ok(MessageRow {
-        id: r.get(0)?,
-        robot: r.get(1)?,
-        msg_uuid: r.get(2)?,
-        body: r.get(3)?,
-        alert_count: r.get(4)?,
-        // The CHECK constraint keeps other values out; read one as dead rather than fail.
-        state: MessageState::parse(&state).unwrap_or(MessageState::Dead),
-        attempts: r.get(6)?,
-        next_attempt_at: r.get(7)?,
-        created_at: r.get(8)?,
-        sent_at: r.get(9)?,
-        last_error: r.get(10)?,
-    })
+    // The CHECK constraint keeps other values out; read one as dead rather than fail.
+    message_of(r, |_, _| Ok(MessageState::Dead))
 }
 
 /// Inserts a pending message and assigns the alerts to it; returns its id.
@@ -138,8 +122,12 @@ impl SenderStore for SqliteOutbox {
         .await
     }
 
-    async fn waiting_count(&self, robot: &str) -> Result<i64, StoreError> {
-        Ok(self.robot_scalar(WAITING_COUNT, robot).await?.unwrap_or(0))
+    async fn robot_number(
+        &self,
+        robot: &str,
+        number: RobotNumber,
+    ) -> Result<Option<i64>, StoreError> {
+        self.robot_scalar(number.sql(), robot).await
     }
 
     async fn due_message(&self, robot: &str, now: i64) -> Result<Option<MessageRow>, StoreError> {
@@ -155,18 +143,6 @@ impl SenderStore for SqliteOutbox {
         .await
     }
 
-    async fn next_due_at(&self, robot: &str) -> Result<Option<i64>, StoreError> {
-        self.robot_scalar(NEXT_DUE_AT, robot).await
-    }
-
-    async fn last_created_at(&self, robot: &str) -> Result<Option<i64>, StoreError> {
-        self.robot_scalar(LAST_CREATED_AT, robot).await
-    }
-
-    async fn last_sent_at(&self, robot: &str) -> Result<Option<i64>, StoreError> {
-        self.robot_scalar(LAST_SENT_AT, robot).await
-    }
-
     async fn attempts_since(&self, robot: &str, since: i64) -> Result<Vec<i64>, StoreError> {
         let robot = robot.to_owned();
         self.read_sql(move |c| {
@@ -175,10 +151,6 @@ impl SenderStore for SqliteOutbox {
             rows.collect()
         })
         .await
-    }
-
-    async fn paused_until(&self, robot: &str) -> Result<Option<i64>, StoreError> {
-        self.robot_scalar(PAUSED_UNTIL, robot).await
     }
 
     async fn create_message(
