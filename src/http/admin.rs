@@ -23,6 +23,19 @@ pub async fn authorize(req: &HttpRequest, state: &AppState) -> Result<(), HttpEr
     }
 }
 
+/// An admin API call about one stored thing: authorized, and its id read from the path; an id
+/// that is not a number is a thing that does not exist (404).
+pub async fn authorize_id(req: &HttpRequest, state: &AppState, id: &str) -> Result<i64, HttpError> {
+    authorize(req, state).await?;
+    id.parse().map_err(|_| HttpError::NotFound)
+}
+
+/// The store failing under an admin API call: logged here, answered 503.
+pub fn store_unavailable(e: impl std::fmt::Display) -> HttpError {
+    tracing::warn!(error = %e, "admin API: the store cannot be used");
+    HttpError::Unavailable
+}
+
 pub fn bearer(req: &HttpRequest) -> Option<&str> {
     req.headers()
         .get("Authorization")

@@ -3,24 +3,19 @@
 //! /api/oncall/overrides/{id}` ends an override. Every answer and every error is JSON.
 
 use super::AppState;
-use super::admin::authorize;
+use super::admin::{authorize, authorize_id, store_unavailable};
 use super::error::HttpError;
 use crate::clock::now_ms;
 use crate::oncall::{self, OverrideRequest};
 use actix_web::{HttpRequest, HttpResponse, web};
-use tracing::{info, warn};
-
-fn unavailable(e: impl std::fmt::Display) -> HttpError {
-    warn!(error = %e, "on-call overrides: the store cannot be used");
-    HttpError::Unavailable
-}
+use tracing::info;
 
 pub async fn now(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, HttpError> {
     authorize(&req, &state).await?;
     let at = now_ms();
     let overrides = oncall::overrides(&state.outbox, at)
         .await
-        .map_err(unavailable)?;
+        .map_err(store_unavailable)?;
     let settings = &state.live.get().settings;
     let json: Vec<_> = oncall::now(settings, &overrides, at)
         .iter()
@@ -45,7 +40,11 @@ pub async fn add_override(
     let new = request
         .check(&settings, &rota, now_ms())
         .map_err(|e| HttpError::Invalid(e.to_string()))?;
-    let stored = state.outbox.add_override(new).await.map_err(unavailable)?;
+    let stored = state
+        .outbox
+        .add_override(new)
+        .await
+        .map_err(store_unavailable)?;
     info!(rota = %stored.rota, person = %stored.person, id = stored.id, "on-call override made through the API");
     Ok(HttpResponse::Created().json(stored))
 }
@@ -55,15 +54,12 @@ pub async fn end_override(
     id: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, HttpError> {
-    authorize(&req, &state).await?;
-    let Ok(id) = id.parse::<i64>() else {
-        return Err(HttpError::NotFound);
-    };
+    let id = authorize_id(&req, &state, &id).await?;
     match state
         .outbox
         .end_override(id, now_ms())
         .await
-        .map_err(unavailable)?
+        .map_err(store_unavailable)?
     {
         Some(o) => Ok(HttpResponse::Ok().json(o)),
         None => Err(HttpError::NotFound),

@@ -3,17 +3,12 @@
 //! `DELETE /api/silences/{id}` ends one now. Every answer and every error is JSON.
 
 use super::AppState;
-use super::admin::authorize;
+use super::admin::{authorize, authorize_id, store_unavailable};
 use super::error::HttpError;
 use crate::clock::now_ms;
 use crate::silences::{self, SilenceError, SilenceRequest};
 use actix_web::{HttpRequest, HttpResponse, web};
-use tracing::{info, warn};
-
-fn unavailable(e: impl std::fmt::Display) -> HttpError {
-    warn!(error = %e, "silences: the store cannot be used");
-    HttpError::Unavailable
-}
+use tracing::info;
 
 pub async fn create(
     req: HttpRequest,
@@ -30,7 +25,7 @@ pub async fn create(
             Ok(HttpResponse::Created().json(silences::to_json(&s, now)))
         }
         Err(SilenceError::Invalid(e)) => Err(HttpError::Invalid(e.to_string())),
-        Err(SilenceError::Store(e)) => Err(unavailable(e)),
+        Err(SilenceError::Store(e)) => Err(store_unavailable(e)),
     }
 }
 
@@ -39,7 +34,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     let now = now_ms();
     let all = silences::list(&state.outbox, now)
         .await
-        .map_err(unavailable)?;
+        .map_err(store_unavailable)?;
     let json: Vec<_> = all.iter().map(|s| silences::to_json(s, now)).collect();
     Ok(HttpResponse::Ok().json(json))
 }
@@ -49,16 +44,13 @@ pub async fn end(
     id: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, HttpError> {
-    authorize(&req, &state).await?;
-    let Ok(id) = id.parse::<i64>() else {
-        return Err(HttpError::NotFound);
-    };
+    let id = authorize_id(&req, &state, &id).await?;
     let now = now_ms();
     match state
         .outbox
         .end_silence(id, now)
         .await
-        .map_err(unavailable)?
+        .map_err(store_unavailable)?
     {
         Some(s) => {
             info!(silence = s.id, "silence ended through the API");

@@ -14,3 +14,17 @@ pub(super) const OVERRIDE_BY_ID: &str =
 
 pub(super) const END_OVERRIDE: &str =
     "UPDATE oncall_overrides SET ends_at = $1 WHERE id = $2 AND ends_at > $1";
+
+/// A row of the override selects above, in either backend.
+pub(super) fn override_of<R: super::columns::Columns>(
+    r: &R,
+) -> Result<crate::domain::oncall::Override, R::Error> {
+    Ok(crate::domain::oncall::Override {
+        id: r.column(0)?,
+        rota: r.column(1)?,
+        person: r.column(2)?,
+        starts_at: r.column(3)?,
+        ends_at: r.column(4)?,
+        created_by: r.column(5)?,
+    })
+}

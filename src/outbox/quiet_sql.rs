@@ -46,3 +46,43 @@ pub(super) fn matchers(
         reason: format!("silence matchers not readable: {e}"),
     })
 }
+
+/// A row of the silence selects above as read, in either backend; its matchers are read back
+/// after (`into_silence`), with the store's error.
+pub(super) struct SilenceColumns {
+    id: i64,
+    matchers: String,
+    starts_at: i64,
+    ends_at: i64,
+    comment: String,
+    created_by: String,
+    held: i64,
+}
+
+pub(super) fn silence_columns<R: super::columns::Columns>(
+    r: &R,
+) -> Result<SilenceColumns, R::Error> {
+    Ok(SilenceColumns {
+        id: r.column(0)?,
+        matchers: r.column(1)?,
+        starts_at: r.column(2)?,
+        ends_at: r.column(3)?,
+        comment: r.column(4)?,
+        created_by: r.column(5)?,
+        held: r.column(6)?,
+    })
+}
+
+impl SilenceColumns {
+    pub(super) fn into_silence(self) -> Result<crate::domain::silence::Silence, super::StoreError> {
+        Ok(crate::domain::silence::Silence {
+            id: self.id,
+            matchers: matchers(self.id, &self.matchers)?,
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+            comment: self.comment,
+            created_by: self.created_by,
+            held: self.held,
+        })
+    }
+}

@@ -2,25 +2,13 @@
 
 use super::super::OncallStore;
 use super::super::oncall_sql::{
-    END_OVERRIDE, INSERT_OVERRIDE, OVERRIDE_BY_ID, OVERRIDES_ENDING_AFTER,
+    END_OVERRIDE, INSERT_OVERRIDE, OVERRIDE_BY_ID, OVERRIDES_ENDING_AFTER, override_of,
 };
 use super::super::types::StoreError;
 use super::PgOutbox;
 use super::error::db;
 use crate::domain::oncall::Override;
 use async_trait::async_trait;
-use tokio_postgres::Row;
-
-fn row(r: &Row) -> Result<Override, StoreError> {
-    Ok(Override {
-        id: r.try_get(0).map_err(db)?,
-        rota: r.try_get(1).map_err(db)?,
-        person: r.try_get(2).map_err(db)?,
-        starts_at: r.try_get(3).map_err(db)?,
-        ends_at: r.try_get(4).map_err(db)?,
-        created_by: r.try_get(5).map_err(db)?,
-    })
-}
 
 #[async_trait]
 impl OncallStore for PgOutbox {
@@ -38,13 +26,13 @@ impl OncallStore for PgOutbox {
             .await?
             .query(OVERRIDES_ENDING_AFTER, &[&ends_after])
             .await?;
-        rows.iter().map(row).collect()
+        rows.iter().map(override_of).collect()
     }
 
     async fn end_override(&self, id: i64, now: i64) -> Result<Option<Override>, StoreError> {
         let conn = self.db().await?;
         conn.execute(END_OVERRIDE, &[&now, &id]).await?;
         let found = conn.query_opt(OVERRIDE_BY_ID, &[&id]).await?;
-        found.as_ref().map(row).transpose()
+        found.as_ref().map(override_of).transpose()
     }
 }

@@ -3,7 +3,7 @@
 use super::super::QuietStore;
 use super::super::quiet_sql::{
     COUNT_HELD, END_SILENCE, HELD_ALERTS, HOLDS, INSERT_SILENCE, SILENCE_BY_ID,
-    SILENCES_ENDING_AFTER, matchers, matchers_text,
+    SILENCES_ENDING_AFTER, matchers_text, silence_columns,
 };
 use super::super::types::{HeldPage, Lease, NewSilence, StoreError, WaitingAlerts};
 use super::PgOutbox;
@@ -12,21 +12,6 @@ use super::lease::fenced;
 use super::sender::alert_rows;
 use crate::domain::silence::{Hold, Silence};
 use async_trait::async_trait;
-use tokio_postgres::Row;
-
-fn silence_of(row: &Row) -> Result<Silence, StoreError> {
-    let id: i64 = row.try_get(0).map_err(db)?;
-    let text: String = row.try_get(1).map_err(db)?;
-    Ok(Silence {
-        id,
-        matchers: matchers(id, &text)?,
-        starts_at: row.try_get(2).map_err(db)?,
-        ends_at: row.try_get(3).map_err(db)?,
-        comment: row.try_get(4).map_err(db)?,
-        created_by: row.try_get(5).map_err(db)?,
-        held: row.try_get(6).map_err(db)?,
-    })
-}
 
 #[async_trait]
 impl QuietStore for PgOutbox {
@@ -46,7 +31,7 @@ impl QuietStore for PgOutbox {
             .try_get(0)
             .map_err(db)?;
         let row = conn.query_one(SILENCE_BY_ID, &[&id]).await?;
-        silence_of(&row)
+        silence_columns(&row)?.into_silence()
     }
 
     async fn silences(&self, ends_after: i64) -> Result<Vec<Silence>, StoreError> {
@@ -55,19 +40,25 @@ impl QuietStore for PgOutbox {
             .await?
             .query(SILENCES_ENDING_AFTER, &[&ends_after])
             .await?;
-        rows.iter().map(silence_of).collect()
+        rows.iter()
+            .map(|r| silence_columns(r)?.into_silence())
+            .collect()
     }
 
     async fn silence(&self, id: i64) -> Result<Option<Silence>, StoreError> {
         let row = self.db().await?.query_opt(SILENCE_BY_ID, &[&id]).await?;
-        row.as_ref().map(silence_of).transpose()
+        row.as_ref()
+            .map(|r| silence_columns(r)?.into_silence())
+            .transpose()
     }
 
     async fn end_silence(&self, id: i64, now: i64) -> Result<Option<Silence>, StoreError> {
         let conn = self.db().await?;
         conn.execute(END_SILENCE, &[&now, &id]).await?;
         let row = conn.query_opt(SILENCE_BY_ID, &[&id]).await?;
-        row.as_ref().map(silence_of).transpose()
+        row.as_ref()
+            .map(|r| silence_columns(r)?.into_silence())
+            .transpose()
     }
 
     async fn hold_alerts(&self, lease: &Lease, hold: &str, ids: &[i64]) -> Result<(), StoreError> {

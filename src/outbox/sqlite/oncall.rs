@@ -4,26 +4,15 @@ use super::SqliteOutbox;
 use crate::domain::oncall::Override;
 use crate::outbox::OncallStore;
 use crate::outbox::oncall_sql::{
-    END_OVERRIDE, INSERT_OVERRIDE, OVERRIDE_BY_ID, OVERRIDES_ENDING_AFTER,
+    END_OVERRIDE, INSERT_OVERRIDE, OVERRIDE_BY_ID, OVERRIDES_ENDING_AFTER, override_of,
 };
 use crate::outbox::types::StoreError;
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
 
-fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Override> {
-    Ok(Override {
-        id: r.get(0)?,
-        rota: r.get(1)?,
-        person: r.get(2)?,
-        starts_at: r.get(3)?,
-        ends_at: r.get(4)?,
-        created_by: r.get(5)?,
-    })
-}
-
 fn one(c: &Connection, id: i64) -> rusqlite::Result<Option<Override>> {
     c.prepare_cached(OVERRIDE_BY_ID)?
-        .query_row([id], row)
+        .query_row([id], |r| override_of(r))
         .optional()
 }
 
@@ -41,7 +30,7 @@ impl OncallStore for SqliteOutbox {
     async fn overrides(&self, ends_after: i64) -> Result<Vec<Override>, StoreError> {
         self.read_sql(move |c| {
             let mut stmt = c.prepare_cached(OVERRIDES_ENDING_AFTER)?;
-            let rows = stmt.query_map([ends_after], row)?;
+            let rows = stmt.query_map([ends_after], |r| override_of(r))?;
             rows.collect()
         })
         .await

@@ -7,42 +7,15 @@ use crate::domain::silence::Silence;
 use crate::outbox::QuietStore;
 use crate::outbox::quiet_sql::{
     COUNT_HELD, END_SILENCE, HELD_ALERTS, HOLDS, INSERT_SILENCE, SILENCE_BY_ID,
-    SILENCES_ENDING_AFTER, matchers, matchers_text,
+    SILENCES_ENDING_AFTER, SilenceColumns, matchers_text, silence_columns,
 };
 use crate::outbox::types::{HeldPage, Lease, NewSilence, StoreError, WaitingAlerts};
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
 
-type SilenceRow = (i64, String, i64, i64, String, String, i64);
-
-fn silence_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SilenceRow> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-    ))
-}
-
-fn silence_of(row: SilenceRow) -> Result<Silence, StoreError> {
-    let (id, text, starts_at, ends_at, comment, created_by, held) = row;
-    Ok(Silence {
-        id,
-        matchers: matchers(id, &text)?,
-        starts_at,
-        ends_at,
-        comment,
-        created_by,
-        held,
-    })
-}
-
-fn one(c: &Connection, id: i64) -> rusqlite::Result<Option<SilenceRow>> {
+fn one(c: &Connection, id: i64) -> rusqlite::Result<Option<SilenceColumns>> {
     c.prepare_cached(SILENCE_BY_ID)?
-        .query_row([id], silence_row)
+        .query_row([id], |r| silence_columns(r))
         .optional()
 }
 
@@ -67,7 +40,7 @@ impl QuietStore for SqliteOutbox {
                 one(c, id)
             })
             .await?;
-        row.map(silence_of).unwrap_or_else(|| {
+        row.map(SilenceColumns::into_silence).unwrap_or_else(|| {
             Err(StoreError::Corrupt {
                 id: 0,
                 reason: "silence not stored".into(),
@@ -79,17 +52,17 @@ impl QuietStore for SqliteOutbox {
         let rows = self
             .read_sql(move |c| {
                 let mut stmt = c.prepare_cached(SILENCES_ENDING_AFTER)?;
-                let rows = stmt.query_map([ends_after], silence_row)?;
+                let rows = stmt.query_map([ends_after], |r| silence_columns(r))?;
                 rows.collect::<rusqlite::Result<Vec<_>>>()
             })
             .await?;
-        rows.into_iter().map(silence_of).collect()
+        rows.into_iter().map(SilenceColumns::into_silence).collect()
     }
 
     async fn silence(&self, id: i64) -> Result<Option<Silence>, StoreError> {
         self.read_sql(move |c| one(c, id))
             .await?
-            .map(silence_of)
+            .map(SilenceColumns::into_silence)
             .transpose()
     }
 
@@ -100,7 +73,7 @@ impl QuietStore for SqliteOutbox {
                 one(c, id)
             })
             .await?;
-        row.map(silence_of).transpose()
+        row.map(SilenceColumns::into_silence).transpose()
     }
 
     async fn hold_alerts(&self, lease: &Lease, hold: &str, ids: &[i64]) -> Result<(), StoreError> {
