@@ -41,6 +41,16 @@ impl Action {
         }
     }
 
+    /// The action as done, for the trace: `resolved`, `ignored`, …
+    pub fn done(self) -> &'static str {
+        match self {
+            Self::Resolve => "resolved",
+            Self::Ignore => "ignored",
+            Self::Silence => "silenced",
+            Self::Claim => "claimed",
+        }
+    }
+
     fn parse(s: &str) -> Option<Self> {
         match s {
             "resolve" => Some(Self::Resolve),

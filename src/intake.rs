@@ -3,6 +3,7 @@
 
 use crate::config::Settings;
 use crate::domain::alert::Alert;
+use crate::domain::escalation;
 use crate::outbox::{
     Delivery, Enqueue, Enqueued, QueuedAlert, SharedOutbox, StoreError, WebhookOutcome,
     WebhookRecord,
@@ -84,6 +85,7 @@ pub async fn accept(
         }
         Parsed::Installation { action } => return Ok(Outcome::Installation { action }),
     };
+    act_on_issue(&alert, outbox, now).await?;
     // A robot chosen in the Sentry rule's settings wins; otherwise the routes decide.
     let targets = routing_choice::targets(&alert, settings);
     let record = record_of(&alert, received, &targets);
@@ -122,6 +124,7 @@ pub async fn accept(
                     mute: t.mute,
                 },
                 repeat: if card { Vec::new() } else { t.repeat },
+                escalate: t.escalate,
                 robot: t.robot,
             }
         })
@@ -135,6 +138,20 @@ pub async fn accept(
         })
         .await?;
     Ok(Outcome::Stored(stored))
+}
+
+/// An alert that says someone acted on its issue (assigned, resolved, ignored in Sentry) ends
+/// the issue's escalation ladders, whether or not any route notifies about it. Stored before
+/// the webhook is answered: a 202 means the ladders stopped.
+async fn act_on_issue(alert: &Alert, outbox: &SharedOutbox, now: i64) -> Result<(), StoreError> {
+    let (Some(by), Some(issue)) = (escalation::act_of(alert), escalation::ladder_key(alert)) else {
+        return Ok(());
+    };
+    let ended = outbox.act_on_issue(&issue, &by, now).await?;
+    if ended > 0 {
+        tracing::info!(issue = %issue, ladders = ended, by = %by, "escalation stopped");
+    }
+    Ok(())
 }
 
 /// The trace record of an alert about an issue; `None` for one that concerns no issue (a

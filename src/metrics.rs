@@ -19,6 +19,10 @@ pub struct Metrics {
     pub silenced: IntCounterVec,
     /// Alerts a mute window held back, by robot.
     pub muted: IntCounterVec,
+    /// Escalation steps taken, by route and step kind.
+    pub escalations: IntCounterVec,
+    /// DINGs not sent, by route.
+    pub ding_failures: IntCounterVec,
     /// Request bodies cut off to make room for others (`http::inflight`), by reason.
     pub body_evictions: IntCounterVec,
     /// Request bodies being received right now.
@@ -111,6 +115,16 @@ impl Metrics {
             "Alerts held back by a route's mute window (summarized when it ends), by robot",
             &["robot"],
         );
+        let escalations = counter(
+            "escalations_total",
+            "Escalation steps taken, by route and step kind (oncall, person, all, robot, ding)",
+            &["route", "step"],
+        );
+        let ding_failures = counter(
+            "ding_failures_total",
+            "DINGs DingTalk refused or that could not be sent, by route (the ladder goes on)",
+            &["route"],
+        );
         let body_evictions = counter(
             "body_evictions_total",
             "Request bodies cut off to make room: budget, client_share (one address held its \
@@ -152,6 +166,8 @@ impl Metrics {
             set_aside,
             silenced,
             muted,
+            escalations,
+            ding_failures,
             body_evictions,
             inflight_bodies,
             outbox,

@@ -6,10 +6,12 @@
 //! message with their mentions merged.
 
 use crate::domain::alert::{Alert, AlertKind, Level};
+use crate::domain::escalation::{Escalation, LadderStart};
 use crate::domain::mention::Mentions;
 use globset::{Glob, GlobMatcher};
 use serde::Deserialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 mod mute_rule;
@@ -53,6 +55,17 @@ pub struct Route {
     pub mute_times: Vec<String>,
     /// `mute_pass_level`: from this level upwards alerts pass while the route is muted.
     pub mute_pass_level: Option<Level>,
+    /// The ladder climbed when nobody acts on a new or regressed issue (`escalation`).
+    pub escalation: Option<Arc<Escalation>>,
+}
+
+/// A route's ladder that an alert starts (its runner robot's delivery carries it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LadderRule {
+    pub route: String,
+    /// The first step is due this long after the alert is stored.
+    pub after_ms: i64,
+    pub start: LadderStart,
 }
 
 /// A route's part in a target: suppress repeats of the same issue within `interval`.
@@ -74,6 +87,8 @@ pub struct Target {
     /// Rotas whose person on call is mentioned (the routes' `mention.oncall`), resolved when
     /// the alert is stored.
     pub oncall: Vec<String>,
+    /// The ladders the alert starts here (this robot runs them).
+    pub escalate: Vec<LadderRule>,
 }
 
 fn globs(patterns: Option<Vec<String>>, key: &str) -> Result<Option<Vec<GlobMatcher>>, String> {
@@ -148,6 +163,7 @@ impl Route {
             },
             mute_times: Vec::new(),
             mute_pass_level: None,
+            escalation: None,
         })
     }
 
@@ -156,6 +172,22 @@ impl Route {
         self.mute_times = mute_times;
         self.mute_pass_level = pass_level;
         self
+    }
+
+    /// The route climbing `ladder` when nobody acts.
+    pub fn with_escalation(mut self, ladder: Escalation) -> Self {
+        self.escalation = Some(Arc::new(ladder));
+        self
+    }
+
+    /// The ladder `a` starts on `robot`, if this route escalates it and `robot` runs it.
+    fn ladder_for(&self, a: &Alert, robot: &str) -> Option<LadderRule> {
+        let ladder = self.escalation.as_ref().filter(|l| l.runner == robot)?;
+        Some(LadderRule {
+            route: self.name.clone(),
+            after_ms: ladder.after_ms,
+            start: ladder.start_for(a)?,
+        })
     }
 
     /// Whether the alert matches; a filter on a field the alert lacks does not count.
@@ -230,8 +262,10 @@ pub fn route(
                 windows: r.mute_times.clone(),
                 pass_level: r.mute_pass_level,
             };
+            let ladder = r.ladder_for(alert, robot);
             match targets.iter_mut().find(|t| t.robot == *robot) {
                 Some(t) => {
+                    t.escalate.extend(ladder);
                     merge(&mut t.at, &at);
                     t.reason.push_str(&format!(" + route {}", r.name));
                     t.repeat.push(rule);
@@ -249,6 +283,7 @@ pub fn route(
                     repeat: vec![rule],
                     mute: vec![mute],
                     oncall: oncall.to_vec(),
+                    escalate: ladder.into_iter().collect(),
                 }),
             }
         }
@@ -271,6 +306,7 @@ pub fn route(
             repeat: Vec::new(),
             mute: Vec::new(),
             oncall: Vec::new(),
+            escalate: Vec::new(),
         });
     }
     targets

@@ -97,6 +97,8 @@ pub fn choose(alert: &Alert, settings: &impl RobotsAndRoutes) -> Choice {
         // Muting is the routes' (`mute_times`); a robot the rule's author chose is never held.
         mute: Vec::new(),
         oncall: Vec::new(),
+        // Ladders are the routes' (`escalation`).
+        escalate: Vec::new(),
     }])
 }
 

@@ -8,7 +8,7 @@ use crate::commands::output;
 use crate::config::Settings;
 use crate::delivery::housekeeping::KEEP_MS;
 use crate::http::trace_view::fates;
-use crate::outbox::{MessageState, RetryOutcome, SharedOutbox, TraceEntry};
+use crate::outbox::{LadderNote, MessageState, RetryOutcome, SharedOutbox, TraceEntry};
 use crate::render::time::{default_zone, local_ms};
 
 pub async fn run(cmd: OutboxCommand, settings: &Settings) -> anyhow::Result<()> {
@@ -68,6 +68,7 @@ pub async fn run(cmd: OutboxCommand, settings: &Settings) -> anyhow::Result<()> 
                 output::line(serde_json::to_string_pretty(&entries)?)?;
             } else {
                 print_trace(&issue, &entries, settings)?;
+                print_ladder_notes(&outbox.ladder_notes(&issue).await?, settings)?;
             }
         }
     }
@@ -118,6 +119,24 @@ fn print_trace(issue: &str, entries: &[TraceEntry], settings: &Settings) -> anyh
         for fate in fates(e, &at) {
             output::line(format_args!("    → {fate}"))?;
         }
+    }
+    Ok(())
+}
+
+/// The issue's escalation, after its webhooks: `escalated to 张三 (on call for backend) after 15 min`.
+fn print_ladder_notes(notes: &[LadderNote], settings: &Settings) -> anyhow::Result<()> {
+    if notes.is_empty() {
+        return Ok(());
+    }
+    let tz = settings.timezone.unwrap_or(default_zone(settings.lang));
+    output::line("escalation:")?;
+    for n in notes {
+        output::line(format_args!(
+            "    {}  route {}: {}",
+            local_ms(n.at, tz),
+            n.route,
+            n.note
+        ))?;
     }
     Ok(())
 }

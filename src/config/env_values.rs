@@ -108,3 +108,12 @@ pub(super) fn trusted_proxies(v: Option<String>) -> Result<Vec<ipnet::IpNet>, Co
         })
         .collect()
 }
+
+/// A duration as written in the file (`30s`, `10m`, `1h`); `default` when absent.
+pub(super) fn duration(v: Option<String>, default: Duration) -> Result<Duration, String> {
+    match v {
+        None => Ok(default),
+        Some(s) => humantime::parse_duration(s.trim())
+            .map_err(|e| format!("`{s}`: {e} (write e.g. 30s, 10m, 1h)")),
+    }
+}

@@ -5,18 +5,16 @@
 //! environment; no error repeats a `webhook`, `secret` or an expanded value.
 
 use super::card_robot::CardKeys;
-use super::env_values::expand;
+use super::env_values::{duration, expand};
 use super::mute::{self, MuteTimeEntry};
 use super::oncall::{self, PersonEntry, RotaEntry, Team};
 use super::{ConfigError, RobotConfig};
 use crate::config::report_schedule::ReportSchedule;
-use crate::domain::alert::Level;
 use crate::domain::mute_window::MuteWindow;
-use crate::routing::{Mention, Route, Unmatched};
+use crate::routing::{Route, Unmatched};
 use crate::secret::Secret;
 use serde::Deserialize;
-use std::collections::{BTreeMap, HashSet};
-use std::time::Duration;
+use std::collections::HashSet;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -30,7 +28,7 @@ struct FileConfig {
     #[serde(default)]
     robots: Vec<RobotEntry>,
     #[serde(default)]
-    routes: Vec<RouteEntry>,
+    routes: Vec<super::routes::RouteEntry>,
     #[serde(default)]
     mute_times: Vec<MuteTimeEntry>,
     #[serde(default)]
@@ -74,44 +72,6 @@ enum RobotKindEntry {
     Card,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RouteEntry {
-    name: Option<String>,
-    projects: Option<Vec<String>>,
-    environments: Option<Vec<String>>,
-    min_level: Option<String>,
-    resources: Option<Vec<String>>,
-    actions: Option<Vec<String>>,
-    tags: Option<BTreeMap<String, String>>,
-    robots: Vec<String>,
-    mention: Option<MentionEntry>,
-    repeat_interval: Option<String>,
-    #[serde(rename = "continue", default)]
-    continue_: bool,
-    /// Names of `[[mute_times]]` windows that hold this route's alerts.
-    mute_times: Option<Vec<String>>,
-    mute_pass_level: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct MentionEntry {
-    #[serde(default)]
-    mobiles: Vec<String>,
-    #[serde(default)]
-    user_ids: Vec<String>,
-    #[serde(default)]
-    all: bool,
-    min_level: Option<String>,
-    /// `[[people]]` by name.
-    #[serde(default)]
-    people: Vec<String>,
-    /// `[[oncall]]` rotas by name: whoever is on call.
-    #[serde(default)]
-    oncall: Vec<String>,
-}
-
 /// What the file adds to the environment's settings.
 pub struct FileSettings {
     pub robots: Vec<RobotConfig>,
@@ -121,9 +81,6 @@ pub struct FileSettings {
     pub mute_times: Vec<MuteWindow>,
     pub team: Team,
 }
-
-const RESOURCES: &[&str] = &["issue", "comment", "event_alert", "metric_alert", "error"];
-pub const DEFAULT_REPEAT_INTERVAL: Duration = Duration::from_secs(30 * 60);
 
 /// Parses and validates `text`; `defaults` supplies what a robot leaves out, `default_zone`
 /// a mute window's zone (`ALERT_TIMEZONE`).
@@ -226,77 +183,13 @@ pub fn parse(
     }
     let mute_times = mute::windows(file.mute_times, default_zone).map_err(err)?;
     let team = oncall::team(file.people, file.oncall, default_zone).map_err(err)?;
-    let mut routes = Vec::new();
-    for (i, r) in file.routes.into_iter().enumerate() {
-        let name = r.name.clone().unwrap_or_else(|| format!("routes[{i}]"));
-        let at = format!("routes[{i}]");
-        let level = |v: Option<String>, key: &str| -> Result<Option<Level>, ConfigError> {
-            v.map(|l| {
-                Level::parse(&l).ok_or_else(|| {
-                    err(format!(
-                        "{at}: {key} `{l}` is not debug, info, warning, error or fatal"
-                    ))
-                })
-            })
-            .transpose()
-        };
-        if r.robots.is_empty() {
-            return Err(err(format!("{at}: robots is empty")));
-        }
-        let mute_names = r.mute_times.unwrap_or_default();
-        mute::check_route(&at, &mute_names, r.mute_pass_level.is_some(), &mute_times)
-            .map_err(err)?;
-        for res in r.resources.iter().flatten() {
-            if !RESOURCES.contains(&res.as_str()) {
-                return Err(err(format!(
-                    "{at}: resource `{res}` is not one of {}",
-                    RESOURCES.join(", ")
-                )));
-            }
-        }
-        let mention = match r.mention {
-            None => Mention::default(),
-            Some(m) => {
-                let mut mention = Mention {
-                    mobiles: m
-                        .mobiles
-                        .iter()
-                        .map(|s| expand(s, env))
-                        .collect::<Result<_, _>>()
-                        .map_err(|e| err(format!("{at}: mention: {e}")))?,
-                    user_ids: m
-                        .user_ids
-                        .iter()
-                        .map(|s| expand(s, env))
-                        .collect::<Result<_, _>>()
-                        .map_err(|e| err(format!("{at}: mention: {e}")))?,
-                    all: m.all,
-                    min_level: level(m.min_level, "mention.min_level")?,
-                    oncall: Vec::new(),
-                };
-                team.add_to_mention(&mut mention, &m.people, &m.oncall, &at)
-                    .map_err(err)?;
-                mention
-            }
-        };
-        let route = Route::new(
-            name,
-            r.projects,
-            r.environments,
-            level(r.min_level, "min_level")?,
-            r.resources,
-            r.actions,
-            r.tags.unwrap_or_default(),
-            r.robots,
-            mention,
-            duration(r.repeat_interval, DEFAULT_REPEAT_INTERVAL)
-                .map_err(|e| err(format!("{at}: repeat_interval: {e}")))?,
-            r.continue_,
-        )
-        .map_err(|e| err(format!("{at}: {e}")))?
-        .with_mute(mute_names, level(r.mute_pass_level, "mute_pass_level")?);
-        routes.push(route);
+    // Routes may name the environment's robot (`default`) beside the file's.
+    let mut known = robots.clone();
+    if !known.iter().any(|r| r.name == defaults.name) {
+        known.push(defaults.clone());
     }
+    let routes =
+        super::routes::routes(file.routes, env, &team, &mute_times, &known).map_err(err)?;
     let since = file.digest_since.unwrap_or_else(|| "24h".into());
     let digest_schedule = file
         .digest_schedule
@@ -311,12 +204,4 @@ pub fn parse(
         mute_times,
         team,
     })
-}
-
-fn duration(v: Option<String>, default: Duration) -> Result<Duration, String> {
-    match v {
-        None => Ok(default),
-        Some(s) => humantime::parse_duration(s.trim())
-            .map_err(|e| format!("`{s}`: {e} (write e.g. 30s, 10m, 1h)")),
-    }
 }

@@ -4,11 +4,13 @@
 
 pub mod card_robot;
 mod env_values;
+mod escalation;
 pub mod file;
 mod load;
 mod mute;
 pub mod oncall;
 pub mod report_schedule;
+mod routes;
 pub mod toml_error;
 
 use crate::domain::lang::Lang;

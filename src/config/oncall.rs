@@ -55,6 +55,20 @@ impl Team {
         self.rotas.iter().find(|r| r.name == name)
     }
 
+    /// The person `name`, or an error at `at` that lists who is defined.
+    pub(super) fn known_person(&self, at: &str, name: &str) -> Result<&Person, String> {
+        self.person(name)
+            .ok_or_else(|| self.unknown_person(at, name))
+    }
+
+    /// The rota `name`, or an error at `at` that lists which are defined.
+    pub(super) fn known_rota(&self, at: &str, name: &str) -> Result<&Rota, String> {
+        self.rota(name).ok_or_else(|| {
+            let known = names(self.rotas.iter().map(|r| r.name.as_str()));
+            format!("{at}: unknown rota \"{name}\" ({known})")
+        })
+    }
+
     fn unknown_person(&self, at: &str, name: &str) -> String {
         let known = names(self.people.iter().map(|p| p.name.as_str()));
         format!("{at}: unknown person \"{name}\" ({known})")

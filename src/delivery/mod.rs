@@ -18,6 +18,7 @@ mod card_summary;
 mod compose;
 pub mod engine;
 pub mod enrich;
+mod escalate_step;
 pub mod housekeeping;
 mod markdown_step;
 mod pick;

@@ -63,6 +63,14 @@ pub struct SenderState {
     pub card_pace: CardPace,
     /// The active silences as last read, and when holds were last checked for an end.
     pub quiet: QuietState,
+    /// When due ladders were last looked for.
+    pub ladders: LadderState,
+}
+
+/// When the sender last looked for due escalation ladders.
+#[derive(Default)]
+pub struct LadderState {
+    pub checked_at: Option<i64>,
 }
 
 /// When the sender last looked for holds (silences, mute windows) that ended.

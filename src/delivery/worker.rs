@@ -4,7 +4,9 @@
 
 use super::rate_limit::{RateLimiter, WINDOW_MS};
 use super::step::{HeldLease, IDLE_POLL_MS, SenderCtx, SenderState, Step, Turn};
-use super::{Deps, LEASE_POLL, LEASE_RENEW, LEASE_TTL, card_step, markdown_step, quiet_step};
+use super::{
+    Deps, LEASE_POLL, LEASE_RENEW, LEASE_TTL, card_step, escalate_step, markdown_step, quiet_step,
+};
 use crate::clock::now_ms;
 use crate::live::Live;
 use crate::outbox::{Lease, LeaseTerm, StoreError};
@@ -51,6 +53,7 @@ impl RobotWorker {
                 last_built_at: None,
                 card_pace: Default::default(),
                 quiet: Default::default(),
+                ladders: Default::default(),
             },
             wake,
             held: None,
@@ -212,6 +215,9 @@ impl RobotWorker {
         let mut turn = Turn { held, now };
         let (ctx, state) = (&self.ctx, &mut self.state);
         if quiet_step::summarize(ctx, &mut state.quiet, &turn).await? {
+            return Ok(Step::Worked);
+        }
+        if escalate_step::climb(ctx, &mut state.ladders, &turn).await? {
             return Ok(Step::Worked);
         }
         if let Some(until) = ctx

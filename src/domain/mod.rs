@@ -3,6 +3,7 @@
 
 pub mod alert;
 pub mod card_status;
+pub mod escalation;
 pub mod lang;
 pub mod mention;
 pub mod mute_window;

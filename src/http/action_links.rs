@@ -89,6 +89,8 @@ pub async fn perform(
     match answer {
         Ok(_) => {
             info!(issue_id = %claim.issue_id, action = claim.action.as_str(), "issue action done from the chat");
+            let by = format!("{} from the chat", claim.action.done());
+            super::ladder_stop::acted(&state.outbox, &claim.issue_id, &by).await;
             let body = format!(
                 "<p>Issue <b>{}</b>: {} done.</p>",
                 html(&claim.issue_id),

@@ -238,6 +238,14 @@ async fn act(
             return;
         }
     }
+    let ladder = serde_json::from_str::<QueuedAlert>(&card.alert)
+        .ok()
+        .and_then(|q| crate::domain::escalation::ladder_key(&q.alert));
+    if let Some(issue) = ladder {
+        let who = claimed_by.as_deref().unwrap_or(&click.user_id);
+        let by = format!("{status} from a card ({who})");
+        super::ladder_stop::acted(&outbox, &issue, &by).await;
+    }
     let body = operation_body(&card.out_track_id, &card.card_key);
     match outbox
         .card_clicked(

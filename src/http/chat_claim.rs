@@ -61,6 +61,8 @@ pub async fn perform(claim: &Claim, form: &[u8], state: &AppState) -> HttpRespon
     match answer {
         Some(Ok(_)) => {
             info!(issue_id = %claim.issue_id, person = %person.name, "issue claimed from the chat");
+            let by = format!("claimed by {} from the chat", person.shown());
+            super::ladder_stop::acted(&state.outbox, &claim.issue_id, &by).await;
             if let Some(robot) = &claim.robot {
                 let what = format!("issue {}", claim.issue_id);
                 tell(state, robot, |r, env| {

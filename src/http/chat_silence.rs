@@ -61,6 +61,8 @@ pub async fn perform(claim: &Claim, form: &[u8], state: &AppState) -> HttpRespon
         }
     };
     info!(silence = silence.id, issue_id = %claim.issue_id, "issue silenced from the chat");
+    let by = format!("silenced by #{} from the chat ({who})", silence.id);
+    super::ladder_stop::acted(&state.outbox, &claim.issue_id, &by).await;
     if let Some(robot) = &claim.robot {
         let what = format!("issue {}", claim.issue_id);
         tell(state, robot, |r, env| {

@@ -14,6 +14,7 @@ mod group_notice;
 pub mod health;
 pub mod inflight;
 pub mod installations;
+mod ladder_stop;
 pub mod login_limit;
 pub mod oncall_api;
 mod page;

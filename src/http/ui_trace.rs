@@ -36,7 +36,15 @@ pub async fn trace(
     let tz = settings.timezone.unwrap_or(default_zone(settings.lang));
     let at = |ms: i64| local_ms(ms, tz);
     let mut entries = Vec::new();
+    let mut ladder_notes = Vec::new();
     if let Some(issue) = &issue {
+        let Ok(notes) = state.outbox.ladder_notes(issue).await else {
+            return HttpResponse::ServiceUnavailable().body("the outbox cannot be read right now");
+        };
+        ladder_notes = notes
+            .iter()
+            .map(|n| json!({"at": at(n.at), "route": n.route, "note": n.note}))
+            .collect();
         let Ok(found) = state.outbox.trace(issue, TRACE_LIMIT).await else {
             return HttpResponse::ServiceUnavailable().body("the outbox cannot be read right now");
         };
@@ -60,5 +68,6 @@ pub async fn trace(
     let mut ctx = Context::new();
     ctx.insert("issue", &issue);
     ctx.insert("entries", &entries);
+    ctx.insert("ladder_notes", &ladder_notes);
     render(&state, StatusCode::OK, "trace.html.tera", ctx, true)
 }

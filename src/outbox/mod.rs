@@ -8,6 +8,8 @@
 //! retries, restarts and hand-overs between replicas.
 
 mod columns;
+mod escalation_port;
+mod escalation_sql;
 mod oncall_port;
 mod oncall_sql;
 pub mod port;
@@ -18,6 +20,7 @@ mod robot_reads;
 pub mod sqlite;
 pub mod types;
 
+pub use escalation_port::EscalationStore;
 pub use oncall_port::OncallStore;
 pub use port::{
     CardStore, IntakeStore, LeaseStore, OperatorStore, Outbox, SenderStore, SharedState, TraceStore,

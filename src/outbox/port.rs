@@ -15,6 +15,7 @@
 //! - A message keeps its body and `msg_uuid` from `create_message` on, so a crash between
 //!   "sent" and "recorded" re-sends the same body with the same `msgUuid`.
 
+use super::escalation_port::EscalationStore;
 use super::oncall_port::OncallStore;
 use super::quiet_port::QuietStore;
 use super::robot_reads::RobotNumber;
@@ -303,6 +304,7 @@ pub trait Outbox:
     + CardStore
     + QuietStore
     + OncallStore
+    + EscalationStore
 {
 }
 
@@ -316,5 +318,6 @@ impl<T> Outbox for T where
         + CardStore
         + QuietStore
         + OncallStore
+        + EscalationStore
 {
 }

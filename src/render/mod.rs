@@ -5,6 +5,7 @@
 
 mod builtin;
 pub mod card;
+pub mod escalation;
 pub mod escape;
 mod finish;
 pub mod labels;

@@ -170,6 +170,7 @@ async fn an_unreadable_row_is_set_aside_as_dead_and_the_robot_goes_on() {
                     mute: Vec::new(),
                 },
                 repeat: Vec::new(),
+                escalate: Vec::new(),
             };
             outbox
                 .enqueue(Enqueue {

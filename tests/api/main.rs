@@ -19,6 +19,7 @@ mod damaged_store;
 mod dedup;
 mod delivery;
 mod edge;
+mod escalation;
 mod fake_openapi;
 mod fake_robot;
 mod helpers;

@@ -153,6 +153,7 @@ fn a_target_no_route_chose_is_never_held_and_the_first_active_window_is_named() 
         reason: "test".into(),
         repeat: Vec::new(),
         oncall: Vec::new(),
+        escalate: Vec::new(),
         mute: vec![MuteRule {
             route: "r".into(),
             windows: vec!["removed".into(), "lunch".into(), "nights".into()],

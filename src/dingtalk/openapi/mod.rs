@@ -1,5 +1,5 @@
 //! DingTalk's open API (`api.dingtalk.com`) for an enterprise internal app's robot: the access
-//! token, and interactive cards created in a group and updated in place.
+//! token, interactive cards created in a group and updated in place, and DINGs.
 //!
 //! Every call carries the token in `x-acs-dingtalk-access-token`. A refused token is dropped,
 //! a new one fetched, and the call made once more; a second refusal is permanent. The token
@@ -7,10 +7,12 @@
 
 mod answer;
 mod cards;
+mod ding;
 mod token;
 
 pub use answer::CardOutcome;
 pub use cards::{CardParams, NewCard, open_space_id};
+pub use ding::Ding;
 pub use token::AppCredentials;
 
 use super::client::http_client;

@@ -1,5 +1,5 @@
-//! The webhook edge: identity keys, repeat decisions (`repeats.rs`), alert rows and the trace
-//! record in one transaction; the readiness write; the wake-ups an enqueue causes.
+//! The webhook edge: identity keys, repeat decisions (`repeats.rs`), alert rows, the ladders
+//! they start (`escalation.rs`) and the trace record in one transaction; the readiness write; the wake-ups an enqueue causes.
 //!
 //! Races between replicas are settled by row locks, not by reading first: an identity key is
 //! claimed by `INSERT … ON CONFLICT DO UPDATE … WHERE` the old sighting left the window; a
@@ -12,6 +12,7 @@ use super::super::types::{
 };
 use super::PgOutbox;
 use super::connection::Tx;
+use super::escalation;
 use super::repeats::{self, Decision};
 use super::trace::{self, Alerts};
 use async_trait::async_trait;
@@ -79,6 +80,9 @@ impl IntakeStore for PgOutbox {
                 id: 0,
                 reason: e.to_string(),
             })?;
+            if !item.escalate.is_empty() {
+                escalation::start(&tx, &item, &payload, now).await?;
+            }
             alerts.payloads.push(payload);
             alerts.levels.push(item.queued.alert.level as i32);
             alerts.robots.push(item.robot);

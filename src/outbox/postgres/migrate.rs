@@ -26,6 +26,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (5, include_str!("migrations/0005_send_attempts.sql")),
     (6, include_str!("migrations/0006_silences.sql")),
     (7, include_str!("migrations/0007_oncall_overrides.sql")),
+    (8, include_str!("migrations/0008_escalations.sql")),
 ];
 
 pub(super) async fn apply(conn: &mut Conn) -> Result<(), StoreError> {

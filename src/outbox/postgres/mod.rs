@@ -20,6 +20,7 @@
 mod cards;
 mod connection;
 mod error;
+mod escalation;
 mod intake;
 mod lease;
 mod migrate;

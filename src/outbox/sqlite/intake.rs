@@ -1,9 +1,10 @@
-//! The webhook's one unit of work: identity keys, repeat decisions, alert rows, trace record. It runs
+//! The webhook's one unit of work: identity keys, repeat decisions, alert rows, the ladders
+//! they start, trace record. It runs
 //! in a savepoint of the writer's current transaction (group commit, `connection.rs`): it is
 //! stored with its batch or not at all, and answered only once the batch committed.
 
 use super::repeats::{Decision, decide};
-use super::{SqliteOutbox, sql_error, trace};
+use super::{SqliteOutbox, escalation, sql_error, trace};
 use crate::outbox::port::IntakeStore;
 use crate::outbox::types::{
     DEDUP_WINDOW_MS, Delivery, Enqueue, Enqueued, StoreError, WebhookOutcome, WebhookRecord,
@@ -83,6 +84,9 @@ fn enqueue(
             ])
         })
         .map_err(sql_error)?;
+        if !item.escalate.is_empty() {
+            escalation::start(tx, item, &payload, now).map_err(sql_error)?;
+        }
         robots.push(item.robot.clone());
     }
     if all_silent {

@@ -184,6 +184,8 @@ CREATE TABLE card_clicks (
     Postgres(include_str!(
         "../postgres/migrations/0007_oncall_overrides.sql"
     )),
+    // Issue 20: escalation ladders and their notes. PostgreSQL's file.
+    Postgres(include_str!("../postgres/migrations/0008_escalations.sql")),
 ];
 
 /// Applies the migrations this file has not seen yet, each in its own transaction.

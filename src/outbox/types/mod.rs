@@ -5,9 +5,11 @@ use crate::domain::mention::Mentions;
 use serde::{Deserialize, Serialize};
 
 mod cards;
+mod escalation;
 mod trace;
 
 pub use cards::{CardChange, CardNote, CardRow, operation_body, operation_card};
+pub use escalation::{LadderMove, LadderNote, LadderRow, QueuedMessage};
 pub use trace::{AlertFate, RobotDecision, TraceAlert, TraceEntry, WebhookOutcome, WebhookRecord};
 
 /// Content duplicates are recognised for this long.
@@ -34,6 +36,8 @@ pub struct Delivery {
     pub robot: String,
     pub queued: QueuedAlert,
     pub repeat: Vec<crate::routing::RepeatRule>,
+    /// The ladders this alert starts (routes that escalate, and this robot is their runner).
+    pub escalate: Vec<crate::routing::LadderRule>,
 }
 
 /// What the outbox keeps per alert and robot: the alert and who to @ for it.

@@ -40,6 +40,7 @@ pub fn delivery(robot: &str, alert: Alert, rules: &[(&str, i64)]) -> Delivery {
                 interval: Duration::from_millis(u64::try_from(*ms).expect("positive interval")),
             })
             .collect(),
+        escalate: Vec::new(),
     }
 }
 

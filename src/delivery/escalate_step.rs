@@ -1,0 +1,394 @@
+//! Escalation, the step every sender takes beside its deliveries: the ladders its robot runs
+//! (`escalation` on a route; this robot is the route's runner) whose next step is due are
+//! climbed one rung each — a follow-up that @-mentions whoever the step reaches, the alert in
+//! another group, or a DING — unless someone acted (the store ended the ladder), a silence now
+//! holds the issue (that is acting too), or a mute window holds it (the step waits).
+//!
+//! A rung is taken in ONE fenced transaction that moves the ladder from the step it was read
+//! at, queues the step's message and writes its trace note: a crash before it leaves the step
+//! due, after it the step is taken, so no replica or restart takes it twice. A DING is an
+//! HTTP call, not a message: it goes after that commit, so it is sent at most once (a crash in
+//! between loses that one DING, and the trace says it was due).
+
+use super::step::{LadderState, SenderCtx, Turn};
+use crate::config::Settings;
+use crate::dingtalk::openapi::Ding;
+use crate::domain::escalation::{Escalation, EscalationStep, Reach};
+use crate::domain::mention::Mentions;
+use crate::domain::oncall::{Override, Person};
+use crate::outbox::{LadderMove, LadderRow, NewMessage, QueuedAlert, QueuedMessage, StoreError};
+use crate::render::Envelope;
+use crate::render::escalation::{EscalationNotice, waited};
+use tracing::{Instrument, info, info_span, warn};
+
+/// Due ladders are looked for this often.
+const LADDER_CHECK_MS: i64 = 1_000;
+/// Ladders climbed per look, at most; the rest wait for the next.
+const LADDERS_PER_LOOK: usize = 20;
+/// A ladder a mute window holds is looked at again after this long.
+const MUTED_RECHECK_MS: i64 = 60_000;
+
+/// Climbs the ladders of this robot that are due (at most every `LADDER_CHECK_MS`); true when
+/// it moved any (the turn is used).
+pub async fn climb(
+    ctx: &SenderCtx,
+    ladders: &mut LadderState,
+    turn: &Turn<'_>,
+) -> Result<bool, StoreError> {
+    let now = turn.now;
+    if ladders
+        .checked_at
+        .is_some_and(|t| now - t < LADDER_CHECK_MS)
+    {
+        return Ok(false);
+    }
+    ladders.checked_at = Some(now);
+    let due = ctx
+        .deps
+        .outbox
+        .due_ladders(&ctx.robot.name, now, LADDERS_PER_LOOK)
+        .await?;
+    let mut moved = false;
+    for ladder in &due {
+        let span = info_span!("escalate", route = %ladder.route, issue = %ladder.issue, step = ladder.step);
+        moved |= climb_one(ctx, turn, ladder).instrument(span).await?;
+    }
+    Ok(moved)
+}
+
+/// Who a step reaches now, and the rota that puts them there.
+struct Reached<'a> {
+    people: Vec<&'a Person>,
+    rota: Option<&'a str>,
+}
+
+fn reach<'a>(
+    settings: &'a Settings,
+    r: &'a Reach,
+    overrides: &[Override],
+    now: i64,
+) -> Reached<'a> {
+    match r {
+        Reach::Oncall(rota) => Reached {
+            people: crate::oncall::people_on_call(
+                settings,
+                std::slice::from_ref(rota),
+                overrides,
+                now,
+            ),
+            rota: Some(rota),
+        },
+        Reach::Person(name) => Reached {
+            people: settings.person(name).into_iter().collect(),
+            rota: None,
+        },
+        Reach::All => Reached {
+            people: Vec::new(),
+            rota: None,
+        },
+    }
+}
+
+impl Reached<'_> {
+    fn names(&self) -> Vec<String> {
+        self.people.iter().map(|p| p.shown().to_owned()).collect()
+    }
+
+    /// `张三 (on call for backend)`, `王五`, for the trace.
+    fn described(&self) -> String {
+        let names = self.names().join(", ");
+        let names = if names.is_empty() {
+            "nobody (no person found)".to_owned()
+        } else {
+            names
+        };
+        match self.rota {
+            Some(rota) => format!("{names} (on call for {rota})"),
+            None => names,
+        }
+    }
+
+    fn mentions(&self, all: bool) -> Mentions {
+        let mut at = Mentions {
+            all,
+            ..Default::default()
+        };
+        for p in &self.people {
+            match (&p.dingtalk_user_id, &p.mobile) {
+                (Some(id), _) => at.user_ids.push(id.clone()),
+                (None, Some(m)) => at.mobiles.push(m.clone()),
+                (None, None) => {}
+            }
+        }
+        at
+    }
+}
+
+async fn climb_one(
+    ctx: &SenderCtx,
+    turn: &Turn<'_>,
+    ladder: &LadderRow,
+) -> Result<bool, StoreError> {
+    let now = turn.now;
+    let settings = &ctx.active.settings;
+    let end = |note: &'static str| LadderMove::End { note, acted: false };
+    let Ok(queued) = serde_json::from_str::<QueuedAlert>(&ladder.alert) else {
+        return move_ladder(ctx, turn, ladder, end("ended: its alert cannot be read")).await;
+    };
+    let ladder_config = settings
+        .routes
+        .iter()
+        .find(|r| r.name == ladder.route)
+        .and_then(|r| r.escalation.clone());
+    let Some(config) = ladder_config else {
+        return move_ladder(
+            ctx,
+            turn,
+            ladder,
+            end("ended: the route no longer escalates"),
+        )
+        .await;
+    };
+    let alert = &queued.alert;
+    if let Some((silence, _)) = ctx
+        .silences
+        .iter()
+        .find(|(_, m)| m.matches(alert, &ctx.robot.name))
+    {
+        let note = format!("stopped: silenced by #{}", silence.id);
+        let how = LadderMove::End {
+            note: &note,
+            acted: true,
+        };
+        return move_ladder(ctx, turn, ladder, how).await;
+    }
+    if settings.muted_by(&queued.mute, alert, now).is_some() {
+        let how = LadderMove::Postpone {
+            at: now + MUTED_RECHECK_MS,
+        };
+        return move_ladder(ctx, turn, ladder, how).await;
+    }
+    let index = usize::try_from(ladder.step).unwrap_or(usize::MAX);
+    let Some(step) = config.steps.get(index) else {
+        return move_ladder(ctx, turn, ladder, end("ended: no step left")).await;
+    };
+    take(ctx, turn, ladder, &config, step, &queued).await
+}
+
+/// Takes `step` of `ladder`: builds what it posts, moves the ladder with it, then (for a DING)
+/// calls DingTalk.
+async fn take(
+    ctx: &SenderCtx,
+    turn: &Turn<'_>,
+    ladder: &LadderRow,
+    config: &Escalation,
+    step: &EscalationStep,
+    queued: &QueuedAlert,
+) -> Result<bool, StoreError> {
+    let now = turn.now;
+    let settings = &ctx.active.settings;
+    let index = usize::try_from(ladder.step).unwrap_or(usize::MAX);
+    let next_at = (index + 1 < config.steps.len()).then_some(now + config.after_ms);
+    let waited_ms = now - ladder.started_at;
+    let after = waited(waited_ms);
+    let needs_rota = matches!(
+        step,
+        EscalationStep::Mention(Reach::Oncall(_)) | EscalationStep::Ding(Reach::Oncall(_))
+    );
+    let overrides = if needs_rota {
+        crate::oncall::overrides(&ctx.deps.outbox, now).await?
+    } else {
+        Vec::new()
+    };
+    let alert = &queued.alert;
+    let msg_uuid = uuid::Uuid::new_v4().to_string();
+    let (note, body, to) = match step {
+        EscalationStep::Mention(r) => {
+            let reached = reach(settings, r, &overrides, now);
+            let names = reached.names();
+            let notice = EscalationNotice {
+                alert,
+                waited_ms,
+                people: &names,
+                rota: reached.rota,
+            };
+            let env = Envelope {
+                at: reached.mentions(matches!(r, Reach::All)),
+                keyword: ctx.robot.keyword.clone(),
+                msg_uuid: msg_uuid.clone(),
+                buttons: Vec::new(),
+            };
+            let body = ctx.renderer.render_escalation(&notice, &env).to_json();
+            let whom = match r {
+                Reach::All => format!("everyone in the group of robot {}", ctx.robot.name),
+                _ => reached.described(),
+            };
+            (
+                format!("escalated to {whom} after {after}"),
+                Some(body),
+                ctx.robot.name.clone(),
+            )
+        }
+        EscalationStep::Robot(name) => {
+            let Some(target) = settings.robot(name).filter(|r| r.card.is_none()) else {
+                let note = format!("step {step} skipped: no custom robot {name} is configured");
+                let how = LadderMove::Took {
+                    note: &note,
+                    message: None,
+                    next_at,
+                };
+                return move_ladder(ctx, turn, ladder, how).await;
+            };
+            let notice = EscalationNotice {
+                alert,
+                waited_ms,
+                people: &[],
+                rota: None,
+            };
+            let env = Envelope {
+                at: Mentions::default(),
+                keyword: target.keyword.clone(),
+                msg_uuid: msg_uuid.clone(),
+                buttons: Vec::new(),
+            };
+            let body = ctx
+                .renderer
+                .render_escalated_alert(&notice, &ctx.robot.name, &env)
+                .to_json();
+            (
+                format!("escalated to robot {name} after {after}"),
+                Some(body),
+                name.clone(),
+            )
+        }
+        EscalationStep::Ding(r) => {
+            let reached = reach(settings, r, &overrides, now);
+            let note = format!(
+                "DING ({}) to {} after {after}",
+                config.ding_type.as_str(),
+                reached.described()
+            );
+            let how = LadderMove::Took {
+                note: &note,
+                message: None,
+                next_at,
+            };
+            if !move_ladder(ctx, turn, ladder, how).await? {
+                return Ok(false);
+            }
+            count(ctx, ladder, step);
+            ding(
+                ctx,
+                ladder,
+                config,
+                &reached,
+                &ctx.renderer.ding_content(alert, waited_ms),
+            )
+            .await?;
+            return Ok(true);
+        }
+    };
+    let message = body.as_deref().map(|body| QueuedMessage {
+        robot: &to,
+        message: NewMessage {
+            body,
+            msg_uuid: &msg_uuid,
+            now,
+        },
+    });
+    let how = LadderMove::Took {
+        note: &note,
+        message,
+        next_at,
+    };
+    let moved = move_ladder(ctx, turn, ladder, how).await?;
+    if moved {
+        count(ctx, ladder, step);
+        info!(step = %step, to = %to, "escalated");
+    }
+    Ok(moved)
+}
+
+fn count(ctx: &SenderCtx, ladder: &LadderRow, step: &EscalationStep) {
+    ctx.deps
+        .metrics
+        .escalations
+        .with_label_values(&[ladder.route.as_str(), step.kind()])
+        .inc();
+}
+
+/// Sends the DING the ladder just recorded; a refusal is logged, counted and noted in the
+/// trace, and the ladder goes on.
+async fn ding(
+    ctx: &SenderCtx,
+    ladder: &LadderRow,
+    config: &Escalation,
+    reached: &Reached<'_>,
+    content: &str,
+) -> Result<(), StoreError> {
+    let now = crate::clock::now_ms();
+    let app = config
+        .ding_robot
+        .as_deref()
+        .and_then(|name| ctx.active.settings.robot(name))
+        .and_then(|r| r.card.clone());
+    let user_ids: Vec<String> = reached
+        .people
+        .iter()
+        .filter_map(|p| p.dingtalk_user_id.clone())
+        .collect();
+    let failure = match app {
+        None => Some("ding_robot is no longer a card robot".to_owned()),
+        Some(_) if user_ids.is_empty() => Some("nobody to DING has a dingtalk_user_id".to_owned()),
+        Some(card) => {
+            let ding = Ding {
+                robot_code: &card.robot_code,
+                remind_type: config.ding_type.remind_type(),
+                user_ids: &user_ids,
+                content,
+            };
+            match ctx
+                .deps
+                .open_api
+                .send_ding(&card.credentials(), &ding)
+                .await
+            {
+                Ok(id) => {
+                    info!(open_ding_id = %id, "DING sent");
+                    None
+                }
+                Err(outcome) => Some(outcome.to_string()),
+            }
+        }
+    };
+    if let Some(why) = failure {
+        warn!(error = %why, "DING not sent; the ladder goes on");
+        ctx.deps
+            .metrics
+            .ding_failures
+            .with_label_values(&[ladder.route.as_str()])
+            .inc();
+        ctx.deps
+            .outbox
+            .note_ladder(ladder, &format!("DING not sent: {why}"), now)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn move_ladder(
+    ctx: &SenderCtx,
+    turn: &Turn<'_>,
+    ladder: &LadderRow,
+    how: LadderMove<'_>,
+) -> Result<bool, StoreError> {
+    let moved = ctx
+        .deps
+        .outbox
+        .move_ladder(turn.lease(), ladder, how, turn.now)
+        .await?;
+    if !moved {
+        info!("the ladder moved on meanwhile (someone acted, or another sender took the step)");
+    }
+    Ok(moved)
+}

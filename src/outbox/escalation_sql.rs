@@ -1,0 +1,118 @@
+//! The escalation part's SQL (`escalation_port.rs`), one text for both backends (parameters
+//! in increasing order, as `quiet_sql.rs` explains).
+
+use super::types::{LadderMove, LadderRow};
+
+/// A ladder that starts again: a new or regressed issue restarts one that ended.
+pub(super) const START_AGAIN: &str =
+    "INSERT INTO escalations (route, issue, short_id, robot, alert, started_at, next_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (route, issue) DO UPDATE SET short_id = excluded.short_id,
+         robot = excluded.robot, alert = excluded.alert, started_at = excluded.started_at,
+         next_at = excluded.next_at, step = 0, state = 'open', ended_by = NULL
+     WHERE escalations.state <> 'open'";
+
+/// A ladder for an issue not seen before; an issue with a ladder, open or ended, keeps it.
+pub(super) const START_IF_UNSEEN: &str =
+    "INSERT INTO escalations (route, issue, short_id, robot, alert, started_at, next_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (route, issue) DO NOTHING";
+
+const LADDER_COLUMNS: &str =
+    "SELECT id, route, issue, short_id, robot, alert, started_at, next_at, step FROM escalations";
+
+pub(super) fn due_sql() -> String {
+    format!(
+        "{LADDER_COLUMNS} WHERE robot = $1 AND state = 'open' AND next_at <= $2 ORDER BY next_at, id LIMIT $3"
+    )
+}
+
+pub(super) fn open_sql() -> String {
+    format!("{LADDER_COLUMNS} WHERE state = 'open' ORDER BY next_at, id")
+}
+
+/// The notes of the ladders an act ends, written before it ends them.
+pub(super) const NOTE_ACTED: &str =
+    "INSERT INTO escalation_notes (ladder, issue, short_id, route, at, note)
+     SELECT id, issue, short_id, route, $1, 'stopped: ' || $2 FROM escalations
+     WHERE issue = $3 AND state = 'open'";
+
+pub(super) const END_ACTED: &str =
+    "UPDATE escalations SET state = 'acted', ended_by = $1 WHERE issue = $2 AND state = 'open'";
+
+/// Every move of a ladder: only from the step it was read at, only while open.
+pub(super) const MOVE: &str =
+    "UPDATE escalations SET step = $1, next_at = $2, state = $3, ended_by = $4
+     WHERE id = $5 AND step = $6 AND state = 'open'";
+
+pub(super) const NOTE: &str =
+    "INSERT INTO escalation_notes (ladder, issue, short_id, route, at, note)
+     VALUES ($1, $2, $3, $4, $5, $6)";
+
+pub(super) const NOTES: &str = "SELECT at, route, note FROM escalation_notes
+     WHERE issue = $1 OR lower(short_id) = lower($1) ORDER BY id";
+
+/// A row of the ladder selects above, in either backend.
+pub(super) fn ladder_of<R: super::columns::Columns>(r: &R) -> Result<LadderRow, R::Error> {
+    Ok(LadderRow {
+        id: r.column(0)?,
+        route: r.column(1)?,
+        issue: r.column(2)?,
+        short_id: r.column(3)?,
+        robot: r.column(4)?,
+        alert: r.column(5)?,
+        started_at: r.column(6)?,
+        next_at: r.column(7)?,
+        step: r.column(8)?,
+    })
+}
+
+pub(super) fn note_of<R: super::columns::Columns>(
+    r: &R,
+) -> Result<super::types::LadderNote, R::Error> {
+    Ok(super::types::LadderNote {
+        at: r.column(0)?,
+        route: r.column(1)?,
+        note: r.column(2)?,
+    })
+}
+
+/// The values `MOVE` sets for a move of `ladder` at `now`: step, next_at, state, ended_by;
+/// and the note to write with it.
+pub(super) struct MoveValues<'a> {
+    pub step: i64,
+    pub next_at: i64,
+    pub state: &'static str,
+    pub ended_by: Option<&'a str>,
+    pub note: Option<&'a str>,
+}
+
+pub(super) fn move_values<'a>(
+    ladder: &LadderRow,
+    how: &LadderMove<'a>,
+    now: i64,
+) -> MoveValues<'a> {
+    match *how {
+        LadderMove::Took { note, next_at, .. } => MoveValues {
+            step: ladder.step + 1,
+            next_at: next_at.unwrap_or(now),
+            state: if next_at.is_some() { "open" } else { "done" },
+            ended_by: None,
+            note: Some(note),
+        },
+        LadderMove::Postpone { at } => MoveValues {
+            step: ladder.step,
+            next_at: at,
+            state: "open",
+            ended_by: None,
+            note: None,
+        },
+        LadderMove::End { note, acted } => MoveValues {
+            step: ladder.step,
+            next_at: now,
+            state: if acted { "acted" } else { "done" },
+            ended_by: Some(note),
+            note: Some(note),
+        },
+    }
+}

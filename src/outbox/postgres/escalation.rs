@@ -1,0 +1,158 @@
+//! Escalation ladders (`escalation_port.rs`) in the shared database; their start rides in the
+//! enqueue's transaction (`start`, called by `intake.rs`).
+
+use super::super::EscalationStore;
+use super::super::escalation_sql::{
+    END_ACTED, MOVE, NOTE, NOTE_ACTED, NOTES, START_AGAIN, START_IF_UNSEEN, due_sql, ladder_of,
+    move_values, note_of, open_sql,
+};
+use super::super::types::{Delivery, LadderMove, LadderNote, LadderRow, Lease, StoreError};
+use super::PgOutbox;
+use super::connection::{Params, Tx};
+use super::lease::fenced;
+use crate::domain::escalation::{LadderStart, ladder_key};
+use async_trait::async_trait;
+
+/// Starts the ladders of a stored delivery (`payload`: its `QueuedAlert` JSON).
+pub(super) async fn start(
+    tx: &Tx<'_>,
+    item: &Delivery,
+    payload: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    let alert = &item.queued.alert;
+    let Some(issue) = ladder_key(alert) else {
+        return Ok(());
+    };
+    for rule in &item.escalate {
+        let sql = match rule.start {
+            LadderStart::Again => START_AGAIN,
+            LadderStart::IfUnseen => START_IF_UNSEEN,
+        };
+        let next_at = now + rule.after_ms;
+        let params: Params = &[
+            &rule.route,
+            &issue,
+            &alert.short_id,
+            &item.robot,
+            &payload,
+            &now,
+            &next_at,
+        ];
+        tx.execute(sql, params).await?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl EscalationStore for PgOutbox {
+    async fn act_on_issue(&self, issue: &str, by: &str, now: i64) -> Result<usize, StoreError> {
+        let mut conn = self.db().await?;
+        let tx = conn.transaction().await?;
+        tx.execute(NOTE_ACTED, &[&now, &by, &issue]).await?;
+        let ended = tx.execute(END_ACTED, &[&by, &issue]).await?;
+        tx.commit().await?;
+        Ok(usize::try_from(ended).unwrap_or(usize::MAX))
+    }
+
+    async fn due_ladders(
+        &self,
+        robot: &str,
+        now: i64,
+        limit: usize,
+    ) -> Result<Vec<LadderRow>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = self
+            .db()
+            .await?
+            .query(&due_sql(), &[&robot, &now, &limit])
+            .await?;
+        rows.iter().map(ladder_of).collect()
+    }
+
+    async fn open_ladders(&self) -> Result<Vec<LadderRow>, StoreError> {
+        let rows = self.db().await?.query(&open_sql(), &[]).await?;
+        rows.iter().map(ladder_of).collect()
+    }
+
+    async fn move_ladder(
+        &self,
+        lease: &Lease,
+        ladder: &LadderRow,
+        how: LadderMove<'_>,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let v = move_values(ladder, &how, now);
+        let mut conn = self.db().await?;
+        let tx = fenced(&mut conn, lease).await?;
+        let params: Params = &[
+            &v.step,
+            &v.next_at,
+            &v.state,
+            &v.ended_by,
+            &ladder.id,
+            &ladder.step,
+        ];
+        if tx.execute(MOVE, params).await? == 0 {
+            return Ok(false);
+        }
+        if let Some(note) = v.note {
+            insert_note(&tx, ladder, note, now).await?;
+        }
+        let mut woken = None;
+        if let LadderMove::Took {
+            message: Some(queued),
+            ..
+        } = how
+        {
+            let insert = "INSERT INTO messages (robot, msg_uuid, body, alert_count,
+                                                next_attempt_at, created_at)
+                          VALUES ($1, $2, $3, 0, $4, $4)";
+            let m = queued.message;
+            let params: Params = &[&queued.robot, &m.msg_uuid, &m.body, &m.now];
+            tx.execute(insert, params).await?;
+            woken = Some(queued.robot.to_owned());
+        }
+        tx.commit().await?;
+        if let Some(robot) = woken {
+            self.wakeups.announce(&[robot]);
+        }
+        Ok(true)
+    }
+
+    async fn note_ladder(
+        &self,
+        ladder: &LadderRow,
+        note: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let conn = self.db().await?;
+        insert_note(&conn, ladder, note, now).await
+    }
+
+    async fn ladder_notes(&self, issue: &str) -> Result<Vec<LadderNote>, StoreError> {
+        let rows = self.db().await?.query(NOTES, &[&issue]).await?;
+        rows.iter().map(note_of).collect()
+    }
+}
+
+async fn insert_note<C>(
+    conn: &super::connection::Db<C>,
+    ladder: &LadderRow,
+    note: &str,
+    now: i64,
+) -> Result<(), StoreError>
+where
+    C: deadpool_postgres::GenericClient,
+{
+    let params: Params = &[
+        &ladder.id,
+        &ladder.issue,
+        &ladder.short_id,
+        &ladder.route,
+        &now,
+        &note,
+    ];
+    conn.execute(NOTE, params).await?;
+    Ok(())
+}

@@ -1,0 +1,174 @@
+//! Escalation ladders (`escalation_port.rs`) in the SQLite file; their start rides in the
+//! enqueue's unit of work (`start`, called by `intake.rs`).
+
+use super::SqliteOutbox;
+use super::sender::insert_message;
+use crate::domain::escalation::{LadderStart, ladder_key};
+use crate::outbox::EscalationStore;
+use crate::outbox::escalation_sql::{
+    END_ACTED, MOVE, NOTE, NOTE_ACTED, NOTES, START_AGAIN, START_IF_UNSEEN, due_sql, ladder_of,
+    move_values, note_of, open_sql,
+};
+use crate::outbox::types::{Delivery, LadderMove, LadderNote, LadderRow, Lease, StoreError};
+use async_trait::async_trait;
+use rusqlite::{Connection, params};
+
+/// Starts the ladders of a stored delivery (`payload`: its `QueuedAlert` JSON).
+pub(super) fn start(
+    tx: &Connection,
+    item: &Delivery,
+    payload: &str,
+    now: i64,
+) -> rusqlite::Result<()> {
+    let alert = &item.queued.alert;
+    let Some(issue) = ladder_key(alert) else {
+        return Ok(());
+    };
+    for rule in &item.escalate {
+        let sql = match rule.start {
+            LadderStart::Again => START_AGAIN,
+            LadderStart::IfUnseen => START_IF_UNSEEN,
+        };
+        let next_at = now + rule.after_ms;
+        tx.prepare_cached(sql)?.execute(params![
+            rule.route,
+            issue,
+            alert.short_id,
+            item.robot,
+            payload,
+            now,
+            next_at
+        ])?;
+    }
+    Ok(())
+}
+
+fn insert_note(c: &Connection, ladder: &LadderRow, note: &str, now: i64) -> rusqlite::Result<()> {
+    c.prepare_cached(NOTE)?.execute(params![
+        ladder.id,
+        ladder.issue,
+        ladder.short_id,
+        ladder.route,
+        now,
+        note
+    ])?;
+    Ok(())
+}
+
+#[async_trait]
+impl EscalationStore for SqliteOutbox {
+    async fn act_on_issue(&self, issue: &str, by: &str, now: i64) -> Result<usize, StoreError> {
+        let (issue, by) = (issue.to_owned(), by.to_owned());
+        self.write_sql(move |c| {
+            let tx = c.transaction()?;
+            tx.execute(NOTE_ACTED, params![now, by, issue])?;
+            let ended = tx.execute(END_ACTED, params![by, issue])?;
+            tx.commit()?;
+            Ok(ended)
+        })
+        .await
+    }
+
+    async fn due_ladders(
+        &self,
+        robot: &str,
+        now: i64,
+        limit: usize,
+    ) -> Result<Vec<LadderRow>, StoreError> {
+        let robot = robot.to_owned();
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read_sql(move |c| {
+            let mut stmt = c.prepare_cached(&due_sql())?;
+            let rows = stmt.query_map(params![robot, now, limit], |r| ladder_of(r))?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn open_ladders(&self) -> Result<Vec<LadderRow>, StoreError> {
+        self.read_sql(move |c| {
+            let mut stmt = c.prepare_cached(&open_sql())?;
+            let rows = stmt.query_map([], |r| ladder_of(r))?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn move_ladder(
+        &self,
+        lease: &Lease,
+        ladder: &LadderRow,
+        how: LadderMove<'_>,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let v = move_values(ladder, &how, now);
+        let (step, next_at, state) = (v.step, v.next_at, v.state);
+        let ended_by = v.ended_by.map(str::to_owned);
+        let note = v.note.map(str::to_owned);
+        let message = match how {
+            LadderMove::Took {
+                message: Some(q), ..
+            } => Some((
+                q.robot.to_owned(),
+                q.message.body.to_owned(),
+                q.message.msg_uuid.to_owned(),
+                q.message.now,
+            )),
+            _ => None,
+        };
+        let woken = message.as_ref().map(|m| m.0.clone());
+        let ladder = ladder.clone();
+        let moved = self
+            .fenced(lease, move |tx, _| {
+                let changed = tx.prepare_cached(MOVE)?.execute(params![
+                    step,
+                    next_at,
+                    state,
+                    ended_by,
+                    ladder.id,
+                    ladder.step
+                ])?;
+                if changed == 0 {
+                    return Ok(false);
+                }
+                if let Some(note) = &note {
+                    insert_note(tx, &ladder, note, now)?;
+                }
+                if let Some((robot, body, uuid, at)) = &message {
+                    let new = crate::outbox::NewMessage {
+                        body,
+                        msg_uuid: uuid,
+                        now: *at,
+                    };
+                    insert_message(tx, robot, &[], new)?;
+                }
+                Ok(true)
+            })
+            .await?;
+        if let (true, Some(robot)) = (moved, woken) {
+            self.wake(robot);
+        }
+        Ok(moved)
+    }
+
+    async fn note_ladder(
+        &self,
+        ladder: &LadderRow,
+        note: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let (ladder, note) = (ladder.clone(), note.to_owned());
+        self.write_sql(move |c| insert_note(c, &ladder, &note, now))
+            .await
+    }
+
+    async fn ladder_notes(&self, issue: &str) -> Result<Vec<LadderNote>, StoreError> {
+        let issue = issue.to_owned();
+        self.read_sql(move |c| {
+            let mut stmt = c.prepare_cached(NOTES)?;
+            let rows = stmt.query_map([issue], |r| note_of(r))?;
+            rows.collect()
+        })
+        .await
+    }
+}
