@@ -2,12 +2,15 @@
 //! documented shapes: the token endpoint checks AppKey and AppSecret and hands out tokens that
 //! expire; the card endpoints answer 401 `InvalidAuthentication` without a live token, 400 on a
 //! missing field or a `cardParamMap` value that is not a string, and refuse a second
-//! `createAndDeliver` with the same `outTrackId`. It keeps each card's current data.
+//! `createAndDeliver` with the same `outTrackId`. It keeps each card's current data, and the
+//! DINGs it was asked to send (`ding.rs`).
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use serde_json::{Value, json};
 
+mod ding;
 mod rules;
+pub use ding::SentDing;
 use rules::{check_create, check_update};
 use std::collections::{BTreeMap, HashMap};
 use std::net::TcpListener;
@@ -53,6 +56,9 @@ struct State {
     delay: Duration,
     cards: HashMap<String, Card>,
     log: Vec<Received>,
+    dings: Vec<SentDing>,
+    /// Every DING answers this (an edition without DING).
+    refuse_dings: Option<Reply>,
 }
 
 #[derive(Clone)]
@@ -80,6 +86,7 @@ impl FakeOpenApi {
                     web::post().to(create_and_deliver),
                 )
                 .route("/v1.0/card/instances", web::put().to(update))
+                .route("/v1.0/robot/ding/send", web::post().to(ding_send))
         })
         .workers(1)
         .listen(listener)
@@ -148,6 +155,20 @@ impl FakeOpenApi {
 
     pub fn card_count(&self) -> usize {
         self.lock().cards.len()
+    }
+
+    /// The DINGs it accepted, oldest first.
+    pub fn dings(&self) -> Vec<SentDing> {
+        self.lock().dings.clone()
+    }
+
+    /// Every DING from now on is refused as DingTalk refuses an edition without DING.
+    pub fn refuse_dings(&self) {
+        self.lock().refuse_dings = Some(error(
+            403,
+            "Forbidden.AccessDenied.AccessTokenPermissionDenied",
+            "没有调用该接口的权限",
+        ));
     }
 
     pub fn log(&self) -> Vec<Received> {
@@ -252,18 +273,22 @@ fn header_token(req: &HttpRequest) -> Option<String> {
 }
 
 async fn create_and_deliver(req: HttpRequest, body: web::Bytes, state: Shared) -> HttpResponse {
-    card_call(req, body, state, check_create).await
+    card_call(req, body, state, |st, v, _| check_create(st, v)).await
 }
 
 async fn update(req: HttpRequest, body: web::Bytes, state: Shared) -> HttpResponse {
-    card_call(req, body, state, check_update).await
+    card_call(req, body, state, |st, v, _| check_update(st, v)).await
+}
+
+async fn ding_send(req: HttpRequest, body: web::Bytes, state: Shared) -> HttpResponse {
+    card_call(req, body, state, ding::check_ding).await
 }
 
 async fn card_call(
     req: HttpRequest,
     body: web::Bytes,
     state: Shared,
-    check: fn(&mut State, &Value) -> Result<Value, Reply>,
+    check: fn(&mut State, &Value, &str) -> Result<Value, Reply>,
 ) -> HttpResponse {
     let token = header_token(&req);
     let answer = {
@@ -272,7 +297,7 @@ async fn card_call(
             Some(refusal) => refusal,
             None => match serde_json::from_slice::<Value>(&body) {
                 Err(_) => error(400, "invalidParameter", "body is not JSON"),
-                Ok(v) => match check(&mut st, &v) {
+                Ok(v) => match check(&mut st, &v, token.as_deref().unwrap_or_default()) {
                     Ok(ok) => (200, String::new(), ok),
                     Err(refusal) => refusal,
                 },

@@ -20,6 +20,7 @@ mod dedup;
 mod delivery;
 mod edge;
 mod escalation;
+mod escalation_ding;
 mod fake_openapi;
 mod fake_robot;
 mod helpers;
