@@ -21,6 +21,7 @@ mod delivery;
 mod edge;
 mod escalation;
 mod escalation_ding;
+mod escalation_kill;
 mod fake_openapi;
 mod fake_robot;
 mod helpers;

@@ -7,6 +7,7 @@
 
 mod cluster;
 mod db_proxy;
+mod escalation;
 mod silence;
 
 use crate::fake_robot::FakeRobot;
