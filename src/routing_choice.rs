@@ -4,6 +4,7 @@
 
 use crate::domain::alert::{Alert, AlertKind};
 use crate::domain::mention::Mentions;
+use crate::domain::oncall::Person;
 use crate::routing::Target;
 use crate::sentry::alert_rule_action::{RuleChoice, is_cn_mobile, parse_min_level};
 use tracing::{info, warn};
@@ -21,6 +22,10 @@ pub enum Choice {
 /// through this trait and never imported.
 pub trait RobotsAndRoutes {
     fn has_robot(&self, name: &str) -> bool;
+    /// One of `[[people]]`, by name.
+    fn person(&self, name: &str) -> Option<&Person>;
+    /// Whether `[[oncall]]` has a rota of that name.
+    fn has_rota(&self, name: &str) -> bool;
     /// The targets the routes give `alert`.
     fn route(&self, alert: &Alert) -> Vec<Target>;
 }
@@ -81,14 +86,16 @@ pub fn choose(alert: &Alert, settings: &impl RobotsAndRoutes) -> Choice {
             "malformed mobiles in the rule's settings are not mentioned"
         );
     }
+    let mut at = Mentions {
+        mobiles,
+        user_ids: choice.user_ids.clone(),
+        all: false,
+    };
+    let oncall = chosen_people(alert, choice, settings, &mut at);
     let rule = choice.rule_id.as_deref().unwrap_or("?");
     Choice::Chosen(vec![Target {
         robot: robot.clone(),
-        at: Mentions {
-            mobiles,
-            user_ids: choice.user_ids.clone(),
-            all: false,
-        },
+        at,
         reason: format!("Sentry alert rule {rule} chose it"),
         // No repeat rule: Sentry's rule has its own action interval per issue, set in the same
         // editor; a second interval here would silence alerts the rule's author asked for.
@@ -96,10 +103,41 @@ pub fn choose(alert: &Alert, settings: &impl RobotsAndRoutes) -> Choice {
         repeat: Vec::new(),
         // Muting is the routes' (`mute_times`); a robot the rule's author chose is never held.
         mute: Vec::new(),
-        oncall: Vec::new(),
+        oncall,
         // Ladders are the routes' (`escalation`).
         escalate: Vec::new(),
     }])
+}
+
+/// The rule's `people` added to `at` (by user id, else mobile) and its `oncall` rotas, which
+/// intake resolves to whoever is on call. Names the configuration no longer has are left out
+/// with a warning: Sentry checked them when the rule was saved.
+fn chosen_people(
+    alert: &Alert,
+    choice: &RuleChoice,
+    settings: &impl RobotsAndRoutes,
+    at: &mut Mentions,
+) -> Vec<String> {
+    for name in &choice.people {
+        let Some(person) = settings.person(name) else {
+            warn!(rule = rule_id(alert), person = %name, "the rule names a person the relay does not have");
+            continue;
+        };
+        match (&person.dingtalk_user_id, &person.mobile) {
+            (Some(id), _) if !at.user_ids.contains(id) => at.user_ids.push(id.clone()),
+            (None, Some(m)) if !at.mobiles.contains(m) => at.mobiles.push(m.clone()),
+            _ => {}
+        }
+    }
+    let (known, unknown): (Vec<String>, Vec<String>) = choice
+        .oncall
+        .iter()
+        .cloned()
+        .partition(|r| settings.has_rota(r));
+    if !unknown.is_empty() {
+        warn!(rule = rule_id(alert), rotas = ?unknown, "the rule names rotas the relay does not have");
+    }
+    known
 }
 
 /// A resolution always passes (its incident was notified), and so does a test notification.
@@ -125,11 +163,20 @@ mod tests {
     use crate::routing::{Unmatched, route};
 
     /// Robots `default` and `oncall`, no routes: everything the routes take goes to `default`.
-    struct TwoRobots;
+    /// People zhangsan (a user id) and lisi (a mobile); the rota `backend`.
+    struct TwoRobots {
+        people: Vec<Person>,
+    }
 
     impl RobotsAndRoutes for TwoRobots {
         fn has_robot(&self, name: &str) -> bool {
             ["default", "oncall"].contains(&name)
+        }
+        fn person(&self, name: &str) -> Option<&Person> {
+            self.people.iter().find(|p| p.name == name)
+        }
+        fn has_rota(&self, name: &str) -> bool {
+            name == "backend"
         }
         fn route(&self, alert: &Alert) -> Vec<Target> {
             route(alert, &[], Unmatched::Default, Some("default"))
@@ -137,7 +184,35 @@ mod tests {
     }
 
     fn settings() -> TwoRobots {
-        TwoRobots
+        let person = |name: &str, id: Option<&str>, mobile: Option<&str>| Person {
+            name: name.into(),
+            display: None,
+            dingtalk_user_id: id.map(str::to_owned),
+            mobile: mobile.map(str::to_owned),
+            sentry: None,
+        };
+        TwoRobots {
+            people: vec![
+                person("zhangsan", Some("manager4321"), Some("13800001111")),
+                person("lisi", None, Some("13900002222")),
+            ],
+        }
+    }
+
+    #[test]
+    fn the_rules_people_are_mentioned_and_its_rotas_kept_for_intake() {
+        let a = alert(Some(RuleChoice {
+            robot: Some("oncall".into()),
+            people: vec!["zhangsan".into(), "lisi".into(), "ghost".into()],
+            oncall: vec!["backend".into(), "nope".into()],
+            ..Default::default()
+        }));
+        let Choice::Chosen(targets) = choose(&a, &settings()) else {
+            panic!("the rule chose")
+        };
+        assert_eq!(targets[0].at.user_ids, ["manager4321"], "by user id first");
+        assert_eq!(targets[0].at.mobiles, ["13900002222"]);
+        assert_eq!(targets[0].oncall, ["backend"], "unknown rotas left out");
     }
 
     fn alert(choice: Option<RuleChoice>) -> Alert {

@@ -161,6 +161,12 @@ impl crate::routing_choice::RobotsAndRoutes for Settings {
     fn has_robot(&self, name: &str) -> bool {
         self.robot(name).is_some()
     }
+    fn person(&self, name: &str) -> Option<&crate::domain::oncall::Person> {
+        self.team.person(name)
+    }
+    fn has_rota(&self, name: &str) -> bool {
+        self.team.rota(name).is_some()
+    }
     fn route(&self, alert: &crate::domain::alert::Alert) -> Vec<crate::routing::Target> {
         Settings::route(self, alert)
     }

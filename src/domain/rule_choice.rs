@@ -13,6 +13,12 @@ pub struct RuleChoice {
     pub mobiles: Vec<String>,
     #[serde(default)]
     pub user_ids: Vec<String>,
+    /// `[[people]]` by name, mentioned by user id or mobile.
+    #[serde(default)]
+    pub people: Vec<String>,
+    /// `[[oncall]]` rotas by name: whoever is on call when the alert comes is mentioned.
+    #[serde(default)]
+    pub oncall: Vec<String>,
     pub min_level: Option<String>,
     /// Free text the rule's author wants in the message (escaped like all payload text).
     pub note: Option<String>,

@@ -84,7 +84,24 @@ pub async fn validate_rule(
         .and_then(Value::as_str)
         .unwrap_or("-");
     let robots: Vec<&str> = settings.robots.iter().map(|r| r.name.as_str()).collect();
-    match alert_rule_action::validate(&fields, &robots) {
+    let people: Vec<&str> = settings
+        .team
+        .people
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect();
+    let rotas: Vec<&str> = settings
+        .team
+        .rotas
+        .iter()
+        .map(|r| r.name.as_str())
+        .collect();
+    let known = alert_rule_action::Known {
+        robots: &robots,
+        people: &people,
+        rotas: &rotas,
+    };
+    match alert_rule_action::validate(&fields, known) {
         Ok(()) => {
             info!(path, installation, result = "valid", "alert rule checked");
             Ok(HttpResponse::Ok().json(json!({"message": "DingTalk settings are valid"})))

@@ -12,6 +12,10 @@ use serde_json::Value;
 pub const FIELD_ROBOT: &str = "robot";
 pub const FIELD_MOBILES: &str = "mobiles";
 pub const FIELD_USER_IDS: &str = "user_ids";
+/// Names of the relay's `[[people]]`.
+pub const FIELD_PEOPLE: &str = "people";
+/// Names of the relay's `[[oncall]]` rotas: whoever is on call when the alert comes.
+pub const FIELD_ONCALL: &str = "oncall";
 pub const FIELD_MIN_LEVEL: &str = "min_level";
 pub const FIELD_NOTE: &str = "note";
 
@@ -83,6 +87,8 @@ fn from_settings(v: Option<&Value>) -> RuleChoice {
             FIELD_ROBOT => c.robot = Some(value).filter(|s| !s.is_empty()),
             FIELD_MOBILES => c.mobiles = split_list(&value),
             FIELD_USER_IDS => c.user_ids = split_list(&value),
+            FIELD_PEOPLE => c.people = split_list(&value),
+            FIELD_ONCALL => c.oncall = split_list(&value),
             FIELD_MIN_LEVEL => c.min_level = Some(value).filter(|s| !s.is_empty()),
             FIELD_NOTE => c.note = Some(value).filter(|s| !s.is_empty()),
             _ => {}
@@ -127,8 +133,17 @@ pub fn parse_min_level(s: &str) -> Option<Level> {
         .flatten()
 }
 
+/// What the relay has that a rule may name.
+#[derive(Debug, Clone, Copy)]
+pub struct Known<'a> {
+    pub robots: &'a [&'a str],
+    pub people: &'a [&'a str],
+    pub rotas: &'a [&'a str],
+}
+
 /// The first problem with a rule's values, worded for the person saving it in Sentry.
-pub fn validate(fields: &[(String, String)], robots: &[&str]) -> Result<(), String> {
+pub fn validate(fields: &[(String, String)], known: Known<'_>) -> Result<(), String> {
+    let robots = known.robots;
     let get = |name: &str| {
         fields
             .iter()
@@ -154,6 +169,23 @@ pub fn validate(fields: &[(String, String)], robots: &[&str]) -> Result<(), Stri
             "malformed mobile `{}`: write 11-digit mainland China numbers such as 13800001111, separated by commas",
             clip(&bad)
         ));
+    }
+    for (field, defined, what) in [
+        (FIELD_PEOPLE, known.people, "person"),
+        (FIELD_ONCALL, known.rotas, "on-call rota"),
+    ] {
+        let named = get(field).map(split_list).unwrap_or_default();
+        if let Some(unknown) = named.iter().find(|n| !defined.contains(&n.as_str())) {
+            let defined = if defined.is_empty() {
+                "none are configured".to_owned()
+            } else {
+                defined.join(", ")
+            };
+            return Err(format!(
+                "unknown {what} `{}` (field `{field}`); the relay has: {defined}",
+                clip(unknown)
+            ));
+        }
     }
     if let Some(level) = get(FIELD_MIN_LEVEL).filter(|l| parse_min_level(l).is_none()) {
         return Err(format!(
@@ -209,6 +241,45 @@ mod tests {
             from_metric_alert(&json!({"alert_rule": {"triggers": []}}), "critical"),
             None
         );
+    }
+
+    #[test]
+    fn people_and_rotas_are_read_and_checked_against_the_relays() {
+        let ia = json!({"id": 3, "settings": [{"name": "robot", "value": "ops"},
+            {"name": "people", "value": "zhangsan, lisi"}, {"name": "oncall", "value": "backend"}]});
+        let c = from_issue_alert(Some(&ia)).expect("choice");
+        assert_eq!(
+            (c.people, c.oncall),
+            (
+                vec!["zhangsan".to_owned(), "lisi".to_owned()],
+                vec!["backend".to_owned()]
+            )
+        );
+        let known = Known {
+            robots: &["ops"],
+            people: &["zhangsan", "lisi"],
+            rotas: &["backend"],
+        };
+        let fields = |name: &str, value: &str| {
+            vec![
+                ("robot".to_owned(), "ops".to_owned()),
+                (name.to_owned(), value.to_owned()),
+            ]
+        };
+        assert_eq!(validate(&fields("people", "lisi，zhangsan"), known), Ok(()));
+        let e = validate(&fields("people", "lisi, wangwu"), known).expect_err("unknown person");
+        assert!(
+            e.contains("unknown person `wangwu` (field `people`); the relay has: zhangsan, lisi"),
+            "{e}"
+        );
+        let e = validate(&fields("oncall", "frontend"), known).expect_err("unknown rota");
+        assert!(e.contains("unknown on-call rota `frontend`"), "{e}");
+        let none = Known {
+            rotas: &[],
+            ..known
+        };
+        let e = validate(&fields("oncall", "backend"), none).expect_err("no rotas");
+        assert!(e.contains("none are configured"), "{e}");
     }
 
     #[test]

@@ -3,8 +3,8 @@
 //! a minimum level and a note into Sentry's issue- and metric-alert editors.
 
 use super::alert_rule_action::{
-    FIELD_MIN_LEVEL, FIELD_MOBILES, FIELD_NOTE, FIELD_ROBOT, FIELD_USER_IDS, OPTIONS_PATH,
-    VALIDATE_PATH,
+    FIELD_MIN_LEVEL, FIELD_MOBILES, FIELD_NOTE, FIELD_ONCALL, FIELD_PEOPLE, FIELD_ROBOT,
+    FIELD_USER_IDS, OPTIONS_PATH, VALIDATE_PATH,
 };
 use serde_json::{Value, json};
 
@@ -40,6 +40,16 @@ pub fn schema() -> Value {
                     "type": "text",
                     "name": FIELD_USER_IDS,
                     "label": "@ DingTalk user ids, comma-separated · @用户 ID",
+                },
+                {
+                    "type": "text",
+                    "name": FIELD_PEOPLE,
+                    "label": "@ people by their name in the relay's [[people]], comma-separated · @人员（配置中的 name）",
+                },
+                {
+                    "type": "text",
+                    "name": FIELD_ONCALL,
+                    "label": "@ whoever is on call, by rota name · @值班（轮值名）",
                 },
                 {
                     "type": "select",

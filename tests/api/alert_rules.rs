@@ -37,8 +37,10 @@ group_window = "0s"
 [[routes]]
 name = "everything-to-payments"
 robots = ["payments"]
-"#,
-        payments.webhook, oncall.webhook
+{}"#,
+        payments.webhook,
+        oncall.webhook,
+        crate::escalation::TEAM
     );
     let app = spawn_app_with(|s| with_config_file(s, dir.path(), &text)).await;
     TwoRobots {
@@ -134,7 +136,11 @@ fn the_printed_schema_passes_sentrys_validator_rules() {
     // The check itself can fail: a broken schema is caught.
     let mut broken = schema.clone();
     broken["elements"][0]["settings"]["required_fields"] = json!([]);
-    broken["elements"][0]["settings"]["optional_fields"][2]["uri"] = json!("no-slash");
+    let select = schema["elements"][0]["settings"]["optional_fields"]
+        .as_array()
+        .and_then(|f| f.iter().position(|f| f["type"] == "select"))
+        .expect("an optional select (the minimum level)");
+    broken["elements"][0]["settings"]["optional_fields"][select]["uri"] = json!("no-slash");
     broken["elements"][0]["settings"]["description"] = json!("x".repeat(141));
     assert_eq!(sentry_validator_problems(&broken).len(), 4, "{broken}");
 }
@@ -238,6 +244,27 @@ async fn saving_a_rule_is_refused_with_a_message_naming_the_problem() {
         let body = json_body(resp).await;
         let message = body["message"].as_str().unwrap_or_default();
         assert!(message.contains(named), "{message}");
+    }
+    let named = |field: &str, value: &str| json!([{"name": "robot", "value": "oncall"}, {"name": field, "value": value}]);
+    let ok = save_rule(&s, named("people", "zhangsan, wangwu"), CLIENT_SECRET).await;
+    assert_eq!(ok.status(), 200, "people the relay has");
+    for (fields, says) in [
+        (
+            named("people", "zhangsan, zhaoliu"),
+            "unknown person `zhaoliu`",
+        ),
+        (
+            named("oncall", "frontend"),
+            "unknown on-call rota `frontend`",
+        ),
+    ] {
+        let resp = save_rule(&s, fields, CLIENT_SECRET).await;
+        assert_eq!(resp.status(), 400);
+        let message = json_body(resp).await["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(message.contains(says), "{message}");
     }
     let forged = save_rule(&s, f("oncall", "", ""), "not-the-secret").await;
     assert_eq!(forged.status(), 401);

@@ -143,3 +143,31 @@ async fn a_card_claim_by_one_of_the_people_assigns_the_issue_in_sentry() {
     assert_eq!(param(&card, "claimed_by"), "张三");
     sentry.verify().await;
 }
+
+#[tokio::test]
+async fn a_card_claim_stops_the_issues_escalation() {
+    let sentry = sentry_expecting_zhangsan().await;
+    let fake = FakeOpenApi::start(7200).await;
+    // The card robot's route escalates to the default robot's group after an hour.
+    let ladder = format!("escalate_after = \"1h\"\nescalation = [\"robot:default\"]\n{PEOPLE}");
+    let app = card_app_with(&fake, Some(&sentry), &ladder).await;
+    app.post_signed("issue", &example("issue-created.json"))
+        .await;
+    wait_card(&fake, &app.outbox, |c| param(c, "count") == "1").await;
+    assert_eq!(app.outbox.open_ladders().await.expect("ladders").len(), 1);
+    let id = track_id(&app.outbox).await.expect("card");
+    assert_eq!(
+        click(&app.address, &id, "claim", "manager4321", CALLBACK_SECRET).await,
+        200
+    );
+    assert!(
+        poll_async(WAIT, || async {
+            app.outbox.open_ladders().await.expect("ladders").is_empty()
+        })
+        .await,
+        "the claim stopped the ladder"
+    );
+    let notes = app.outbox.ladder_notes(ISSUE).await.expect("notes");
+    assert_eq!(notes.len(), 1);
+    assert_eq!(notes[0].note, "stopped: claimed from a card (张三)");
+}

@@ -55,6 +55,31 @@ async fn an_issue_alert_whose_settings_name_the_second_robot_reaches_only_it() {
 }
 
 #[tokio::test]
+async fn the_rules_people_and_whoever_its_rota_puts_on_call_are_mentioned() {
+    let s = two_robots().await;
+    let settings = json!([{"name": "robot", "value": "oncall"},
+        {"name": "people", "value": "wangwu"}, {"name": "oncall", "value": "backend"}]);
+    queued_for(&s, "event_alert", &issue_alert(14, settings)).await;
+    assert!(s.oncall.wait_for(WAIT, |p| p.len() == 1).await);
+    let msg = &s.oncall.posted()[0];
+    assert_eq!(
+        msg.body["at"]["atMobiles"],
+        json!(["13900002222"]),
+        "wangwu by mobile"
+    );
+    assert_eq!(
+        msg.body["at"]["atUserIds"],
+        json!(["manager4321"]),
+        "张三, on call"
+    );
+    assert!(
+        msg.text().contains("张三"),
+        "the on-call is named: {}",
+        msg.text()
+    );
+}
+
+#[tokio::test]
 async fn a_metric_alert_whose_action_names_the_second_robot_reaches_only_it() {
     let s = two_robots().await;
     let ours = json!({"id": "31", "type": "sentry_app", "targetType": "sentry_app", "sentryAppId": 3,
