@@ -10,16 +10,15 @@
 //! HTTP call, not a message: it goes after that commit, so it is sent at most once (a crash in
 //! between loses that one DING, and the trace says it was due).
 
+use super::ding_step::ding;
+use super::escalate_reach::reach;
 use super::step::{LadderState, SenderCtx, Turn};
-use crate::config::Settings;
-use crate::dingtalk::openapi::Ding;
 use crate::domain::escalation::{Escalation, EscalationStep, Reach};
 use crate::domain::mention::Mentions;
-use crate::domain::oncall::{Override, Person};
 use crate::outbox::{LadderMove, LadderRow, NewMessage, QueuedAlert, QueuedMessage, StoreError};
 use crate::render::Envelope;
 use crate::render::escalation::{EscalationNotice, waited};
-use tracing::{Instrument, info, info_span, warn};
+use tracing::{Instrument, info, info_span};
 
 /// Due ladders are looked for this often.
 const LADDER_CHECK_MS: i64 = 1_000;
@@ -54,74 +53,6 @@ pub async fn climb(
         moved |= climb_one(ctx, turn, ladder).instrument(span).await?;
     }
     Ok(moved)
-}
-
-/// Who a step reaches now, and the rota that puts them there.
-struct Reached<'a> {
-    people: Vec<&'a Person>,
-    rota: Option<&'a str>,
-}
-
-fn reach<'a>(
-    settings: &'a Settings,
-    r: &'a Reach,
-    overrides: &[Override],
-    now: i64,
-) -> Reached<'a> {
-    match r {
-        Reach::Oncall(rota) => Reached {
-            people: crate::oncall::people_on_call(
-                settings,
-                std::slice::from_ref(rota),
-                overrides,
-                now,
-            ),
-            rota: Some(rota),
-        },
-        Reach::Person(name) => Reached {
-            people: settings.person(name).into_iter().collect(),
-            rota: None,
-        },
-        Reach::All => Reached {
-            people: Vec::new(),
-            rota: None,
-        },
-    }
-}
-
-impl Reached<'_> {
-    fn names(&self) -> Vec<String> {
-        self.people.iter().map(|p| p.shown().to_owned()).collect()
-    }
-
-    /// `张三 (on call for backend)`, `王五`, for the trace.
-    fn described(&self) -> String {
-        let names = self.names().join(", ");
-        let names = if names.is_empty() {
-            "nobody (no person found)".to_owned()
-        } else {
-            names
-        };
-        match self.rota {
-            Some(rota) => format!("{names} (on call for {rota})"),
-            None => names,
-        }
-    }
-
-    fn mentions(&self, all: bool) -> Mentions {
-        let mut at = Mentions {
-            all,
-            ..Default::default()
-        };
-        for p in &self.people {
-            match (&p.dingtalk_user_id, &p.mobile) {
-                (Some(id), _) => at.user_ids.push(id.clone()),
-                (None, Some(m)) => at.mobiles.push(m.clone()),
-                (None, None) => {}
-            }
-        }
-        at
-    }
 }
 
 async fn climb_one(
@@ -315,65 +246,6 @@ fn count(ctx: &SenderCtx, ladder: &LadderRow, step: &EscalationStep) {
         .escalations
         .with_label_values(&[ladder.route.as_str(), step.kind()])
         .inc();
-}
-
-/// Sends the DING the ladder just recorded; a refusal is logged, counted and noted in the
-/// trace, and the ladder goes on.
-async fn ding(
-    ctx: &SenderCtx,
-    ladder: &LadderRow,
-    config: &Escalation,
-    reached: &Reached<'_>,
-    content: &str,
-) -> Result<(), StoreError> {
-    let now = crate::clock::now_ms();
-    let app = config
-        .ding_robot
-        .as_deref()
-        .and_then(|name| ctx.active.settings.robot(name))
-        .and_then(|r| r.card.clone());
-    let user_ids: Vec<String> = reached
-        .people
-        .iter()
-        .filter_map(|p| p.dingtalk_user_id.clone())
-        .collect();
-    let failure = match app {
-        None => Some("ding_robot is no longer a card robot".to_owned()),
-        Some(_) if user_ids.is_empty() => Some("nobody to DING has a dingtalk_user_id".to_owned()),
-        Some(card) => {
-            let ding = Ding {
-                robot_code: &card.robot_code,
-                remind_type: config.ding_type.remind_type(),
-                user_ids: &user_ids,
-                content,
-            };
-            match ctx
-                .deps
-                .open_api
-                .send_ding(&card.credentials(), &ding)
-                .await
-            {
-                Ok(id) => {
-                    info!(open_ding_id = %id, "DING sent");
-                    None
-                }
-                Err(outcome) => Some(outcome.to_string()),
-            }
-        }
-    };
-    if let Some(why) = failure {
-        warn!(error = %why, "DING not sent; the ladder goes on");
-        ctx.deps
-            .metrics
-            .ding_failures
-            .with_label_values(&[ladder.route.as_str()])
-            .inc();
-        ctx.deps
-            .outbox
-            .note_ladder(ladder, &format!("DING not sent: {why}"), now)
-            .await?;
-    }
-    Ok(())
 }
 
 async fn move_ladder(

@@ -492,7 +492,10 @@ fn the_example_file_loads() {
     ];
     let s = load(&text, &env).expect("the example is valid");
     assert_eq!(s.routes.len(), 2);
-    assert!(s.routes[1].escalation.is_some(), "the on-call route escalates");
+    assert!(
+        s.routes[1].escalation.is_some(),
+        "the on-call route escalates"
+    );
     assert_eq!(
         s.robots.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
         ["default", "payments", "oncall"]
