@@ -40,10 +40,11 @@ pub(super) const NOTE_ACTED: &str =
 pub(super) const END_ACTED: &str =
     "UPDATE escalations SET state = 'acted', ended_by = $1 WHERE issue = $2 AND state = 'open'";
 
-/// Every move of a ladder: only from the step it was read at, only while open.
+/// Every move of a ladder: only from the step it was read at, only while open, and only in
+/// the life it was read in (`started_at`: a restart after an act reuses the row at step 0).
 pub(super) const MOVE: &str =
     "UPDATE escalations SET step = $1, next_at = $2, state = $3, ended_by = $4
-     WHERE id = $5 AND step = $6 AND state = 'open'";
+     WHERE id = $5 AND step = $6 AND started_at = $7 AND state = 'open'";
 
 pub(super) const NOTE: &str =
     "INSERT INTO escalation_notes (ladder, issue, short_id, route, at, note)

@@ -4,6 +4,8 @@
 //! once per check, and the runner makes a `#[tokio::test]` of it (see `postgres.rs`).
 
 mod cards;
+mod escalation;
+mod escalation_ends;
 mod fixtures;
 mod ingest;
 mod leases;
@@ -17,6 +19,8 @@ mod sqlite;
 mod trace;
 
 pub use cards::*;
+pub use escalation::*;
+pub use escalation_ends::*;
 pub use ingest::*;
 pub use leases::*;
 pub use oncall::*;
@@ -66,6 +70,14 @@ macro_rules! every_check {
         $run!(silences_add_list_end);
         $run!(oncall_overrides_add_list_end);
         $run!(held_alerts_leave_the_queue_until_a_message_takes_them);
+        $run!(ladder_starts_with_the_enqueue);
+        $run!(ladder_step_taken_once);
+        $run!(last_step_ends_the_ladder);
+        $run!(ladder_move_needs_the_current_lease);
+        $run!(act_ends_the_issues_ladders);
+        $run!(ladder_restarts_only_when_ended);
+        $run!(postpone_then_end);
+        $run!(note_ladder_appends);
     };
 }
 pub(crate) use every_check;

@@ -92,6 +92,7 @@ impl EscalationStore for PgOutbox {
             &v.ended_by,
             &ladder.id,
             &ladder.step,
+            &ladder.started_at,
         ];
         if tx.execute(MOVE, params).await? == 0 {
             return Ok(false);

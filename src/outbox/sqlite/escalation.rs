@@ -126,7 +126,8 @@ impl EscalationStore for SqliteOutbox {
                     state,
                     ended_by,
                     ladder.id,
-                    ladder.step
+                    ladder.step,
+                    ladder.started_at
                 ])?;
                 if changed == 0 {
                     return Ok(false);
