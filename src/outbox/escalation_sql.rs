@@ -37,8 +37,17 @@ pub(super) const NOTE_ACTED: &str =
      SELECT id, issue, short_id, route, $1, 'stopped: ' || $2 FROM escalations
      WHERE issue = $3 AND state = 'open'";
 
+/// Ends the ladders an act ends; `next_at` becomes the end, which `prune` counts from.
 pub(super) const END_ACTED: &str =
-    "UPDATE escalations SET state = 'acted', ended_by = $1 WHERE issue = $2 AND state = 'open'";
+    "UPDATE escalations SET state = 'acted', ended_by = $1, next_at = $2
+     WHERE issue = $3 AND state = 'open'";
+
+/// What `prune` forgets: notes older than the cutoff, and ladders that ended before it (an
+/// event of such an issue starts a new ladder, as for an issue not seen before).
+pub(super) const PRUNE: [&str; 2] = [
+    "DELETE FROM escalation_notes WHERE at < $1",
+    "DELETE FROM escalations WHERE state <> 'open' AND next_at < $1",
+];
 
 /// Every move of a ladder: only from the step it was read at, only while open, and only in
 /// the life it was read in (`started_at`: a restart after an act reuses the row at step 0).

@@ -78,6 +78,7 @@ macro_rules! every_check {
         $run!(ladder_restarts_only_when_ended);
         $run!(postpone_then_end);
         $run!(note_ladder_appends);
+        $run!(ended_ladders_are_pruned);
     };
 }
 pub(crate) use every_check;

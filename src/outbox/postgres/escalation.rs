@@ -50,7 +50,7 @@ impl EscalationStore for PgOutbox {
         let mut conn = self.db().await?;
         let tx = conn.transaction().await?;
         tx.execute(NOTE_ACTED, &[&now, &by, &issue]).await?;
-        let ended = tx.execute(END_ACTED, &[&by, &issue]).await?;
+        let ended = tx.execute(END_ACTED, &[&by, &now, &issue]).await?;
         tx.commit().await?;
         Ok(usize::try_from(ended).unwrap_or(usize::MAX))
     }

@@ -131,6 +131,9 @@ impl OperatorStore for PgOutbox {
         for (sql, cutoff) in statements {
             conn.execute(sql, &[&cutoff]).await?;
         }
+        for sql in super::super::escalation_sql::PRUNE {
+            conn.execute(sql, &[&old]).await?;
+        }
         Ok(())
     }
 }

@@ -62,7 +62,7 @@ impl EscalationStore for SqliteOutbox {
         self.write_sql(move |c| {
             let tx = c.transaction()?;
             tx.execute(NOTE_ACTED, params![now, by, issue])?;
-            let ended = tx.execute(END_ACTED, params![by, issue])?;
+            let ended = tx.execute(END_ACTED, params![by, now, issue])?;
             tx.commit()?;
             Ok(ended)
         })

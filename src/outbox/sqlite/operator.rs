@@ -116,6 +116,9 @@ fn prune(c: &Connection, now: i64, keep_ms: i64) -> rusqlite::Result<()> {
     for (sql, cutoff) in statements {
         while c.execute(sql, [cutoff])? > 0 {}
     }
+    for sql in crate::outbox::escalation_sql::PRUNE {
+        c.execute(sql, [old])?;
+    }
     Ok(())
 }
 

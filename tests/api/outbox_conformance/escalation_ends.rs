@@ -194,3 +194,26 @@ pub async fn note_ladder_appends(o: Arc<dyn Outbox>) {
         ]
     );
 }
+
+/// `prune` forgets a week-old story and the ladders that ended then; an open ladder stays, and
+/// so does one that ended recently.
+pub async fn ended_ladders_are_pruned(o: Arc<dyn Outbox>) {
+    const DAY: i64 = 86_400_000;
+    start(&*o, "42", T0).await;
+    start(&*o, "43", T0).await;
+    o.act_on_issue("42", "resolved in Sentry", T0 + 1)
+        .await
+        .expect("act");
+    o.prune(T0 + 3 * DAY, 7 * DAY).await.expect("prune");
+    assert_eq!(notes(&*o, "42").await.len(), 1, "kept within the week");
+    o.prune(T0 + 8 * DAY, 7 * DAY).await.expect("prune");
+    assert!(notes(&*o, "42").await.is_empty());
+    assert_eq!(by_route(&open(&*o).await), vec![(ROUTE, "43")]);
+    // The ended ladder is gone: the issue's next event alert starts a new one.
+    let event = escalating("42", "triggered", LadderStart::IfUnseen, &[ROUTE]);
+    enqueue(&*o, event, T0 + 8 * DAY).await;
+    assert_eq!(
+        by_route(&open(&*o).await),
+        vec![(ROUTE, "42"), (ROUTE, "43")]
+    );
+}
