@@ -176,6 +176,11 @@ impl Route {
 
     /// The route climbing `ladder` when nobody acts.
     pub fn with_escalation(mut self, ladder: Escalation) -> Self {
+        let steps: Vec<String> = ladder.steps.iter().map(ToString::to_string).collect();
+        let every = Duration::from_millis(u64::try_from(ladder.after_ms).unwrap_or(0));
+        let every = humantime::format_duration(every);
+        self.summary
+            .push_str(&format!(", escalates every {every}: {}", steps.join(" → ")));
         self.escalation = Some(Arc::new(ladder));
         self
     }
