@@ -122,6 +122,7 @@ pub async fn accept(
                     alert,
                     at: t.at,
                     mute: t.mute,
+                    storm_exempt: t.storm_exempt,
                 },
                 repeat: if card { Vec::new() } else { t.repeat },
                 escalate: t.escalate,

@@ -19,6 +19,10 @@ pub struct Metrics {
     pub silenced: IntCounterVec,
     /// Alerts a mute window held back, by robot.
     pub muted: IntCounterVec,
+    /// Storms begun, by robot.
+    pub storms: IntCounterVec,
+    /// Alerts held by a storm (told in its summaries), by robot.
+    pub in_storms: IntCounterVec,
     /// Escalation steps taken, by route and step kind.
     pub escalations: IntCounterVec,
     /// DINGs not sent, by route.
@@ -115,6 +119,16 @@ impl Metrics {
             "Alerts held back by a route's mute window (summarized when it ends), by robot",
             &["robot"],
         );
+        let storms = counter(
+            "storms_total",
+            "Alert storms begun (summaries instead of batches), by robot",
+            &["robot"],
+        );
+        let in_storms = counter(
+            "alerts_in_storms_total",
+            "Alerts told in a storm's summaries instead of their own messages, by robot",
+            &["robot"],
+        );
         let escalations = counter(
             "escalations_total",
             "Escalation steps taken, by route and step kind (oncall, person, all, robot, ding)",
@@ -166,6 +180,8 @@ impl Metrics {
             set_aside,
             silenced,
             muted,
+            storms,
+            in_storms,
             escalations,
             ding_failures,
             body_evictions,

@@ -57,6 +57,8 @@ pub struct Route {
     pub mute_pass_level: Option<Level>,
     /// The ladder climbed when nobody acts on a new or regressed issue (`escalation`).
     pub escalation: Option<Arc<Escalation>>,
+    /// Its alerts get their own message even while the robot is in a storm.
+    pub storm_exempt: bool,
 }
 
 /// A route's ladder that an alert starts (its runner robot's delivery carries it).
@@ -89,6 +91,8 @@ pub struct Target {
     pub oncall: Vec<String>,
     /// The ladders the alert starts here (this robot runs them).
     pub escalate: Vec<LadderRule>,
+    /// A route that sent it here is `storm_exempt`.
+    pub storm_exempt: bool,
 }
 
 fn globs(patterns: Option<Vec<String>>, key: &str) -> Result<Option<Vec<GlobMatcher>>, String> {
@@ -164,6 +168,7 @@ impl Route {
             mute_times: Vec::new(),
             mute_pass_level: None,
             escalation: None,
+            storm_exempt: false,
         })
     }
 
@@ -271,6 +276,7 @@ pub fn route(
             match targets.iter_mut().find(|t| t.robot == *robot) {
                 Some(t) => {
                     t.escalate.extend(ladder);
+                    t.storm_exempt |= r.storm_exempt;
                     merge(&mut t.at, &at);
                     t.reason.push_str(&format!(" + route {}", r.name));
                     t.repeat.push(rule);
@@ -289,6 +295,7 @@ pub fn route(
                     mute: vec![mute],
                     oncall: oncall.to_vec(),
                     escalate: ladder.into_iter().collect(),
+                    storm_exempt: r.storm_exempt,
                 }),
             }
         }
@@ -312,6 +319,7 @@ pub fn route(
             mute: Vec::new(),
             oncall: Vec::new(),
             escalate: Vec::new(),
+            storm_exempt: false,
         });
     }
     targets

@@ -106,6 +106,7 @@ pub fn choose(alert: &Alert, settings: &impl RobotsAndRoutes) -> Choice {
         oncall,
         // Ladders are the routes' (`escalation`).
         escalate: Vec::new(),
+        storm_exempt: false,
     }])
 }
 

@@ -52,6 +52,10 @@ struct RobotEntry {
     rate_per_minute: Option<u32>,
     group_window: Option<String>,
     throttle_pause: Option<String>,
+    /// Waiting alerts that start a storm (0: storm mode off); see `storm.rs`.
+    storm_threshold: Option<u32>,
+    storm_quiet: Option<String>,
+    storm_interval: Option<String>,
     // Card robots only (see `card_robot`).
     app_key: Option<String>,
     app_secret: Option<String>,
@@ -179,6 +183,12 @@ pub fn parse(
                 .map_err(|e| err(format!("{at}: group_window: {e}")))?,
             throttle_pause: duration(r.throttle_pause, defaults.throttle_pause)
                 .map_err(|e| err(format!("{at}: throttle_pause: {e}")))?,
+            storm: super::storm::StormConfig::parse(
+                r.storm_threshold,
+                r.storm_quiet,
+                r.storm_interval,
+            )
+            .map_err(|e| err(format!("{at}: {e}")))?,
         });
     }
     let mute_times = mute::windows(file.mute_times, default_zone).map_err(err)?;

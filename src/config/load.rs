@@ -58,6 +58,7 @@ impl Settings {
                 "DINGTALK_THROTTLE_PAUSE",
                 600.0,
             )?,
+            storm: Default::default(),
         };
         if robot.rate_per_minute == 0 {
             return Err(invalid("DINGTALK_RATE_PER_MINUTE", "must be at least 1"));

@@ -11,6 +11,7 @@ mod mute;
 pub mod oncall;
 pub mod report_schedule;
 mod routes;
+pub mod storm;
 pub mod toml_error;
 
 use crate::domain::lang::Lang;
@@ -51,6 +52,8 @@ pub struct RobotConfig {
     pub rate_per_minute: u32,
     pub group_window: Duration,
     pub throttle_pause: Duration,
+    /// When many more alerts wait than the budget shows: one summary per interval.
+    pub storm: storm::StormConfig,
 }
 
 /// When a failed send is tried again, and when it is given up.

@@ -34,6 +34,9 @@ pub(super) struct RouteEntry {
     /// Names of `[[mute_times]]` windows that hold this route's alerts.
     mute_times: Option<Vec<String>>,
     mute_pass_level: Option<String>,
+    /// Its alerts get their own message even while the robot is in a storm.
+    #[serde(default)]
+    storm_exempt: bool,
     // Escalation (see `escalation.rs`).
     escalate_after: Option<String>,
     escalation: Option<Vec<String>>,
@@ -140,6 +143,8 @@ pub(super) fn routes(
             ding_robot: r.ding_robot,
             ding_type: r.ding_type,
         };
+        let mut route = route;
+        route.storm_exempt = r.storm_exempt;
         let route = match ladder.build(&at, &route.robots, robots, team)? {
             Some(ladder) => route.with_escalation(ladder),
             None => route,

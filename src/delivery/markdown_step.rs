@@ -52,6 +52,7 @@ pub async fn step(
     let Some(msg) = build_message(ctx, state, turn).await? else {
         return Ok(Step::Worked);
     };
+    state.storms.batched(now, msg.alert_count);
     send_message(ctx, state, turn, msg).await?;
     Ok(Step::Worked)
 }

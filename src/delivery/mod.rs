@@ -29,10 +29,12 @@ pub mod rate_limit;
 pub mod retry;
 mod send;
 pub mod step;
+mod storm_step;
 pub mod wakers;
 pub mod worker;
 
 pub use engine::Deps;
+pub use storm_step::tally as storm_tally;
 pub use wakers::Wakers;
 pub use worker::RobotWorker;
 

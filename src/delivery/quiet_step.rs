@@ -71,10 +71,21 @@ fn hold_for(ctx: &SenderCtx, w: &WaitingAlert, now: i64) -> Option<Hold> {
     if let Some((s, _)) = ctx.silences.iter().find(|(_, m)| m.matches(alert, robot)) {
         return Some(Hold::Silence(s.id));
     }
-    ctx.active
+    if let Some(hold) = ctx
+        .active
         .settings
         .muted_by(&w.queued.mute, alert, now)
         .map(Hold::MuteWindow)
+    {
+        return Some(hold);
+    }
+    // A storm holds all but the fatal alerts and those of `storm_exempt` routes: they still
+    // get their own message, within the budget the storm's summaries leave.
+    let exempt = alert.level == crate::domain::alert::Level::Fatal || w.queued.storm_exempt;
+    ctx.storm
+        .as_ref()
+        .filter(|_| !exempt)
+        .map(|s| Hold::Storm(s.id))
 }
 
 /// Holds the picked alerts that a silence or mute window holds now, and takes them out of
@@ -88,7 +99,7 @@ pub async fn hold_picked(
 ) -> Result<(), StoreError> {
     let robot = ctx.robot.name.as_str();
     let silencing = ctx.silences.iter().any(|(_, m)| m.concerns(robot));
-    if !silencing && !ctx.active.settings.any_mute_active(now) {
+    if !silencing && ctx.storm.is_none() && !ctx.active.settings.any_mute_active(now) {
         return Ok(());
     }
     let mut holds: BTreeMap<String, (Hold, Vec<i64>)> = BTreeMap::new();
@@ -108,6 +119,7 @@ pub async fn hold_picked(
         let counter = match hold {
             Hold::Silence(_) => &ctx.deps.metrics.silenced,
             Hold::MuteWindow(_) => &ctx.deps.metrics.muted,
+            Hold::Storm(_) => &ctx.deps.metrics.in_storms,
         };
         counter.with_label_values(&[robot]).inc_by(ids.len() as u64);
         info!(hold = %hold.describe(), alerts = ids.len(), "alerts held back");
@@ -136,6 +148,8 @@ async fn ended(ctx: &SenderCtx, hold: &Hold, now: i64) -> Result<Option<HeldBy>,
                 })),
             })
         }
+        // A storm's summaries take its alerts (`storm_step`).
+        Hold::Storm(_) => Ok(None),
         Hold::MuteWindow(name) => {
             let settings = &ctx.active.settings;
             let holds = settings.mute_still_holds(&ctx.robot.name, name, now);

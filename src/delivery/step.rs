@@ -46,6 +46,8 @@ pub struct SenderCtx {
     pub active: Arc<ActiveConfig>,
     /// The silences active at this step, oldest first (`quiet_step::active_silences`).
     pub silences: Vec<(Silence, Matcher)>,
+    /// The robot's open storm at this step (`storm_step::current`).
+    pub storm: Option<crate::domain::storm::Storm>,
     pub deps: Deps,
     pub renderer: Arc<Renderer>,
     pub retry: RetryConfig,
@@ -65,6 +67,35 @@ pub struct SenderState {
     pub quiet: QuietState,
     /// When due ladders were last looked for.
     pub ladders: LadderState,
+    /// When the storm was last looked at.
+    pub storms: StormState,
+}
+
+/// When the sender last looked at its storm, and the alerts its last minute's batches took:
+/// with those still waiting, what arrived in about a minute (`storm_step::tell`).
+#[derive(Default)]
+pub struct StormState {
+    pub checked_at: Option<i64>,
+    batched: std::collections::VecDeque<(i64, i64)>,
+}
+
+impl StormState {
+    /// A batch of `alerts` was built at `now`.
+    pub fn batched(&mut self, now: i64, alerts: i64) {
+        self.batched.push_back((now, alerts));
+    }
+
+    /// Alerts batched within the minute before `now`.
+    pub fn batched_in_last_minute(&mut self, now: i64) -> i64 {
+        while self
+            .batched
+            .front()
+            .is_some_and(|(at, _)| now - at > 60_000)
+        {
+            self.batched.pop_front();
+        }
+        self.batched.iter().map(|(_, n)| n).sum()
+    }
 }
 
 /// When the sender last looked for due escalation ladders.

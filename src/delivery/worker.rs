@@ -6,6 +6,7 @@ use super::rate_limit::{RateLimiter, WINDOW_MS};
 use super::step::{HeldLease, IDLE_POLL_MS, SenderCtx, SenderState, Step, Turn};
 use super::{
     Deps, LEASE_POLL, LEASE_RENEW, LEASE_TTL, card_step, escalate_step, markdown_step, quiet_step,
+    storm_step,
 };
 use crate::clock::now_ms;
 use crate::live::Live;
@@ -43,6 +44,7 @@ impl RobotWorker {
                 robot,
                 active: active_config,
                 silences: Vec::new(),
+                storm: None,
                 deps: deps.clone(),
                 renderer,
                 retry,
@@ -54,6 +56,7 @@ impl RobotWorker {
                 card_pace: Default::default(),
                 quiet: Default::default(),
                 ladders: Default::default(),
+                storms: Default::default(),
             },
             wake,
             held: None,
@@ -212,12 +215,16 @@ impl RobotWorker {
             return Ok(Step::Worked);
         };
         self.ctx.silences = quiet_step::active_silences(&self.ctx, now).await?;
+        self.ctx.storm = storm_step::current(&self.ctx).await?;
         let mut turn = Turn { held, now };
         let (ctx, state) = (&self.ctx, &mut self.state);
         if quiet_step::summarize(ctx, &mut state.quiet, &turn).await? {
             return Ok(Step::Worked);
         }
         if escalate_step::climb(ctx, &mut state.ladders, &turn).await? {
+            return Ok(Step::Worked);
+        }
+        if storm_step::tell(ctx, &mut state.storms, &turn).await? {
             return Ok(Step::Worked);
         }
         if let Some(until) = ctx

@@ -10,3 +10,4 @@ pub mod mute_window;
 pub mod oncall;
 pub mod rule_choice;
 pub mod silence;
+pub mod storm;

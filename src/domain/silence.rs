@@ -225,6 +225,8 @@ impl Silence {
 pub enum Hold {
     Silence(i64),
     MuteWindow(String),
+    /// A storm (`domain::storm`): its summaries take the alerts.
+    Storm(i64),
 }
 
 impl Hold {
@@ -232,6 +234,7 @@ impl Hold {
         match self {
             Self::Silence(id) => format!("silence:{id}"),
             Self::MuteWindow(name) => format!("mute:{name}"),
+            Self::Storm(id) => format!("storm:{id}"),
         }
     }
 
@@ -239,6 +242,7 @@ impl Hold {
         match key.split_once(':')? {
             ("silence", id) => id.parse().ok().map(Self::Silence),
             ("mute", name) if !name.is_empty() => Some(Self::MuteWindow(name.to_owned())),
+            ("storm", id) => id.parse().ok().map(Self::Storm),
             _ => None,
         }
     }
@@ -248,6 +252,7 @@ impl Hold {
         match self {
             Self::Silence(id) => format!("silenced by #{id}"),
             Self::MuteWindow(name) => format!("muted by window {name}"),
+            Self::Storm(id) => format!("summarized in storm #{id}"),
         }
     }
 }

@@ -21,6 +21,7 @@ mod page;
 pub mod playground;
 pub mod preview;
 pub mod silences_api;
+mod storm_page;
 pub mod trace_view;
 pub mod ui;
 pub mod ui_auth;
@@ -122,6 +123,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/ui/login", web::post().to(ui::login))
         .route("/ui/retry/{id}", web::post().to(ui::retry))
         .route("/ui/trace", web::get().to(ui_trace::trace))
+        .route("/ui/storms", web::get().to(storm_page::ui_list))
+        .route("/ui/storms/{id}", web::get().to(storm_page::ui_one))
+        .route("/storms/{id}", web::get().to(storm_page::public))
         .route("/ui/playground", web::get().to(playground::playground))
         .route(
             "/ui/playground",

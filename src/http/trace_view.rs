@@ -71,10 +71,14 @@ pub fn fates(entry: &TraceEntry, at: &dyn Fn(i64) -> String) -> Vec<String> {
 /// `sent in message 12 at …`, `waiting for a message`, `in message 12, retrying (…)`; an
 /// alert a silence or mute window held says so first: `silenced by #3, summarized in …`.
 pub fn fate(alert: &TraceAlert, at: &dyn Fn(i64) -> String) -> String {
-    let held = alert
-        .held_by
-        .as_deref()
-        .map(|key| Hold::parse(key).map_or_else(|| format!("held by {key}"), |h| h.describe()));
+    let hold = alert.held_by.as_deref().map(|key| (key, Hold::parse(key)));
+    if let Some((_, Some(storm @ Hold::Storm(_)))) = &hold {
+        return match alert.fate {
+            AlertFate::Held => format!("{}; counted in its next summary", storm.describe()),
+            _ => format!("{}: {}", storm.describe(), message_fate(alert, at)),
+        };
+    }
+    let held = hold.map(|(key, h)| h.map_or_else(|| format!("held by {key}"), |h| h.describe()));
     match held {
         Some(held) if alert.fate == AlertFate::Held => {
             format!("{held}; posted in the summary when it ends")

@@ -33,6 +33,14 @@ const PAGES: &[(&str, &str)] = &[
         "trace.html.tera",
         include_str!("../../templates/ui/trace.html.tera"),
     ),
+    (
+        "storm.html.tera",
+        include_str!("../../templates/ui/storm.html.tera"),
+    ),
+    (
+        "storms.html.tera",
+        include_str!("../../templates/ui/storms.html.tera"),
+    ),
 ];
 
 /// The page templates, HTML-escaped by default.

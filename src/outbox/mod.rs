@@ -18,6 +18,8 @@ mod quiet_port;
 mod quiet_sql;
 mod robot_reads;
 pub mod sqlite;
+mod storm_port;
+mod storm_sql;
 pub mod types;
 
 pub use escalation_port::EscalationStore;
@@ -27,6 +29,7 @@ pub use port::{
 };
 pub use quiet_port::QuietStore;
 pub use robot_reads::RobotNumber;
+pub use storm_port::StormStore;
 pub use types::*;
 
 use std::path::Path;

@@ -19,6 +19,7 @@ use super::escalation_port::EscalationStore;
 use super::oncall_port::OncallStore;
 use super::quiet_port::QuietStore;
 use super::robot_reads::RobotNumber;
+use super::storm_port::StormStore;
 use super::types::{
     CardChange, CardNote, CardRow, Enqueue, Enqueued, Lease, LeaseTerm, MessageRow, MessageState,
     NewMessage, Retry, RetryOutcome, StateCount, StoreError, TraceEntry, UnreadableAlert,
@@ -305,6 +306,7 @@ pub trait Outbox:
     + QuietStore
     + OncallStore
     + EscalationStore
+    + StormStore
 {
 }
 
@@ -319,5 +321,6 @@ impl<T> Outbox for T where
         + QuietStore
         + OncallStore
         + EscalationStore
+        + StormStore
 {
 }

@@ -35,6 +35,14 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/silence_summary.md.tera"),
     ),
     (
+        "storm.md.tera",
+        include_str!("../../templates/storm.md.tera"),
+    ),
+    (
+        "storm_end.md.tera",
+        include_str!("../../templates/storm_end.md.tera"),
+    ),
+    (
         "_details.md.tera",
         include_str!("../../templates/_details.md.tera"),
     ),

@@ -90,6 +90,27 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("held", "期间暂缓", "Held back"),
     ("matchers", "范围", "Matching"),
     ("silenced_by", "静默人", "Silenced by"),
+    ("storm", "告警风暴", "Alert storm"),
+    ("storm_update", "更新", "update"),
+    ("storm_over", "风暴结束", "Storm over"),
+    ("storm_since", "始于", "since"),
+    ("storm_fresh", "新增告警", "New alerts"),
+    ("storm_new_issues", "新问题", "New issues"),
+    (
+        "storm_joined",
+        "风暴中新出现的问题",
+        "issues new to the storm",
+    ),
+    ("storm_top", "告警最多的问题", "Issues with the most alerts"),
+    ("storm_climbed", "新进前列", "climbed to the top"),
+    ("storm_regressed", "复发", "regressed"),
+    ("storm_unresolved", "仍未解决", "Still unresolved"),
+    ("storm_page", "查看风暴详情", "Open the storm page"),
+    (
+        "storm_next",
+        "下一条汇总最早在",
+        "next summary at the earliest in",
+    ),
 ];
 
 /// Labels passed to templates as `t`. Keys are the same in both languages.

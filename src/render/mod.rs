@@ -9,6 +9,7 @@ pub mod escalation;
 pub mod escape;
 mod finish;
 pub mod labels;
+pub mod storm;
 mod summary;
 pub mod time;
 mod view;

@@ -39,7 +39,7 @@ pub struct HoldSummary {
 }
 
 /// `2 h 30 min`, `45 min`, `3 d 2 h`.
-fn duration(ms: i64) -> String {
+pub(super) fn duration(ms: i64) -> String {
     let minutes = (ms.max(0) + 59_999) / 60_000;
     let (d, h, m) = (minutes / 1440, minutes % 1440 / 60, minutes % 60);
     let parts: Vec<String> = [(d, "d"), (h, "h"), (m, "min")]

@@ -168,6 +168,7 @@ async fn an_unreadable_row_is_set_aside_as_dead_and_the_robot_goes_on() {
                     alert: *alert,
                     at: Default::default(),
                     mute: Vec::new(),
+                    storm_exempt: false,
                 },
                 repeat: Vec::new(),
                 escalate: Vec::new(),

@@ -154,6 +154,7 @@ fn a_target_no_route_chose_is_never_held_and_the_first_active_window_is_named() 
         repeat: Vec::new(),
         oncall: Vec::new(),
         escalate: Vec::new(),
+        storm_exempt: false,
         mute: vec![MuteRule {
             route: "r".into(),
             windows: vec!["removed".into(), "lunch".into(), "nights".into()],

@@ -27,6 +27,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (6, include_str!("migrations/0006_silences.sql")),
     (7, include_str!("migrations/0007_oncall_overrides.sql")),
     (8, include_str!("migrations/0008_escalations.sql")),
+    (9, include_str!("migrations/0009_storms.sql")),
 ];
 
 pub(super) async fn apply(conn: &mut Conn) -> Result<(), StoreError> {

@@ -30,6 +30,7 @@ mod quiet;
 mod repeats;
 mod sender;
 mod shared;
+mod storm;
 mod trace;
 mod wakeup;
 

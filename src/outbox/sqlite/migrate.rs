@@ -186,6 +186,8 @@ CREATE TABLE card_clicks (
     )),
     // Issue 20: escalation ladders and their notes. PostgreSQL's file.
     Postgres(include_str!("../postgres/migrations/0008_escalations.sql")),
+    // Issue 21: storms. PostgreSQL's file.
+    Postgres(include_str!("../postgres/migrations/0009_storms.sql")),
 ];
 
 /// Applies the migrations this file has not seen yet, each in its own transaction.

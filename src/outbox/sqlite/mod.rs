@@ -21,6 +21,7 @@ mod quiet;
 mod repeats;
 mod sender;
 mod shared;
+mod storm;
 mod trace;
 mod watch;
 

@@ -1,4 +1,5 @@
-//! Escalation ladders as the store keeps them (`EscalationStore`).
+//! Escalation ladders (`EscalationStore`) and storm summaries (`StormStore`) as they cross the
+//! port.
 
 use super::NewMessage;
 
@@ -49,4 +50,17 @@ pub struct LadderNote {
     pub at: i64,
     pub route: String,
     pub note: String,
+}
+
+/// A storm's summary (`StormStore::storm_message`).
+#[derive(Debug, Clone, Copy)]
+pub struct StormMessage<'a> {
+    pub storm: i64,
+    /// The held alerts it takes (those not yet in a summary).
+    pub alert_ids: &'a [i64],
+    pub message: NewMessage<'a>,
+    /// The issue keys at its top.
+    pub top: &'a [String],
+    /// The last summary: the storm is over.
+    pub end: bool,
 }

@@ -9,7 +9,7 @@ mod escalation;
 mod trace;
 
 pub use cards::{CardChange, CardNote, CardRow, operation_body, operation_card};
-pub use escalation::{LadderMove, LadderNote, LadderRow, QueuedMessage};
+pub use escalation::{LadderMove, LadderNote, LadderRow, QueuedMessage, StormMessage};
 pub use trace::{AlertFate, RobotDecision, TraceAlert, TraceEntry, WebhookOutcome, WebhookRecord};
 
 /// Content duplicates are recognised for this long.
@@ -49,6 +49,9 @@ pub struct QueuedAlert {
     /// The mute windows of the routes that sent it (empty: none can hold it).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mute: Vec<crate::routing::MuteRule>,
+    /// Gets its own message even while the robot is in a storm (`storm_exempt` routes).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub storm_exempt: bool,
 }
 
 /// What an enqueue did.

@@ -32,6 +32,7 @@ pub fn delivery(robot: &str, alert: Alert, rules: &[(&str, i64)]) -> Delivery {
             alert,
             at: Default::default(),
             mute: Vec::new(),
+            storm_exempt: false,
         },
         repeat: rules
             .iter()

@@ -1,0 +1,209 @@
+//! Storms, the step a markdown robot's sender takes before it builds batches: when more alerts
+//! arrive in about a minute (those waiting, and those its last minute's batches took) than a
+//! minute of its budget shows as readable batches (`storm_threshold`), the robot is in a storm — its
+//! alerts are held under the storm (`quiet_step::hold_picked`, except fatal alerts and those
+//! of `storm_exempt` routes, which still get their own messages) and told in ONE summary per
+//! `storm_interval`: the first at once, then updates while alerts keep coming, then the end
+//! once the robot was quiet for `storm_quiet`.
+//!
+//! Each summary is made in one transaction with the alerts it takes and the storm's note of
+//! it (`StormStore::storm_message`), so across `kill -9` or a hand-over each comes once; the
+//! messages then go through the budget like any other.
+
+use super::step::{SenderCtx, StormState, Turn};
+use crate::domain::storm::{Storm, StormTally};
+use crate::outbox::{HeldPage, NewMessage, StoreError, StormMessage};
+use crate::render::Envelope;
+use crate::render::storm::{StormReport, StormSummary};
+use tracing::{error, info};
+
+/// Storms are looked at this often.
+const STORM_CHECK_MS: i64 = 1_000;
+/// Storm alerts read per page while a summary is made.
+const PAGE: usize = 2_000;
+/// Issues remembered as the top of a summary, to tell which climbed by the next.
+const TOP: usize = 10;
+
+/// The robot's open storm, read at every step (another replica may have opened or ended it);
+/// `None` when storm mode is off for the robot (or it is a card robot).
+pub async fn current(ctx: &SenderCtx) -> Result<Option<Storm>, StoreError> {
+    if ctx.robot.card.is_some() || threshold(ctx).is_none() {
+        return Ok(None);
+    }
+    ctx.deps.outbox.current_storm(&ctx.robot.name).await
+}
+
+fn threshold(ctx: &SenderCtx) -> Option<u32> {
+    ctx.robot.storm.threshold_for(ctx.robot.rate_per_minute)
+}
+
+/// Starts a storm (looked for at every step), or makes its next summary when it is time
+/// (looked at every `STORM_CHECK_MS`); true when it did either (the turn is used).
+pub async fn tell(
+    ctx: &SenderCtx,
+    storms: &mut StormState,
+    turn: &Turn<'_>,
+) -> Result<bool, StoreError> {
+    let Some(threshold) = threshold(ctx).filter(|_| ctx.robot.card.is_none()) else {
+        return Ok(false);
+    };
+    let now = turn.now;
+    let outbox = &ctx.deps.outbox;
+    let robot = ctx.robot.name.as_str();
+    // Looked for at every step: a storm's first alerts must not go out as batches that spend
+    // the budget its first summary needs.
+    let Some(storm) = &ctx.storm else {
+        // About a minute's arrivals: what waits, and what the last minute's batches took.
+        let arrived = outbox.waiting_count(robot).await? + storms.batched_in_last_minute(now);
+        if arrived <= i64::from(threshold) {
+            return Ok(false);
+        }
+        let waiting = arrived;
+        let storm = outbox.open_storm(turn.lease(), now).await?;
+        ctx.deps.metrics.storms.with_label_values(&[robot]).inc();
+        info!(
+            storm = storm.id,
+            waiting, threshold, "alert storm: summaries instead of batches"
+        );
+        return Ok(true);
+    };
+    if storms.checked_at.is_some_and(|t| now - t < STORM_CHECK_MS) {
+        return Ok(false);
+    }
+    storms.checked_at = Some(now);
+    // What waits now is held under the storm first, so the summary counts it.
+    super::pick::pick_waiting(ctx, turn.lease(), PAGE, now).await?;
+    let key = storm.hold_key();
+    let newest = outbox.storm_newest(&key).await?.unwrap_or(storm.started_at);
+    let quiet_ms = ctx.robot.storm.quiet.as_millis() as i64;
+    let interval_ms = ctx.robot.storm.interval.as_millis() as i64;
+    // Never two summaries within an interval, the end included.
+    if storm.last_message_at.is_some_and(|t| now - t < interval_ms) {
+        return Ok(false);
+    }
+    let summary = if now - newest >= quiet_ms && outbox.waiting_count(robot).await? == 0 {
+        StormSummary::End
+    } else if storm.last_message_at.is_none() {
+        StormSummary::First
+    } else {
+        StormSummary::Update
+    };
+    let fresh = fresh_alerts(ctx, &key).await?;
+    if fresh.is_empty() && summary == StormSummary::Update {
+        return Ok(false);
+    }
+    summarize(ctx, turn, storm, summary, &fresh).await?;
+    Ok(true)
+}
+
+/// The storm's alerts not yet in a summary.
+async fn fresh_alerts(ctx: &SenderCtx, key: &str) -> Result<Vec<i64>, StoreError> {
+    let (mut ids, mut after) = (Vec::new(), 0);
+    loop {
+        let page = HeldPage {
+            robot: &ctx.robot.name,
+            hold: key,
+            after,
+            limit: PAGE,
+        };
+        let page = ctx.deps.outbox.held_alerts(page).await?;
+        let before = ids.len();
+        ids.extend(page.unreadable.iter().map(|u| u.id));
+        ids.extend(page.alerts.iter().map(|w| w.id));
+        if ids.len() - before < PAGE {
+            return Ok(ids);
+        }
+        after = ids.iter().copied().max().unwrap_or(after);
+    }
+}
+
+/// Every alert of the storm so far, added up.
+pub async fn tally(
+    outbox: &crate::outbox::SharedOutbox,
+    storm: &Storm,
+) -> Result<StormTally, StoreError> {
+    let key = storm.hold_key();
+    let (mut tally, mut after) = (StormTally::default(), 0);
+    loop {
+        let page = HeldPage {
+            robot: &storm.robot,
+            hold: &key,
+            after,
+            limit: PAGE,
+        };
+        let page = outbox.storm_alerts(page).await?;
+        let read = page.alerts.len() + page.unreadable.len();
+        after = page
+            .alerts
+            .iter()
+            .map(|w| w.id)
+            .chain(page.unreadable.iter().map(|u| u.id))
+            .max()
+            .unwrap_or(after);
+        tally.add(
+            storm.started_at,
+            page.alerts
+                .into_iter()
+                .map(|w| (w.received_at, w.queued.alert)),
+        );
+        if read < PAGE {
+            return Ok(tally);
+        }
+    }
+}
+
+async fn summarize(
+    ctx: &SenderCtx,
+    turn: &Turn<'_>,
+    storm: &Storm,
+    summary: StormSummary,
+    fresh: &[i64],
+) -> Result<(), StoreError> {
+    let now = turn.now;
+    let tally = tally(&ctx.deps.outbox, storm).await?;
+    let page = ctx.deps.signer.as_ref().map(|s| s.storm_url(storm.id, now));
+    let report = StormReport {
+        storm,
+        summary,
+        tally: &tally,
+        fresh: fresh.len(),
+        now,
+        page: page.as_deref(),
+    };
+    let env = Envelope {
+        keyword: ctx.robot.keyword.clone(),
+        msg_uuid: uuid::Uuid::new_v4().to_string(),
+        ..Default::default()
+    };
+    let message = match ctx.renderer.render_storm(&report, &env) {
+        Ok(m) => m,
+        Err(e) => {
+            error!(error = %e, "rendering the storm summary failed; sending a plain one");
+            let mut plain =
+                crate::domain::alert::Alert::new(crate::domain::alert::AlertKind::Issue, "storm");
+            plain.title = format!(
+                "🌪️ #{}: {} alerts, {} issues",
+                storm.id,
+                tally.alerts,
+                tally.issues.len()
+            );
+            crate::render::plain_fallback(&plain, &env, ctx.renderer.lang())
+        }
+    };
+    let body = message.to_json();
+    let top = tally.top(TOP);
+    let m = StormMessage {
+        storm: storm.id,
+        alert_ids: fresh,
+        message: NewMessage {
+            body: &body,
+            msg_uuid: &message.msg_uuid,
+            now,
+        },
+        top: &top,
+        end: summary == StormSummary::End,
+    };
+    let id = ctx.deps.outbox.storm_message(turn.lease(), m).await?;
+    info!(storm = storm.id, summary = ?summary, alerts = tally.alerts, fresh = fresh.len(), delivery_id = id, "storm summary queued");
+    Ok(())
+}

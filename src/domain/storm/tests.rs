@@ -1,0 +1,68 @@
+use super::*;
+
+fn alert(issue: &str, project: &str, level: Level, action: &str) -> Alert {
+    let mut a = Alert::new(AlertKind::EventAlert, action);
+    a.issue_id = Some(issue.into());
+    a.project = Some(project.into());
+    a.level = level;
+    a.title = format!("Error {issue}");
+    a
+}
+
+#[test]
+fn the_threshold_is_a_minute_of_readable_batches() {
+    assert_eq!(default_threshold(20), 400);
+    assert_eq!(default_threshold(u32::MAX), u32::MAX);
+}
+
+#[test]
+fn alerts_add_up_per_issue_project_and_level_most_first() {
+    let mut t = StormTally::default();
+    let mut created = alert("3", "web", Level::Fatal, "created");
+    created.kind = AlertKind::Issue;
+    t.add(
+        1_000,
+        [
+            (1_000, alert("1", "pay", Level::Error, "triggered")),
+            (1_100, alert("2", "pay", Level::Warning, "triggered")),
+            (1_200, alert("1", "pay", Level::Fatal, "triggered")),
+            (1_300, created),
+        ],
+    );
+    t.add(
+        1_000,
+        [(1_400, alert("1", "pay", Level::Error, "triggered"))],
+    );
+    assert_eq!(t.alerts, 5);
+    assert_eq!(t.issues[0].key, "1", "most alerts first");
+    assert_eq!((t.issues[0].count, t.issues[0].level), (3, Level::Fatal));
+    assert_eq!((t.issues[0].first_at, t.issues[0].last_at), (1_000, 1_400));
+    assert_eq!(t.by_project.get("pay"), Some(&4));
+    assert_eq!(t.by_level.get(&Level::Error), Some(&2));
+    assert_eq!(t.new_issues(), 1, "the created issue");
+    assert_eq!((t.first_at, t.last_at), (Some(1_000), Some(1_400)));
+    assert_eq!(t.top(2), ["1", "2"]);
+}
+
+#[test]
+fn an_issue_first_seen_during_the_storm_is_new_and_a_resolution_is_remembered() {
+    let mut t = StormTally::default();
+    let mut fresh = alert("9", "pay", Level::Error, "triggered");
+    fresh.first_seen = Some("2026-12-05T10:00:00Z".into());
+    let since = chrono::DateTime::parse_from_rfc3339("2026-12-05T09:59:00Z")
+        .expect("time")
+        .timestamp_millis();
+    let mut resolved = alert("8", "pay", Level::Error, "resolved");
+    resolved.kind = AlertKind::Issue;
+    t.add(
+        since,
+        [
+            (1, fresh),
+            (2, alert("8", "pay", Level::Error, "triggered")),
+            (3, resolved),
+        ],
+    );
+    assert_eq!(t.new_issues(), 1);
+    let unresolved: Vec<&str> = t.unresolved().map(|i| i.key.as_str()).collect();
+    assert_eq!(unresolved, ["9"]);
+}

@@ -1,0 +1,141 @@
+//! A storm told as one story (`storm.md.tera`, `storm_end.md.tera`): the first summary, the
+//! updates (what changed since the last one), and the end — each under DingTalk's size limit,
+//! with as many issues as fit, most alerts first, and the rest counted.
+
+use super::summary::duration;
+use super::view::batch_line;
+use super::{BODY_BUDGET, Envelope, RenderError, Renderer, finish, labels, time};
+use crate::dingtalk::Message;
+use crate::domain::storm::{IssueTally, Storm, StormTally};
+use serde_json::{Value, json};
+
+/// Which summary of a storm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StormSummary {
+    First,
+    Update,
+    End,
+}
+
+/// What a storm summary tells.
+#[derive(Debug, Clone, Copy)]
+pub struct StormReport<'a> {
+    pub storm: &'a Storm,
+    pub summary: StormSummary,
+    /// Every alert of the storm so far.
+    pub tally: &'a StormTally,
+    /// Alerts since the last summary.
+    pub fresh: usize,
+    pub now: i64,
+    /// The storm page's signed link, when `PUBLIC_URL` is set.
+    pub page: Option<&'a str>,
+}
+
+impl StormReport<'_> {
+    /// Issues new since the last summary.
+    fn new_since(&self) -> usize {
+        let since = self.storm.last_message_at.unwrap_or(i64::MIN);
+        self.tally
+            .issues
+            .iter()
+            .filter(|i| i.first_at > since)
+            .count()
+    }
+}
+
+impl Renderer {
+    fn issue_line(&self, i: &IssueTally, climbed: bool) -> Value {
+        let mut line = batch_line(&i.latest, self.lang);
+        line["storm_count"] = json!(i.count);
+        line["new"] = json!(i.new);
+        line["regressed"] = json!(i.regressed);
+        line["climbed"] = json!(climbed);
+        line["level"] = json!(i.level.as_str());
+        line
+    }
+
+    /// The message of one storm summary.
+    pub fn render_storm(
+        &self,
+        r: &StormReport<'_>,
+        env: &Envelope,
+    ) -> Result<Message, RenderError> {
+        let t = labels::labels(self.lang);
+        let word = |k: &str| t[k].as_str().unwrap_or("").to_string();
+        let end = r.summary == StormSummary::End;
+        let listed: Vec<&IssueTally> = if end {
+            r.tally.unresolved().collect()
+        } else {
+            r.tally.issues.iter().collect()
+        };
+        let title = if end {
+            format!("✅ {} #{}", word("storm_over"), r.storm.id)
+        } else {
+            format!(
+                "🌪️ {} #{} · {} {}",
+                word("storm"),
+                r.storm.id,
+                r.tally.alerts,
+                word("alerts")
+            )
+        };
+        let by_project: Vec<Value> = {
+            let mut p: Vec<(&String, &usize)> = r.tally.by_project.iter().collect();
+            p.sort_by(|a, b| b.1.cmp(a.1));
+            p.iter()
+                .map(|(name, count)| json!({"name": name, "count": count}))
+                .collect()
+        };
+        let by_level: Vec<Value> = r
+            .tally
+            .by_level
+            .iter()
+            .rev()
+            .map(|(l, n)| json!({"label": labels::level(self.lang, l.as_str()), "count": n}))
+            .collect();
+        let until = r.tally.last_at.unwrap_or(r.now).max(r.storm.started_at);
+        let storm = json!({
+            "id": r.storm.id,
+            "since": time::local_ms(r.storm.started_at, self.tz),
+            "until": time::local_ms(until, self.tz),
+            "duration": duration(r.now - r.storm.started_at),
+        });
+        let template = if end {
+            "storm_end.md.tera"
+        } else {
+            "storm.md.tera"
+        };
+        let mut shown = listed.len();
+        loop {
+            let issues: Vec<Value> = listed[..shown]
+                .iter()
+                .map(|i| {
+                    self.issue_line(
+                        i,
+                        !end && !r.storm.top.is_empty() && !r.storm.top.contains(&i.key),
+                    )
+                })
+                .collect();
+            let mut ctx = self.base_context(env);
+            ctx.insert("storm", &storm);
+            ctx.insert("update", &(r.summary == StormSummary::Update));
+            ctx.insert("total", &r.tally.alerts);
+            ctx.insert("issue_count", &r.tally.issues.len());
+            ctx.insert("fresh", &r.fresh);
+            ctx.insert("new_since", &r.new_since());
+            ctx.insert("new_issues", &r.tally.new_issues());
+            ctx.insert("by_project", &by_project);
+            ctx.insert("by_level", &by_level);
+            ctx.insert("issues", &issues);
+            ctx.insert("unresolved_count", &listed.len());
+            ctx.insert("remaining", &(listed.len() - shown));
+            ctx.insert("page", &r.page);
+            let text = self.tera.render(template, &ctx)?;
+            let msg = finish(title.clone(), text, env);
+            if msg.to_json().len() <= BODY_BUDGET || shown == 0 {
+                return Ok(msg);
+            }
+            shown = shown * 9 / 10;
+        }
+    }
+}
