@@ -43,6 +43,7 @@ mod secrets_in_logs;
 mod sentry_api;
 mod silence_cli;
 mod silences;
+mod storm_kill;
 mod storms;
 mod trace;
 mod ui;

@@ -9,6 +9,7 @@ mod cluster;
 mod db_proxy;
 mod escalation;
 mod silence;
+mod storm;
 
 use crate::fake_robot::FakeRobot;
 use crate::helpers::{ROBOT_SECRET, poll_async};

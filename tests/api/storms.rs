@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 const ISSUES: usize = 30;
 
 /// Alert `n` of the storm: issue `7700000 + n % ISSUES`, in project pay or web.
-fn storm_alert(n: usize, level: &str) -> Vec<u8> {
+pub fn storm_alert(n: usize, level: &str) -> Vec<u8> {
     let issue = if level == "fatal" {
         7_799_999
     } else {
@@ -29,7 +29,7 @@ fn storm_alert(n: usize, level: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-fn is_storm(m: &Received) -> bool {
+pub fn is_storm(m: &Received) -> bool {
     m.text().contains("告警风暴") || m.text().contains("风暴结束")
 }
 
