@@ -16,6 +16,7 @@ pub(crate) mod postgres;
 mod quiet;
 mod sender;
 mod sqlite;
+mod storms;
 mod trace;
 
 pub use cards::*;
@@ -27,6 +28,7 @@ pub use oncall::*;
 pub use operators::*;
 pub use quiet::*;
 pub use sender::*;
+pub use storms::*;
 pub use trace::*;
 
 /// Calls `$run!(check)` for every check of the suite.
@@ -70,6 +72,8 @@ macro_rules! every_check {
         $run!(silences_add_list_end);
         $run!(oncall_overrides_add_list_end);
         $run!(held_alerts_leave_the_queue_until_a_message_takes_them);
+        $run!(storm_summaries_take_held_alerts_and_end_once);
+        $run!(storm_writes_need_the_current_lease);
         $run!(ladder_starts_with_the_enqueue);
         $run!(ladder_step_taken_once);
         $run!(last_step_ends_the_ladder);
