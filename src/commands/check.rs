@@ -35,6 +35,7 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
             .context("loading templates")?
             .with_timezone(settings.timezone);
         let mut rendered = 0;
+        let mut stormed = Vec::new();
         for (name, body) in SAMPLES {
             let sample = Sample {
                 path: name.into(),
@@ -53,12 +54,15 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
                 renderer
                     .render_batch(&[(*alert).clone(), (*alert).clone()], &env)
                     .with_context(|| format!("rendering a digest of {name} ({code})"))?;
+                stormed.push(*alert);
                 rendered += 1;
             }
         }
+        crate::render::storm::sample_storm(&renderer, &stormed, crate::clock::now_ms())
+            .with_context(|| format!("rendering the storm summaries ({code})"))?;
         writeln!(
             report,
-            "{code}: rendered {rendered} samples and their batches"
+            "{code}: rendered {rendered} samples, their batches and a storm's summaries"
         )?;
     }
     for robot in &settings.robots {

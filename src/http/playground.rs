@@ -139,6 +139,46 @@ pub async fn playground_render(
     page(&state, &access, &form, outcome)
 }
 
+/// What `storm.md.tera` and `storm_end.md.tera` (as overridden in `TEMPLATES_DIR`) make of a
+/// storm of the built-in samples: its first summary, an update and the end.
+fn storm_previews(state: &AppState, lang: Option<&str>) -> Vec<serde_json::Value> {
+    let runtime = state.live.get();
+    let lang = if lang == Some("en") {
+        crate::domain::lang::Lang::En
+    } else {
+        crate::domain::lang::Lang::Zh
+    };
+    let base = LinkBase {
+        sentry_url: runtime.settings.sentry_url.clone(),
+        org: runtime.settings.sentry_org.clone(),
+        learned_org: None,
+    };
+    let alerts: Vec<_> = crate::sentry::samples::SAMPLES
+        .iter()
+        .filter_map(|(_, body)| payload::parse_json(body.as_bytes()).ok())
+        .filter_map(
+            |v| match crate::sentry::shape::interpret(&v, None, None, &base).1 {
+                Parsed::Alert(a) => Some(*a),
+                _ => None,
+            },
+        )
+        .collect();
+    let renderer = Renderer::load(runtime.settings.templates_dir.as_deref(), lang)
+        .map(|r| r.with_timezone(runtime.settings.timezone));
+    let made = renderer
+        .and_then(|r| crate::render::storm::sample_storm(&r, &alerts, crate::clock::now_ms()));
+    match made {
+        Ok(summaries) => summaries
+            .into_iter()
+            .map(|(kind, m)| {
+                json!({"kind": format!("{kind:?}"), "markdown": m.markdown.text,
+                       "preview": crate::http::preview::to_html(&m.markdown.text)})
+            })
+            .collect(),
+        Err(e) => vec![json!({"kind": "error", "markdown": e.to_string(), "preview": ""})],
+    }
+}
+
 /// The card variables (`cardParamMap`) in the README's order, as `{name, value}`.
 type CardVars = Vec<serde_json::Value>;
 
@@ -168,6 +208,7 @@ fn page(
     ctx.insert("samples_json", &samples_json);
     ctx.insert("payload", &form.payload);
     ctx.insert("lang", form.lang.as_deref().unwrap_or("zh"));
+    ctx.insert("storms", &storm_previews(state, form.lang.as_deref()));
     match outcome {
         Outcome::Nothing => ctx.insert("error", &None::<String>),
         Outcome::Error(e) => ctx.insert("error", &Some(e)),

@@ -139,3 +139,46 @@ impl Renderer {
         }
     }
 }
+
+/// A storm made of `alerts`, each `repeat` times, as its three summaries would tell it:
+/// for `check` (the storm templates render) and the playground (what they look like).
+pub fn sample_storm(
+    renderer: &Renderer,
+    alerts: &[crate::domain::alert::Alert],
+    now: i64,
+) -> Result<Vec<(StormSummary, Message)>, RenderError> {
+    let started = now - 5 * 60_000;
+    let mut tally = StormTally::default();
+    for round in 0..3 {
+        let at = started + round * 60_000;
+        tally.add(started, alerts.iter().map(|a| (at, a.clone())));
+    }
+    let mut storm = Storm {
+        id: 1,
+        robot: "default".into(),
+        started_at: started,
+        ended_at: None,
+        last_message_at: None,
+        messages: 0,
+        top: Vec::new(),
+    };
+    let env = Envelope {
+        msg_uuid: "sample".into(),
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    for summary in [StormSummary::First, StormSummary::Update, StormSummary::End] {
+        let report = StormReport {
+            storm: &storm,
+            summary,
+            tally: &tally,
+            fresh: alerts.len(),
+            now,
+            page: Some("https://relay.example/storms/1?exp=0&sig=sample"),
+        };
+        out.push((summary, renderer.render_storm(&report, &env)?));
+        storm.last_message_at = Some(now - 60_000);
+        storm.top = tally.top(3);
+    }
+    Ok(out)
+}

@@ -91,6 +91,10 @@ async fn a_session_must_send_the_csrf_token_of_its_page() {
         .await
         .expect("page");
     assert_eq!(page.status().as_u16(), 200);
+    let html = page.text().await.expect("html");
+    // The storm templates, shown on a storm of the samples: first, update, end.
+    assert_eq!(html.matches("class=\"grid storm-preview\"").count(), 3);
+    assert!(html.contains("告警风暴 #1") && html.contains("风暴结束 #1"));
     let forged = client
         .post(format!("{}/ui/playground", app.address))
         .header("Cookie", &session)
