@@ -77,6 +77,8 @@ pub async fn step(
         return Ok(Step::Worked);
     }
     let picked = pick_waiting(ctx, lease, PICK_LIMIT, now).await?;
+    // What storm mode counts as arrived (`storm_step::tell`).
+    state.storms.batched(now, picked.alerts.len() as i64);
     if picked.alerts.is_empty() {
         return Ok(turn.idle(outbox.next_due_at(name).await?));
     }

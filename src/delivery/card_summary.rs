@@ -1,6 +1,7 @@
-//! A card robot's hold summary: when a silence or mute window that held its alerts ends, one
-//! card tells it (instead of the markdown message other robots post), made in the transaction
-//! that takes the held alerts, like every card operation.
+//! A card robot's summary card: when a silence or mute window that held its alerts ends, one
+//! card tells it; a storm is one card, updated in place by each of its summaries (instead of
+//! the markdown messages other robots post). Each is made in the transaction that takes the
+//! held alerts, like every card operation.
 
 use super::step::SenderCtx;
 use crate::dingtalk::Message;
@@ -36,13 +37,22 @@ pub struct SummaryCard {
     pub total: usize,
 }
 
-/// Notes the held alerts `ids` on a new summary card showing `message`.
+/// What a summary card shows besides its message: its status, and how many alerts it tells.
+#[derive(Debug, Clone, Copy)]
+pub struct SummaryFacts {
+    pub status: CardStatus,
+    pub total: usize,
+}
+
+/// Notes the held alerts `ids` on the summary card `key` showing `message`: a new card, or
+/// (a storm's next summary) the same card updated in place.
 pub async fn note(
     ctx: &SenderCtx,
     lease: &Lease,
     key: String,
     ids: &[i64],
     message: &Message,
+    facts: SummaryFacts,
     now: i64,
 ) -> Result<(), StoreError> {
     let mut alert = Alert::new(AlertKind::Issue, "summary");
@@ -51,7 +61,7 @@ pub async fn note(
         alert,
         at: Mentions::default(),
         markdown: message.markdown.text.clone(),
-        total: ids.len(),
+        total: facts.total,
     };
     let out_track_id = format!("sentry-dingtalk-{}", uuid::Uuid::new_v4().simple());
     let note = CardNote {
@@ -60,7 +70,7 @@ pub async fn note(
         card_key: key,
         out_track_id,
         alert: serde_json::to_string(&stored).unwrap_or_default(),
-        status: Some(CardStatus::Silenced.as_str().to_string()),
+        status: Some(facts.status.as_str().to_string()),
     };
     ctx.deps.outbox.note_card_alerts(lease, &note, now).await?;
     Ok(())
@@ -75,7 +85,7 @@ pub fn summary_params(card: &CardRow, renderer: &Renderer) -> CardParams {
     };
     let facts = CardFacts {
         count: total as u64,
-        status: CardStatus::Silenced,
+        status: CardStatus::parse(&card.status).unwrap_or(CardStatus::Silenced),
         first_seen: None,
         last_seen: None,
         claimed_by: None,

@@ -200,7 +200,12 @@ async fn summarize_one_ended(ctx: &SenderCtx, turn: &Turn<'_>) -> Result<bool, S
         };
         if ctx.robot.card.is_some() {
             let card_key = card_summary::summary_key(&key, ids[0]);
-            card_summary::note(ctx, turn.lease(), card_key, &ids, &message, turn.now).await?;
+            let facts = card_summary::SummaryFacts {
+                status: crate::domain::card_status::CardStatus::Silenced,
+                total: ids.len(),
+            };
+            card_summary::note(ctx, turn.lease(), card_key, &ids, &message, facts, turn.now)
+                .await?;
             info!(hold = %hold.describe(), alerts = ids.len(), "hold ended; summary card queued");
             return Ok(true);
         }

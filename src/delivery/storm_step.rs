@@ -1,4 +1,4 @@
-//! Storms, the step a markdown robot's sender takes before it builds batches: when more alerts
+//! Storms, the step a sender takes before it builds batches or cards: when more alerts
 //! arrive in about a minute (those waiting, and those its last minute's batches took) than a
 //! minute of its budget shows as readable batches (`storm_threshold`), the robot is in a storm — its
 //! alerts are held under the storm (`quiet_step::hold_picked`, except fatal alerts and those
@@ -8,9 +8,12 @@
 //!
 //! Each summary is made in one transaction with the alerts it takes and the storm's note of
 //! it (`StormStore::storm_message`), so across `kill -9` or a hand-over each comes once; the
-//! messages then go through the budget like any other.
+//! messages then go through the budget like any other. A card robot tells the storm on ONE
+//! card, updated in place by each summary, instead of a digest card per minute.
 
+use super::card_summary;
 use super::step::{SenderCtx, StormState, Turn};
+use crate::domain::card_status::CardStatus;
 use crate::domain::storm::{Storm, StormTally};
 use crate::outbox::{HeldPage, NewMessage, StoreError, StormMessage};
 use crate::render::Envelope;
@@ -25,9 +28,9 @@ const PAGE: usize = 2_000;
 const TOP: usize = 10;
 
 /// The robot's open storm, read at every step (another replica may have opened or ended it);
-/// `None` when storm mode is off for the robot (or it is a card robot).
+/// `None` when storm mode is off for the robot.
 pub async fn current(ctx: &SenderCtx) -> Result<Option<Storm>, StoreError> {
-    if ctx.robot.card.is_some() || threshold(ctx).is_none() {
+    if threshold(ctx).is_none() {
         return Ok(None);
     }
     ctx.deps.outbox.current_storm(&ctx.robot.name).await
@@ -44,7 +47,7 @@ pub async fn tell(
     storms: &mut StormState,
     turn: &Turn<'_>,
 ) -> Result<bool, StoreError> {
-    let Some(threshold) = threshold(ctx).filter(|_| ctx.robot.card.is_none()) else {
+    let Some(threshold) = threshold(ctx) else {
         return Ok(false);
     };
     let now = turn.now;
@@ -192,16 +195,37 @@ async fn summarize(
     };
     let body = message.to_json();
     let top = tally.top(TOP);
-    let m = StormMessage {
-        storm: storm.id,
-        alert_ids: fresh,
-        message: NewMessage {
+    let end = summary == StormSummary::End;
+    let chat_message = if ctx.robot.card.is_some() {
+        // One storm card, updated in place by each summary; it takes the fresh alerts. Its
+        // note and the storm's are two transactions: a crash between them makes the next
+        // step tell the same summary again, which updates the same card — nothing new in
+        // the chat.
+        let facts = card_summary::SummaryFacts {
+            status: if end {
+                CardStatus::Resolved
+            } else {
+                CardStatus::Firing
+            },
+            total: tally.alerts,
+        };
+        let key = card_summary::summary_key(&storm.hold_key(), 0);
+        card_summary::note(ctx, turn.lease(), key, fresh, &message, facts, now).await?;
+        None
+    } else {
+        Some(NewMessage {
             body: &body,
             msg_uuid: &message.msg_uuid,
             now,
-        },
+        })
+    };
+    let m = StormMessage {
+        storm: storm.id,
+        alert_ids: if chat_message.is_some() { fresh } else { &[] },
+        message: chat_message,
+        now,
         top: &top,
-        end: summary == StormSummary::End,
+        end,
     };
     let id = ctx.deps.outbox.storm_message(turn.lease(), m).await?;
     info!(storm = storm.id, summary = ?summary, alerts = tally.alerts, fresh = fresh.len(), delivery_id = id, "storm summary queued");

@@ -27,7 +27,8 @@ pub trait StormStore: Send + Sync + 'static {
     async fn storms(&self, limit: usize) -> Result<Vec<Storm>, StoreError>;
 
     /// Makes a summary of the lease robot's storm: the message takes `alert_ids`; the storm
-    /// notes when, what was on top, and ends when `end`. Returns the message's id.
+    /// notes when, what was on top, and ends when `end`. Returns the message's id (0 without
+    /// a message: a card robot's storm card took the alerts).
     async fn storm_message(&self, lease: &Lease, m: StormMessage<'_>) -> Result<i64, StoreError>;
 
     /// When the newest alert held by `hold` arrived (the storm's last alert), if any.

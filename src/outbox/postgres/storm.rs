@@ -47,8 +47,11 @@ impl StormStore for PgOutbox {
     async fn storm_message(&self, lease: &Lease, m: StormMessage<'_>) -> Result<i64, StoreError> {
         let mut conn = self.db().await?;
         let tx = fenced(&mut conn, lease).await?;
-        let id = insert_message(&tx, &lease.robot, m.alert_ids, m.message).await?;
-        let (now, top) = (m.message.now, top_text(m.top));
+        let id = match m.message {
+            Some(message) => insert_message(&tx, &lease.robot, m.alert_ids, message).await?,
+            None => 0,
+        };
+        let (now, top) = (m.now, top_text(m.top));
         let ended_at = m.end.then_some(now);
         let params: Params = &[&now, &top, &ended_at, &m.storm, &lease.robot];
         tx.execute(NOTE_MESSAGE, params).await?;

@@ -47,19 +47,22 @@ impl StormStore for SqliteOutbox {
 
     async fn storm_message(&self, lease: &Lease, m: StormMessage<'_>) -> Result<i64, StoreError> {
         let (ids, top) = (m.alert_ids.to_vec(), top_text(m.top));
-        let (body, uuid, now) = (
-            m.message.body.to_owned(),
-            m.message.msg_uuid.to_owned(),
-            m.message.now,
-        );
-        let (storm, ended_at) = (m.storm, m.end.then_some(m.message.now));
+        let message = m
+            .message
+            .map(|n| (n.body.to_owned(), n.msg_uuid.to_owned(), n.now));
+        let (storm, now, ended_at) = (m.storm, m.now, m.end.then_some(m.now));
         self.fenced(lease, move |tx, lease| {
-            let message = NewMessage {
-                body: &body,
-                msg_uuid: &uuid,
-                now,
+            let id = match &message {
+                Some((body, uuid, at)) => {
+                    let new = NewMessage {
+                        body,
+                        msg_uuid: uuid,
+                        now: *at,
+                    };
+                    insert_message(tx, &lease.robot, &ids, new)?
+                }
+                None => 0,
             };
-            let id = insert_message(tx, &lease.robot, &ids, message)?;
             tx.execute(
                 NOTE_MESSAGE,
                 params![now, top, ended_at, storm, lease.robot],

@@ -58,7 +58,9 @@ pub struct StormMessage<'a> {
     pub storm: i64,
     /// The held alerts it takes (those not yet in a summary).
     pub alert_ids: &'a [i64],
-    pub message: NewMessage<'a>,
+    /// The message; `None` for a card robot, whose storm card took the alerts already.
+    pub message: Option<NewMessage<'a>>,
+    pub now: i64,
     /// The issue keys at its top.
     pub top: &'a [String],
     /// The last summary: the storm is over.

@@ -26,11 +26,12 @@ fn summary<'a>(
     StormMessage {
         storm,
         alert_ids: ids,
-        message: NewMessage {
+        message: Some(NewMessage {
             body: "{\"msgtype\":\"markdown\"}",
             msg_uuid: if end { "storm-end" } else { "storm-first" },
             now,
-        },
+        }),
+        now,
         top,
         end,
     }
