@@ -10,36 +10,13 @@ use sentry_dingtalk::sentry::signature;
 use std::path::Path;
 use std::time::Duration;
 
-struct Relay(std::process::Child);
-
-impl Drop for Relay {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Relay {
-    fn kill9(mut self) {
-        self.0.kill().expect("SIGKILL");
-        let _ = self.0.wait();
-    }
-}
-
 async fn start(robot: &FakeRobot, data: &Path, config: &Path) -> (Relay, String) {
-    let port = free_port();
     let file = config.display().to_string();
     let vars = [
         ("DINGTALK_GROUP_WINDOW", "0"),
         ("CONFIG_FILE", file.as_str()),
     ];
-    let child = serve(robot, data, port, &vars);
-    let base = format!("http://127.0.0.1:{port}");
-    assert!(
-        wait_healthy(&reqwest::Client::new(), &base).await,
-        "relay up"
-    );
-    (Relay(child), base)
+    start_relay(robot, data, &vars).await
 }
 
 fn follow_ups(posted: &[Received]) -> usize {
@@ -68,7 +45,7 @@ async fn a_step_due_while_the_relay_was_killed_comes_once_after_it_restarts() {
         .expect("relay answers");
     assert_eq!(resp.status(), 202);
     assert!(robot.wait_for(WAIT, |p| p.len() == 1).await, "the alert");
-    relay.kill9();
+    drop(relay); // SIGKILL
     // Down past the first step's time (3 s after the alert).
     tokio::time::sleep(Duration::from_secs(4)).await;
     let (relay, _) = start(&robot, &data, &config).await;
@@ -76,7 +53,7 @@ async fn a_step_due_while_the_relay_was_killed_comes_once_after_it_restarts() {
         robot.wait_for(WAIT, |p| follow_ups(p) == 1).await,
         "the late step, once"
     );
-    relay.kill9();
+    drop(relay); // SIGKILL
     let (_relay, _) = start(&robot, &data, &config).await;
     assert!(
         robot.wait_for(WAIT, |p| follow_ups(p) == 2).await,

@@ -247,6 +247,28 @@ pub fn serve(
     cmd.stderr(log).spawn().expect("start serve")
 }
 
+/// A `serve` child process, killed (SIGKILL) however the test ends.
+pub struct Relay(pub std::process::Child);
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `serve` on `data` with `vars` beside the robot's, and waits until it is healthy.
+pub async fn start_relay(robot: &FakeRobot, data: &Path, vars: &[(&str, &str)]) -> (Relay, String) {
+    let port = free_port();
+    let child = serve(robot, data, port, vars);
+    let base = format!("http://127.0.0.1:{port}");
+    assert!(
+        wait_healthy(&reqwest::Client::new(), &base).await,
+        "relay up"
+    );
+    (Relay(child), base)
+}
+
 /// Polls a child relay's `/healthz` until it answers or 10 s pass.
 pub async fn wait_healthy(client: &reqwest::Client, base: &str) -> bool {
     poll_async(Duration::from_secs(10), || async {

@@ -4,9 +4,7 @@
 
 use crate::fake_robot::{FakeRobot, Received};
 use crate::helpers::*;
-use crate::storms::{is_storm, storm_alert};
-use sentry_dingtalk::secret::Secret;
-use sentry_dingtalk::sentry::signature;
+use crate::storms::{is_storm, post_one};
 use std::path::Path;
 use std::time::Duration;
 
@@ -33,42 +31,17 @@ repeat_interval = "0s"
     )
 }
 
-struct Relay(std::process::Child);
-
-impl Drop for Relay {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 async fn start(robot: &FakeRobot, data: &Path, config: &Path) -> (Relay, String) {
-    let port = free_port();
     let file = config.display().to_string();
     let vars = [("CONFIG_FILE", file.as_str()), ("ADMIN_TOKEN", ADMIN)];
-    let child = serve(robot, data, port, &vars);
-    let base = format!("http://127.0.0.1:{port}");
-    assert!(
-        wait_healthy(&reqwest::Client::new(), &base).await,
-        "relay up"
-    );
-    (Relay(child), base)
+    start_relay(robot, data, &vars).await
 }
 
 pub async fn post_range(base: &str, range: std::ops::Range<usize>) -> usize {
     let http = reqwest::Client::new();
     let mut ok = 0;
     for n in range {
-        let body = storm_alert(n, "error");
-        let sig = signature::sign(&body, &Secret::new(CLIENT_SECRET));
-        let resp = http
-            .post(format!("{base}/webhooks/sentry"))
-            .header("Sentry-Hook-Resource", "event_alert")
-            .header("Sentry-Hook-Signature", sig)
-            .body(body)
-            .send()
-            .await;
-        ok += usize::from(resp.is_ok_and(|r| r.status() == 202));
+        ok += usize::from(post_one(&http, base, n).await);
     }
     ok
 }

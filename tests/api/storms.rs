@@ -33,6 +33,23 @@ pub fn is_storm(m: &Received) -> bool {
     m.text().contains("告警风暴") || m.text().contains("风暴结束")
 }
 
+/// Posts storm alert `n` (an error) as Sentry does; whether it got 202.
+pub async fn post_one(http: &reqwest::Client, base: &str, n: usize) -> bool {
+    let body = storm_alert(n, "error");
+    let sig = sentry_dingtalk::sentry::signature::sign(
+        &body,
+        &sentry_dingtalk::secret::Secret::new(CLIENT_SECRET),
+    );
+    let resp = http
+        .post(format!("{base}/webhooks/sentry"))
+        .header("Sentry-Hook-Resource", "event_alert")
+        .header("Sentry-Hook-Signature", sig)
+        .body(body)
+        .send()
+        .await;
+    resp.is_ok_and(|r| r.status() == 202)
+}
+
 /// Posts alerts `range` from `workers` clients at once; returns how many got 202.
 async fn post_all(app: &TestApp, range: std::ops::Range<usize>, workers: usize) -> usize {
     let mut tasks = tokio::task::JoinSet::new();
@@ -42,19 +59,7 @@ async fn post_all(app: &TestApp, range: std::ops::Range<usize>, workers: usize) 
         tasks.spawn(async move {
             let mut ok = 0;
             for n in chunk {
-                let body = storm_alert(n, "error");
-                let sig = sentry_dingtalk::sentry::signature::sign(
-                    &body,
-                    &sentry_dingtalk::secret::Secret::new(CLIENT_SECRET),
-                );
-                let resp = http
-                    .post(format!("{address}/webhooks/sentry"))
-                    .header("Sentry-Hook-Resource", "event_alert")
-                    .header("Sentry-Hook-Signature", sig)
-                    .body(body)
-                    .send()
-                    .await;
-                ok += usize::from(resp.is_ok_and(|r| r.status() == 202));
+                ok += usize::from(post_one(&http, &address, n).await);
             }
             ok
         });
