@@ -20,6 +20,19 @@ pub struct CardRobot {
     /// The `callbackRouteKey` the app's card callback was registered with: cards created with
     /// it send their button clicks to this relay. `None`: the cards' buttons call nothing back.
     pub callback_route_key: Option<String>,
+    /// `api_calls_per_month`: the open-API calls this robot may make in a month (DingTalk's
+    /// month, `domain::quota`); `None`: no limit of its own, only DingTalk's `90020` stops it.
+    pub api_calls_per_month: Option<u64>,
+    /// A custom robot of the same group that gets the cards as markdown while the quota is
+    /// spent; `None`: card operations wait for the next month.
+    pub fallback: Option<Fallback>,
+}
+
+/// `fallback_webhook` and its 加签 `fallback_secret`: a custom robot, as `webhook`/`secret`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Fallback {
+    pub webhook: Secret,
+    pub secret: Option<Secret>,
 }
 
 impl CardRobot {
@@ -42,6 +55,8 @@ impl fmt::Debug for CardRobot {
             .field("open_conversation_id", &self.open_conversation_id)
             .field("callback_secret", &"<redacted>")
             .field("callback_route_key", &self.callback_route_key)
+            .field("api_calls_per_month", &self.api_calls_per_month)
+            .field("fallback", &self.fallback.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }
@@ -56,6 +71,9 @@ pub(super) struct CardKeys {
     pub open_conversation_id: Option<String>,
     pub callback_secret: Option<String>,
     pub callback_route_key: Option<String>,
+    pub api_calls_per_month: Option<u64>,
+    pub fallback_webhook: Option<String>,
+    pub fallback_secret: Option<String>,
 }
 
 impl CardKeys {
@@ -69,10 +87,13 @@ impl CardKeys {
             ("open_conversation_id", &self.open_conversation_id),
             ("callback_secret", &self.callback_secret),
             ("callback_route_key", &self.callback_route_key),
+            ("fallback_webhook", &self.fallback_webhook),
+            ("fallback_secret", &self.fallback_secret),
         ]
         .into_iter()
         .filter(|(_, v)| v.is_some())
         .map(|(k, _)| k)
+        .chain(self.api_calls_per_month.map(|_| "api_calls_per_month"))
         .collect()
     }
 
@@ -97,7 +118,33 @@ impl CardKeys {
             Some(code) => required("robot_code", Some(code))?,
             None => app_key.clone(),
         };
+        if self.api_calls_per_month == Some(0) {
+            return Err(
+                "api_calls_per_month must be at least 1 (leave it out for no limit)".into(),
+            );
+        }
+        let fallback = match self.fallback_webhook {
+            Some(raw) => {
+                let webhook = required("fallback_webhook", Some(raw))?;
+                super::check_robot_url(&webhook)
+                    .map_err(|_| "fallback_webhook is not an http(s) URL".to_string())?;
+                let secret = match self.fallback_secret {
+                    Some(s) => Some(Secret::new(required("fallback_secret", Some(s))?)),
+                    None => None,
+                };
+                Some(Fallback {
+                    webhook: Secret::new(webhook),
+                    secret,
+                })
+            }
+            None if self.fallback_secret.is_some() => {
+                return Err("fallback_secret needs fallback_webhook".into());
+            }
+            None => None,
+        };
         Ok(CardRobot {
+            api_calls_per_month: self.api_calls_per_month,
+            fallback,
             app_secret: Secret::new(required("app_secret", self.app_secret)?),
             robot_code,
             card_template_id: required("card_template_id", self.card_template_id)?,

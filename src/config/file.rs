@@ -64,6 +64,9 @@ struct RobotEntry {
     open_conversation_id: Option<String>,
     callback_secret: Option<String>,
     callback_route_key: Option<String>,
+    api_calls_per_month: Option<u64>,
+    fallback_webhook: Option<String>,
+    fallback_secret: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -122,6 +125,9 @@ pub fn parse(
             open_conversation_id: r.open_conversation_id,
             callback_secret: r.callback_secret,
             callback_route_key: r.callback_route_key,
+            api_calls_per_month: r.api_calls_per_month,
+            fallback_webhook: r.fallback_webhook,
+            fallback_secret: r.fallback_secret,
         };
         let (webhook, card) = match r.kind {
             RobotKindEntry::Custom => {

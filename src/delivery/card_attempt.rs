@@ -2,15 +2,17 @@
 //! what DingTalk answered — retried, paused or dead like a message.
 
 use super::card_digest::{DigestCard, is_digest_key};
+use super::card_quota;
 use super::card_summary::{is_summary_key, summary_params};
 use super::send::{self, OutcomeTexts};
 use super::step::{SenderCtx, SenderState, Turn};
 use crate::config::card_robot::CardRobot;
 use crate::dingtalk::SendOutcome;
-use crate::dingtalk::openapi::{CardOutcome, CardParams, NewCard};
+use crate::dingtalk::openapi::{CallTally, CardOutcome, CardParams, NewCard};
 use crate::domain::card_status::CardStatus;
 use crate::domain::mention::Mentions;
-use crate::outbox::{CardRow, MessageRow, QueuedAlert, StoreError, operation_card};
+use crate::domain::quota::QuotaLevel;
+use crate::outbox::{CardRow, MessageRow, QueuedAlert, StoreError, is_count_only, operation_card};
 use crate::render::card::{CardFacts, card_params};
 use crate::render::{Envelope, Renderer};
 use std::collections::BTreeMap;
@@ -19,7 +21,7 @@ use tracing::{Instrument, error, info, info_span};
 const TEXTS: OutcomeTexts = OutcomeTexts {
     expired: "giving up: card operation older than max_age",
     retry: "card operation failed; will retry",
-    throttled: "DingTalk's open API quota is spent; pausing the robot",
+    throttled: "DingTalk throttled the card operation; pausing the robot",
     refused: "DingTalk refused the card operation; it is dead (see `outbox list --state dead`)",
 };
 
@@ -112,6 +114,7 @@ pub async fn send_card_operation(
     state: &mut SenderState,
     turn: &mut Turn<'_>,
     msg: MessageRow,
+    level: QuotaLevel,
 ) -> Result<(), StoreError> {
     let outbox = &ctx.deps.outbox;
     let card = match operation_card(&msg.body) {
@@ -135,7 +138,7 @@ pub async fn send_card_operation(
             return outbox.mark_dead(turn.lease(), msg.id, &why).await;
         }
     };
-    send_card(ctx, state, turn, &msg, &card, &queued)
+    send_card(ctx, state, turn, &msg, (&card, &queued), level)
         .instrument(span)
         .await
 }
@@ -145,19 +148,32 @@ async fn send_card(
     state: &mut SenderState,
     turn: &mut Turn<'_>,
     msg: &MessageRow,
-    card: &CardRow,
-    queued: &QueuedAlert,
+    (card, queued): (&CardRow, &QueuedAlert),
+    level: QuotaLevel,
 ) -> Result<(), StoreError> {
     let Some(card_robot) = &ctx.robot.card else {
         return Ok(());
     };
+    if level != QuotaLevel::Normal && is_count_only(&msg.body, card) {
+        return card_quota::skip(ctx, turn, msg).await;
+    }
+    if level == QuotaLevel::Spent {
+        // Without a fallback robot the step holds the operations and never gets here.
+        if let Some(fallback) = &card_robot.fallback {
+            let op = (card, queued);
+            return card_quota::send_fallback(ctx, state, turn, msg, op, fallback).await;
+        }
+        return Ok(());
+    }
     let create = !card.created;
     // A new card is a new message in the chat: it takes from the budget, counted before the
     // call like a message.
     let prepared = send::prepare(ctx, turn, msg, create).await?;
-    let outcome = call(ctx, card_robot, card, queued, create).await;
+    let tally = CallTally::default();
+    let outcome = call(ctx, card_robot, (card, queued), create, &tally).await;
     let label = outcome.label();
     let now = send::finish(ctx, state, turn, &prepared, label, true).await?;
+    card_quota::count(ctx, &ctx.robot.name, &tally, now).await?;
     state.card_pace.called(now);
     info!(
         out_track_id = %card.out_track_id,
@@ -179,7 +195,9 @@ async fn send_card(
             SendOutcome::Sent
         }
         CardOutcome::Retryable(reason) => SendOutcome::Retryable(reason),
-        CardOutcome::Throttled(reason) => SendOutcome::Throttled(reason),
+        CardOutcome::Throttled(reason) => {
+            return card_quota::refused_for_quota(ctx, turn, msg, &reason, now).await;
+        }
         CardOutcome::Permanent(reason) | CardOutcome::AlreadyExists(reason) => {
             SendOutcome::Permanent(reason)
         }
@@ -187,21 +205,27 @@ async fn send_card(
     send::record(ctx, state, turn, &prepared, outcome, now, &TEXTS).await
 }
 
-/// The open-API call: create the card (the first time) or update it in place.
-async fn call(
-    ctx: &SenderCtx,
-    card_robot: &CardRobot,
-    card: &CardRow,
-    queued: &QueuedAlert,
-    create: bool,
-) -> CardOutcome {
-    let params = if is_digest_key(&card.card_key) {
+/// The card's variables as they stand: an issue's card, a digest or a summary.
+pub(super) fn params_of(ctx: &SenderCtx, card: &CardRow, queued: &QueuedAlert) -> CardParams {
+    if is_digest_key(&card.card_key) {
         digest_params(card, &ctx.renderer)
     } else if is_summary_key(&card.card_key) {
         summary_params(card, &ctx.renderer)
     } else {
         params_for(card, &queued.alert, &ctx.renderer)
-    };
+    }
+}
+
+/// The open-API call: create the card (the first time) or update it in place; `tally` counts
+/// the requests it took.
+async fn call(
+    ctx: &SenderCtx,
+    card_robot: &CardRobot,
+    (card, queued): (&CardRow, &QueuedAlert),
+    create: bool,
+    tally: &CallTally,
+) -> CardOutcome {
+    let params = params_of(ctx, card, queued);
     let app = card_robot.credentials();
     let api = &ctx.deps.open_api;
     if create {
@@ -214,9 +238,9 @@ async fn call(
             callback_route_key: card_robot.callback_route_key.clone(),
             at_user_ids: card_mentions(&card.card_key, &queued.at),
         };
-        api.create_or_update(&app, &new).await
+        api.create_or_update(&app, tally, &new).await
     } else {
-        api.update(&app, &card.out_track_id, &params).await
+        api.update(&app, tally, &card.out_track_id, &params).await
     }
 }
 

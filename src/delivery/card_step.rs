@@ -11,12 +11,14 @@
 
 use super::card_attempt::{card_needs_budget, send_card_operation};
 use super::card_digest::{DIGEST_WINDOW_MS, DigestCard, digest_key};
+use super::card_quota;
 use super::enrich;
 use super::pick::pick_waiting;
 use super::step::{SenderCtx, SenderState, Step, Turn};
 use crate::domain::alert::{Alert, AlertKind};
 use crate::domain::card_status::CardStatus;
-use crate::outbox::{CardNote, Lease, StoreError, WaitingAlert, operation_body};
+use crate::domain::quota::QuotaLevel;
+use crate::outbox::{CardNote, Lease, StoreError, WaitingAlert, count_only_body, operation_body};
 use tracing::info;
 
 /// Alerts looked at per step.
@@ -65,22 +67,39 @@ pub async fn step(
     let (outbox, name, now) = (ctx.deps.outbox.clone(), ctx.robot.name.as_str(), turn.now);
     let lease = &turn.lease().clone();
     let budget_free_at = state.limiter.next_free_at(now);
-    if let Some(msg) = outbox.due_message(name, now).await? {
+    let quota = card_quota::level(ctx, now).await?;
+    // Quota spent and no fallback robot: operations wait in the store (alerts still join
+    // their cards' pending operations below), looked at again at the idle poll.
+    let held = quota == QuotaLevel::Spent
+        && ctx
+            .robot
+            .card
+            .as_ref()
+            .is_some_and(|c| c.fallback.is_none());
+    if let Some(msg) = outbox.due_message(name, now).await?.filter(|_| !held) {
         if state.card_pace.next_call_at > now {
             return Ok(turn.wait(state.card_pace.next_call_at, false));
         }
-        if card_needs_budget(ctx, &msg).await? && budget_free_at > now {
+        // A new card is a new message in the chat, and so is every operation the fallback
+        // robot posts.
+        let posts = quota == QuotaLevel::Spent || card_needs_budget(ctx, &msg).await?;
+        if posts && budget_free_at > now {
             // A new card waits for the budget; updates behind it wait their turn.
             return Ok(turn.wait(budget_free_at, false));
         }
-        send_card_operation(ctx, state, turn, msg).await?;
+        send_card_operation(ctx, state, turn, msg, quota).await?;
         return Ok(Step::Worked);
     }
     let picked = pick_waiting(ctx, lease, PICK_LIMIT, now).await?;
     // What storm mode counts as arrived (`storm_step::tell`).
     state.storms.batched(now, picked.alerts.len() as i64);
     if picked.alerts.is_empty() {
-        return Ok(turn.idle(outbox.next_due_at(name).await?));
+        let next_due = if held {
+            None
+        } else {
+            outbox.next_due_at(name).await?
+        };
+        return Ok(turn.idle(next_due));
     }
     let (digest_key, digest) = open_digest(ctx, now).await?;
     let in_digest = digest
@@ -217,11 +236,19 @@ async fn note(
         }
     }
     let out_track_id = card.map_or_else(new_track_id, |c| c.out_track_id.clone());
+    let status = next_status(&newest.alert, card.map(|c| c.status.as_str()));
+    // Same card, same status: the update would only raise its count (and its last seen).
+    let body = match card {
+        Some(c) if status.as_deref().is_none_or(|s| s == c.status) => {
+            count_only_body(&out_track_id, key, &c.status)
+        }
+        _ => operation_body(&out_track_id, key),
+    };
     let note = CardNote {
         alert_ids: ids,
         card_key: key.to_string(),
-        body: operation_body(&out_track_id, key),
-        status: next_status(&newest.alert, card.map(|c| c.status.as_str())),
+        body,
+        status,
         alert: serde_json::to_string(&newest).unwrap_or_default(),
         out_track_id,
     };

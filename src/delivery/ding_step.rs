@@ -38,12 +38,17 @@ pub(super) async fn ding(
                 user_ids: &user_ids,
                 content,
             };
-            match ctx
+            let tally = crate::dingtalk::openapi::CallTally::default();
+            let sent = ctx
                 .deps
                 .open_api
-                .send_ding(&card.credentials(), &ding)
-                .await
-            {
+                .send_ding(&card.credentials(), &tally, &ding)
+                .await;
+            // A DING is the ding robot's call, counted in its month like its cards.
+            if let Some(name) = config.ding_robot.as_deref() {
+                super::card_quota::count(ctx, name, &tally, now).await?;
+            }
+            match sent {
                 Ok(id) => {
                     info!(open_ding_id = %id, "DING sent");
                     None

@@ -13,6 +13,7 @@
 
 pub mod card_attempt;
 pub mod card_digest;
+mod card_quota;
 pub mod card_step;
 mod card_summary;
 mod compose;

@@ -8,6 +8,7 @@ pub mod lang;
 pub mod mention;
 pub mod mute_window;
 pub mod oncall;
+pub mod quota;
 pub mod rule_choice;
 pub mod silence;
 pub mod storm;

@@ -25,6 +25,10 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
 ",
         state.edge.bodies.used()
     ));
+    // Left out, like the outbox gauges, when the store cannot be read: not shown as zero.
+    if let Ok(quotas) = super::quota_view::card_quotas(&state).await {
+        text.push_str(&super::quota_view::exposition(&quotas));
+    }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(text)

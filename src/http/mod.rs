@@ -20,6 +20,7 @@ pub mod oncall_api;
 mod page;
 pub mod playground;
 pub mod preview;
+mod quota_view;
 pub mod silences_api;
 mod storm_page;
 pub mod trace_view;

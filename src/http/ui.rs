@@ -179,7 +179,9 @@ pub async fn status(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
         .iter()
         .map(|r| (r.name.clone(), r.rate_per_minute, r.webhook.is_some()))
         .collect();
+    let quotas = super::quota_view::card_quotas(&state).await;
     let data = async move {
+        let quotas = quotas?;
         let now = now_ms();
         let stats = outbox.stats().await?;
         let count = |state: &str, robot: &str| stats.iter().find(|s| s.state == state && s.robot == robot).map_or(0, |s| s.count);
@@ -192,6 +194,7 @@ pub async fn status(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
                 "target": if has_webhook { "DingTalk" } else { "log" },
                 "waiting": count("waiting", &name), "pending": count("pending", &name),
                 "dead": count("dead", &name), "sent": count("sent", &name),
+                "open_api": quotas.iter().find(|q| q.robot == name).map(|q| q.shown()),
             }));
         }
         let ago = |t: i64| format!("{} s ago", (now - t) / 1000);

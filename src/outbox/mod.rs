@@ -16,6 +16,8 @@ pub mod port;
 pub mod postgres;
 mod quiet_port;
 mod quiet_sql;
+mod quota_port;
+mod quota_sql;
 mod robot_reads;
 pub mod sqlite;
 mod storm_port;
@@ -28,6 +30,7 @@ pub use port::{
     CardStore, IntakeStore, LeaseStore, OperatorStore, Outbox, SenderStore, SharedState, TraceStore,
 };
 pub use quiet_port::QuietStore;
+pub use quota_port::QuotaStore;
 pub use robot_reads::RobotNumber;
 pub use storm_port::StormStore;
 pub use types::*;

@@ -18,6 +18,7 @@
 use super::escalation_port::EscalationStore;
 use super::oncall_port::OncallStore;
 use super::quiet_port::QuietStore;
+use super::quota_port::QuotaStore;
 use super::robot_reads::RobotNumber;
 use super::storm_port::StormStore;
 use super::types::{
@@ -307,6 +308,7 @@ pub trait Outbox:
     + OncallStore
     + EscalationStore
     + StormStore
+    + QuotaStore
 {
 }
 
@@ -322,5 +324,6 @@ impl<T> Outbox for T where
         + OncallStore
         + EscalationStore
         + StormStore
+        + QuotaStore
 {
 }

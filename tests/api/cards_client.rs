@@ -4,7 +4,7 @@
 use crate::fake_openapi::{APP_KEY, APP_SECRET, FakeOpenApi, ROBOT_CODE};
 use crate::helpers::WAIT;
 use sentry_dingtalk::dingtalk::openapi::{
-    AppCredentials, CardOutcome, CardParams, NewCard, OpenApiClient,
+    AppCredentials, CallTally, CardOutcome, CardParams, NewCard, OpenApiClient,
 };
 use sentry_dingtalk::domain::alert::{Alert, AlertKind, Level};
 use sentry_dingtalk::domain::card_status::CardStatus;
@@ -82,7 +82,8 @@ async fn a_card_is_created_with_every_variable_then_updated_in_place_on_one_toke
     let fake = FakeOpenApi::start(7200).await;
     let api = client(&fake);
     assert_eq!(
-        api.create_and_deliver(&app(), &new_card("sentry-42")).await,
+        api.create_and_deliver(&app(), &CallTally::default(), &new_card("sentry-42"))
+            .await,
         CardOutcome::Sent
     );
     let card = fake.card("sentry-42").expect("card created");
@@ -105,7 +106,8 @@ async fn a_card_is_created_with_every_variable_then_updated_in_place_on_one_toke
 
     let change = params(&[("count", "4"), ("status", "resolved")]);
     assert_eq!(
-        api.update(&app(), "sentry-42", &change).await,
+        api.update(&app(), &CallTally::default(), "sentry-42", &change)
+            .await,
         CardOutcome::Sent
     );
     let card = fake.card("sentry-42").expect("card kept");
@@ -129,7 +131,8 @@ async fn a_token_is_renewed_before_it_expires() {
     let fake = FakeOpenApi::start(1).await;
     let api = client(&fake);
     assert_eq!(
-        api.create_and_deliver(&app(), &new_card("c1")).await,
+        api.create_and_deliver(&app(), &CallTally::default(), &new_card("c1"))
+            .await,
         CardOutcome::Sent
     );
     let first = fake.tokens_issued()[0].clone();
@@ -139,7 +142,13 @@ async fn a_token_is_renewed_before_it_expires() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert_eq!(
-        api.update(&app(), "c1", &params(&[("count", "2")])).await,
+        api.update(
+            &app(),
+            &CallTally::default(),
+            "c1",
+            &params(&[("count", "2")])
+        )
+        .await,
         CardOutcome::Sent
     );
     assert_eq!(fake.tokens_issued().len(), 2);
@@ -151,15 +160,25 @@ async fn a_refused_token_is_renewed_once_and_the_call_made_again() {
     let fake = FakeOpenApi::start(7200).await;
     let api = client(&fake);
     assert_eq!(
-        api.create_and_deliver(&app(), &new_card("c1")).await,
+        api.create_and_deliver(&app(), &CallTally::default(), &new_card("c1"))
+            .await,
         CardOutcome::Sent
     );
     fake.revoke_tokens();
+    let tally = CallTally::default();
     assert_eq!(
-        api.update(&app(), "c1", &params(&[("count", "2")])).await,
+        api.update(&app(), &tally, "c1", &params(&[("count", "2")]))
+            .await,
         CardOutcome::Sent
     );
     assert_eq!((fake.tokens_issued().len(), fake.unauthorized()), (2, 1));
+    // The refused call, the new token and the call again: each may be metered.
+    assert_eq!(tally.calls(), 3);
+    assert_eq!(
+        fake.calls(),
+        5,
+        "the fake saw what the tally counted, and the create's two"
+    );
     assert_eq!(
         fake.card("c1")
             .map(|c| c.params["count"].clone())
@@ -192,7 +211,9 @@ async fn a_token_refused_even_when_fresh_is_permanent_after_one_renewal() {
     let fake = FakeOpenApi::start(7200).await;
     fake.refuse_every_token();
     let api = client(&fake);
-    let outcome = api.create_and_deliver(&app(), &new_card("c1")).await;
+    let outcome = api
+        .create_and_deliver(&app(), &CallTally::default(), &new_card("c1"))
+        .await;
     assert!(
         matches!(&outcome, CardOutcome::Permanent(r) if r.contains("InvalidAuthentication")),
         "{outcome}"
@@ -207,14 +228,17 @@ async fn a_server_error_is_retryable_and_creates_nothing() {
     let api = client(&fake);
     assert!(api.check_credentials(&app()).await.is_ok());
     fake.fail_next(1);
-    let outcome = api.create_and_deliver(&app(), &new_card("c1")).await;
+    let outcome = api
+        .create_and_deliver(&app(), &CallTally::default(), &new_card("c1"))
+        .await;
     assert!(
         matches!(&outcome, CardOutcome::Retryable(r) if r.contains("HTTP 500")),
         "{outcome}"
     );
     assert_eq!(fake.card_count(), 0);
     assert_eq!(
-        api.create_and_deliver(&app(), &new_card("c1")).await,
+        api.create_and_deliver(&app(), &CallTally::default(), &new_card("c1"))
+            .await,
         CardOutcome::Sent
     );
     assert_eq!(fake.card_count(), 1);
@@ -225,11 +249,19 @@ async fn a_rate_limit_is_retryable_and_does_not_cost_the_token() {
     let fake = FakeOpenApi::start(7200).await;
     let api = client(&fake);
     assert_eq!(
-        api.create_and_deliver(&app(), &new_card("c1")).await,
+        api.create_and_deliver(&app(), &CallTally::default(), &new_card("c1"))
+            .await,
         CardOutcome::Sent
     );
     fake.throttle_next(1);
-    let outcome = api.update(&app(), "c1", &params(&[("count", "2")])).await;
+    let outcome = api
+        .update(
+            &app(),
+            &CallTally::default(),
+            "c1",
+            &params(&[("count", "2")]),
+        )
+        .await;
     assert!(
         matches!(&outcome, CardOutcome::Retryable(r) if r.contains("QpsLimit")),
         "{outcome}"
@@ -242,14 +274,21 @@ async fn a_second_create_is_refused_and_create_or_update_updates_the_one_card() 
     let fake = FakeOpenApi::start(7200).await;
     let api = client(&fake);
     assert_eq!(
-        api.create_and_deliver(&app(), &new_card("c1")).await,
+        api.create_and_deliver(&app(), &CallTally::default(), &new_card("c1"))
+            .await,
         CardOutcome::Sent
     );
-    let again = api.create_and_deliver(&app(), &new_card("c1")).await;
+    let again = api
+        .create_and_deliver(&app(), &CallTally::default(), &new_card("c1"))
+        .await;
     assert!(matches!(again, CardOutcome::AlreadyExists(_)), "{again}");
     let mut card = new_card("c1");
     card.params.insert("count", "2");
-    assert_eq!(api.create_or_update(&app(), &card).await, CardOutcome::Sent);
+    assert_eq!(
+        api.create_or_update(&app(), &CallTally::default(), &card)
+            .await,
+        CardOutcome::Sent
+    );
     assert_eq!(fake.card_count(), 1);
     assert_eq!(
         fake.card("c1")
@@ -263,7 +302,12 @@ async fn bad_requests_are_permanent() {
     let fake = FakeOpenApi::start(7200).await;
     let api = client(&fake);
     let outcome = api
-        .update(&app(), "never-created", &params(&[("count", "2")]))
+        .update(
+            &app(),
+            &CallTally::default(),
+            "never-created",
+            &params(&[("count", "2")]),
+        )
         .await;
     assert!(
         matches!(&outcome, CardOutcome::Permanent(r) if r.contains("card not found")),
@@ -271,7 +315,9 @@ async fn bad_requests_are_permanent() {
     );
     let mut card = new_card("c1");
     card.robot_code = "someone-else".into();
-    let outcome = api.create_and_deliver(&app(), &card).await;
+    let outcome = api
+        .create_and_deliver(&app(), &CallTally::default(), &card)
+        .await;
     assert!(
         matches!(&outcome, CardOutcome::Permanent(r) if r.contains("robot")),
         "{outcome}"
@@ -287,7 +333,9 @@ async fn a_wrong_app_secret_is_permanent_and_never_echoed() {
         app_key: APP_KEY.into(),
         app_secret: Secret::new("wrong-s3cret-9876"),
     };
-    let outcome = api.create_and_deliver(&wrong, &new_card("c1")).await;
+    let outcome = api
+        .create_and_deliver(&wrong, &CallTally::default(), &new_card("c1"))
+        .await;
     assert!(
         matches!(&outcome, CardOutcome::Permanent(r) if r.contains("access token refused")),
         "{outcome}"
@@ -309,7 +357,9 @@ async fn a_slow_api_is_a_retryable_timeout() {
     let api = OpenApiClient::new(&fake.url, Duration::from_millis(300));
     assert!(api.check_credentials(&app()).await.is_ok());
     fake.set_delay(Duration::from_secs(3));
-    let outcome = api.create_and_deliver(&app(), &new_card("c1")).await;
+    let outcome = api
+        .create_and_deliver(&app(), &CallTally::default(), &new_card("c1"))
+        .await;
     assert!(
         matches!(&outcome, CardOutcome::Retryable(r) if r.contains("timeout")),
         "{outcome}"

@@ -59,6 +59,9 @@ struct State {
     dings: Vec<SentDing>,
     /// Every DING answers this (an edition without DING).
     refuse_dings: Option<Reply>,
+    /// The organisation's month: once this many requests were answered, card and DING
+    /// requests answer `90020`.
+    quota: Option<usize>,
 }
 
 #[derive(Clone)]
@@ -171,6 +174,22 @@ impl FakeOpenApi {
         ));
     }
 
+    /// Once `calls` requests (any endpoint, the token's included) were answered, every card
+    /// and DING request answers 400 `90020`, as DingTalk does when the month's quota is spent.
+    pub fn set_quota(&self, calls: usize) {
+        self.lock().quota = Some(calls);
+    }
+
+    /// Every request answered so far, to any endpoint: what DingTalk could meter.
+    pub fn calls(&self) -> usize {
+        self.lock().log.len()
+    }
+
+    /// Requests answered `90020`.
+    pub fn quota_refusals(&self) -> usize {
+        self.log().iter().filter(|r| r.code == "90020").count()
+    }
+
     pub fn log(&self) -> Vec<Received> {
         self.lock().log.clone()
     }
@@ -253,6 +272,9 @@ fn gate(st: &mut State, token: Option<&str>) -> Option<Reply> {
         .is_some_and(|until| Instant::now() < *until);
     if !live || st.refuse_every_token {
         return Some(error(401, "InvalidAuthentication", "不合法的access_token"));
+    }
+    if st.quota.is_some_and(|q| st.log.len() >= q) {
+        return Some(error(400, "90020", "您的企业本月api调用量已超过限制"));
     }
     if st.throttle_next > 0 {
         st.throttle_next -= 1;

@@ -114,3 +114,47 @@ fn the_api_url_has_a_default_and_must_be_http() {
         .expect_err("refused");
     assert!(e.to_string().contains("DINGTALK_API_URL"), "{e}");
 }
+
+#[test]
+fn the_quota_and_the_fallback_robot_are_optional_and_checked() {
+    let robots = parse(CARD).expect("loads");
+    let card = robots[0].card.as_ref().expect("a card robot");
+    assert_eq!(
+        (card.api_calls_per_month, card.fallback.is_some()),
+        (None, false)
+    );
+    let with = CARD.replace(
+        "kind = \"card\"",
+        "kind = \"card\"\napi_calls_per_month = 10000\n\
+         fallback_webhook = \"https://oapi.dingtalk.com/robot/send?access_token=${APP_SECRET}\"\n\
+         fallback_secret = \"${CB_SECRET}\"",
+    );
+    let robots = parse(&with).expect("loads");
+    let card = robots[0].card.as_ref().expect("a card robot");
+    assert_eq!(card.api_calls_per_month, Some(10_000));
+    let fallback = card.fallback.as_ref().expect("a fallback");
+    assert!(fallback.webhook.expose().ends_with("app-s3cret"));
+    assert_eq!(
+        fallback.secret.as_ref().map(|s| s.expose()),
+        Some("cb-s3cret")
+    );
+    let shown = format!("{robots:?}");
+    assert!(!shown.contains("s3cret"), "{shown}");
+    for (bad, says) in [
+        ("api_calls_per_month = 0", "api_calls_per_month"),
+        (
+            "fallback_webhook = \"ftp://${APP_SECRET}\"",
+            "fallback_webhook",
+        ),
+        (
+            "fallback_secret = \"${CB_SECRET}\"",
+            "fallback_secret needs fallback_webhook",
+        ),
+    ] {
+        let e = refused(&CARD.replace("kind = \"card\"", &format!("kind = \"card\"\n{bad}")));
+        assert!(e.contains(says), "{bad}: {e}");
+    }
+    let custom =
+        "[[robots]]\nname = \"r\"\nwebhook = \"https://x.example/\"\napi_calls_per_month = 5\n";
+    assert!(refused(custom).contains("api_calls_per_month is for kind = \"card\""));
+}

@@ -3,7 +3,7 @@
 //! post a second card: DingTalk refuses it, and the caller updates instead.
 
 use super::answer::CardOutcome;
-use super::{AppCredentials, OpenApiClient};
+use super::{AppCredentials, CallTally, OpenApiClient};
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -102,10 +102,15 @@ fn update_body(out_track_id: &str, params: &CardParams) -> Value {
 impl OpenApiClient {
     /// `POST /v1.0/card/instances/createAndDeliver`. `AlreadyExists` when the `outTrackId`
     /// names a card already (an earlier try went through although its answer was lost).
-    pub async fn create_and_deliver(&self, app: &AppCredentials, card: &NewCard) -> CardOutcome {
+    pub async fn create_and_deliver(
+        &self,
+        app: &AppCredentials,
+        tally: &CallTally,
+        card: &NewCard,
+    ) -> CardOutcome {
         let path = "/v1.0/card/instances/createAndDeliver";
         let answer = match self
-            .call(app, reqwest::Method::POST, path, &card.body())
+            .call(app, tally, reqwest::Method::POST, path, &card.body())
             .await
         {
             Ok(v) => v,
@@ -137,12 +142,19 @@ impl OpenApiClient {
     pub async fn update(
         &self,
         app: &AppCredentials,
+        tally: &CallTally,
         out_track_id: &str,
         params: &CardParams,
     ) -> CardOutcome {
         let body = update_body(out_track_id, params);
         match self
-            .call(app, reqwest::Method::PUT, "/v1.0/card/instances", &body)
+            .call(
+                app,
+                tally,
+                reqwest::Method::PUT,
+                "/v1.0/card/instances",
+                &body,
+            )
             .await
         {
             Ok(v) if v.get("success").and_then(Value::as_bool) == Some(false) => {
@@ -155,10 +167,16 @@ impl OpenApiClient {
 
     /// Creates the card, or, when it exists already, updates it with the same variables: the
     /// group ends up with exactly one card showing `card.params`. Never `AlreadyExists`.
-    pub async fn create_or_update(&self, app: &AppCredentials, card: &NewCard) -> CardOutcome {
-        match self.create_and_deliver(app, card).await {
+    pub async fn create_or_update(
+        &self,
+        app: &AppCredentials,
+        tally: &CallTally,
+        card: &NewCard,
+    ) -> CardOutcome {
+        match self.create_and_deliver(app, tally, card).await {
             CardOutcome::AlreadyExists(_) => {
-                self.update(app, &card.out_track_id, &card.params).await
+                self.update(app, tally, &card.out_track_id, &card.params)
+                    .await
             }
             other => other,
         }

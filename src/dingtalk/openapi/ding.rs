@@ -2,7 +2,7 @@
 //! by phone call. It needs a paid DingTalk edition; the caller logs and counts a refusal and
 //! goes on.
 
-use super::{AppCredentials, CardOutcome, OpenApiClient};
+use super::{AppCredentials, CallTally, CardOutcome, OpenApiClient};
 use serde_json::{Value, json};
 
 /// One DING: whom, how, and what it says.
@@ -33,11 +33,12 @@ impl OpenApiClient {
     pub async fn send_ding(
         &self,
         app: &AppCredentials,
+        tally: &CallTally,
         ding: &Ding<'_>,
     ) -> Result<String, CardOutcome> {
         let path = "/v1.0/robot/ding/send";
         let answer = self
-            .call(app, reqwest::Method::POST, path, &ding.body())
+            .call(app, tally, reqwest::Method::POST, path, &ding.body())
             .await?;
         Ok(answer
             .get("openDingId")

@@ -48,13 +48,18 @@ pub(super) struct Fetched {
 
 impl OpenApiClient {
     /// The cached token, or a new one.
-    pub(super) async fn token(&self, app: &AppCredentials) -> Result<Secret, CardOutcome> {
+    pub(super) async fn token(
+        &self,
+        app: &AppCredentials,
+        tally: &super::CallTally,
+    ) -> Result<Secret, CardOutcome> {
         let mut entries = self.tokens.entries.lock().await;
         if let Some(c) = entries.get(&app.app_key)
             && Instant::now() < c.renew_at
         {
             return Ok(c.token.clone());
         }
+        tally.add();
         let fetched = self.fetch_token(app).await?;
         let lifetime = fetched.expires_in;
         let renew_at = Instant::now() + lifetime - RENEW_BEFORE.min(lifetime / 2);

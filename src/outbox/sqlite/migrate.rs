@@ -188,6 +188,10 @@ CREATE TABLE card_clicks (
     Postgres(include_str!("../postgres/migrations/0008_escalations.sql")),
     // Issue 21: storms. PostgreSQL's file.
     Postgres(include_str!("../postgres/migrations/0009_storms.sql")),
+    // Issue 21: open-API calls per card robot and month. PostgreSQL's file.
+    Postgres(include_str!(
+        "../postgres/migrations/0010_open_api_calls.sql"
+    )),
 ];
 
 /// Applies the migrations this file has not seen yet, each in its own transaction.

@@ -18,6 +18,7 @@ mod migrate;
 mod oncall;
 mod operator;
 mod quiet;
+mod quota;
 mod repeats;
 mod sender;
 mod shared;

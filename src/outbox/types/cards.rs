@@ -62,6 +62,23 @@ pub fn operation_body(out_track_id: &str, card_key: &str) -> String {
     serde_json::json!({"card": out_track_id, "card_key": card_key}).to_string()
 }
 
+/// The body of an operation that only raises the count of a card showing `status`: above 80 %
+/// of the open API's quota it is skipped (`delivery::card_quota`), unless by the time it is
+/// sent the card's status moved on (an alert joining the pending operation changed it).
+pub fn count_only_body(out_track_id: &str, card_key: &str, status: &str) -> String {
+    serde_json::json!({"card": out_track_id, "card_key": card_key, "count_only": status})
+        .to_string()
+}
+
+/// Whether an operation's message only raises the count of `card`, as it stands now.
+pub fn is_count_only(body: &str, card: &CardRow) -> bool {
+    let v: Option<serde_json::Value> = serde_json::from_str(body).ok();
+    let shown = v
+        .as_ref()
+        .and_then(|v| v.get("count_only")?.as_str().map(str::to_owned));
+    card.created && shown.as_deref() == Some(card.status.as_str())
+}
+
 /// The card a card operation's message names (`{"card": "<outTrackId>"}`).
 pub fn operation_card(body: &str) -> Option<String> {
     let v: serde_json::Value = serde_json::from_str(body).ok()?;

@@ -8,7 +8,9 @@ mod cards;
 mod escalation;
 mod trace;
 
-pub use cards::{CardChange, CardNote, CardRow, operation_body, operation_card};
+pub use cards::{
+    CardChange, CardNote, CardRow, count_only_body, is_count_only, operation_body, operation_card,
+};
 pub use escalation::{LadderMove, LadderNote, LadderRow, QueuedMessage, StormMessage};
 pub use trace::{AlertFate, RobotDecision, TraceAlert, TraceEntry, WebhookOutcome, WebhookRecord};
 
