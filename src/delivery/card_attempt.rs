@@ -160,7 +160,7 @@ async fn send_card(
     if level == QuotaLevel::Spent {
         // Without a fallback robot the step holds the operations and never gets here.
         if let Some(fallback) = &card_robot.fallback {
-            let op = (card, queued);
+            let op = (card, queued, params_of(ctx, card, queued));
             return card_quota::send_fallback(ctx, state, turn, msg, op, fallback).await;
         }
         return Ok(());
@@ -206,7 +206,7 @@ async fn send_card(
 }
 
 /// The card's variables as they stand: an issue's card, a digest or a summary.
-pub(super) fn params_of(ctx: &SenderCtx, card: &CardRow, queued: &QueuedAlert) -> CardParams {
+fn params_of(ctx: &SenderCtx, card: &CardRow, queued: &QueuedAlert) -> CardParams {
     if is_digest_key(&card.card_key) {
         digest_params(card, &ctx.renderer)
     } else if is_summary_key(&card.card_key) {

@@ -8,17 +8,17 @@
 //! store — each card's operations gathered into one — until the month or DingTalk allows again.
 //! Nothing is dropped.
 
-use super::card_attempt::params_of;
 use super::card_digest::{DigestCard, is_digest_key};
 use super::card_summary::{SummaryCard, is_summary_key};
 use super::send::{self, OutcomeTexts};
 use super::step::{SenderCtx, SenderState, Turn};
 use crate::config::card_robot::Fallback;
 use crate::dingtalk::Message;
-use crate::dingtalk::openapi::CallTally;
+use crate::dingtalk::openapi::{CallTally, CardParams};
 use crate::domain::mention::Mentions;
 use crate::domain::quota::{QuotaLevel, month_of};
 use crate::outbox::{CardRow, MessageRow, QueuedAlert, Retry, StoreError};
+use crate::outbox::{count_only_body, operation_body};
 use crate::render::Envelope;
 use tracing::{info, warn};
 
@@ -43,6 +43,18 @@ pub async fn level(ctx: &SenderCtx, now: i64) -> Result<QuotaLevel, StoreError> 
     Ok(QuotaLevel::of(used, card.api_calls_per_month, now, recheck))
 }
 
+/// The robot's level, and whether its operations are held: the quota is spent and there is no
+/// fallback robot (looked at again at the idle poll).
+pub async fn level_and_hold(ctx: &SenderCtx, now: i64) -> Result<(QuotaLevel, bool), StoreError> {
+    let level = level(ctx, now).await?;
+    let no_fallback = ctx
+        .robot
+        .card
+        .as_ref()
+        .is_some_and(|c| c.fallback.is_none());
+    Ok((level, level == QuotaLevel::Spent && no_fallback))
+}
+
 /// Adds what `tally` counted to `robot`'s month.
 pub async fn count(
     ctx: &SenderCtx,
@@ -60,8 +72,8 @@ pub async fn count(
     Ok(())
 }
 
-/// DingTalk answered `90020`: the operation waits (a second), then goes to the fallback robot
-/// or waits for the quota. Not `send::record`'s throttle pause, which would hold the fallback
+/// DingTalk answered `90020`: the operation is due again at once, and the next step finds the
+/// quota spent: it goes to the fallback robot or waits for the quota. Not `send::record`'s throttle pause, which would hold the fallback
 /// too, nor its expiry: an operation held by the quota is never given up.
 pub async fn refused_for_quota(
     ctx: &SenderCtx,
@@ -76,10 +88,27 @@ pub async fn refused_for_quota(
         .open_api_spent(&ctx.robot.name, &month_of(now), now)
         .await?;
     let retry = Retry {
-        next_attempt_at: now + 1000,
+        next_attempt_at: now,
         error: reason,
     };
     outbox.mark_retry(turn.lease(), msg.id, retry).await
+}
+
+/// The body of the operation that shows alerts noted on `card` (`None`: a new card) with the
+/// new `status`: same card, same status, and the update would only raise its count (and its
+/// last seen), which above 80 % is skipped.
+pub fn operation_body_for(
+    card: Option<&CardRow>,
+    status: Option<&str>,
+    out_track_id: &str,
+    key: &str,
+) -> String {
+    match card {
+        Some(c) if status.is_none_or(|s| s == c.status) => {
+            count_only_body(out_track_id, key, &c.status)
+        }
+        _ => operation_body(out_track_id, key),
+    }
 }
 
 /// An update that would only raise the count, above 80 %: done without a call. The alerts are
@@ -93,18 +122,19 @@ pub async fn skip(ctx: &SenderCtx, turn: &Turn<'_>, msg: &MessageRow) -> Result<
     ctx.deps.outbox.mark_sent(turn.lease(), msg.id, now).await
 }
 
-/// The quota is spent: the card operation goes to the fallback robot as markdown, counted
+/// The quota is spent: the card operation (its card's variables `params`) goes to the
+/// fallback robot as markdown, counted
 /// against the robot's budget like any message.
 pub async fn send_fallback(
     ctx: &SenderCtx,
     state: &mut SenderState,
     turn: &mut Turn<'_>,
     msg: &MessageRow,
-    (card, queued): (&CardRow, &QueuedAlert),
+    (card, queued, params): (&CardRow, &QueuedAlert, CardParams),
     fallback: &Fallback,
 ) -> Result<(), StoreError> {
     let prepared = send::prepare(ctx, turn, msg, true).await?;
-    let body = fallback_message(ctx, msg, card, queued).to_json();
+    let body = fallback_message(ctx, msg, (card, queued), &params).to_json();
     let client = &ctx.deps.client;
     let outcome = client
         .send(&fallback.webhook, fallback.secret.as_ref(), &body)
@@ -125,11 +155,10 @@ pub async fn send_fallback(
 fn fallback_message(
     ctx: &SenderCtx,
     msg: &MessageRow,
-    card: &CardRow,
-    queued: &QueuedAlert,
+    (card, queued): (&CardRow, &QueuedAlert),
+    params: &CardParams,
 ) -> Message {
     let renderer = &ctx.renderer;
-    let params = params_of(ctx, card, queued);
     let title = params.get("title").unwrap_or_default().to_owned();
     let issue_card = !is_digest_key(&card.card_key) && !is_summary_key(&card.card_key);
     let env = Envelope {

@@ -18,7 +18,7 @@ use super::step::{SenderCtx, SenderState, Step, Turn};
 use crate::domain::alert::{Alert, AlertKind};
 use crate::domain::card_status::CardStatus;
 use crate::domain::quota::QuotaLevel;
-use crate::outbox::{CardNote, Lease, StoreError, WaitingAlert, count_only_body, operation_body};
+use crate::outbox::{CardNote, Lease, StoreError, WaitingAlert, operation_body};
 use tracing::info;
 
 /// Alerts looked at per step.
@@ -67,21 +67,13 @@ pub async fn step(
     let (outbox, name, now) = (ctx.deps.outbox.clone(), ctx.robot.name.as_str(), turn.now);
     let lease = &turn.lease().clone();
     let budget_free_at = state.limiter.next_free_at(now);
-    let quota = card_quota::level(ctx, now).await?;
-    // Quota spent and no fallback robot: operations wait in the store (alerts still join
-    // their cards' pending operations below), looked at again at the idle poll.
-    let held = quota == QuotaLevel::Spent
-        && ctx
-            .robot
-            .card
-            .as_ref()
-            .is_some_and(|c| c.fallback.is_none());
+    // Held: operations wait; alerts still join their cards' pending operations.
+    let (quota, held) = card_quota::level_and_hold(ctx, now).await?;
     if let Some(msg) = outbox.due_message(name, now).await?.filter(|_| !held) {
         if state.card_pace.next_call_at > now {
             return Ok(turn.wait(state.card_pace.next_call_at, false));
         }
-        // A new card is a new message in the chat, and so is every operation the fallback
-        // robot posts.
+        // New cards are new messages in the chat; so is all the fallback robot posts.
         let posts = quota == QuotaLevel::Spent || card_needs_budget(ctx, &msg).await?;
         if posts && budget_free_at > now {
             // A new card waits for the budget; updates behind it wait their turn.
@@ -94,12 +86,8 @@ pub async fn step(
     // What storm mode counts as arrived (`storm_step::tell`).
     state.storms.batched(now, picked.alerts.len() as i64);
     if picked.alerts.is_empty() {
-        let next_due = if held {
-            None
-        } else {
-            outbox.next_due_at(name).await?
-        };
-        return Ok(turn.idle(next_due));
+        let due = outbox.next_due_at(name).await?.filter(|_| !held);
+        return Ok(turn.idle(due));
     }
     let (digest_key, digest) = open_digest(ctx, now).await?;
     let in_digest = digest
@@ -237,13 +225,7 @@ async fn note(
     }
     let out_track_id = card.map_or_else(new_track_id, |c| c.out_track_id.clone());
     let status = next_status(&newest.alert, card.map(|c| c.status.as_str()));
-    // Same card, same status: the update would only raise its count (and its last seen).
-    let body = match card {
-        Some(c) if status.as_deref().is_none_or(|s| s == c.status) => {
-            count_only_body(&out_track_id, key, &c.status)
-        }
-        _ => operation_body(&out_track_id, key),
-    };
+    let body = card_quota::operation_body_for(card, status.as_deref(), &out_track_id, key);
     let note = CardNote {
         alert_ids: ids,
         card_key: key.to_string(),

@@ -15,14 +15,14 @@ pub(super) struct CardQuota {
 }
 
 impl CardQuota {
-    /// "12 / 10000 (9988 left)", or "12 (no limit)".
+    /// "12 used, 9988 left of 10000", or "12 used (no limit)".
     pub fn shown(&self) -> String {
         match self.limit {
             Some(limit) => {
                 let left = i64::try_from(limit).unwrap_or(i64::MAX) - self.calls;
-                format!("{} / {limit} ({} left)", self.calls, left.max(0))
+                format!("{} used, {} left of {limit}", self.calls, left.max(0))
             }
-            None => format!("{} (no limit)", self.calls),
+            None => format!("{} used (no limit)", self.calls),
         }
     }
 }

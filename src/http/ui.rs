@@ -177,7 +177,14 @@ pub async fn status(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
         .settings
         .robots
         .iter()
-        .map(|r| (r.name.clone(), r.rate_per_minute, r.webhook.is_some()))
+        .map(|r| {
+            let target = match (&r.card, &r.webhook) {
+                (Some(_), _) => "DingTalk cards",
+                (None, Some(_)) => "DingTalk",
+                (None, None) => "log",
+            };
+            (r.name.clone(), r.rate_per_minute, target)
+        })
         .collect();
     let quotas = super::quota_view::card_quotas(&state).await;
     let data = async move {
@@ -186,12 +193,12 @@ pub async fn status(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
         let stats = outbox.stats().await?;
         let count = |state: &str, robot: &str| stats.iter().find(|s| s.state == state && s.robot == robot).map_or(0, |s| s.count);
         let mut rows = Vec::new();
-        for (name, rate, has_webhook) in robots {
+        for (name, rate, target) in robots {
             let used = outbox.attempts_since(&name, now - 60_000).await?.len() as i64;
             let paused = outbox.paused_until(&name).await?.filter(|p| *p > now).map(|p| format!("in {} s", (p - now) / 1000));
             rows.push(json!({
                 "name": name, "rate": rate, "remaining": (rate as i64 - used).max(0), "paused_until": paused,
-                "target": if has_webhook { "DingTalk" } else { "log" },
+                "target": target,
                 "waiting": count("waiting", &name), "pending": count("pending", &name),
                 "dead": count("dead", &name), "sent": count("sent", &name),
                 "open_api": quotas.iter().find(|q| q.robot == name).map(|q| q.shown()),

@@ -8,6 +8,7 @@ mod card_replay;
 mod cards_check;
 mod cards_client;
 mod cards_flow;
+mod cards_quota;
 mod cards_silence;
 mod check_online;
 mod claims;
