@@ -63,7 +63,13 @@ pub async fn note(
         markdown: message.markdown.text.clone(),
         total: facts.total,
     };
-    let out_track_id = format!("sentry-dingtalk-{}", uuid::Uuid::new_v4().simple());
+    // A storm's card exists after its first summary: the operation must name that card, or
+    // it would name no card at all and die unsent.
+    let existing = ctx.deps.outbox.card(&ctx.robot.name, &key).await?;
+    let out_track_id = existing.map_or_else(
+        || format!("sentry-dingtalk-{}", uuid::Uuid::new_v4().simple()),
+        |c| c.out_track_id,
+    );
     let note = CardNote {
         alert_ids: ids.to_vec(),
         body: crate::outbox::operation_body(&out_track_id, &key),

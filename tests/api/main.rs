@@ -10,6 +10,7 @@ mod cards_client;
 mod cards_flow;
 mod cards_quota;
 mod cards_silence;
+mod cards_storm;
 mod check_online;
 mod claims;
 mod cli;
