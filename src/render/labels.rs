@@ -39,6 +39,10 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("in", "位于", "in"),
     ("time", "时间", "Time"),
     ("sep", "：", ": "),
+    // Around an aside (a duration, a count): full-width in Chinese, ASCII with a space before
+    // it in English.
+    ("paren_open", "（", " ("),
+    ("paren_close", "）", ")"),
     ("more_before", "另有", ""),
     (
         "more_after",
@@ -106,11 +110,6 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("storm_regressed", "复发", "regressed"),
     ("storm_unresolved", "仍未解决", "Still unresolved"),
     ("storm_page", "查看风暴详情", "Open the storm page"),
-    (
-        "storm_next",
-        "下一条汇总最早在",
-        "next summary at the earliest in",
-    ),
 ];
 
 /// Labels passed to templates as `t`. Keys are the same in both languages.

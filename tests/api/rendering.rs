@@ -214,3 +214,30 @@ fn mentions_and_keyword_are_written_into_the_text() {
     assert!(msg.markdown.text.contains("Sentry"));
     assert_eq!(msg.at.mobiles, ["13800001111"]);
 }
+
+/// A storm's summaries read in their language: full-width brackets in Chinese, ASCII ones in
+/// English.
+#[test]
+fn storm_summaries_use_the_brackets_of_their_language() {
+    let event = serde_json::from_slice(&example("event_alert-triggered.json")).expect("JSON");
+    let Parsed::Alert(alert) = interpret(&event, None, None, &base()).1 else {
+        panic!("alert")
+    };
+    let now = sentry_dingtalk::clock::now_ms();
+    for lang in [Lang::Zh, Lang::En] {
+        let renderer = Renderer::load(None, lang).expect("templates");
+        let summaries =
+            sentry_dingtalk::render::storm::sample_storm(&renderer, &[*alert.clone()], now)
+                .expect("renders");
+        for (summary, msg) in summaries {
+            let text = &msg.markdown.text;
+            // Times carry " (Asia/Shanghai)" in both languages; the asides are what differ.
+            let full_width = text.contains('（') || text.contains('）');
+            assert_eq!(
+                full_width,
+                lang == Lang::Zh,
+                "{lang:?} {summary:?}:\n{text}"
+            );
+        }
+    }
+}
