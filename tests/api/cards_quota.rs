@@ -4,7 +4,7 @@
 //! to the fallback robot as markdown — or, without one, wait and are never dropped.
 
 use crate::cards_flow::{CALLBACK_SECRET, ISSUE, param, repeat, variant, wait_card};
-use crate::fake_openapi::{APP_KEY, APP_SECRET, FakeOpenApi, ROBOT_CODE};
+use crate::fake_openapi::{FakeOpenApi, card_robot_entry};
 use crate::helpers::*;
 use sentry_dingtalk::clock::now_ms;
 use sentry_dingtalk::domain::quota::month_of;
@@ -30,24 +30,9 @@ async fn quota_app(fake: &FakeOpenApi, keys: &str, fallback: bool) -> TestApp {
             ),
             _ => String::new(),
         };
-        let text = format!(
-            r#"
-[[robots]]
-name = "{ROBOT}"
-kind = "card"
-app_key = "{APP_KEY}"
-app_secret = "{APP_SECRET}"
-robot_code = "{ROBOT_CODE}"
-card_template_id = "tpl"
-open_conversation_id = "cidFAKE=="
-callback_secret = "{CALLBACK_SECRET}"
-throttle_pause = "1s"
-{keys}
-{fallback}
-[[routes]]
-robots = ["{ROBOT}"]
-"#
-        );
+        let extra = format!("throttle_pause = \"1s\"\n{keys}\n{fallback}");
+        let entry = card_robot_entry(ROBOT, CALLBACK_SECRET, &extra);
+        let text = format!("{entry}\n[[routes]]\nrobots = [\"{ROBOT}\"]\n");
         let dir = tempfile::tempdir().expect("tmp").keep();
         with_config_file(s, &dir, &text);
     })

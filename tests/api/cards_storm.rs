@@ -2,7 +2,7 @@
 //! until it ends resolved — not a digest card per minute — against the strict fake open API.
 
 use crate::cards_flow::CALLBACK_SECRET;
-use crate::fake_openapi::{APP_KEY, APP_SECRET, Card, FakeOpenApi, ROBOT_CODE};
+use crate::fake_openapi::{Card, FakeOpenApi, card_robot_entry};
 use crate::helpers::*;
 use crate::storms::post_one;
 use sentry_dingtalk::outbox::MessageState;
@@ -20,25 +20,9 @@ async fn storm_card_app(fake: &FakeOpenApi) -> TestApp {
     let api = fake.url.clone();
     spawn_app_with(move |s| {
         s.dingtalk_api_url = api;
-        let text = format!(
-            r#"
-[[robots]]
-name = "{ROBOT}"
-kind = "card"
-app_key = "{APP_KEY}"
-app_secret = "{APP_SECRET}"
-robot_code = "{ROBOT_CODE}"
-card_template_id = "tpl"
-open_conversation_id = "cidFAKE=="
-callback_secret = "{CALLBACK_SECRET}"
-storm_threshold = 50
-storm_quiet = "3s"
-storm_interval = "3s"
-
-[[routes]]
-robots = ["{ROBOT}"]
-"#
-        );
+        let storm = "storm_threshold = 50\nstorm_quiet = \"3s\"\nstorm_interval = \"3s\"";
+        let entry = card_robot_entry(ROBOT, CALLBACK_SECRET, storm);
+        let text = format!("{entry}\n[[routes]]\nrobots = [\"{ROBOT}\"]\n");
         let dir = tempfile::tempdir().expect("tmp").keep();
         with_config_file(s, &dir, &text);
     })

@@ -3,21 +3,14 @@
 //! the route asks for; an edition without DING refuses it, and the ladder goes on.
 
 use crate::escalation::{ISSUE, TEAM};
-use crate::fake_openapi::{APP_KEY, APP_SECRET, FakeOpenApi, ROBOT_CODE};
+use crate::fake_openapi::{FakeOpenApi, card_robot_entry};
 use crate::helpers::*;
 
 fn config(steps: &str) -> String {
+    let robot = card_robot_entry("oncall-app", "cb-secret", "");
     format!(
         r#"{TEAM}
-[[robots]]
-name = "oncall-app"
-kind = "card"
-app_key = "{APP_KEY}"
-app_secret = "{APP_SECRET}"
-robot_code = "{ROBOT_CODE}"
-card_template_id = "tpl"
-open_conversation_id = "cidFAKE=="
-callback_secret = "cb-secret"
+{robot}
 
 [[routes]]
 name = "backend"

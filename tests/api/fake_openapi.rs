@@ -332,10 +332,17 @@ async fn card_call(
 /// A configuration file with one card robot `cards` on this fake, whose callbacks are signed
 /// with `callback_secret`, and one route to `robots` (a TOML array's inside: `"cards"`).
 pub fn card_robot_config(callback_secret: &str, robots: &str) -> String {
+    let entry = card_robot_entry("cards", callback_secret, "");
+    format!("{entry}\n[[routes]]\nrobots = [{robots}]\n")
+}
+
+/// One `[[robots]]` entry: card robot `name` on this fake, its callbacks signed with
+/// `callback_secret`, with the TOML lines `extra` (storm keys, the quota) at its end.
+pub fn card_robot_entry(name: &str, callback_secret: &str, extra: &str) -> String {
     format!(
         r#"
 [[robots]]
-name = "cards"
+name = "{name}"
 kind = "card"
 app_key = "{APP_KEY}"
 app_secret = "{APP_SECRET}"
@@ -343,9 +350,7 @@ robot_code = "{ROBOT_CODE}"
 card_template_id = "tpl"
 open_conversation_id = "cidFAKE=="
 callback_secret = "{callback_secret}"
-
-[[routes]]
-robots = [{robots}]
+{extra}
 "#
     )
 }
