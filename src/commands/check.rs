@@ -80,6 +80,17 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
                 span(robot.group_window),
                 span(robot.throttle_pause)
             )?;
+            let quota = card
+                .api_calls_per_month
+                .map_or("no api_calls_per_month".to_owned(), |n| {
+                    format!("{n} calls a month")
+                });
+            let spent = if card.fallback.is_some() {
+                "then the fallback robot posts"
+            } else {
+                "then card operations wait (no fallback_webhook)"
+            };
+            writeln!(report, "  open API: {quota}; {spent}")?;
             if card.callback_route_key.is_none() {
                 writeln!(
                     report,

@@ -77,6 +77,12 @@ async fn check_shows_the_card_robot_and_online_fetches_its_token() {
     );
     assert!(fake.tokens_issued().is_empty(), "plain check stays offline");
     assert!(
+        all.contains(
+            "  open API: no api_calls_per_month; then card operations wait (no fallback_webhook)"
+        ),
+        "{all}"
+    );
+    assert!(
         all.contains("warning: robot oncall-cards has no callback_route_key"),
         "{all}"
     );
