@@ -1,6 +1,7 @@
 //! The single integration-test binary: real relay, real SQLite, real HTTP on loopback.
 
 mod actions;
+mod admin_api;
 mod admin_login;
 mod alert_rules;
 mod beside_relay;
@@ -31,6 +32,7 @@ mod lockout;
 mod messages;
 mod mute_windows;
 mod oncall;
+mod openapi;
 mod operations;
 mod outbox_conformance;
 mod properties;
