@@ -19,6 +19,7 @@ mod crash_budget;
 mod damaged_store;
 mod dedup;
 mod delivery;
+mod deploy_files;
 mod edge;
 mod escalation;
 mod escalation_ding;
