@@ -6,6 +6,7 @@ use super::AppState;
 use super::admin::{authorize, authorize_id, store_unavailable};
 use super::error::HttpError;
 use super::trace_view::fates;
+use super::ui_trace::TraceQuery;
 use crate::clock::now_ms;
 use crate::intake::TRACE_LIMIT;
 use crate::outbox::{MessageState, RetryOutcome};
@@ -64,12 +65,9 @@ pub async fn retry(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, HttpError> {
     let id = authorize_id(&req, &state, &id).await?;
-    match state
-        .outbox
-        .retry_message(id, now_ms())
-        .await
-        .map_err(store_unavailable)?
-    {
+    let outbox = &state.outbox;
+    let outcome = outbox.retry_message(id, now_ms()).await;
+    match outcome.map_err(store_unavailable)? {
         RetryOutcome::Queued => {
             tracing::info!(delivery_id = id, "re-sent through the API");
             state.wakers.wake_all();
@@ -84,11 +82,6 @@ pub async fn retry(
         ))),
         RetryOutcome::NoSuchMessage => Err(HttpError::NotFound),
     }
-}
-
-#[derive(Deserialize)]
-pub struct TraceQuery {
-    issue: Option<String>,
 }
 
 /// `GET /api/trace?issue=…`: every webhook received for the issue (its id or short id), oldest

@@ -4,7 +4,7 @@
 use super::AppState;
 use super::admin::{authorize, authorize_id, store_unavailable};
 use super::error::HttpError;
-use crate::domain::storm::Storm;
+use crate::domain::storm::{IssueTally, Storm};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 
@@ -20,6 +20,15 @@ fn storm_json(s: &Storm) -> Value {
         "last_message_at": s.last_message_at,
         "messages": s.messages,
     })
+}
+
+/// An issue a storm held, as the API and the storm pages show it (each adds its times).
+pub(super) fn issue_json(i: &IssueTally) -> Value {
+    let a = &i.latest;
+    json!({"key": i.key, "title": a.title, "short_id": a.short_id, "link": a.link,
+           "count": i.count, "level": i.level.as_str(), "project": a.project,
+           "new": i.new, "regressed": i.regressed, "resolved": i.resolved,
+           "trace": a.issue_id.clone().or_else(|| a.short_id.clone())})
 }
 
 /// `GET /api/storms`.
@@ -54,11 +63,10 @@ pub async fn one(
         .issues
         .iter()
         .map(|i| {
-            let a = &i.latest;
-            json!({"key": i.key, "title": a.title, "short_id": a.short_id, "link": a.link,
-                   "count": i.count, "level": i.level.as_str(), "project": a.project,
-                   "first_at": i.first_at, "last_at": i.last_at, "new": i.new,
-                   "regressed": i.regressed, "resolved": i.resolved})
+            let mut v = issue_json(i);
+            v["first_at"] = json!(i.first_at);
+            v["last_at"] = json!(i.last_at);
+            v
         })
         .collect();
     let mut json = storm_json(&storm);

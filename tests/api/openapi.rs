@@ -78,19 +78,6 @@ fn schemathesis() -> Option<PathBuf> {
     })
 }
 
-const ROTA: &str = r#"
-[[people]]
-name = "zhangsan"
-[[people]]
-name = "lisi"
-[[oncall]]
-name = "backend"
-zone = "Asia/Shanghai"
-rotation = ["zhangsan", "lisi"]
-shift = "1w"
-start = "2026-12-07T10:00:00+08:00"
-"#;
-
 /// The fuzzer sends what the document allows (and what it does not) to every operation with
 /// the token; any 5xx, any answer the document does not describe (status, content type,
 /// schema, headers), a request the document forbids that is accepted, or a method answered
@@ -111,7 +98,7 @@ async fn schemathesis_finds_nothing_against_the_running_relay() {
     let robot = FakeRobot::start(Some(ROBOT_SECRET), None, 20).await;
     let dir = tempfile::tempdir().expect("tmp");
     let config = dir.path().join("sentry-dingtalk.toml");
-    std::fs::write(&config, ROTA).expect("config");
+    std::fs::write(&config, crate::oncall::CONFIG).expect("config");
     let file = config.display().to_string();
     let vars = [("CONFIG_FILE", file.as_str()), ("ADMIN_TOKEN", ADMIN)];
     let (_relay, base) = start_relay(&robot, &dir.path().join("data"), &vars).await;
