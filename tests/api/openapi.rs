@@ -119,6 +119,7 @@ async fn schemathesis_finds_nothing_against_the_running_relay() {
         .expect("webhook");
     assert_eq!(signed.status().as_u16(), 202);
     let report = dir.path().join("report");
+    let scratch = dir.path().to_path_buf();
     let st = st.clone();
     let out = tokio::task::spawn_blocking(move || {
         Command::new(st)
@@ -140,6 +141,8 @@ async fn schemathesis_finds_nothing_against_the_running_relay() {
             ])
             .arg("--report-dir")
             .arg(&report)
+            // Its cache (`.schemathesis/`) goes to the scratch directory, not the checkout.
+            .current_dir(&scratch)
             .env("NO_COLOR", "1")
             .output()
             .expect("run schemathesis")
