@@ -32,6 +32,10 @@ pub struct Metrics {
     /// Request bodies being received right now.
     pub inflight_bodies: IntGauge,
     outbox: GaugeVec,
+    /// Age of each robot's oldest alert not yet delivered, read from the store at each scrape.
+    oldest_waiting: GaugeVec,
+    /// Whether the outbox took a write at the scrape, as `/readyz` checks it.
+    ready: IntGauge,
     /// The robots configured at start: their series exist from the first scrape.
     robots: Vec<String>,
 }
@@ -104,6 +108,22 @@ impl Metrics {
         )
         .unwrap_or_else(|_| unreachable!("static names"));
         let _ = registry.register(Box::new(outbox.clone()));
+        let oldest_waiting = GaugeVec::new(
+            Opts::new(
+                "oldest_waiting_seconds",
+                "Age of the oldest alert not yet delivered (waiting or in a pending message; \
+                 alerts held on purpose and dead messages are not counted), by robot",
+            ),
+            &["robot"],
+        )
+        .unwrap_or_else(|_| unreachable!("static names"));
+        let _ = registry.register(Box::new(oldest_waiting.clone()));
+        let ready = IntGauge::new(
+            "ready",
+            "1 when the outbox took a write at this scrape (what /readyz checks), else 0",
+        )
+        .unwrap_or_else(|_| unreachable!("static names"));
+        let _ = registry.register(Box::new(ready.clone()));
         let set_aside = counter(
             "alerts_set_aside_total",
             "Unreadable outbox rows set aside as dead, by robot",
@@ -187,14 +207,25 @@ impl Metrics {
             body_evictions,
             inflight_bodies,
             outbox,
+            oldest_waiting,
+            ready,
             robots,
         }
     }
 
-    /// The text exposition, with the outbox gauges from `counts` (state, robot, count) as the
-    /// caller just read them; `None` when the outbox could not be read (the gauges are left out
-    /// rather than shown as zero).
-    pub fn render(&self, counts: Option<Vec<(&str, &str, i64)>>) -> String {
+    /// The text exposition, with the gauges read from the store just now (`None` for what
+    /// could not be read: those gauges are left out rather than shown as zero).
+    pub fn render(&self, store: StoreReadings<'_>) -> String {
+        let StoreReadings {
+            counts,
+            oldest_waiting,
+            ready,
+        } = store;
+        self.ready.set(i64::from(ready));
+        self.oldest_waiting.reset();
+        for (robot, seconds) in oldest_waiting.into_iter().flatten() {
+            self.oldest_waiting.with_label_values(&[robot]).set(seconds);
+        }
         self.outbox.reset();
         if let Some(counts) = counts {
             for robot in &self.robots {
@@ -214,6 +245,16 @@ impl Metrics {
         let _ = TextEncoder::new().encode(&self.registry.gather(), &mut out);
         String::from_utf8(out).unwrap_or_default()
     }
+}
+
+/// What a scrape read from the store for the gauges that describe it.
+#[derive(Default)]
+pub struct StoreReadings<'a> {
+    /// (state, robot, count).
+    pub counts: Option<Vec<(&'a str, &'a str, i64)>>,
+    /// (robot, seconds): every robot, 0 when nothing waits.
+    pub oldest_waiting: Option<Vec<(&'a str, f64)>>,
+    pub ready: bool,
 }
 
 impl Default for Metrics {

@@ -26,6 +26,9 @@ pub enum HttpError {
     /// A request to the admin API that cannot be done; the text names the field.
     #[error("{0}")]
     Invalid(String),
+    /// The admin API cannot do this to the thing in its present state (a sent message).
+    #[error("{0}")]
+    Conflict(String),
     #[error("body is larger than the limit of {limit} bytes")]
     TooLarge { limit: usize },
     #[error("could not read the request body: {0}")]
@@ -61,6 +64,7 @@ impl HttpError {
             Self::TooManyAttempts { .. } => "locked_out",
             Self::TooLarge { .. } => "too_large",
             Self::NotFound => "not_found",
+            Self::Conflict(_) => "conflict",
             _ => "bad_request",
         }
     }
@@ -76,6 +80,7 @@ impl ResponseError for HttpError {
             | Self::BadAdminToken => StatusCode::UNAUTHORIZED,
             Self::BadConfig(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::MissingResource | Self::BadPayload(_) | Self::BodyRead(_) | Self::Invalid(_) => {
                 StatusCode::BAD_REQUEST
             }

@@ -2,6 +2,7 @@
 
 use super::AppState;
 use crate::clock::now_ms;
+use crate::metrics::StoreReadings;
 use actix_web::{HttpResponse, web};
 
 pub async fn healthz() -> HttpResponse {
@@ -10,11 +11,19 @@ pub async fn healthz() -> HttpResponse {
 
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let counts = state.outbox.stats().await.ok();
-    let mut text = state.metrics.render(counts.as_deref().map(|c| {
-        c.iter()
-            .map(|s| (s.state.as_str(), s.robot.as_str(), s.count))
-            .collect::<Vec<_>>()
-    }));
+    let oldest = oldest_waiting(&state).await;
+    let ready = state.outbox.check_writable(now_ms()).await.is_ok();
+    let mut text = state.metrics.render(StoreReadings {
+        counts: counts.as_deref().map(|c| {
+            c.iter()
+                .map(|s| (s.state.as_str(), s.robot.as_str(), s.count))
+                .collect()
+        }),
+        oldest_waiting: oldest
+            .as_deref()
+            .map(|o| o.iter().map(|(r, s)| (r.as_str(), *s)).collect()),
+        ready,
+    });
     // Kept by the edge itself (`http::body`), not in the registry: read at the moment of asking.
     text.push_str(&format!(
         "# HELP sentry_dingtalk_inflight_body_bytes Bytes of request bodies being received right now (capped by INFLIGHT_BODY_LIMIT_BYTES).
@@ -32,6 +41,28 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(text)
+}
+
+/// Each configured robot's oldest undelivered alert's age in seconds (0 when none waits): one
+/// indexed read per robot, so a scrape stays cheap with a large backlog. `None` when the
+/// store cannot be read.
+async fn oldest_waiting(state: &AppState) -> Option<Vec<(String, f64)>> {
+    let now = now_ms();
+    let robots: Vec<String> = state
+        .live
+        .get()
+        .settings
+        .robots
+        .iter()
+        .map(|r| r.name.clone())
+        .collect();
+    let mut out = Vec::with_capacity(robots.len());
+    for robot in robots {
+        let since = state.outbox.oldest_undelivered(&robot).await.ok()?;
+        let age = since.map_or(0.0, |t| (now - t).max(0) as f64 / 1000.0);
+        out.push((robot, age));
+    }
+    Some(out)
 }
 
 /// Ready when a webhook would be stored right now: the outbox commits a real write

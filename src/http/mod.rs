@@ -3,6 +3,7 @@
 pub mod action_links;
 pub mod admin;
 pub mod alert_rule;
+mod api;
 pub mod background;
 pub mod body;
 pub mod card_callback;
@@ -17,12 +18,14 @@ pub mod installations;
 mod ladder_stop;
 pub mod login_limit;
 pub mod oncall_api;
+mod outbox_api;
 mod page;
 pub mod playground;
 pub mod preview;
 mod quota_view;
 pub mod silences_api;
 mod storm_page;
+mod storms_api;
 pub mod trace_view;
 pub mod ui;
 pub mod ui_auth;
@@ -108,18 +111,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/-/reload", web::post().to(admin::reload))
         .route("/actions/{token}", web::get().to(action_links::show))
         .route("/actions/{token}", web::post().to(action_links::perform))
-        .route("/api/silences", web::post().to(silences_api::create))
-        .route("/api/silences", web::get().to(silences_api::list))
-        .route("/api/silences/{id}", web::delete().to(silences_api::end))
-        .route("/api/oncall", web::get().to(oncall_api::now))
-        .route(
-            "/api/oncall/{rota}/overrides",
-            web::post().to(oncall_api::add_override),
-        )
-        .route(
-            "/api/oncall/overrides/{id}",
-            web::delete().to(oncall_api::end_override),
-        )
+        .service(api::scope())
         .route("/ui", web::get().to(ui::status))
         .route("/ui/login", web::post().to(ui::login))
         .route("/ui/retry/{id}", web::post().to(ui::retry))

@@ -110,12 +110,10 @@ async fn page(state: &AppState, id: i64, authed: bool) -> HttpResponse {
         .issues
         .iter()
         .map(|i| {
-            let a = &i.latest;
-            json!({"key": i.key, "title": a.title, "short_id": a.short_id, "link": a.link,
-                   "count": i.count, "level": i.level.as_str(), "project": a.project,
-                   "first": at(i.first_at), "last": at(i.last_at), "new": i.new,
-                   "regressed": i.regressed, "resolved": i.resolved,
-                   "trace": a.issue_id.clone().or_else(|| a.short_id.clone())})
+            let mut v = super::storms_api::issue_json(i);
+            v["first"] = json!(at(i.first_at));
+            v["last"] = json!(at(i.last_at));
+            v
         })
         .collect();
     let until = storm.ended_at.or(tally.last_at).unwrap_or(storm.started_at);

@@ -15,7 +15,7 @@ use tera::Context;
 
 #[derive(Deserialize)]
 pub struct TraceQuery {
-    issue: Option<String>,
+    pub(super) issue: Option<String>,
 }
 
 pub async fn trace(

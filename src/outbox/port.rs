@@ -131,6 +131,13 @@ pub trait SenderStore: Send + Sync + 'static {
         self.robot_number(robot, RobotNumber::PausedUntil).await
     }
 
+    /// When the oldest alert of `robot` not yet delivered arrived (waiting unheld, or in a
+    /// pending message), if one is: the metrics scrape's `oldest_waiting_seconds`.
+    async fn oldest_undelivered(&self, robot: &str) -> Result<Option<i64>, StoreError> {
+        self.robot_number(robot, RobotNumber::OldestUndelivered)
+            .await
+    }
+
     /// Creates a message and assigns the alerts to it in one transaction; returns its id.
     async fn create_message(
         &self,

@@ -19,6 +19,17 @@ const LAST_SENT_AT: &str = "SELECT MAX(sent_at) FROM messages WHERE robot = $1";
 /// Until when the robot is paused (one row per robot at most; MAX reads none as NULL).
 const PAUSED_UNTIL: &str = "SELECT MAX(paused_until) FROM robot_state WHERE robot = $1";
 
+/// When the robot's oldest alert not yet delivered arrived: waiting for a message (not held by a
+/// silence, window or storm: those wait on purpose) or in a pending one. Dead messages are
+/// not counted — they wait for an operator, and `outbox_messages{state="dead"}` tells them.
+/// Both halves read partial indexes (`alerts_waiting_age`, `messages_due` + `alerts_message`).
+const OLDEST_UNDELIVERED: &str = "SELECT MIN(t) FROM (
+     SELECT MIN(received_at) AS t FROM alerts
+     WHERE robot = $1 AND message_id IS NULL AND held_by IS NULL
+     UNION ALL
+     SELECT MIN(a.received_at) AS t FROM messages m JOIN alerts a ON a.message_id = m.id
+     WHERE m.robot = $1 AND m.state = 'pending') AS undelivered";
+
 /// One number about a robot that its sender reads (`SenderStore::robot_number`): each backend
 /// runs the same text, so the reads are one method per backend instead of one per number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +39,8 @@ pub enum RobotNumber {
     LastCreatedAt,
     LastSentAt,
     PausedUntil,
+    /// Read by the metrics scrape (`oldest_waiting_seconds`), not the sender.
+    OldestUndelivered,
 }
 
 impl RobotNumber {
@@ -39,6 +52,7 @@ impl RobotNumber {
             Self::LastCreatedAt => LAST_CREATED_AT,
             Self::LastSentAt => LAST_SENT_AT,
             Self::PausedUntil => PAUSED_UNTIL,
+            Self::OldestUndelivered => OLDEST_UNDELIVERED,
         }
     }
 }

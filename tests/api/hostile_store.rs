@@ -88,11 +88,23 @@ async fn disk_full_makes_readyz_and_webhooks_503_and_both_recover() {
     })
     .await;
     assert!(both_refuse, "a full disk must give webhooks and readyz 503");
+    let relay = &app;
+    let ready_metric = move |want: f64| async move {
+        metric(&relay.http, &relay.address, "sentry_dingtalk_ready").await == Some(want)
+    };
+    assert!(
+        poll_async(WAIT, || ready_metric(0.0)).await,
+        "the scrape tells the outbox takes no writes"
+    );
     let accepted = accepted.into_inner();
     std::fs::remove_file(disk.dir.path().join("filler")).expect("free space");
     assert!(
         poll_async(WAIT, || async { ready(&app).await == 200 }).await,
         "ready again once there is space"
+    );
+    assert!(
+        poll_async(WAIT, || ready_metric(1.0)).await,
+        "and so does the scrape"
     );
     let answer = app
         .post_signed("issue", &example("issue-created.json"))

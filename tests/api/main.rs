@@ -1,6 +1,7 @@
 //! The single integration-test binary: real relay, real SQLite, real HTTP on loopback.
 
 mod actions;
+mod admin_api;
 mod admin_login;
 mod alert_rules;
 mod beside_relay;
@@ -20,6 +21,7 @@ mod crash_budget;
 mod damaged_store;
 mod dedup;
 mod delivery;
+mod deploy_files;
 mod edge;
 mod escalation;
 mod escalation_ding;
@@ -33,6 +35,7 @@ mod lockout;
 mod messages;
 mod mute_windows;
 mod oncall;
+mod openapi;
 mod operations;
 mod outbox_conformance;
 mod properties;

@@ -11,7 +11,7 @@ use std::process::Command;
 const ADMIN: &str = "admin-secret-token";
 
 /// zhangsan's week started 2026-11-30 10:00 Shanghai; lisi's starts 2026-12-07.
-const CONFIG: &str = r#"
+pub const CONFIG: &str = r#"
 [[people]]
 name = "zhangsan"
 display = "张三"

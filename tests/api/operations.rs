@@ -33,9 +33,35 @@ async fn metrics_count_webhooks_deliveries_and_the_outbox() {
         r#"sentry_dingtalk_deliveries_total{outcome="sent",robot="default"} 1"#,
         r#"sentry_dingtalk_outbox_messages{robot="default",state="sent"} 1"#,
         "sentry_dingtalk_dingtalk_request_duration_seconds_count{robot=\"default\"} 1",
+        r#"sentry_dingtalk_oldest_waiting_seconds{robot="default"} 0"#,
+        "sentry_dingtalk_ready 1",
     ] {
         assert!(text.contains(want), "{want} missing in\n{text}");
     }
+}
+
+/// While DingTalk has not answered, the alert is not delivered: its age shows and grows.
+#[tokio::test]
+async fn oldest_waiting_seconds_grows_until_the_alert_is_delivered() {
+    let app = spawn_app().await;
+    app.robot.set_delay(Duration::from_secs(3));
+    app.post_signed("issue", &example("issue-created.json"))
+        .await;
+    let age = || async {
+        let text = app.metrics().await;
+        text.lines()
+            .find_map(|l| {
+                l.strip_prefix(r#"sentry_dingtalk_oldest_waiting_seconds{robot="default"} "#)
+            })
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(-1.0)
+    };
+    assert!(
+        poll_async(WAIT, || async { age().await >= 1.0 }).await,
+        "the undelivered alert's age shows"
+    );
+    app.wait_messages(MessageState::Sent, 1, WAIT).await;
+    assert_eq!(age().await, 0.0, "nothing waits once DingTalk took it");
 }
 
 #[tokio::test]
