@@ -1,8 +1,10 @@
 //! Completing issue and comment alerts from the Sentry API, in the worker (never the webhook
 //! handler), within a short deadline: a slow or failing API delays an alert by seconds at
-//! most and never loses it.
+//! most and never loses it. A storm's end asks the API which of its issues are still
+//! unresolved.
 
 use crate::domain::alert::{Alert, AlertKind};
+use crate::domain::storm::StormTally;
 use crate::metrics::Metrics;
 use crate::sentry::api::{ApiError, SentryApi};
 use crate::sentry::api_event;
@@ -62,4 +64,42 @@ fn count<T>(metrics: &Metrics, r: &Result<T, ApiError>) {
         Err(_) => "error",
     };
     metrics.api_requests.with_label_values(&[label]).inc();
+}
+
+/// A storm's end message lists the issues still unresolved; the webhooks tell only of the
+/// resolves Sentry sent an issue webhook for, so this many of its issues (most alerts
+/// first) are asked of the API as well.
+const MAX_STATUS_CHECKS: usize = 50;
+
+/// Marks the storm's issues that Sentry says are no longer `unresolved` (resolved, archived)
+/// as resolved, within the enrichment deadline; an issue the API cannot tell about keeps what
+/// the webhooks said.
+pub async fn settle_storm_issues(api: &SentryApi, metrics: &Metrics, tally: &mut StormTally) {
+    let end = Instant::now() + DEADLINE;
+    let asked = tally.issues.iter_mut().filter(|i| !i.resolved);
+    for issue in asked.take(MAX_STATUS_CHECKS) {
+        let Some(id) = issue.latest.issue_id.clone() else {
+            continue;
+        };
+        let left = end.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            tracing::warn!("issue status deadline reached; the rest as the webhooks told");
+            return;
+        }
+        match tokio::time::timeout(left, api.issue(&id)).await {
+            Ok(answer) => {
+                count(metrics, &answer);
+                match answer {
+                    Ok(v) => match v.get("status").and_then(|s| s.as_str()) {
+                        Some(status) => issue.resolved = status != "unresolved",
+                        None => tracing::warn!(issue_id = %id, "the issue has no status"),
+                    },
+                    Err(e) => {
+                        tracing::warn!(issue_id = %id, error = %e, "issue status unknown; as the webhooks told")
+                    }
+                }
+            }
+            Err(_) => tracing::warn!(issue_id = %id, "issue status timed out"),
+        }
+    }
 }

@@ -163,7 +163,12 @@ async fn summarize(
     fresh: &[i64],
 ) -> Result<(), StoreError> {
     let now = turn.now;
-    let tally = tally(&ctx.deps.outbox, storm).await?;
+    let mut tally = tally(&ctx.deps.outbox, storm).await?;
+    if summary == StormSummary::End
+        && let Some(api) = &ctx.deps.api
+    {
+        super::enrich::settle_storm_issues(api, &ctx.deps.metrics, &mut tally).await;
+    }
     let page = ctx.deps.signer.as_ref().map(|s| s.storm_url(storm.id, now));
     let report = StormReport {
         storm,

@@ -49,6 +49,7 @@ mod sentry_api;
 mod silence_cli;
 mod silences;
 mod storm_kill;
+mod storm_sentry;
 mod storms;
 mod trace;
 mod ui;

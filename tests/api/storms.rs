@@ -51,7 +51,7 @@ pub async fn post_one(http: &reqwest::Client, base: &str, n: usize) -> bool {
 }
 
 /// Posts alerts `range` from `workers` clients at once; returns how many got 202.
-async fn post_all(app: &TestApp, range: std::ops::Range<usize>, workers: usize) -> usize {
+pub async fn post_all(app: &TestApp, range: std::ops::Range<usize>, workers: usize) -> usize {
     let mut tasks = tokio::task::JoinSet::new();
     let ns: Vec<usize> = range.collect();
     for chunk in ns.chunks(ns.len().div_ceil(workers)) {

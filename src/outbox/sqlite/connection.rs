@@ -44,6 +44,7 @@ impl ConnectionThread {
             .spawn(move || {
                 let mut next = None;
                 while let Some(work) = next.take().or_else(|| queue.recv().ok()) {
+                    end_leftover_transaction(&conn);
                     match work {
                         // A panic in one job must not take the connection away from the others.
                         Work::Alone(job) => {
@@ -101,6 +102,16 @@ impl ConnectionThread {
             .send(Work::Joined(joined))
             .map_err(|_| Self::stopped())?;
         answer.await.map_err(|_| Self::stopped())?
+    }
+}
+
+/// A job that failed between BEGIN and COMMIT (a full disk fails the COMMIT, and a dropped
+/// rusqlite `Transaction` ignores a failed ROLLBACK) can leave its transaction open; every later
+/// BEGIN would then fail with "cannot start a transaction within a transaction", and the
+/// outbox would answer 503 long after the disk has space again. Each job starts clean.
+fn end_leftover_transaction(conn: &Connection) {
+    if !conn.is_autocommit() {
+        let _ = conn.execute_batch("ROLLBACK");
     }
 }
 
@@ -258,5 +269,43 @@ mod tests {
             .await
             .expect("read");
         assert_eq!(stored, vec![0, 1, 2, 4, 5, 6, 8, 9]);
+    }
+
+    /// A job that leaves its transaction open (as a COMMIT that failed on a full disk does)
+    /// does not block the writer: the next job starts clean and its write is kept.
+    #[tokio::test]
+    async fn a_transaction_left_open_by_one_job_does_not_block_the_next() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let conn = open_connection(&dir.path().join("t.sqlite3")).expect("open");
+        conn.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (n INTEGER)")
+            .expect("schema");
+        let writer = ConnectionThread::spawn("test-writer", conn).expect("thread");
+        writer
+            .run(|c| {
+                c.execute_batch("BEGIN IMMEDIATE; INSERT INTO t (n) VALUES (1)")
+                    .map_err(sql_error)
+            })
+            .await
+            .expect("left open");
+        writer
+            .run_joined(|c| {
+                c.execute("INSERT INTO t (n) VALUES (2)", [])
+                    .map_err(sql_error)
+            })
+            .await
+            .expect("the next write commits");
+        let stored: Vec<i32> = writer
+            .run(|c| {
+                let mut s = c.prepare("SELECT n FROM t ORDER BY n").map_err(sql_error)?;
+                let rows = s.query_map([], |r| r.get(0)).map_err(sql_error)?;
+                rows.collect::<Result<_, _>>().map_err(sql_error)
+            })
+            .await
+            .expect("read");
+        assert_eq!(
+            stored,
+            vec![2],
+            "the unfinished write is rolled back, the next kept"
+        );
     }
 }
