@@ -9,7 +9,9 @@
 #          from the kill to the next message at the fake robot; the killed one is restarted.
 #        bench/replicas.sh BINARY storm [alerts] [max-seconds]
 #          a storm posted round-robin over the three, drained at 20/min with the default 30 s group
-#          window: messages, most in any 60 s, alerts left, peak RSS per replica.
+#          window: messages, most in any 60 s, bytes, alerts left, peak RSS per replica.
+#          env STORM_THRESHOLD=0 configures the robot through a file with storm mode off (the
+#          "before" of issue 21: one digest after another).
 #   env PGURL      server URL without database (default postgres://postgres@127.0.0.1:5432)
 #   env FAKE_ROBOT the strict fake robot (default ../shared/tools/fake_dingtalk.py)
 # Run it alone on the machine: flock -o /tmp/cargo.lock bash bench/replicas.sh target/release/sentry-dingtalk ingest
@@ -99,7 +101,13 @@ storm)
   python3 bench/gen_bodies.py "$n" bench-secret "$tmp/storm.tsv" 1 0
   for i in 0 1 2; do awk -v i=$i 'NR % 3 == i' "$tmp/storm.tsv" > "$tmp/storm$i.tsv"; done
   start_robot
-  for i in 0 1 2; do start $i "${robot_env[@]}"; done
+  storm_env=("${robot_env[@]}")
+  if [ -n "${STORM_THRESHOLD:-}" ]; then
+    printf '[[robots]]\nname = "bench"\nwebhook = "http://127.0.0.1:%s/robot/send?access_token=bench"\nsecret = "SECbench"\nrate_per_minute = 20\nstorm_threshold = %s\n\n[[routes]]\nname = "all"\nrobots = ["bench"]\n' \
+      "$robot_port" "$STORM_THRESHOLD" > "$tmp/storm.toml"
+    storm_env=(CONFIG_FILE="$tmp/storm.toml")
+  fi
+  for i in 0 1 2; do start $i "${storm_env[@]}"; done
   t0=$(date +%s.%N)
   for i in 0 1 2; do python3 bench/post_bodies.py "$tmp/storm$i.tsv" "http://127.0.0.1:${ports[$i]}/webhooks/sentry" & posters[$i]=$!; done
   for i in 0 1 2; do wait "${posters[$i]}"; done
@@ -107,6 +115,10 @@ storm)
   end=$(echo "$t0 + $max" | bc)
   while [ "$(psql -qtA "$url" -c "SELECT count(*) FROM alerts a LEFT JOIN messages m ON m.id = a.message_id WHERE m.state IS DISTINCT FROM 'sent'")" != 0 ] \
         && [ "$(echo "$(date +%s.%N) < $end" | bc)" = 1 ]; do sleep 1; done
+  # With storm mode the end message follows storm_quiet after the last summary: wait for it too.
+  while [ "$(psql -qtA "$url" -c "SELECT count(*) FROM storms WHERE ended_at IS NULL")" != 0 ] \
+        && [ "$(echo "$(date +%s.%N) < $end" | bc)" = 1 ]; do sleep 1; done
+  echo "storms: $(psql -qtA "$url" -c "SELECT count(*) FROM storms"), ended: $(psql -qtA "$url" -c "SELECT count(*) FROM storms WHERE ended_at IS NOT NULL")"
   echo "after $(echo "$(date +%s.%N) - $t0" | bc) s: $(psql -qtA "$url" -c "SELECT count(*) FROM alerts a JOIN messages m ON m.id = a.message_id WHERE m.state = 'sent'") alerts delivered, $(psql -qtA "$url" -c "SELECT count(*) FROM alerts a LEFT JOIN messages m ON m.id = a.message_id WHERE m.state IS DISTINCT FROM 'sent'") not yet"
   python3 - "$tmp/robot.jsonl" <<'PY'
 import json, sys
@@ -114,6 +126,14 @@ recs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 ok = sorted(r["t"] for r in recs if r["errcode"] == 0)
 most = max((sum(1 for u in ok if t <= u < t + 60) for t in ok), default=0)
 print(f"messages accepted by the robot: {len(ok)}, throttled (130101): {sum(r['errcode'] == 130101 for r in recs)}, most in any 60 s: {most}")
+sizes = [len(r["body"].encode()) for r in recs if r["errcode"] == 0]
+if ok:
+    print(f"bytes sent: {sum(sizes)} in all, largest message {max(sizes)}, {ok[-1] - ok[0]:.1f} s from the first message to the last")
+for r in recs:
+    if r["errcode"] == 0:
+        text = json.loads(r["body"]).get("markdown", {}).get("title", "")
+        print(f"  +{r['t'] - ok[0]:6.1f} s  {len(r['body'].encode()):6} B  {text}")
+
 PY
   for i in 0 1 2; do echo "replica $i peak RSS: $(grep VmHWM /proc/${pids[$i]}/status | awk '{print $2, $3}')"; done
   ;;

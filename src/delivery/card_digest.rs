@@ -72,7 +72,7 @@ impl DigestCard {
 
     /// Folds the issue `key` (its latest alert `alert`) in; a known issue is refreshed.
     pub fn fold(&mut self, key: &str, alert: &Alert, lang: Lang) {
-        let slim = slim(alert);
+        let slim = alert.clone().for_listing();
         if self.holds(key) {
             if let Some(pos) = self.issues.iter().position(|a| same_issue(a, alert)) {
                 self.issues[pos] = slim;
@@ -131,18 +131,6 @@ impl DigestCard {
 
 fn same_issue(a: &Alert, b: &Alert) -> bool {
     a.issue_id.is_some() && a.issue_id == b.issue_id
-}
-
-/// What listing an issue needs: no stack, breadcrumbs, request or tags.
-fn slim(alert: &Alert) -> Alert {
-    let mut a = alert.clone();
-    a.frames.clear();
-    a.breadcrumbs.clear();
-    a.exceptions.clear();
-    a.tags.clear();
-    a.request = None;
-    a.user = None;
-    a
 }
 
 #[cfg(test)]

@@ -255,7 +255,7 @@ async fn collect(
             let entry = issues.entry(issue_key).or_insert_with(|| {
                 (
                     HeldIssue {
-                        latest: a.clone(),
+                        latest: a.clone().for_listing(),
                         count: 0,
                     },
                     w.id,
@@ -263,7 +263,7 @@ async fn collect(
             });
             entry.0.count += 1;
             if w.id >= entry.1 {
-                (entry.0.latest, entry.1) = (a, w.id);
+                (entry.0.latest, entry.1) = (a.for_listing(), w.id);
             }
         }
         if ids.len() - ids_before < SUMMARY_PAGE {

@@ -93,6 +93,7 @@ impl StormTally {
             .map(|(i, t)| (t.key.clone(), i))
             .collect();
         for (at, a) in alerts {
+            let a = a.for_listing();
             self.alerts += 1;
             self.first_at = Some(self.first_at.map_or(at, |f| f.min(at)));
             self.last_at = Some(self.last_at.map_or(at, |l| l.max(at)));

@@ -8,6 +8,7 @@ pub mod card;
 pub mod escalation;
 pub mod escape;
 mod finish;
+mod fit;
 pub mod labels;
 pub mod storm;
 mod summary;
@@ -206,8 +207,7 @@ impl Renderer {
             issues.len(),
             word("issues")
         );
-        let mut shown = issues.len();
-        loop {
+        let (msg, _) = fit::fit_lines(issues.len(), |shown| {
             let mut ctx = self.base_context(env);
             view::batch_context(&mut ctx, &issues[..shown], issues.len() - shown, self.lang);
             ctx.insert("total", &issues.len());
@@ -215,12 +215,9 @@ impl Renderer {
             ctx.insert("project", &project);
             ctx.insert("partial", &partial);
             let text = self.tera.render("open_issues.md.tera", &ctx)?;
-            let msg = finish(title.clone(), text, env);
-            if msg.to_json().len() <= BODY_BUDGET || shown == 0 {
-                return Ok(msg);
-            }
-            shown = shown * 9 / 10;
-        }
+            Ok(finish(title.clone(), text, env))
+        })?;
+        Ok(msg)
     }
 
     fn single(&self, alert: &Alert, env: &Envelope) -> Result<Message, RenderError> {

@@ -4,7 +4,7 @@
 
 use super::summary::duration;
 use super::view::batch_line;
-use super::{BODY_BUDGET, Envelope, RenderError, Renderer, finish, labels, time};
+use super::{Envelope, RenderError, Renderer, finish, labels, time};
 use crate::dingtalk::Message;
 use crate::domain::storm::{IssueTally, Storm, StormTally};
 use serde_json::{Value, json};
@@ -105,8 +105,7 @@ impl Renderer {
         } else {
             "storm.md.tera"
         };
-        let mut shown = listed.len();
-        loop {
+        let (msg, _) = super::fit::fit_lines(listed.len(), |shown| {
             let issues: Vec<Value> = listed[..shown]
                 .iter()
                 .map(|i| {
@@ -131,12 +130,9 @@ impl Renderer {
             ctx.insert("remaining", &(listed.len() - shown));
             ctx.insert("page", &r.page);
             let text = self.tera.render(template, &ctx)?;
-            let msg = finish(title.clone(), text, env);
-            if msg.to_json().len() <= BODY_BUDGET || shown == 0 {
-                return Ok(msg);
-            }
-            shown = shown * 9 / 10;
-        }
+            Ok(finish(title.clone(), text, env))
+        })?;
+        Ok(msg)
     }
 }
 

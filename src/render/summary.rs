@@ -3,7 +3,7 @@
 //! many as fit (`silence_summary.md.tera`).
 
 use super::view::batch_line;
-use super::{BODY_BUDGET, Envelope, RenderError, Renderer, escape, finish, labels, time};
+use super::{Envelope, RenderError, Renderer, escape, finish, labels, time};
 use crate::dingtalk::Message;
 use crate::domain::alert::Alert;
 use crate::domain::lang::Lang;
@@ -91,8 +91,7 @@ impl Renderer {
             HeldBy::Silence(s) => format!("🔕 {} #{}", word("silence_ended"), s.id),
             HeldBy::MuteWindow { name, .. } => format!("🔕 {} · {name}", word("mute_ended")),
         };
-        let mut shown = summary.issues.len();
-        loop {
+        let (msg, _) = super::fit::fit_lines(summary.issues.len(), |shown| {
             let issues: Vec<Value> = summary.issues[..shown]
                 .iter()
                 .map(|i| {
@@ -108,12 +107,9 @@ impl Renderer {
             ctx.insert("issues", &issues);
             ctx.insert("remaining", &(summary.issues.len() - shown));
             let text = self.tera.render("silence_summary.md.tera", &ctx)?;
-            let msg = finish(title.clone(), text, env);
-            if msg.to_json().len() <= BODY_BUDGET || shown == 0 {
-                return Ok(msg);
-            }
-            shown = shown * 9 / 10;
-        }
+            Ok(finish(title.clone(), text, env))
+        })?;
+        Ok(msg)
     }
 }
 

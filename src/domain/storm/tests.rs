@@ -66,3 +66,17 @@ fn an_issue_first_seen_during_the_storm_is_new_and_a_resolution_is_remembered() 
     let unresolved: Vec<&str> = t.unresolved().map(|i| i.key.as_str()).collect();
     assert_eq!(unresolved, ["9"]);
 }
+
+#[test]
+fn an_issue_is_remembered_by_its_listing_not_its_whole_alert() {
+    // A storm of 10,000 issues keeps one alert per issue: kept whole (stack, breadcrumbs,
+    // tags) that took a replica to 200 MB in `bench/replicas.sh … storm`.
+    let mut a = alert("1", "pay", Level::Error, "triggered");
+    a.frames = vec![crate::domain::alert::Frame::default(); 24];
+    a.tags = vec![Default::default(); 8];
+    let mut t = StormTally::default();
+    t.add(1_000, [(1_000, a.clone()), (1_100, a)]);
+    let latest = &t.issues[0].latest;
+    assert!(latest.frames.is_empty() && latest.tags.is_empty());
+    assert_eq!(latest.title, "Error 1", "what a line shows stays");
+}
