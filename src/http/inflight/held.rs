@@ -1,5 +1,6 @@
 //! A body's side of the budget: taking bytes, waiting for room, giving everything back.
 
+use super::victims::victims;
 use super::{Inflight, ROOM_WAIT, Refused, Waiting};
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -33,7 +34,7 @@ impl Held {
                 Inflight::charge(&mut state, self.id, self.client, need);
                 return Ok(());
             }
-            let victims = inflight.victims(&state, self.id, self.client, need);
+            let victims = victims(&inflight.caps, &state, self.id, self.client, need);
             inflight.cut_off(&mut state, &victims);
             let (grant, granted) = oneshot::channel();
             state.waiting.push_back(Waiting {
