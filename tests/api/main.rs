@@ -53,4 +53,6 @@ mod storm_sentry;
 mod storms;
 mod trace;
 mod ui;
+mod ui_console;
+mod ui_session;
 mod webhooks;
