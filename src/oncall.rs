@@ -54,7 +54,7 @@ impl OverrideRequest {
             (Some(d), None) => {
                 let d = humantime::parse_duration(d.trim())
                     .map_err(|e| bad("duration", format!("`{d}` is not like 8h or 1d ({e})")))?;
-                now + i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+                now.saturating_add(i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
             }
             (None, Some(t)) => chrono::DateTime::parse_from_rfc3339(t)
                 .map_err(|e| bad("ends_at", format!("`{t}` is not an RFC 3339 time: {e}")))?

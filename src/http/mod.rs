@@ -10,6 +10,7 @@ pub mod card_callback;
 pub mod chat_claim;
 pub mod chat_silence;
 pub mod client_addr;
+mod console;
 pub mod error;
 mod group_notice;
 pub mod health;
@@ -29,6 +30,9 @@ mod storms_api;
 pub mod trace_view;
 pub mod ui;
 pub mod ui_auth;
+mod ui_escalations;
+mod ui_oncall;
+mod ui_silences;
 pub mod ui_trace;
 pub mod webhook;
 
@@ -118,6 +122,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/ui/trace", web::get().to(ui_trace::trace))
         .route("/ui/storms", web::get().to(storm_page::ui_list))
         .route("/ui/storms/{id}", web::get().to(storm_page::ui_one))
+        .route("/ui/silences", web::get().to(ui_silences::list))
+        .route("/ui/silences", web::post().to(ui_silences::create))
+        .route("/ui/silences/{id}/end", web::post().to(ui_silences::end))
+        .route("/ui/oncall", web::get().to(ui_oncall::list))
+        .route(
+            "/ui/oncall/{rota}/overrides",
+            web::post().to(ui_oncall::add_override),
+        )
+        .route(
+            "/ui/oncall/overrides/{id}/end",
+            web::post().to(ui_oncall::end_override),
+        )
+        .route("/ui/escalations", web::get().to(ui_escalations::list))
         .route("/storms/{id}", web::get().to(storm_page::public))
         .route("/ui/playground", web::get().to(playground::playground))
         .route(

@@ -41,6 +41,18 @@ const PAGES: &[(&str, &str)] = &[
         "storms.html.tera",
         include_str!("../../templates/ui/storms.html.tera"),
     ),
+    (
+        "silences.html.tera",
+        include_str!("../../templates/ui/silences.html.tera"),
+    ),
+    (
+        "oncall.html.tera",
+        include_str!("../../templates/ui/oncall.html.tera"),
+    ),
+    (
+        "escalations.html.tera",
+        include_str!("../../templates/ui/escalations.html.tera"),
+    ),
 ];
 
 /// The page templates, HTML-escaped by default.
@@ -122,7 +134,7 @@ pub struct LoginForm {
 
 /// The body of a small form, read after its sender was checked: under the shared budget and
 /// `BODY_READ_TIMEOUT`, like every body.
-async fn form_body(
+pub(super) async fn form_body(
     req: &HttpRequest,
     state: &AppState,
     body: web::Payload,

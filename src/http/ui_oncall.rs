@@ -1,0 +1,215 @@
+//! `/ui/oncall`: each rota, who is on call now and until when (the hand-over), who is next,
+//! and its overrides; a form that puts someone else on call (the checks and messages of `POST
+//! /api/oncall/{rota}/overrides`) and a button that ends an override.
+
+use super::AppState;
+use super::console::{Clock, filled, id_of, posted, see_other, unavailable};
+use super::ui::{csrf_of, gate, render};
+use crate::clock::now_ms;
+use crate::oncall::{self, OverrideRequest};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tera::Context;
+use tracing::info;
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct OverrideForm {
+    person: Option<String>,
+    duration: Option<String>,
+    created_by: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct Done {
+    added: Option<String>,
+    ended: Option<String>,
+}
+
+/// What the page shows besides the rotas: a confirmation, or what was wrong with a form (and
+/// the rota it was for).
+#[derive(Default)]
+struct Shown<'a> {
+    notice: Option<String>,
+    error: Option<String>,
+    rota: Option<&'a str>,
+    form: Option<&'a OverrideForm>,
+}
+
+async fn page(state: &AppState, status: StatusCode, csrf: &str, shown: Shown<'_>) -> HttpResponse {
+    let now = now_ms();
+    let Ok(overrides) = oncall::overrides(&state.outbox, now).await else {
+        return unavailable();
+    };
+    let settings = state.live.get().settings.clone();
+    let clock = Clock::of(state, now);
+    let shown_name = |name: &str| settings.person(name).map_or(name, |p| p.shown()).to_owned();
+    let rotas: Vec<_> = oncall::now(&settings, &overrides, now)
+        .iter()
+        .map(|(rota, shift)| {
+            let own: Vec<_> = overrides
+                .iter()
+                .filter(|o| o.rota == rota.name)
+                .map(|o| {
+                    json!({"id": o.id, "person": shown_name(&o.person), "created_by": o.created_by,
+                           "starts": clock.time(o.starts_at), "ends": clock.time(o.ends_at),
+                           "active": o.starts_at <= now && now < o.ends_at})
+                })
+                .collect();
+            json!({
+                "name": rota.name, "zone": rota.zone.name(),
+                "rotation": rota.rotation.iter().map(|p| shown_name(p)).collect::<Vec<_>>(),
+                "person": shown_name(&shift.person), "next": shown_name(&shift.next),
+                "by_override": shift.by_override, "until": clock.time(shift.until),
+                "overrides": own,
+            })
+        })
+        .collect();
+    let people: Vec<_> = settings
+        .team
+        .people
+        .iter()
+        .map(|p| json!({"name": p.name, "shown": p.shown()}))
+        .collect();
+    let mut ctx = Context::new();
+    ctx.insert("rotas", &rotas);
+    ctx.insert("people", &people);
+    ctx.insert("csrf", csrf);
+    ctx.insert("notice", &shown.notice);
+    ctx.insert("error", &shown.error);
+    ctx.insert("error_rota", &shown.rota);
+    ctx.insert("form", &filled(shown.form));
+    render(state, status, "oncall.html.tera", ctx, true)
+}
+
+/// `GET /ui/oncall`, after a post with `?added=ID` or `?ended=ID`.
+pub async fn list(
+    req: HttpRequest,
+    query: web::Query<Done>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let access = match gate(&req, &state).await {
+        Ok(a) => a,
+        Err(page) => return *page,
+    };
+    let now = now_ms();
+    let mut notice = None;
+    let done = [("Added", &query.added), ("Ended", &query.ended)];
+    for (what, id) in done {
+        let Some(id) = id.as_deref().and_then(id_of) else {
+            continue;
+        };
+        // An ended override is no longer among those that matter from now on.
+        let Ok(all) = oncall::overrides(&state.outbox, 0).await else {
+            return unavailable();
+        };
+        let clock = Clock::of(&state, now);
+        notice = all.iter().find(|o| o.id == id).map(|o| {
+            let end = clock.time(o.ends_at);
+            format!(
+                "{what} override #{}: {} on call for {} until {} ({})",
+                o.id,
+                o.person,
+                o.rota,
+                end["clock"].as_str().unwrap_or_default(),
+                end["relative"].as_str().unwrap_or_default()
+            )
+        });
+    }
+    let shown = Shown {
+        notice,
+        ..Shown::default()
+    };
+    page(&state, StatusCode::OK, &csrf_of(&access), shown).await
+}
+
+/// `POST /ui/oncall/{rota}/overrides`: 303 to `?added=ID`; 404 for a rota that does not
+/// exist; the page again with the API's message (400) when the form is not an override.
+pub async fn add_override(
+    req: HttpRequest,
+    rota: web::Path<String>,
+    state: web::Data<AppState>,
+    body: web::Payload,
+) -> HttpResponse {
+    let posted = match posted::<OverrideForm>(&req, &state, body).await {
+        Ok(p) => p,
+        Err(refused) => return refused,
+    };
+    let settings = state.live.get().settings.clone();
+    if settings.rota(&rota).is_none() {
+        let shown = Shown {
+            error: Some(format!("there is no rota \"{rota}\"")),
+            ..Shown::default()
+        };
+        return page(&state, StatusCode::NOT_FOUND, &posted.csrf, shown).await;
+    }
+    let form = match posted.form {
+        Ok(form) => form,
+        Err(e) => {
+            let shown = Shown {
+                error: Some(e),
+                rota: Some(&rota),
+                ..Shown::default()
+            };
+            return page(&state, StatusCode::BAD_REQUEST, &posted.csrf, shown).await;
+        }
+    };
+    let request = OverrideRequest {
+        person: form.person.clone().unwrap_or_default(),
+        duration: form.duration.clone(),
+        ends_at: None,
+        created_by: form.created_by.clone(),
+    };
+    let new = match request.check(&settings, &rota, now_ms()) {
+        Ok(new) => new,
+        Err(e) => {
+            let shown = Shown {
+                error: Some(e.to_string()),
+                rota: Some(&rota),
+                form: Some(&form),
+                ..Shown::default()
+            };
+            return page(&state, StatusCode::BAD_REQUEST, &posted.csrf, shown).await;
+        }
+    };
+    match state.outbox.add_override(new).await {
+        Ok(o) => {
+            info!(rota = %o.rota, person = %o.person, id = o.id, "on-call override made in /ui");
+            see_other(&format!("/ui/oncall?added={}", o.id))
+        }
+        Err(_) => unavailable(),
+    }
+}
+
+/// `POST /ui/oncall/overrides/{id}/end`: 303 to `?ended=ID`; 404 when no override has that id.
+pub async fn end_override(
+    req: HttpRequest,
+    id: web::Path<String>,
+    state: web::Data<AppState>,
+    body: web::Payload,
+) -> HttpResponse {
+    let posted = match posted::<std::collections::HashMap<String, String>>(&req, &state, body).await
+    {
+        Ok(p) => p,
+        Err(refused) => return refused,
+    };
+    let ended = match id_of(&id) {
+        Some(id) => state.outbox.end_override(id, now_ms()).await,
+        None => Ok(None),
+    };
+    match ended {
+        Ok(Some(o)) => {
+            info!(rota = %o.rota, id = o.id, "on-call override ended in /ui");
+            see_other(&format!("/ui/oncall?ended={}", o.id))
+        }
+        Ok(None) => {
+            let shown = Shown {
+                error: Some(format!("there is no override #{id}")),
+                ..Shown::default()
+            };
+            page(&state, StatusCode::NOT_FOUND, &posted.csrf, shown).await
+        }
+        Err(_) => unavailable(),
+    }
+}

@@ -1,0 +1,209 @@
+//! `/ui/silences`: the active silences and those ended in the last day, with what they hold,
+//! who made them and why; a form that makes one (the matchers, checks and messages of `POST
+//! /api/silences`) and a button that ends one. Both post with the page's CSRF token.
+
+use super::AppState;
+use super::console::{Clock, given, id_of, posted, see_other, unavailable};
+use super::ui::{csrf_of, gate, render};
+use crate::clock::now_ms;
+use crate::domain::silence::Silence;
+use crate::silences::{self, SilenceError, SilenceRequest};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use tera::Context;
+use tracing::info;
+
+/// The form: one field per matcher of the API (left empty: not given), `all` as a box.
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct SilenceForm {
+    project: Option<String>,
+    environment: Option<String>,
+    level: Option<String>,
+    issue: Option<String>,
+    title: Option<String>,
+    robot: Option<String>,
+    all: Option<String>,
+    duration: Option<String>,
+    ends_at: Option<String>,
+    comment: Option<String>,
+    created_by: Option<String>,
+}
+
+impl SilenceForm {
+    /// The request `POST /api/silences` would get for the same fields.
+    fn request(&self) -> SilenceRequest {
+        let mut matchers = Map::new();
+        let fields = [
+            ("project", &self.project),
+            ("environment", &self.environment),
+            ("level", &self.level),
+            ("issue", &self.issue),
+            ("title", &self.title),
+            ("robot", &self.robot),
+        ];
+        for (key, value) in fields {
+            if let Some(v) = given(value) {
+                matchers.insert(key.into(), Value::String(v));
+            }
+        }
+        if self.all.is_some() {
+            matchers.insert("all".into(), Value::Bool(true));
+        }
+        SilenceRequest {
+            matchers: Value::Object(matchers),
+            duration: given(&self.duration),
+            ends_at: given(&self.ends_at),
+            comment: self.comment.clone(),
+            created_by: self.created_by.clone(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Done {
+    created: Option<String>,
+    ended: Option<String>,
+}
+
+/// What the page shows besides the list: a confirmation, or what was wrong with the form.
+#[derive(Default)]
+struct Shown<'a> {
+    notice: Option<String>,
+    error: Option<String>,
+    form: Option<&'a SilenceForm>,
+}
+
+fn view(s: &Silence, clock: &Clock) -> Value {
+    json!({
+        "id": s.id, "matchers": s.matchers.describe(), "created_by": s.created_by,
+        "comment": s.comment, "held": s.held, "active": s.is_active(clock.now),
+        "starts": clock.time(s.starts_at), "ends": clock.time(s.ends_at),
+    })
+}
+
+fn told(what: &str, s: &Silence, clock: &Clock) -> String {
+    let until = clock.time(s.ends_at);
+    format!(
+        "{what} silence #{}: {} until {} ({})",
+        s.id,
+        s.matchers.describe(),
+        until["clock"].as_str().unwrap_or_default(),
+        until["relative"].as_str().unwrap_or_default()
+    )
+}
+
+async fn page(state: &AppState, status: StatusCode, csrf: &str, shown: Shown<'_>) -> HttpResponse {
+    let now = now_ms();
+    let Ok(all) = silences::list(&state.outbox, now).await else {
+        return unavailable();
+    };
+    let clock = Clock::of(state, now);
+    let rows: Vec<_> = all.iter().map(|s| view(s, &clock)).collect();
+    let mut ctx = Context::new();
+    ctx.insert("silences", &rows);
+    ctx.insert("csrf", csrf);
+    ctx.insert("notice", &shown.notice);
+    ctx.insert("error", &shown.error);
+    ctx.insert("form", &super::console::filled(shown.form));
+    render(state, status, "silences.html.tera", ctx, true)
+}
+
+/// `GET /ui/silences`, after a post with `?created=ID` or `?ended=ID`.
+pub async fn list(
+    req: HttpRequest,
+    query: web::Query<Done>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let access = match gate(&req, &state).await {
+        Ok(a) => a,
+        Err(page) => return *page,
+    };
+    let mut notice = None;
+    let done = [("Made", &query.created), ("Ended", &query.ended)];
+    for (what, id) in done {
+        if let Some(id) = id.as_deref().and_then(id_of) {
+            let Ok(found) = state.outbox.silence(id).await else {
+                return unavailable();
+            };
+            let clock = Clock::of(&state, now_ms());
+            notice = found.map(|s| told(what, &s, &clock));
+        }
+    }
+    let shown = Shown {
+        notice,
+        ..Shown::default()
+    };
+    page(&state, StatusCode::OK, &csrf_of(&access), shown).await
+}
+
+/// `POST /ui/silences`: 303 to `?created=ID`; the page again with the API's message (400)
+/// when the form is not a silence.
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Payload,
+) -> HttpResponse {
+    let posted = match posted::<SilenceForm>(&req, &state, body).await {
+        Ok(p) => p,
+        Err(refused) => return refused,
+    };
+    let form = match posted.form {
+        Ok(form) => form,
+        Err(e) => {
+            let shown = Shown {
+                error: Some(e),
+                ..Shown::default()
+            };
+            return page(&state, StatusCode::BAD_REQUEST, &posted.csrf, shown).await;
+        }
+    };
+    match silences::create(&state.outbox, form.request(), now_ms()).await {
+        Ok(s) => {
+            info!(silence = s.id, matchers = %s.matchers.describe(), "silence made in /ui");
+            see_other(&format!("/ui/silences?created={}", s.id))
+        }
+        Err(SilenceError::Invalid(e)) => {
+            let shown = Shown {
+                error: Some(e.to_string()),
+                form: Some(&form),
+                ..Shown::default()
+            };
+            page(&state, StatusCode::BAD_REQUEST, &posted.csrf, shown).await
+        }
+        Err(SilenceError::Store(_)) => unavailable(),
+    }
+}
+
+/// `POST /ui/silences/{id}/end`: 303 to `?ended=ID`; 404 when no silence has that id.
+pub async fn end(
+    req: HttpRequest,
+    id: web::Path<String>,
+    state: web::Data<AppState>,
+    body: web::Payload,
+) -> HttpResponse {
+    let posted = match posted::<std::collections::HashMap<String, String>>(&req, &state, body).await
+    {
+        Ok(p) => p,
+        Err(refused) => return refused,
+    };
+    let ended = match id_of(&id) {
+        Some(id) => state.outbox.end_silence(id, now_ms()).await,
+        None => Ok(None),
+    };
+    match ended {
+        Ok(Some(s)) => {
+            info!(silence = s.id, "silence ended in /ui");
+            see_other(&format!("/ui/silences?ended={}", s.id))
+        }
+        Ok(None) => {
+            let shown = Shown {
+                error: Some(format!("there is no silence #{id}")),
+                ..Shown::default()
+            };
+            page(&state, StatusCode::NOT_FOUND, &posted.csrf, shown).await
+        }
+        Err(_) => unavailable(),
+    }
+}

@@ -1,0 +1,172 @@
+//! The console as a person uses it, in a real headless Chromium: log in, make a silence
+//! through `/ui/silences`, see it listed, end it; and the screenshots of the silences, on-call
+//! and escalations pages the README shows (`docs/screenshots/`).
+
+use crate::browser::{Browser, Fallible};
+use crate::helpers::*;
+use crate::ui_session::ADMIN;
+use fantoccini::Locator;
+use sentry_dingtalk::secret::Secret;
+use serde_json::json;
+
+/// Two rotas, three people, and a route whose new issues escalate every 15 minutes.
+const CONSOLE: &str = r#"
+[[people]]
+name = "zhangsan"
+display = "张三"
+dingtalk_user_id = "manager4321"
+
+[[people]]
+name = "lisi"
+display = "李四"
+mobile = "13800001111"
+
+[[people]]
+name = "wangwu"
+display = "王五"
+mobile = "13900002222"
+
+[[oncall]]
+name = "backend"
+zone = "Asia/Shanghai"
+rotation = ["zhangsan", "lisi"]
+shift = "1w"
+start = "2026-11-30T10:00:00+08:00"
+
+[[oncall]]
+name = "ops"
+zone = "Asia/Shanghai"
+rotation = ["wangwu", "zhangsan", "lisi"]
+shift = "12h"
+start = "2026-12-01T09:00:00+08:00"
+
+[[routes]]
+name = "payments"
+robots = ["default"]
+escalate_after = "15m"
+escalation = ["oncall:backend", "person:wangwu", "all"]
+"#;
+
+#[tokio::test]
+#[ignore = "needs Chromium (chromium, chromium-driver)"]
+async fn a_browser_makes_a_silence_sees_it_listed_and_ends_it() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let app = spawn_app_with(|s| {
+        s.admin_token = Some(Secret::new(ADMIN));
+        s.timezone = Some(chrono_tz::Asia::Shanghai);
+        with_config_file(s, dir.path(), CONSOLE);
+    })
+    .await;
+    // Something for each page to show: an issue nobody acted on yet, an override.
+    let resp = app
+        .post_signed("issue", &example("issue-created.json"))
+        .await;
+    assert_eq!(resp.status(), 202);
+    let started = poll_async(WAIT, || async {
+        app.outbox.open_ladders().await.expect("ladders").len() == 1
+    })
+    .await;
+    assert!(started, "the issue's ladder started");
+    let added = app
+        .http
+        .post(format!("{}/api/oncall/ops/overrides", app.address))
+        .bearer_auth(ADMIN)
+        .json(&json!({"person": "lisi", "duration": "4h", "created_by": "wangwu"}))
+        .send()
+        .await
+        .expect("override");
+    assert_eq!(added.status().as_u16(), 201);
+
+    let browser = Browser::start(1280, 900).await.expect("browser session");
+    let result = drive(&browser, &app).await;
+    browser.close().await;
+    result.expect("the console works in a browser");
+    let silences = app.outbox.silences(0).await.expect("silences");
+    assert_eq!(silences.len(), 1);
+    assert_eq!(silences[0].matchers.project.as_deref(), Some("web-*"));
+}
+
+async fn drive(b: &Browser, app: &TestApp) -> Fallible<()> {
+    let c = &b.c;
+    b.login(app, ADMIN).await?;
+    c.goto(&format!("{}/ui/silences", app.address)).await?;
+    c.wait().for_element(Locator::Id("no-silences")).await?;
+    c.find(Locator::Id("f-project"))
+        .await?
+        .send_keys("web-*")
+        .await?;
+    c.find(Locator::Css("#f-level option[value='warning']"))
+        .await?
+        .click()
+        .await?;
+    c.find(Locator::Id("f-duration"))
+        .await?
+        .send_keys("2h")
+        .await?;
+    c.find(Locator::Id("f-created-by"))
+        .await?
+        .send_keys("张三")
+        .await?;
+    c.find(Locator::Id("f-comment"))
+        .await?
+        .send_keys("发布 v2.3 deploy")
+        .await?;
+    c.find(Locator::Id("create-silence")).await?.click().await?;
+    let notice = b.wait_text("notice", "Made silence #").await?;
+    assert!(
+        notice.contains("project=web-*, level≤warning until"),
+        "{notice}"
+    );
+    let row = c.find(Locator::Css("#silences tr.silence")).await?;
+    let shown = row.text().await?;
+    assert!(
+        shown.contains("web-*") && shown.contains("张三") && shown.contains("发布 v2.3 deploy"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("(Asia/Shanghai)")
+            && (shown.contains("in 1 h 59 min") || shown.contains("in 2 h")),
+        "{shown}"
+    );
+    b.screenshot("silences").await?;
+    let end = c.find(Locator::Css("#silences button.end")).await?;
+    end.click().await?;
+    b.wait_text("notice", "Ended silence #").await?;
+    let shown = c
+        .find(Locator::Css("#silences tr.silence"))
+        .await?
+        .text()
+        .await?;
+    assert!(shown.contains("已结束 ended"), "{shown}");
+    assert!(
+        c.find(Locator::Css("#silences button.end")).await.is_err(),
+        "no end button left"
+    );
+
+    c.goto(&format!("{}/ui/oncall", app.address)).await?;
+    let rota = c
+        .wait()
+        .for_element(Locator::Id("rota-ops"))
+        .await?
+        .text()
+        .await?;
+    assert!(
+        rota.contains("李四") && rota.contains("override #"),
+        "{rota}"
+    );
+    b.screenshot("oncall").await?;
+
+    c.goto(&format!("{}/ui/escalations", app.address)).await?;
+    let table = c
+        .wait()
+        .for_element(Locator::Id("escalations"))
+        .await?
+        .text()
+        .await?;
+    assert!(
+        table.contains("ZeroDivisionError") && table.contains("oncall:backend"),
+        "{table}"
+    );
+    b.screenshot("escalations").await?;
+    Ok(())
+}
