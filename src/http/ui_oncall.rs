@@ -58,7 +58,7 @@ async fn page(state: &AppState, status: StatusCode, csrf: &str, shown: Shown<'_>
                 })
                 .collect();
             json!({
-                "name": rota.name, "zone": rota.zone.name(),
+                "name": rota.name, "path": path_segment(&rota.name), "zone": rota.zone.name(),
                 "rotation": rota.rotation.iter().map(|p| shown_name(p)).collect::<Vec<_>>(),
                 "person": shown_name(&shift.person), "next": shown_name(&shift.next),
                 "by_override": shift.by_override, "until": clock.time(shift.until),
@@ -211,5 +211,30 @@ pub async fn end_override(
             page(&state, StatusCode::NOT_FOUND, &posted.csrf, shown).await
         }
         Err(_) => unavailable(),
+    }
+}
+
+/// A rota's name as one segment of a form's address: names are free text in the config file
+/// (spaces, 中文), and the route reads the segment back percent-decoded.
+fn path_segment(name: &str) -> String {
+    name.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_rota_name_becomes_one_path_segment() {
+        assert_eq!(super::path_segment("backend"), "backend");
+        assert_eq!(
+            super::path_segment("on call/值班"),
+            "on%20call%2F%E5%80%BC%E7%8F%AD"
+        );
     }
 }
