@@ -247,6 +247,11 @@ impl Application {
             outbox.clone(),
             shutdown.clone(),
         ));
+        let tallies = tokio::spawn(delivery::tallies::run(
+            self.deps.metrics.clone(),
+            outbox.clone(),
+            shutdown.clone(),
+        ));
         tokio::spawn(crate::report::schedule::run(
             self.live.clone(),
             outbox,
@@ -272,6 +277,9 @@ impl Application {
             handle.stop(true).await;
             // Card clicks being acted on finish beside the senders' last sends.
             let (_, ()) = tokio::join!(&mut senders, self.background.finish());
+            // The last counts, the senders' final sends among them.
+            let _ = tallies.await;
+            delivery::tallies::flush(&self.deps.metrics, &self.deps.outbox).await;
         };
         if tokio::time::timeout(self.shutdown_timeout, drain)
             .await
