@@ -277,15 +277,24 @@ impl Application {
             handle.stop(true).await;
             // Card clicks being acted on finish beside the senders' last sends.
             let (_, ()) = tokio::join!(&mut senders, self.background.finish());
-            // The last counts, the senders' final sends among them.
-            let _ = tallies.await;
-            delivery::tallies::flush(&self.deps.metrics, &self.deps.outbox).await;
         };
         if tokio::time::timeout(self.shutdown_timeout, drain)
             .await
             .is_err()
         {
             tracing::warn!("shutdown timeout reached; unsent messages stay queued");
+        }
+        // The status page's last counts, the senders' final sends among them: after the
+        // drain, timed out or not; a store that does not answer gets a second, no more.
+        let last_counts = async {
+            let _ = tallies.await;
+            delivery::tallies::flush(&self.deps.metrics, &self.deps.outbox).await;
+        };
+        if tokio::time::timeout(Duration::from_secs(1), last_counts)
+            .await
+            .is_err()
+        {
+            tracing::warn!("the status page's last counts were not stored");
         }
         tracing::info!("stopped");
         if let Some(res) = server_result {

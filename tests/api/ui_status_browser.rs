@@ -1,5 +1,6 @@
 //! Chromium on the status page with two robots: a chart per robot, a dead letter's issue link
-//! opening its trace; keeps `docs/screenshots/status.png` and `trace.png`.
+//! opening its trace; keeps `docs/screenshots/status.png` and `trace.png`. And the counts a
+//! stopping relay still holds reach the store.
 
 use crate::browser::{BrowserResult, log_in, screenshot, with_browser};
 use crate::helpers::*;
@@ -88,4 +89,21 @@ async fn drive(c: fantoccini::Client, app: &TestApp) -> BrowserResult {
     );
     screenshot(&c, "trace").await?;
     Ok(())
+}
+
+/// Counts not yet flushed when the relay stops are stored on the way out.
+#[tokio::test]
+async fn the_last_counts_are_stored_at_shutdown() {
+    let mut s = two_robots().await;
+    s.ops.refuse_with(Some((310000, "keywords not in content")));
+    let resp = s.app.post_signed("event_alert", &event("alpha", 7)).await;
+    assert_eq!(resp.status().as_u16(), 202);
+    s.app.halt().await;
+    let stored = s.app.outbox.tallies(0).await.expect("tallies");
+    let ins: i64 = stored
+        .iter()
+        .filter(|t| t.robot == "ops" && t.kind == TallyKind::In)
+        .map(|t| t.n)
+        .sum();
+    assert_eq!(ins, 1, "{stored:?}");
 }
