@@ -1,6 +1,7 @@
 //! Prometheus metrics (prefix `sentry_dingtalk_`). One registry per application, passed down
 //! explicitly, so tests running several apps in one process do not share counters.
 
+use crate::domain::tally::{TallyCounts, TallyKind};
 use crate::sentry::shape::READ_RESOURCES;
 use prometheus::{
     Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry,
@@ -38,6 +39,8 @@ pub struct Metrics {
     ready: IntGauge,
     /// The robots configured at start: their series exist from the first scrape.
     robots: Vec<String>,
+    /// The status page's counts not yet added to the store (`delivery::tallies` flushes them).
+    pub tallies: TallyCounts,
 }
 
 /// Label values known in advance, exported as 0 before anything happens so that `rate()`
@@ -210,7 +213,14 @@ impl Metrics {
             oldest_waiting,
             ready,
             robots,
+            tallies: TallyCounts::default(),
         }
+    }
+
+    /// Counts `n` of `kind` for `robot` now, for the status page's chart.
+    pub fn tally(&self, robot: &str, kind: TallyKind, n: usize) {
+        let n = i64::try_from(n).unwrap_or(i64::MAX);
+        self.tallies.add(robot, kind, crate::clock::now_ms(), n);
     }
 
     /// The text exposition, with the gauges read from the store just now (`None` for what

@@ -247,6 +247,11 @@ impl Application {
             outbox.clone(),
             shutdown.clone(),
         ));
+        let tallies = tokio::spawn(delivery::tallies::run(
+            self.deps.metrics.clone(),
+            outbox.clone(),
+            shutdown.clone(),
+        ));
         tokio::spawn(crate::report::schedule::run(
             self.live.clone(),
             outbox,
@@ -278,6 +283,18 @@ impl Application {
             .is_err()
         {
             tracing::warn!("shutdown timeout reached; unsent messages stay queued");
+        }
+        // The status page's last counts, the senders' final sends among them: after the
+        // drain, timed out or not; a store that does not answer gets a second, no more.
+        let last_counts = async {
+            let _ = tallies.await;
+            delivery::tallies::flush(&self.deps.metrics, &self.deps.outbox).await;
+        };
+        if tokio::time::timeout(Duration::from_secs(1), last_counts)
+            .await
+            .is_err()
+        {
+            tracing::warn!("the status page's last counts were not stored");
         }
         tracing::info!("stopped");
         if let Some(res) = server_result {

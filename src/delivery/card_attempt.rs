@@ -12,6 +12,7 @@ use crate::dingtalk::openapi::{CallTally, CardOutcome, CardParams, NewCard};
 use crate::domain::card_status::CardStatus;
 use crate::domain::mention::Mentions;
 use crate::domain::quota::QuotaLevel;
+use crate::domain::tally::TallyKind;
 use crate::outbox::{CardRow, MessageRow, QueuedAlert, StoreError, is_count_only, operation_card};
 use crate::render::card::{CardFacts, card_params};
 use crate::render::{Envelope, Renderer};
@@ -129,13 +130,17 @@ pub async fn send_card_operation(
     let Some(card) = card else {
         span.in_scope(|| error!("card operation without its card; it is dead"));
         let why = "not a card operation, or its card was forgotten";
-        return outbox.mark_dead(turn.lease(), msg.id, why).await;
+        outbox.mark_dead(turn.lease(), msg.id, why).await?;
+        send::tally(ctx, TallyKind::Dead);
+        return Ok(());
     };
     let queued: QueuedAlert = match serde_json::from_str(&card.alert) {
         Ok(q) => q,
         Err(e) => {
             let why = format!("the card's stored alert is not readable: {e}");
-            return outbox.mark_dead(turn.lease(), msg.id, &why).await;
+            outbox.mark_dead(turn.lease(), msg.id, &why).await?;
+            send::tally(ctx, TallyKind::Dead);
+            return Ok(());
         }
     };
     send_card(ctx, state, turn, &msg, (&card, &queued), level)
@@ -196,6 +201,7 @@ async fn send_card(
         }
         CardOutcome::Retryable(reason) => SendOutcome::Retryable(reason),
         CardOutcome::Throttled(reason) => {
+            send::tally(ctx, TallyKind::Throttled);
             return card_quota::refused_for_quota(ctx, turn, msg, &reason, now).await;
         }
         CardOutcome::Permanent(reason) | CardOutcome::AlreadyExists(reason) => {

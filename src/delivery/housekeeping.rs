@@ -2,6 +2,7 @@
 //! across replicas: the first to claim the hour does it.
 
 use crate::clock::now_ms;
+use crate::domain::tally;
 use crate::outbox::SharedOutbox;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -18,6 +19,9 @@ pub async fn run(outbox: SharedOutbox, shutdown: CancellationToken) {
             Ok(true) => {
                 if let Err(e) = outbox.prune(now, KEEP_MS).await {
                     tracing::warn!(error = %e, "pruning the outbox failed");
+                }
+                if let Err(e) = outbox.prune_tallies(now - tally::KEEP_MS).await {
+                    tracing::warn!(error = %e, "pruning the status counts failed");
                 }
             }
             Ok(false) => {}

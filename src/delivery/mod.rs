@@ -31,6 +31,7 @@ pub mod retry;
 mod send;
 pub mod step;
 mod storm_step;
+pub mod tallies;
 pub mod wakers;
 pub mod worker;
 

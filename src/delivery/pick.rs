@@ -4,6 +4,7 @@
 
 use super::quiet_step::hold_picked;
 use super::step::SenderCtx;
+use crate::domain::tally::TallyKind;
 use crate::outbox::{Lease, StoreError, WaitingAlerts};
 use tracing::error;
 
@@ -23,6 +24,7 @@ pub async fn pick_waiting(
         error!(alert_id = bad.id, reason = %bad.reason, "unreadable outbox row set aside as dead");
         outbox.set_aside_alert(lease, bad, now).await?;
         ctx.deps.metrics.set_aside.with_label_values(&[name]).inc();
+        ctx.deps.metrics.tally(name, TallyKind::Dead, 1);
     }
     hold_picked(ctx, lease, &mut picked.alerts, now).await?;
     Ok(picked)

@@ -9,6 +9,7 @@ use super::step::{QuietState, SenderCtx, Turn};
 use crate::domain::alert::{Alert, AlertKind};
 use crate::domain::mention::Mentions;
 use crate::domain::silence::{Hold, Matcher, Silence};
+use crate::domain::tally::TallyKind;
 use crate::outbox::{HeldPage, Lease, NewMessage, StoreError, WaitingAlert};
 use crate::render::{Envelope, HeldBy, HeldIssue, HoldSummary};
 use std::collections::{BTreeMap, HashMap};
@@ -122,6 +123,9 @@ pub async fn hold_picked(
             Hold::Storm(_) => &ctx.deps.metrics.in_storms,
         };
         counter.with_label_values(&[robot]).inc_by(ids.len() as u64);
+        if !matches!(hold, Hold::Storm(_)) {
+            ctx.deps.metrics.tally(robot, TallyKind::Held, ids.len());
+        }
         info!(hold = %hold.describe(), alerts = ids.len(), "alerts held back");
     }
     Ok(())

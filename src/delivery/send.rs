@@ -7,6 +7,7 @@ use super::retry;
 use super::step::{SenderCtx, SenderState, Turn};
 use crate::clock::now_ms;
 use crate::dingtalk::SendOutcome;
+use crate::domain::tally::TallyKind;
 use crate::outbox::{Lease, MessageRow, Retry, StoreError};
 use tracing::{error, warn};
 
@@ -118,6 +119,7 @@ pub async fn record(
     match outcome {
         SendOutcome::Sent => {
             outbox.mark_sent(lease, id, now).await?;
+            tally(ctx, TallyKind::Out);
             if sent.counted {
                 state.last_message_at = Some(now);
             }
@@ -126,6 +128,7 @@ pub async fn record(
             error!(attempt, %reason, "{}", texts.expired);
             let why = format!("expired after {attempt} attempts: {reason}");
             outbox.mark_dead(lease, id, &why).await?;
+            tally(ctx, TallyKind::Dead);
         }
         SendOutcome::Retryable(reason) => {
             let next = now + retry::backoff_ms(&ctx.retry, attempt);
@@ -148,6 +151,7 @@ pub async fn record(
                 .throttle_pauses
                 .with_label_values(&[robot])
                 .inc();
+            tally(ctx, TallyKind::Throttled);
             let until = now + ctx.robot.throttle_pause.as_millis() as i64;
             warn!(%reason, pause_ms = until - now, "{}", texts.throttled);
             outbox.set_paused_until(lease, until).await?;
@@ -165,7 +169,13 @@ pub async fn record(
         SendOutcome::Permanent(reason) => {
             error!(attempt, %reason, "{}", texts.refused);
             outbox.mark_dead(lease, id, &reason).await?;
+            tally(ctx, TallyKind::Dead);
         }
     }
     Ok(())
+}
+
+/// One more of `kind` on the status page's chart, for this robot.
+pub fn tally(ctx: &SenderCtx, kind: TallyKind) {
+    ctx.deps.metrics.tally(&ctx.robot.name, kind, 1);
 }

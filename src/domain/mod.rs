@@ -12,3 +12,4 @@ pub mod quota;
 pub mod rule_choice;
 pub mod silence;
 pub mod storm;
+pub mod tally;

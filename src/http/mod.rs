@@ -30,9 +30,11 @@ mod storms_api;
 pub mod trace_view;
 pub mod ui;
 pub mod ui_auth;
+mod ui_chart;
 mod ui_escalations;
 mod ui_oncall;
 mod ui_silences;
+mod ui_status;
 pub mod ui_trace;
 pub mod webhook;
 
@@ -116,9 +118,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/actions/{token}", web::get().to(action_links::show))
         .route("/actions/{token}", web::post().to(action_links::perform))
         .service(api::scope())
-        .route("/ui", web::get().to(ui::status))
+        .route("/ui", web::get().to(ui_status::status))
         .route("/ui/login", web::post().to(ui::login))
-        .route("/ui/retry/{id}", web::post().to(ui::retry))
+        .route("/ui/retry/{id}", web::post().to(ui_status::retry))
         .route("/ui/trace", web::get().to(ui_trace::trace))
         .route("/ui/storms", web::get().to(storm_page::ui_list))
         .route("/ui/storms/{id}", web::get().to(storm_page::ui_one))

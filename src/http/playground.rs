@@ -27,6 +27,8 @@ pub struct PlaygroundForm {
     #[serde(default)]
     payload: String,
     lang: Option<String>,
+    /// The built-in sample picked, kept selected after rendering.
+    sample: Option<String>,
 }
 
 pub async fn playground(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
@@ -208,6 +210,7 @@ fn page(
     ctx.insert("samples_json", &samples_json);
     ctx.insert("payload", &form.payload);
     ctx.insert("lang", form.lang.as_deref().unwrap_or("zh"));
+    ctx.insert("sample", form.sample.as_deref().unwrap_or(""));
     ctx.insert("storms", &storm_previews(state, form.lang.as_deref()));
     match outcome {
         Outcome::Nothing => ctx.insert("error", &None::<String>),

@@ -1,15 +1,12 @@
-//! `/ui`: deliveries, dead letters with a re-send button, each robot's budget and pause; the
-//! template playground is in `playground`. Server-rendered (Tera), a few lines of plain
-//! JavaScript.
+//! `/ui`: the page templates, the gate (login, lockout) and what every page shares; the status
+//! page and re-send are in `ui_status`, the template playground in `playground`.
+//! Server-rendered (Tera), a few lines of plain JavaScript.
 
 use super::AppState;
 use super::ui_auth::{self, Access};
-use crate::clock::now_ms;
-use crate::outbox::{MessageState, RetryOutcome};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
-use serde_json::json;
 use tera::{Context, Tera};
 
 const PAGES: &[(&str, &str)] = &[
@@ -178,65 +175,6 @@ pub async fn login(
     }
 }
 
-pub async fn status(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let access = match gate(&req, &state).await {
-        Ok(a) => a,
-        Err(page) => return *page,
-    };
-    let outbox = state.outbox.clone();
-    let runtime = state.live.get();
-    let robots: Vec<_> = runtime
-        .settings
-        .robots
-        .iter()
-        .map(|r| {
-            let target = match (&r.card, &r.webhook) {
-                (Some(_), _) => "DingTalk cards",
-                (None, Some(_)) => "DingTalk",
-                (None, None) => "log",
-            };
-            (r.name.clone(), r.rate_per_minute, target)
-        })
-        .collect();
-    let quotas = super::quota_view::card_quotas(&state).await;
-    let data = async move {
-        let quotas = quotas?;
-        let now = now_ms();
-        let stats = outbox.stats().await?;
-        let count = |state: &str, robot: &str| stats.iter().find(|s| s.state == state && s.robot == robot).map_or(0, |s| s.count);
-        let mut rows = Vec::new();
-        for (name, rate, target) in robots {
-            let used = outbox.attempts_since(&name, now - 60_000).await?.len() as i64;
-            let paused = outbox.paused_until(&name).await?.filter(|p| *p > now).map(|p| format!("in {} s", (p - now) / 1000));
-            rows.push(json!({
-                "name": name, "rate": rate, "remaining": (rate as i64 - used).max(0), "paused_until": paused,
-                "target": target,
-                "waiting": count("waiting", &name), "pending": count("pending", &name),
-                "dead": count("dead", &name), "sent": count("sent", &name),
-                "open_api": quotas.iter().find(|q| q.robot == name).map(|q| q.shown()),
-            }));
-        }
-        let ago = |t: i64| format!("{} s ago", (now - t) / 1000);
-        let view = |m: &crate::outbox::MessageRow| json!({
-            "id": m.id, "state": m.state, "robot": m.robot, "alert_count": m.alert_count, "attempts": m.attempts,
-            "last_error": m.last_error, "created": ago(m.created_at),
-        });
-        let recent: Vec<_> = outbox.list_messages(None, 30).await?.iter().map(view).collect();
-        let dead: Vec<_> = outbox.list_messages(Some(MessageState::Dead), 50).await?.iter().map(view).collect();
-        Ok::<_, crate::outbox::StoreError>((rows, recent, dead))
-    }
-    .await;
-    let Ok((rows, recent, dead)) = data else {
-        return HttpResponse::ServiceUnavailable().body("the outbox cannot be read right now");
-    };
-    let mut ctx = Context::new();
-    ctx.insert("robots", &rows);
-    ctx.insert("recent", &recent);
-    ctx.insert("dead", &dead);
-    ctx.insert("csrf", &csrf_of(&access));
-    render(&state, StatusCode::OK, "status.html.tera", ctx, true)
-}
-
 pub(super) fn csrf_of(access: &Access) -> String {
     match access {
         Access::Session { csrf } => csrf.clone(),
@@ -246,35 +184,5 @@ pub(super) fn csrf_of(access: &Access) -> String {
 
 #[derive(Deserialize)]
 pub struct CsrfForm {
-    csrf: Option<String>,
-}
-
-pub async fn retry(
-    req: HttpRequest,
-    id: web::Path<i64>,
-    state: web::Data<AppState>,
-    body: web::Payload,
-) -> HttpResponse {
-    let access = match gate(&req, &state).await {
-        Ok(a) => a,
-        Err(page) => return *page,
-    };
-    let body = match form_body(&req, &state, body).await {
-        Ok(body) => body,
-        Err(refused) => return refused,
-    };
-    let form: CsrfForm = serde_urlencoded::from_bytes(&body).unwrap_or(CsrfForm { csrf: None });
-    if !ui_auth::csrf_ok(&access, form.csrf.as_deref()) {
-        return HttpResponse::Forbidden()
-            .body("missing or wrong CSRF token: reload the page and try again");
-    }
-    let id = id.into_inner();
-    let retried = state.outbox.retry_message(id, now_ms()).await;
-    if let Ok(RetryOutcome::Queued) = retried {
-        tracing::info!(delivery_id = id, "re-sent from /ui");
-        state.wakers.wake_all();
-    }
-    HttpResponse::SeeOther()
-        .insert_header(("Location", "/ui"))
-        .finish()
+    pub(super) csrf: Option<String>,
 }

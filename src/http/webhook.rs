@@ -5,6 +5,7 @@ use super::AppState;
 use super::admin::same_secret;
 use super::body;
 use super::error::HttpError;
+use crate::domain::tally::TallyKind;
 use crate::intake::{self, Outcome};
 use crate::outbox::Enqueued;
 use crate::sentry::payload::{self, LinkBase, Parsed};
@@ -155,6 +156,11 @@ async fn finish(
     };
     match outcome {
         Ok(outcome) => {
+            if let Outcome::Stored(Enqueued::Queued { robots }) = &outcome {
+                for robot in robots {
+                    state.metrics.tally(robot, TallyKind::In, 1);
+                }
+            }
             let (result, body) = describe(&outcome);
             state
                 .metrics

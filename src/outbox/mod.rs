@@ -8,6 +8,8 @@
 //! retries, restarts and hand-overs between replicas.
 
 mod columns;
+mod console_port;
+mod console_sql;
 mod escalation_port;
 mod escalation_sql;
 mod oncall_port;
@@ -24,6 +26,7 @@ mod storm_port;
 mod storm_sql;
 pub mod types;
 
+pub use console_port::{ConsoleStore, MessageIssue};
 pub use escalation_port::EscalationStore;
 pub use oncall_port::OncallStore;
 pub use port::{

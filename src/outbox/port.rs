@@ -15,6 +15,7 @@
 //! - A message keeps its body and `msg_uuid` from `create_message` on, so a crash between
 //!   "sent" and "recorded" re-sends the same body with the same `msgUuid`.
 
+use super::console_port::ConsoleStore;
 use super::escalation_port::EscalationStore;
 use super::oncall_port::OncallStore;
 use super::quiet_port::QuietStore;
@@ -316,6 +317,7 @@ pub trait Outbox:
     + EscalationStore
     + StormStore
     + QuotaStore
+    + ConsoleStore
 {
 }
 
@@ -332,5 +334,6 @@ impl<T> Outbox for T where
         + EscalationStore
         + StormStore
         + QuotaStore
+        + ConsoleStore
 {
 }

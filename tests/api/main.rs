@@ -57,4 +57,6 @@ mod ui;
 mod ui_console;
 mod ui_console_browser;
 mod ui_session;
+mod ui_status;
+mod ui_status_browser;
 mod webhooks;

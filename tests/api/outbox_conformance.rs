@@ -4,6 +4,7 @@
 //! once per check, and the runner makes a `#[tokio::test]` of it (see `postgres.rs`).
 
 mod cards;
+mod console;
 mod escalation;
 mod escalation_ends;
 mod fixtures;
@@ -22,6 +23,7 @@ mod storms;
 mod trace;
 
 pub use cards::*;
+pub use console::*;
 pub use escalation::*;
 pub use escalation_ends::*;
 pub use ingest::*;
@@ -89,6 +91,8 @@ macro_rules! every_check {
         $run!(postpone_then_end);
         $run!(note_ladder_appends);
         $run!(ended_ladders_are_pruned);
+        $run!(tallies_add_up_per_robot_kind_and_bucket);
+        $run!(message_issues_name_each_issue_once);
     };
 }
 pub(crate) use every_check;

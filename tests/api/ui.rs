@@ -1,6 +1,7 @@
 //! `/ui`: access, CSRF, the playground's inline errors, and a real headless Chromium driving
 //! the page (chromedriver + fantoccini).
 
+use crate::browser::{BrowserResult, log_in, with_browser};
 use crate::helpers::*;
 use sentry_dingtalk::outbox::MessageState;
 use sentry_dingtalk::secret::Secret;
@@ -157,11 +158,6 @@ async fn the_playground_shows_bad_payloads_inline_never_as_a_500() {
 #[tokio::test]
 #[ignore = "needs Chromium (chromium, chromium-driver)"]
 async fn a_browser_logs_in_renders_a_sample_and_resends_a_dead_letter() {
-    let driver_bin = "/usr/bin/chromedriver";
-    needs(
-        std::path::Path::new(driver_bin).exists(),
-        &format!("{driver_bin} (apt-get install chromium chromium-driver)"),
-    );
     let app = ui_app().await;
     // A dead letter: the robot refuses, then is fixed.
     app.robot
@@ -175,21 +171,7 @@ async fn a_browser_logs_in_renders_a_sample_and_resends_a_dead_letter() {
     let dead_id = app.messages(Some(MessageState::Dead)).await[0].id;
     app.robot.refuse_with(None);
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let mut driver = std::process::Command::new(driver_bin)
-        .arg(format!("--port={port}"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("chromedriver starts");
-    let result = drive(&app, port, dead_id).await;
-    driver.kill().ok();
-    driver.wait().ok();
-    result.expect("browser session");
+    with_browser(|c| drive(c, &app, dead_id)).await;
     assert!(
         app.robot
             .wait_for(Duration::from_secs(10), |p| p.len() == 1)
@@ -199,86 +181,63 @@ async fn a_browser_logs_in_renders_a_sample_and_resends_a_dead_letter() {
     assert!(app.robot.posted()[0].text().contains("ZeroDivisionError"));
 }
 
-async fn drive(app: &TestApp, port: u16, dead_id: i64) -> Result<(), Box<dyn std::error::Error>> {
-    use fantoccini::{ClientBuilder, Locator};
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({"binary": "/usr/bin/chromium", "args": ["--headless", "--no-sandbox", "--disable-gpu",
-            "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--no-first-run", "--disable-quic"]}),
+async fn drive(c: fantoccini::Client, app: &TestApp, dead_id: i64) -> BrowserResult {
+    use fantoccini::Locator;
+    log_in(&c, app, ADMIN).await?;
+    // Playground: pick a built-in sample (the page's JavaScript fills the box) and render.
+    c.goto(&format!("{}/ui/playground", app.address)).await?;
+    c.find(Locator::Css(
+        "#sample option[value='event_alert-triggered.json']",
+    ))
+    .await?
+    .click()
+    .await?;
+    let filled = c
+        .find(Locator::Id("payload"))
+        .await?
+        .prop("value")
+        .await?
+        .unwrap_or_default();
+    assert!(
+        filled.contains("ZeroDivisionError"),
+        "the sample filled the box"
     );
-    let webdriver = format!("http://127.0.0.1:{port}");
-    let mut connected = None;
-    for _ in 0..50 {
-        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps.clone())
-            .connect(&webdriver)
-            .await
-        {
-            Ok(c) => {
-                connected = Some(c);
-                break;
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
-        }
-    }
-    let c = connected.ok_or("chromedriver did not accept a session")?;
-    let outcome = async {
-        c.goto(&format!("{}/ui", app.address)).await?;
-        c.find(Locator::Id("token")).await?.send_keys(ADMIN).await?;
-        c.find(Locator::Id("login")).await?.click().await?;
-        c.wait().for_element(Locator::Id("robots")).await?;
-        // Playground: pick a built-in sample (the page's JavaScript fills the box) and render.
-        c.goto(&format!("{}/ui/playground", app.address)).await?;
-        c.find(Locator::Css(
-            "#sample option[value='event_alert-triggered.json']",
-        ))
+    c.find(Locator::Id("render")).await?.click().await?;
+    let preview = c
+        .wait()
+        .for_element(Locator::Id("preview"))
+        .await?
+        .html(true)
+        .await?;
+    assert!(
+        preview.contains("<strong>ZeroDivisionError: division by zero</strong>"),
+        "{preview}"
+    );
+    assert!(
+        preview.contains("href=\"https://sentry.io/organizations/acme/issues/5128840021/events/"),
+        "{preview}"
+    );
+    // The picked sample stays picked after rendering.
+    let picked = c.find(Locator::Id("sample")).await?.prop("value").await?;
+    assert_eq!(picked.as_deref(), Some("event_alert-triggered.json"));
+    let png = c.screenshot().await?;
+    std::fs::write(
+        std::env::temp_dir().join("sentry-dingtalk-playground.png"),
+        png,
+    )?;
+    // Status page: re-send the dead letter.
+    c.goto(&format!("{}/ui", app.address)).await?;
+    c.find(Locator::Id(&format!("resend-{dead_id}")))
         .await?
         .click()
         .await?;
-        let filled = c
-            .find(Locator::Id("payload"))
-            .await?
-            .prop("value")
-            .await?
-            .unwrap_or_default();
-        assert!(
-            filled.contains("ZeroDivisionError"),
-            "the sample filled the box"
-        );
-        c.find(Locator::Id("render")).await?.click().await?;
-        let preview = c
-            .wait()
-            .for_element(Locator::Id("preview"))
-            .await?
-            .html(true)
-            .await?;
-        assert!(
-            preview.contains("<strong>ZeroDivisionError: division by zero</strong>"),
-            "{preview}"
-        );
-        assert!(
-            preview
-                .contains("href=\"https://sentry.io/organizations/acme/issues/5128840021/events/"),
-            "{preview}"
-        );
-        let png = c.screenshot().await?;
-        std::fs::write(
-            std::env::temp_dir().join("sentry-dingtalk-playground.png"),
-            png,
-        )?;
-        // Status page: re-send the dead letter.
-        c.goto(&format!("{}/ui", app.address)).await?;
-        c.find(Locator::Id(&format!("resend-{dead_id}")))
-            .await?
-            .click()
-            .await?;
-        // The redirected page lists no dead letter any more (the old page's elements do not count).
-        c.wait().for_element(Locator::Id("no-dead")).await?;
-        Ok::<(), Box<dyn std::error::Error>>(())
-    }
-    .await;
-    c.close().await.ok();
-    outcome
+    // The redirected page lists no dead letter any more (the old page's elements do not count).
+    c.wait().for_element(Locator::Id("no-dead")).await?;
+    let notice = c.find(Locator::Id("notice")).await?.text().await?;
+    assert!(
+        notice.contains(&format!("Queued again: message #{dead_id}"))
+            && notice.contains("ZeroDivisionError"),
+        "{notice}"
+    );
+    Ok(())
 }

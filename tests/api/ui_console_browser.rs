@@ -2,10 +2,10 @@
 //! through `/ui/silences`, see it listed, end it; and the screenshots of the silences, on-call
 //! and escalations pages the README shows (`docs/screenshots/`).
 
-use crate::browser::{Browser, Fallible};
+use crate::browser::{BrowserResult, log_in, screenshot, wait_text, with_browser};
 use crate::helpers::*;
 use crate::ui_session::ADMIN;
-use fantoccini::Locator;
+use fantoccini::{Client, Locator};
 use sentry_dingtalk::secret::Secret;
 use serde_json::json;
 
@@ -77,18 +77,15 @@ async fn a_browser_makes_a_silence_sees_it_listed_and_ends_it() {
         .expect("override");
     assert_eq!(added.status().as_u16(), 201);
 
-    let browser = Browser::start(1280, 900).await.expect("browser session");
-    let result = drive(&browser, &app).await;
-    browser.close().await;
-    result.expect("the console works in a browser");
+    with_browser(|c| drive(c, &app)).await;
     let silences = app.outbox.silences(0).await.expect("silences");
     assert_eq!(silences.len(), 1);
     assert_eq!(silences[0].matchers.project.as_deref(), Some("web-*"));
 }
 
-async fn drive(b: &Browser, app: &TestApp) -> Fallible<()> {
-    let c = &b.c;
-    b.login(app, ADMIN).await?;
+async fn drive(c: Client, app: &TestApp) -> BrowserResult {
+    let c = &c;
+    log_in(c, app, ADMIN).await?;
     c.goto(&format!("{}/ui/silences", app.address)).await?;
     c.wait().for_element(Locator::Id("no-silences")).await?;
     c.find(Locator::Id("f-project"))
@@ -112,7 +109,7 @@ async fn drive(b: &Browser, app: &TestApp) -> Fallible<()> {
         .send_keys("发布 v2.3 deploy")
         .await?;
     c.find(Locator::Id("create-silence")).await?.click().await?;
-    let notice = b.wait_text("notice", "Made silence #").await?;
+    let notice = wait_text(c, "notice", "Made silence #").await?;
     assert!(
         notice.contains("project=web-*, level≤warning until"),
         "{notice}"
@@ -128,10 +125,10 @@ async fn drive(b: &Browser, app: &TestApp) -> Fallible<()> {
             && (shown.contains("in 1 h 59 min") || shown.contains("in 2 h")),
         "{shown}"
     );
-    b.screenshot("silences").await?;
+    screenshot(c, "silences").await?;
     let end = c.find(Locator::Css("#silences button.end")).await?;
     end.click().await?;
-    b.wait_text("notice", "Ended silence #").await?;
+    wait_text(c, "notice", "Ended silence #").await?;
     let shown = c
         .find(Locator::Css("#silences tr.silence"))
         .await?
@@ -154,7 +151,7 @@ async fn drive(b: &Browser, app: &TestApp) -> Fallible<()> {
         rota.contains("李四") && rota.contains("override #"),
         "{rota}"
     );
-    b.screenshot("oncall").await?;
+    screenshot(c, "oncall").await?;
 
     c.goto(&format!("{}/ui/escalations", app.address)).await?;
     let table = c
@@ -167,6 +164,6 @@ async fn drive(b: &Browser, app: &TestApp) -> Fallible<()> {
         table.contains("ZeroDivisionError") && table.contains("oncall:backend"),
         "{table}"
     );
-    b.screenshot("escalations").await?;
+    screenshot(c, "escalations").await?;
     Ok(())
 }

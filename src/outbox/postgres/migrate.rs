@@ -29,6 +29,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (8, include_str!("migrations/0008_escalations.sql")),
     (9, include_str!("migrations/0009_storms.sql")),
     (10, include_str!("migrations/0010_open_api_calls.sql")),
+    (11, include_str!("migrations/0011_tallies.sql")),
 ];
 
 pub(super) async fn apply(conn: &mut Conn) -> Result<(), StoreError> {

@@ -19,6 +19,7 @@
 
 mod cards;
 mod connection;
+mod console;
 mod error;
 mod escalation;
 mod intake;

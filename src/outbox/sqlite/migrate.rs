@@ -192,6 +192,8 @@ CREATE TABLE card_clicks (
     Postgres(include_str!(
         "../postgres/migrations/0010_open_api_calls.sql"
     )),
+    // Issue 22: the status page's counts per robot, kind and 10 minutes. PostgreSQL's file.
+    Postgres(include_str!("../postgres/migrations/0011_tallies.sql")),
 ];
 
 /// Applies the migrations this file has not seen yet, each in its own transaction.

@@ -10,6 +10,7 @@
 
 mod cards;
 mod connection;
+mod console;
 mod escalation;
 mod intake;
 mod lease;
