@@ -22,9 +22,9 @@ use super::quota_port::QuotaStore;
 use super::robot_reads::RobotNumber;
 use super::storm_port::StormStore;
 use super::types::{
-    CardChange, CardNote, CardRow, Enqueue, Enqueued, Lease, LeaseTerm, MessageRow, MessageState,
-    NewMessage, Retry, RetryOutcome, StateCount, StoreError, TraceEntry, UnreadableAlert,
-    WaitingAlerts, WebhookOutcome, WebhookRecord,
+    CardChange, CardNote, CardRow, Enqueue, Enqueued, Lease, LeaseAsk, MessageAsk, MessageRow,
+    MessageState, NewMessage, Retry, RetryOutcome, StateCount, StoreError, TraceEntry,
+    UnreadableAlert, WaitingAlerts, WebhookOutcome, WebhookRecord,
 };
 use async_trait::async_trait;
 
@@ -66,12 +66,7 @@ pub trait IntakeStore: Send + Sync + 'static {
 pub trait LeaseStore: Send + Sync + 'static {
     /// Takes the robot's lease for `owner` when it is free, expired or already `owner`'s;
     /// a new holder gets a fence greater than any before. `None` while another owner holds it.
-    async fn acquire_lease(
-        &self,
-        robot: &str,
-        owner: &str,
-        term: LeaseTerm,
-    ) -> Result<Option<Lease>, StoreError>;
+    async fn acquire_lease(&self, ask: LeaseAsk<'_>) -> Result<Option<Lease>, StoreError>;
 
     /// Extends the lease; `false` when it was lost (expired and taken, or fence moved on).
     async fn renew_lease(&self, lease: &Lease, now: i64, ttl_ms: i64) -> Result<bool, StoreError>;
@@ -139,12 +134,7 @@ pub trait SenderStore: Send + Sync + 'static {
     }
 
     /// Creates a message and assigns the alerts to it in one transaction; returns its id.
-    async fn create_message(
-        &self,
-        lease: &Lease,
-        alert_ids: &[i64],
-        message: NewMessage<'_>,
-    ) -> Result<i64, StoreError>;
+    async fn create_message(&self, ask: MessageAsk<'_>) -> Result<i64, StoreError>;
 
     /// Counts an attempt as started (`attempts + 1`, `last_attempt_at = now`).
     async fn record_attempt(&self, lease: &Lease, id: i64, now: i64) -> Result<(), StoreError>;

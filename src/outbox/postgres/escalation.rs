@@ -6,7 +6,9 @@ use super::super::escalation_sql::{
     END_ACTED, MOVE, NOTE, NOTE_ACTED, NOTES, START_AGAIN, START_IF_UNSEEN, due_sql, ladder_of,
     move_values, note_of, open_sql,
 };
-use super::super::types::{Delivery, LadderMove, LadderNote, LadderRow, Lease, StoreError};
+use super::super::types::{
+    Delivery, DueLadders, LadderMove, LadderNote, LadderRow, LadderStep, StoreError,
+};
 use super::PgOutbox;
 use super::connection::{Params, Tx};
 use super::lease::fenced;
@@ -55,12 +57,8 @@ impl EscalationStore for PgOutbox {
         Ok(usize::try_from(ended).unwrap_or(usize::MAX))
     }
 
-    async fn due_ladders(
-        &self,
-        robot: &str,
-        now: i64,
-        limit: usize,
-    ) -> Result<Vec<LadderRow>, StoreError> {
+    async fn due_ladders(&self, ask: DueLadders<'_>) -> Result<Vec<LadderRow>, StoreError> {
+        let (robot, now, limit) = (ask.robot, ask.now, ask.limit);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = self
             .db()
@@ -75,13 +73,8 @@ impl EscalationStore for PgOutbox {
         rows.iter().map(ladder_of).collect()
     }
 
-    async fn move_ladder(
-        &self,
-        lease: &Lease,
-        ladder: &LadderRow,
-        how: LadderMove<'_>,
-        now: i64,
-    ) -> Result<bool, StoreError> {
+    async fn move_ladder(&self, step: LadderStep<'_>) -> Result<bool, StoreError> {
+        let (lease, ladder, how, now) = (step.lease, step.ladder, step.how, step.now);
         let v = move_values(ladder, &how, now);
         let mut conn = self.db().await?;
         let tx = fenced(&mut conn, lease).await?;

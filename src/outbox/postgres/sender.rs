@@ -5,8 +5,8 @@ use super::super::columns::message_of;
 use super::super::port::SenderStore;
 use super::super::robot_reads::{ATTEMPTS_SINCE, RobotNumber};
 use super::super::types::{
-    ATTEMPT_LOG_KEEP_MS, Lease, MessageRow, NewMessage, Retry, StoreError, UnreadableAlert,
-    WaitingAlert, WaitingAlerts,
+    ATTEMPT_LOG_KEEP_MS, Lease, MessageAsk, MessageRow, NewMessage, Retry, StoreError,
+    UnreadableAlert, WaitingAlert, WaitingAlerts,
 };
 use super::PgOutbox;
 use super::connection::{Params, Tx};
@@ -140,12 +140,8 @@ impl SenderStore for PgOutbox {
         rows.iter().map(|r| r.try_get(0).map_err(db)).collect()
     }
 
-    async fn create_message(
-        &self,
-        lease: &Lease,
-        alert_ids: &[i64],
-        message: NewMessage<'_>,
-    ) -> Result<i64, StoreError> {
+    async fn create_message(&self, ask: MessageAsk<'_>) -> Result<i64, StoreError> {
+        let (lease, alert_ids, message) = (ask.lease, ask.alert_ids, ask.message);
         let mut conn = self.db().await?;
         let tx = fenced(&mut conn, lease).await?;
         let id = insert_message(&tx, &lease.robot, alert_ids, message).await?;

@@ -9,7 +9,9 @@ use crate::outbox::escalation_sql::{
     END_ACTED, MOVE, NOTE, NOTE_ACTED, NOTES, START_AGAIN, START_IF_UNSEEN, due_sql, ladder_of,
     move_values, note_of, open_sql,
 };
-use crate::outbox::types::{Delivery, LadderMove, LadderNote, LadderRow, Lease, StoreError};
+use crate::outbox::types::{
+    Delivery, DueLadders, LadderMove, LadderNote, LadderRow, LadderStep, StoreError,
+};
 use async_trait::async_trait;
 use rusqlite::{Connection, params};
 
@@ -69,12 +71,8 @@ impl EscalationStore for SqliteOutbox {
         .await
     }
 
-    async fn due_ladders(
-        &self,
-        robot: &str,
-        now: i64,
-        limit: usize,
-    ) -> Result<Vec<LadderRow>, StoreError> {
+    async fn due_ladders(&self, ask: DueLadders<'_>) -> Result<Vec<LadderRow>, StoreError> {
+        let (robot, now, limit) = (ask.robot, ask.now, ask.limit);
         let robot = robot.to_owned();
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.read_sql(move |c| {
@@ -94,13 +92,8 @@ impl EscalationStore for SqliteOutbox {
         .await
     }
 
-    async fn move_ladder(
-        &self,
-        lease: &Lease,
-        ladder: &LadderRow,
-        how: LadderMove<'_>,
-        now: i64,
-    ) -> Result<bool, StoreError> {
+    async fn move_ladder(&self, step: LadderStep<'_>) -> Result<bool, StoreError> {
+        let (lease, ladder, how, now) = (step.lease, step.ladder, step.how, step.now);
         let v = move_values(ladder, &how, now);
         let (step, next_at, state) = (v.step, v.next_at, v.state);
         let ended_by = v.ended_by.map(str::to_owned);

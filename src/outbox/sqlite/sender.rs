@@ -7,8 +7,8 @@ use crate::outbox::columns::{SELECT_MESSAGE, message_of};
 use crate::outbox::port::SenderStore;
 use crate::outbox::robot_reads::{ATTEMPTS_SINCE, RobotNumber};
 use crate::outbox::types::{
-    ATTEMPT_LOG_KEEP_MS, Lease, MessageRow, MessageState, NewMessage, Retry, StoreError,
-    UnreadableAlert, WaitingAlert, WaitingAlerts,
+    ATTEMPT_LOG_KEEP_MS, Lease, MessageAsk, MessageRow, MessageState, NewMessage, Retry,
+    StoreError, UnreadableAlert, WaitingAlert, WaitingAlerts,
 };
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
@@ -153,12 +153,8 @@ impl SenderStore for SqliteOutbox {
         .await
     }
 
-    async fn create_message(
-        &self,
-        lease: &Lease,
-        alert_ids: &[i64],
-        message: NewMessage<'_>,
-    ) -> Result<i64, StoreError> {
+    async fn create_message(&self, ask: MessageAsk<'_>) -> Result<i64, StoreError> {
+        let (lease, alert_ids, message) = (ask.lease, ask.alert_ids, ask.message);
         let ids = alert_ids.to_vec();
         let (body, uuid, now) = (
             message.body.to_owned(),

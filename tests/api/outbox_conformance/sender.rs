@@ -2,6 +2,7 @@
 
 use super::fixtures::*;
 use sentry_dingtalk::outbox::port::Outbox;
+use sentry_dingtalk::outbox::types::MessageAsk;
 use sentry_dingtalk::outbox::types::{
     MessageState, NewMessage, Retry, RetryOutcome, StoreError, UnreadableAlert,
 };
@@ -14,15 +15,15 @@ pub async fn create_message_assigns_alerts(o: Arc<dyn Outbox>) {
     let ids = queue(&*o, ROBOT, &["1", "2", "3"], T0).await;
     assert_eq!(o.last_created_at(ROBOT).await.expect("created"), None);
     let id = o
-        .create_message(
-            &l,
-            &ids[..2],
-            NewMessage {
+        .create_message(MessageAsk {
+            lease: &l,
+            alert_ids: &ids[..2],
+            message: NewMessage {
                 body: "BODY",
                 msg_uuid: "uuid-1",
                 now: T0 + 5,
             },
-        )
+        })
         .await
         .expect("create");
     let waiting = o.waiting_alerts(ROBOT, 10).await.expect("waiting");

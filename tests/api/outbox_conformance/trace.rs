@@ -5,6 +5,7 @@ use super::fixtures::*;
 use sentry_dingtalk::domain::alert::{AlertKind, Level};
 use sentry_dingtalk::outbox::port::Outbox;
 use sentry_dingtalk::outbox::types::Enqueue;
+use sentry_dingtalk::outbox::types::MessageAsk;
 use sentry_dingtalk::outbox::types::{
     AlertFate, Delivery, Enqueued, NewMessage, Retry, TraceEntry, WebhookOutcome, WebhookRecord,
 };
@@ -102,15 +103,15 @@ pub async fn trace_routed_alert_fates(o: Arc<dyn Outbox>) {
         .expect("ops")
         .alert_id;
     let m1 = o
-        .create_message(
-            &ops,
-            &[ops_alert],
-            NewMessage {
+        .create_message(MessageAsk {
+            lease: &ops,
+            alert_ids: &[ops_alert],
+            message: NewMessage {
                 body: "B",
                 msg_uuid: "u1",
                 now: T0 + 1,
             },
-        )
+        })
         .await
         .expect("create");
     let fate = |entries: Vec<TraceEntry>, robot: &str| {
@@ -152,15 +153,15 @@ pub async fn trace_routed_alert_fates(o: Arc<dyn Outbox>) {
         .expect("oncall")
         .alert_id;
     let m2 = o
-        .create_message(
-            &oncall,
-            &[other_alert],
-            NewMessage {
+        .create_message(MessageAsk {
+            lease: &oncall,
+            alert_ids: &[other_alert],
+            message: NewMessage {
                 body: "B",
                 msg_uuid: "u2",
                 now: T0 + 1,
             },
-        )
+        })
         .await
         .expect("create");
     o.mark_dead(&oncall, m2, "keywords not in content")
@@ -311,15 +312,15 @@ pub async fn trace_prune(o: Arc<dyn Outbox>) {
         .expect("enqueue");
         let id = trace(&*o, issue).await[0].alerts[0].alert_id;
         let m = o
-            .create_message(
-                &l,
-                &[id],
-                NewMessage {
+            .create_message(MessageAsk {
+                lease: &l,
+                alert_ids: &[id],
+                message: NewMessage {
                     body: "B",
                     msg_uuid: issue,
                     now: at,
                 },
-            )
+            })
             .await
             .expect("create");
         if issue == "old-dead" {
