@@ -23,8 +23,8 @@ use super::robot_reads::RobotNumber;
 use super::storm_port::StormStore;
 use super::types::{
     CardChange, CardNote, CardRow, Enqueue, Enqueued, Lease, LeaseAsk, MessageAsk, MessageRow,
-    MessageState, NewMessage, Retry, RetryOutcome, StateCount, StoreError, TraceEntry,
-    UnreadableAlert, WaitingAlerts, WebhookOutcome, WebhookRecord,
+    MessageState, NewMessage, Retry, RetryOutcome, SetAside, StateCount, StoreError, TraceEntry,
+    UnqueuedWebhook, WaitingAlerts,
 };
 use async_trait::async_trait;
 
@@ -42,12 +42,7 @@ pub trait IntakeStore: Send + Sync + 'static {
     async fn enqueue(&self, webhook: Enqueue) -> Result<Enqueued, StoreError>;
 
     /// Records a webhook that queued nothing and reached no enqueue (`Dropped`, `Ignored`).
-    async fn record_webhook(
-        &self,
-        record: WebhookRecord,
-        outcome: WebhookOutcome,
-        now: i64,
-    ) -> Result<(), StoreError>;
+    async fn record_webhook(&self, webhook: UnqueuedWebhook) -> Result<(), StoreError>;
 
     /// Ok when a webhook would be stored right now: a real write that commits, not a probe that
     /// writes nothing. What `/readyz` reports.
@@ -86,11 +81,7 @@ pub trait SenderStore: Send + Sync + 'static {
     async fn oldest_waiting(&self, robot: &str) -> Result<Option<i64>, StoreError>;
 
     /// One number about `robot`; the five reads below are this, in both backends.
-    async fn robot_number(
-        &self,
-        robot: &str,
-        number: RobotNumber,
-    ) -> Result<Option<i64>, StoreError>;
+    async fn robot_number(&self, robot: &str, n: RobotNumber) -> Result<Option<i64>, StoreError>;
 
     async fn waiting_count(&self, robot: &str) -> Result<i64, StoreError> {
         Ok(self
@@ -160,12 +151,7 @@ pub trait SenderStore: Send + Sync + 'static {
 
     /// Sets an unreadable alert row aside: it goes into a dead message carrying its reason, so
     /// it no longer blocks the robot and an operator sees it.
-    async fn set_aside_alert(
-        &self,
-        lease: &Lease,
-        alert: &UnreadableAlert,
-        now: i64,
-    ) -> Result<(), StoreError>;
+    async fn set_aside_alert(&self, ask: SetAside<'_>) -> Result<(), StoreError>;
 
     /// Queues a ready-made message for `robot` (the open-issues report); its sender sends it
     /// like any other. Not fenced: adding a pending message takes nothing from the sender.

@@ -45,3 +45,20 @@ pub struct LadderStep<'a> {
     pub how: LadderMove<'a>,
     pub now: i64,
 }
+
+/// `IntakeStore::record_webhook`: the trace record of a webhook that queued nothing, how it
+/// ended (`Dropped`, `Ignored`) and when.
+#[derive(Debug, Clone)]
+pub struct UnqueuedWebhook {
+    pub record: super::WebhookRecord,
+    pub outcome: super::WebhookOutcome,
+    pub now: i64,
+}
+
+/// `SenderStore::set_aside_alert`: `alert` goes into a dead message at `now`, under `lease`.
+#[derive(Debug, Clone, Copy)]
+pub struct SetAside<'a> {
+    pub lease: &'a Lease,
+    pub alert: &'a super::UnreadableAlert,
+    pub now: i64,
+}

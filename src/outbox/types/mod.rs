@@ -9,7 +9,9 @@ mod cards;
 mod escalation;
 mod trace;
 
-pub use calls::{CallCount, DueLadders, LadderStep, LeaseAsk, MessageAsk};
+pub use calls::{
+    CallCount, DueLadders, LadderStep, LeaseAsk, MessageAsk, SetAside, UnqueuedWebhook,
+};
 pub use cards::{
     CardChange, CardNote, CardRow, count_only_body, is_count_only, operation_body, operation_card,
 };

@@ -2,7 +2,7 @@
 
 use super::fixtures::*;
 use sentry_dingtalk::outbox::port::Outbox;
-use sentry_dingtalk::outbox::types::{LeaseAsk, MessageAsk};
+use sentry_dingtalk::outbox::types::{LeaseAsk, MessageAsk, SetAside};
 use sentry_dingtalk::outbox::types::{LeaseTerm, NewMessage, Retry, StoreError, UnreadableAlert};
 use std::sync::Arc;
 
@@ -180,14 +180,14 @@ pub async fn stale_fence_write_refused(o: Arc<dyn Outbox>) {
         "set_paused_until",
     );
     lost(
-        o.set_aside_alert(
-            &old,
-            &UnreadableAlert {
+        o.set_aside_alert(SetAside {
+            lease: &old,
+            alert: &UnreadableAlert {
                 id: alert_id,
                 reason: "x".into(),
             },
-            T0,
-        )
+            now: T0,
+        })
         .await,
         "set_aside_alert",
     );

@@ -2,7 +2,7 @@
 
 use super::fixtures::*;
 use sentry_dingtalk::outbox::port::Outbox;
-use sentry_dingtalk::outbox::types::MessageAsk;
+use sentry_dingtalk::outbox::types::{MessageAsk, SetAside};
 use sentry_dingtalk::outbox::types::{
     MessageState, NewMessage, Retry, RetryOutcome, StoreError, UnreadableAlert,
 };
@@ -266,14 +266,14 @@ pub async fn pause(o: Arc<dyn Outbox>) {
 pub async fn set_aside_alert(o: Arc<dyn Outbox>) {
     let l = lease(&*o, ROBOT, "a", T0).await;
     let ids = queue(&*o, ROBOT, &["1", "2"], T0).await;
-    o.set_aside_alert(
-        &l,
-        &UnreadableAlert {
+    o.set_aside_alert(SetAside {
+        lease: &l,
+        alert: &UnreadableAlert {
             id: ids[0],
             reason: "payload is not JSON".into(),
         },
-        T0 + 7,
-    )
+        now: T0 + 7,
+    })
     .await
     .expect("set aside");
     let waiting = o.waiting_alerts(ROBOT, 10).await.expect("waiting");

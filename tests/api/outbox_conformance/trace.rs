@@ -6,6 +6,7 @@ use sentry_dingtalk::domain::alert::{AlertKind, Level};
 use sentry_dingtalk::outbox::port::Outbox;
 use sentry_dingtalk::outbox::types::Enqueue;
 use sentry_dingtalk::outbox::types::MessageAsk;
+use sentry_dingtalk::outbox::types::UnqueuedWebhook;
 use sentry_dingtalk::outbox::types::{
     AlertFate, Delivery, Enqueued, NewMessage, Retry, TraceEntry, WebhookOutcome, WebhookRecord,
 };
@@ -255,9 +256,13 @@ pub async fn trace_duplicate_and_suppressed(o: Arc<dyn Outbox>) {
 pub async fn trace_dropped_ignored_and_limit(o: Arc<dyn Outbox>) {
     let mut dropped = record("9", "P-9", "r1");
     dropped.note = Some("no route takes it".into());
-    o.record_webhook(dropped, WebhookOutcome::Dropped, T0)
-        .await
-        .expect("dropped");
+    o.record_webhook(UnqueuedWebhook {
+        record: dropped,
+        outcome: WebhookOutcome::Dropped,
+        now: T0,
+    })
+    .await
+    .expect("dropped");
     let ignored = WebhookRecord {
         issue_id: Some("9".into()),
         resource: "issue".into(),
@@ -265,9 +270,13 @@ pub async fn trace_dropped_ignored_and_limit(o: Arc<dyn Outbox>) {
         note: Some("issue.frobbed is not notified".into()),
         ..Default::default()
     };
-    o.record_webhook(ignored, WebhookOutcome::Ignored, T0 + 1)
-        .await
-        .expect("ignored");
+    o.record_webhook(UnqueuedWebhook {
+        record: ignored,
+        outcome: WebhookOutcome::Ignored,
+        now: T0 + 1,
+    })
+    .await
+    .expect("ignored");
     o.enqueue(Enqueue {
         identity: vec![],
         items: both("9"),
@@ -331,9 +340,13 @@ pub async fn trace_prune(o: Arc<dyn Outbox>) {
     }
     let mut dropped = record("old-drop", "old-drop", "r");
     dropped.note = Some("no route takes it".into());
-    o.record_webhook(dropped, WebhookOutcome::Dropped, T0)
-        .await
-        .expect("dropped");
+    o.record_webhook(UnqueuedWebhook {
+        record: dropped,
+        outcome: WebhookOutcome::Dropped,
+        now: T0,
+    })
+    .await
+    .expect("dropped");
 
     o.prune(T0 + week + DAY, week).await.expect("prune");
     assert!(trace(&*o, "old-sent").await.is_empty());
