@@ -3,8 +3,8 @@
 
 use super::super::EscalationStore;
 use super::super::escalation_sql::{
-    END_ACTED, MOVE, NOTE, NOTE_ACTED, NOTES, START_AGAIN, START_IF_UNSEEN, due_sql, ladder_of,
-    move_values, note_of, open_sql,
+    END_ACTED, MOVE, NOTE, NOTE_ACTED, NOTES, due_sql, ladder_of, ladder_opens, move_values,
+    note_of, open_sql,
 };
 use super::super::types::{
     Delivery, DueLadders, LadderMove, LadderNote, LadderRow, LadderStep, StoreError,
@@ -12,7 +12,6 @@ use super::super::types::{
 use super::PgOutbox;
 use super::connection::{Params, Tx};
 use super::lease::fenced;
-use crate::domain::escalation::{LadderStart, ladder_key};
 use async_trait::async_trait;
 
 /// Starts the ladders of a stored delivery (`payload`: its `QueuedAlert` JSON).
@@ -22,26 +21,18 @@ pub(super) async fn start(
     payload: &str,
     now: i64,
 ) -> Result<(), StoreError> {
-    let alert = &item.queued.alert;
-    let Some(issue) = ladder_key(alert) else {
-        return Ok(());
-    };
-    for rule in &item.escalate {
-        let sql = match rule.start {
-            LadderStart::Again => START_AGAIN,
-            LadderStart::IfUnseen => START_IF_UNSEEN,
-        };
-        let next_at = now + rule.after_ms;
+    for open in ladder_opens(item, now) {
+        let (route, issue, short_id) = (open.route, &open.issue, open.short_id);
         let params: Params = &[
-            &rule.route,
-            &issue,
-            &alert.short_id,
-            &item.robot,
+            &route,
+            issue,
+            &short_id,
+            &open.robot,
             &payload,
             &now,
-            &next_at,
+            &open.next_at,
         ];
-        tx.execute(sql, params).await?;
+        tx.execute(open.sql, params).await?;
     }
     Ok(())
 }

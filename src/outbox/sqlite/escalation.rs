@@ -3,11 +3,10 @@
 
 use super::SqliteOutbox;
 use super::sender::insert_message;
-use crate::domain::escalation::{LadderStart, ladder_key};
 use crate::outbox::EscalationStore;
 use crate::outbox::escalation_sql::{
-    END_ACTED, MOVE, NOTE, NOTE_ACTED, NOTES, START_AGAIN, START_IF_UNSEEN, due_sql, ladder_of,
-    move_values, note_of, open_sql,
+    END_ACTED, MOVE, NOTE, NOTE_ACTED, NOTES, due_sql, ladder_of, ladder_opens, move_values,
+    note_of, open_sql,
 };
 use crate::outbox::types::{
     Delivery, DueLadders, LadderMove, LadderNote, LadderRow, LadderStep, StoreError,
@@ -22,25 +21,18 @@ pub(super) fn start(
     payload: &str,
     now: i64,
 ) -> rusqlite::Result<()> {
-    let alert = &item.queued.alert;
-    let Some(issue) = ladder_key(alert) else {
-        return Ok(());
-    };
-    for rule in &item.escalate {
-        let sql = match rule.start {
-            LadderStart::Again => START_AGAIN,
-            LadderStart::IfUnseen => START_IF_UNSEEN,
-        };
-        let next_at = now + rule.after_ms;
-        tx.prepare_cached(sql)?.execute(params![
-            rule.route,
+    for open in ladder_opens(item, now) {
+        let (route, issue, short_id) = (open.route, &open.issue, open.short_id);
+        let values = params![
+            route,
             issue,
-            alert.short_id,
-            item.robot,
+            short_id,
+            open.robot,
             payload,
             now,
-            next_at
-        ])?;
+            open.next_at
+        ];
+        tx.prepare_cached(open.sql)?.execute(values)?;
     }
     Ok(())
 }
