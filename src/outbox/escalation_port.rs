@@ -10,7 +10,7 @@
 //! - `act_on_issue` ends every open ladder of the issue at once; a step already due but not
 //!   yet taken then finds the ladder ended and does nothing.
 
-use super::types::{DueLadders, LadderNote, LadderRow, LadderStep, StoreError};
+use super::types::{DueLadders, LadderLine, LadderNote, LadderRow, LadderStep, StoreError};
 use async_trait::async_trait;
 
 #[async_trait]
@@ -30,8 +30,7 @@ pub trait EscalationStore: Send + Sync + 'static {
     async fn move_ladder(&self, step: LadderStep<'_>) -> Result<bool, StoreError>;
 
     /// Adds a line to the ladder's story (what a DING got back).
-    async fn note_ladder(&self, ladder: &LadderRow, note: &str, now: i64)
-    -> Result<(), StoreError>;
+    async fn note_ladder(&self, line: LadderLine<'_>) -> Result<(), StoreError>;
 
     /// The story of `issue`'s ladders (its id, or its short id in any case), oldest first.
     async fn ladder_notes(&self, issue: &str) -> Result<Vec<LadderNote>, StoreError>;

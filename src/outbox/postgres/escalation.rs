@@ -7,7 +7,7 @@ use super::super::escalation_sql::{
     note_of, open_sql,
 };
 use super::super::types::{
-    Delivery, DueLadders, LadderMove, LadderNote, LadderRow, LadderStep, StoreError,
+    Delivery, DueLadders, LadderLine, LadderMove, LadderNote, LadderRow, LadderStep, StoreError,
 };
 use super::PgOutbox;
 use super::connection::{Params, Tx};
@@ -105,12 +105,8 @@ impl EscalationStore for PgOutbox {
         Ok(true)
     }
 
-    async fn note_ladder(
-        &self,
-        ladder: &LadderRow,
-        note: &str,
-        now: i64,
-    ) -> Result<(), StoreError> {
+    async fn note_ladder(&self, line: LadderLine<'_>) -> Result<(), StoreError> {
+        let (ladder, note, now) = (line.ladder, line.note, line.now);
         let conn = self.db().await?;
         insert_note(&conn, ladder, note, now).await
     }

@@ -9,7 +9,7 @@ use crate::outbox::escalation_sql::{
     note_of, open_sql,
 };
 use crate::outbox::types::{
-    Delivery, DueLadders, LadderMove, LadderNote, LadderRow, LadderStep, StoreError,
+    Delivery, DueLadders, LadderLine, LadderMove, LadderNote, LadderRow, LadderStep, StoreError,
 };
 use async_trait::async_trait;
 use rusqlite::{Connection, params};
@@ -137,12 +137,8 @@ impl EscalationStore for SqliteOutbox {
         Ok(moved)
     }
 
-    async fn note_ladder(
-        &self,
-        ladder: &LadderRow,
-        note: &str,
-        now: i64,
-    ) -> Result<(), StoreError> {
+    async fn note_ladder(&self, line: LadderLine<'_>) -> Result<(), StoreError> {
+        let (ladder, note, now) = (line.ladder, line.note, line.now);
         let (ladder, note) = (ladder.clone(), note.to_owned());
         self.write_sql(move |c| insert_note(c, &ladder, &note, now))
             .await

@@ -62,3 +62,11 @@ pub struct SetAside<'a> {
     pub alert: &'a super::UnreadableAlert,
     pub now: i64,
 }
+
+/// `EscalationStore::note_ladder`: `note` goes into `ladder`'s story at `now`.
+#[derive(Debug, Clone, Copy)]
+pub struct LadderLine<'a> {
+    pub ladder: &'a LadderRow,
+    pub note: &'a str,
+    pub now: i64,
+}

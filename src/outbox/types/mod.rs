@@ -10,7 +10,7 @@ mod escalation;
 mod trace;
 
 pub use calls::{
-    CallCount, DueLadders, LadderStep, LeaseAsk, MessageAsk, SetAside, UnqueuedWebhook,
+    CallCount, DueLadders, LadderLine, LadderStep, LeaseAsk, MessageAsk, SetAside, UnqueuedWebhook,
 };
 pub use cards::{
     CardChange, CardNote, CardRow, count_only_body, is_count_only, operation_body, operation_card,

@@ -6,7 +6,7 @@ use super::escalation::*;
 use super::fixtures::*;
 use sentry_dingtalk::domain::escalation::LadderStart;
 use sentry_dingtalk::outbox::port::Outbox;
-use sentry_dingtalk::outbox::types::{DueLadders, LadderStep};
+use sentry_dingtalk::outbox::types::{DueLadders, LadderLine, LadderStep};
 use sentry_dingtalk::outbox::types::{LadderMove, LadderRow};
 use std::sync::Arc;
 
@@ -213,15 +213,23 @@ pub async fn note_ladder_appends(o: Arc<dyn Outbox>) {
     let now = T0 + AFTER;
     let step = took("step 1: ding:oncall:backend", "u1", now, Some(now + AFTER));
     move_ok(&*o, &l, &row, step, now).await;
-    o.note_ladder(&row, "DING not sent: 403", now + 1)
-        .await
-        .expect("note");
+    o.note_ladder(LadderLine {
+        ladder: &row,
+        note: "DING not sent: 403",
+        now: now + 1,
+    })
+    .await
+    .expect("note");
     o.act_on_issue("42", "assigned in Sentry", now + 2)
         .await
         .expect("act");
-    o.note_ladder(&row, "DING sent late", now + 3)
-        .await
-        .expect("note on an ended ladder");
+    o.note_ladder(LadderLine {
+        ladder: &row,
+        note: "DING sent late",
+        now: now + 3,
+    })
+    .await
+    .expect("note on an ended ladder");
     assert_eq!(
         notes(&*o, "Pay-42").await,
         vec![
