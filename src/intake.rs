@@ -5,8 +5,8 @@ use crate::config::Settings;
 use crate::domain::alert::Alert;
 use crate::domain::escalation;
 use crate::outbox::{
-    Delivery, Enqueue, Enqueued, QueuedAlert, SharedOutbox, StoreError, WebhookOutcome,
-    WebhookRecord,
+    Delivery, Enqueue, Enqueued, QueuedAlert, SharedOutbox, StoreError, UnqueuedWebhook,
+    WebhookOutcome, WebhookRecord,
 };
 use crate::routing::Target;
 use crate::routing_choice;
@@ -204,7 +204,14 @@ async fn keep_record(
     outcome: WebhookOutcome,
     now: i64,
 ) {
-    if let Err(e) = outbox.record_webhook(record, outcome, now).await {
+    if let Err(e) = outbox
+        .record_webhook(UnqueuedWebhook {
+            record,
+            outcome,
+            now,
+        })
+        .await
+    {
         tracing::warn!(error = %e, outcome = outcome.as_str(), "webhook trace record not stored");
     }
 }

@@ -17,7 +17,7 @@ use crate::dingtalk::Message;
 use crate::dingtalk::openapi::{CallTally, CardParams};
 use crate::domain::mention::Mentions;
 use crate::domain::quota::{QuotaLevel, month_of};
-use crate::outbox::{CardRow, MessageRow, QueuedAlert, Retry, StoreError};
+use crate::outbox::{CallCount, CardRow, MessageRow, QueuedAlert, Retry, StoreError};
 use crate::outbox::{count_only_body, operation_body};
 use crate::render::Envelope;
 use tracing::{info, warn};
@@ -66,7 +66,12 @@ pub async fn count(
         let month = month_of(now);
         let outbox = &ctx.deps.outbox;
         outbox
-            .count_open_api_calls(robot, &month, tally.calls(), now)
+            .count_open_api_calls(CallCount {
+                robot,
+                month: &month,
+                calls: tally.calls(),
+                now,
+            })
             .await?;
     }
     Ok(())

@@ -3,7 +3,7 @@
 use super::pick::pick_waiting;
 use super::step::{SenderCtx, SenderState, Turn};
 use crate::domain::mention::Mentions;
-use crate::outbox::{MessageRow, MessageState, NewMessage, QueuedAlert, StoreError};
+use crate::outbox::{MessageAsk, MessageRow, MessageState, NewMessage, QueuedAlert, StoreError};
 use crate::render::Envelope;
 use tracing::error;
 
@@ -86,15 +86,15 @@ pub async fn build_message(
     }
     let body = message.to_json();
     let id = outbox
-        .create_message(
-            turn.lease(),
-            &ids,
-            NewMessage {
+        .create_message(MessageAsk {
+            lease: turn.lease(),
+            alert_ids: &ids,
+            message: NewMessage {
                 body: &body,
                 msg_uuid: &message.msg_uuid,
                 now,
             },
-        )
+        })
         .await?;
     Ok(Some(MessageRow {
         id,

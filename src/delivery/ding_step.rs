@@ -5,7 +5,7 @@ use super::escalate_reach::Reached;
 use super::step::SenderCtx;
 use crate::dingtalk::openapi::Ding;
 use crate::domain::escalation::Escalation;
-use crate::outbox::{LadderRow, StoreError};
+use crate::outbox::{LadderLine, LadderRow, StoreError};
 use tracing::{info, warn};
 
 /// Sends the DING the ladder just recorded; a refusal is logged, counted and noted in the
@@ -66,7 +66,11 @@ pub(super) async fn ding(
             .inc();
         ctx.deps
             .outbox
-            .note_ladder(ladder, &format!("DING not sent: {why}"), now)
+            .note_ladder(LadderLine {
+                ladder,
+                note: &format!("DING not sent: {why}"),
+                now,
+            })
             .await?;
     }
     Ok(())

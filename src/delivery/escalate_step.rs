@@ -15,7 +15,10 @@ use super::escalate_reach::reach;
 use super::step::{LadderState, SenderCtx, Turn};
 use crate::domain::escalation::{Escalation, EscalationStep, Reach};
 use crate::domain::mention::Mentions;
-use crate::outbox::{LadderMove, LadderRow, NewMessage, QueuedAlert, QueuedMessage, StoreError};
+use crate::outbox::{
+    DueLadders, LadderMove, LadderRow, LadderStep, NewMessage, QueuedAlert, QueuedMessage,
+    StoreError,
+};
 use crate::render::Envelope;
 use crate::render::escalation::{EscalationNotice, waited};
 use tracing::{Instrument, info, info_span};
@@ -45,7 +48,11 @@ pub async fn climb(
     let due = ctx
         .deps
         .outbox
-        .due_ladders(&ctx.robot.name, now, LADDERS_PER_LOOK)
+        .due_ladders(DueLadders {
+            robot: &ctx.robot.name,
+            now,
+            limit: LADDERS_PER_LOOK,
+        })
         .await?;
     let mut moved = false;
     for ladder in &due {
@@ -257,7 +264,12 @@ async fn move_ladder(
     let moved = ctx
         .deps
         .outbox
-        .move_ladder(turn.lease(), ladder, how, turn.now)
+        .move_ladder(LadderStep {
+            lease: turn.lease(),
+            ladder,
+            how,
+            now: turn.now,
+        })
         .await?;
     if !moved {
         info!("the ladder moved on meanwhile (someone acted, or another sender took the step)");

@@ -5,7 +5,7 @@
 use super::quiet_step::hold_picked;
 use super::step::SenderCtx;
 use crate::domain::tally::TallyKind;
-use crate::outbox::{Lease, StoreError, WaitingAlerts};
+use crate::outbox::{Lease, SetAside, StoreError, WaitingAlerts};
 use tracing::error;
 
 /// Waiting alerts of the robot, at most `limit`: unreadable ones set aside as dead first
@@ -22,7 +22,13 @@ pub async fn pick_waiting(
     let mut picked = outbox.waiting_alerts(name, limit).await?;
     for bad in &picked.unreadable {
         error!(alert_id = bad.id, reason = %bad.reason, "unreadable outbox row set aside as dead");
-        outbox.set_aside_alert(lease, bad, now).await?;
+        outbox
+            .set_aside_alert(SetAside {
+                lease,
+                alert: bad,
+                now,
+            })
+            .await?;
         ctx.deps.metrics.set_aside.with_label_values(&[name]).inc();
         ctx.deps.metrics.tally(name, TallyKind::Dead, 1);
     }

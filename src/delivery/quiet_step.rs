@@ -10,7 +10,7 @@ use crate::domain::alert::{Alert, AlertKind};
 use crate::domain::mention::Mentions;
 use crate::domain::silence::{Hold, Matcher, Silence};
 use crate::domain::tally::TallyKind;
-use crate::outbox::{HeldPage, Lease, NewMessage, StoreError, WaitingAlert};
+use crate::outbox::{HeldPage, Lease, MessageAsk, NewMessage, StoreError, WaitingAlert};
 use crate::render::{Envelope, HeldBy, HeldIssue, HoldSummary};
 use std::collections::{BTreeMap, HashMap};
 use tracing::{error, info, warn};
@@ -219,7 +219,12 @@ async fn summarize_one_ended(ctx: &SenderCtx, turn: &Turn<'_>) -> Result<bool, S
             msg_uuid: &message.msg_uuid,
             now: turn.now,
         };
-        let id = outbox.create_message(turn.lease(), &ids, new).await?;
+        let ask = MessageAsk {
+            lease: turn.lease(),
+            alert_ids: &ids,
+            message: new,
+        };
+        let id = outbox.create_message(ask).await?;
         info!(hold = %hold.describe(), alerts = ids.len(), delivery_id = id, "hold ended; summary queued");
         return Ok(true);
     }

@@ -10,7 +10,7 @@ use super::{
 };
 use crate::clock::now_ms;
 use crate::live::Live;
-use crate::outbox::{Lease, LeaseTerm, StoreError};
+use crate::outbox::{Lease, LeaseAsk, LeaseTerm, StoreError};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -175,7 +175,11 @@ impl RobotWorker {
         }
         let name = self.ctx.robot.name.clone();
         let Some(lease) = outbox
-            .acquire_lease(&name, &self.ctx.deps.owner, LeaseTerm { now, ttl_ms: ttl })
+            .acquire_lease(LeaseAsk {
+                robot: &name,
+                owner: &self.ctx.deps.owner,
+                term: LeaseTerm { now, ttl_ms: ttl },
+            })
             .await?
         else {
             return Ok(None);

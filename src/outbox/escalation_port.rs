@@ -10,7 +10,7 @@
 //! - `act_on_issue` ends every open ladder of the issue at once; a step already due but not
 //!   yet taken then finds the ladder ended and does nothing.
 
-use super::types::{LadderMove, LadderNote, LadderRow, Lease, StoreError};
+use super::types::{DueLadders, LadderLine, LadderNote, LadderRow, LadderStep, StoreError};
 use async_trait::async_trait;
 
 #[async_trait]
@@ -20,29 +20,17 @@ pub trait EscalationStore: Send + Sync + 'static {
     async fn act_on_issue(&self, issue: &str, by: &str, now: i64) -> Result<usize, StoreError>;
 
     /// Open ladders of `robot` whose next step is due at `now`, earliest first, at most `limit`.
-    async fn due_ladders(
-        &self,
-        robot: &str,
-        now: i64,
-        limit: usize,
-    ) -> Result<Vec<LadderRow>, StoreError>;
+    async fn due_ladders(&self, ask: DueLadders<'_>) -> Result<Vec<LadderRow>, StoreError>;
 
     /// Every open ladder, the next due first (`/ui/escalations`).
     async fn open_ladders(&self) -> Result<Vec<LadderRow>, StoreError>;
 
     /// Moves `ladder` as read (its step) under the runner's lease; false when it moved on or
     /// ended meanwhile, and then nothing is written.
-    async fn move_ladder(
-        &self,
-        lease: &Lease,
-        ladder: &LadderRow,
-        how: LadderMove<'_>,
-        now: i64,
-    ) -> Result<bool, StoreError>;
+    async fn move_ladder(&self, step: LadderStep<'_>) -> Result<bool, StoreError>;
 
     /// Adds a line to the ladder's story (what a DING got back).
-    async fn note_ladder(&self, ladder: &LadderRow, note: &str, now: i64)
-    -> Result<(), StoreError>;
+    async fn note_ladder(&self, line: LadderLine<'_>) -> Result<(), StoreError>;
 
     /// The story of `issue`'s ladders (its id, or its short id in any case), oldest first.
     async fn ladder_notes(&self, issue: &str) -> Result<Vec<LadderNote>, StoreError>;

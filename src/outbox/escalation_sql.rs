@@ -1,7 +1,9 @@
 //! The escalation part's SQL (`escalation_port.rs`), one text for both backends (parameters
 //! in increasing order, as `quiet_sql.rs` explains).
 
-use super::types::{LadderMove, LadderRow};
+use super::types::{Delivery, LadderMove, LadderRow};
+use crate::domain::escalation::{LadderStart, ladder_key};
+use crate::routing::LadderRule;
 
 /// A ladder that starts again: a new or regressed issue restarts one that ended.
 pub(super) const START_AGAIN: &str =
@@ -125,4 +127,35 @@ pub(super) fn move_values<'a>(
             note: Some(note),
         },
     }
+}
+
+/// A ladder a stored delivery starts: its statement (`START_*`) and values, in the order of
+/// its parameters (the alert's JSON and the time stored come from the caller).
+pub(super) struct LadderOpen<'a> {
+    pub sql: &'static str,
+    pub route: &'a str,
+    pub issue: String,
+    pub short_id: Option<&'a str>,
+    pub robot: &'a str,
+    pub next_at: i64,
+}
+
+/// The ladders `item` starts when stored at `now`; none when its alert has no issue.
+pub(super) fn ladder_opens<'a>(item: &'a Delivery, now: i64) -> Vec<LadderOpen<'a>> {
+    let alert = &item.queued.alert;
+    let Some(issue) = ladder_key(alert) else {
+        return Vec::new();
+    };
+    let open = |rule: &'a LadderRule| LadderOpen {
+        sql: match rule.start {
+            LadderStart::Again => START_AGAIN,
+            LadderStart::IfUnseen => START_IF_UNSEEN,
+        },
+        route: &rule.route,
+        issue: issue.clone(),
+        short_id: alert.short_id.as_deref(),
+        robot: &item.robot,
+        next_at: now + rule.after_ms,
+    };
+    item.escalate.iter().map(open).collect()
 }

@@ -23,9 +23,9 @@ use super::quota_port::QuotaStore;
 use super::robot_reads::RobotNumber;
 use super::storm_port::StormStore;
 use super::types::{
-    CardChange, CardNote, CardRow, Enqueue, Enqueued, Lease, LeaseTerm, MessageRow, MessageState,
-    NewMessage, Retry, RetryOutcome, StateCount, StoreError, TraceEntry, UnreadableAlert,
-    WaitingAlerts, WebhookOutcome, WebhookRecord,
+    CardChange, CardNote, CardRow, Enqueue, Enqueued, Lease, LeaseAsk, MessageAsk, MessageRow,
+    MessageState, NewMessage, Retry, RetryOutcome, SetAside, StateCount, StoreError, TraceEntry,
+    UnqueuedWebhook, WaitingAlerts,
 };
 use async_trait::async_trait;
 
@@ -43,12 +43,7 @@ pub trait IntakeStore: Send + Sync + 'static {
     async fn enqueue(&self, webhook: Enqueue) -> Result<Enqueued, StoreError>;
 
     /// Records a webhook that queued nothing and reached no enqueue (`Dropped`, `Ignored`).
-    async fn record_webhook(
-        &self,
-        record: WebhookRecord,
-        outcome: WebhookOutcome,
-        now: i64,
-    ) -> Result<(), StoreError>;
+    async fn record_webhook(&self, webhook: UnqueuedWebhook) -> Result<(), StoreError>;
 
     /// Ok when a webhook would be stored right now: a real write that commits, not a probe that
     /// writes nothing. What `/readyz` reports.
@@ -67,12 +62,7 @@ pub trait IntakeStore: Send + Sync + 'static {
 pub trait LeaseStore: Send + Sync + 'static {
     /// Takes the robot's lease for `owner` when it is free, expired or already `owner`'s;
     /// a new holder gets a fence greater than any before. `None` while another owner holds it.
-    async fn acquire_lease(
-        &self,
-        robot: &str,
-        owner: &str,
-        term: LeaseTerm,
-    ) -> Result<Option<Lease>, StoreError>;
+    async fn acquire_lease(&self, ask: LeaseAsk<'_>) -> Result<Option<Lease>, StoreError>;
 
     /// Extends the lease; `false` when it was lost (expired and taken, or fence moved on).
     async fn renew_lease(&self, lease: &Lease, now: i64, ttl_ms: i64) -> Result<bool, StoreError>;
@@ -92,11 +82,7 @@ pub trait SenderStore: Send + Sync + 'static {
     async fn oldest_waiting(&self, robot: &str) -> Result<Option<i64>, StoreError>;
 
     /// One number about `robot`; the five reads below are this, in both backends.
-    async fn robot_number(
-        &self,
-        robot: &str,
-        number: RobotNumber,
-    ) -> Result<Option<i64>, StoreError>;
+    async fn robot_number(&self, robot: &str, n: RobotNumber) -> Result<Option<i64>, StoreError>;
 
     async fn waiting_count(&self, robot: &str) -> Result<i64, StoreError> {
         Ok(self
@@ -140,12 +126,7 @@ pub trait SenderStore: Send + Sync + 'static {
     }
 
     /// Creates a message and assigns the alerts to it in one transaction; returns its id.
-    async fn create_message(
-        &self,
-        lease: &Lease,
-        alert_ids: &[i64],
-        message: NewMessage<'_>,
-    ) -> Result<i64, StoreError>;
+    async fn create_message(&self, ask: MessageAsk<'_>) -> Result<i64, StoreError>;
 
     /// Counts an attempt as started (`attempts + 1`, `last_attempt_at = now`).
     async fn record_attempt(&self, lease: &Lease, id: i64, now: i64) -> Result<(), StoreError>;
@@ -171,12 +152,7 @@ pub trait SenderStore: Send + Sync + 'static {
 
     /// Sets an unreadable alert row aside: it goes into a dead message carrying its reason, so
     /// it no longer blocks the robot and an operator sees it.
-    async fn set_aside_alert(
-        &self,
-        lease: &Lease,
-        alert: &UnreadableAlert,
-        now: i64,
-    ) -> Result<(), StoreError>;
+    async fn set_aside_alert(&self, ask: SetAside<'_>) -> Result<(), StoreError>;
 
     /// Queues a ready-made message for `robot` (the open-issues report); its sender sends it
     /// like any other. Not fenced: adding a pending message takes nothing from the sender.

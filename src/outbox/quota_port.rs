@@ -5,7 +5,7 @@
 //! Contract: `count_open_api_calls` is one atomic add — two replicas counting at once both
 //! count, and each gets the total after its own add.
 
-use super::types::StoreError;
+use super::types::{CallCount, StoreError};
 use crate::domain::quota::MonthCalls;
 use async_trait::async_trait;
 
@@ -13,13 +13,7 @@ use async_trait::async_trait;
 pub trait QuotaStore: Send + Sync + 'static {
     /// Adds `calls` to `robot`'s count of `month` (`domain::quota::month_of`); returns the
     /// month's count after the add.
-    async fn count_open_api_calls(
-        &self,
-        robot: &str,
-        month: &str,
-        calls: i64,
-        now: i64,
-    ) -> Result<MonthCalls, StoreError>;
+    async fn count_open_api_calls(&self, ask: CallCount<'_>) -> Result<MonthCalls, StoreError>;
 
     /// `robot`'s count of `month` (zero when it made no call).
     async fn open_api_calls(&self, robot: &str, month: &str) -> Result<MonthCalls, StoreError>;

@@ -8,6 +8,7 @@ use crate::fake_openapi::{FakeOpenApi, card_robot_entry};
 use crate::helpers::*;
 use sentry_dingtalk::clock::now_ms;
 use sentry_dingtalk::domain::quota::month_of;
+use sentry_dingtalk::outbox::types::CallCount;
 use sentry_dingtalk::outbox::{MessageState, SharedOutbox};
 use sentry_dingtalk::secret::Secret;
 use serde_json::json;
@@ -52,7 +53,12 @@ async fn seed(outbox: &SharedOutbox, n: i64) {
     let month = month_of(now_ms());
     let now = now_ms();
     outbox
-        .count_open_api_calls(ROBOT, &month, n, now)
+        .count_open_api_calls(CallCount {
+            robot: ROBOT,
+            month: &month,
+            calls: n,
+            now,
+        })
         .await
         .expect("seeds");
 }

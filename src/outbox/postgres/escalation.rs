@@ -3,14 +3,15 @@
 
 use super::super::EscalationStore;
 use super::super::escalation_sql::{
-    END_ACTED, MOVE, NOTE, NOTE_ACTED, NOTES, START_AGAIN, START_IF_UNSEEN, due_sql, ladder_of,
-    move_values, note_of, open_sql,
+    END_ACTED, MOVE, NOTE, NOTE_ACTED, NOTES, due_sql, ladder_of, ladder_opens, move_values,
+    note_of, open_sql,
 };
-use super::super::types::{Delivery, LadderMove, LadderNote, LadderRow, Lease, StoreError};
+use super::super::types::{
+    Delivery, DueLadders, LadderLine, LadderMove, LadderNote, LadderRow, LadderStep, StoreError,
+};
 use super::PgOutbox;
 use super::connection::{Params, Tx};
 use super::lease::fenced;
-use crate::domain::escalation::{LadderStart, ladder_key};
 use async_trait::async_trait;
 
 /// Starts the ladders of a stored delivery (`payload`: its `QueuedAlert` JSON).
@@ -20,26 +21,18 @@ pub(super) async fn start(
     payload: &str,
     now: i64,
 ) -> Result<(), StoreError> {
-    let alert = &item.queued.alert;
-    let Some(issue) = ladder_key(alert) else {
-        return Ok(());
-    };
-    for rule in &item.escalate {
-        let sql = match rule.start {
-            LadderStart::Again => START_AGAIN,
-            LadderStart::IfUnseen => START_IF_UNSEEN,
-        };
-        let next_at = now + rule.after_ms;
+    for open in ladder_opens(item, now) {
+        let (route, issue, short_id) = (open.route, &open.issue, open.short_id);
         let params: Params = &[
-            &rule.route,
-            &issue,
-            &alert.short_id,
-            &item.robot,
+            &route,
+            issue,
+            &short_id,
+            &open.robot,
             &payload,
             &now,
-            &next_at,
+            &open.next_at,
         ];
-        tx.execute(sql, params).await?;
+        tx.execute(open.sql, params).await?;
     }
     Ok(())
 }
@@ -55,12 +48,8 @@ impl EscalationStore for PgOutbox {
         Ok(usize::try_from(ended).unwrap_or(usize::MAX))
     }
 
-    async fn due_ladders(
-        &self,
-        robot: &str,
-        now: i64,
-        limit: usize,
-    ) -> Result<Vec<LadderRow>, StoreError> {
+    async fn due_ladders(&self, ask: DueLadders<'_>) -> Result<Vec<LadderRow>, StoreError> {
+        let (robot, now, limit) = (ask.robot, ask.now, ask.limit);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = self
             .db()
@@ -75,13 +64,8 @@ impl EscalationStore for PgOutbox {
         rows.iter().map(ladder_of).collect()
     }
 
-    async fn move_ladder(
-        &self,
-        lease: &Lease,
-        ladder: &LadderRow,
-        how: LadderMove<'_>,
-        now: i64,
-    ) -> Result<bool, StoreError> {
+    async fn move_ladder(&self, step: LadderStep<'_>) -> Result<bool, StoreError> {
+        let (lease, ladder, how, now) = (step.lease, step.ladder, step.how, step.now);
         let v = move_values(ladder, &how, now);
         let mut conn = self.db().await?;
         let tx = fenced(&mut conn, lease).await?;
@@ -121,12 +105,8 @@ impl EscalationStore for PgOutbox {
         Ok(true)
     }
 
-    async fn note_ladder(
-        &self,
-        ladder: &LadderRow,
-        note: &str,
-        now: i64,
-    ) -> Result<(), StoreError> {
+    async fn note_ladder(&self, line: LadderLine<'_>) -> Result<(), StoreError> {
+        let (ladder, note, now) = (line.ladder, line.note, line.now);
         let conn = self.db().await?;
         insert_note(&conn, ladder, note, now).await
     }

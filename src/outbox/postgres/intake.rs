@@ -8,7 +8,7 @@
 
 use super::super::port::IntakeStore;
 use super::super::types::{
-    DEDUP_WINDOW_MS, Enqueue, Enqueued, StoreError, WebhookOutcome, WebhookRecord,
+    DEDUP_WINDOW_MS, Enqueue, Enqueued, StoreError, UnqueuedWebhook, WebhookOutcome,
 };
 use super::PgOutbox;
 use super::connection::Tx;
@@ -112,12 +112,8 @@ impl IntakeStore for PgOutbox {
         Ok(Enqueued::Queued { robots })
     }
 
-    async fn record_webhook(
-        &self,
-        record: WebhookRecord,
-        outcome: WebhookOutcome,
-        now: i64,
-    ) -> Result<(), StoreError> {
+    async fn record_webhook(&self, webhook: UnqueuedWebhook) -> Result<(), StoreError> {
+        let (record, outcome, now) = (webhook.record, webhook.outcome, webhook.now);
         let conn = self.db().await?;
         trace::insert_record(&conn, &record, outcome, &[], Alerts::default(), now).await
     }

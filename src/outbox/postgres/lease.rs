@@ -15,7 +15,7 @@
 //! ordered before the new holder's first read.
 
 use super::super::port::LeaseStore;
-use super::super::types::{Lease, LeaseTerm, StoreError};
+use super::super::types::{Lease, LeaseAsk, LeaseTerm, StoreError};
 use super::PgOutbox;
 use super::connection::{Conn, Params, Tx};
 use super::error::db;
@@ -23,12 +23,9 @@ use async_trait::async_trait;
 
 #[async_trait]
 impl LeaseStore for PgOutbox {
-    async fn acquire_lease(
-        &self,
-        robot: &str,
-        owner: &str,
-        LeaseTerm { now, ttl_ms }: LeaseTerm,
-    ) -> Result<Option<Lease>, StoreError> {
+    async fn acquire_lease(&self, ask: LeaseAsk<'_>) -> Result<Option<Lease>, StoreError> {
+        let (robot, owner) = (ask.robot, ask.owner);
+        let LeaseTerm { now, ttl_ms } = ask.term;
         // Free (released: owner ''), expired, or already ours. A different holder than the
         // last one gets the next fence; the same holder keeps its fence, so its writes in
         // flight stay valid across a renewal that came late.

@@ -3,20 +3,15 @@
 
 use super::super::QuotaStore;
 use super::super::quota_sql::{COUNT, READ, SPENT, month_calls_of};
-use super::super::types::StoreError;
+use super::super::types::{CallCount, StoreError};
 use super::PgOutbox;
 use crate::domain::quota::MonthCalls;
 use async_trait::async_trait;
 
 #[async_trait]
 impl QuotaStore for PgOutbox {
-    async fn count_open_api_calls(
-        &self,
-        robot: &str,
-        month: &str,
-        calls: i64,
-        now: i64,
-    ) -> Result<MonthCalls, StoreError> {
+    async fn count_open_api_calls(&self, ask: CallCount<'_>) -> Result<MonthCalls, StoreError> {
+        let (robot, month, calls, now) = (ask.robot, ask.month, ask.calls, ask.now);
         let params: [&(dyn tokio_postgres::types::ToSql + Sync); 4] =
             [&robot, &month, &calls, &now];
         let row = self.db().await?.query_one(COUNT, &params).await?;

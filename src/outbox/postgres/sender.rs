@@ -5,8 +5,8 @@ use super::super::columns::message_of;
 use super::super::port::SenderStore;
 use super::super::robot_reads::{ATTEMPTS_SINCE, RobotNumber};
 use super::super::types::{
-    ATTEMPT_LOG_KEEP_MS, Lease, MessageRow, NewMessage, Retry, StoreError, UnreadableAlert,
-    WaitingAlert, WaitingAlerts,
+    ATTEMPT_LOG_KEEP_MS, Lease, MessageAsk, MessageRow, NewMessage, Retry, SetAside, StoreError,
+    UnreadableAlert, WaitingAlert, WaitingAlerts,
 };
 use super::PgOutbox;
 use super::connection::{Params, Tx};
@@ -114,12 +114,8 @@ impl SenderStore for PgOutbox {
         self.robot_scalar(sql, robot).await
     }
 
-    async fn robot_number(
-        &self,
-        robot: &str,
-        number: RobotNumber,
-    ) -> Result<Option<i64>, StoreError> {
-        self.robot_scalar(number.sql(), robot).await
+    async fn robot_number(&self, robot: &str, n: RobotNumber) -> Result<Option<i64>, StoreError> {
+        self.robot_scalar(n.sql(), robot).await
     }
 
     async fn due_message(&self, robot: &str, now: i64) -> Result<Option<MessageRow>, StoreError> {
@@ -140,12 +136,8 @@ impl SenderStore for PgOutbox {
         rows.iter().map(|r| r.try_get(0).map_err(db)).collect()
     }
 
-    async fn create_message(
-        &self,
-        lease: &Lease,
-        alert_ids: &[i64],
-        message: NewMessage<'_>,
-    ) -> Result<i64, StoreError> {
+    async fn create_message(&self, ask: MessageAsk<'_>) -> Result<i64, StoreError> {
+        let (lease, alert_ids, message) = (ask.lease, ask.alert_ids, ask.message);
         let mut conn = self.db().await?;
         let tx = fenced(&mut conn, lease).await?;
         let id = insert_message(&tx, &lease.robot, alert_ids, message).await?;
@@ -201,12 +193,8 @@ impl SenderStore for PgOutbox {
         self.fenced_write(lease, sql, &[&until]).await
     }
 
-    async fn set_aside_alert(
-        &self,
-        lease: &Lease,
-        alert: &UnreadableAlert,
-        now: i64,
-    ) -> Result<(), StoreError> {
+    async fn set_aside_alert(&self, ask: SetAside<'_>) -> Result<(), StoreError> {
+        let (lease, alert, now) = (ask.lease, ask.alert, ask.now);
         let mut conn = self.db().await?;
         let tx = fenced(&mut conn, lease).await?;
         // A dead message with no body: nothing can be sent for the alert, but an operator

@@ -3,13 +3,14 @@
 
 use super::SqliteOutbox;
 use super::sender::insert_message;
-use crate::domain::escalation::{LadderStart, ladder_key};
 use crate::outbox::EscalationStore;
 use crate::outbox::escalation_sql::{
-    END_ACTED, MOVE, NOTE, NOTE_ACTED, NOTES, START_AGAIN, START_IF_UNSEEN, due_sql, ladder_of,
-    move_values, note_of, open_sql,
+    END_ACTED, MOVE, NOTE, NOTE_ACTED, NOTES, due_sql, ladder_of, ladder_opens, move_values,
+    note_of, open_sql,
 };
-use crate::outbox::types::{Delivery, LadderMove, LadderNote, LadderRow, Lease, StoreError};
+use crate::outbox::types::{
+    Delivery, DueLadders, LadderLine, LadderMove, LadderNote, LadderRow, LadderStep, StoreError,
+};
 use async_trait::async_trait;
 use rusqlite::{Connection, params};
 
@@ -20,25 +21,18 @@ pub(super) fn start(
     payload: &str,
     now: i64,
 ) -> rusqlite::Result<()> {
-    let alert = &item.queued.alert;
-    let Some(issue) = ladder_key(alert) else {
-        return Ok(());
-    };
-    for rule in &item.escalate {
-        let sql = match rule.start {
-            LadderStart::Again => START_AGAIN,
-            LadderStart::IfUnseen => START_IF_UNSEEN,
-        };
-        let next_at = now + rule.after_ms;
-        tx.prepare_cached(sql)?.execute(params![
-            rule.route,
+    for open in ladder_opens(item, now) {
+        let (route, issue, short_id) = (open.route, &open.issue, open.short_id);
+        let values = params![
+            route,
             issue,
-            alert.short_id,
-            item.robot,
+            short_id,
+            open.robot,
             payload,
             now,
-            next_at
-        ])?;
+            open.next_at
+        ];
+        tx.prepare_cached(open.sql)?.execute(values)?;
     }
     Ok(())
 }
@@ -69,12 +63,8 @@ impl EscalationStore for SqliteOutbox {
         .await
     }
 
-    async fn due_ladders(
-        &self,
-        robot: &str,
-        now: i64,
-        limit: usize,
-    ) -> Result<Vec<LadderRow>, StoreError> {
+    async fn due_ladders(&self, ask: DueLadders<'_>) -> Result<Vec<LadderRow>, StoreError> {
+        let (robot, now, limit) = (ask.robot, ask.now, ask.limit);
         let robot = robot.to_owned();
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.read_sql(move |c| {
@@ -94,13 +84,8 @@ impl EscalationStore for SqliteOutbox {
         .await
     }
 
-    async fn move_ladder(
-        &self,
-        lease: &Lease,
-        ladder: &LadderRow,
-        how: LadderMove<'_>,
-        now: i64,
-    ) -> Result<bool, StoreError> {
+    async fn move_ladder(&self, step: LadderStep<'_>) -> Result<bool, StoreError> {
+        let (lease, ladder, how, now) = (step.lease, step.ladder, step.how, step.now);
         let v = move_values(ladder, &how, now);
         let (step, next_at, state) = (v.step, v.next_at, v.state);
         let ended_by = v.ended_by.map(str::to_owned);
@@ -152,12 +137,8 @@ impl EscalationStore for SqliteOutbox {
         Ok(moved)
     }
 
-    async fn note_ladder(
-        &self,
-        ladder: &LadderRow,
-        note: &str,
-        now: i64,
-    ) -> Result<(), StoreError> {
+    async fn note_ladder(&self, line: LadderLine<'_>) -> Result<(), StoreError> {
+        let (ladder, note, now) = (line.ladder, line.note, line.now);
         let (ladder, note) = (ladder.clone(), note.to_owned());
         self.write_sql(move |c| insert_note(c, &ladder, &note, now))
             .await

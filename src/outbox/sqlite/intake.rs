@@ -7,7 +7,8 @@ use super::repeats::{Decision, decide};
 use super::{SqliteOutbox, escalation, sql_error, trace};
 use crate::outbox::port::IntakeStore;
 use crate::outbox::types::{
-    DEDUP_WINDOW_MS, Delivery, Enqueue, Enqueued, StoreError, WebhookOutcome, WebhookRecord,
+    DEDUP_WINDOW_MS, Delivery, Enqueue, Enqueued, StoreError, UnqueuedWebhook, WebhookOutcome,
+    WebhookRecord,
 };
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -120,12 +121,8 @@ impl IntakeStore for SqliteOutbox {
         Ok(done)
     }
 
-    async fn record_webhook(
-        &self,
-        record: WebhookRecord,
-        outcome: WebhookOutcome,
-        now: i64,
-    ) -> Result<(), StoreError> {
+    async fn record_webhook(&self, webhook: UnqueuedWebhook) -> Result<(), StoreError> {
+        let (record, outcome, now) = (webhook.record, webhook.outcome, webhook.now);
         self.write(move |c| trace::insert_record(c, &record, outcome, &[], now).map(|_| ()))
             .await
     }

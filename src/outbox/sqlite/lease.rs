@@ -4,18 +4,15 @@
 
 use super::{SqliteOutbox, sql_error};
 use crate::outbox::port::LeaseStore;
-use crate::outbox::types::{Lease, LeaseTerm, StoreError};
+use crate::outbox::types::{Lease, LeaseAsk, LeaseTerm, StoreError};
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 #[async_trait]
 impl LeaseStore for SqliteOutbox {
-    async fn acquire_lease(
-        &self,
-        robot: &str,
-        owner: &str,
-        LeaseTerm { now, ttl_ms }: LeaseTerm,
-    ) -> Result<Option<Lease>, StoreError> {
+    async fn acquire_lease(&self, ask: LeaseAsk<'_>) -> Result<Option<Lease>, StoreError> {
+        let (robot, owner) = (ask.robot, ask.owner);
+        let LeaseTerm { now, ttl_ms } = ask.term;
         let lease = Lease {
             robot: robot.to_owned(),
             owner: owner.to_owned(),

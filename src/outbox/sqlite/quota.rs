@@ -4,19 +4,14 @@ use super::SqliteOutbox;
 use crate::domain::quota::MonthCalls;
 use crate::outbox::QuotaStore;
 use crate::outbox::quota_sql::{COUNT, READ, SPENT, month_calls_of};
-use crate::outbox::types::StoreError;
+use crate::outbox::types::{CallCount, StoreError};
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 
 #[async_trait]
 impl QuotaStore for SqliteOutbox {
-    async fn count_open_api_calls(
-        &self,
-        robot: &str,
-        month: &str,
-        calls: i64,
-        now: i64,
-    ) -> Result<MonthCalls, StoreError> {
+    async fn count_open_api_calls(&self, ask: CallCount<'_>) -> Result<MonthCalls, StoreError> {
+        let (robot, month, calls, now) = (ask.robot, ask.month, ask.calls, ask.now);
         let (robot, month) = (robot.to_owned(), month.to_owned());
         self.write_sql(move |c| {
             c.query_row(COUNT, params![robot, month, calls, now], |r| {

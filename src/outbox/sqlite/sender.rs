@@ -7,8 +7,8 @@ use crate::outbox::columns::{SELECT_MESSAGE, message_of};
 use crate::outbox::port::SenderStore;
 use crate::outbox::robot_reads::{ATTEMPTS_SINCE, RobotNumber};
 use crate::outbox::types::{
-    ATTEMPT_LOG_KEEP_MS, Lease, MessageRow, MessageState, NewMessage, Retry, StoreError,
-    UnreadableAlert, WaitingAlert, WaitingAlerts,
+    ATTEMPT_LOG_KEEP_MS, Lease, MessageAsk, MessageRow, MessageState, NewMessage, Retry, SetAside,
+    StoreError, UnreadableAlert, WaitingAlert, WaitingAlerts,
 };
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
@@ -122,12 +122,8 @@ impl SenderStore for SqliteOutbox {
         .await
     }
 
-    async fn robot_number(
-        &self,
-        robot: &str,
-        number: RobotNumber,
-    ) -> Result<Option<i64>, StoreError> {
-        self.robot_scalar(number.sql(), robot).await
+    async fn robot_number(&self, robot: &str, n: RobotNumber) -> Result<Option<i64>, StoreError> {
+        self.robot_scalar(n.sql(), robot).await
     }
 
     async fn due_message(&self, robot: &str, now: i64) -> Result<Option<MessageRow>, StoreError> {
@@ -153,12 +149,8 @@ impl SenderStore for SqliteOutbox {
         .await
     }
 
-    async fn create_message(
-        &self,
-        lease: &Lease,
-        alert_ids: &[i64],
-        message: NewMessage<'_>,
-    ) -> Result<i64, StoreError> {
+    async fn create_message(&self, ask: MessageAsk<'_>) -> Result<i64, StoreError> {
+        let (lease, alert_ids, message) = (ask.lease, ask.alert_ids, ask.message);
         let ids = alert_ids.to_vec();
         let (body, uuid, now) = (
             message.body.to_owned(),
@@ -232,12 +224,8 @@ impl SenderStore for SqliteOutbox {
             .await
     }
 
-    async fn set_aside_alert(
-        &self,
-        lease: &Lease,
-        alert: &UnreadableAlert,
-        now: i64,
-    ) -> Result<(), StoreError> {
+    async fn set_aside_alert(&self, ask: SetAside<'_>) -> Result<(), StoreError> {
+        let (lease, alert, now) = (ask.lease, ask.alert, ask.now);
         let alert_id = alert.id;
         let reason = format!("unreadable alert row {alert_id}: {}", alert.reason);
         self.fenced(lease, move |tx, lease| {

@@ -4,10 +4,14 @@ use crate::domain::alert::Alert;
 use crate::domain::mention::Mentions;
 use serde::{Deserialize, Serialize};
 
+mod calls;
 mod cards;
 mod escalation;
 mod trace;
 
+pub use calls::{
+    CallCount, DueLadders, LadderLine, LadderStep, LeaseAsk, MessageAsk, SetAside, UnqueuedWebhook,
+};
 pub use cards::{
     CardChange, CardNote, CardRow, count_only_body, is_count_only, operation_body, operation_card,
 };

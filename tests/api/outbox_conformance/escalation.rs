@@ -9,6 +9,7 @@ use sentry_dingtalk::outbox::types::{
     Delivery, Enqueue, LadderMove, LadderNote, LadderRow, Lease, MessageState, NewMessage,
     QueuedAlert, QueuedMessage, StoreError,
 };
+use sentry_dingtalk::outbox::types::{DueLadders, LadderStep};
 use sentry_dingtalk::routing::LadderRule;
 use std::sync::Arc;
 use std::time::Duration;
@@ -96,7 +97,14 @@ pub fn took<'a>(note: &'a str, uuid: &'a str, now: i64, next_at: Option<i64>) ->
 
 pub async fn move_ok(o: &dyn Outbox, l: &Lease, row: &LadderRow, how: LadderMove<'_>, now: i64) {
     assert!(
-        o.move_ladder(l, row, how, now).await.expect("move"),
+        o.move_ladder(LadderStep {
+            lease: l,
+            ladder: row,
+            how,
+            now
+        })
+        .await
+        .expect("move"),
         "{how:?} of {row:?}"
     );
 }
@@ -130,7 +138,11 @@ pub async fn ladder_starts_with_the_enqueue(o: Arc<dyn Outbox>) {
 
     let due = |robot: &'static str, now: i64, limit: usize| {
         let o = o.clone();
-        async move { o.due_ladders(robot, now, limit).await.expect("due") }
+        async move {
+            o.due_ladders(DueLadders { robot, now, limit })
+                .await
+                .expect("due")
+        }
     };
     assert!(due(ROBOT, T0 + AFTER - 1, 10).await.is_empty());
     assert_eq!(due(ROBOT, T0 + AFTER, 10).await, vec![row.clone()]);
@@ -150,7 +162,15 @@ pub async fn ladder_step_taken_once(o: Arc<dyn Outbox>) {
     start(&*o, "42", T0).await;
     let l = lease(&*o, ROBOT, "a", T0 + AFTER).await;
     let now = T0 + AFTER;
-    let row = o.due_ladders(ROBOT, now, 10).await.expect("due").remove(0);
+    let row = o
+        .due_ladders(DueLadders {
+            robot: ROBOT,
+            now,
+            limit: 10,
+        })
+        .await
+        .expect("due")
+        .remove(0);
     let mut wakeups = o.wakeups();
     let step = "step 1: oncall:backend → lisi";
     move_ok(
@@ -165,7 +185,16 @@ pub async fn ladder_step_taken_once(o: Arc<dyn Outbox>) {
     let moved = only_ladder(&*o).await;
     assert_eq!((moved.step, moved.next_at), (1, now + AFTER));
     assert_eq!((moved.id, moved.started_at), (row.id, row.started_at));
-    assert!(o.due_ladders(ROBOT, now, 10).await.expect("due").is_empty());
+    assert!(
+        o.due_ladders(DueLadders {
+            robot: ROBOT,
+            now,
+            limit: 10
+        })
+        .await
+        .expect("due")
+        .is_empty()
+    );
     let m = only_message(&*o).await;
     let got = (
         m.robot.as_str(),
@@ -193,12 +222,30 @@ pub async fn ladder_step_taken_once(o: Arc<dyn Outbox>) {
 
     // A second sender turn with the same read (step 0): refused, nothing written.
     let again = took(step, "esc-1-again", now + 1, Some(now + 2 * AFTER));
-    assert!(!o.move_ladder(&l, &row, again, now + 1).await.expect("move"));
+    assert!(
+        !o.move_ladder(LadderStep {
+            lease: &l,
+            ladder: &row,
+            how: again,
+            now: now + 1
+        })
+        .await
+        .expect("move")
+    );
     let end = LadderMove::End {
         note: "ended: no step left",
         acted: false,
     };
-    assert!(!o.move_ladder(&l, &row, end, now + 1).await.expect("move"));
+    assert!(
+        !o.move_ladder(LadderStep {
+            lease: &l,
+            ladder: &row,
+            how: end,
+            now: now + 1
+        })
+        .await
+        .expect("move")
+    );
     assert_eq!(only_ladder(&*o).await, moved);
     assert_eq!(only_message(&*o).await.msg_uuid, "esc-1");
     assert_eq!(notes(&*o, "42").await, written);
@@ -217,7 +264,16 @@ pub async fn last_step_ends_the_ladder(o: Arc<dyn Outbox>) {
     move_ok(&*o, &l, &row, how, T0 + AFTER).await;
     assert!(open(&*o).await.is_empty());
     let far = T0 + 100 * DAY;
-    assert!(o.due_ladders(ROBOT, far, 10).await.expect("due").is_empty());
+    assert!(
+        o.due_ladders(DueLadders {
+            robot: ROBOT,
+            now: far,
+            limit: 10
+        })
+        .await
+        .expect("due")
+        .is_empty()
+    );
     assert!(o.list_messages(None, 10).await.expect("list").is_empty());
     assert_eq!(
         notes(&*o, "42").await,
@@ -238,7 +294,16 @@ pub async fn ladder_move_needs_the_current_lease(o: Arc<dyn Outbox>) {
         other => panic!("{what}: {other:?}"),
     };
     let step = took("step 1", "esc-1", now, Some(now + AFTER));
-    lost(o.move_ladder(&old, &row, step, now).await, "taken over");
+    lost(
+        o.move_ladder(LadderStep {
+            lease: &old,
+            ladder: &row,
+            how: step,
+            now,
+        })
+        .await,
+        "taken over",
+    );
     assert_eq!(only_ladder(&*o).await, row);
     assert!(o.list_messages(None, 10).await.expect("list").is_empty());
     assert!(notes(&*o, "42").await.is_empty());
@@ -251,7 +316,13 @@ pub async fn ladder_move_needs_the_current_lease(o: Arc<dyn Outbox>) {
     assert!(newer.fence > new.fence, "{newer:?} after {new:?}");
     let next = took("step 2", "esc-2", now + 1, Some(now + 2 * AFTER));
     lost(
-        o.move_ladder(&new, &moved, next, now + 1).await,
+        o.move_ladder(LadderStep {
+            lease: &new,
+            ladder: &moved,
+            how: next,
+            now: now + 1,
+        })
+        .await,
         "old fence",
     );
     assert_eq!(only_ladder(&*o).await, moved);

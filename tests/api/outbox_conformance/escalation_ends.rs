@@ -6,6 +6,7 @@ use super::escalation::*;
 use super::fixtures::*;
 use sentry_dingtalk::domain::escalation::LadderStart;
 use sentry_dingtalk::outbox::port::Outbox;
+use sentry_dingtalk::outbox::types::{DueLadders, LadderLine, LadderStep};
 use sentry_dingtalk::outbox::types::{LadderMove, LadderRow};
 use std::sync::Arc;
 
@@ -27,7 +28,14 @@ pub async fn act_ends_the_issues_ladders(o: Arc<dyn Outbox>) {
     enqueue(&*o, both, T0).await;
     start(&*o, "43", T0).await;
     let l = lease(&*o, ROBOT, "a", T0 + AFTER).await;
-    let read = o.due_ladders(ROBOT, T0 + AFTER, 10).await.expect("due");
+    let read = o
+        .due_ladders(DueLadders {
+            robot: ROBOT,
+            now: T0 + AFTER,
+            limit: 10,
+        })
+        .await
+        .expect("due");
     assert_eq!(read.len(), 3);
 
     let at = T0 + AFTER;
@@ -45,7 +53,16 @@ pub async fn act_ends_the_issues_ladders(o: Arc<dyn Outbox>) {
 
     for row in read.iter().filter(|r| r.issue == "42") {
         let step = took("step 1", "esc-late", at + 1, Some(at + AFTER));
-        assert!(!o.move_ladder(&l, row, step, at + 1).await.expect("move"));
+        assert!(
+            !o.move_ladder(LadderStep {
+                lease: &l,
+                ladder: row,
+                how: step,
+                now: at + 1
+            })
+            .await
+            .expect("move")
+        );
     }
     assert!(o.list_messages(None, 10).await.expect("list").is_empty());
     // Acting again ends nothing more and notes nothing more.
@@ -109,9 +126,14 @@ pub async fn ladder_restarts_only_when_ended(o: Arc<dyn Outbox>) {
     // A step read in the ladder's earlier life does not move its new one.
     let late = took("step 1", "u-late", now + 1, Some(now + AFTER));
     assert!(
-        !o.move_ladder(&l, &first, late, now + 1)
-            .await
-            .expect("move")
+        !o.move_ladder(LadderStep {
+            lease: &l,
+            ladder: &first,
+            how: late,
+            now: now + 1
+        })
+        .await
+        .expect("move")
     );
     assert_eq!(only_ladder(&*o).await, again);
 
@@ -140,7 +162,14 @@ pub async fn postpone_then_end(o: Arc<dyn Outbox>) {
     let postponed = open(&*o).await;
     let kept = postponed.iter().find(|r| r.id == a.id).expect("still open");
     assert_eq!((kept.step, kept.next_at), (0, now + HOUR));
-    let due = o.due_ladders(ROBOT, now, 10).await.expect("due");
+    let due = o
+        .due_ladders(DueLadders {
+            robot: ROBOT,
+            now,
+            limit: 10,
+        })
+        .await
+        .expect("due");
     assert_eq!(due.iter().map(|r| r.id).collect::<Vec<_>>(), vec![b.id]);
     assert!(notes(&*o, "42").await.is_empty());
     assert!(o.list_messages(None, 10).await.expect("list").is_empty());
@@ -157,7 +186,16 @@ pub async fn postpone_then_end(o: Arc<dyn Outbox>) {
     move_ok(&*o, &l, b, gone, now + 2).await;
     assert!(open(&*o).await.is_empty());
     let far = now + 100 * DAY;
-    assert!(o.due_ladders(ROBOT, far, 10).await.expect("due").is_empty());
+    assert!(
+        o.due_ladders(DueLadders {
+            robot: ROBOT,
+            now: far,
+            limit: 10
+        })
+        .await
+        .expect("due")
+        .is_empty()
+    );
     let story = |text| vec![note(now + 1, ROUTE, text)];
     assert_eq!(
         notes(&*o, "42").await,
@@ -175,15 +213,23 @@ pub async fn note_ladder_appends(o: Arc<dyn Outbox>) {
     let now = T0 + AFTER;
     let step = took("step 1: ding:oncall:backend", "u1", now, Some(now + AFTER));
     move_ok(&*o, &l, &row, step, now).await;
-    o.note_ladder(&row, "DING not sent: 403", now + 1)
-        .await
-        .expect("note");
+    o.note_ladder(LadderLine {
+        ladder: &row,
+        note: "DING not sent: 403",
+        now: now + 1,
+    })
+    .await
+    .expect("note");
     o.act_on_issue("42", "assigned in Sentry", now + 2)
         .await
         .expect("act");
-    o.note_ladder(&row, "DING sent late", now + 3)
-        .await
-        .expect("note on an ended ladder");
+    o.note_ladder(LadderLine {
+        ladder: &row,
+        note: "DING sent late",
+        now: now + 3,
+    })
+    .await
+    .expect("note on an ended ladder");
     assert_eq!(
         notes(&*o, "Pay-42").await,
         vec![

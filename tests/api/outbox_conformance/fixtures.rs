@@ -6,6 +6,7 @@ use sentry_dingtalk::outbox::types::Enqueue;
 use sentry_dingtalk::outbox::types::{
     Delivery, Enqueued, Lease, LeaseTerm, MessageRow, NewMessage, QueuedAlert,
 };
+use sentry_dingtalk::outbox::types::{LeaseAsk, MessageAsk};
 use sentry_dingtalk::routing::RepeatRule;
 use std::time::Duration;
 
@@ -84,14 +85,14 @@ pub async fn queue(o: &dyn Outbox, robot: &str, issues: &[&str], now: i64) -> Ve
 }
 
 pub async fn lease(o: &dyn Outbox, robot: &str, owner: &str, now: i64) -> Lease {
-    o.acquire_lease(
+    o.acquire_lease(LeaseAsk {
         robot,
         owner,
-        LeaseTerm {
+        term: LeaseTerm {
             now,
             ttl_ms: MINUTE,
         },
-    )
+    })
     .await
     .expect("acquire")
     .expect("the lease is free")
@@ -101,15 +102,15 @@ pub async fn lease(o: &dyn Outbox, robot: &str, owner: &str, now: i64) -> Lease 
 pub async fn message(o: &dyn Outbox, lease: &Lease, issues: &[&str], now: i64) -> i64 {
     let ids = queue(o, &lease.robot, issues, now).await;
     let uuid = format!("uuid-{}", issues.join("-"));
-    o.create_message(
+    o.create_message(MessageAsk {
         lease,
-        &ids,
-        NewMessage {
+        alert_ids: &ids,
+        message: NewMessage {
             body: "{\"msgtype\":\"markdown\"}",
             msg_uuid: &uuid,
             now,
         },
-    )
+    })
     .await
     .expect("create message")
 }

@@ -2,6 +2,7 @@
 
 use super::fixtures::*;
 use sentry_dingtalk::outbox::port::Outbox;
+use sentry_dingtalk::outbox::types::{LeaseAsk, MessageAsk, SetAside};
 use sentry_dingtalk::outbox::types::{LeaseTerm, NewMessage, Retry, StoreError, UnreadableAlert};
 use std::sync::Arc;
 
@@ -9,14 +10,14 @@ use std::sync::Arc;
 pub async fn lease_lifecycle(o: Arc<dyn Outbox>) {
     let a = lease(&*o, ROBOT, "a", T0).await;
     let again = o
-        .acquire_lease(
-            ROBOT,
-            "a",
-            LeaseTerm {
+        .acquire_lease(LeaseAsk {
+            robot: ROBOT,
+            owner: "a",
+            term: LeaseTerm {
                 now: T0 + 1,
                 ttl_ms: MINUTE,
             },
-        )
+        })
         .await
         .expect("re-acquire");
     assert_eq!(
@@ -27,14 +28,14 @@ pub async fn lease_lifecycle(o: Arc<dyn Outbox>) {
     let other_robot = lease(&*o, "other", "b", T0).await;
     assert_eq!(other_robot.robot, "other");
     assert_eq!(
-        o.acquire_lease(
-            ROBOT,
-            "b",
-            LeaseTerm {
+        o.acquire_lease(LeaseAsk {
+            robot: ROBOT,
+            owner: "b",
+            term: LeaseTerm {
                 now: T0 + 2,
                 ttl_ms: MINUTE
             }
-        )
+        })
         .await
         .expect("b"),
         None
@@ -42,27 +43,27 @@ pub async fn lease_lifecycle(o: Arc<dyn Outbox>) {
     assert!(o.renew_lease(&a, T0 + 50_000, MINUTE).await.expect("renew"));
     // Renewed to T0 + 110 s: still held at T0 + 100 s, free after.
     assert_eq!(
-        o.acquire_lease(
-            ROBOT,
-            "b",
-            LeaseTerm {
+        o.acquire_lease(LeaseAsk {
+            robot: ROBOT,
+            owner: "b",
+            term: LeaseTerm {
                 now: T0 + 100_000,
                 ttl_ms: MINUTE
             }
-        )
+        })
         .await
         .expect("b"),
         None
     );
     let b = o
-        .acquire_lease(
-            ROBOT,
-            "b",
-            LeaseTerm {
+        .acquire_lease(LeaseAsk {
+            robot: ROBOT,
+            owner: "b",
+            term: LeaseTerm {
                 now: T0 + 110_000,
                 ttl_ms: MINUTE,
             },
-        )
+        })
         .await
         .expect("b")
         .expect("expired lease taken over");
@@ -76,14 +77,14 @@ pub async fn lease_lifecycle(o: Arc<dyn Outbox>) {
         .await
         .expect("releasing a lost lease is harmless");
     assert_eq!(
-        o.acquire_lease(
-            ROBOT,
-            "a",
-            LeaseTerm {
+        o.acquire_lease(LeaseAsk {
+            robot: ROBOT,
+            owner: "a",
+            term: LeaseTerm {
                 now: T0 + 110_002,
                 ttl_ms: MINUTE
             }
-        )
+        })
         .await
         .expect("a"),
         None
@@ -102,14 +103,14 @@ pub async fn lease_race_one_winner(o: Arc<dyn Outbox>) {
         .map(|i| {
             let o = o.clone();
             tokio::spawn(async move {
-                o.acquire_lease(
-                    ROBOT,
-                    &format!("owner-{i}"),
-                    LeaseTerm {
+                o.acquire_lease(LeaseAsk {
+                    robot: ROBOT,
+                    owner: &format!("owner-{i}"),
+                    term: LeaseTerm {
                         now: T0,
                         ttl_ms: MINUTE,
                     },
-                )
+                })
                 .await
             })
         })
@@ -137,15 +138,15 @@ pub async fn stale_fence_write_refused(o: Arc<dyn Outbox>) {
         other => panic!("{what} with a stale fence: {other:?}"),
     };
     let created = o
-        .create_message(
-            &old,
-            &[alert_id],
-            NewMessage {
+        .create_message(MessageAsk {
+            lease: &old,
+            alert_ids: &[alert_id],
+            message: NewMessage {
                 body: "B",
                 msg_uuid: "u2",
                 now: T0 + 3 * MINUTE,
             },
-        )
+        })
         .await;
     lost(created.map(|_| ()), "create_message");
     lost(
@@ -179,14 +180,14 @@ pub async fn stale_fence_write_refused(o: Arc<dyn Outbox>) {
         "set_paused_until",
     );
     lost(
-        o.set_aside_alert(
-            &old,
-            &UnreadableAlert {
+        o.set_aside_alert(SetAside {
+            lease: &old,
+            alert: &UnreadableAlert {
                 id: alert_id,
                 reason: "x".into(),
             },
-            T0,
-        )
+            now: T0,
+        })
         .await,
         "set_aside_alert",
     );

@@ -4,6 +4,7 @@ use super::fixtures::*;
 use sentry_dingtalk::domain::alert::{AlertKind, Level};
 use sentry_dingtalk::outbox::port::Outbox;
 use sentry_dingtalk::outbox::types::Enqueue;
+use sentry_dingtalk::outbox::types::MessageAsk;
 use sentry_dingtalk::outbox::types::{
     DEDUP_WINDOW_MS, Enqueued, MessageState, NewMessage, Retry, RetryOutcome, StateCount,
 };
@@ -65,15 +66,15 @@ pub async fn retry_message_dead_and_pending(o: Arc<dyn Outbox>) {
     let waiting = o.waiting_alerts(ROBOT, 10).await.expect("waiting");
     let ids: Vec<i64> = waiting.alerts.iter().map(|a| a.id).collect();
     let again = o
-        .create_message(
-            &l,
-            &ids,
-            NewMessage {
+        .create_message(MessageAsk {
+            lease: &l,
+            alert_ids: &ids,
+            message: NewMessage {
                 body: "B",
                 msg_uuid: "u",
                 now: T0 + 4,
             },
-        )
+        })
         .await
         .expect("create");
     o.mark_dead(&l, again, "x").await.expect("dead again");
@@ -132,15 +133,15 @@ pub async fn prune(o: Arc<dyn Outbox>) {
         queued(&[ROBOT])
     );
     let old_sent = o
-        .create_message(
-            &l,
-            &queue(&*o, ROBOT, &[], T0).await,
-            NewMessage {
+        .create_message(MessageAsk {
+            lease: &l,
+            alert_ids: &queue(&*o, ROBOT, &[], T0).await,
+            message: NewMessage {
                 body: "B",
                 msg_uuid: "u",
                 now: T0,
             },
-        )
+        })
         .await
         .expect("create");
     o.mark_sent(&l, old_sent, T0).await.expect("sent");

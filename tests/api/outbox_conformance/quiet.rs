@@ -4,7 +4,7 @@
 use super::fixtures::*;
 use sentry_dingtalk::domain::silence::Matchers;
 use sentry_dingtalk::outbox::port::Outbox;
-use sentry_dingtalk::outbox::types::{HeldPage, NewMessage, NewSilence, StoreError};
+use sentry_dingtalk::outbox::types::{HeldPage, MessageAsk, NewMessage, NewSilence, StoreError};
 use std::sync::Arc;
 
 fn held(hold: &str, after: i64, limit: usize) -> HeldPage<'_> {
@@ -128,7 +128,11 @@ pub async fn held_alerts_leave_the_queue_until_a_message_takes_them(o: Arc<dyn O
         now: T0 + HOUR,
     };
     let m = o
-        .create_message(&l, &ids[..2], summary)
+        .create_message(MessageAsk {
+            lease: &l,
+            alert_ids: &ids[..2],
+            message: summary,
+        })
         .await
         .expect("summary");
     assert!(o.holds(ROBOT).await.expect("holds").is_empty());

@@ -4,20 +4,34 @@
 use super::fixtures::*;
 use sentry_dingtalk::domain::quota::MonthCalls;
 use sentry_dingtalk::outbox::port::Outbox;
+use sentry_dingtalk::outbox::types::CallCount;
 use std::sync::Arc;
 
 pub async fn open_api_calls_add_up_per_robot_and_month(o: Arc<dyn Outbox>) {
     let none = o.open_api_calls("cards", "2026-12").await.expect("read");
     assert_eq!(none, MonthCalls::default());
     let first = o
-        .count_open_api_calls("cards", "2026-12", 3, T0)
+        .count_open_api_calls(CallCount {
+            robot: "cards",
+            month: "2026-12",
+            calls: 3,
+            now: T0,
+        })
         .await
         .expect("count");
     assert_eq!((first.calls, first.spent_at), (3, None));
     // Many counting at once: each add lands, none is lost to a read-modify-write race.
     let adds = (0..20).map(|_| {
         let o = o.clone();
-        tokio::spawn(async move { o.count_open_api_calls("cards", "2026-12", 2, T0).await })
+        tokio::spawn(async move {
+            o.count_open_api_calls(CallCount {
+                robot: "cards",
+                month: "2026-12",
+                calls: 2,
+                now: T0,
+            })
+            .await
+        })
     });
     let mut totals = Vec::new();
     for add in adds {
@@ -53,7 +67,12 @@ pub async fn open_api_calls_add_up_per_robot_and_month(o: Arc<dyn Outbox>) {
     let fresh = o.open_api_calls("fresh", "2026-12").await.expect("read");
     assert_eq!((fresh.calls, fresh.spent_at), (0, Some(T0 + MINUTE)));
     let after = o
-        .count_open_api_calls("cards", "2026-12", 1, T0 + HOUR)
+        .count_open_api_calls(CallCount {
+            robot: "cards",
+            month: "2026-12",
+            calls: 1,
+            now: T0 + HOUR,
+        })
         .await
         .expect("count");
     assert_eq!((after.calls, after.spent_at), (44, Some(T0 + HOUR)));

@@ -2,6 +2,7 @@
 
 use super::fixtures::*;
 use sentry_dingtalk::outbox::port::Outbox;
+use sentry_dingtalk::outbox::types::{MessageAsk, SetAside};
 use sentry_dingtalk::outbox::types::{
     MessageState, NewMessage, Retry, RetryOutcome, StoreError, UnreadableAlert,
 };
@@ -14,15 +15,15 @@ pub async fn create_message_assigns_alerts(o: Arc<dyn Outbox>) {
     let ids = queue(&*o, ROBOT, &["1", "2", "3"], T0).await;
     assert_eq!(o.last_created_at(ROBOT).await.expect("created"), None);
     let id = o
-        .create_message(
-            &l,
-            &ids[..2],
-            NewMessage {
+        .create_message(MessageAsk {
+            lease: &l,
+            alert_ids: &ids[..2],
+            message: NewMessage {
                 body: "BODY",
                 msg_uuid: "uuid-1",
                 now: T0 + 5,
             },
-        )
+        })
         .await
         .expect("create");
     let waiting = o.waiting_alerts(ROBOT, 10).await.expect("waiting");
@@ -265,14 +266,14 @@ pub async fn pause(o: Arc<dyn Outbox>) {
 pub async fn set_aside_alert(o: Arc<dyn Outbox>) {
     let l = lease(&*o, ROBOT, "a", T0).await;
     let ids = queue(&*o, ROBOT, &["1", "2"], T0).await;
-    o.set_aside_alert(
-        &l,
-        &UnreadableAlert {
+    o.set_aside_alert(SetAside {
+        lease: &l,
+        alert: &UnreadableAlert {
             id: ids[0],
             reason: "payload is not JSON".into(),
         },
-        T0 + 7,
-    )
+        now: T0 + 7,
+    })
     .await
     .expect("set aside");
     let waiting = o.waiting_alerts(ROBOT, 10).await.expect("waiting");

@@ -5,6 +5,8 @@ use super::fixtures::*;
 use sentry_dingtalk::domain::alert::{AlertKind, Level};
 use sentry_dingtalk::outbox::port::Outbox;
 use sentry_dingtalk::outbox::types::Enqueue;
+use sentry_dingtalk::outbox::types::MessageAsk;
+use sentry_dingtalk::outbox::types::UnqueuedWebhook;
 use sentry_dingtalk::outbox::types::{
     AlertFate, Delivery, Enqueued, NewMessage, Retry, TraceEntry, WebhookOutcome, WebhookRecord,
 };
@@ -102,15 +104,15 @@ pub async fn trace_routed_alert_fates(o: Arc<dyn Outbox>) {
         .expect("ops")
         .alert_id;
     let m1 = o
-        .create_message(
-            &ops,
-            &[ops_alert],
-            NewMessage {
+        .create_message(MessageAsk {
+            lease: &ops,
+            alert_ids: &[ops_alert],
+            message: NewMessage {
                 body: "B",
                 msg_uuid: "u1",
                 now: T0 + 1,
             },
-        )
+        })
         .await
         .expect("create");
     let fate = |entries: Vec<TraceEntry>, robot: &str| {
@@ -152,15 +154,15 @@ pub async fn trace_routed_alert_fates(o: Arc<dyn Outbox>) {
         .expect("oncall")
         .alert_id;
     let m2 = o
-        .create_message(
-            &oncall,
-            &[other_alert],
-            NewMessage {
+        .create_message(MessageAsk {
+            lease: &oncall,
+            alert_ids: &[other_alert],
+            message: NewMessage {
                 body: "B",
                 msg_uuid: "u2",
                 now: T0 + 1,
             },
-        )
+        })
         .await
         .expect("create");
     o.mark_dead(&oncall, m2, "keywords not in content")
@@ -254,9 +256,13 @@ pub async fn trace_duplicate_and_suppressed(o: Arc<dyn Outbox>) {
 pub async fn trace_dropped_ignored_and_limit(o: Arc<dyn Outbox>) {
     let mut dropped = record("9", "P-9", "r1");
     dropped.note = Some("no route takes it".into());
-    o.record_webhook(dropped, WebhookOutcome::Dropped, T0)
-        .await
-        .expect("dropped");
+    o.record_webhook(UnqueuedWebhook {
+        record: dropped,
+        outcome: WebhookOutcome::Dropped,
+        now: T0,
+    })
+    .await
+    .expect("dropped");
     let ignored = WebhookRecord {
         issue_id: Some("9".into()),
         resource: "issue".into(),
@@ -264,9 +270,13 @@ pub async fn trace_dropped_ignored_and_limit(o: Arc<dyn Outbox>) {
         note: Some("issue.frobbed is not notified".into()),
         ..Default::default()
     };
-    o.record_webhook(ignored, WebhookOutcome::Ignored, T0 + 1)
-        .await
-        .expect("ignored");
+    o.record_webhook(UnqueuedWebhook {
+        record: ignored,
+        outcome: WebhookOutcome::Ignored,
+        now: T0 + 1,
+    })
+    .await
+    .expect("ignored");
     o.enqueue(Enqueue {
         identity: vec![],
         items: both("9"),
@@ -311,15 +321,15 @@ pub async fn trace_prune(o: Arc<dyn Outbox>) {
         .expect("enqueue");
         let id = trace(&*o, issue).await[0].alerts[0].alert_id;
         let m = o
-            .create_message(
-                &l,
-                &[id],
-                NewMessage {
+            .create_message(MessageAsk {
+                lease: &l,
+                alert_ids: &[id],
+                message: NewMessage {
                     body: "B",
                     msg_uuid: issue,
                     now: at,
                 },
-            )
+            })
             .await
             .expect("create");
         if issue == "old-dead" {
@@ -330,9 +340,13 @@ pub async fn trace_prune(o: Arc<dyn Outbox>) {
     }
     let mut dropped = record("old-drop", "old-drop", "r");
     dropped.note = Some("no route takes it".into());
-    o.record_webhook(dropped, WebhookOutcome::Dropped, T0)
-        .await
-        .expect("dropped");
+    o.record_webhook(UnqueuedWebhook {
+        record: dropped,
+        outcome: WebhookOutcome::Dropped,
+        now: T0,
+    })
+    .await
+    .expect("dropped");
 
     o.prune(T0 + week + DAY, week).await.expect("prune");
     assert!(trace(&*o, "old-sent").await.is_empty());
