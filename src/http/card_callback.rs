@@ -14,6 +14,7 @@ use crate::clock::now_ms;
 use crate::dingtalk::card_callback::{
     MAX_SKEW_MS, SIGNATURE_HEADER, TIMESTAMP_HEADER, parse_click, verify,
 };
+use crate::outbox::Claim;
 use actix_web::{HttpRequest, HttpResponse, web};
 use click_action::act;
 use serde_json::json;
@@ -86,7 +87,11 @@ pub async fn callback(
     let signature = sig.as_deref().map(str::trim).unwrap_or_default();
     match state
         .outbox
-        .claim_callback_signature(signature, now, SIGNATURE_MEMORY_MS)
+        .claim_callback_signature(Claim {
+            key: signature,
+            now,
+            window_ms: SIGNATURE_MEMORY_MS,
+        })
         .await
     {
         Ok(true) => {}
@@ -119,7 +124,11 @@ pub async fn callback(
     );
     match state
         .outbox
-        .claim_card_click(&key, now, CLICK_WINDOW_MS)
+        .claim_card_click(Claim {
+            key: &key,
+            now,
+            window_ms: CLICK_WINDOW_MS,
+        })
         .await
     {
         Ok(true) => {}

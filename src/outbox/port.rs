@@ -23,9 +23,9 @@ use super::quota_port::QuotaStore;
 use super::robot_reads::RobotNumber;
 use super::storm_port::StormStore;
 use super::types::{
-    CardChange, CardNote, CardRow, Enqueue, Enqueued, Lease, LeaseAsk, MessageAsk, MessageRow,
-    MessageState, NewMessage, Retry, RetryOutcome, SetAside, StateCount, StoreError, TraceEntry,
-    UnqueuedWebhook, WaitingAlerts,
+    CardChange, CardNote, CardRow, Claim, Enqueue, Enqueued, Lease, LeaseAsk, MessageAsk,
+    MessageRow, MessageState, NewMessage, Retry, RetryOutcome, SetAside, StateCount, StoreError,
+    TraceEntry, UnqueuedWebhook, WaitingAlerts,
 };
 use async_trait::async_trait;
 
@@ -257,12 +257,7 @@ pub trait CardStore: Send + Sync + 'static {
     ) -> Result<Option<CardRow>, StoreError>;
 
     /// Records a click by `key`; true for the first within `window_ms`, false for repeats.
-    async fn claim_card_click(
-        &self,
-        key: &str,
-        now: i64,
-        window_ms: i64,
-    ) -> Result<bool, StoreError>;
+    async fn claim_card_click(&self, claim: Claim<'_>) -> Result<bool, StoreError>;
 
     /// Gives a click back when its action failed, so the user can press again.
     async fn release_card_click(&self, key: &str) -> Result<(), StoreError>;
@@ -270,12 +265,7 @@ pub trait CardStore: Send + Sync + 'static {
     /// Records a card callback's signature as used; true the first time within `window_ms`,
     /// false when any replica saw it already (DingTalk signs only the timestamp, so a
     /// signature is good for one callback).
-    async fn claim_callback_signature(
-        &self,
-        signature: &str,
-        now: i64,
-        window_ms: i64,
-    ) -> Result<bool, StoreError>;
+    async fn claim_callback_signature(&self, claim: Claim<'_>) -> Result<bool, StoreError>;
 }
 
 /// All of the port: what `SharedOutbox` holds. Implemented by every store that implements

@@ -2,7 +2,7 @@
 
 use super::super::columns::{SELECT_CARD, card_of};
 use super::super::port::CardStore;
-use super::super::types::{CardChange, CardNote, CardRow, Lease, NewMessage, StoreError};
+use super::super::types::{CardChange, CardNote, CardRow, Claim, Lease, NewMessage, StoreError};
 use super::PgOutbox;
 use super::connection::{Db, Params};
 use super::lease::fenced;
@@ -146,12 +146,8 @@ impl CardStore for PgOutbox {
         Ok(card)
     }
 
-    async fn claim_card_click(
-        &self,
-        key: &str,
-        now: i64,
-        window_ms: i64,
-    ) -> Result<bool, StoreError> {
+    async fn claim_card_click(&self, claim: Claim<'_>) -> Result<bool, StoreError> {
+        let (key, now, window_ms) = (claim.key, claim.now, claim.window_ms);
         let sql = "INSERT INTO card_clicks (key, clicked_at) VALUES ($1, $2)
                    ON CONFLICT (key) DO UPDATE SET clicked_at = excluded.clicked_at
                    WHERE card_clicks.clicked_at <= $2::bigint - $3::bigint";
@@ -167,12 +163,8 @@ impl CardStore for PgOutbox {
         Ok(())
     }
 
-    async fn claim_callback_signature(
-        &self,
-        signature: &str,
-        now: i64,
-        window_ms: i64,
-    ) -> Result<bool, StoreError> {
+    async fn claim_callback_signature(&self, claim: Claim<'_>) -> Result<bool, StoreError> {
+        let (signature, now, window_ms) = (claim.key, claim.now, claim.window_ms);
         let sql = "INSERT INTO callback_signatures (signature, used_at) VALUES ($1, $2)
                    ON CONFLICT (signature) DO UPDATE SET used_at = excluded.used_at
                    WHERE callback_signatures.used_at <= $2::bigint - $3::bigint";

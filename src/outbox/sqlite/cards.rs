@@ -4,7 +4,7 @@ use super::sender::insert_message;
 use super::{SqliteOutbox, sql_error};
 use crate::outbox::columns::{SELECT_CARD, card_of};
 use crate::outbox::port::CardStore;
-use crate::outbox::types::{CardChange, CardNote, CardRow, Lease, NewMessage, StoreError};
+use crate::outbox::types::{CardChange, CardNote, CardRow, Claim, Lease, NewMessage, StoreError};
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
@@ -181,12 +181,8 @@ impl CardStore for SqliteOutbox {
         Ok(card)
     }
 
-    async fn claim_card_click(
-        &self,
-        key: &str,
-        now: i64,
-        window_ms: i64,
-    ) -> Result<bool, StoreError> {
+    async fn claim_card_click(&self, claim: Claim<'_>) -> Result<bool, StoreError> {
+        let (key, now, window_ms) = (claim.key, claim.now, claim.window_ms);
         let sql = "INSERT INTO card_clicks (key, clicked_at) VALUES (?1, ?2)
                    ON CONFLICT (key) DO UPDATE SET clicked_at = excluded.clicked_at
                    WHERE card_clicks.clicked_at <= ?2 - ?3";
@@ -200,12 +196,8 @@ impl CardStore for SqliteOutbox {
         Ok(())
     }
 
-    async fn claim_callback_signature(
-        &self,
-        signature: &str,
-        now: i64,
-        window_ms: i64,
-    ) -> Result<bool, StoreError> {
+    async fn claim_callback_signature(&self, claim: Claim<'_>) -> Result<bool, StoreError> {
+        let (signature, now, window_ms) = (claim.key, claim.now, claim.window_ms);
         let sql = "INSERT INTO callback_signatures (signature, used_at) VALUES (?1, ?2)
                    ON CONFLICT (signature) DO UPDATE SET used_at = excluded.used_at
                    WHERE callback_signatures.used_at <= ?2 - ?3";

@@ -70,3 +70,12 @@ pub struct LadderLine<'a> {
     pub note: &'a str,
     pub now: i64,
 }
+
+/// `CardStore::claim_card_click` and `claim_callback_signature`: `key` is used at `now`; the
+/// first use within `window_ms` claims it.
+#[derive(Debug, Clone, Copy)]
+pub struct Claim<'a> {
+    pub key: &'a str,
+    pub now: i64,
+    pub window_ms: i64,
+}

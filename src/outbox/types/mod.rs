@@ -10,7 +10,8 @@ mod escalation;
 mod trace;
 
 pub use calls::{
-    CallCount, DueLadders, LadderLine, LadderStep, LeaseAsk, MessageAsk, SetAside, UnqueuedWebhook,
+    CallCount, Claim, DueLadders, LadderLine, LadderStep, LeaseAsk, MessageAsk, SetAside,
+    UnqueuedWebhook,
 };
 pub use cards::{
     CardChange, CardNote, CardRow, count_only_body, is_count_only, operation_body, operation_card,

@@ -3,7 +3,7 @@
 
 use super::fixtures::*;
 use sentry_dingtalk::outbox::port::Outbox;
-use sentry_dingtalk::outbox::types::{CardChange, CardNote, MessageState, StoreError};
+use sentry_dingtalk::outbox::types::{CardChange, CardNote, Claim, MessageState, StoreError};
 use std::sync::Arc;
 
 fn note(ids: &[i64], key: &str, track: &str, status: Option<&str>) -> CardNote {
@@ -159,21 +159,25 @@ pub async fn card_clicks_and_fences(o: Arc<dyn Outbox>) {
 
 /// A click counts once within its window, again after it, and again when given back.
 pub async fn card_click_once_per_window(o: Arc<dyn Outbox>) {
-    assert!(o.claim_card_click("k", T0, MINUTE).await.expect("c"));
-    assert!(!o.claim_card_click("k", T0 + 1000, MINUTE).await.expect("c"));
+    assert!(o.claim_card_click(claim("k", T0, MINUTE)).await.expect("c"));
     assert!(
-        o.claim_card_click("other", T0 + 1000, MINUTE)
+        !o.claim_card_click(claim("k", T0 + 1000, MINUTE))
             .await
             .expect("c")
     );
     assert!(
-        o.claim_card_click("k", T0 + 2 * MINUTE, MINUTE)
+        o.claim_card_click(claim("other", T0 + 1000, MINUTE))
+            .await
+            .expect("c")
+    );
+    assert!(
+        o.claim_card_click(claim("k", T0 + 2 * MINUTE, MINUTE))
             .await
             .expect("c")
     );
     o.release_card_click("k").await.expect("release");
     assert!(
-        o.claim_card_click("k", T0 + 2 * MINUTE + 1, MINUTE)
+        o.claim_card_click(claim("k", T0 + 2 * MINUTE + 1, MINUTE))
             .await
             .expect("c")
     );
@@ -184,23 +188,23 @@ pub async fn card_click_once_per_window(o: Arc<dyn Outbox>) {
 pub async fn callback_signature_once(o: Arc<dyn Outbox>) {
     let window = 10 * MINUTE;
     assert!(
-        o.claim_callback_signature("sig-a", T0, window)
+        o.claim_callback_signature(claim("sig-a", T0, window))
             .await
             .expect("claim")
     );
     assert!(
-        !o.claim_callback_signature("sig-a", T0 + 1, window)
+        !o.claim_callback_signature(claim("sig-a", T0 + 1, window))
             .await
             .expect("claim"),
         "a used signature is refused"
     );
     assert!(
-        o.claim_callback_signature("sig-b", T0 + 1, window)
+        o.claim_callback_signature(claim("sig-b", T0 + 1, window))
             .await
             .expect("claim")
     );
     assert!(
-        !o.claim_callback_signature("sig-b", T0 + window - 1, window)
+        !o.claim_callback_signature(claim("sig-b", T0 + window - 1, window))
             .await
             .expect("claim"),
         "still refused just inside the window"
@@ -208,8 +212,16 @@ pub async fn callback_signature_once(o: Arc<dyn Outbox>) {
     // Past the window the timestamp is refused as stale before the store is asked; the row
     // may then be reused.
     assert!(
-        o.claim_callback_signature("sig-a", T0 + window, window)
+        o.claim_callback_signature(claim("sig-a", T0 + window, window))
             .await
             .expect("claim")
     );
+}
+
+fn claim(key: &str, now: i64, window_ms: i64) -> Claim<'_> {
+    Claim {
+        key,
+        now,
+        window_ms,
+    }
 }
