@@ -105,9 +105,8 @@ impl TallyCounts {
 
     /// Puts back what a failed flush took, so it is added next time.
     pub fn put_back(&self, tallies: Vec<Tally>) {
-        let mut counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
         for t in tallies {
-            *counts.entry((t.robot, t.kind, t.bucket)).or_default() += t.n;
+            self.add(&t.robot, t.kind, t.bucket, t.n);
         }
     }
 }

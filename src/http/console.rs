@@ -3,7 +3,7 @@
 //! post (admin session or bearer, then the page's CSRF token).
 
 use super::AppState;
-use super::ui::{csrf_of, form_body, gate};
+use super::ui::{CsrfForm, csrf_of, form_body, gate};
 use super::ui_auth::{self, Access};
 use crate::render::time::{default_zone, local_ms};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -71,7 +71,7 @@ pub(super) async fn posted<T: DeserializeOwned>(
 ) -> Result<Posted<T>, HttpResponse> {
     let access: Access = gate(req, state).await.map_err(|page| *page)?;
     let body = form_body(req, state, body).await?;
-    let csrf = serde_urlencoded::from_bytes::<CsrfOnly>(&body)
+    let csrf = serde_urlencoded::from_bytes::<CsrfForm>(&body)
         .ok()
         .and_then(|f| f.csrf);
     if !ui_auth::csrf_ok(&access, csrf.as_deref()) {
@@ -83,11 +83,6 @@ pub(super) async fn posted<T: DeserializeOwned>(
         csrf: csrf_of(&access),
         form: serde_urlencoded::from_bytes::<T>(&body).map_err(|e| format!("form: {e}")),
     })
-}
-
-#[derive(serde::Deserialize)]
-struct CsrfOnly {
-    csrf: Option<String>,
 }
 
 /// A 303 to `location` (the page a form came from, with what was done in its query).

@@ -5,8 +5,8 @@
 //! a short-lived cookie the page shows once.
 
 use super::AppState;
-use super::ui::{CsrfForm, csrf_of, form_body, gate, render};
-use super::ui_auth;
+use super::console::posted;
+use super::ui::{CsrfForm, csrf_of, gate, render};
 use super::ui_chart;
 use crate::clock::now_ms;
 use crate::domain::tally::{self, chart_start};
@@ -214,18 +214,9 @@ pub async fn retry(
     state: web::Data<AppState>,
     body: web::Payload,
 ) -> HttpResponse {
-    let access = match gate(&req, &state).await {
-        Ok(a) => a,
-        Err(page) => return *page,
-    };
-    let body = match form_body(&req, &state, body).await {
-        Ok(body) => body,
-        Err(refused) => return refused,
-    };
-    let form: CsrfForm = serde_urlencoded::from_bytes(&body).unwrap_or(CsrfForm { csrf: None });
-    if !ui_auth::csrf_ok(&access, form.csrf.as_deref()) {
-        return HttpResponse::Forbidden()
-            .body("missing or wrong CSRF token: reload the page and try again");
+    // The form holds nothing but the page's CSRF token.
+    if let Err(refused) = posted::<CsrfForm>(&req, &state, body).await {
+        return refused;
     }
     let notice: String = retried(&state, id.into_inner())
         .await

@@ -85,14 +85,12 @@ fn schemathesis() -> Option<PathBuf> {
 #[tokio::test]
 #[ignore = "needs schemathesis"]
 async fn schemathesis_finds_nothing_against_the_running_relay() {
+    // Ignored by default (the runner shows it skipped); asked for, it fails without the tool.
     let Some(st) = schemathesis() else {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            needs(
-                false,
-                "schemathesis (pip install schemathesis; .ci/run installs it)",
-            );
-        }
-        eprintln!("SKIPPED: schemathesis is not installed (pip install schemathesis)");
+        needs(
+            false,
+            "schemathesis (pip install schemathesis; .ci/run installs it)",
+        );
         return;
     };
     let robot = FakeRobot::start(Some(ROBOT_SECRET), None, 20).await;

@@ -60,6 +60,16 @@ pub async fn open(o: &dyn Outbox) -> Vec<LadderRow> {
     o.open_ladders().await.expect("open ladders")
 }
 
+/// `ROBOT`'s ladders due at `now`, ten at most.
+pub async fn due(o: &dyn Outbox, now: i64) -> Vec<LadderRow> {
+    let ask = DueLadders {
+        robot: ROBOT,
+        now,
+        limit: 10,
+    };
+    o.due_ladders(ask).await.expect("due")
+}
+
 /// The one open ladder.
 pub async fn only_ladder(o: &dyn Outbox) -> LadderRow {
     let mut all = open(o).await;
@@ -162,15 +172,7 @@ pub async fn ladder_step_taken_once(o: Arc<dyn Outbox>) {
     start(&*o, "42", T0).await;
     let l = lease(&*o, ROBOT, "a", T0 + AFTER).await;
     let now = T0 + AFTER;
-    let row = o
-        .due_ladders(DueLadders {
-            robot: ROBOT,
-            now,
-            limit: 10,
-        })
-        .await
-        .expect("due")
-        .remove(0);
+    let row = due(&*o, now).await.remove(0);
     let mut wakeups = o.wakeups();
     let step = "step 1: oncall:backend → lisi";
     move_ok(
@@ -185,16 +187,7 @@ pub async fn ladder_step_taken_once(o: Arc<dyn Outbox>) {
     let moved = only_ladder(&*o).await;
     assert_eq!((moved.step, moved.next_at), (1, now + AFTER));
     assert_eq!((moved.id, moved.started_at), (row.id, row.started_at));
-    assert!(
-        o.due_ladders(DueLadders {
-            robot: ROBOT,
-            now,
-            limit: 10
-        })
-        .await
-        .expect("due")
-        .is_empty()
-    );
+    assert!(due(&*o, now).await.is_empty());
     let m = only_message(&*o).await;
     let got = (
         m.robot.as_str(),
@@ -264,16 +257,7 @@ pub async fn last_step_ends_the_ladder(o: Arc<dyn Outbox>) {
     move_ok(&*o, &l, &row, how, T0 + AFTER).await;
     assert!(open(&*o).await.is_empty());
     let far = T0 + 100 * DAY;
-    assert!(
-        o.due_ladders(DueLadders {
-            robot: ROBOT,
-            now: far,
-            limit: 10
-        })
-        .await
-        .expect("due")
-        .is_empty()
-    );
+    assert!(due(&*o, far).await.is_empty());
     assert!(o.list_messages(None, 10).await.expect("list").is_empty());
     assert_eq!(
         notes(&*o, "42").await,

@@ -6,7 +6,7 @@ use super::escalation::*;
 use super::fixtures::*;
 use sentry_dingtalk::domain::escalation::LadderStart;
 use sentry_dingtalk::outbox::port::Outbox;
-use sentry_dingtalk::outbox::types::{DueLadders, LadderLine, LadderStep};
+use sentry_dingtalk::outbox::types::{LadderLine, LadderStep};
 use sentry_dingtalk::outbox::types::{LadderMove, LadderRow};
 use std::sync::Arc;
 
@@ -28,14 +28,7 @@ pub async fn act_ends_the_issues_ladders(o: Arc<dyn Outbox>) {
     enqueue(&*o, both, T0).await;
     start(&*o, "43", T0).await;
     let l = lease(&*o, ROBOT, "a", T0 + AFTER).await;
-    let read = o
-        .due_ladders(DueLadders {
-            robot: ROBOT,
-            now: T0 + AFTER,
-            limit: 10,
-        })
-        .await
-        .expect("due");
+    let read = due(&*o, T0 + AFTER).await;
     assert_eq!(read.len(), 3);
 
     let at = T0 + AFTER;
@@ -162,15 +155,8 @@ pub async fn postpone_then_end(o: Arc<dyn Outbox>) {
     let postponed = open(&*o).await;
     let kept = postponed.iter().find(|r| r.id == a.id).expect("still open");
     assert_eq!((kept.step, kept.next_at), (0, now + HOUR));
-    let due = o
-        .due_ladders(DueLadders {
-            robot: ROBOT,
-            now,
-            limit: 10,
-        })
-        .await
-        .expect("due");
-    assert_eq!(due.iter().map(|r| r.id).collect::<Vec<_>>(), vec![b.id]);
+    let due_now = due(&*o, now).await;
+    assert_eq!(due_now.iter().map(|r| r.id).collect::<Vec<_>>(), vec![b.id]);
     assert!(notes(&*o, "42").await.is_empty());
     assert!(o.list_messages(None, 10).await.expect("list").is_empty());
 
@@ -186,16 +172,7 @@ pub async fn postpone_then_end(o: Arc<dyn Outbox>) {
     move_ok(&*o, &l, b, gone, now + 2).await;
     assert!(open(&*o).await.is_empty());
     let far = now + 100 * DAY;
-    assert!(
-        o.due_ladders(DueLadders {
-            robot: ROBOT,
-            now: far,
-            limit: 10
-        })
-        .await
-        .expect("due")
-        .is_empty()
-    );
+    assert!(due(&*o, far).await.is_empty());
     let story = |text| vec![note(now + 1, ROUTE, text)];
     assert_eq!(
         notes(&*o, "42").await,
