@@ -12,7 +12,7 @@
 
 use super::ding_step::ding;
 use super::escalate_reach::reach;
-use super::step::{LadderState, SenderCtx, Turn};
+use super::step::{Lookout, SenderCtx, Turn};
 use crate::domain::escalation::{Escalation, EscalationStep, Reach};
 use crate::domain::mention::Mentions;
 use crate::outbox::{
@@ -34,17 +34,13 @@ const MUTED_RECHECK_MS: i64 = 60_000;
 /// it moved any (the turn is used).
 pub async fn climb(
     ctx: &SenderCtx,
-    ladders: &mut LadderState,
+    ladders: &mut Lookout,
     turn: &Turn<'_>,
 ) -> Result<bool, StoreError> {
     let now = turn.now;
-    if ladders
-        .checked_at
-        .is_some_and(|t| now - t < LADDER_CHECK_MS)
-    {
+    if !ladders.due(now, LADDER_CHECK_MS) {
         return Ok(false);
     }
-    ladders.checked_at = Some(now);
     let due = ctx
         .deps
         .outbox

@@ -22,6 +22,7 @@ pub mod engine;
 pub mod enrich;
 mod escalate_reach;
 mod escalate_step;
+mod held_alerts;
 pub mod housekeeping;
 mod markdown_step;
 mod pick;

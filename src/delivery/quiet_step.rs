@@ -5,14 +5,15 @@
 //! comes once even across `kill -9` or a hand-over to another replica.
 
 use super::card_summary;
-use super::step::{QuietState, SenderCtx, Turn};
+use super::held_alerts;
+use super::step::{Lookout, SenderCtx, Turn};
 use crate::domain::alert::{Alert, AlertKind};
 use crate::domain::mention::Mentions;
 use crate::domain::silence::{Hold, Matcher, Silence};
 use crate::domain::tally::TallyKind;
-use crate::outbox::{HeldPage, Lease, MessageAsk, NewMessage, StoreError, WaitingAlert};
-use crate::render::{Envelope, HeldBy, HeldIssue, HoldSummary};
-use std::collections::{BTreeMap, HashMap};
+use crate::outbox::{Lease, MessageAsk, NewMessage, StoreError, WaitingAlert};
+use crate::render::{Envelope, HeldBy, HoldSummary};
+use std::collections::BTreeMap;
 use tracing::{error, info, warn};
 
 /// Ended holds are looked for this often.
@@ -24,17 +25,12 @@ const SUMMARY_PAGE: usize = 2_000;
 /// made a summary message (the turn is used).
 pub async fn summarize(
     ctx: &SenderCtx,
-    quiet: &mut QuietState,
+    quiet: &mut Lookout,
     turn: &Turn<'_>,
 ) -> Result<bool, StoreError> {
-    let now = turn.now;
-    if quiet
-        .summaries_checked_at
-        .is_some_and(|t| now - t < SUMMARY_CHECK_MS)
-    {
+    if !quiet.due(turn.now, SUMMARY_CHECK_MS) {
         return Ok(false);
     }
-    quiet.summaries_checked_at = Some(now);
     summarize_one_ended(ctx, turn).await
 }
 
@@ -177,17 +173,18 @@ async fn summarize_one_ended(ctx: &SenderCtx, turn: &Turn<'_>) -> Result<bool, S
         let Some(mut held_by) = ended(ctx, &hold, turn.now).await? else {
             continue;
         };
-        let (ids, summary_issues, first, last) = collect(ctx, &key).await?;
+        let held = held_alerts::summary(ctx, &key, SUMMARY_PAGE).await?;
+        let ids = held.ids;
         if ids.is_empty() {
             continue;
         }
         if let HeldBy::MuteWindow { from, until, .. } = &mut held_by {
-            (*from, *until) = (first, last);
+            (*from, *until) = (held.first, held.last);
         }
         let summary = HoldSummary {
             held_by,
             alerts: ids.len(),
-            issues: summary_issues,
+            issues: held.issues,
         };
         let env = Envelope {
             at: Mentions::default(),
@@ -229,61 +226,6 @@ async fn summarize_one_ended(ctx: &SenderCtx, turn: &Turn<'_>) -> Result<bool, S
         return Ok(true);
     }
     Ok(false)
-}
-
-/// Every alert `key` holds for the robot, and its issues by count (most first), with when
-/// the first and the last came.
-async fn collect(
-    ctx: &SenderCtx,
-    key: &str,
-) -> Result<(Vec<i64>, Vec<HeldIssue>, i64, i64), StoreError> {
-    let robot = ctx.robot.name.as_str();
-    let (mut ids, mut after) = (Vec::new(), 0);
-    let mut issues: HashMap<String, (HeldIssue, i64)> = HashMap::new();
-    let (mut first, mut last) = (i64::MAX, i64::MIN);
-    loop {
-        let page = HeldPage {
-            robot,
-            hold: key,
-            after,
-            limit: SUMMARY_PAGE,
-        };
-        let page = ctx.deps.outbox.held_alerts(page).await?;
-        let ids_before = ids.len();
-        // An unreadable row is summarized as counted but not listed.
-        ids.extend(page.unreadable.iter().map(|u| u.id));
-        for w in page.alerts {
-            (first, last) = (first.min(w.received_at), last.max(w.received_at));
-            ids.push(w.id);
-            let a = w.queued.alert;
-            let issue_key = a
-                .issue_id
-                .clone()
-                .or_else(|| a.short_id.clone())
-                .unwrap_or_else(|| format!("{}:{}", a.kind.as_str(), a.title));
-            let entry = issues.entry(issue_key).or_insert_with(|| {
-                (
-                    HeldIssue {
-                        latest: a.clone().for_listing(),
-                        count: 0,
-                    },
-                    w.id,
-                )
-            });
-            entry.0.count += 1;
-            if w.id >= entry.1 {
-                (entry.0.latest, entry.1) = (a.for_listing(), w.id);
-            }
-        }
-        if ids.len() - ids_before < SUMMARY_PAGE {
-            break;
-        }
-        after = ids.iter().copied().max().unwrap_or(after);
-    }
-    let mut issues: Vec<(HeldIssue, i64)> = issues.into_values().collect();
-    issues.sort_by(|a, b| b.0.count.cmp(&a.0.count).then(b.1.cmp(&a.1)));
-    let issues = issues.into_iter().map(|(i, _)| i).collect();
-    Ok((ids, issues, first.min(last), last.max(first)))
 }
 
 /// The summary's facts as one plain alert, for a custom template that fails to render.

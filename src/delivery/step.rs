@@ -63,10 +63,10 @@ pub struct SenderState {
     pub last_built_at: Option<i64>,
     /// Card robots: when the next open-API call may go.
     pub card_pace: CardPace,
-    /// The active silences as last read, and when holds were last checked for an end.
-    pub quiet: QuietState,
+    /// When holds (silences, mute windows) were last looked at for an end.
+    pub quiet: Lookout,
     /// When due ladders were last looked for.
-    pub ladders: LadderState,
+    pub ladders: Lookout,
     /// When the storm was last looked at.
     pub storms: StormState,
 }
@@ -75,7 +75,7 @@ pub struct SenderState {
 /// with those still waiting, what arrived in about a minute (`storm_step::tell`).
 #[derive(Default)]
 pub struct StormState {
-    pub checked_at: Option<i64>,
+    pub looked: Lookout,
     batched: std::collections::VecDeque<(i64, i64)>,
 }
 
@@ -98,16 +98,22 @@ impl StormState {
     }
 }
 
-/// When the sender last looked for due escalation ladders.
-#[derive(Default)]
-pub struct LadderState {
-    pub checked_at: Option<i64>,
+/// When the sender last looked for something it looks for now and then rather than at every
+/// step: holds that ended, due escalation ladders, its storm's next summary.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Lookout {
+    looked_at: Option<i64>,
 }
 
-/// When the sender last looked for holds (silences, mute windows) that ended.
-#[derive(Default)]
-pub struct QuietState {
-    pub summaries_checked_at: Option<i64>,
+impl Lookout {
+    /// Whether to look at `now`: not within `every_ms` of the last look. A look is noted.
+    pub fn due(&mut self, now: i64, every_ms: i64) -> bool {
+        if self.looked_at.is_some_and(|t| now - t < every_ms) {
+            return false;
+        }
+        self.looked_at = Some(now);
+        true
+    }
 }
 
 /// The robot's lease while this process is its sender, and when it was last renewed.

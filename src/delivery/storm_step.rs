@@ -73,10 +73,9 @@ pub async fn tell(
         );
         return Ok(true);
     };
-    if storms.checked_at.is_some_and(|t| now - t < STORM_CHECK_MS) {
+    if !storms.looked.due(now, STORM_CHECK_MS) {
         return Ok(false);
     }
-    storms.checked_at = Some(now);
     // What waits now is held under the storm first, so the summary counts it.
     let waiting = usize::try_from(outbox.waiting_count(robot).await?).unwrap_or(0);
     for _ in 0..waiting.min(HOLD_PER_CHECK).div_ceil(PAGE) {
@@ -97,33 +96,13 @@ pub async fn tell(
     } else {
         StormSummary::Update
     };
-    let fresh = fresh_alerts(ctx, &key).await?;
+    // The storm's alerts not yet in a summary.
+    let fresh = super::held_alerts::held_ids(ctx, &key, PAGE, drop).await?;
     if fresh.is_empty() && summary == StormSummary::Update {
         return Ok(false);
     }
     summarize(ctx, turn, storm, summary, &fresh).await?;
     Ok(true)
-}
-
-/// The storm's alerts not yet in a summary.
-async fn fresh_alerts(ctx: &SenderCtx, key: &str) -> Result<Vec<i64>, StoreError> {
-    let (mut ids, mut after) = (Vec::new(), 0);
-    loop {
-        let page = HeldPage {
-            robot: &ctx.robot.name,
-            hold: key,
-            after,
-            limit: PAGE,
-        };
-        let page = ctx.deps.outbox.held_alerts(page).await?;
-        let before = ids.len();
-        ids.extend(page.unreadable.iter().map(|u| u.id));
-        ids.extend(page.alerts.iter().map(|w| w.id));
-        if ids.len() - before < PAGE {
-            return Ok(ids);
-        }
-        after = ids.iter().copied().max().unwrap_or(after);
-    }
 }
 
 /// Every alert of the storm so far, added up.
