@@ -2,6 +2,7 @@
 //! `oncall` command, the admin API and the intake (for `mention.oncall`) share.
 
 use crate::config::Settings;
+use crate::domain::field_error::FieldError;
 use crate::domain::oncall::{OnCall, Override, Person, Rota};
 use crate::domain::silence::MAX_SILENCE_MS;
 use crate::outbox::{SharedOutbox, StoreError};
@@ -23,46 +24,45 @@ pub struct OverrideRequest {
     pub created_by: Option<String>,
 }
 
-/// What is wrong with a request, naming the field (`person`, `duration`, …).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field}: {message}")]
-pub struct Invalid {
-    pub field: &'static str,
-    pub message: String,
-}
-
-fn bad(field: &'static str, message: impl Into<String>) -> Invalid {
-    Invalid {
-        field,
-        message: message.into(),
-    }
-}
-
 impl OverrideRequest {
     /// The override of `rota` to store, starting `now`.
-    pub fn check(self, settings: &Settings, rota: &str, now: i64) -> Result<Override, Invalid> {
+    pub fn check(self, settings: &Settings, rota: &str, now: i64) -> Result<Override, FieldError> {
         if settings.rota(rota).is_none() {
-            return Err(bad("rota", format!("there is no rota \"{rota}\"")));
+            return Err(FieldError::new(
+                "rota",
+                format!("there is no rota \"{rota}\""),
+            ));
         }
         if settings.person(&self.person).is_none() {
-            return Err(bad(
+            return Err(FieldError::new(
                 "person",
                 format!("there is no person \"{}\"", self.person),
             ));
         }
         let ends_at = match (self.duration.as_deref(), self.ends_at.as_deref()) {
             (Some(d), None) => {
-                let d = humantime::parse_duration(d.trim())
-                    .map_err(|e| bad("duration", format!("`{d}` is not like 8h or 1d ({e})")))?;
+                let d = humantime::parse_duration(d.trim()).map_err(|e| {
+                    FieldError::new("duration", format!("`{d}` is not like 8h or 1d ({e})"))
+                })?;
                 now.saturating_add(i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
             }
             (None, Some(t)) => chrono::DateTime::parse_from_rfc3339(t)
-                .map_err(|e| bad("ends_at", format!("`{t}` is not an RFC 3339 time: {e}")))?
+                .map_err(|e| {
+                    FieldError::new("ends_at", format!("`{t}` is not an RFC 3339 time: {e}"))
+                })?
                 .timestamp_millis(),
-            _ => return Err(bad("duration", "give `duration` or `ends_at`, one of them")),
+            _ => {
+                return Err(FieldError::new(
+                    "duration",
+                    "give `duration` or `ends_at`, one of them",
+                ));
+            }
         };
         if ends_at <= now || ends_at - now > MAX_SILENCE_MS {
-            return Err(bad("duration", "an override ends within 30 days from now"));
+            return Err(FieldError::new(
+                "duration",
+                "an override ends within 30 days from now",
+            ));
         }
         Ok(Override {
             id: 0,

@@ -2,7 +2,8 @@
 //! chat's "Silence 1 h" link share. A request is checked whole before anything is stored;
 //! every refusal names the field it is about.
 
-use crate::domain::silence::{MatcherError, Matchers, Silence, parse_duration};
+use crate::domain::field_error::FieldError;
+use crate::domain::silence::{Matchers, Silence, parse_duration};
 use crate::outbox::{NewSilence, SharedOutbox, StoreError};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -30,50 +31,61 @@ pub struct SilenceRequest {
 #[derive(Debug, thiserror::Error)]
 pub enum SilenceError {
     #[error(transparent)]
-    Invalid(#[from] MatcherError),
+    Invalid(#[from] FieldError),
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-fn bad(field: &'static str, message: impl Into<String>) -> MatcherError {
-    MatcherError {
-        field,
-        message: message.into(),
-    }
 }
 
 /// Free text kept with a silence: at most this many characters.
 const TEXT_CHARS: usize = 500;
 
-fn text(field: &'static str, v: Option<String>) -> Result<String, MatcherError> {
+fn text(field: &'static str, v: Option<String>) -> Result<String, FieldError> {
     let v = v.unwrap_or_default().trim().to_string();
     if v.chars().count() > TEXT_CHARS {
-        return Err(bad(field, format!("longer than {TEXT_CHARS} characters")));
+        return Err(FieldError::new(
+            field,
+            format!("longer than {TEXT_CHARS} characters"),
+        ));
     }
     Ok(v)
 }
 
 impl SilenceRequest {
     /// The silence to store, starting `now`; or what is wrong with the request.
-    pub fn check(self, now: i64) -> Result<NewSilence, MatcherError> {
-        let matchers: Matchers =
-            serde_json::from_value(self.matchers).map_err(|e| bad("matchers", e.to_string()))?;
+    pub fn check(self, now: i64) -> Result<NewSilence, FieldError> {
+        let matchers: Matchers = serde_json::from_value(self.matchers)
+            .map_err(|e| FieldError::new("matchers", e.to_string()))?;
         matchers.compile()?;
         let ends_at = match (self.duration.as_deref(), self.ends_at.as_deref()) {
             (Some(_), Some(_)) => {
-                return Err(bad("duration", "give `duration` or `ends_at`, not both"));
+                return Err(FieldError::new(
+                    "duration",
+                    "give `duration` or `ends_at`, not both",
+                ));
             }
-            (None, None) => return Err(bad("duration", "`duration` or `ends_at` is needed")),
-            (Some(d), None) => now + parse_duration(d).map_err(|m| bad("duration", m))?,
+            (None, None) => {
+                return Err(FieldError::new(
+                    "duration",
+                    "`duration` or `ends_at` is needed",
+                ));
+            }
+            (Some(d), None) => {
+                now + parse_duration(d).map_err(|m| FieldError::new("duration", m))?
+            }
             (None, Some(t)) => {
                 let end = chrono::DateTime::parse_from_rfc3339(t)
-                    .map_err(|e| bad("ends_at", format!("`{t}` is not an RFC 3339 time: {e}")))?
+                    .map_err(|e| {
+                        FieldError::new("ends_at", format!("`{t}` is not an RFC 3339 time: {e}"))
+                    })?
                     .timestamp_millis();
                 if end <= now {
-                    return Err(bad("ends_at", format!("`{t}` is in the past")));
+                    return Err(FieldError::new("ends_at", format!("`{t}` is in the past")));
                 }
                 if end - now > crate::domain::silence::MAX_SILENCE_MS {
-                    return Err(bad("ends_at", format!("`{t}` is more than 30 days away")));
+                    return Err(FieldError::new(
+                        "ends_at",
+                        format!("`{t}` is more than 30 days away"),
+                    ));
                 }
                 end
             }

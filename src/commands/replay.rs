@@ -70,6 +70,17 @@ pub async fn run(args: ReplayArgs, settings: Settings) -> anyhow::Result<()> {
     deliver(&samples, &args, settings, &base).await
 }
 
+/// The sample as the relay reads it, `--resource` and `--action` applied: its resource, and
+/// what it parses to.
+fn read(sample: &Sample, args: &ReplayArgs, base: &LinkBase) -> (String, Parsed) {
+    interpret(
+        &sample.value,
+        args.resource.as_deref(),
+        args.action.as_deref(),
+        base,
+    )
+}
+
 fn dry_run(
     samples: &[Sample],
     args: &ReplayArgs,
@@ -79,12 +90,7 @@ fn dry_run(
     let renderer = Renderer::load(settings.templates_dir.as_deref(), settings.lang)?
         .with_timezone(settings.timezone);
     for sample in samples {
-        let (resource, parsed) = interpret(
-            &sample.value,
-            args.resource.as_deref(),
-            args.action.as_deref(),
-            base,
-        );
+        let (resource, parsed) = read(sample, args, base);
         let Parsed::Alert(alert) = parsed else {
             eprintln!(
                 "{}: {resource} payload is acknowledged without a message",
@@ -231,12 +237,7 @@ async fn deliver(
     let store = Queueing::open(&settings).await?;
     let live = Live::new(settings.clone())?;
     for sample in samples {
-        let (resource, parsed) = interpret(
-            &sample.value,
-            args.resource.as_deref(),
-            args.action.as_deref(),
-            base,
-        );
+        let (resource, parsed) = read(sample, args, base);
         let identity = intake::identity(&sample.bytes, None);
         let received = intake::Received {
             resource: resource.clone(),

@@ -52,6 +52,22 @@ where
     }
 }
 
+/// One of two words, each standing for its value; unset is `default`.
+pub(super) fn one_of<T: Copy>(
+    v: Option<String>,
+    var: &'static str,
+    default: T,
+    words: [(&str, T); 2],
+) -> Result<T, ConfigError> {
+    let Some(v) = v else { return Ok(default) };
+    let [(first, _), (second, _)] = words;
+    words
+        .iter()
+        .find(|(word, _)| *word == v)
+        .map(|(_, value)| *value)
+        .ok_or_else(|| invalid(var, format!("`{v}` is not `{first}` or `{second}`")))
+}
+
 /// Seconds, fractions allowed so tests can shrink windows without changing the logic.
 pub(super) fn seconds(
     v: Option<String>,

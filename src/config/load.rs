@@ -1,7 +1,7 @@
 //! Settings from the environment (and `.env`), and the configuration file they name.
 
 use super::env_values::{
-    admin_token, check_robot_url, database_url, invalid, parse_or, seconds, trusted_proxies,
+    admin_token, check_robot_url, database_url, invalid, one_of, parse_or, seconds, trusted_proxies,
 };
 use super::{
     ConfigError, DEFAULT_CONFIG_FILE, DEFAULT_ROBOT, LogFormat, RetryConfig, RobotConfig, Settings,
@@ -63,16 +63,12 @@ impl Settings {
         if robot.rate_per_minute == 0 {
             return Err(invalid("DINGTALK_RATE_PER_MINUTE", "must be at least 1"));
         }
-        let lang = match var("ALERT_LANG").as_deref() {
-            None | Some("zh") => Lang::Zh,
-            Some("en") => Lang::En,
-            Some(other) => {
-                return Err(invalid(
-                    "ALERT_LANG",
-                    format!("`{other}` is not `zh` or `en`"),
-                ));
-            }
-        };
+        let lang = one_of(
+            var("ALERT_LANG"),
+            "ALERT_LANG",
+            Lang::Zh,
+            [("zh", Lang::Zh), ("en", Lang::En)],
+        )?;
         let timezone = match var("ALERT_TIMEZONE") {
             None => None,
             Some(name) => Some(name.parse::<chrono_tz::Tz>().map_err(|_| {
@@ -82,16 +78,12 @@ impl Settings {
                 )
             })?),
         };
-        let log_format = match var("LOG_FORMAT").as_deref() {
-            None | Some("pretty") => LogFormat::Pretty,
-            Some("json") => LogFormat::Json,
-            Some(other) => {
-                return Err(invalid(
-                    "LOG_FORMAT",
-                    format!("`{other}` is not `json` or `pretty`"),
-                ));
-            }
-        };
+        let log_format = one_of(
+            var("LOG_FORMAT"),
+            "LOG_FORMAT",
+            LogFormat::Pretty,
+            [("json", LogFormat::Json), ("pretty", LogFormat::Pretty)],
+        )?;
         let dingtalk_api_url = var("DINGTALK_API_URL")
             .unwrap_or_else(|| crate::dingtalk::openapi::DEFAULT_API_URL.into());
         match url::Url::parse(&dingtalk_api_url) {

@@ -99,19 +99,17 @@ pub(super) fn routes(
         let mention = match r.mention {
             None => Mention::default(),
             Some(m) => {
+                // Mobiles and user ids may name environment variables (`${VAR}`).
+                let expanded = |values: &[String]| -> Result<Vec<String>, String> {
+                    values
+                        .iter()
+                        .map(|s| expand(s, env))
+                        .collect::<Result<_, _>>()
+                        .map_err(|e| format!("{at}: mention: {e}"))
+                };
                 let mut mention = Mention {
-                    mobiles: m
-                        .mobiles
-                        .iter()
-                        .map(|s| expand(s, env))
-                        .collect::<Result<_, _>>()
-                        .map_err(|e| format!("{at}: mention: {e}"))?,
-                    user_ids: m
-                        .user_ids
-                        .iter()
-                        .map(|s| expand(s, env))
-                        .collect::<Result<_, _>>()
-                        .map_err(|e| format!("{at}: mention: {e}"))?,
+                    mobiles: expanded(&m.mobiles)?,
+                    user_ids: expanded(&m.user_ids)?,
                     all: m.all,
                     min_level: level(m.min_level, "mention.min_level")?,
                     oncall: Vec::new(),

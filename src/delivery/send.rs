@@ -116,33 +116,27 @@ pub async fn record(
 ) -> Result<(), StoreError> {
     let outbox = &ctx.deps.outbox;
     let (lease, id, attempt) = (turn.lease(), sent.msg_id, sent.attempt);
-    match outcome {
+    // A retried or throttled message is tried again at this time, for this reason.
+    let retry_at = match outcome {
         SendOutcome::Sent => {
             outbox.mark_sent(lease, id, now).await?;
             tally(ctx, TallyKind::Out);
             if sent.counted {
                 state.last_message_at = Some(now);
             }
+            None
         }
         SendOutcome::Retryable(reason) if retry::expired(&ctx.retry, sent.created_at, now) => {
             error!(attempt, %reason, "{}", texts.expired);
             let why = format!("expired after {attempt} attempts: {reason}");
             outbox.mark_dead(lease, id, &why).await?;
             tally(ctx, TallyKind::Dead);
+            None
         }
         SendOutcome::Retryable(reason) => {
             let next = now + retry::backoff_ms(&ctx.retry, attempt);
             warn!(attempt, %reason, retry_in_ms = next - now, "{}", texts.retry);
-            outbox
-                .mark_retry(
-                    lease,
-                    id,
-                    Retry {
-                        next_attempt_at: next,
-                        error: &reason,
-                    },
-                )
-                .await?;
+            Some((next, reason))
         }
         SendOutcome::Throttled(reason) => {
             let robot = ctx.robot.name.as_str();
@@ -155,22 +149,21 @@ pub async fn record(
             let until = now + ctx.robot.throttle_pause.as_millis() as i64;
             warn!(%reason, pause_ms = until - now, "{}", texts.throttled);
             outbox.set_paused_until(lease, until).await?;
-            outbox
-                .mark_retry(
-                    lease,
-                    id,
-                    Retry {
-                        next_attempt_at: until,
-                        error: &reason,
-                    },
-                )
-                .await?;
+            Some((until, reason))
         }
         SendOutcome::Permanent(reason) => {
             error!(attempt, %reason, "{}", texts.refused);
             outbox.mark_dead(lease, id, &reason).await?;
             tally(ctx, TallyKind::Dead);
+            None
         }
+    };
+    if let Some((next_attempt_at, reason)) = retry_at {
+        let retry = Retry {
+            next_attempt_at,
+            error: &reason,
+        };
+        outbox.mark_retry(lease, id, retry).await?;
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 pub mod alert;
 pub mod card_status;
 pub mod escalation;
+pub mod field_error;
 pub mod lang;
 pub mod mention;
 pub mod mute_window;

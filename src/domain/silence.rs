@@ -3,6 +3,7 @@
 //! happens to the alerts they hold is the outbox's and the senders' business.
 
 use super::alert::{Alert, AlertKind, Level};
+use super::field_error::FieldError;
 use globset::{Glob, GlobMatcher};
 use serde::{Deserialize, Serialize};
 
@@ -37,21 +38,6 @@ pub struct Matchers {
     pub all: bool,
 }
 
-/// A matcher that cannot be used, with the field it is about.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field}: {message}")]
-pub struct MatcherError {
-    pub field: &'static str,
-    pub message: String,
-}
-
-fn bad(field: &'static str, message: impl Into<String>) -> MatcherError {
-    MatcherError {
-        field,
-        message: message.into(),
-    }
-}
-
 /// Matchers checked and compiled, ready to test alerts.
 #[derive(Debug, Clone)]
 pub struct Matcher {
@@ -67,26 +53,26 @@ pub struct Matcher {
 impl Matchers {
     /// Checks the matchers: at least one, `all` alone, globs that compile, a known level,
     /// no empty value.
-    pub fn compile(&self) -> Result<Matcher, MatcherError> {
-        let text = |field: &'static str, v: &Option<String>| -> Result<_, MatcherError> {
+    pub fn compile(&self) -> Result<Matcher, FieldError> {
+        let text = |field: &'static str, v: &Option<String>| -> Result<_, FieldError> {
             match v.as_deref().map(str::trim) {
-                Some("") => Err(bad(field, "must not be empty")),
+                Some("") => Err(FieldError::new(field, "must not be empty")),
                 v => Ok(v.map(str::to_owned)),
             }
         };
-        let glob = |field: &'static str, v: &Option<String>| -> Result<_, MatcherError> {
+        let glob = |field: &'static str, v: &Option<String>| -> Result<_, FieldError> {
             text(field, v)?
                 .map(|p| {
                     Glob::new(&p)
                         .map(|g| g.compile_matcher())
-                        .map_err(|e| bad(field, format!("malformed glob `{p}`: {e}")))
+                        .map_err(|e| FieldError::new(field, format!("malformed glob `{p}`: {e}")))
                 })
                 .transpose()
         };
         let level = text("matchers.level", &self.level)?
             .map(|l| {
                 Level::parse(&l).ok_or_else(|| {
-                    bad(
+                    FieldError::new(
                         "matchers.level",
                         format!("unknown level `{l}` (debug, info, warning, error, fatal)"),
                     )
@@ -109,11 +95,11 @@ impl Matchers {
             || matcher.title.is_some()
             || matcher.robot.is_some();
         match (matcher.all, narrowed) {
-            (true, true) => Err(bad(
+            (true, true) => Err(FieldError::new(
                 "matchers.all",
                 "`all` holds everything: give it alone, or other matchers without it",
             )),
-            (false, false) => Err(bad(
+            (false, false) => Err(FieldError::new(
                 "matchers",
                 "at least one matcher is needed (project, environment, level, issue, title, \
                  robot), or \"all\": true",

@@ -11,7 +11,7 @@ fn alert(project: &str, level: Level) -> Alert {
     a
 }
 
-fn m(json: serde_json::Value) -> Result<Matcher, MatcherError> {
+fn m(json: serde_json::Value) -> Result<Matcher, FieldError> {
     serde_json::from_value::<Matchers>(json)
         .expect("valid")
         .compile()

@@ -2,8 +2,8 @@
 //! a good ladder names its steps, its wait and the robot that climbs it.
 
 use crate::config::file;
+use crate::config::test_files::{self, TWO_PEOPLE};
 use crate::domain::escalation::{DingType, EscalationStep, Reach};
-use chrono_tz::Asia;
 
 const TEAM: &str = r#"
 [[robots]]
@@ -24,14 +24,6 @@ open_conversation_id = "cid"
 callback_secret = "cb"
 
 [[people]]
-name = "zhangsan"
-dingtalk_user_id = "manager4321"
-
-[[people]]
-name = "lisi"
-mobile = "13800001111"
-
-[[people]]
 name = "wangwu"
 dingtalk_user_id = "w5"
 
@@ -48,11 +40,11 @@ shift = "1d"
 start = "2026-12-07T10:00:00+08:00"
 "#;
 
+/// A route `r` in a file with the robots, people and rotas above.
 fn parse(route: &str) -> Result<file::FileSettings, String> {
-    let env = crate::config::Settings::from_lookup(|_| None).expect("defaults");
-    let text = format!("{TEAM}\n[[routes]]\nname = \"r\"\n{route}");
-    file::parse(&text, "t.toml", &|_| None, &env.env_robot, Asia::Shanghai)
-        .map_err(|e| e.to_string())
+    test_files::parse(&format!(
+        "{TWO_PEOPLE}{TEAM}\n[[routes]]\nname = \"r\"\n{route}"
+    ))
 }
 
 #[test]

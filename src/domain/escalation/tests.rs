@@ -46,28 +46,24 @@ fn bad_steps_say_what_is_wrong() {
 
 #[test]
 fn new_and_regressed_issues_start_ladders_and_repeats_only_once() {
-    assert_eq!(
-        ladder_start(&alert(AlertKind::Issue, "created")),
-        Some(LadderStart::Again)
-    );
-    assert_eq!(
-        ladder_start(&alert(AlertKind::Issue, "unresolved")),
-        Some(LadderStart::Again)
-    );
-    assert_eq!(
-        ladder_start(&alert(AlertKind::EventAlert, "triggered")),
-        Some(LadderStart::IfUnseen)
-    );
-    assert_eq!(
-        ladder_start(&alert(AlertKind::Error, "created")),
-        Some(LadderStart::IfUnseen)
-    );
-    for (kind, action) in [
-        (AlertKind::Issue, "resolved"),
-        (AlertKind::Issue, "assigned"),
-        (AlertKind::Comment, "created"),
+    for (kind, action, want) in [
+        (AlertKind::Issue, "created", Some(LadderStart::Again)),
+        (AlertKind::Issue, "unresolved", Some(LadderStart::Again)),
+        (
+            AlertKind::EventAlert,
+            "triggered",
+            Some(LadderStart::IfUnseen),
+        ),
+        (AlertKind::Error, "created", Some(LadderStart::IfUnseen)),
+        (AlertKind::Issue, "resolved", None),
+        (AlertKind::Issue, "assigned", None),
+        (AlertKind::Comment, "created", None),
     ] {
-        assert_eq!(ladder_start(&alert(kind, action)), None, "{action}");
+        assert_eq!(
+            ladder_start(&alert(kind, action)),
+            want,
+            "{kind:?} {action}"
+        );
     }
 }
 
