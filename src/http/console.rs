@@ -3,13 +3,15 @@
 //! post (admin session or bearer, then the page's CSRF token).
 
 use super::AppState;
-use super::ui::{CsrfForm, csrf_of, form_body, gate};
+use super::gate::Gate;
+use super::ui::{CsrfForm, csrf_of, form_body, gate, refusal};
 use super::ui_auth::{self, Access};
 use crate::render::time::{default_zone, local_ms};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono_tz::Tz;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
+use std::marker::PhantomData;
 
 /// Times as the reader wants them: the clock time in the relay's zone, and how long ago or
 /// how soon, seen from one moment (`now`).
@@ -62,9 +64,25 @@ pub(super) struct Posted<T> {
     pub form: Result<T, String>,
 }
 
+/// A console form's post, as `Passed<FormPost<T>>`: the gate of `posted`.
+pub(super) struct FormPost<T>(PhantomData<T>);
+
+impl<T: DeserializeOwned + 'static> Gate for FormPost<T> {
+    type Found = Posted<T>;
+    const READS_BODY: bool = true;
+
+    async fn check(
+        req: HttpRequest,
+        state: web::Data<AppState>,
+        body: web::Payload,
+    ) -> Result<Posted<T>, actix_web::Error> {
+        posted(&req, &state, body).await.map_err(refusal)
+    }
+}
+
 /// A form post's gate: the admin gate, the body under the form limit, and the CSRF token of
 /// the page it came from (a bearer needs none). The refusal is the answer to send.
-pub(super) async fn posted<T: DeserializeOwned>(
+async fn posted<T: DeserializeOwned>(
     req: &HttpRequest,
     state: &AppState,
     body: web::Payload,

@@ -3,14 +3,16 @@
 //! /api/oncall/{rota}/overrides`) and a button that ends an override.
 
 use super::AppState;
-use super::console::{Clock, filled, id_of, posted, see_other, unavailable};
-use super::ui::{csrf_of, gate, render};
+use super::console::{Clock, FormPost, filled, id_of, see_other, unavailable};
+use super::gate::Passed;
+use super::ui::{UiAccess, csrf_of, render};
 use crate::clock::now_ms;
 use crate::oncall::{self, OverrideRequest};
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use std::collections::HashMap;
 use tera::Context;
 use tracing::info;
 
@@ -85,14 +87,10 @@ async fn page(state: &AppState, status: StatusCode, csrf: &str, shown: Shown<'_>
 
 /// `GET /ui/oncall`, after a post with `?added=ID` or `?ended=ID`.
 pub async fn list(
-    req: HttpRequest,
     query: web::Query<Done>,
     state: web::Data<AppState>,
+    Passed(access): Passed<UiAccess>,
 ) -> HttpResponse {
-    let access = match gate(&req, &state).await {
-        Ok(a) => a,
-        Err(page) => return *page,
-    };
     let now = now_ms();
     let mut notice = None;
     let done = [("Added", &query.added), ("Ended", &query.ended)];
@@ -127,15 +125,10 @@ pub async fn list(
 /// `POST /ui/oncall/{rota}/overrides`: 303 to `?added=ID`; 404 for a rota that does not
 /// exist; the page again with the API's message (400) when the form is not an override.
 pub async fn add_override(
-    req: HttpRequest,
     rota: web::Path<String>,
     state: web::Data<AppState>,
-    body: web::Payload,
+    Passed(posted): Passed<FormPost<OverrideForm>>,
 ) -> HttpResponse {
-    let posted = match posted::<OverrideForm>(&req, &state, body).await {
-        Ok(p) => p,
-        Err(refused) => return refused,
-    };
     let settings = state.live.get().settings.clone();
     if settings.rota(&rota).is_none() {
         let shown = Shown {
@@ -184,16 +177,10 @@ pub async fn add_override(
 
 /// `POST /ui/oncall/overrides/{id}/end`: 303 to `?ended=ID`; 404 when no override has that id.
 pub async fn end_override(
-    req: HttpRequest,
     id: web::Path<String>,
     state: web::Data<AppState>,
-    body: web::Payload,
+    Passed(posted): Passed<FormPost<HashMap<String, String>>>,
 ) -> HttpResponse {
-    let posted = match posted::<std::collections::HashMap<String, String>>(&req, &state, body).await
-    {
-        Ok(p) => p,
-        Err(refused) => return refused,
-    };
     let ended = match id_of(&id) {
         Some(id) => state.outbox.end_override(id, now_ms()).await,
         None => Ok(None),

@@ -3,15 +3,17 @@
 //! /api/silences`) and a button that ends one. Both post with the page's CSRF token.
 
 use super::AppState;
-use super::console::{Clock, given, id_of, posted, see_other, unavailable};
-use super::ui::{csrf_of, gate, render};
+use super::console::{Clock, FormPost, given, id_of, see_other, unavailable};
+use super::gate::Passed;
+use super::ui::{UiAccess, csrf_of, render};
 use crate::clock::now_ms;
 use crate::domain::silence::Silence;
 use crate::silences::{self, SilenceError, SilenceRequest};
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
+use std::collections::HashMap;
 use tera::Context;
 use tracing::info;
 
@@ -112,14 +114,10 @@ async fn page(state: &AppState, status: StatusCode, csrf: &str, shown: Shown<'_>
 
 /// `GET /ui/silences`, after a post with `?created=ID` or `?ended=ID`.
 pub async fn list(
-    req: HttpRequest,
     query: web::Query<Done>,
     state: web::Data<AppState>,
+    Passed(access): Passed<UiAccess>,
 ) -> HttpResponse {
-    let access = match gate(&req, &state).await {
-        Ok(a) => a,
-        Err(page) => return *page,
-    };
     let mut notice = None;
     let done = [("Made", &query.created), ("Ended", &query.ended)];
     for (what, id) in done {
@@ -141,14 +139,9 @@ pub async fn list(
 /// `POST /ui/silences`: 303 to `?created=ID`; the page again with the API's message (400)
 /// when the form is not a silence.
 pub async fn create(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Payload,
+    Passed(posted): Passed<FormPost<SilenceForm>>,
 ) -> HttpResponse {
-    let posted = match posted::<SilenceForm>(&req, &state, body).await {
-        Ok(p) => p,
-        Err(refused) => return refused,
-    };
     let form = match posted.form {
         Ok(form) => form,
         Err(e) => {
@@ -178,16 +171,10 @@ pub async fn create(
 
 /// `POST /ui/silences/{id}/end`: 303 to `?ended=ID`; 404 when no silence has that id.
 pub async fn end(
-    req: HttpRequest,
     id: web::Path<String>,
     state: web::Data<AppState>,
-    body: web::Payload,
+    Passed(posted): Passed<FormPost<HashMap<String, String>>>,
 ) -> HttpResponse {
-    let posted = match posted::<std::collections::HashMap<String, String>>(&req, &state, body).await
-    {
-        Ok(p) => p,
-        Err(refused) => return refused,
-    };
     let ended = match id_of(&id) {
         Some(id) => state.outbox.end_silence(id, now_ms()).await,
         None => Ok(None),
