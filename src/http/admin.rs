@@ -5,7 +5,7 @@ use super::error::HttpError;
 use super::gate::{Gate, Passed};
 use super::login_limit;
 use crate::secret::Secret;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use actix_web::{Error, FromRequest, HttpRequest, HttpResponse, web};
 use sha2::{Digest, Sha256};
 use std::time::Instant;
 use subtle::ConstantTimeEq;
@@ -30,12 +30,8 @@ pub struct AdminToken;
 impl Gate for AdminToken {
     type Found = ();
 
-    async fn check(
-        req: HttpRequest,
-        state: web::Data<AppState>,
-        _: web::Payload,
-    ) -> Result<(), actix_web::Error> {
-        Ok(authorize(&req, &state).await?)
+    async fn check(req: &HttpRequest, state: &AppState, _: web::Payload) -> Result<(), Error> {
+        Ok(authorize(req, state).await?)
     }
 }
 
@@ -46,13 +42,9 @@ pub struct AdminId;
 impl Gate for AdminId {
     type Found = i64;
 
-    async fn check(
-        req: HttpRequest,
-        state: web::Data<AppState>,
-        _: web::Payload,
-    ) -> Result<i64, actix_web::Error> {
-        authorize(&req, &state).await?;
-        let id = web::Path::<String>::extract(&req).await?;
+    async fn check(req: &HttpRequest, state: &AppState, _: web::Payload) -> Result<i64, Error> {
+        authorize(req, state).await?;
+        let id = web::Path::<String>::extract(req).await?;
         Ok(id.parse().map_err(|_| HttpError::NotFound)?)
     }
 }

@@ -7,7 +7,7 @@ use super::gate::Gate;
 use super::ui::{CsrfForm, csrf_of, form_body, gate, refusal};
 use super::ui_auth::{self, Access};
 use crate::render::time::{default_zone, local_ms};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{Error, HttpRequest, HttpResponse, web};
 use chrono_tz::Tz;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -32,6 +32,11 @@ impl Clock {
     /// `{"clock": "2026-12-06 10:05:00 (Asia/Shanghai)", "relative": "in 2 h 5 min"}`.
     pub fn time(&self, ms: i64) -> Value {
         json!({"clock": local_ms(ms, self.tz), "relative": relative(ms - self.now)})
+    }
+
+    /// The same in a sentence (a notice): `2026-12-06 10:05:00 (Asia/Shanghai) (in 2 h 5 min)`.
+    pub fn said(&self, ms: i64) -> String {
+        format!("{} ({})", local_ms(ms, self.tz), relative(ms - self.now))
     }
 }
 
@@ -72,11 +77,11 @@ impl<T: DeserializeOwned + 'static> Gate for FormPost<T> {
     const READS_BODY: bool = true;
 
     async fn check(
-        req: HttpRequest,
-        state: web::Data<AppState>,
+        req: &HttpRequest,
+        state: &AppState,
         body: web::Payload,
-    ) -> Result<Posted<T>, actix_web::Error> {
-        posted(&req, &state, body).await.map_err(refusal)
+    ) -> Result<Posted<T>, Error> {
+        posted(req, state, body).await.map_err(refusal)
     }
 }
 

@@ -16,8 +16,8 @@ pub trait Gate: 'static {
 
     /// The found value, or the error whose answer refuses the request.
     fn check(
-        req: HttpRequest,
-        state: web::Data<AppState>,
+        req: &HttpRequest,
+        state: &AppState,
         body: web::Payload,
     ) -> impl Future<Output = Result<Self::Found, actix_web::Error>>;
 }
@@ -41,7 +41,7 @@ impl<G: Gate> FromRequest for Passed<G> {
         let req = req.clone();
         Box::pin(async move {
             let state = web::Data::<AppState>::extract(&req).await?;
-            G::check(req, state, body.await?).await.map(Passed)
+            G::check(&req, &state, body.await?).await.map(Passed)
         })
     }
 }

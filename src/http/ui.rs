@@ -7,7 +7,7 @@ use super::gate::Gate;
 use super::ui_auth::{self, Access};
 use actix_web::error::InternalError;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{Error, HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use tera::{Context, Tera};
 
@@ -103,12 +103,8 @@ pub struct UiAccess;
 impl Gate for UiAccess {
     type Found = Access;
 
-    async fn check(
-        req: HttpRequest,
-        state: web::Data<AppState>,
-        _: web::Payload,
-    ) -> Result<Access, actix_web::Error> {
-        gate(&req, &state).await.map_err(|page| refusal(*page))
+    async fn check(req: &HttpRequest, state: &AppState, _: web::Payload) -> Result<Access, Error> {
+        gate(req, state).await.map_err(|page| refusal(*page))
     }
 }
 

@@ -104,15 +104,8 @@ pub async fn list(
         };
         let clock = Clock::of(&state, now);
         notice = all.iter().find(|o| o.id == id).map(|o| {
-            let end = clock.time(o.ends_at);
-            format!(
-                "{what} override #{}: {} on call for {} until {} ({})",
-                o.id,
-                o.person,
-                o.rota,
-                end["clock"].as_str().unwrap_or_default(),
-                end["relative"].as_str().unwrap_or_default()
-            )
+            let (id, person, rota, until) = (o.id, &o.person, &o.rota, clock.said(o.ends_at));
+            format!("{what} override #{id}: {person} on call for {rota} until {until}")
         });
     }
     let shown = Shown {

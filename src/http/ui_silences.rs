@@ -86,14 +86,8 @@ fn view(s: &Silence, clock: &Clock) -> Value {
 }
 
 fn told(what: &str, s: &Silence, clock: &Clock) -> String {
-    let until = clock.time(s.ends_at);
-    format!(
-        "{what} silence #{}: {} until {} ({})",
-        s.id,
-        s.matchers.describe(),
-        until["clock"].as_str().unwrap_or_default(),
-        until["relative"].as_str().unwrap_or_default()
-    )
+    let (id, matchers, until) = (s.id, s.matchers.describe(), clock.said(s.ends_at));
+    format!("{what} silence #{id}: {matchers} until {until}")
 }
 
 async fn page(state: &AppState, status: StatusCode, csrf: &str, shown: Shown<'_>) -> HttpResponse {
