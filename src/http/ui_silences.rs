@@ -3,9 +3,9 @@
 //! /api/silences`) and a button that ends one. Both post with the page's CSRF token.
 
 use super::AppState;
-use super::console::{Clock, FormPost, given, id_of, see_other, unavailable};
+use super::console::{Clock, FormPost, Shown, end_button, given, id_of, see_other, unavailable};
 use super::gate::Passed;
-use super::ui::{UiAccess, csrf_of, render};
+use super::ui::{CsrfForm, UiAccess, csrf_of, render};
 use crate::clock::now_ms;
 use crate::domain::silence::Silence;
 use crate::silences::{self, SilenceError, SilenceRequest};
@@ -13,7 +13,6 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
-use std::collections::HashMap;
 use tera::Context;
 use tracing::info;
 
@@ -69,14 +68,6 @@ pub struct Done {
     ended: Option<String>,
 }
 
-/// What the page shows besides the list: a confirmation, or what was wrong with the form.
-#[derive(Default)]
-struct Shown<'a> {
-    notice: Option<String>,
-    error: Option<String>,
-    form: Option<&'a SilenceForm>,
-}
-
 fn view(s: &Silence, clock: &Clock) -> Value {
     json!({
         "id": s.id, "matchers": s.matchers.describe(), "created_by": s.created_by,
@@ -90,7 +81,12 @@ fn told(what: &str, s: &Silence, clock: &Clock) -> String {
     format!("{what} silence #{id}: {matchers} until {until}")
 }
 
-async fn page(state: &AppState, status: StatusCode, csrf: &str, shown: Shown<'_>) -> HttpResponse {
+async fn page(
+    state: &AppState,
+    status: StatusCode,
+    csrf: &str,
+    shown: Shown<'_, SilenceForm>,
+) -> HttpResponse {
     let now = now_ms();
     let Ok(all) = silences::list(&state.outbox, now).await else {
         return unavailable();
@@ -99,10 +95,7 @@ async fn page(state: &AppState, status: StatusCode, csrf: &str, shown: Shown<'_>
     let rows: Vec<_> = all.iter().map(|s| view(s, &clock)).collect();
     let mut ctx = Context::new();
     ctx.insert("silences", &rows);
-    ctx.insert("csrf", csrf);
-    ctx.insert("notice", &shown.notice);
-    ctx.insert("error", &shown.error);
-    ctx.insert("form", &super::console::filled(shown.form));
+    shown.insert_into(&mut ctx, csrf);
     render(state, status, "silences.html.tera", ctx, true)
 }
 
@@ -123,11 +116,13 @@ pub async fn list(
             notice = found.map(|s| told(what, &s, &clock));
         }
     }
-    let shown = Shown {
-        notice,
-        ..Shown::default()
-    };
-    page(&state, StatusCode::OK, &csrf_of(&access), shown).await
+    page(
+        &state,
+        StatusCode::OK,
+        &csrf_of(&access),
+        Shown::notice(notice),
+    )
+    .await
 }
 
 /// `POST /ui/silences`: 303 to `?created=ID`; the page again with the API's message (400)
@@ -139,11 +134,13 @@ pub async fn create(
     let form = match posted.form {
         Ok(form) => form,
         Err(e) => {
-            let shown = Shown {
-                error: Some(e),
-                ..Shown::default()
-            };
-            return page(&state, StatusCode::BAD_REQUEST, &posted.csrf, shown).await;
+            return page(
+                &state,
+                StatusCode::BAD_REQUEST,
+                &posted.csrf,
+                Shown::error(e),
+            )
+            .await;
         }
     };
     match silences::create(&state.outbox, form.request(), now_ms()).await {
@@ -153,9 +150,8 @@ pub async fn create(
         }
         Err(SilenceError::Invalid(e)) => {
             let shown = Shown {
-                error: Some(e.to_string()),
                 form: Some(&form),
-                ..Shown::default()
+                ..Shown::error(e.to_string())
             };
             page(&state, StatusCode::BAD_REQUEST, &posted.csrf, shown).await
         }
@@ -167,24 +163,23 @@ pub async fn create(
 pub async fn end(
     id: web::Path<String>,
     state: web::Data<AppState>,
-    Passed(posted): Passed<FormPost<HashMap<String, String>>>,
+    Passed(posted): Passed<FormPost<CsrfForm>>,
 ) -> HttpResponse {
-    let ended = match id_of(&id) {
-        Some(id) => state.outbox.end_silence(id, now_ms()).await,
-        None => Ok(None),
-    };
-    match ended {
-        Ok(Some(s)) => {
+    let end = async |id| {
+        let ended = state.outbox.end_silence(id, now_ms()).await?;
+        Ok(ended.map(|s| {
             info!(silence = s.id, "silence ended in /ui");
-            see_other(&format!("/ui/silences?ended={}", s.id))
-        }
-        Ok(None) => {
-            let shown = Shown {
-                error: Some(format!("there is no silence #{id}")),
-                ..Shown::default()
-            };
-            page(&state, StatusCode::NOT_FOUND, &posted.csrf, shown).await
-        }
-        Err(_) => unavailable(),
-    }
+            s.id
+        }))
+    };
+    let not_found = async |error| {
+        page(
+            &state,
+            StatusCode::NOT_FOUND,
+            &posted.csrf,
+            Shown::error(error),
+        )
+        .await
+    };
+    end_button("/ui/silences", "silence", &id, end, not_found).await
 }
