@@ -2,9 +2,10 @@
 
 use super::AppState;
 use super::error::HttpError;
+use super::gate::{Gate, Passed};
 use super::login_limit;
 use crate::secret::Secret;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{Error, FromRequest, HttpRequest, HttpResponse, web};
 use sha2::{Digest, Sha256};
 use std::time::Instant;
 use subtle::ConstantTimeEq;
@@ -23,11 +24,29 @@ pub async fn authorize(req: &HttpRequest, state: &AppState) -> Result<(), HttpEr
     }
 }
 
-/// An admin API call about one stored thing: authorized, and its id read from the path; an id
-/// that is not a number is a thing that does not exist (404).
-pub async fn authorize_id(req: &HttpRequest, state: &AppState, id: &str) -> Result<i64, HttpError> {
-    authorize(req, state).await?;
-    id.parse().map_err(|_| HttpError::NotFound)
+/// The admin API's gate (`authorize`), as `Passed<AdminToken>`.
+pub struct AdminToken;
+
+impl Gate for AdminToken {
+    type Found = ();
+
+    async fn check(req: &HttpRequest, state: &AppState, _: web::Payload) -> Result<(), Error> {
+        Ok(authorize(req, state).await?)
+    }
+}
+
+/// An admin API call about one stored thing, as `Passed<AdminId>`: authorized, then the `{id}`
+/// of its path; an id that is not a number is a thing that does not exist (404).
+pub struct AdminId;
+
+impl Gate for AdminId {
+    type Found = i64;
+
+    async fn check(req: &HttpRequest, state: &AppState, _: web::Payload) -> Result<i64, Error> {
+        authorize(req, state).await?;
+        let id = web::Path::<String>::extract(req).await?;
+        Ok(id.parse().map_err(|_| HttpError::NotFound)?)
+    }
 }
 
 /// The store failing under an admin API call: logged here, answered 503.
@@ -85,10 +104,9 @@ pub fn same_secret(given: &[u8], expected: &[u8]) -> bool {
 /// `POST /-/reload`: re-read the config file and templates; a bad one is refused and the
 /// running configuration stays.
 pub async fn reload(
-    req: HttpRequest,
     state: web::Data<AppState>,
+    _: Passed<AdminToken>,
 ) -> Result<HttpResponse, HttpError> {
-    authorize(&req, &state).await?;
     let live = state.live.clone();
     match web::block(move || live.reload()).await {
         Ok(Ok(())) => Ok(HttpResponse::Ok().json(serde_json::json!({"status": "reloaded"}))),

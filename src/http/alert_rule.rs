@@ -83,23 +83,10 @@ pub async fn validate_rule(
         .get("installationId")
         .and_then(Value::as_str)
         .unwrap_or("-");
-    let robots: Vec<&str> = settings.robots.iter().map(|r| r.name.as_str()).collect();
-    let people: Vec<&str> = settings
-        .team
-        .people
-        .iter()
-        .map(|p| p.name.as_str())
-        .collect();
-    let rotas: Vec<&str> = settings
-        .team
-        .rotas
-        .iter()
-        .map(|r| r.name.as_str())
-        .collect();
     let known = alert_rule_action::Known {
-        robots: &robots,
-        people: &people,
-        rotas: &rotas,
+        robots: &names(&settings.robots, |r| &r.name),
+        people: &names(&settings.team.people, |p| &p.name),
+        rotas: &names(&settings.team.rotas, |r| &r.name),
     };
     match alert_rule_action::validate(&fields, known) {
         Ok(()) => {
@@ -130,6 +117,11 @@ fn verified(
         return Err(HttpError::BadSignature);
     }
     Ok(())
+}
+
+/// The names the config gives things of one kind (robots, people, rotas), as a rule may name them.
+fn names<T>(things: &[T], name: impl Fn(&T) -> &String) -> Vec<&str> {
+    things.iter().map(|t| name(t).as_str()).collect()
 }
 
 fn refused(path: &str, e: &HttpError) {

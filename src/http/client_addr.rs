@@ -57,6 +57,7 @@ mod tests {
     use super::*;
     use actix_web::http::header::HeaderValue;
 
+    /// The client believed from a peer, its `X-Forwarded-For` headers and the trusted proxies.
     fn client(peer: &str, xff: &[&str], trusted: &[&str]) -> String {
         let trusted: Vec<IpNet> = trusted.iter().map(|t| t.parse().expect("net")).collect();
         let values: Vec<HeaderValue> = xff
@@ -67,43 +68,56 @@ mod tests {
         forwarded_for(peer, values.iter(), &trusted).to_string()
     }
 
+    /// Each case: the peer, the `X-Forwarded-For` headers, the trusted proxies, the client.
+    type Case<'a> = (&'a str, &'a [&'a str], &'a [&'a str], &'a str);
+
+    fn believed(cases: &[Case]) {
+        for (peer, xff, trusted, expected) in cases {
+            let case = format!("peer {peer}, X-Forwarded-For {xff:?}, trusted {trusted:?}");
+            assert_eq!(client(peer, xff, trusted), *expected, "{case}");
+        }
+    }
+
     #[test]
     fn the_forwarded_address_is_believed_only_from_a_trusted_proxy() {
-        assert_eq!(client("203.0.113.9", &["10.0.0.1"], &[]), "203.0.113.9");
-        assert_eq!(
-            client("203.0.113.9", &["10.0.0.1"], &["10.0.0.0/8"]),
-            "203.0.113.9"
-        );
-        assert_eq!(
-            client("10.1.2.3", &["198.51.100.7"], &["10.0.0.0/8"]),
-            "198.51.100.7"
-        );
+        believed(&[
+            ("203.0.113.9", &["10.0.0.1"], &[], "203.0.113.9"),
+            ("203.0.113.9", &["10.0.0.1"], &["10.0.0.0/8"], "203.0.113.9"),
+            (
+                "10.1.2.3",
+                &["198.51.100.7"],
+                &["10.0.0.0/8"],
+                "198.51.100.7",
+            ),
+        ]);
     }
 
     #[test]
     fn the_nearest_untrusted_hop_counts_not_what_the_client_wrote_before_it() {
         let spoofed = ["1.1.1.1, 198.51.100.7, 10.0.0.2"];
-        assert_eq!(
-            client("10.0.0.1", &spoofed, &["10.0.0.0/8"]),
-            "198.51.100.7"
-        );
         let two_headers = ["1.1.1.1", "198.51.100.7"];
-        assert_eq!(
-            client("10.0.0.1", &two_headers, &["10.0.0.0/8"]),
-            "198.51.100.7"
-        );
+        believed(&[
+            ("10.0.0.1", &spoofed, &["10.0.0.0/8"], "198.51.100.7"),
+            ("10.0.0.1", &two_headers, &["10.0.0.0/8"], "198.51.100.7"),
+        ]);
     }
 
     #[test]
     fn garbage_or_no_header_leaves_the_last_believable_address() {
-        assert_eq!(client("10.0.0.1", &[], &["10.0.0.0/8"]), "10.0.0.1");
-        assert_eq!(
-            client("10.0.0.1", &["198.51.100.7, junk"], &["10.0.0.0/8"]),
-            "10.0.0.1"
-        );
-        assert_eq!(
-            client("::ffff:10.0.0.1", &["198.51.100.7"], &["10.0.0.0/8"]),
-            "198.51.100.7"
-        );
+        believed(&[
+            ("10.0.0.1", &[], &["10.0.0.0/8"], "10.0.0.1"),
+            (
+                "10.0.0.1",
+                &["198.51.100.7, junk"],
+                &["10.0.0.0/8"],
+                "10.0.0.1",
+            ),
+            (
+                "::ffff:10.0.0.1",
+                &["198.51.100.7"],
+                &["10.0.0.0/8"],
+                "198.51.100.7",
+            ),
+        ]);
     }
 }

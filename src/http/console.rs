@@ -3,13 +3,17 @@
 //! post (admin session or bearer, then the page's CSRF token).
 
 use super::AppState;
-use super::ui::{CsrfForm, csrf_of, form_body, gate};
+use super::gate::Gate;
+use super::ui::{CsrfForm, csrf_of, form_body, gate, refusal};
 use super::ui_auth::{self, Access};
+use crate::outbox::StoreError;
 use crate::render::time::{default_zone, local_ms};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{Error, HttpRequest, HttpResponse, web};
 use chrono_tz::Tz;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
+use std::marker::PhantomData;
+use tera::Context;
 
 /// Times as the reader wants them: the clock time in the relay's zone, and how long ago or
 /// how soon, seen from one moment (`now`).
@@ -30,6 +34,11 @@ impl Clock {
     /// `{"clock": "2026-12-06 10:05:00 (Asia/Shanghai)", "relative": "in 2 h 5 min"}`.
     pub fn time(&self, ms: i64) -> Value {
         json!({"clock": local_ms(ms, self.tz), "relative": relative(ms - self.now)})
+    }
+
+    /// The same in a sentence (a notice): `2026-12-06 10:05:00 (Asia/Shanghai) (in 2 h 5 min)`.
+    pub fn said(&self, ms: i64) -> String {
+        format!("{} ({})", local_ms(ms, self.tz), relative(ms - self.now))
     }
 }
 
@@ -62,9 +71,25 @@ pub(super) struct Posted<T> {
     pub form: Result<T, String>,
 }
 
+/// A console form's post, as `Passed<FormPost<T>>`: the gate of `posted`.
+pub(super) struct FormPost<T>(PhantomData<T>);
+
+impl<T: DeserializeOwned + 'static> Gate for FormPost<T> {
+    type Found = Posted<T>;
+    const READS_BODY: bool = true;
+
+    async fn check(
+        req: &HttpRequest,
+        state: &AppState,
+        body: web::Payload,
+    ) -> Result<Posted<T>, Error> {
+        posted(req, state, body).await.map_err(refusal)
+    }
+}
+
 /// A form post's gate: the admin gate, the body under the form limit, and the CSRF token of
 /// the page it came from (a bearer needs none). The refusal is the answer to send.
-pub(super) async fn posted<T: DeserializeOwned>(
+async fn posted<T: DeserializeOwned>(
     req: &HttpRequest,
     state: &AppState,
     body: web::Payload,
@@ -85,6 +110,65 @@ pub(super) async fn posted<T: DeserializeOwned>(
     })
 }
 
+/// What a console page shows besides its list: a confirmation, or what was wrong with a form
+/// and the form as it was sent (to fill it again).
+pub(super) struct Shown<'a, F> {
+    pub notice: Option<String>,
+    pub error: Option<String>,
+    pub form: Option<&'a F>,
+}
+
+impl<F> Shown<'_, F> {
+    /// A confirmation, if any.
+    pub fn notice(notice: Option<String>) -> Self {
+        Self {
+            notice,
+            error: None,
+            form: None,
+        }
+    }
+
+    /// What was wrong; the form is left empty.
+    pub fn error(error: String) -> Self {
+        Self {
+            notice: None,
+            error: Some(error),
+            form: None,
+        }
+    }
+}
+
+impl<F: serde::Serialize> Shown<'_, F> {
+    /// Into a page's template context, with the CSRF token its forms post.
+    pub fn insert_into(&self, ctx: &mut Context, csrf: &str) {
+        ctx.insert("csrf", csrf);
+        ctx.insert("notice", &self.notice);
+        ctx.insert("error", &self.error);
+        ctx.insert("form", &filled(self.form));
+    }
+}
+
+/// An end button's post (`…/{id}/end`): `end` ends the thing with that id and gives its id
+/// back, or `None` when there is none. The answer: 303 to `{page}?ended=ID`; 503 when the store
+/// fails; `not_found` with what to say when the id names nothing (the page again, 404).
+pub(super) async fn end_button(
+    page: &str,
+    what: &str,
+    raw_id: &str,
+    end: impl AsyncFnOnce(i64) -> Result<Option<i64>, StoreError>,
+    not_found: impl AsyncFnOnce(String) -> HttpResponse,
+) -> HttpResponse {
+    let ended = match id_of(raw_id) {
+        Some(id) => end(id).await,
+        None => Ok(None),
+    };
+    match ended {
+        Ok(Some(id)) => see_other(&format!("{page}?ended={id}")),
+        Ok(None) => not_found(format!("there is no {what} #{raw_id}")).await,
+        Err(_) => unavailable(),
+    }
+}
+
 /// A 303 to `location` (the page a form came from, with what was done in its query).
 pub(super) fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
@@ -99,7 +183,7 @@ pub(super) fn unavailable() -> HttpResponse {
 }
 
 /// A form shown again, its fields left empty missing (the template's `default` fills them).
-pub(super) fn filled<T: serde::Serialize>(form: Option<&T>) -> Value {
+fn filled<T: serde::Serialize>(form: Option<&T>) -> Value {
     let mut v = form.map_or(json!({}), |f| json!(f));
     if let Value::Object(fields) = &mut v {
         fields.retain(|_, f| !f.is_null());

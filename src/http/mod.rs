@@ -12,6 +12,7 @@ pub mod chat_silence;
 pub mod client_addr;
 mod console;
 pub mod error;
+pub mod gate;
 mod group_notice;
 pub mod health;
 pub mod inflight;

@@ -3,15 +3,18 @@
 //! /api/oncall/overrides/{id}` ends an override. Every answer and every error is JSON.
 
 use super::AppState;
-use super::admin::{authorize, authorize_id, store_unavailable};
+use super::admin::{AdminId, AdminToken, store_unavailable};
 use super::error::HttpError;
+use super::gate::Passed;
 use crate::clock::now_ms;
 use crate::oncall::{self, OverrideRequest};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use tracing::info;
 
-pub async fn now(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, HttpError> {
-    authorize(&req, &state).await?;
+pub async fn now(
+    _: Passed<AdminToken>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, HttpError> {
     let at = now_ms();
     let overrides = oncall::overrides(&state.outbox, at)
         .await
@@ -25,12 +28,11 @@ pub async fn now(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
 }
 
 pub async fn add_override(
-    req: HttpRequest,
     rota: web::Path<String>,
     body: web::Bytes,
+    _: Passed<AdminToken>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, HttpError> {
-    authorize(&req, &state).await?;
     let settings = state.live.get().settings.clone();
     if settings.rota(&rota).is_none() {
         return Err(HttpError::NotFound);
@@ -50,11 +52,9 @@ pub async fn add_override(
 }
 
 pub async fn end_override(
-    req: HttpRequest,
-    id: web::Path<String>,
     state: web::Data<AppState>,
+    Passed(id): Passed<AdminId>,
 ) -> Result<HttpResponse, HttpError> {
-    let id = authorize_id(&req, &state, &id).await?;
     match state
         .outbox
         .end_override(id, now_ms())

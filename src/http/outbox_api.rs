@@ -3,14 +3,15 @@
 //! `outbox list|retry|trace` show, for scripts. Times are milliseconds since the epoch.
 
 use super::AppState;
-use super::admin::{authorize, authorize_id, store_unavailable};
+use super::admin::{AdminId, AdminToken, store_unavailable};
 use super::error::HttpError;
+use super::gate::Passed;
 use super::trace_view::fates;
 use super::ui_trace::TraceQuery;
 use crate::clock::now_ms;
 use crate::intake::TRACE_LIMIT;
 use crate::outbox::{MessageState, RetryOutcome};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -26,11 +27,10 @@ pub struct MessagesQuery {
 
 /// `GET /api/messages?state=dead&limit=50`: newest first.
 pub async fn list(
-    req: HttpRequest,
     query: web::Query<MessagesQuery>,
+    _: Passed<AdminToken>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, HttpError> {
-    authorize(&req, &state).await?;
     let wanted = match query.state.as_deref() {
         None => None,
         Some(s) => Some(MessageState::parse(s).ok_or_else(|| {
@@ -60,11 +60,9 @@ pub async fn list(
 /// `POST /api/messages/{id}/retry`: a dead message's alerts are queued again (rendered with
 /// today's templates), a pending one is made due now; a sent one is refused (409).
 pub async fn retry(
-    req: HttpRequest,
-    id: web::Path<String>,
     state: web::Data<AppState>,
+    Passed(id): Passed<AdminId>,
 ) -> Result<HttpResponse, HttpError> {
-    let id = authorize_id(&req, &state, &id).await?;
     let outbox = &state.outbox;
     let outcome = outbox.retry_message(id, now_ms()).await;
     match outcome.map_err(store_unavailable)? {
@@ -87,11 +85,10 @@ pub async fn retry(
 /// `GET /api/trace?issue=…`: every webhook received for the issue (its id or short id), oldest
 /// first, each with its fate in words, and the issue's escalation notes.
 pub async fn trace(
-    req: HttpRequest,
     query: web::Query<TraceQuery>,
+    _: Passed<AdminToken>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, HttpError> {
-    authorize(&req, &state).await?;
     let issue = query
         .issue
         .as_deref()

@@ -5,7 +5,8 @@
 use super::AppState;
 use super::body::{self, Limits};
 use super::error::HttpError;
-use super::ui::{csrf_of, gate, render};
+use super::gate::Passed;
+use super::ui::{UiAccess, csrf_of, render};
 use super::ui_auth::{self, Access};
 use crate::render::{Envelope, Renderer};
 use crate::sentry::payload::{self, LinkBase, Parsed};
@@ -31,28 +32,25 @@ pub struct PlaygroundForm {
     sample: Option<String>,
 }
 
-pub async fn playground(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    match gate(&req, &state).await {
-        Ok(access) => page(
-            &state,
-            &access,
-            &PlaygroundForm::default(),
-            Outcome::Nothing,
-        ),
-        Err(page) => *page,
-    }
+pub async fn playground(
+    state: web::Data<AppState>,
+    Passed(access): Passed<UiAccess>,
+) -> HttpResponse {
+    page(
+        &state,
+        &access,
+        &PlaygroundForm::default(),
+        Outcome::Nothing,
+    )
 }
 
+/// Who asks first (`UiAccess`), then the body: a stranger's upload is never read.
 pub async fn playground_render(
     req: HttpRequest,
     state: web::Data<AppState>,
+    Passed(access): Passed<UiAccess>,
     body: web::Payload,
 ) -> HttpResponse {
-    // Who asks first, then the body: a stranger's upload is never read.
-    let access = match gate(&req, &state).await {
-        Ok(a) => a,
-        Err(page) => return *page,
-    };
     let runtime = state.live.get();
     let limit = runtime.settings.body_limit;
     let limits = Limits::of(&runtime.settings, form_limit(limit));

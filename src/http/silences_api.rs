@@ -3,19 +3,19 @@
 //! `DELETE /api/silences/{id}` ends one now. Every answer and every error is JSON.
 
 use super::AppState;
-use super::admin::{authorize, authorize_id, store_unavailable};
+use super::admin::{AdminId, AdminToken, store_unavailable};
 use super::error::HttpError;
+use super::gate::Passed;
 use crate::clock::now_ms;
 use crate::silences::{self, SilenceError, SilenceRequest};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use tracing::info;
 
 pub async fn create(
-    req: HttpRequest,
     body: web::Bytes,
+    _: Passed<AdminToken>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, HttpError> {
-    authorize(&req, &state).await?;
     let request: SilenceRequest =
         serde_json::from_slice(&body).map_err(|e| HttpError::Invalid(format!("body: {e}")))?;
     let now = now_ms();
@@ -29,8 +29,10 @@ pub async fn create(
     }
 }
 
-pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, HttpError> {
-    authorize(&req, &state).await?;
+pub async fn list(
+    _: Passed<AdminToken>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, HttpError> {
     let now = now_ms();
     let all = silences::list(&state.outbox, now)
         .await
@@ -40,11 +42,9 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 }
 
 pub async fn end(
-    req: HttpRequest,
-    id: web::Path<String>,
     state: web::Data<AppState>,
+    Passed(id): Passed<AdminId>,
 ) -> Result<HttpResponse, HttpError> {
-    let id = authorize_id(&req, &state, &id).await?;
     let now = now_ms();
     match state
         .outbox

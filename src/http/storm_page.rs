@@ -4,13 +4,14 @@
 //! way is refused with 403), and at `/ui/storms/{id}` and `/ui/storms` behind the admin gate.
 
 use super::AppState;
-use super::ui::{gate, render};
+use super::gate::Passed;
+use super::ui::{UiAccess, render};
 use crate::action_links::TokenError;
 use crate::clock::now_ms;
 use crate::domain::storm::Storm;
 use crate::render::time::{default_zone, local_ms};
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 use tera::Context;
@@ -48,21 +49,15 @@ pub async fn public(
 
 /// `/ui/storms/{id}`: the same page, behind the admin gate.
 pub async fn ui_one(
-    req: HttpRequest,
     id: web::Path<i64>,
     state: web::Data<AppState>,
+    _: Passed<UiAccess>,
 ) -> HttpResponse {
-    if let Err(page) = gate(&req, &state).await {
-        return *page;
-    }
     page(&state, *id, true).await
 }
 
 /// `/ui/storms`: the storms, newest first.
-pub async fn ui_list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    if let Err(page) = gate(&req, &state).await {
-        return *page;
-    }
+pub async fn ui_list(state: web::Data<AppState>, _: Passed<UiAccess>) -> HttpResponse {
     let Ok(storms) = state.outbox.storms(100).await else {
         return plain(
             StatusCode::SERVICE_UNAVAILABLE,

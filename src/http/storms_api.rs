@@ -2,10 +2,11 @@
 //! issues it held — what `/ui/storms` shows, for scripts. Times are milliseconds since the epoch.
 
 use super::AppState;
-use super::admin::{authorize, authorize_id, store_unavailable};
+use super::admin::{AdminId, AdminToken, store_unavailable};
 use super::error::HttpError;
+use super::gate::Passed;
 use crate::domain::storm::{IssueTally, Storm};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
 
 /// The storms listed: as many as `/ui/storms` shows.
@@ -32,8 +33,10 @@ pub(super) fn issue_json(i: &IssueTally) -> Value {
 }
 
 /// `GET /api/storms`.
-pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, HttpError> {
-    authorize(&req, &state).await?;
+pub async fn list(
+    _: Passed<AdminToken>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, HttpError> {
     let storms = state
         .outbox
         .storms(LISTED)
@@ -45,11 +48,9 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 
 /// `GET /api/storms/{id}`: the storm, its alert count and each issue it held.
 pub async fn one(
-    req: HttpRequest,
-    id: web::Path<String>,
     state: web::Data<AppState>,
+    Passed(id): Passed<AdminId>,
 ) -> Result<HttpResponse, HttpError> {
-    let id = authorize_id(&req, &state, &id).await?;
     let storm = state
         .outbox
         .storm(id)

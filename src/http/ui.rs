@@ -3,9 +3,11 @@
 //! Server-rendered (Tera), a few lines of plain JavaScript.
 
 use super::AppState;
+use super::gate::Gate;
 use super::ui_auth::{self, Access};
+use actix_web::error::InternalError;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{Error, HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use tera::{Context, Tera};
 
@@ -92,6 +94,24 @@ pub(super) async fn gate(req: &HttpRequest, state: &AppState) -> Result<Access, 
         Access::LockedOut { retry_after } => Err(Box::new(locked_out_page(state, retry_after))),
         ok => Ok(ok),
     }
+}
+
+/// The `/ui` gate (`gate`), as `Passed<UiAccess>`: how the reader came in (a session carries
+/// its CSRF token).
+pub struct UiAccess;
+
+impl Gate for UiAccess {
+    type Found = Access;
+
+    async fn check(req: &HttpRequest, state: &AppState, _: web::Payload) -> Result<Access, Error> {
+        gate(req, state).await.map_err(|page| refusal(*page))
+    }
+}
+
+/// A page that refuses a request, as the error of an extractor: actix answers with the page
+/// itself, untouched.
+pub(super) fn refusal(page: HttpResponse) -> actix_web::Error {
+    InternalError::from_response("refused at the /ui gate", page).into()
 }
 
 fn locked_out_page(state: &AppState, retry_after: u64) -> HttpResponse {

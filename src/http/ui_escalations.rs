@@ -5,14 +5,15 @@
 
 use super::AppState;
 use super::console::{Clock, unavailable};
-use super::ui::{gate, render};
+use super::gate::Passed;
+use super::ui::{UiAccess, render};
 use crate::clock::now_ms;
 use crate::config::Settings;
 use crate::domain::escalation::{EscalationStep, Reach};
 use crate::domain::oncall::Override;
 use crate::outbox::{LadderRow, QueuedAlert, StoreError};
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
 use tera::Context;
 
@@ -94,10 +95,7 @@ async fn row(
 }
 
 /// `GET /ui/escalations`.
-pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    if let Err(page) = gate(&req, &state).await {
-        return *page;
-    }
+pub async fn list(state: web::Data<AppState>, _: Passed<UiAccess>) -> HttpResponse {
     let now = now_ms();
     let settings = state.live.get().settings.clone();
     let clock = Clock::of(&state, now);

@@ -3,12 +3,13 @@
 //! /api/oncall/{rota}/overrides`) and a button that ends an override.
 
 use super::AppState;
-use super::console::{Clock, filled, id_of, posted, see_other, unavailable};
-use super::ui::{csrf_of, gate, render};
+use super::console::{Clock, FormPost, Shown, end_button, id_of, see_other, unavailable};
+use super::gate::Passed;
+use super::ui::{CsrfForm, UiAccess, csrf_of, render};
 use crate::clock::now_ms;
 use crate::oncall::{self, OverrideRequest};
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tera::Context;
@@ -27,17 +28,14 @@ pub struct Done {
     ended: Option<String>,
 }
 
-/// What the page shows besides the rotas: a confirmation, or what was wrong with a form (and
-/// the rota it was for).
-#[derive(Default)]
-struct Shown<'a> {
-    notice: Option<String>,
-    error: Option<String>,
-    rota: Option<&'a str>,
-    form: Option<&'a OverrideForm>,
-}
-
-async fn page(state: &AppState, status: StatusCode, csrf: &str, shown: Shown<'_>) -> HttpResponse {
+/// The page, with what `shown` says above the rotas; `rota`: the rota a wrong form was for.
+async fn page(
+    state: &AppState,
+    status: StatusCode,
+    csrf: &str,
+    shown: Shown<'_, OverrideForm>,
+    rota: Option<&str>,
+) -> HttpResponse {
     let now = now_ms();
     let Ok(overrides) = oncall::overrides(&state.outbox, now).await else {
         return unavailable();
@@ -75,24 +73,17 @@ async fn page(state: &AppState, status: StatusCode, csrf: &str, shown: Shown<'_>
     let mut ctx = Context::new();
     ctx.insert("rotas", &rotas);
     ctx.insert("people", &people);
-    ctx.insert("csrf", csrf);
-    ctx.insert("notice", &shown.notice);
-    ctx.insert("error", &shown.error);
-    ctx.insert("error_rota", &shown.rota);
-    ctx.insert("form", &filled(shown.form));
+    ctx.insert("error_rota", &rota);
+    shown.insert_into(&mut ctx, csrf);
     render(state, status, "oncall.html.tera", ctx, true)
 }
 
 /// `GET /ui/oncall`, after a post with `?added=ID` or `?ended=ID`.
 pub async fn list(
-    req: HttpRequest,
     query: web::Query<Done>,
     state: web::Data<AppState>,
+    Passed(access): Passed<UiAccess>,
 ) -> HttpResponse {
-    let access = match gate(&req, &state).await {
-        Ok(a) => a,
-        Err(page) => return *page,
-    };
     let now = now_ms();
     let mut notice = None;
     let done = [("Added", &query.added), ("Ended", &query.ended)];
@@ -106,54 +97,40 @@ pub async fn list(
         };
         let clock = Clock::of(&state, now);
         notice = all.iter().find(|o| o.id == id).map(|o| {
-            let end = clock.time(o.ends_at);
-            format!(
-                "{what} override #{}: {} on call for {} until {} ({})",
-                o.id,
-                o.person,
-                o.rota,
-                end["clock"].as_str().unwrap_or_default(),
-                end["relative"].as_str().unwrap_or_default()
-            )
+            let (id, person, rota, until) = (o.id, &o.person, &o.rota, clock.said(o.ends_at));
+            format!("{what} override #{id}: {person} on call for {rota} until {until}")
         });
     }
-    let shown = Shown {
-        notice,
-        ..Shown::default()
-    };
-    page(&state, StatusCode::OK, &csrf_of(&access), shown).await
+    page(
+        &state,
+        StatusCode::OK,
+        &csrf_of(&access),
+        Shown::notice(notice),
+        None,
+    )
+    .await
 }
 
 /// `POST /ui/oncall/{rota}/overrides`: 303 to `?added=ID`; 404 for a rota that does not
 /// exist; the page again with the API's message (400) when the form is not an override.
 pub async fn add_override(
-    req: HttpRequest,
     rota: web::Path<String>,
     state: web::Data<AppState>,
-    body: web::Payload,
+    Passed(posted): Passed<FormPost<OverrideForm>>,
 ) -> HttpResponse {
-    let posted = match posted::<OverrideForm>(&req, &state, body).await {
-        Ok(p) => p,
-        Err(refused) => return refused,
-    };
     let settings = state.live.get().settings.clone();
     if settings.rota(&rota).is_none() {
-        let shown = Shown {
-            error: Some(format!("there is no rota \"{rota}\"")),
-            ..Shown::default()
-        };
-        return page(&state, StatusCode::NOT_FOUND, &posted.csrf, shown).await;
+        let shown = Shown::error(format!("there is no rota \"{rota}\""));
+        return page(&state, StatusCode::NOT_FOUND, &posted.csrf, shown, None).await;
     }
+    // A form that is no override for this rota: the page again (400), the message at its form.
+    let refused = async |shown| {
+        let status = StatusCode::BAD_REQUEST;
+        page(&state, status, &posted.csrf, shown, Some(&rota)).await
+    };
     let form = match posted.form {
         Ok(form) => form,
-        Err(e) => {
-            let shown = Shown {
-                error: Some(e),
-                rota: Some(&rota),
-                ..Shown::default()
-            };
-            return page(&state, StatusCode::BAD_REQUEST, &posted.csrf, shown).await;
-        }
+        Err(e) => return refused(Shown::error(e)).await,
     };
     let request = OverrideRequest {
         person: form.person.clone().unwrap_or_default(),
@@ -165,12 +142,10 @@ pub async fn add_override(
         Ok(new) => new,
         Err(e) => {
             let shown = Shown {
-                error: Some(e.to_string()),
-                rota: Some(&rota),
                 form: Some(&form),
-                ..Shown::default()
+                ..Shown::error(e.to_string())
             };
-            return page(&state, StatusCode::BAD_REQUEST, &posted.csrf, shown).await;
+            return refused(shown).await;
         }
     };
     match state.outbox.add_override(new).await {
@@ -184,34 +159,28 @@ pub async fn add_override(
 
 /// `POST /ui/oncall/overrides/{id}/end`: 303 to `?ended=ID`; 404 when no override has that id.
 pub async fn end_override(
-    req: HttpRequest,
     id: web::Path<String>,
     state: web::Data<AppState>,
-    body: web::Payload,
+    Passed(posted): Passed<FormPost<CsrfForm>>,
 ) -> HttpResponse {
-    let posted = match posted::<std::collections::HashMap<String, String>>(&req, &state, body).await
-    {
-        Ok(p) => p,
-        Err(refused) => return refused,
-    };
-    let ended = match id_of(&id) {
-        Some(id) => state.outbox.end_override(id, now_ms()).await,
-        None => Ok(None),
-    };
-    match ended {
-        Ok(Some(o)) => {
+    let end = async |id| {
+        let ended = state.outbox.end_override(id, now_ms()).await?;
+        Ok(ended.map(|o| {
             info!(rota = %o.rota, id = o.id, "on-call override ended in /ui");
-            see_other(&format!("/ui/oncall?ended={}", o.id))
-        }
-        Ok(None) => {
-            let shown = Shown {
-                error: Some(format!("there is no override #{id}")),
-                ..Shown::default()
-            };
-            page(&state, StatusCode::NOT_FOUND, &posted.csrf, shown).await
-        }
-        Err(_) => unavailable(),
-    }
+            o.id
+        }))
+    };
+    let not_found = async |error| {
+        page(
+            &state,
+            StatusCode::NOT_FOUND,
+            &posted.csrf,
+            Shown::error(error),
+            None,
+        )
+        .await
+    };
+    end_button("/ui/oncall", "override", &id, end, not_found).await
 }
 
 /// A rota's name as one segment of a form's address: names are free text in the config file

@@ -3,13 +3,14 @@
 //! /api/silences`) and a button that ends one. Both post with the page's CSRF token.
 
 use super::AppState;
-use super::console::{Clock, given, id_of, posted, see_other, unavailable};
-use super::ui::{csrf_of, gate, render};
+use super::console::{Clock, FormPost, Shown, end_button, given, id_of, see_other, unavailable};
+use super::gate::Passed;
+use super::ui::{CsrfForm, UiAccess, csrf_of, render};
 use crate::clock::now_ms;
 use crate::domain::silence::Silence;
 use crate::silences::{self, SilenceError, SilenceRequest};
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use tera::Context;
@@ -67,14 +68,6 @@ pub struct Done {
     ended: Option<String>,
 }
 
-/// What the page shows besides the list: a confirmation, or what was wrong with the form.
-#[derive(Default)]
-struct Shown<'a> {
-    notice: Option<String>,
-    error: Option<String>,
-    form: Option<&'a SilenceForm>,
-}
-
 fn view(s: &Silence, clock: &Clock) -> Value {
     json!({
         "id": s.id, "matchers": s.matchers.describe(), "created_by": s.created_by,
@@ -84,17 +77,16 @@ fn view(s: &Silence, clock: &Clock) -> Value {
 }
 
 fn told(what: &str, s: &Silence, clock: &Clock) -> String {
-    let until = clock.time(s.ends_at);
-    format!(
-        "{what} silence #{}: {} until {} ({})",
-        s.id,
-        s.matchers.describe(),
-        until["clock"].as_str().unwrap_or_default(),
-        until["relative"].as_str().unwrap_or_default()
-    )
+    let (id, matchers, until) = (s.id, s.matchers.describe(), clock.said(s.ends_at));
+    format!("{what} silence #{id}: {matchers} until {until}")
 }
 
-async fn page(state: &AppState, status: StatusCode, csrf: &str, shown: Shown<'_>) -> HttpResponse {
+async fn page(
+    state: &AppState,
+    status: StatusCode,
+    csrf: &str,
+    shown: Shown<'_, SilenceForm>,
+) -> HttpResponse {
     let now = now_ms();
     let Ok(all) = silences::list(&state.outbox, now).await else {
         return unavailable();
@@ -103,23 +95,16 @@ async fn page(state: &AppState, status: StatusCode, csrf: &str, shown: Shown<'_>
     let rows: Vec<_> = all.iter().map(|s| view(s, &clock)).collect();
     let mut ctx = Context::new();
     ctx.insert("silences", &rows);
-    ctx.insert("csrf", csrf);
-    ctx.insert("notice", &shown.notice);
-    ctx.insert("error", &shown.error);
-    ctx.insert("form", &super::console::filled(shown.form));
+    shown.insert_into(&mut ctx, csrf);
     render(state, status, "silences.html.tera", ctx, true)
 }
 
 /// `GET /ui/silences`, after a post with `?created=ID` or `?ended=ID`.
 pub async fn list(
-    req: HttpRequest,
     query: web::Query<Done>,
     state: web::Data<AppState>,
+    Passed(access): Passed<UiAccess>,
 ) -> HttpResponse {
-    let access = match gate(&req, &state).await {
-        Ok(a) => a,
-        Err(page) => return *page,
-    };
     let mut notice = None;
     let done = [("Made", &query.created), ("Ended", &query.ended)];
     for (what, id) in done {
@@ -131,32 +116,31 @@ pub async fn list(
             notice = found.map(|s| told(what, &s, &clock));
         }
     }
-    let shown = Shown {
-        notice,
-        ..Shown::default()
-    };
-    page(&state, StatusCode::OK, &csrf_of(&access), shown).await
+    page(
+        &state,
+        StatusCode::OK,
+        &csrf_of(&access),
+        Shown::notice(notice),
+    )
+    .await
 }
 
 /// `POST /ui/silences`: 303 to `?created=ID`; the page again with the API's message (400)
 /// when the form is not a silence.
 pub async fn create(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Payload,
+    Passed(posted): Passed<FormPost<SilenceForm>>,
 ) -> HttpResponse {
-    let posted = match posted::<SilenceForm>(&req, &state, body).await {
-        Ok(p) => p,
-        Err(refused) => return refused,
-    };
     let form = match posted.form {
         Ok(form) => form,
         Err(e) => {
-            let shown = Shown {
-                error: Some(e),
-                ..Shown::default()
-            };
-            return page(&state, StatusCode::BAD_REQUEST, &posted.csrf, shown).await;
+            return page(
+                &state,
+                StatusCode::BAD_REQUEST,
+                &posted.csrf,
+                Shown::error(e),
+            )
+            .await;
         }
     };
     match silences::create(&state.outbox, form.request(), now_ms()).await {
@@ -166,9 +150,8 @@ pub async fn create(
         }
         Err(SilenceError::Invalid(e)) => {
             let shown = Shown {
-                error: Some(e.to_string()),
                 form: Some(&form),
-                ..Shown::default()
+                ..Shown::error(e.to_string())
             };
             page(&state, StatusCode::BAD_REQUEST, &posted.csrf, shown).await
         }
@@ -178,32 +161,25 @@ pub async fn create(
 
 /// `POST /ui/silences/{id}/end`: 303 to `?ended=ID`; 404 when no silence has that id.
 pub async fn end(
-    req: HttpRequest,
     id: web::Path<String>,
     state: web::Data<AppState>,
-    body: web::Payload,
+    Passed(posted): Passed<FormPost<CsrfForm>>,
 ) -> HttpResponse {
-    let posted = match posted::<std::collections::HashMap<String, String>>(&req, &state, body).await
-    {
-        Ok(p) => p,
-        Err(refused) => return refused,
-    };
-    let ended = match id_of(&id) {
-        Some(id) => state.outbox.end_silence(id, now_ms()).await,
-        None => Ok(None),
-    };
-    match ended {
-        Ok(Some(s)) => {
+    let end = async |id| {
+        let ended = state.outbox.end_silence(id, now_ms()).await?;
+        Ok(ended.map(|s| {
             info!(silence = s.id, "silence ended in /ui");
-            see_other(&format!("/ui/silences?ended={}", s.id))
-        }
-        Ok(None) => {
-            let shown = Shown {
-                error: Some(format!("there is no silence #{id}")),
-                ..Shown::default()
-            };
-            page(&state, StatusCode::NOT_FOUND, &posted.csrf, shown).await
-        }
-        Err(_) => unavailable(),
-    }
+            s.id
+        }))
+    };
+    let not_found = async |error| {
+        page(
+            &state,
+            StatusCode::NOT_FOUND,
+            &posted.csrf,
+            Shown::error(error),
+        )
+        .await
+    };
+    end_button("/ui/silences", "silence", &id, end, not_found).await
 }

@@ -5,8 +5,9 @@
 //! a short-lived cookie the page shows once.
 
 use super::AppState;
-use super::console::posted;
-use super::ui::{CsrfForm, csrf_of, gate, render};
+use super::console::FormPost;
+use super::gate::Passed;
+use super::ui::{CsrfForm, UiAccess, csrf_of, render};
 use super::ui_chart;
 use crate::clock::now_ms;
 use crate::domain::tally::{self, chart_start};
@@ -147,11 +148,11 @@ fn notice_cookie(value: String) -> Cookie<'static> {
         .finish()
 }
 
-pub async fn status(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let access = match gate(&req, &state).await {
-        Ok(a) => a,
-        Err(page) => return *page,
-    };
+pub async fn status(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    Passed(access): Passed<UiAccess>,
+) -> HttpResponse {
     let now = now_ms();
     let tz = state.live.get().settings.alert_zone();
     let Ok(page) = read_page(&state, now, tz).await else {
@@ -208,16 +209,12 @@ async fn retried(state: &AppState, id: i64) -> String {
     }
 }
 
+/// `POST /ui/retry/{id}`: the form holds nothing but the page's CSRF token.
 pub async fn retry(
-    req: HttpRequest,
     id: web::Path<i64>,
     state: web::Data<AppState>,
-    body: web::Payload,
+    _: Passed<FormPost<CsrfForm>>,
 ) -> HttpResponse {
-    // The form holds nothing but the page's CSRF token.
-    if let Err(refused) = posted::<CsrfForm>(&req, &state, body).await {
-        return refused;
-    }
     let notice: String = retried(&state, id.into_inner())
         .await
         .chars()

@@ -3,12 +3,13 @@
 //! the `/ui` gate; every value is escaped by the template (autoescape).
 
 use super::AppState;
+use super::gate::Passed;
 use super::trace_view::fates;
-use super::ui::{gate, render};
+use super::ui::{UiAccess, render};
 use crate::intake::TRACE_LIMIT;
 use crate::render::time::{default_zone, local_ms};
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 use tera::Context;
@@ -19,13 +20,10 @@ pub struct TraceQuery {
 }
 
 pub async fn trace(
-    req: HttpRequest,
     query: web::Query<TraceQuery>,
     state: web::Data<AppState>,
+    _: Passed<UiAccess>,
 ) -> HttpResponse {
-    if let Err(page) = gate(&req, &state).await {
-        return *page;
-    }
     let issue = query
         .issue
         .as_deref()

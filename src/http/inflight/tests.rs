@@ -14,11 +14,26 @@ fn inflight(total: usize, per_client: usize, bodies: usize) -> Arc<Inflight> {
     Arc::new(Inflight::new(caps, &crate::metrics::Metrics::default()))
 }
 
+/// Bodies registered in this order (the first is the oldest), from the clients `ip(n)`.
+fn bodies<const N: usize>(f: &Arc<Inflight>, clients: [u8; N]) -> [Held; N] {
+    clients.map(|n| f.register(ip(n)))
+}
+
+/// `newcomer` takes `bytes` while `victim` is cut off for it: the victim lets go of its bytes
+/// when its read sees the cancellation, as a body being read does.
+async fn take_cutting_off(newcomer: &Held, bytes: usize, victim: Held) {
+    let victim = tokio::spawn(async move {
+        victim.cut_off().await;
+        drop(victim);
+    });
+    assert_eq!(newcomer.take(bytes).await, Ok(()));
+    victim.await.expect("victim");
+}
+
 #[tokio::test]
 async fn bytes_fit_until_the_cap_and_are_given_back_on_drop() {
     let f = inflight(100, 100, 10);
-    let a = f.register(ip(1));
-    let b = f.register(ip(2));
+    let [a, b] = bodies(&f, [1, 2]);
     assert_eq!(a.take(60).await, Ok(()));
     assert_eq!(b.take(40).await, Ok(()));
     assert_eq!(f.used(), 100);
@@ -31,28 +46,19 @@ async fn bytes_fit_until_the_cap_and_are_given_back_on_drop() {
 #[tokio::test]
 async fn a_full_budget_cuts_off_the_oldest_body_and_hands_its_room_to_the_newcomer() {
     let f = inflight(100, 100, 10);
-    let oldest = f.register(ip(1));
-    let second = f.register(ip(2));
+    let [oldest, second] = bodies(&f, [1, 2]);
     assert_eq!(oldest.take(50).await, Ok(()));
     assert_eq!(second.take(50).await, Ok(()));
     let newcomer = f.register(ip(3));
-    let f2 = f.clone();
-    // The victim lets go of its bytes when its read sees the cancellation.
-    let victim = tokio::spawn(async move {
-        oldest.cut_off().await;
-        drop(oldest);
-    });
-    assert_eq!(newcomer.take(10).await, Ok(()));
-    victim.await.expect("victim");
-    assert_eq!(f2.used(), 60, "the second body and the newcomer");
+    take_cutting_off(&newcomer, 10, oldest).await;
+    assert_eq!(f.used(), 60, "the second body and the newcomer");
     assert!(!second.cancel.is_cancelled(), "only the oldest is cut off");
 }
 
 #[tokio::test]
 async fn the_oldest_body_cannot_cut_off_younger_ones_and_gets_no_room_after_the_wait() {
     let f = inflight(100, 100, 10);
-    let oldest = f.register(ip(1));
-    let young = f.register(ip(2));
+    let [oldest, young] = bodies(&f, [1, 2]);
     assert_eq!(young.take(100).await, Ok(()));
     assert_eq!(oldest.take(1).await, Err(Refused::NoRoom));
     assert!(!young.cancel.is_cancelled());
@@ -73,12 +79,7 @@ async fn a_client_over_its_share_cuts_off_its_own_oldest_body_not_another_client
     let own_old = f.register(ip(1));
     assert_eq!(own_old.take(40).await, Ok(()));
     let own_new = f.register(ip(1));
-    let victim = tokio::spawn(async move {
-        own_old.cut_off().await;
-        drop(own_old);
-    });
-    assert_eq!(own_new.take(10).await, Ok(()));
-    victim.await.expect("victim");
+    take_cutting_off(&own_new, 10, own_old).await;
     assert!(
         !other.cancel.is_cancelled(),
         "the other client keeps its body"
@@ -89,9 +90,7 @@ async fn a_client_over_its_share_cuts_off_its_own_oldest_body_not_another_client
 #[tokio::test]
 async fn past_max_bodies_the_oldest_is_cut_off() {
     let f = inflight(100, 100, 2);
-    let a = f.register(ip(1));
-    let b = f.register(ip(2));
-    let c = f.register(ip(3));
+    let [a, b, c] = bodies(&f, [1, 2, 3]);
     assert!(a.cancel.is_cancelled(), "the oldest goes");
     assert!(!b.cancel.is_cancelled() && !c.cancel.is_cancelled());
     assert_eq!(a.take(1).await, Err(Refused::Evicted));
