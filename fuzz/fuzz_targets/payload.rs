@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sentry_dingtalk::sentry::payload::{self, LinkBase};
+use sentry_dingtalk::payload::{self, LinkBase};
 
 const RESOURCES: &[&str] = &[
     "issue",
