@@ -23,6 +23,7 @@ fuzz_target!(|data: &[u8]| {
     let base = LinkBase {
         sentry_url: "https://sentry.io".into(),
         org: Some("acme".into()),
+        learned_org: None,
     };
     if let Ok(v) = payload::parse_json(body) {
         let _ = payload::parse_integration(RESOURCES[pick as usize % RESOURCES.len()], &v, &base);
