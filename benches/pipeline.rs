@@ -3,13 +3,8 @@
 //! Run: cargo bench --bench pipeline
 
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
-use sentry_dingtalk::domain::lang::Lang;
-use sentry_dingtalk::render::{Envelope, Renderer};
-use sentry_dingtalk::secret::Secret;
-use sentry_dingtalk::sentry::payload::{self, LinkBase, Parsed};
-use sentry_dingtalk::sentry::samples::SAMPLES;
-use sentry_dingtalk::sentry::shape::interpret;
-use sentry_dingtalk::sentry::signature;
+use sentry_dingtalk::payload::{self, LinkBase, Parsed};
+use sentry_dingtalk::{Envelope, Lang, Renderer, SAMPLES, Secret, interpret, signature};
 
 fn pipeline(c: &mut Criterion) {
     let renderer = Renderer::load(None, Lang::Zh).expect("templates");

@@ -32,7 +32,6 @@ pub enum Action {
 pub const CHAT_SILENCE_MS: i64 = 3_600_000;
 
 mod storm_link;
-pub use storm_link::STORM_LINK_TTL_MS;
 
 impl Action {
     pub fn as_str(self) -> &'static str {

@@ -1,9 +1,9 @@
 use clap::Parser;
-use sentry_dingtalk::app::{shutdown, startup::Application, telemetry};
-use sentry_dingtalk::commands::cli::{Cli, Command};
-use sentry_dingtalk::commands::output::{self, StdoutClosed};
-use sentry_dingtalk::commands::{check, check_online, digest, oncall, outbox, replay, silence};
-use sentry_dingtalk::config::{ConfigError, Settings};
+use sentry_dingtalk::cli::output::{self, StdoutClosed};
+use sentry_dingtalk::cli::{
+    Cli, Command, check, check_online, digest, oncall, outbox, replay, shutdown, silence, telemetry,
+};
+use sentry_dingtalk::{Application, ConfigError, Settings};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -64,7 +64,7 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Schema => {
-            let schema = sentry_dingtalk::sentry::integration_schema::schema();
+            let schema = sentry_dingtalk::cli::schema();
             output::line(serde_json::to_string_pretty(&schema)?)?;
             Ok(())
         }

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sentry_dingtalk::config::{Settings, file};
+use sentry_dingtalk::{Settings, parse_config_file};
 
 const SECRET: &str = "SECfuzz0secret0value0never0shown";
 
@@ -17,7 +17,7 @@ fuzz_target!(|text: &str| {
         return;
     }
     let env = |k: &str| (k == "SECRET").then(|| SECRET.to_string());
-    if let Err(e) = file::parse(text, "fuzz.toml", &env, &defaults, zone) {
+    if let Err(e) = parse_config_file(text, "fuzz.toml", &env, &defaults, zone) {
         assert!(!e.to_string().contains(SECRET), "{e}");
     }
 });

@@ -5,7 +5,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
-use sentry_dingtalk::render::escape;
+use sentry_dingtalk::escape;
 
 fuzz_target!(|text: &str| {
     let out = escape::markdown(text);

@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sentry_dingtalk::sentry::payload::{self, LinkBase};
+use sentry_dingtalk::payload::{self, LinkBase};
 
 const RESOURCES: &[&str] = &[
     "issue",
@@ -23,6 +23,7 @@ fuzz_target!(|data: &[u8]| {
     let base = LinkBase {
         sentry_url: "https://sentry.io".into(),
         org: Some("acme".into()),
+        learned_org: None,
     };
     if let Ok(v) = payload::parse_json(body) {
         let _ = payload::parse_integration(RESOURCES[pick as usize % RESOURCES.len()], &v, &base);

@@ -18,23 +18,6 @@ pub fn month_of(ms: i64) -> String {
     }
 }
 
-/// When the month of `ms` ends (the next one starts), epoch milliseconds: when a spent quota
-/// is whole again.
-pub fn next_month_at(ms: i64) -> i64 {
-    let Some(t) = Shanghai.timestamp_millis_opt(ms).single() else {
-        return ms;
-    };
-    let (year, month) = match t.month() {
-        12 => (t.year() + 1, 1),
-        m => (t.year(), m + 1),
-    };
-    // Shanghai has had no daylight saving since 1991: midnight on the 1st is one instant.
-    Shanghai
-        .with_ymd_and_hms(year, month, 1, 0, 0, 0)
-        .single()
-        .map_or(ms, |start| start.timestamp_millis())
-}
-
 /// A robot's calls this month, as the store counts them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct MonthCalls {
@@ -77,14 +60,6 @@ impl QuotaLevel {
             Self::Normal
         }
     }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Normal => "normal",
-            Self::Saving => "saving",
-            Self::Spent => "spent",
-        }
-    }
 }
 
 #[cfg(test)]
@@ -93,15 +68,15 @@ mod tests {
 
     /// 2026-11-30 16:00 UTC is 2026-12-01 00:00 in Shanghai.
     const DEC_1_SHANGHAI: i64 = 1_796_054_400_000;
+    /// 31 days later: 2027-01-01 00:00 in Shanghai.
+    const JAN_1_SHANGHAI: i64 = DEC_1_SHANGHAI + 31 * 86_400_000;
 
     #[test]
     fn the_month_turns_at_midnight_in_shanghai_not_utc() {
         assert_eq!(month_of(DEC_1_SHANGHAI - 1), "2026-11");
         assert_eq!(month_of(DEC_1_SHANGHAI), "2026-12");
-        assert_eq!(next_month_at(DEC_1_SHANGHAI - 1), DEC_1_SHANGHAI);
-        let jan_1 = next_month_at(DEC_1_SHANGHAI);
-        assert_eq!(month_of(jan_1), "2027-01");
-        assert_eq!(month_of(jan_1 - 1), "2026-12");
+        assert_eq!(month_of(JAN_1_SHANGHAI), "2027-01");
+        assert_eq!(month_of(JAN_1_SHANGHAI - 1), "2026-12");
     }
 
     #[test]

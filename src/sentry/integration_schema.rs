@@ -8,9 +8,6 @@ use super::alert_rule_action::{
 };
 use serde_json::{Value, json};
 
-/// Sentry refuses a schema whose description is longer.
-pub const MAX_DESCRIPTION: usize = 140;
-
 pub fn schema() -> Value {
     let levels: Vec<Value> = ["debug", "info", "warning", "error", "fatal"]
         .iter()
@@ -70,6 +67,9 @@ pub fn schema() -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Sentry refuses a schema whose description is longer.
+    const MAX_DESCRIPTION: usize = 140;
 
     #[test]
     fn description_fits_and_paths_are_relative() {

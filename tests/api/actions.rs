@@ -2,7 +2,7 @@
 //! links, and their pages, against a wiremock Sentry API.
 
 use crate::helpers::*;
-use sentry_dingtalk::secret::Secret;
+use sentry_dingtalk::Secret;
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -136,12 +136,8 @@ async fn issue_messages_carry_actions_that_work_once() {
     assert_eq!(resp.status().as_u16(), 403);
     // Expired: a link made with this relay's key two days ago.
     let key = app.outbox.action_key().await.expect("key");
-    let signer = sentry_dingtalk::action_links::ActionSigner::new(key, "https://relay.example");
-    let old = signer.token(
-        "5128840021",
-        sentry_dingtalk::action_links::Action::Resolve,
-        1_000,
-    );
+    let signer = sentry_dingtalk::ActionSigner::new(key, "https://relay.example");
+    let old = signer.token("5128840021", sentry_dingtalk::Action::Resolve, 1_000);
     let resp = app
         .http
         .get(format!("{}/actions/{old}", app.address))
@@ -175,12 +171,12 @@ async fn a_failed_action_at_sentry_leaves_the_link_usable() {
         .await;
     let app = app_with_actions(&server, false).await;
     let key = app.outbox.action_key().await.expect("key");
-    let signer = sentry_dingtalk::action_links::ActionSigner::new(key, "https://relay.example");
+    let signer = sentry_dingtalk::ActionSigner::new(key, "https://relay.example");
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock")
         .as_secs() as i64;
-    let token = signer.token("42", sentry_dingtalk::action_links::Action::Ignore, now);
+    let token = signer.token("42", sentry_dingtalk::Action::Ignore, now);
     let url = format!("{}/actions/{token}", app.address);
     assert_eq!(
         app.http

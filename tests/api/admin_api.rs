@@ -5,8 +5,8 @@
 use crate::helpers::*;
 use crate::silences::api;
 use reqwest::Method;
+use sentry_dingtalk::Secret;
 use sentry_dingtalk::outbox::MessageState;
-use sentry_dingtalk::secret::Secret;
 use serde_json::Value;
 
 const ADMIN: &str = "admin-secret-token";

@@ -2,7 +2,7 @@
 //! start, the cookie is `Secure` behind https, and no page can be framed or sniffed.
 
 use crate::helpers::*;
-use sentry_dingtalk::secret::Secret;
+use sentry_dingtalk::Secret;
 use std::time::{Duration, Instant};
 
 const ADMIN: &str = "admin-login-test-token-0123";

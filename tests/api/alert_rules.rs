@@ -4,8 +4,7 @@
 
 use crate::fake_robot::FakeRobot;
 use crate::helpers::*;
-use sentry_dingtalk::secret::Secret;
-use sentry_dingtalk::sentry::signature;
+use sentry_dingtalk::{Secret, signature};
 use serde_json::{Value, json};
 
 pub struct TwoRobots {

@@ -4,8 +4,7 @@
 
 use crate::fake_openapi::{FakeOpenApi, card_robot_config};
 use crate::helpers::*;
-use sentry_dingtalk::dingtalk::card_callback::signature;
-use sentry_dingtalk::secret::Secret;
+use sentry_dingtalk::{Secret, card_callback_signature};
 use serde_json::{Value, json};
 
 const CALLBACK_SECRET: &str = "card-replay-s3cret";
@@ -53,8 +52,8 @@ async fn a_signed_callback_acts_once_and_its_signature_is_refused_with_any_body(
     );
     assert!(poll(WAIT, || fake.card_count() == 1).await, "card made");
     let (id, _) = fake.cards().remove(0);
-    let ts = sentry_dingtalk::clock::now_ms().to_string();
-    let sig = signature(&Secret::new(CALLBACK_SECRET), &ts);
+    let ts = sentry_dingtalk::now_ms().to_string();
+    let sig = card_callback_signature(&Secret::new(CALLBACK_SECRET), &ts);
 
     // The click as DingTalk sent it: acted on.
     let first = click_body(&id, "claim", "u-alice");
@@ -77,7 +76,7 @@ async fn a_signed_callback_acts_once_and_its_signature_is_refused_with_any_body(
 
     // A fresh signature is a fresh click.
     let ts2 = (ts.parse::<i64>().expect("ms") + 1).to_string();
-    let sig2 = signature(&Secret::new(CALLBACK_SECRET), &ts2);
+    let sig2 = card_callback_signature(&Secret::new(CALLBACK_SECRET), &ts2);
     let second = click_body(&id, "claim", "u-bob");
     assert_eq!(post_click(&app.address, &ts2, &sig2, &second).await, 200);
     assert!(poll(WAIT, || claimed_by("u-bob")).await, "a new click acts");

@@ -3,15 +3,10 @@
 
 use crate::fake_openapi::{APP_KEY, APP_SECRET, FakeOpenApi, ROBOT_CODE};
 use crate::helpers::WAIT;
-use sentry_dingtalk::dingtalk::openapi::{
-    AppCredentials, CallTally, CardOutcome, CardParams, NewCard, OpenApiClient,
+use sentry_dingtalk::{
+    Alert, AlertKind, AppCredentials, CARD_VARIABLES, CallTally, CardFacts, CardOutcome,
+    CardParams, CardStatus, Lang, Level, NewCard, OpenApiClient, Renderer, Secret, card_params,
 };
-use sentry_dingtalk::domain::alert::{Alert, AlertKind, Level};
-use sentry_dingtalk::domain::card_status::CardStatus;
-use sentry_dingtalk::domain::lang::Lang;
-use sentry_dingtalk::render::Renderer;
-use sentry_dingtalk::render::card::{CardFacts, VARIABLES, card_params};
-use sentry_dingtalk::secret::Secret;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -93,7 +88,7 @@ async fn a_card_is_created_with_every_variable_then_updated_in_place_on_one_toke
         (ROBOT_CODE, "sentry-alert.schema")
     );
     let keys: Vec<&str> = card.params.keys().map(String::as_str).collect();
-    let mut want = VARIABLES.to_vec();
+    let mut want = CARD_VARIABLES.to_vec();
     want.sort_unstable();
     assert_eq!(keys, want);
     assert_eq!(

@@ -5,10 +5,8 @@
 use crate::fake_openapi::{APP_KEY, APP_SECRET, Card, FakeOpenApi, ROBOT_CODE};
 use crate::fake_robot::FakeRobot;
 use crate::helpers::*;
-use sentry_dingtalk::dingtalk::card_callback::signature;
 use sentry_dingtalk::outbox::{MessageState, SharedOutbox};
-use sentry_dingtalk::render::card::VARIABLES;
-use sentry_dingtalk::secret::Secret;
+use sentry_dingtalk::{CARD_VARIABLES, Secret, card_callback_signature};
 use serde_json::{Value, json};
 use std::time::Duration;
 use wiremock::matchers::{method, path};
@@ -135,7 +133,7 @@ async fn one_card_per_issue_counts_repeats_and_turns_resolved() {
     );
     let mut keys: Vec<&str> = card.params.keys().map(String::as_str).collect();
     keys.sort_unstable();
-    let mut want = VARIABLES.to_vec();
+    let mut want = CARD_VARIABLES.to_vec();
     want.sort_unstable();
     assert_eq!(keys, want);
     assert_eq!(param(&card, "status"), "firing");
@@ -190,8 +188,8 @@ pub(crate) async fn click(
     user: &str,
     secret: &str,
 ) -> u16 {
-    let ts = sentry_dingtalk::clock::now_ms().to_string();
-    let sig = signature(&Secret::new(secret), &ts);
+    let ts = sentry_dingtalk::now_ms().to_string();
+    let sig = card_callback_signature(&Secret::new(secret), &ts);
     let content = json!({"cardPrivateData": {"actionIds": ["b1"], "params": {"action": action}}});
     let body = json!({
         "type": "actionCallback", "outTrackId": out_track_id, "corpId": "dingcorp",
@@ -343,7 +341,7 @@ async fn an_expired_token_is_renewed_and_an_outage_delays_the_card_without_losin
 
 /// Posts `body` to a child relay as Sentry would.
 async fn post_child(base: &str, resource: &str, body: Vec<u8>) -> u16 {
-    let sig = sentry_dingtalk::sentry::signature::sign(&body, &Secret::new(CLIENT_SECRET));
+    let sig = sentry_dingtalk::signature::sign(&body, &Secret::new(CLIENT_SECRET));
     reqwest::Client::new()
         .post(format!("{base}/webhooks/sentry"))
         .header("Content-Type", "application/json")

@@ -6,11 +6,9 @@
 use crate::cards_flow::{CALLBACK_SECRET, ISSUE, param, repeat, variant, wait_card};
 use crate::fake_openapi::{FakeOpenApi, card_robot_entry};
 use crate::helpers::*;
-use sentry_dingtalk::clock::now_ms;
-use sentry_dingtalk::domain::quota::month_of;
 use sentry_dingtalk::outbox::types::CallCount;
 use sentry_dingtalk::outbox::{MessageState, SharedOutbox};
-use sentry_dingtalk::secret::Secret;
+use sentry_dingtalk::{Secret, month_of, now_ms};
 use serde_json::json;
 
 const ROBOT: &str = "oncall-cards";

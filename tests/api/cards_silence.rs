@@ -53,7 +53,7 @@ async fn the_silence_button_holds_the_issue_and_a_summary_card_tells_the_end() {
 
     // The silence ends: one summary card, the issue's own card untouched.
     app.outbox
-        .end_silence(silences[0].id, sentry_dingtalk::clock::now_ms())
+        .end_silence(silences[0].id, sentry_dingtalk::now_ms())
         .await
         .expect("end");
     assert!(

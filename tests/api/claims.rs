@@ -5,7 +5,7 @@
 use crate::cards_flow::{CALLBACK_SECRET, ISSUE, card_app_with, click, param, track_id, wait_card};
 use crate::fake_openapi::FakeOpenApi;
 use crate::helpers::*;
-use sentry_dingtalk::secret::Secret;
+use sentry_dingtalk::Secret;
 use serde_json::json;
 use wiremock::matchers::{body_json, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};

@@ -2,10 +2,8 @@
 //! text, columns that line up, exit codes as documented, a closed pipe that is no crash.
 
 use crate::helpers::*;
-use sentry_dingtalk::domain::lang::Lang;
-use sentry_dingtalk::render::{Envelope, Renderer};
-use sentry_dingtalk::sentry::payload::{LinkBase, Parsed};
-use sentry_dingtalk::sentry::shape::interpret;
+use sentry_dingtalk::payload::{LinkBase, Parsed};
+use sentry_dingtalk::{Envelope, Lang, Renderer, interpret};
 use std::process::{Command, Output, Stdio};
 
 fn command(args: &[&str], env: &[(&str, &str)]) -> Command {

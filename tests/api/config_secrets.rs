@@ -3,7 +3,7 @@
 
 use crate::fake_robot::FakeRobot;
 use crate::helpers::*;
-use sentry_dingtalk::secret::Secret;
+use sentry_dingtalk::Secret;
 use std::time::Duration;
 
 const TOKEN: &str = "c0ffee00deadbeefc0ffee00deadbeefc0ffee00deadbeefc0ffee00deadbeef";

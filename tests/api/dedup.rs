@@ -47,10 +47,7 @@ async fn a_redelivery_folds_by_body_or_by_request_id() {
     let app = spawn_app().await;
     let body = example("issue-assigned.json");
     let sig = |b: &[u8]| {
-        sentry_dingtalk::sentry::signature::sign(
-            b,
-            &sentry_dingtalk::secret::Secret::new(CLIENT_SECRET),
-        )
+        sentry_dingtalk::signature::sign(b, &sentry_dingtalk::Secret::new(CLIENT_SECRET))
     };
     let post = |body: Vec<u8>, request_id: &'static str| {
         let s = sig(&body);

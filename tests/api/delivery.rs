@@ -347,10 +347,7 @@ async fn sigterm_finishes_the_send_in_flight_and_leaves_the_rest_queued() {
 
 pub(crate) async fn post_storm_alert(client: &reqwest::Client, base: &str, i: usize) {
     let body = storm_alert(i);
-    let sig = sentry_dingtalk::sentry::signature::sign(
-        &body,
-        &sentry_dingtalk::secret::Secret::new(CLIENT_SECRET),
-    );
+    let sig = sentry_dingtalk::signature::sign(&body, &sentry_dingtalk::Secret::new(CLIENT_SECRET));
     let resp = client
         .post(format!("{base}/webhooks/sentry"))
         .header("Sentry-Hook-Resource", "event_alert")

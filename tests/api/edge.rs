@@ -2,8 +2,7 @@
 //! signature, must neither exhaust memory nor delay a real webhook.
 
 use crate::helpers::*;
-use sentry_dingtalk::secret::Secret;
-use sentry_dingtalk::sentry::signature;
+use sentry_dingtalk::{Secret, signature};
 use std::time::{Duration, Instant};
 
 const MIB: usize = 1024 * 1024;

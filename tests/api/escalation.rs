@@ -4,7 +4,7 @@
 
 use crate::fake_robot::{FakeRobot, Received};
 use crate::helpers::*;
-use sentry_dingtalk::secret::Secret;
+use sentry_dingtalk::Secret;
 use serde_json::{Value, json};
 use std::time::Duration;
 use wiremock::matchers::{method, path};
@@ -185,12 +185,12 @@ async fn a_silence_that_holds_the_issue_stops_the_ladder_when_its_step_comes() {
     let silence = app
         .outbox
         .add_silence(sentry_dingtalk::outbox::NewSilence {
-            matchers: sentry_dingtalk::domain::silence::Matchers {
+            matchers: sentry_dingtalk::Matchers {
                 issue: Some(ISSUE.into()),
                 ..Default::default()
             },
-            starts_at: sentry_dingtalk::clock::now_ms(),
-            ends_at: sentry_dingtalk::clock::now_ms() + 3_600_000,
+            starts_at: sentry_dingtalk::now_ms(),
+            ends_at: sentry_dingtalk::now_ms() + 3_600_000,
             comment: "deploy".into(),
             created_by: "ops".into(),
         })

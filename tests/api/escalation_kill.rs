@@ -5,8 +5,7 @@
 use crate::escalation::{ISSUE, ladder};
 use crate::fake_robot::{FakeRobot, Received};
 use crate::helpers::*;
-use sentry_dingtalk::secret::Secret;
-use sentry_dingtalk::sentry::signature;
+use sentry_dingtalk::{Secret, signature};
 use std::path::Path;
 use std::time::Duration;
 

@@ -1,11 +1,8 @@
 //! `spawn_app()`: the real relay on port 0 with a temporary outbox and a fake robot.
 
 use crate::fake_robot::FakeRobot;
-use sentry_dingtalk::app::startup::Application;
-use sentry_dingtalk::config::Settings;
 use sentry_dingtalk::outbox::{MessageRow, MessageState, SharedOutbox, StateCount};
-use sentry_dingtalk::secret::Secret;
-use sentry_dingtalk::sentry::signature;
+use sentry_dingtalk::{Application, Secret, Settings, signature};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -22,7 +19,7 @@ pub struct TestApp {
     pub robot: FakeRobot,
     pub data_dir: tempfile::TempDir,
     pub http: reqwest::Client,
-    pub live: std::sync::Arc<sentry_dingtalk::live::Live>,
+    pub live: std::sync::Arc<sentry_dingtalk::Live>,
     shutdown: CancellationToken,
     running: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
@@ -74,7 +71,7 @@ pub async fn spawn_app_for(robot: FakeRobot, adjust: impl FnOnce(&mut Settings))
     let mut settings = test_settings(&robot, data_dir.path());
     adjust(&mut settings);
     // What a reload rebuilds the robot list from.
-    if let Some(default) = settings.robot(sentry_dingtalk::config::DEFAULT_ROBOT) {
+    if let Some(default) = settings.robot(sentry_dingtalk::DEFAULT_ROBOT) {
         settings.env_robot = default.clone();
     }
     let app = Application::build(settings).await.expect("app builds");

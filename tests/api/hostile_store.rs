@@ -167,12 +167,12 @@ async fn an_unreadable_row_is_set_aside_as_dead_and_the_robot_goes_on() {
             sentry_dingtalk::outbox::open_sqlite(data.path(), Access::Shared).expect("open");
         for name in ["issue-created.json", "issue-assigned.json"] {
             let value = serde_json::from_slice(&example(name)).expect("json");
-            let parsed = sentry_dingtalk::sentry::payload::parse_integration(
+            let parsed = sentry_dingtalk::payload::parse_integration(
                 "issue",
                 &value,
-                &sentry_dingtalk::sentry::payload::LinkBase::default(),
+                &sentry_dingtalk::payload::LinkBase::default(),
             );
-            let sentry_dingtalk::sentry::payload::Parsed::Alert(alert) = parsed else {
+            let sentry_dingtalk::payload::Parsed::Alert(alert) = parsed else {
                 panic!("alert")
             };
             let item = sentry_dingtalk::outbox::Delivery {

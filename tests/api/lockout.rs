@@ -5,8 +5,7 @@
 //! RSS is its own.
 
 use crate::helpers::*;
-use sentry_dingtalk::secret::Secret;
-use sentry_dingtalk::sentry::signature;
+use sentry_dingtalk::{Secret, signature};
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;

@@ -3,12 +3,8 @@
 //! and a body that fits whatever the payload holds.
 
 use crate::helpers::*;
-use sentry_dingtalk::dingtalk::MAX_BODY_BYTES;
-use sentry_dingtalk::domain::alert::Alert;
-use sentry_dingtalk::domain::lang::Lang;
-use sentry_dingtalk::render::{Envelope, Renderer};
-use sentry_dingtalk::sentry::payload::{LinkBase, Parsed};
-use sentry_dingtalk::sentry::shape::interpret;
+use sentry_dingtalk::payload::{LinkBase, Parsed};
+use sentry_dingtalk::{Alert, Envelope, Lang, MAX_BODY_BYTES, Renderer, interpret};
 use serde_json::{Value, json};
 
 fn acme() -> LinkBase {

@@ -4,7 +4,7 @@
 
 use crate::helpers::*;
 use crate::silences::issue;
-use sentry_dingtalk::secret::Secret;
+use sentry_dingtalk::Secret;
 use serde_json::{Value, json};
 
 const ADMIN: &str = "admin-secret-token";

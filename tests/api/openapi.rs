@@ -3,8 +3,8 @@
 
 use crate::fake_robot::FakeRobot;
 use crate::helpers::*;
-use sentry_dingtalk::secret::Secret;
-use sentry_dingtalk::sentry::signature::sign;
+use sentry_dingtalk::Secret;
+use sentry_dingtalk::signature::sign;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::PathBuf;

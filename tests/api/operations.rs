@@ -82,10 +82,7 @@ async fn no_secret_robot_url_or_sec_value_ever_reaches_the_log() {
     let base = format!("http://127.0.0.1:{port}");
     assert!(wait_healthy(&client, &base).await);
     let body = example("event_alert-triggered.json");
-    let sig = sentry_dingtalk::sentry::signature::sign(
-        &body,
-        &sentry_dingtalk::secret::Secret::new(CLIENT_SECRET),
-    );
+    let sig = sentry_dingtalk::signature::sign(&body, &sentry_dingtalk::Secret::new(CLIENT_SECRET));
     // The legacy endpoint gets a legacy plugin's own payload: the same body at both endpoints
     // would be one alert (the dedup key is the body alone).
     let legacy = example("legacy-plugin.json");

@@ -5,7 +5,7 @@
 use crate::helpers::*;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
-use sentry_dingtalk::config::Settings;
+use sentry_dingtalk::Settings;
 use serde_json::Value;
 
 const KEYS: &[&str] = &[
@@ -170,9 +170,9 @@ fn any_signed_body_with_any_resource_is_answered_2xx_or_4xx() {
     });
     let result = runner.run(&(body(), resource()), |(body, resource)| {
         let status = rt.block_on(async {
-            let sig = sentry_dingtalk::sentry::signature::sign(
+            let sig = sentry_dingtalk::signature::sign(
                 &body,
-                &sentry_dingtalk::secret::Secret::new(CLIENT_SECRET),
+                &sentry_dingtalk::Secret::new(CLIENT_SECRET),
             );
             app.post(Some(&resource), Some(&sig), body.clone())
                 .await
@@ -258,7 +258,7 @@ fn any_configuration_text_loads_or_is_refused_without_a_secret_in_the_error() {
     let lines = prop::collection::vec(config_line(), 0..10).prop_map(|l| l.join("\n"));
     let result = runner.run(&lines, |text| {
         if let Err(e) =
-            sentry_dingtalk::config::file::parse(&text, "c.toml", &env, &defaults, chrono_tz::UTC)
+            sentry_dingtalk::parse_config_file(&text, "c.toml", &env, &defaults, chrono_tz::UTC)
         {
             let msg = e.to_string();
             prop_assert!(

@@ -1,14 +1,11 @@
 //! Rendering against real captured payloads, golden files for our examples, and hostile text.
 
 use crate::helpers::*;
-use sentry_dingtalk::commands::replay;
-use sentry_dingtalk::dingtalk::{MAX_BODY_BYTES, Message};
-use sentry_dingtalk::domain::alert::Alert;
-use sentry_dingtalk::domain::lang::Lang;
-use sentry_dingtalk::domain::mention::Mentions;
-use sentry_dingtalk::render::{Envelope, Renderer, escape};
-use sentry_dingtalk::sentry::payload::{LinkBase, Parsed};
-use sentry_dingtalk::sentry::shape::interpret;
+use sentry_dingtalk::cli::replay;
+use sentry_dingtalk::payload::{LinkBase, Parsed};
+use sentry_dingtalk::{
+    Alert, Envelope, Lang, MAX_BODY_BYTES, Mentions, Message, Renderer, escape, interpret,
+};
 use serde_json::json;
 
 fn base() -> LinkBase {
@@ -223,12 +220,11 @@ fn storm_summaries_use_the_brackets_of_their_language() {
     let Parsed::Alert(alert) = interpret(&event, None, None, &base()).1 else {
         panic!("alert")
     };
-    let now = sentry_dingtalk::clock::now_ms();
+    let now = sentry_dingtalk::now_ms();
     for lang in [Lang::Zh, Lang::En] {
         let renderer = Renderer::load(None, lang).expect("templates");
         let summaries =
-            sentry_dingtalk::render::storm::sample_storm(&renderer, &[*alert.clone()], now)
-                .expect("renders");
+            sentry_dingtalk::sample_storm(&renderer, &[*alert.clone()], now).expect("renders");
         for (summary, msg) in summaries {
             let text = &msg.markdown.text;
             // Times carry " (Asia/Shanghai)" in both languages; the asides are what differ.

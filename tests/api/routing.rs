@@ -2,7 +2,7 @@
 
 use crate::fake_robot::{FakeRobot, Received};
 use crate::helpers::*;
-use sentry_dingtalk::config::{ConfigError, Settings};
+use sentry_dingtalk::{ConfigError, Settings};
 use serde_json::json;
 use std::time::Duration;
 
@@ -300,9 +300,7 @@ async fn reload_takes_a_good_file_and_refuses_a_bad_one() {
     let first = config(&payments, &oncall, "[[routes]]\nrobots = [\"payments\"]\n");
     let app = spawn_app_with(|s| {
         with_config_file(s, dir.path(), &first);
-        s.admin_token = Some(sentry_dingtalk::secret::Secret::new(
-            "admin-secret-0123456789",
-        ));
+        s.admin_token = Some(sentry_dingtalk::Secret::new("admin-secret-0123456789"));
     })
     .await;
     let reload = |token: &str| {
@@ -617,10 +615,8 @@ async fn sighup_reloads_the_file_and_a_broken_one_keeps_the_last_good() {
     assert!(wait_healthy(&client, &base).await);
     let post = |issue: u64| {
         let body = event("a", "production", "error", issue, &[]);
-        let sig = sentry_dingtalk::sentry::signature::sign(
-            &body,
-            &sentry_dingtalk::secret::Secret::new(CLIENT_SECRET),
-        );
+        let sig =
+            sentry_dingtalk::signature::sign(&body, &sentry_dingtalk::Secret::new(CLIENT_SECRET));
         client
             .post(format!("{base}/webhooks/sentry"))
             .header("Sentry-Hook-Resource", "event_alert")

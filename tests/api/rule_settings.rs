@@ -3,9 +3,8 @@
 
 use crate::alert_rules::{TwoRobots, two_robots};
 use crate::helpers::*;
-use sentry_dingtalk::domain::lang::Lang;
-use sentry_dingtalk::render::{Envelope, Renderer};
-use sentry_dingtalk::sentry::payload::{self, LinkBase, Parsed};
+use sentry_dingtalk::payload::{self, LinkBase, Parsed};
+use sentry_dingtalk::{Envelope, Lang, Renderer};
 use serde_json::{Value, json};
 use std::time::Duration;
 

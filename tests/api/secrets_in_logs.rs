@@ -9,8 +9,7 @@ use crate::fake_robot::{FakeRobot, TOKEN as ROBOT_TOKEN};
 use crate::helpers::*;
 use crate::outbox_conformance::postgres::with_database;
 use base64::Engine;
-use sentry_dingtalk::dingtalk::card_callback::signature;
-use sentry_dingtalk::secret::Secret;
+use sentry_dingtalk::{Secret, card_callback_signature};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -157,7 +156,7 @@ async fn run_at_trace(dir: &Path, database_url: Option<&str>) -> (String, Vec<St
 
     // A webhook whose message carries action links; one link shown, then used.
     let body = example("event_alert-triggered.json");
-    let sig = sentry_dingtalk::sentry::signature::sign(&body, &Secret::new(CLIENT_SECRET));
+    let sig = sentry_dingtalk::signature::sign(&body, &Secret::new(CLIENT_SECRET));
     let answer = http
         .post(format!("{base}/webhooks/sentry"))
         .header("Content-Type", "application/json")
@@ -209,14 +208,14 @@ async fn run_at_trace(dir: &Path, database_url: Option<&str>) -> (String, Vec<St
     // The card, and a signed click on its button.
     assert!(poll(WAIT, || fake.card_count() >= 1).await, "card made");
     let (track_id, _) = fake.cards().remove(0);
-    let ts = sentry_dingtalk::clock::now_ms().to_string();
+    let ts = sentry_dingtalk::now_ms().to_string();
     let content = json!({"cardPrivateData": {"params": {"action": "claim"}}});
     let click = http
         .post(format!("{base}/dingtalk/card-callback"))
         .header("x-ddpaas-signature-timestamp", &ts)
         .header(
             "x-ddpaas-signature",
-            signature(&Secret::new(CALLBACK_SECRET), &ts),
+            card_callback_signature(&Secret::new(CALLBACK_SECRET), &ts),
         )
         .json(
             &json!({"type": "actionCallback", "outTrackId": track_id, "userId": "u1",

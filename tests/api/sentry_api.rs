@@ -1,7 +1,7 @@
 //! The Sentry Web API on loopback (wiremock): enrichment, its failures, and rate limits.
 
 use crate::helpers::*;
-use sentry_dingtalk::secret::Secret;
+use sentry_dingtalk::Secret;
 use serde_json::json;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -277,11 +277,10 @@ async fn the_scheduled_digest_is_queued_through_the_outbox_and_delivered() {
         .await;
     let app = app_with_api(&server).await;
     let runtime = app.live.get();
-    let api = sentry_dingtalk::app::startup::sentry_api(&runtime.settings).expect("api configured");
-    let robots =
-        sentry_dingtalk::report::open_issues::queue(&runtime, &api, &app.outbox, "24h", None)
-            .await
-            .expect("queued");
+    let api = sentry_dingtalk::sentry_api(&runtime.settings).expect("api configured");
+    let robots = sentry_dingtalk::queue_open_issues(&runtime, &api, &app.outbox, "24h", None)
+        .await
+        .expect("queued");
     assert_eq!(robots, ["default"]);
     assert!(
         app.robot.wait_for(WAIT, |p| p.len() == 1).await,

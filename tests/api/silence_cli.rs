@@ -6,8 +6,7 @@
 use crate::fake_robot::FakeRobot;
 use crate::helpers::*;
 use crate::silences::issue;
-use sentry_dingtalk::secret::Secret;
-use sentry_dingtalk::sentry::signature;
+use sentry_dingtalk::{Secret, signature};
 use std::path::Path;
 use std::process::{Command, Output};
 

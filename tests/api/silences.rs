@@ -4,8 +4,8 @@
 //! naming every held issue; alerts after the end flow as usual.
 
 use crate::helpers::*;
+use sentry_dingtalk::Secret;
 use sentry_dingtalk::outbox::MessageState;
-use sentry_dingtalk::secret::Secret;
 use serde_json::{Value, json};
 
 const ADMIN: &str = "admin-secret-token";

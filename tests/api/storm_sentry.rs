@@ -4,8 +4,7 @@
 
 use crate::helpers::*;
 use crate::storms::{is_storm, post_all};
-use sentry_dingtalk::config::storm::StormConfig;
-use sentry_dingtalk::secret::Secret;
+use sentry_dingtalk::{Secret, StormConfig};
 use serde_json::json;
 use std::time::Duration;
 use wiremock::matchers::{header, method, path, path_regex};

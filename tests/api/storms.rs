@@ -5,7 +5,7 @@
 
 use crate::fake_robot::Received;
 use crate::helpers::*;
-use sentry_dingtalk::config::storm::StormConfig;
+use sentry_dingtalk::StormConfig;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -36,10 +36,7 @@ pub fn is_storm(m: &Received) -> bool {
 /// Posts storm alert `n` (an error) as Sentry does; whether it got 202.
 pub async fn post_one(http: &reqwest::Client, base: &str, n: usize) -> bool {
     let body = storm_alert(n, "error");
-    let sig = sentry_dingtalk::sentry::signature::sign(
-        &body,
-        &sentry_dingtalk::secret::Secret::new(CLIENT_SECRET),
-    );
+    let sig = sentry_dingtalk::signature::sign(&body, &sentry_dingtalk::Secret::new(CLIENT_SECRET));
     let resp = http
         .post(format!("{base}/webhooks/sentry"))
         .header("Sentry-Hook-Resource", "event_alert")

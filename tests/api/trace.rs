@@ -3,8 +3,8 @@
 //! ignored webhook of one issue.
 
 use crate::helpers::*;
+use sentry_dingtalk::Secret;
 use sentry_dingtalk::outbox::MessageState;
-use sentry_dingtalk::secret::Secret;
 use serde_json::{Value, json};
 use std::process::Command;
 

@@ -3,8 +3,8 @@
 
 use crate::browser::{BrowserResult, log_in, with_browser};
 use crate::helpers::*;
+use sentry_dingtalk::Secret;
 use sentry_dingtalk::outbox::MessageState;
-use sentry_dingtalk::secret::Secret;
 use std::time::Duration;
 
 const ADMIN: &str = "admin-secret-token";

@@ -4,7 +4,7 @@
 
 use crate::helpers::*;
 use crate::ui_session::{ADMIN, api_message, csrf_in, escaped, session};
-use sentry_dingtalk::secret::Secret;
+use sentry_dingtalk::Secret;
 use serde_json::{Value, json};
 
 #[tokio::test]

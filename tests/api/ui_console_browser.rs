@@ -6,7 +6,7 @@ use crate::browser::{BrowserResult, log_in, screenshot, wait_text, with_browser}
 use crate::helpers::*;
 use crate::ui_session::ADMIN;
 use fantoccini::{Client, Locator};
-use sentry_dingtalk::secret::Secret;
+use sentry_dingtalk::Secret;
 use serde_json::json;
 
 /// Two rotas, three people, and a route whose new issues escalate every 15 minutes.

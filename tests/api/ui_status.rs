@@ -5,9 +5,8 @@
 
 use crate::fake_robot::FakeRobot;
 use crate::helpers::*;
-use sentry_dingtalk::config::DEFAULT_ROBOT;
 use sentry_dingtalk::outbox::MessageState;
-use sentry_dingtalk::secret::Secret;
+use sentry_dingtalk::{DEFAULT_ROBOT, Secret};
 use serde_json::json;
 
 pub(crate) const ADMIN: &str = "admin-secret-token";

@@ -5,8 +5,8 @@
 use crate::browser::{BrowserResult, log_in, screenshot, with_browser};
 use crate::helpers::*;
 use crate::ui_status::{ADMIN, event, series, status_page, two_robots};
-use sentry_dingtalk::domain::tally::{BUCKET_MS, CHART_BUCKETS, Tally, TallyKind, bucket_of};
 use sentry_dingtalk::outbox::MessageState;
+use sentry_dingtalk::{BUCKET_MS, CHART_BUCKETS, Tally, TallyKind, bucket_of};
 
 /// Chromium: the status page shows a chart per robot; a dead letter's issue link opens its
 /// trace. Keeps `docs/screenshots/status.png` and `trace.png`.
@@ -30,7 +30,7 @@ async fn a_browser_sees_a_chart_per_robot_and_opens_a_trace_from_a_dead_letter()
     assert!(counted, "the counts reached the store");
     // A day of history for `ops`, as replicas would have counted it: the screenshot shows a
     // chart that has seen some traffic.
-    let now = sentry_dingtalk::clock::now_ms();
+    let now = sentry_dingtalk::now_ms();
     let history: Vec<Tally> = (1..CHART_BUCKETS - 1)
         .flat_map(|i| {
             let bucket = bucket_of(now) - i * BUCKET_MS;

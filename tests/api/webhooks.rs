@@ -79,16 +79,13 @@ async fn every_example_resource_and_action_is_accepted_and_alerts_reach_the_robo
 async fn signatures_are_checked_with_every_rotated_secret() {
     let app = spawn_app_with(|s| {
         s.client_secrets = vec![
-            sentry_dingtalk::secret::Secret::new("old-secret"),
-            sentry_dingtalk::secret::Secret::new(CLIENT_SECRET),
+            sentry_dingtalk::Secret::new("old-secret"),
+            sentry_dingtalk::Secret::new(CLIENT_SECRET),
         ]
     })
     .await;
     let body = example("issue-created.json");
-    let old = sentry_dingtalk::sentry::signature::sign(
-        &body,
-        &sentry_dingtalk::secret::Secret::new("old-secret"),
-    );
+    let old = sentry_dingtalk::signature::sign(&body, &sentry_dingtalk::Secret::new("old-secret"));
     assert_eq!(
         app.post(Some("issue"), Some(&old), body.clone())
             .await
@@ -96,10 +93,7 @@ async fn signatures_are_checked_with_every_rotated_secret() {
             .as_u16(),
         202
     );
-    let other = sentry_dingtalk::sentry::signature::sign(
-        &body,
-        &sentry_dingtalk::secret::Secret::new("nope"),
-    );
+    let other = sentry_dingtalk::signature::sign(&body, &sentry_dingtalk::Secret::new("nope"));
     let resp = app.post(Some("issue"), Some(&other), body.clone()).await;
     assert_eq!(resp.status().as_u16(), 401);
     assert_eq!(json_body(resp).await["error"], "bad_signature");
@@ -116,10 +110,7 @@ async fn signatures_are_checked_with_every_rotated_secret() {
         &serde_json::from_slice::<serde_json::Value>(&body).expect("json"),
     )
     .expect("json");
-    let sig = sentry_dingtalk::sentry::signature::sign(
-        &body,
-        &sentry_dingtalk::secret::Secret::new(CLIENT_SECRET),
-    );
+    let sig = sentry_dingtalk::signature::sign(&body, &sentry_dingtalk::Secret::new(CLIENT_SECRET));
     assert_eq!(
         app.post(Some("issue"), Some(&sig), reserialized)
             .await
@@ -145,10 +136,7 @@ async fn bad_input_gets_a_clear_json_error_and_nothing_is_queued() {
     let resp = app.post_signed("issue", b"[1, 2]").await;
     assert_eq!(resp.status().as_u16(), 400);
     let body = example("issue-created.json");
-    let sig = sentry_dingtalk::sentry::signature::sign(
-        &body,
-        &sentry_dingtalk::secret::Secret::new(CLIENT_SECRET),
-    );
+    let sig = sentry_dingtalk::signature::sign(&body, &sentry_dingtalk::Secret::new(CLIENT_SECRET));
     let resp = app.post(None, Some(&sig), body).await;
     assert_eq!(resp.status().as_u16(), 400);
     assert!(
@@ -290,7 +278,7 @@ async fn an_unusable_data_dir_refuses_to_start_with_a_clear_message() {
     let file = dir.path().join("not-a-dir");
     std::fs::write(&file, b"x").expect("write");
     let settings = test_settings(&robot, &file);
-    let err = sentry_dingtalk::app::startup::Application::build(settings)
+    let err = sentry_dingtalk::Application::build(settings)
         .await
         .err()
         .expect("refused");

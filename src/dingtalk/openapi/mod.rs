@@ -11,7 +11,7 @@ mod ding;
 mod token;
 
 pub use answer::CardOutcome;
-pub use cards::{CardParams, NewCard, open_space_id};
+pub use cards::{CardParams, NewCard};
 pub use ding::Ding;
 pub use token::AppCredentials;
 

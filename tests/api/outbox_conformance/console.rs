@@ -3,8 +3,8 @@
 //! and which issues a message carried.
 
 use super::fixtures::*;
-use sentry_dingtalk::domain::tally::{BUCKET_MS, Tally, TallyKind};
 use sentry_dingtalk::outbox::port::Outbox;
+use sentry_dingtalk::{BUCKET_MS, Tally, TallyKind};
 use std::sync::Arc;
 
 fn tally(robot: &str, kind: TallyKind, bucket: i64, n: i64) -> Tally {

@@ -2,15 +2,12 @@
 //! step taken once under the runner's lease with its message and note, or not at all.
 
 use super::fixtures::*;
-use sentry_dingtalk::domain::alert::{AlertKind, Level};
-use sentry_dingtalk::domain::escalation::LadderStart;
 use sentry_dingtalk::outbox::port::Outbox;
 use sentry_dingtalk::outbox::types::{
-    Delivery, Enqueue, LadderMove, LadderNote, LadderRow, Lease, MessageState, NewMessage,
-    QueuedAlert, QueuedMessage, StoreError,
+    Delivery, DueLadders, Enqueue, LadderMove, LadderNote, LadderRow, LadderStep, Lease,
+    MessageState, NewMessage, QueuedAlert, QueuedMessage, StoreError,
 };
-use sentry_dingtalk::outbox::types::{DueLadders, LadderStep};
-use sentry_dingtalk::routing::LadderRule;
+use sentry_dingtalk::{AlertKind, LadderRule, LadderStart, Level};
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -4,10 +4,9 @@
 
 use super::escalation::*;
 use super::fixtures::*;
-use sentry_dingtalk::domain::escalation::LadderStart;
+use sentry_dingtalk::LadderStart;
 use sentry_dingtalk::outbox::port::Outbox;
-use sentry_dingtalk::outbox::types::{LadderLine, LadderStep};
-use sentry_dingtalk::outbox::types::{LadderMove, LadderRow};
+use sentry_dingtalk::outbox::types::{LadderLine, LadderMove, LadderRow, LadderStep};
 use std::sync::Arc;
 
 const WEB: &str = "web";

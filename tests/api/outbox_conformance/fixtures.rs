@@ -1,13 +1,11 @@
 //! Building blocks for the checks: alerts, deliveries, leases and a queue helper.
 
-use sentry_dingtalk::domain::alert::{Alert, AlertKind, Level};
 use sentry_dingtalk::outbox::port::Outbox;
-use sentry_dingtalk::outbox::types::Enqueue;
 use sentry_dingtalk::outbox::types::{
-    Delivery, Enqueued, Lease, LeaseTerm, MessageRow, NewMessage, QueuedAlert,
+    Delivery, Enqueue, Enqueued, Lease, LeaseAsk, LeaseTerm, MessageAsk, MessageRow, NewMessage,
+    QueuedAlert,
 };
-use sentry_dingtalk::outbox::types::{LeaseAsk, MessageAsk};
-use sentry_dingtalk::routing::RepeatRule;
+use sentry_dingtalk::{Alert, AlertKind, Level, RepeatRule};
 use std::time::Duration;
 
 pub const ROBOT: &str = "ops";

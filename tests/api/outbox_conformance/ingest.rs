@@ -1,10 +1,9 @@
 //! The webhook edge: dedup, repeats, waiting order, wake-ups, writability.
 
 use super::fixtures::*;
-use sentry_dingtalk::domain::alert::{AlertKind, Level};
 use sentry_dingtalk::outbox::port::Outbox;
-use sentry_dingtalk::outbox::types::Enqueue;
-use sentry_dingtalk::outbox::types::{DEDUP_WINDOW_MS, Enqueued};
+use sentry_dingtalk::outbox::types::{DEDUP_WINDOW_MS, Enqueue, Enqueued};
+use sentry_dingtalk::{AlertKind, Level};
 use std::sync::Arc;
 use std::time::Duration;
 

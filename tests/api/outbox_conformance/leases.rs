@@ -2,8 +2,9 @@
 
 use super::fixtures::*;
 use sentry_dingtalk::outbox::port::Outbox;
-use sentry_dingtalk::outbox::types::{LeaseAsk, MessageAsk, SetAside};
-use sentry_dingtalk::outbox::types::{LeaseTerm, NewMessage, Retry, StoreError, UnreadableAlert};
+use sentry_dingtalk::outbox::types::{
+    LeaseAsk, LeaseTerm, MessageAsk, NewMessage, Retry, SetAside, StoreError, UnreadableAlert,
+};
 use std::sync::Arc;
 
 /// Acquire, hold against others, renew, expire, take over with a greater fence, release.

@@ -2,7 +2,7 @@
 //! pruned a while after they end.
 
 use super::fixtures::*;
-use sentry_dingtalk::domain::oncall::Override;
+use sentry_dingtalk::Override;
 use sentry_dingtalk::outbox::port::Outbox;
 use std::sync::Arc;
 

@@ -1,13 +1,12 @@
 //! Operators' views and actions, pruning, and the small shared state.
 
 use super::fixtures::*;
-use sentry_dingtalk::domain::alert::{AlertKind, Level};
 use sentry_dingtalk::outbox::port::Outbox;
-use sentry_dingtalk::outbox::types::Enqueue;
-use sentry_dingtalk::outbox::types::MessageAsk;
 use sentry_dingtalk::outbox::types::{
-    DEDUP_WINDOW_MS, Enqueued, MessageState, NewMessage, Retry, RetryOutcome, StateCount,
+    DEDUP_WINDOW_MS, Enqueue, Enqueued, MessageAsk, MessageState, NewMessage, Retry, RetryOutcome,
+    StateCount,
 };
+use sentry_dingtalk::{AlertKind, Level};
 use std::sync::Arc;
 
 /// A dead message gives its alerts back; a pending one becomes due now; a sent or missing

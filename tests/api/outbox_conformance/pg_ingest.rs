@@ -7,7 +7,7 @@
 
 use super::fixtures::{ROBOT, T0, event, queued};
 use super::postgres::with_database;
-use sentry_dingtalk::domain::alert::Level;
+use sentry_dingtalk::Level;
 use sentry_dingtalk::outbox::port::Outbox;
 use sentry_dingtalk::outbox::postgres::PgOutbox;
 use sentry_dingtalk::outbox::types::Enqueue;

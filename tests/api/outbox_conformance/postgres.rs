@@ -8,7 +8,7 @@
 
 use super::every_check;
 use super::fixtures::{ROBOT, T0, event};
-use sentry_dingtalk::domain::alert::Level;
+use sentry_dingtalk::Level;
 use sentry_dingtalk::outbox::postgres::PgOutbox;
 use sentry_dingtalk::outbox::types::Enqueue;
 use sentry_dingtalk::outbox::{IntakeStore, Outbox};

@@ -2,7 +2,7 @@
 //! are counted on their silence, and a message takes them exactly once.
 
 use super::fixtures::*;
-use sentry_dingtalk::domain::silence::Matchers;
+use sentry_dingtalk::Matchers;
 use sentry_dingtalk::outbox::port::Outbox;
 use sentry_dingtalk::outbox::types::{HeldPage, MessageAsk, NewMessage, NewSilence, StoreError};
 use std::sync::Arc;
@@ -52,9 +52,7 @@ pub async fn silences_add_list_end(o: Arc<dyn Outbox>) {
         ),
         (T0, T0 + HOUR, "deploy", "zhangsan", 0)
     );
-    let ids = |v: Vec<sentry_dingtalk::domain::silence::Silence>| {
-        v.into_iter().map(|s| s.id).collect::<Vec<_>>()
-    };
+    let ids = |v: Vec<sentry_dingtalk::Silence>| v.into_iter().map(|s| s.id).collect::<Vec<_>>();
     assert_eq!(ids(o.silences(T0).await.expect("list")), vec![b.id, a.id]);
     assert_eq!(
         ids(o.silences(T0 + HOUR + 1).await.expect("list")),

@@ -2,7 +2,7 @@
 //! counting at once both count), and DingTalk's `90020` remembered with its time.
 
 use super::fixtures::*;
-use sentry_dingtalk::domain::quota::MonthCalls;
+use sentry_dingtalk::MonthCalls;
 use sentry_dingtalk::outbox::port::Outbox;
 use sentry_dingtalk::outbox::types::CallCount;
 use std::sync::Arc;

@@ -2,9 +2,9 @@
 
 use super::fixtures::*;
 use sentry_dingtalk::outbox::port::Outbox;
-use sentry_dingtalk::outbox::types::{MessageAsk, SetAside};
 use sentry_dingtalk::outbox::types::{
-    MessageState, NewMessage, Retry, RetryOutcome, StoreError, UnreadableAlert,
+    MessageAsk, MessageState, NewMessage, Retry, RetryOutcome, SetAside, StoreError,
+    UnreadableAlert,
 };
 use std::sync::Arc;
 

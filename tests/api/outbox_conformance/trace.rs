@@ -2,14 +2,12 @@
 //! issue by id or short id, each alert's fate, and pruning.
 
 use super::fixtures::*;
-use sentry_dingtalk::domain::alert::{AlertKind, Level};
 use sentry_dingtalk::outbox::port::Outbox;
-use sentry_dingtalk::outbox::types::Enqueue;
-use sentry_dingtalk::outbox::types::MessageAsk;
-use sentry_dingtalk::outbox::types::UnqueuedWebhook;
 use sentry_dingtalk::outbox::types::{
-    AlertFate, Delivery, Enqueued, NewMessage, Retry, TraceEntry, WebhookOutcome, WebhookRecord,
+    AlertFate, Delivery, Enqueue, Enqueued, MessageAsk, NewMessage, Retry, TraceEntry,
+    UnqueuedWebhook, WebhookOutcome, WebhookRecord,
 };
+use sentry_dingtalk::{AlertKind, Level};
 use std::sync::Arc;
 
 const OTHER: &str = "oncall";

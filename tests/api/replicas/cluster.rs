@@ -4,8 +4,7 @@
 
 use crate::fake_robot::{FakeRobot, Received};
 use crate::helpers::{CLIENT_SECRET, free_port, poll_async, serve, wait_healthy};
-use sentry_dingtalk::secret::Secret;
-use sentry_dingtalk::sentry::signature;
+use sentry_dingtalk::{Secret, signature};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::process::{Child, ExitStatus};
