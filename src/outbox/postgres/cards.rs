@@ -1,7 +1,7 @@
 //! Card robots' live cards and the clicks on their buttons (see the port's `CardStore`).
 
+use super::super::card_port::CardStore;
 use super::super::columns::{SELECT_CARD, card_of};
-use super::super::port::CardStore;
 use super::super::types::{CardChange, CardNote, CardRow, Claim, Lease, NewMessage, StoreError};
 use super::PgOutbox;
 use super::connection::{Db, Params};

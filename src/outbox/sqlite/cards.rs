@@ -2,8 +2,8 @@
 
 use super::sender::insert_message;
 use super::{SqliteOutbox, sql_error};
+use crate::outbox::card_port::CardStore;
 use crate::outbox::columns::{SELECT_CARD, card_of};
-use crate::outbox::port::CardStore;
 use crate::outbox::types::{CardChange, CardNote, CardRow, Claim, Lease, NewMessage, StoreError};
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
