@@ -21,6 +21,7 @@ mod quiet_port;
 mod quiet_sql;
 mod quota_port;
 mod quota_sql;
+mod repeat_decision;
 mod robot_reads;
 pub mod sqlite;
 mod storm_port;
