@@ -41,14 +41,17 @@ impl<'r, R: Columns> ColumnCursor<'r, R> {
     }
 }
 
-/// `$ty { a, b, … }` read from `$row`: field `a` from the first column, `b` from the second
-/// and so on (a struct literal evaluates its fields in the order written). For the rows whose
-/// select lists exactly these columns in this order: the list beside the select is then the
-/// only place the two are matched, with no column numbers to keep in step.
+/// `$ty { a, b, …; c: value, … }` read from `$row`: field `a` from the first column, `b` from
+/// the second and so on (a struct literal evaluates its fields in the order written); the
+/// fields after `;` are given, not read. For the rows whose select starts with exactly these
+/// columns in this order: the list beside the select is then the only place the two are
+/// matched, with no column numbers to keep in step.
 macro_rules! in_column_order {
-    ($row:expr => $ty:path { $($field:ident),+ $(,)? }) => {{
+    ($row:expr => $ty:path {
+        $($field:ident),+ $(; $($given:ident: $value:expr),+)? $(,)?
+    }) => {{
         let mut columns = $crate::outbox::columns::ColumnCursor::new($row);
-        $ty { $($field: columns.next()?),+ }
+        $ty { $($field: columns.next()?,)+ $($($given: $value),+)? }
     }};
 }
 pub(super) use in_column_order;
@@ -98,7 +101,7 @@ pub(super) fn message_of<R: Columns>(
 
 /// The webhook records of an issue (`$1`: an issue id or short id), newest `$2` first.
 pub(super) const TRACE_RECORDS: &str = "SELECT id, received_at, issue_id, short_id, resource,
-        action, rule, request_id, outcome, robots, note
+        action, rule, request_id, note, outcome, robots
     FROM webhooks
     WHERE issue_id = $1 OR short_id IN ($1, upper($1)) OR issue_id = (
         SELECT issue_id FROM webhooks WHERE short_id IN ($1, upper($1))
@@ -113,23 +116,14 @@ pub(super) struct StoredRecord {
 }
 
 pub(super) fn record_of<R: Columns>(r: &R) -> Result<StoredRecord, R::Error> {
+    let entry = in_column_order!(r => TraceEntry {
+        id, received_at, issue_id, short_id, resource, action, rule, request_id, note;
+        outcome: WebhookOutcome::Routed, robots: Vec::new(), alerts: Vec::new()
+    });
     Ok(StoredRecord {
-        entry: TraceEntry {
-            id: r.column(0)?,
-            received_at: r.column(1)?,
-            issue_id: r.column(2)?,
-            short_id: r.column(3)?,
-            resource: r.column(4)?,
-            action: r.column(5)?,
-            rule: r.column(6)?,
-            request_id: r.column(7)?,
-            outcome: WebhookOutcome::Routed,
-            robots: Vec::new(),
-            note: r.column(10)?,
-            alerts: Vec::new(),
-        },
-        outcome: r.column(8)?,
-        robots: r.column(9)?,
+        entry,
+        outcome: r.column(9)?,
+        robots: r.column(10)?,
     })
 }
 
