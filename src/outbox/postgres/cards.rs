@@ -16,11 +16,7 @@ async fn one_card(
     params: Params<'_>,
 ) -> Result<Option<CardRow>, StoreError> {
     let sql = format!("{SELECT_CARD} WHERE {filter}");
-    c.query_opt(&sql, params)
-        .await?
-        .as_ref()
-        .map(card_of)
-        .transpose()
+    c.query_opt_as(&sql, params, card_of).await
 }
 
 /// The card must be there: it was written in the same transaction.
