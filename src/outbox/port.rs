@@ -24,8 +24,9 @@ use super::quota_port::QuotaStore;
 use super::robot_reads::RobotNumber;
 use super::storm_port::StormStore;
 use super::types::{
-    Enqueue, Enqueued, Lease, LeaseAsk, MessageAsk, MessageRow, MessageState, NewMessage, Retry,
-    RetryOutcome, SetAside, StateCount, StoreError, TraceEntry, UnqueuedWebhook, WaitingAlerts,
+    Enqueue, Enqueued, InstallationOrg, Lease, LeaseAsk, MessageAsk, MessageRow, MessageState,
+    NewMessage, Retry, RetryOutcome, ScheduledRun, SetAside, StateCount, StoreError, TraceEntry,
+    UnqueuedWebhook, WaitingAlerts,
 };
 use async_trait::async_trait;
 
@@ -209,16 +210,10 @@ pub trait SharedState: Send + Sync + 'static {
 
     /// Marks a scheduled job's run for `slot` (e.g. the day of the open-issues report);
     /// true for exactly one caller per (job, slot), whichever replica asks first.
-    async fn claim_scheduled_run(&self, job: &str, slot: i64, now: i64)
-    -> Result<bool, StoreError>;
+    async fn claim_scheduled_run(&self, run: ScheduledRun<'_>) -> Result<bool, StoreError>;
 
     /// Remembers an installation's organization slug (from `installation.created` or a URL).
-    async fn remember_installation_org(
-        &self,
-        installation: &str,
-        org: &str,
-        now: i64,
-    ) -> Result<(), StoreError>;
+    async fn remember_installation_org(&self, org: InstallationOrg<'_>) -> Result<(), StoreError>;
 
     async fn installation_org(&self, installation: &str) -> Result<Option<String>, StoreError>;
 }
