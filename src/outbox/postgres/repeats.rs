@@ -1,8 +1,8 @@
 //! The repeat rows of an enqueue's deliveries, read and written inside its transaction (what
-//! they mean is `repeat_decision.rs`'s). A repeat row is created
-//! (empty) before it is read, then read `FOR UPDATE`, so two webhooks for one issue decide one
-//! after the other, as they do in SQLite. Rows are locked in sorted order so two enqueues never
-//! wait on each other in a cycle.
+//! they mean is `repeat_decision.rs`'s). A repeat row is created (empty) before it is read,
+//! then read `FOR UPDATE`, so two webhooks for one issue decide one after the other, as they do
+//! in SQLite. Rows are locked in sorted order so two enqueues never wait on each other in a
+//! cycle.
 
 use super::super::repeat_decision::{self, Decision, RepeatState, watched_issue};
 use super::super::types::{Delivery, StoreError};
@@ -57,8 +57,8 @@ pub(super) async fn decide(
     Ok(decisions)
 }
 
-/// Makes sure a row exists for every key, locks them all, and returns (notified_at,
-/// suppressed) per key. A row this call just created has no `notified_at`.
+/// Makes sure a row exists for every key, locks them all, and returns each key's state. A row
+/// this call just created has no `notified_at`.
 async fn lock_repeat_rows(
     tx: &Tx<'_>,
     keys: &[RepeatKey],
