@@ -3,7 +3,7 @@
 
 use crate::clock::now_ms;
 use crate::domain::tally;
-use crate::outbox::SharedOutbox;
+use crate::outbox::{ScheduledRun, SharedOutbox};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -15,7 +15,12 @@ pub async fn run(outbox: SharedOutbox, shutdown: CancellationToken) {
     loop {
         let now = now_ms();
         let hour = now / EVERY.as_millis() as i64;
-        match outbox.claim_scheduled_run("prune", hour, now).await {
+        let run = ScheduledRun {
+            job: "prune",
+            slot: hour,
+            now,
+        };
+        match outbox.claim_scheduled_run(run).await {
             Ok(true) => {
                 if let Err(e) = outbox.prune(now, KEEP_MS).await {
                     tracing::warn!(error = %e, "pruning the outbox failed");

@@ -2,7 +2,7 @@
 //! and from any payload that carried a Sentry URL, kept durably in the outbox, and cached here
 //! so a webhook costs a store read only the first time its installation is seen.
 
-use crate::outbox::SharedOutbox;
+use crate::outbox::{InstallationOrg, SharedOutbox};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -26,11 +26,12 @@ impl OrgMemory {
         if self.cached(&installation).flatten().as_deref() == Some(org.as_str()) {
             return;
         }
-        let now = crate::clock::now_ms();
-        match outbox
-            .remember_installation_org(&installation, &org, now)
-            .await
-        {
+        let learned = InstallationOrg {
+            installation: &installation,
+            org: &org,
+            now: crate::clock::now_ms(),
+        };
+        match outbox.remember_installation_org(learned).await {
             Ok(()) => {
                 tracing::info!(installation = %installation, org = %org, "learned the organization of a Sentry installation");
                 self.put(installation, Some(org));

@@ -23,6 +23,39 @@ pub(super) trait Columns {
     fn column<T: Value>(&self, index: usize) -> Result<T, Self::Error>;
 }
 
+/// Reads a row's columns one after the other, from the first (see [`in_column_order`]).
+pub(super) struct ColumnCursor<'r, R> {
+    row: &'r R,
+    next: usize,
+}
+
+impl<'r, R: Columns> ColumnCursor<'r, R> {
+    pub(super) fn new(row: &'r R) -> Self {
+        Self { row, next: 0 }
+    }
+
+    pub(super) fn next<T: Value>(&mut self) -> Result<T, R::Error> {
+        let index = self.next;
+        self.next += 1;
+        self.row.column(index)
+    }
+}
+
+/// `$ty { a, b, …; c: value, … }` read from `$row`: field `a` from the first column, `b` from
+/// the second and so on (a struct literal evaluates its fields in the order written); the
+/// fields after `;` are given, not read. For the rows whose select starts with exactly these
+/// columns in this order: the list beside the select is then the only place the two are
+/// matched, with no column numbers to keep in step.
+macro_rules! in_column_order {
+    ($row:expr => $ty:path {
+        $($field:ident),+ $(; $($given:ident: $value:expr),+)? $(,)?
+    }) => {{
+        let mut columns = $crate::outbox::columns::ColumnCursor::new($row);
+        $ty { $($field: columns.next()?,)+ $($($given: $value),+)? }
+    }};
+}
+pub(super) use in_column_order;
+
 pub(super) const SELECT_CARD: &str =
     "SELECT robot, card_key, out_track_id, status, count, first_seen,
     last_seen, claimed_by, created, alert, message_id FROM cards";
@@ -30,19 +63,10 @@ pub(super) const SELECT_CARD: &str =
 /// A row of [`SELECT_CARD`]. `created` is a BOOLEAN in PostgreSQL and 0/1 in SQLite; both
 /// drivers read either as `bool`.
 pub(super) fn card_of<R: Columns>(r: &R) -> Result<CardRow, R::Error> {
-    Ok(CardRow {
-        robot: r.column(0)?,
-        card_key: r.column(1)?,
-        out_track_id: r.column(2)?,
-        status: r.column(3)?,
-        count: r.column(4)?,
-        first_seen: r.column(5)?,
-        last_seen: r.column(6)?,
-        claimed_by: r.column(7)?,
-        created: r.column(8)?,
-        alert: r.column(9)?,
-        message_id: r.column(10)?,
-    })
+    Ok(in_column_order!(r => CardRow {
+        robot, card_key, out_track_id, status, count, first_seen,
+        last_seen, claimed_by, created, alert, message_id
+    }))
 }
 
 pub(super) const SELECT_MESSAGE: &str = "SELECT id, robot, msg_uuid, body, alert_count, state,
@@ -77,7 +101,7 @@ pub(super) fn message_of<R: Columns>(
 
 /// The webhook records of an issue (`$1`: an issue id or short id), newest `$2` first.
 pub(super) const TRACE_RECORDS: &str = "SELECT id, received_at, issue_id, short_id, resource,
-        action, rule, request_id, outcome, robots, note
+        action, rule, request_id, note, outcome, robots
     FROM webhooks
     WHERE issue_id = $1 OR short_id IN ($1, upper($1)) OR issue_id = (
         SELECT issue_id FROM webhooks WHERE short_id IN ($1, upper($1))
@@ -92,23 +116,14 @@ pub(super) struct StoredRecord {
 }
 
 pub(super) fn record_of<R: Columns>(r: &R) -> Result<StoredRecord, R::Error> {
+    let entry = in_column_order!(r => TraceEntry {
+        id, received_at, issue_id, short_id, resource, action, rule, request_id, note;
+        outcome: WebhookOutcome::Routed, robots: Vec::new(), alerts: Vec::new()
+    });
     Ok(StoredRecord {
-        entry: TraceEntry {
-            id: r.column(0)?,
-            received_at: r.column(1)?,
-            issue_id: r.column(2)?,
-            short_id: r.column(3)?,
-            resource: r.column(4)?,
-            action: r.column(5)?,
-            rule: r.column(6)?,
-            request_id: r.column(7)?,
-            outcome: WebhookOutcome::Routed,
-            robots: Vec::new(),
-            note: r.column(10)?,
-            alerts: Vec::new(),
-        },
-        outcome: r.column(8)?,
-        robots: r.column(9)?,
+        entry,
+        outcome: r.column(9)?,
+        robots: r.column(10)?,
     })
 }
 

@@ -1,7 +1,8 @@
 //! The escalation part's SQL (`escalation_port.rs`), one text for both backends (parameters
 //! in increasing order, as `quiet_sql.rs` explains).
 
-use super::types::{Delivery, LadderMove, LadderRow};
+use super::columns::{Columns, in_column_order};
+use super::types::{Delivery, LadderMove, LadderNote, LadderRow};
 use crate::domain::escalation::{LadderStart, ladder_key};
 use crate::routing::LadderRule;
 
@@ -65,28 +66,15 @@ pub(super) const NOTES: &str = "SELECT at, route, note FROM escalation_notes
      WHERE issue = $1 OR lower(short_id) = lower($1) ORDER BY id";
 
 /// A row of the ladder selects above, in either backend.
-pub(super) fn ladder_of<R: super::columns::Columns>(r: &R) -> Result<LadderRow, R::Error> {
-    Ok(LadderRow {
-        id: r.column(0)?,
-        route: r.column(1)?,
-        issue: r.column(2)?,
-        short_id: r.column(3)?,
-        robot: r.column(4)?,
-        alert: r.column(5)?,
-        started_at: r.column(6)?,
-        next_at: r.column(7)?,
-        step: r.column(8)?,
-    })
+pub(super) fn ladder_of<R: Columns>(r: &R) -> Result<LadderRow, R::Error> {
+    Ok(in_column_order!(r => LadderRow {
+        id, route, issue, short_id, robot, alert, started_at, next_at, step
+    }))
 }
 
-pub(super) fn note_of<R: super::columns::Columns>(
-    r: &R,
-) -> Result<super::types::LadderNote, R::Error> {
-    Ok(super::types::LadderNote {
-        at: r.column(0)?,
-        route: r.column(1)?,
-        note: r.column(2)?,
-    })
+/// A row of `NOTES`.
+pub(super) fn note_of<R: Columns>(r: &R) -> Result<LadderNote, R::Error> {
+    Ok(in_column_order!(r => LadderNote { at, route, note }))
 }
 
 /// The values `MOVE` sets for a move of `ladder` at `now`: step, next_at, state, ended_by;

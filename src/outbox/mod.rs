@@ -7,6 +7,7 @@
 //! alert ends up in exactly one message, and a message keeps its body and `msgUuid` across
 //! retries, restarts and hand-overs between replicas.
 
+mod card_port;
 mod columns;
 mod console_port;
 mod console_sql;
@@ -20,17 +21,19 @@ mod quiet_port;
 mod quiet_sql;
 mod quota_port;
 mod quota_sql;
+mod repeat_decision;
 mod robot_reads;
 pub mod sqlite;
 mod storm_port;
 mod storm_sql;
 pub mod types;
 
+pub use card_port::CardStore;
 pub use console_port::{ConsoleStore, MessageIssue};
 pub use escalation_port::EscalationStore;
 pub use oncall_port::OncallStore;
 pub use port::{
-    CardStore, IntakeStore, LeaseStore, OperatorStore, Outbox, SenderStore, SharedState, TraceStore,
+    IntakeStore, LeaseStore, OperatorStore, Outbox, SenderStore, SharedState, TraceStore,
 };
 pub use quiet_port::QuietStore;
 pub use quota_port::QuotaStore;

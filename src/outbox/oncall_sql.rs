@@ -1,6 +1,9 @@
 //! The on-call overrides' SQL (`oncall_port.rs`), one text for both backends (parameters in
 //! increasing order, as `quiet_sql.rs` explains).
 
+use super::columns::{Columns, in_column_order};
+use crate::domain::oncall::Override;
+
 pub(super) const INSERT_OVERRIDE: &str =
     "INSERT INTO oncall_overrides (rota, person, starts_at, ends_at, created_by)
      VALUES ($1, $2, $3, $4, $5) RETURNING id";
@@ -16,15 +19,6 @@ pub(super) const END_OVERRIDE: &str =
     "UPDATE oncall_overrides SET ends_at = $1 WHERE id = $2 AND ends_at > $1";
 
 /// A row of the override selects above, in either backend.
-pub(super) fn override_of<R: super::columns::Columns>(
-    r: &R,
-) -> Result<crate::domain::oncall::Override, R::Error> {
-    Ok(crate::domain::oncall::Override {
-        id: r.column(0)?,
-        rota: r.column(1)?,
-        person: r.column(2)?,
-        starts_at: r.column(3)?,
-        ends_at: r.column(4)?,
-        created_by: r.column(5)?,
-    })
+pub(super) fn override_of<R: Columns>(r: &R) -> Result<Override, R::Error> {
+    Ok(in_column_order!(r => Override { id, rota, person, starts_at, ends_at, created_by }))
 }

@@ -15,6 +15,7 @@
 //! - A message keeps its body and `msg_uuid` from `create_message` on, so a crash between
 //!   "sent" and "recorded" re-sends the same body with the same `msgUuid`.
 
+use super::card_port::CardStore;
 use super::console_port::ConsoleStore;
 use super::escalation_port::EscalationStore;
 use super::oncall_port::OncallStore;
@@ -23,9 +24,9 @@ use super::quota_port::QuotaStore;
 use super::robot_reads::RobotNumber;
 use super::storm_port::StormStore;
 use super::types::{
-    CardChange, CardNote, CardRow, Claim, Enqueue, Enqueued, Lease, LeaseAsk, MessageAsk,
-    MessageRow, MessageState, NewMessage, Retry, RetryOutcome, SetAside, StateCount, StoreError,
-    TraceEntry, UnqueuedWebhook, WaitingAlerts,
+    Enqueue, Enqueued, InstallationOrg, Lease, LeaseAsk, MessageAsk, MessageRow, MessageState,
+    NewMessage, Retry, RetryOutcome, ScheduledRun, SetAside, StateCount, StoreError, TraceEntry,
+    UnqueuedWebhook, WaitingAlerts,
 };
 use async_trait::async_trait;
 
@@ -209,97 +210,38 @@ pub trait SharedState: Send + Sync + 'static {
 
     /// Marks a scheduled job's run for `slot` (e.g. the day of the open-issues report);
     /// true for exactly one caller per (job, slot), whichever replica asks first.
-    async fn claim_scheduled_run(&self, job: &str, slot: i64, now: i64)
-    -> Result<bool, StoreError>;
+    async fn claim_scheduled_run(&self, run: ScheduledRun<'_>) -> Result<bool, StoreError>;
 
     /// Remembers an installation's organization slug (from `installation.created` or a URL).
-    async fn remember_installation_org(
-        &self,
-        installation: &str,
-        org: &str,
-        now: i64,
-    ) -> Result<(), StoreError>;
+    async fn remember_installation_org(&self, org: InstallationOrg<'_>) -> Result<(), StoreError>;
 
     async fn installation_org(&self, installation: &str) -> Result<Option<String>, StoreError>;
 }
 
-/// Interactive cards (robots of `kind = "card"`): one per issue, and the clicks on them.
-#[async_trait]
-pub trait CardStore: Send + Sync + 'static {
-    /// The card of `robot` for `card_key`, if one was noted.
-    async fn card(&self, robot: &str, card_key: &str) -> Result<Option<CardRow>, StoreError>;
+/// Declares [`Outbox`] as all of `$part` and implements it for every store that implements
+/// each: the list of parts is written once, so a new part cannot be left out of either.
+macro_rules! outbox_of {
+    ($($part:ident),+ $(,)?) => {
+        /// All of the port: what `SharedOutbox` holds. Implemented by every store that
+        /// implements each part.
+        pub trait Outbox: $($part +)+ {}
 
-    async fn card_by_track_id(&self, out_track_id: &str) -> Result<Option<CardRow>, StoreError>;
-
-    /// Notes `note.alert_ids` (all of one card, all waiting) on the lease robot's card in one
-    /// transaction: creates the card row with `note.out_track_id` when it is new, counts the
-    /// alerts, sets `last_seen`, the status (when given) and the latest alert, and makes one
-    /// pending message carry the card's next operation — the card's own pending message when it
-    /// has one (the alerts join it), else a new message with `note.body`. Returns the card and
-    /// that message's id.
-    async fn note_card_alerts(
-        &self,
-        lease: &Lease,
-        note: &CardNote,
-        now: i64,
-    ) -> Result<(CardRow, i64), StoreError>;
-
-    /// DingTalk has the card: later operations update it.
-    async fn mark_card_created(&self, lease: &Lease, out_track_id: &str) -> Result<(), StoreError>;
-
-    /// A button changed the card: sets its status (and `claimed_by` when given) and queues a
-    /// new message to update it (`body`). Not fenced, like `queue_message`. `None` when no card
-    /// has that `out_track_id`.
-    async fn card_clicked(
-        &self,
-        click: CardChange<'_>,
-        now: i64,
-    ) -> Result<Option<CardRow>, StoreError>;
-
-    /// Records a click by `key`; true for the first within `window_ms`, false for repeats.
-    async fn claim_card_click(&self, claim: Claim<'_>) -> Result<bool, StoreError>;
-
-    /// Gives a click back when its action failed, so the user can press again.
-    async fn release_card_click(&self, key: &str) -> Result<(), StoreError>;
-
-    /// Records a card callback's signature as used; true the first time within `window_ms`,
-    /// false when any replica saw it already (DingTalk signs only the timestamp, so a
-    /// signature is good for one callback).
-    async fn claim_callback_signature(&self, claim: Claim<'_>) -> Result<bool, StoreError>;
+        impl<T> Outbox for T where T: $($part +)+ {}
+    };
 }
 
-/// All of the port: what `SharedOutbox` holds. Implemented by every store that implements
-/// each part.
-pub trait Outbox:
-    IntakeStore
-    + LeaseStore
-    + SenderStore
-    + TraceStore
-    + OperatorStore
-    + SharedState
-    + CardStore
-    + QuietStore
-    + OncallStore
-    + EscalationStore
-    + StormStore
-    + QuotaStore
-    + ConsoleStore
-{
-}
-
-impl<T> Outbox for T where
-    T: IntakeStore
-        + LeaseStore
-        + SenderStore
-        + TraceStore
-        + OperatorStore
-        + SharedState
-        + CardStore
-        + QuietStore
-        + OncallStore
-        + EscalationStore
-        + StormStore
-        + QuotaStore
-        + ConsoleStore
-{
-}
+outbox_of!(
+    IntakeStore,
+    LeaseStore,
+    SenderStore,
+    TraceStore,
+    OperatorStore,
+    SharedState,
+    CardStore,
+    QuietStore,
+    OncallStore,
+    EscalationStore,
+    StormStore,
+    QuotaStore,
+    ConsoleStore,
+);

@@ -2,6 +2,8 @@
 //! `robot_reads.rs`: SQLite numbers them in the order they first appear, so each text uses them
 //! in order).
 
+use super::columns::{Columns, in_column_order};
+
 pub(super) const INSERT_SILENCE: &str =
     "INSERT INTO silences (matchers, starts_at, ends_at, comment, created_by)
      VALUES ($1, $2, $3, $4, $5) RETURNING id";
@@ -59,18 +61,10 @@ pub(super) struct SilenceColumns {
     held: i64,
 }
 
-pub(super) fn silence_columns<R: super::columns::Columns>(
-    r: &R,
-) -> Result<SilenceColumns, R::Error> {
-    Ok(SilenceColumns {
-        id: r.column(0)?,
-        matchers: r.column(1)?,
-        starts_at: r.column(2)?,
-        ends_at: r.column(3)?,
-        comment: r.column(4)?,
-        created_by: r.column(5)?,
-        held: r.column(6)?,
-    })
+pub(super) fn silence_columns<R: Columns>(r: &R) -> Result<SilenceColumns, R::Error> {
+    Ok(in_column_order!(r => SilenceColumns {
+        id, matchers, starts_at, ends_at, comment, created_by, held
+    }))
 }
 
 impl SilenceColumns {

@@ -1,6 +1,9 @@
 //! The quota part's SQL (`quota_port.rs`), one text for both backends (parameters in
 //! increasing order, as `quiet_sql.rs` explains).
 
+use super::columns::{Columns, in_column_order};
+use crate::domain::quota::MonthCalls;
+
 pub(super) const COUNT: &str =
     "INSERT INTO open_api_calls (robot, month, calls, updated_at) VALUES ($1, $2, $3, $4)
      ON CONFLICT (robot, month) DO UPDATE SET
@@ -18,11 +21,6 @@ pub(super) const SPENT: &str =
          spent_at = excluded.spent_at, updated_at = excluded.updated_at";
 
 /// A row of `COUNT` or `READ`, in either backend.
-pub(super) fn month_calls_of<R: super::columns::Columns>(
-    r: &R,
-) -> Result<crate::domain::quota::MonthCalls, R::Error> {
-    Ok(crate::domain::quota::MonthCalls {
-        calls: r.column(0)?,
-        spent_at: r.column(1)?,
-    })
+pub(super) fn month_calls_of<R: Columns>(r: &R) -> Result<MonthCalls, R::Error> {
+    Ok(in_column_order!(r => MonthCalls { calls, spent_at }))
 }

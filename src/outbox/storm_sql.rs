@@ -1,6 +1,7 @@
 //! The storm part's SQL (`storm_port.rs`), one text for both backends (parameters in
 //! increasing order, as `quiet_sql.rs` explains).
 
+use super::columns::{Columns, in_column_order};
 use crate::domain::storm::Storm;
 
 const STORM_COLUMNS: &str =
@@ -34,17 +35,12 @@ pub(super) const ALERTS: &str = "SELECT id, payload, received_at FROM alerts
      WHERE held_by = $1 AND id > $2 ORDER BY id LIMIT $3";
 
 /// A row of the storm selects above, in either backend, with its `top` JSON read back.
-pub(super) fn storm_of<R: super::columns::Columns>(r: &R) -> Result<Storm, R::Error> {
+pub(super) fn storm_of<R: Columns>(r: &R) -> Result<Storm, R::Error> {
     let top: String = r.column(6)?;
-    Ok(Storm {
-        id: r.column(0)?,
-        robot: r.column(1)?,
-        started_at: r.column(2)?,
-        ended_at: r.column(3)?,
-        last_message_at: r.column(4)?,
-        messages: r.column(5)?,
-        top: serde_json::from_str(&top).unwrap_or_default(),
-    })
+    Ok(in_column_order!(r => Storm {
+        id, robot, started_at, ended_at, last_message_at, messages;
+        top: serde_json::from_str(&top).unwrap_or_default()
+    }))
 }
 
 /// The summary's top, as stored.

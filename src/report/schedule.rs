@@ -1,7 +1,7 @@
 //! `serve`'s daily open-issues report at `digest_schedule`; one replica posts it per day.
 
 use crate::live::Live;
-use crate::outbox::SharedOutbox;
+use crate::outbox::{ScheduledRun, SharedOutbox};
 use crate::sentry::api::SentryApi;
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,10 +38,12 @@ pub async fn run(
             _ = tokio::time::sleep(wait) => {}
         }
         // Every replica wakes; the first to mark the day posts the report.
-        match outbox
-            .claim_scheduled_run("open_issues_report", due, crate::clock::now_ms())
-            .await
-        {
+        let run = ScheduledRun {
+            job: "open_issues_report",
+            slot: due,
+            now: crate::clock::now_ms(),
+        };
+        match outbox.claim_scheduled_run(run).await {
             Ok(true) => {}
             Ok(false) => continue,
             Err(e) => {

@@ -18,6 +18,7 @@ pub(crate) mod postgres;
 mod quiet;
 mod quota;
 mod sender;
+mod shared_state;
 mod sqlite;
 mod storms;
 mod trace;
@@ -34,6 +35,7 @@ pub use operators::*;
 pub use quiet::*;
 pub use quota::*;
 pub use sender::*;
+pub use shared_state::*;
 pub use storms::*;
 pub use trace::*;
 

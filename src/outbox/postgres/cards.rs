@@ -1,7 +1,7 @@
 //! Card robots' live cards and the clicks on their buttons (see the port's `CardStore`).
 
+use super::super::card_port::CardStore;
 use super::super::columns::{SELECT_CARD, card_of};
-use super::super::port::CardStore;
 use super::super::types::{CardChange, CardNote, CardRow, Claim, Lease, NewMessage, StoreError};
 use super::PgOutbox;
 use super::connection::{Db, Params};
@@ -16,11 +16,18 @@ async fn one_card(
     params: Params<'_>,
 ) -> Result<Option<CardRow>, StoreError> {
     let sql = format!("{SELECT_CARD} WHERE {filter}");
-    c.query_opt(&sql, params)
-        .await?
-        .as_ref()
-        .map(card_of)
-        .transpose()
+    c.query_opt_as(&sql, params, card_of).await
+}
+
+/// Runs `sql`, an upsert of `claim.key` (`$1`) used at `$2` that takes the row only when its
+/// last use is `$3` (`window_ms`) old; true when this call claimed it.
+async fn claim_within(
+    c: &Db<impl GenericClient>,
+    sql: &str,
+    claim: Claim<'_>,
+) -> Result<bool, StoreError> {
+    c.claims(sql, &[&claim.key, &claim.now, &claim.window_ms])
+        .await
 }
 
 /// The card must be there: it was written in the same transaction.
@@ -147,14 +154,10 @@ impl CardStore for PgOutbox {
     }
 
     async fn claim_card_click(&self, claim: Claim<'_>) -> Result<bool, StoreError> {
-        let (key, now, window_ms) = (claim.key, claim.now, claim.window_ms);
         let sql = "INSERT INTO card_clicks (key, clicked_at) VALUES ($1, $2)
                    ON CONFLICT (key) DO UPDATE SET clicked_at = excluded.clicked_at
                    WHERE card_clicks.clicked_at <= $2::bigint - $3::bigint";
-        self.db()
-            .await?
-            .claims(sql, &[&key, &now, &window_ms])
-            .await
+        claim_within(&self.db().await?, sql, claim).await
     }
 
     async fn release_card_click(&self, key: &str) -> Result<(), StoreError> {
@@ -164,13 +167,9 @@ impl CardStore for PgOutbox {
     }
 
     async fn claim_callback_signature(&self, claim: Claim<'_>) -> Result<bool, StoreError> {
-        let (signature, now, window_ms) = (claim.key, claim.now, claim.window_ms);
         let sql = "INSERT INTO callback_signatures (signature, used_at) VALUES ($1, $2)
                    ON CONFLICT (signature) DO UPDATE SET used_at = excluded.used_at
                    WHERE callback_signatures.used_at <= $2::bigint - $3::bigint";
-        self.db()
-            .await?
-            .claims(sql, &[&signature, &now, &window_ms])
-            .await
+        claim_within(&self.db().await?, sql, claim).await
     }
 }

@@ -123,6 +123,30 @@ impl<C: GenericClient> Db<C> {
         .await
     }
 
+    /// Every row `sql` finds, each read by `read` (one of the shared row mappings).
+    pub(super) async fn query_as<T>(
+        &self,
+        sql: &str,
+        params: Params<'_>,
+        read: impl FnMut(&Row) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        self.query(sql, params).await?.iter().map(read).collect()
+    }
+
+    /// The row `sql` finds, if any, read by `read`.
+    pub(super) async fn query_opt_as<T>(
+        &self,
+        sql: &str,
+        params: Params<'_>,
+        read: impl FnOnce(&Row) -> Result<T, StoreError>,
+    ) -> Result<Option<T>, StoreError> {
+        self.query_opt(sql, params)
+            .await?
+            .as_ref()
+            .map(read)
+            .transpose()
+    }
+
     pub(super) async fn query_one(&self, sql: &str, params: Params<'_>) -> Result<Row, StoreError> {
         self.prepared(
             sql,

@@ -51,17 +51,15 @@ impl EscalationStore for PgOutbox {
     async fn due_ladders(&self, ask: DueLadders<'_>) -> Result<Vec<LadderRow>, StoreError> {
         let (robot, now, limit) = (ask.robot, ask.now, ask.limit);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = self
-            .db()
+        let params: Params = &[&robot, &now, &limit];
+        self.db()
             .await?
-            .query(&due_sql(), &[&robot, &now, &limit])
-            .await?;
-        rows.iter().map(ladder_of).collect()
+            .query_as(&due_sql(), params, ladder_of)
+            .await
     }
 
     async fn open_ladders(&self) -> Result<Vec<LadderRow>, StoreError> {
-        let rows = self.db().await?.query(&open_sql(), &[]).await?;
-        rows.iter().map(ladder_of).collect()
+        self.db().await?.query_as(&open_sql(), &[], ladder_of).await
     }
 
     async fn move_ladder(&self, step: LadderStep<'_>) -> Result<bool, StoreError> {
@@ -112,8 +110,7 @@ impl EscalationStore for PgOutbox {
     }
 
     async fn ladder_notes(&self, issue: &str) -> Result<Vec<LadderNote>, StoreError> {
-        let rows = self.db().await?.query(NOTES, &[&issue]).await?;
-        rows.iter().map(note_of).collect()
+        self.db().await?.query_as(NOTES, &[&issue], note_of).await
     }
 }
 

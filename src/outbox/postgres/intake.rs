@@ -7,13 +7,14 @@
 //! then finds the key fresh and is the `Duplicate`.
 
 use super::super::port::IntakeStore;
+use super::super::repeat_decision::{Decision, outcome_of};
 use super::super::types::{
     DEDUP_WINDOW_MS, Enqueue, Enqueued, StoreError, UnqueuedWebhook, WebhookOutcome,
 };
 use super::PgOutbox;
 use super::connection::Tx;
 use super::escalation;
-use super::repeats::{self, Decision};
+use super::repeats;
 use super::trace::{self, Alerts};
 use async_trait::async_trait;
 
@@ -56,18 +57,10 @@ impl IntakeStore for PgOutbox {
             return Ok(Enqueued::Duplicate);
         }
         let decisions = repeats::decide(&tx, &items, now).await?;
-        let silent: Vec<bool> = decisions
-            .iter()
-            .map(|d| matches!(d, Decision::Silent))
-            .collect();
-        let all_silent = !items.is_empty() && silent.iter().all(|s| *s);
+        let (silent, outcome) = outcome_of(&decisions);
+        let all_silent = outcome == WebhookOutcome::Suppressed;
         let traced = record.map(|r| {
             let robots = r.decisions(&items, &silent);
-            let outcome = if all_silent {
-                WebhookOutcome::Suppressed
-            } else {
-                WebhookOutcome::Routed
-            };
             (r, outcome, robots)
         });
         let mut alerts = Alerts::default();

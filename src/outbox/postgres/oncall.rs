@@ -21,18 +21,14 @@ impl OncallStore for PgOutbox {
     }
 
     async fn overrides(&self, ends_after: i64) -> Result<Vec<Override>, StoreError> {
-        let rows = self
-            .db()
-            .await?
-            .query(OVERRIDES_ENDING_AFTER, &[&ends_after])
-            .await?;
-        rows.iter().map(override_of).collect()
+        let conn = self.db().await?;
+        conn.query_as(OVERRIDES_ENDING_AFTER, &[&ends_after], override_of)
+            .await
     }
 
     async fn end_override(&self, id: i64, now: i64) -> Result<Option<Override>, StoreError> {
         let conn = self.db().await?;
         conn.execute(END_OVERRIDE, &[&now, &id]).await?;
-        let found = conn.query_opt(OVERRIDE_BY_ID, &[&id]).await?;
-        found.as_ref().map(override_of).transpose()
+        conn.query_opt_as(OVERRIDE_BY_ID, &[&id], override_of).await
     }
 }

@@ -6,7 +6,7 @@ use super::super::types::{
     DEDUP_WINDOW_MS, MessageRow, MessageState, RetryOutcome, StateCount, StoreError,
 };
 use super::PgOutbox;
-use super::connection::Conn;
+use super::connection::{Conn, Params};
 use super::error::db;
 use super::sender::message_row;
 use async_trait::async_trait;
@@ -23,8 +23,8 @@ impl OperatorStore for PgOutbox {
         );
         let state = state.map(MessageState::as_str);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = self.db().await?.query(&sql, &[&state, &limit]).await?;
-        rows.iter().map(message_row).collect()
+        let params: Params = &[&state, &limit];
+        self.db().await?.query_as(&sql, params, message_row).await
     }
 
     async fn stats(&self) -> Result<Vec<StateCount>, StoreError> {

@@ -13,6 +13,11 @@ use super::sender::alert_rows;
 use crate::domain::silence::{Hold, Silence};
 use async_trait::async_trait;
 
+/// A row of the silence selects, its matchers read back.
+fn silence_of(row: &tokio_postgres::Row) -> Result<Silence, StoreError> {
+    silence_columns(row)?.into_silence()
+}
+
 #[async_trait]
 impl QuietStore for PgOutbox {
     async fn add_silence(&self, silence: NewSilence) -> Result<Silence, StoreError> {
@@ -35,30 +40,20 @@ impl QuietStore for PgOutbox {
     }
 
     async fn silences(&self, ends_after: i64) -> Result<Vec<Silence>, StoreError> {
-        let rows = self
-            .db()
-            .await?
-            .query(SILENCES_ENDING_AFTER, &[&ends_after])
-            .await?;
-        rows.iter()
-            .map(|r| silence_columns(r)?.into_silence())
-            .collect()
+        let conn = self.db().await?;
+        conn.query_as(SILENCES_ENDING_AFTER, &[&ends_after], silence_of)
+            .await
     }
 
     async fn silence(&self, id: i64) -> Result<Option<Silence>, StoreError> {
-        let row = self.db().await?.query_opt(SILENCE_BY_ID, &[&id]).await?;
-        row.as_ref()
-            .map(|r| silence_columns(r)?.into_silence())
-            .transpose()
+        let conn = self.db().await?;
+        conn.query_opt_as(SILENCE_BY_ID, &[&id], silence_of).await
     }
 
     async fn end_silence(&self, id: i64, now: i64) -> Result<Option<Silence>, StoreError> {
         let conn = self.db().await?;
         conn.execute(END_SILENCE, &[&now, &id]).await?;
-        let row = conn.query_opt(SILENCE_BY_ID, &[&id]).await?;
-        row.as_ref()
-            .map(|r| silence_columns(r)?.into_silence())
-            .transpose()
+        conn.query_opt_as(SILENCE_BY_ID, &[&id], silence_of).await
     }
 
     async fn hold_alerts(&self, lease: &Lease, hold: &str, ids: &[i64]) -> Result<(), StoreError> {

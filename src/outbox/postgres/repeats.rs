@@ -1,9 +1,10 @@
-//! Noise control per issue, decided inside the enqueue's transaction: a route notifies a
-//! robot about the same issue at most once per `repeat_interval`. A repeat row is created
-//! (empty) before it is read, then read `FOR UPDATE`, so two webhooks for one issue decide one
-//! after the other, as they do in SQLite. Rows are locked in sorted order so two enqueues never
-//! wait on each other in a cycle.
+//! The repeat rows of an enqueue's deliveries, read and written inside its transaction (what
+//! they mean is `repeat_decision.rs`'s). A repeat row is created (empty) before it is read,
+//! then read `FOR UPDATE`, so two webhooks for one issue decide one after the other, as they do
+//! in SQLite. Rows are locked in sorted order so two enqueues never wait on each other in a
+//! cycle.
 
+use super::super::repeat_decision::{self, Decision, RepeatState, watched_issue};
 use super::super::types::{Delivery, StoreError};
 use super::connection::Tx;
 use super::error::db;
@@ -12,32 +13,21 @@ use std::collections::HashMap;
 /// (route, robot, issue): the key of repeat state.
 type RepeatKey = (String, String, String);
 
-/// What the repeat rules say about one delivery.
-pub(super) enum Decision {
-    /// Send, saying how many repeats were kept silent since the last notification.
-    Notify {
-        folded: u64,
-    },
-    Silent,
-}
-
-/// The repeat decision of every delivery, in order; the same rules as the SQLite store: a
-/// robot stays silent only when the alert is a repeatable kind and every route that sent it
-/// there notified about this issue within its interval.
+/// The repeat decision of every delivery, in order (`repeat_decision::decide`), with the rows
+/// of all of them locked first and written after.
 pub(super) async fn decide(
     tx: &Tx<'_>,
     items: &[Delivery],
     now: i64,
 ) -> Result<Vec<Decision>, StoreError> {
-    let mut keys: Vec<RepeatKey> = items
-        .iter()
-        .filter_map(|item| Some((item, item.queued.alert.issue_id.as_deref()?)))
-        .flat_map(|(item, issue)| {
-            item.repeat
-                .iter()
-                .map(move |rule| (rule.route.clone(), item.robot.clone(), issue.to_owned()))
-        })
-        .collect();
+    let keys_of = |item: &Delivery| -> Vec<RepeatKey> {
+        let Some(issue) = watched_issue(item) else {
+            return Vec::new();
+        };
+        let key = |route: &str| (route.to_owned(), item.robot.clone(), issue.to_owned());
+        item.repeat.iter().map(|rule| key(&rule.route)).collect()
+    };
+    let mut keys: Vec<RepeatKey> = items.iter().flat_map(keys_of).collect();
     if keys.is_empty() {
         return Ok(items
             .iter()
@@ -51,33 +41,14 @@ pub(super) async fn decide(
     let mut notified = Vec::new();
     let mut decisions = Vec::with_capacity(items.len());
     for item in items {
-        let alert = &item.queued.alert;
-        let Some(issue) = alert
-            .issue_id
-            .as_deref()
-            .filter(|_| !item.repeat.is_empty())
-        else {
-            decisions.push(Decision::Notify { folded: 0 });
-            continue;
-        };
-        let mut silent_everywhere = alert.is_repeatable();
-        let mut folded = 0u64;
-        let mut item_keys = Vec::with_capacity(item.repeat.len());
-        for rule in &item.repeat {
-            let key = (rule.route.clone(), item.robot.clone(), issue.to_owned());
-            let (notified_at, suppressed) = state.get(&key).copied().unwrap_or((None, 0));
-            let interval = i64::try_from(rule.interval.as_millis()).unwrap_or(i64::MAX);
-            silent_everywhere &= notified_at.is_some_and(|at| now - at < interval);
-            folded = folded.max(u64::try_from(suppressed).unwrap_or(0));
-            item_keys.push(key);
+        let item_keys = keys_of(item);
+        let states = item_keys.iter().map(|key| state.get(key).copied());
+        let decision = repeat_decision::decide(item, now, states.map(Option::unwrap_or_default));
+        match decision {
+            Decision::Silent => silenced.extend(item_keys),
+            Decision::Notify { .. } => notified.extend(item_keys),
         }
-        if silent_everywhere {
-            silenced.extend(item_keys);
-            decisions.push(Decision::Silent);
-        } else {
-            notified.extend(item_keys);
-            decisions.push(Decision::Notify { folded });
-        }
+        decisions.push(decision);
     }
     let count_silent = "UPDATE repeats SET suppressed = suppressed + 1";
     let restart = "UPDATE repeats SET notified_at = $4, suppressed = 0";
@@ -86,12 +57,12 @@ pub(super) async fn decide(
     Ok(decisions)
 }
 
-/// Makes sure a row exists for every key, locks them all, and returns (notified_at,
-/// suppressed) per key. A row this call just created has no `notified_at`.
+/// Makes sure a row exists for every key, locks them all, and returns each key's state. A row
+/// this call just created has no `notified_at`.
 async fn lock_repeat_rows(
     tx: &Tx<'_>,
     keys: &[RepeatKey],
-) -> Result<HashMap<RepeatKey, (Option<i64>, i64)>, StoreError> {
+) -> Result<HashMap<RepeatKey, RepeatState>, StoreError> {
     let (routes, robots, issues) = columns(keys);
     let create = "INSERT INTO repeats (route, robot, issue, notified_at, suppressed)
                   SELECT route, robot, issue, NULL, 0
@@ -109,7 +80,11 @@ async fn lock_repeat_rows(
     rows.iter()
         .map(|row| {
             let key = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
-            Ok((key, (row.try_get(3)?, row.try_get(4)?)))
+            let state = RepeatState {
+                notified_at: row.try_get(3)?,
+                suppressed: row.try_get(4)?,
+            };
+            Ok((key, state))
         })
         .collect::<Result<_, tokio_postgres::Error>>()
         .map_err(db)

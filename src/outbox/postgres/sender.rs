@@ -123,8 +123,11 @@ impl SenderStore for PgOutbox {
             "{SELECT_MESSAGE} WHERE robot = $1 AND state = 'pending' AND next_attempt_at <= $2
              ORDER BY id LIMIT 1"
         );
-        let row = self.db().await?.query_opt(&sql, &[&robot, &now]).await?;
-        row.as_ref().map(message_row).transpose()
+        let params: Params = &[&robot, &now];
+        self.db()
+            .await?
+            .query_opt_as(&sql, params, message_row)
+            .await
     }
 
     async fn attempts_since(&self, robot: &str, since: i64) -> Result<Vec<i64>, StoreError> {

@@ -2,7 +2,7 @@
 //! marks, installations' organizations.
 
 use super::super::port::SharedState;
-use super::super::types::StoreError;
+use super::super::types::{InstallationOrg, ScheduledRun, StoreError};
 use super::PgOutbox;
 use super::error::db;
 use async_trait::async_trait;
@@ -47,23 +47,15 @@ impl SharedState for PgOutbox {
             .cloned()
     }
 
-    async fn claim_scheduled_run(
-        &self,
-        job: &str,
-        slot: i64,
-        now: i64,
-    ) -> Result<bool, StoreError> {
+    async fn claim_scheduled_run(&self, run: ScheduledRun<'_>) -> Result<bool, StoreError> {
+        let (job, slot, now) = (run.job, run.slot, run.now);
         let sql = "INSERT INTO scheduled_runs (job, slot, claimed_at) VALUES ($1, $2, $3)
                    ON CONFLICT (job, slot) DO NOTHING";
         self.db().await?.claims(sql, &[&job, &slot, &now]).await
     }
 
-    async fn remember_installation_org(
-        &self,
-        installation: &str,
-        org: &str,
-        now: i64,
-    ) -> Result<(), StoreError> {
+    async fn remember_installation_org(&self, org: InstallationOrg<'_>) -> Result<(), StoreError> {
+        let (installation, org, now) = (org.installation, org.org, org.now);
         let sql = "INSERT INTO installation_orgs (installation, org, updated_at)
                    VALUES ($1, $2, $3)
                    ON CONFLICT (installation) DO UPDATE SET org = excluded.org,

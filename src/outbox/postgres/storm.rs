@@ -25,23 +25,23 @@ impl StormStore for PgOutbox {
     }
 
     async fn current_storm(&self, robot: &str) -> Result<Option<Storm>, StoreError> {
-        let row = self
-            .db()
-            .await?
-            .query_opt(&current_sql(), &[&robot])
-            .await?;
-        row.as_ref().map(storm_of).transpose()
+        let conn = self.db().await?;
+        conn.query_opt_as(&current_sql(), &[&robot], storm_of).await
     }
 
     async fn storm(&self, id: i64) -> Result<Option<Storm>, StoreError> {
-        let row = self.db().await?.query_opt(&by_id_sql(), &[&id]).await?;
-        row.as_ref().map(storm_of).transpose()
+        self.db()
+            .await?
+            .query_opt_as(&by_id_sql(), &[&id], storm_of)
+            .await
     }
 
     async fn storms(&self, limit: usize) -> Result<Vec<Storm>, StoreError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = self.db().await?.query(&newest_sql(), &[&limit]).await?;
-        rows.iter().map(storm_of).collect()
+        self.db()
+            .await?
+            .query_as(&newest_sql(), &[&limit], storm_of)
+            .await
     }
 
     async fn storm_message(&self, lease: &Lease, m: StormMessage<'_>) -> Result<i64, StoreError> {

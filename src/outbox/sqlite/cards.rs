@@ -1,23 +1,21 @@
 //! Card robots' live cards and the clicks on their buttons (see the port's `CardStore`).
 
 use super::sender::insert_message;
-use super::{SqliteOutbox, sql_error};
+use super::{SqliteOutbox, optional_row, sql_error};
+use crate::outbox::card_port::CardStore;
 use crate::outbox::columns::{SELECT_CARD, card_of};
-use crate::outbox::port::CardStore;
 use crate::outbox::types::{CardChange, CardNote, CardRow, Claim, Lease, NewMessage, StoreError};
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 fn card(c: &Connection, robot: &str, key: &str) -> rusqlite::Result<Option<CardRow>> {
-    c.prepare_cached(&format!("{SELECT_CARD} WHERE robot = ?1 AND card_key = ?2"))?
-        .query_row(params![robot, key], |r| card_of(r))
-        .optional()
+    let sql = format!("{SELECT_CARD} WHERE robot = ?1 AND card_key = ?2");
+    optional_row(c, &sql, params![robot, key], |r| card_of(r))
 }
 
 fn card_by_track_id(c: &Connection, out_track_id: &str) -> rusqlite::Result<Option<CardRow>> {
-    c.prepare_cached(&format!("{SELECT_CARD} WHERE out_track_id = ?1"))?
-        .query_row([out_track_id], |r| card_of(r))
-        .optional()
+    let sql = format!("{SELECT_CARD} WHERE out_track_id = ?1");
+    optional_row(c, &sql, [out_track_id], |r| card_of(r))
 }
 
 /// The card's own message, when it is still pending.

@@ -3,9 +3,10 @@
 //! in a savepoint of the writer's current transaction (group commit, `connection.rs`): it is
 //! stored with its batch or not at all, and answered only once the batch committed.
 
-use super::repeats::{Decision, decide};
+use super::repeats::decide;
 use super::{SqliteOutbox, escalation, sql_error, trace};
 use crate::outbox::port::IntakeStore;
+use crate::outbox::repeat_decision::{Decision, outcome_of};
 use crate::outbox::types::{
     DEDUP_WINDOW_MS, Delivery, Enqueue, Enqueued, StoreError, UnqueuedWebhook, WebhookOutcome,
     WebhookRecord,
@@ -43,18 +44,10 @@ fn enqueue(
     for item in items {
         decisions.push(decide(tx, item, now).map_err(sql_error)?);
     }
-    let silent: Vec<bool> = decisions
-        .iter()
-        .map(|d| matches!(d, Decision::Silent))
-        .collect();
-    let all_silent = !items.is_empty() && silent.iter().all(|s| *s);
+    let (silent, outcome) = outcome_of(&decisions);
+    let all_silent = outcome == WebhookOutcome::Suppressed;
     let webhook_id = match record {
         Some(record) => {
-            let outcome = if all_silent {
-                WebhookOutcome::Suppressed
-            } else {
-                WebhookOutcome::Routed
-            };
             let robots = record.decisions(items, &silent);
             Some(trace::insert_record(tx, record, outcome, &robots, now)?)
         }

@@ -53,6 +53,18 @@ impl Columns for rusqlite::Row<'_> {
     }
 }
 
+/// The row `sql` (prepared once per connection) finds with `params`, read by `read`; `None`
+/// when it finds none.
+fn optional_row<T>(
+    c: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    read: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<Option<T>> {
+    use rusqlite::OptionalExtension;
+    c.prepare_cached(sql)?.query_row(params, read).optional()
+}
+
 fn make_dir(data_dir: &Path) -> Result<(), StoreError> {
     std::fs::create_dir_all(data_dir)
         .map_err(|e| StoreError::Setup(format!("data directory {}: {e}", data_dir.display())))

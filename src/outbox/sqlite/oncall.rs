@@ -1,6 +1,6 @@
 //! On-call overrides (`oncall_port.rs`) in the SQLite file.
 
-use super::SqliteOutbox;
+use super::{SqliteOutbox, optional_row};
 use crate::domain::oncall::Override;
 use crate::outbox::OncallStore;
 use crate::outbox::oncall_sql::{
@@ -8,13 +8,7 @@ use crate::outbox::oncall_sql::{
 };
 use crate::outbox::types::StoreError;
 use async_trait::async_trait;
-use rusqlite::{Connection, OptionalExtension, params};
-
-fn one(c: &Connection, id: i64) -> rusqlite::Result<Option<Override>> {
-    c.prepare_cached(OVERRIDE_BY_ID)?
-        .query_row([id], |r| override_of(r))
-        .optional()
-}
+use rusqlite::params;
 
 #[async_trait]
 impl OncallStore for SqliteOutbox {
@@ -39,7 +33,7 @@ impl OncallStore for SqliteOutbox {
     async fn end_override(&self, id: i64, now: i64) -> Result<Option<Override>, StoreError> {
         self.write_sql(move |c| {
             c.execute(END_OVERRIDE, params![now, id])?;
-            one(c, id)
+            optional_row(c, OVERRIDE_BY_ID, [id], |r| override_of(r))
         })
         .await
     }

@@ -1,7 +1,7 @@
 //! Silences and held alerts (`quiet_port.rs`) in the SQLite file.
 
-use super::SqliteOutbox;
 use super::sender::alert_rows;
+use super::{SqliteOutbox, optional_row};
 use crate::domain::silence::Hold;
 use crate::domain::silence::Silence;
 use crate::outbox::QuietStore;
@@ -11,12 +11,10 @@ use crate::outbox::quiet_sql::{
 };
 use crate::outbox::types::{HeldPage, Lease, NewSilence, StoreError, WaitingAlerts};
 use async_trait::async_trait;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 
 fn one(c: &Connection, id: i64) -> rusqlite::Result<Option<SilenceColumns>> {
-    c.prepare_cached(SILENCE_BY_ID)?
-        .query_row([id], |r| silence_columns(r))
-        .optional()
+    optional_row(c, SILENCE_BY_ID, [id], |r| silence_columns(r))
 }
 
 #[async_trait]

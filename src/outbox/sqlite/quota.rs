@@ -1,12 +1,12 @@
 //! The open API's monthly call counts (`quota_port.rs`) in the SQLite file.
 
-use super::SqliteOutbox;
+use super::{SqliteOutbox, optional_row};
 use crate::domain::quota::MonthCalls;
 use crate::outbox::QuotaStore;
 use crate::outbox::quota_sql::{COUNT, READ, SPENT, month_calls_of};
 use crate::outbox::types::{CallCount, StoreError};
 use async_trait::async_trait;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 
 #[async_trait]
 impl QuotaStore for SqliteOutbox {
@@ -24,10 +24,7 @@ impl QuotaStore for SqliteOutbox {
     async fn open_api_calls(&self, robot: &str, month: &str) -> Result<MonthCalls, StoreError> {
         let (robot, month) = (robot.to_owned(), month.to_owned());
         self.read_sql(move |c| {
-            let found = c
-                .prepare_cached(READ)?
-                .query_row(params![robot, month], |r| month_calls_of(r))
-                .optional()?;
+            let found = optional_row(c, READ, params![robot, month], |r| month_calls_of(r))?;
             Ok(found.unwrap_or_default())
         })
         .await

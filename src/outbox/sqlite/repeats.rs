@@ -1,53 +1,41 @@
-//! Noise control per issue, decided inside the enqueue's transaction (the writer is the only
-//! one, so two webhooks for one issue cannot both pass).
+//! The repeat rows of one delivery, read and written inside the enqueue's transaction; the
+//! writer is the only one, so two webhooks for one issue cannot both pass. What the rows mean
+//! is `repeat_decision.rs`'s.
 
+use crate::outbox::repeat_decision::{self, Decision, RepeatState, watched_issue};
 use crate::outbox::types::Delivery;
 use rusqlite::{Connection, OptionalExtension, params};
 
-pub(super) enum Decision {
-    /// Send, saying how many repeats were kept silent since the last notification.
-    Notify {
-        folded: u64,
-    },
-    Silent,
-}
-
-/// Noise control per issue: a route notifies a robot about the same issue at most once per
-/// `repeat_interval`; state changes and comments always pass and start the interval again.
-/// Decided inside the enqueue transaction, so two webhooks for one issue cannot both pass.
-/// A robot stays silent only when every route that sent the alert there says so.
+/// Reads `item`'s repeat rows, decides, and writes the decision back: a silent delivery counts
+/// one more repeat on each row, a notification starts each row's interval again at `now`.
 pub(super) fn decide(tx: &Connection, item: &Delivery, now: i64) -> rusqlite::Result<Decision> {
-    let alert = &item.queued.alert;
-    let Some(issue) = alert
-        .issue_id
-        .as_deref()
-        .filter(|_| !item.repeat.is_empty())
-    else {
+    let Some(issue) = watched_issue(item) else {
         return Ok(Decision::Notify { folded: 0 });
     };
-    let mut silent_everywhere = alert.is_repeatable();
-    let mut folded = 0;
+    let mut states = Vec::with_capacity(item.repeat.len());
     for rule in &item.repeat {
-        let row: Option<(i64, i64)> = tx
+        let state = tx
             .prepare_cached(
                 "SELECT notified_at, suppressed FROM repeats WHERE route = ?1 AND robot = ?2 AND issue = ?3",
             )?
             .query_row(params![rule.route, item.robot, issue], |r| {
-                Ok((r.get(0)?, r.get(1)?))
+                Ok(RepeatState {
+                    notified_at: r.get(0)?,
+                    suppressed: r.get(1)?,
+                })
             })
             .optional()?;
-        let inside = row.is_some_and(|(at, _)| now - at < rule.interval.as_millis() as i64);
-        silent_everywhere &= inside;
-        folded = folded.max(row.map_or(0, |(_, n)| n as u64));
+        states.push(state.unwrap_or_default());
     }
-    if silent_everywhere {
+    let decision = repeat_decision::decide(item, now, states);
+    if decision == Decision::Silent {
         for rule in &item.repeat {
             tx.prepare_cached(
                 "UPDATE repeats SET suppressed = suppressed + 1 WHERE route = ?1 AND robot = ?2 AND issue = ?3",
             )?
             .execute(params![rule.route, item.robot, issue])?;
         }
-        return Ok(Decision::Silent);
+        return Ok(decision);
     }
     for rule in &item.repeat {
         tx.prepare_cached(
@@ -56,5 +44,5 @@ pub(super) fn decide(tx: &Connection, item: &Delivery, now: i64) -> rusqlite::Re
         )?
         .execute(params![rule.route, item.robot, issue, now])?;
     }
-    Ok(Decision::Notify { folded })
+    Ok(decision)
 }

@@ -3,7 +3,7 @@
 
 use super::SqliteOutbox;
 use crate::outbox::port::SharedState;
-use crate::outbox::types::StoreError;
+use crate::outbox::types::{InstallationOrg, ScheduledRun, StoreError};
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 
@@ -48,24 +48,15 @@ impl SharedState for SqliteOutbox {
         .await
     }
 
-    async fn claim_scheduled_run(
-        &self,
-        job: &str,
-        slot: i64,
-        now: i64,
-    ) -> Result<bool, StoreError> {
-        let job = job.to_owned();
+    async fn claim_scheduled_run(&self, run: ScheduledRun<'_>) -> Result<bool, StoreError> {
+        let (job, slot, now) = (run.job.to_owned(), run.slot, run.now);
         let sql = "INSERT OR IGNORE INTO scheduled_runs (job, slot, ran_at) VALUES (?1, ?2, ?3)";
         self.claim(sql, (job, slot, now)).await
     }
 
-    async fn remember_installation_org(
-        &self,
-        installation: &str,
-        org: &str,
-        now: i64,
-    ) -> Result<(), StoreError> {
-        let (installation, org) = (installation.to_owned(), org.to_owned());
+    async fn remember_installation_org(&self, org: InstallationOrg<'_>) -> Result<(), StoreError> {
+        let (installation, now) = (org.installation.to_owned(), org.now);
+        let org = org.org.to_owned();
         let sql =
             "INSERT INTO installation_orgs (installation, org, learned_at) VALUES (?1, ?2, ?3)
                    ON CONFLICT (installation) DO UPDATE SET org = excluded.org,

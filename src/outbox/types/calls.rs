@@ -79,3 +79,21 @@ pub struct Claim<'a> {
     pub now: i64,
     pub window_ms: i64,
 }
+
+/// `SharedState::claim_scheduled_run`: the run of `job` for `slot` (e.g. the day of the
+/// open-issues report), claimed at `now`.
+#[derive(Debug, Clone, Copy)]
+pub struct ScheduledRun<'a> {
+    pub job: &'a str,
+    pub slot: i64,
+    pub now: i64,
+}
+
+/// `SharedState::remember_installation_org`: Sentry installation `installation` belongs to the
+/// organization `org`, as learned at `now`.
+#[derive(Debug, Clone, Copy)]
+pub struct InstallationOrg<'a> {
+    pub installation: &'a str,
+    pub org: &'a str,
+    pub now: i64,
+}

@@ -10,8 +10,8 @@ mod escalation;
 mod trace;
 
 pub use calls::{
-    CallCount, Claim, DueLadders, LadderLine, LadderStep, LeaseAsk, MessageAsk, SetAside,
-    UnqueuedWebhook,
+    CallCount, Claim, DueLadders, InstallationOrg, LadderLine, LadderStep, LeaseAsk, MessageAsk,
+    ScheduledRun, SetAside, UnqueuedWebhook,
 };
 pub use cards::{
     CardChange, CardNote, CardRow, count_only_body, is_count_only, operation_body, operation_card,
