@@ -191,6 +191,7 @@ async fn fold(
         status: None,
         alert: serde_json::to_string(&digest).unwrap_or_default(),
         out_track_id,
+        at: now,
     };
     info!(
         card_key = key,
@@ -198,7 +199,7 @@ async fn fold(
         alerts,
         "more new issues than the budget allows: folded into the digest card"
     );
-    ctx.deps.outbox.note_card_alerts(lease, &note, now).await?;
+    ctx.deps.outbox.note_card_alerts(lease, &note).await?;
     Ok(())
 }
 
@@ -233,8 +234,9 @@ async fn note(
         status,
         alert: serde_json::to_string(&newest).unwrap_or_default(),
         out_track_id,
+        at: now,
     };
-    ctx.deps.outbox.note_card_alerts(lease, &note, now).await?;
+    ctx.deps.outbox.note_card_alerts(lease, &note).await?;
     Ok(())
 }
 

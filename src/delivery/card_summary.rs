@@ -77,8 +77,9 @@ pub async fn note(
         out_track_id,
         alert: serde_json::to_string(&stored).unwrap_or_default(),
         status: Some(facts.status.as_str().to_string()),
+        at: now,
     };
-    ctx.deps.outbox.note_card_alerts(lease, &note, now).await?;
+    ctx.deps.outbox.note_card_alerts(lease, &note).await?;
     Ok(())
 }
 

@@ -28,7 +28,6 @@ pub trait CardStore: Send + Sync + 'static {
         &self,
         lease: &Lease,
         note: &CardNote,
-        now: i64,
     ) -> Result<(CardRow, i64), StoreError>;
 
     /// DingTalk has the card: later operations update it.

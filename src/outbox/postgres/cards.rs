@@ -50,11 +50,11 @@ impl CardStore for PgOutbox {
         &self,
         lease: &Lease,
         note: &CardNote,
-        now: i64,
     ) -> Result<(CardRow, i64), StoreError> {
         let mut conn = self.db().await?;
         let tx = fenced(&mut conn, lease).await?;
         let robot = lease.robot.as_str();
+        let now = note.at;
         let alert_ids = &note.alert_ids;
         let n = i64::try_from(alert_ids.len()).unwrap_or(i64::MAX);
         let upsert = "INSERT INTO cards (robot, card_key, out_track_id, status, count,

@@ -140,11 +140,10 @@ impl CardStore for SqliteOutbox {
         &self,
         lease: &Lease,
         note: &CardNote,
-        now: i64,
     ) -> Result<(CardRow, i64), StoreError> {
         let note = note.clone();
         self.fenced(lease, move |tx, lease| {
-            note_alerts(tx, &lease.robot, &note, now)
+            note_alerts(tx, &lease.robot, &note, note.at)
         })
         .await
     }

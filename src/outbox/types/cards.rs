@@ -42,6 +42,8 @@ pub struct CardNote {
     pub status: Option<String>,
     /// The body of the operation's message when a new one is needed.
     pub body: String,
+    /// When the alerts are noted: the card's and the message's time.
+    pub at: i64,
 }
 
 /// A button press that changes a card (`CardStore::card_clicked`); not the DingTalk callback's `CardClick` it follows from.

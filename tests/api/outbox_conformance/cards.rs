@@ -6,7 +6,8 @@ use sentry_dingtalk::outbox::port::Outbox;
 use sentry_dingtalk::outbox::types::{CardChange, CardNote, Claim, MessageState, StoreError};
 use std::sync::Arc;
 
-fn note(ids: &[i64], key: &str, track: &str, status: Option<&str>) -> CardNote {
+/// A note of `ids` to the card `key`, made at `at`.
+fn note(ids: &[i64], key: &str, track: &str, status: Option<&str>, at: i64) -> CardNote {
     CardNote {
         alert_ids: ids.to_vec(),
         card_key: key.into(),
@@ -14,6 +15,7 @@ fn note(ids: &[i64], key: &str, track: &str, status: Option<&str>) -> CardNote {
         alert: format!("{{\"alert\":\"{key}\"}}"),
         status: status.map(str::to_owned),
         body: format!("{{\"card\":\"{track}\"}}"),
+        at,
     }
 }
 
@@ -24,7 +26,7 @@ pub async fn card_notes_keep_one_card(o: Arc<dyn Outbox>) {
     let l = lease(&*o, ROBOT, "a", T0).await;
     let ids = queue(&*o, ROBOT, &["1", "1", "1"], T0).await;
     let (card, m1) = o
-        .note_card_alerts(&l, &note(&ids[..1], "issue:1", "t-1", None), T0 + 1)
+        .note_card_alerts(&l, &note(&ids[..1], "issue:1", "t-1", None, T0 + 1))
         .await
         .expect("note");
     assert_eq!(
@@ -40,8 +42,7 @@ pub async fn card_notes_keep_one_card(o: Arc<dyn Outbox>) {
     let (card, m2) = o
         .note_card_alerts(
             &l,
-            &note(&ids[1..2], "issue:1", "t-other", Some("resolved")),
-            T0 + 2,
+            &note(&ids[1..2], "issue:1", "t-other", Some("resolved"), T0 + 2),
         )
         .await
         .expect("note");
@@ -55,7 +56,7 @@ pub async fn card_notes_keep_one_card(o: Arc<dyn Outbox>) {
     o.mark_sent(&l, m1, T0 + 3).await.expect("sent");
     o.mark_card_created(&l, "t-1").await.expect("created");
     let (card, m3) = o
-        .note_card_alerts(&l, &note(&ids[2..], "issue:1", "t-x", None), T0 + 4)
+        .note_card_alerts(&l, &note(&ids[2..], "issue:1", "t-x", None, T0 + 4))
         .await
         .expect("note");
     assert_ne!(m3, m1, "a sent operation is not joined");
@@ -83,7 +84,7 @@ pub async fn card_clicks_and_fences(o: Arc<dyn Outbox>) {
     let l = lease(&*o, ROBOT, "a", T0).await;
     let ids = queue(&*o, ROBOT, &["7"], T0).await;
     let (_, m1) = o
-        .note_card_alerts(&l, &note(&ids, "issue:7", "t-7", None), T0)
+        .note_card_alerts(&l, &note(&ids, "issue:7", "t-7", None, T0))
         .await
         .expect("note");
     let card = o
