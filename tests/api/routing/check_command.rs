@@ -1,0 +1,92 @@
+//! `sentry-dingtalk check`: the routing table, the mute windows, and where an example alert goes.
+
+#[test]
+fn check_prints_the_routing_table_and_explains() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("r.toml");
+    std::fs::write(&path, "[[robots]]\nname = \"pay\"\nwebhook = \"https://x.example/r?access_token=secret-token\"\n\n[[routes]]\nname = \"pay-route\"\nprojects = [\"payments-*\"]\nrobots = [\"pay\"]\nmention = { mobiles = [\"13800001111\"] }\n").expect("write");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sentry-dingtalk"))
+        .args([
+            "check",
+            "--explain",
+            "examples/payloads/event_alert-triggered.json",
+        ])
+        .env("CONFIG_FILE", &path)
+        .env_remove("DINGTALK_WEBHOOK")
+        .output()
+        .expect("check runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("route 0 pay-route: projects=payments-* → pay | mention @13800001111"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("→ robot pay mentions @13800001111 (route pay-route"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("secret-token"),
+        "robot URL leaked: {stdout}"
+    );
+}
+
+#[test]
+fn check_shows_mute_windows_and_which_targets_are_held_now() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("m.toml");
+    std::fs::write(
+        &path,
+        "[[robots]]\nname = \"pay\"\nwebhook = \"https://x.example/r?access_token=t\"\n\n\
+         [[mute_times]]\nname = \"always\"\nzone = \"UTC\"\ntimes = [\"00:00-24:00\"]\n\n\
+         [[routes]]\nname = \"quiet\"\nrobots = [\"pay\"]\nmute_times = [\"always\"]\n",
+    )
+    .expect("write");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sentry-dingtalk"))
+        .args([
+            "check",
+            "--explain",
+            "examples/payloads/event_alert-triggered.json",
+        ])
+        .env("CONFIG_FILE", &path)
+        .env_remove("DINGTALK_WEBHOOK")
+        .output()
+        .expect("check runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for expected in [
+        "mute window always: every day 00:00-24:00 UTC (active all the time)",
+        "route 0 quiet: any alert → pay",
+        "  mute: always (active all the time)",
+        "→ robot pay mentions nobody (route quiet",
+        "    held now by mute window always",
+    ] {
+        assert!(stdout.contains(expected), "{expected}\nnot in:\n{stdout}");
+    }
+
+    std::fs::write(
+        &path,
+        "[[robots]]\nname = \"pay\"\nwebhook = \"https://x.example/r?access_token=t\"\n\n\
+         [[routes]]\nrobots = [\"pay\"]\nmute_times = [\"nihgts\"]\n",
+    )
+    .expect("write");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sentry-dingtalk"))
+        .arg("check")
+        .env("CONFIG_FILE", &path)
+        .env_remove("DINGTALK_WEBHOOK")
+        .output()
+        .expect("check runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("routes[0].mute_times: unknown window \"nihgts\""),
+        "{stderr}"
+    );
+}
