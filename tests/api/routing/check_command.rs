@@ -1,20 +1,28 @@
 //! `sentry-dingtalk check`: the routing table, the mute windows, and where an example alert goes.
 
+use std::path::Path;
+use std::process::Output;
+
+/// `sentry-dingtalk check ARGS` on the routing file `config`, without the environment's robot.
+fn check(config: &Path, args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_sentry-dingtalk"))
+        .arg("check")
+        .args(args)
+        .env("CONFIG_FILE", config)
+        .env_remove("DINGTALK_WEBHOOK")
+        .output()
+        .expect("check runs")
+}
+
 #[test]
 fn check_prints_the_routing_table_and_explains() {
     let dir = tempfile::tempdir().expect("tmp");
     let path = dir.path().join("r.toml");
     std::fs::write(&path, "[[robots]]\nname = \"pay\"\nwebhook = \"https://x.example/r?access_token=secret-token\"\n\n[[routes]]\nname = \"pay-route\"\nprojects = [\"payments-*\"]\nrobots = [\"pay\"]\nmention = { mobiles = [\"13800001111\"] }\n").expect("write");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sentry-dingtalk"))
-        .args([
-            "check",
-            "--explain",
-            "examples/payloads/event_alert-triggered.json",
-        ])
-        .env("CONFIG_FILE", &path)
-        .env_remove("DINGTALK_WEBHOOK")
-        .output()
-        .expect("check runs");
+    let out = check(
+        &path,
+        &["--explain", "examples/payloads/event_alert-triggered.json"],
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -46,16 +54,10 @@ fn check_shows_mute_windows_and_which_targets_are_held_now() {
          [[routes]]\nname = \"quiet\"\nrobots = [\"pay\"]\nmute_times = [\"always\"]\n",
     )
     .expect("write");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sentry-dingtalk"))
-        .args([
-            "check",
-            "--explain",
-            "examples/payloads/event_alert-triggered.json",
-        ])
-        .env("CONFIG_FILE", &path)
-        .env_remove("DINGTALK_WEBHOOK")
-        .output()
-        .expect("check runs");
+    let out = check(
+        &path,
+        &["--explain", "examples/payloads/event_alert-triggered.json"],
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -78,12 +80,7 @@ fn check_shows_mute_windows_and_which_targets_are_held_now() {
          [[routes]]\nrobots = [\"pay\"]\nmute_times = [\"nihgts\"]\n",
     )
     .expect("write");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sentry-dingtalk"))
-        .arg("check")
-        .env("CONFIG_FILE", &path)
-        .env_remove("DINGTALK_WEBHOOK")
-        .output()
-        .expect("check runs");
+    let out = check(&path, &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         !out.status.success() && stderr.contains("routes[0].mute_times: unknown window \"nihgts\""),
