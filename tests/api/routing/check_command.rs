@@ -14,21 +14,27 @@ fn check(config: &Path, args: &[&str]) -> Output {
         .expect("check runs")
 }
 
-#[test]
-fn check_prints_the_routing_table_and_explains() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let path = dir.path().join("r.toml");
-    std::fs::write(&path, "[[robots]]\nname = \"pay\"\nwebhook = \"https://x.example/r?access_token=secret-token\"\n\n[[routes]]\nname = \"pay-route\"\nprojects = [\"payments-*\"]\nrobots = [\"pay\"]\nmention = { mobiles = [\"13800001111\"] }\n").expect("write");
+/// `check --explain` of the example alert on `config`, which must succeed; what it printed.
+fn explain(config: &Path) -> String {
     let out = check(
-        &path,
+        config,
         &["--explain", "examples/payloads/event_alert-triggered.json"],
     );
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
         "{stdout}{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    stdout
+}
+
+#[test]
+fn check_prints_the_routing_table_and_explains() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("r.toml");
+    std::fs::write(&path, "[[robots]]\nname = \"pay\"\nwebhook = \"https://x.example/r?access_token=secret-token\"\n\n[[routes]]\nname = \"pay-route\"\nprojects = [\"payments-*\"]\nrobots = [\"pay\"]\nmention = { mobiles = [\"13800001111\"] }\n").expect("write");
+    let stdout = explain(&path);
     assert!(
         stdout.contains("route 0 pay-route: projects=payments-* → pay | mention @13800001111"),
         "{stdout}"
@@ -54,16 +60,7 @@ fn check_shows_mute_windows_and_which_targets_are_held_now() {
          [[routes]]\nname = \"quiet\"\nrobots = [\"pay\"]\nmute_times = [\"always\"]\n",
     )
     .expect("write");
-    let out = check(
-        &path,
-        &["--explain", "examples/payloads/event_alert-triggered.json"],
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = explain(&path);
     for expected in [
         "mute window always: every day 00:00-24:00 UTC (active all the time)",
         "route 0 quiet: any alert → pay",
