@@ -65,6 +65,23 @@ fn params(pairs: &[(&str, &str)]) -> CardParams {
     p
 }
 
+/// `out_track_id`'s card created through `api`, on a tally nobody reads.
+async fn create(api: &OpenApiClient, out_track_id: &str) -> CardOutcome {
+    api.create_and_deliver(&app(), &CallTally::default(), &new_card(out_track_id))
+        .await
+}
+
+/// `out_track_id`'s card updated through `api` to `count`, on a tally nobody reads.
+async fn update_count(api: &OpenApiClient, out_track_id: &str, count: &str) -> CardOutcome {
+    api.update(
+        &app(),
+        &CallTally::default(),
+        out_track_id,
+        &params(&[("count", count)]),
+    )
+    .await
+}
+
 /// No outcome may carry the app secret or any token the fake handed out.
 fn assert_clean(fake: &FakeOpenApi, outcome: &CardOutcome) {
     let shown = format!("{outcome} {outcome:?}");
@@ -78,11 +95,7 @@ fn assert_clean(fake: &FakeOpenApi, outcome: &CardOutcome) {
 async fn a_card_is_created_with_every_variable_then_updated_in_place_on_one_token() {
     let fake = FakeOpenApi::start(7200).await;
     let api = client(&fake);
-    assert_eq!(
-        api.create_and_deliver(&app(), &CallTally::default(), &new_card("sentry-42"))
-            .await,
-        CardOutcome::Sent
-    );
+    assert_eq!(create(&api, "sentry-42").await, CardOutcome::Sent);
     let card = fake.card("sentry-42").expect("card created");
     assert_eq!(card.open_space_id, "dtv1.card//IM_GROUP.cidFAKE==");
     assert_eq!(
@@ -127,27 +140,14 @@ async fn a_card_is_created_with_every_variable_then_updated_in_place_on_one_toke
 async fn a_token_is_renewed_before_it_expires() {
     let fake = FakeOpenApi::start(1).await;
     let api = client(&fake);
-    assert_eq!(
-        api.create_and_deliver(&app(), &CallTally::default(), &new_card("c1"))
-            .await,
-        CardOutcome::Sent
-    );
+    assert_eq!(create(&api, "c1").await, CardOutcome::Sent);
     let first = fake.tokens_issued()[0].clone();
     let deadline = Instant::now() + WAIT;
     while !fake.token_expired(&first) {
         assert!(Instant::now() < deadline, "the fake's token never expired");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert_eq!(
-        api.update(
-            &app(),
-            &CallTally::default(),
-            "c1",
-            &params(&[("count", "2")])
-        )
-        .await,
-        CardOutcome::Sent
-    );
+    assert_eq!(update_count(&api, "c1", "2").await, CardOutcome::Sent);
     assert_eq!(fake.tokens_issued().len(), 2);
     assert_eq!(fake.unauthorized(), 0, "the expired token was never sent");
 }
@@ -156,11 +156,7 @@ async fn a_token_is_renewed_before_it_expires() {
 async fn a_refused_token_is_renewed_once_and_the_call_made_again() {
     let fake = FakeOpenApi::start(7200).await;
     let api = client(&fake);
-    assert_eq!(
-        api.create_and_deliver(&app(), &CallTally::default(), &new_card("c1"))
-            .await,
-        CardOutcome::Sent
-    );
+    assert_eq!(create(&api, "c1").await, CardOutcome::Sent);
     fake.revoke_tokens();
     let tally = CallTally::default();
     assert_eq!(
@@ -208,9 +204,7 @@ async fn a_token_refused_even_when_fresh_is_permanent_after_one_renewal() {
     let fake = FakeOpenApi::start(7200).await;
     fake.refuse_every_token();
     let api = client(&fake);
-    let outcome = api
-        .create_and_deliver(&app(), &CallTally::default(), &new_card("c1"))
-        .await;
+    let outcome = create(&api, "c1").await;
     assert!(
         matches!(&outcome, CardOutcome::Permanent(r) if r.contains("InvalidAuthentication")),
         "{outcome}"

@@ -9,19 +9,13 @@ async fn a_server_error_is_retryable_and_creates_nothing() {
     let api = client(&fake);
     assert!(api.check_credentials(&app()).await.is_ok());
     fake.fail_next(1);
-    let outcome = api
-        .create_and_deliver(&app(), &CallTally::default(), &new_card("c1"))
-        .await;
+    let outcome = create(&api, "c1").await;
     assert!(
         matches!(&outcome, CardOutcome::Retryable(r) if r.contains("HTTP 500")),
         "{outcome}"
     );
     assert_eq!(fake.card_count(), 0);
-    assert_eq!(
-        api.create_and_deliver(&app(), &CallTally::default(), &new_card("c1"))
-            .await,
-        CardOutcome::Sent
-    );
+    assert_eq!(create(&api, "c1").await, CardOutcome::Sent);
     assert_eq!(fake.card_count(), 1);
 }
 
@@ -29,20 +23,9 @@ async fn a_server_error_is_retryable_and_creates_nothing() {
 async fn a_rate_limit_is_retryable_and_does_not_cost_the_token() {
     let fake = FakeOpenApi::start(7200).await;
     let api = client(&fake);
-    assert_eq!(
-        api.create_and_deliver(&app(), &CallTally::default(), &new_card("c1"))
-            .await,
-        CardOutcome::Sent
-    );
+    assert_eq!(create(&api, "c1").await, CardOutcome::Sent);
     fake.throttle_next(1);
-    let outcome = api
-        .update(
-            &app(),
-            &CallTally::default(),
-            "c1",
-            &params(&[("count", "2")]),
-        )
-        .await;
+    let outcome = update_count(&api, "c1", "2").await;
     assert!(
         matches!(&outcome, CardOutcome::Retryable(r) if r.contains("QpsLimit")),
         "{outcome}"
@@ -54,14 +37,8 @@ async fn a_rate_limit_is_retryable_and_does_not_cost_the_token() {
 async fn a_second_create_is_refused_and_create_or_update_updates_the_one_card() {
     let fake = FakeOpenApi::start(7200).await;
     let api = client(&fake);
-    assert_eq!(
-        api.create_and_deliver(&app(), &CallTally::default(), &new_card("c1"))
-            .await,
-        CardOutcome::Sent
-    );
-    let again = api
-        .create_and_deliver(&app(), &CallTally::default(), &new_card("c1"))
-        .await;
+    assert_eq!(create(&api, "c1").await, CardOutcome::Sent);
+    let again = create(&api, "c1").await;
     assert!(matches!(again, CardOutcome::AlreadyExists(_)), "{again}");
     let mut card = new_card("c1");
     card.params.insert("count", "2");
@@ -82,14 +59,7 @@ async fn a_second_create_is_refused_and_create_or_update_updates_the_one_card() 
 async fn bad_requests_are_permanent() {
     let fake = FakeOpenApi::start(7200).await;
     let api = client(&fake);
-    let outcome = api
-        .update(
-            &app(),
-            &CallTally::default(),
-            "never-created",
-            &params(&[("count", "2")]),
-        )
-        .await;
+    let outcome = update_count(&api, "never-created", "2").await;
     assert!(
         matches!(&outcome, CardOutcome::Permanent(r) if r.contains("card not found")),
         "{outcome}"
@@ -138,9 +108,7 @@ async fn a_slow_api_is_a_retryable_timeout() {
     let api = OpenApiClient::new(&fake.url, Duration::from_millis(300));
     assert!(api.check_credentials(&app()).await.is_ok());
     fake.set_delay(Duration::from_secs(3));
-    let outcome = api
-        .create_and_deliver(&app(), &CallTally::default(), &new_card("c1"))
-        .await;
+    let outcome = create(&api, "c1").await;
     assert!(
         matches!(&outcome, CardOutcome::Retryable(r) if r.contains("timeout")),
         "{outcome}"
