@@ -2,6 +2,8 @@
 //! @-mentions whoever is on call, a person, everyone; the alert in another group; a DING —
 //! one step per `escalate_after`, each traced and counted; and any way of acting stops it.
 
+mod stopping;
+
 use crate::fake_robot::{FakeRobot, Received};
 use crate::helpers::*;
 use sentry_dingtalk::Secret;
@@ -133,123 +135,6 @@ async fn nobody_acting_climbs_the_ladder_one_step_per_wait_mentioning_each_in_tu
             format!("sentry_dingtalk_escalations_total{{route=\"backend\",step=\"{step}\"}} 1");
         assert!(metrics.contains(&line), "{line}");
     }
-}
-
-#[tokio::test]
-async fn an_act_in_sentry_stops_the_ladder_before_its_step() {
-    for (action, said) in [
-        ("assigned", "assigned to 张三 in Sentry"),
-        ("resolved", "resolved in Sentry"),
-        ("ignored", "ignored in Sentry"),
-    ] {
-        let config = ladder(&["oncall:backend"], "2s", "");
-        let (app, _dir) = app_with(config).await;
-        app.post_signed("issue", &example("issue-created.json"))
-            .await;
-        assert!(app.robot.wait_for(WAIT, |p| !p.is_empty()).await);
-        assert_eq!(ladders_open(&app).await, 1);
-        let resp = app.post_signed("issue", &issue_with_action(action)).await;
-        assert_eq!(resp.status(), 202, "{action}");
-        assert_eq!(
-            ladders_open(&app).await,
-            0,
-            "{action}: stopped when answered"
-        );
-        assert_eq!(notes(&app).await, [format!("stopped: {said}")]);
-        // Past the step's time, nothing more than the two alerts came.
-        tokio::time::sleep(Duration::from_millis(2_500)).await;
-        let texts: Vec<String> = app.robot.posted().iter().map(Received::text).collect();
-        assert!(
-            texts.iter().all(|t| !t.contains("无人处理")),
-            "{action}: {texts:?}"
-        );
-    }
-}
-
-#[tokio::test]
-async fn a_silence_that_holds_the_issue_stops_the_ladder_when_its_step_comes() {
-    let config = ladder(&["oncall:backend", "all"], "1s", "");
-    let (app, _dir) = app_with(config).await;
-    app.post_signed("issue", &example("issue-created.json"))
-        .await;
-    assert!(app.robot.wait_for(WAIT, |p| !p.is_empty()).await);
-    let resp = app
-        .http
-        .post(format!("{}/api/silences", app.address))
-        .send()
-        .await
-        .expect("post");
-    // No admin token on this relay: the API is not there; the silence goes in by the store,
-    // as the `silence` command does.
-    assert_eq!(resp.status(), 404);
-    let silence = app
-        .outbox
-        .add_silence(sentry_dingtalk::outbox::NewSilence {
-            matchers: sentry_dingtalk::Matchers {
-                issue: Some(ISSUE.into()),
-                ..Default::default()
-            },
-            starts_at: sentry_dingtalk::now_ms(),
-            ends_at: sentry_dingtalk::now_ms() + 3_600_000,
-            comment: "deploy".into(),
-            created_by: "ops".into(),
-        })
-        .await
-        .expect("silence");
-    assert!(poll_async(WAIT, || async { ladders_open(&app).await == 0 }).await);
-    assert_eq!(
-        notes(&app).await,
-        [format!("stopped: silenced by #{}", silence.id)]
-    );
-    let texts: Vec<String> = app.robot.posted().iter().map(Received::text).collect();
-    assert!(texts.iter().all(|t| !t.contains("无人处理")), "{texts:?}");
-}
-
-#[tokio::test]
-async fn the_resolve_link_in_the_chat_stops_the_ladder() {
-    let sentry = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .and(path(format!("/api/0/organizations/acme/issues/{ISSUE}/")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": ISSUE})))
-        .expect(1)
-        .mount(&sentry)
-        .await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(404))
-        .mount(&sentry)
-        .await;
-    let dir = tempfile::tempdir().expect("tmp");
-    let config = ladder(&["oncall:backend"], "3s", "");
-    let uri = sentry.uri();
-    let app = spawn_app_with(|s| {
-        s.sentry_api_token = Some(Secret::new("api-token"));
-        s.sentry_url = uri;
-        s.public_url = Some("https://relay.example".into());
-        with_config_file(s, dir.path(), &config);
-    })
-    .await;
-    app.post_signed("issue", &example("issue-created.json"))
-        .await;
-    assert!(app.robot.wait_for(WAIT, |p| !p.is_empty()).await);
-    let buttons = app.robot.posted()[0].body["actionCard"]["btns"].clone();
-    let resolve = buttons
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|b| b["title"] == "解决")
-        .and_then(|b| b["actionURL"].as_str())
-        .and_then(|u| u.split("/actions/").nth(1))
-        .expect("a resolve link")
-        .to_owned();
-    let resp = app
-        .http
-        .post(format!("{}/actions/{resolve}", app.address))
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(resp.status(), 200);
-    assert_eq!(ladders_open(&app).await, 0);
-    assert_eq!(notes(&app).await, ["stopped: resolved from the chat"]);
 }
 
 #[tokio::test]

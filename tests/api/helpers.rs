@@ -1,5 +1,11 @@
 //! `spawn_app()`: the real relay on port 0 with a temporary outbox and a fake robot.
 
+mod child_relay;
+mod raw_http;
+
+pub use child_relay::*;
+pub use raw_http::*;
+
 use crate::fake_robot::FakeRobot;
 use sentry_dingtalk::outbox::{MessageRow, MessageState, SharedOutbox, StateCount};
 use sentry_dingtalk::{Application, Secret, Settings, signature};
@@ -215,73 +221,6 @@ pub async fn json_body(resp: reqwest::Response) -> serde_json::Value {
     resp.json().await.expect("JSON body")
 }
 
-/// `sentry-dingtalk serve` as a child process, configured like the shared contract smoke test;
-/// its log (warnings and errors) goes to `DATA_DIR/relay.log`.
-pub fn serve(
-    robot: &FakeRobot,
-    data: &std::path::Path,
-    port: u16,
-    extra: &[(&str, &str)],
-) -> std::process::Child {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_sentry-dingtalk"));
-    cmd.arg("serve")
-        .env_clear()
-        .env("SENTRY_CLIENT_SECRET", CLIENT_SECRET)
-        .env("DINGTALK_WEBHOOK", &robot.webhook)
-        .env("DINGTALK_SECRET", ROBOT_SECRET)
-        .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
-        .env("DATA_DIR", data)
-        .env("RUST_LOG", "warn");
-    for (k, v) in extra {
-        cmd.env(k, v);
-    }
-    std::fs::create_dir_all(data).expect("data dir");
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(data.join("relay.log"))
-        .expect("log file");
-    cmd.stderr(log).spawn().expect("start serve")
-}
-
-/// A `serve` child process, killed (SIGKILL) however the test ends.
-pub struct Relay(pub std::process::Child);
-
-impl Drop for Relay {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts `serve` on `data` with `vars` beside the robot's, and waits until it is healthy.
-pub async fn start_relay(robot: &FakeRobot, data: &Path, vars: &[(&str, &str)]) -> (Relay, String) {
-    let port = free_port();
-    let child = serve(robot, data, port, vars);
-    let base = format!("http://127.0.0.1:{port}");
-    assert!(
-        wait_healthy(&reqwest::Client::new(), &base).await,
-        "relay up"
-    );
-    (Relay(child), base)
-}
-
-/// Polls a child relay's `/healthz` until it answers or 10 s pass.
-pub async fn wait_healthy(client: &reqwest::Client, base: &str) -> bool {
-    poll_async(Duration::from_secs(10), || async {
-        client.get(format!("{base}/healthz")).send().await.is_ok()
-    })
-    .await
-}
-
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
-
 pub async fn poll(deadline: Duration, cond: impl Fn() -> bool) -> bool {
     let end = std::time::Instant::now() + deadline;
     while std::time::Instant::now() < end {
@@ -315,78 +254,4 @@ pub fn needs(available: bool, what: &str) {
         available,
         "this test needs {what} (README: Quick start); without it, run the tests that need nothing: cargo nextest run"
     );
-}
-
-/// Opens a connection, sends a request head declaring `declared` body bytes, then `send` of
-/// them, and stops: an upload that never finishes. The stream stays open while it is held.
-pub async fn partial_upload(
-    addr: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    declared: usize,
-    send: usize,
-) -> tokio::net::TcpStream {
-    use tokio::io::AsyncWriteExt;
-    let host = addr.trim_start_matches("http://");
-    let mut stream = tokio::net::TcpStream::connect(host).await.expect("connect");
-    let mut head =
-        format!("POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {declared}\r\n");
-    for (k, v) in headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
-    }
-    head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).await.expect("head");
-    // The relay may answer and stop reading at any point: a refused write is expected.
-    let chunk = vec![b'x'; 64 * 1024];
-    let mut sent = 0;
-    while sent < send {
-        let n = chunk.len().min(send - sent);
-        let write = stream.write_all(&chunk[..n]);
-        match tokio::time::timeout(Duration::from_secs(5), write).await {
-            Ok(Ok(())) => sent += n,
-            _ => break,
-        }
-    }
-    stream
-}
-
-/// The status code of the answer on `stream`, if one arrives within `deadline`.
-pub async fn read_status(stream: &mut tokio::net::TcpStream, deadline: Duration) -> Option<u16> {
-    use tokio::io::AsyncReadExt;
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    let end = tokio::time::Instant::now() + deadline;
-    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-        match tokio::time::timeout_at(end, stream.read(&mut chunk)).await {
-            Ok(Ok(n)) if n > 0 => buf.extend_from_slice(&chunk[..n]),
-            _ => break,
-        }
-    }
-    let text = String::from_utf8_lossy(&buf);
-    text.strip_prefix("HTTP/1.1 ")?.get(..3)?.parse().ok()
-}
-
-/// A process's resident memory, from `/proc/<pid>/status`.
-pub fn vm_rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
-
-/// One unlabelled sample from the relay's `/metrics`.
-pub async fn metric(client: &reqwest::Client, base: &str, name: &str) -> Option<f64> {
-    let text = client
-        .get(format!("{base}/metrics"))
-        .send()
-        .await
-        .ok()?
-        .text()
-        .await
-        .ok()?;
-    text.lines()
-        .find_map(|l| l.strip_prefix(&format!("{name} ")))
-        .and_then(|v| v.trim().parse().ok())
 }

@@ -4,15 +4,18 @@
 //! `digest`; then its stdout and stderr are searched for every configured secret and for the
 //! action-link key it stored.
 
+mod run;
+mod stored_key;
+
 use crate::fake_openapi::{APP_SECRET, FakeOpenApi, card_robot_config};
 use crate::fake_robot::{FakeRobot, TOKEN as ROBOT_TOKEN};
 use crate::helpers::*;
 use crate::outbox_conformance::postgres::with_database;
-use base64::Engine;
+use run::{Run, Stopped};
 use sentry_dingtalk::{Secret, card_callback_signature};
 use serde_json::json;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
+use stored_key::{key_forms, stored_key};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -21,78 +24,8 @@ const API_TOKEN: &str = "sntrys_api-t0ken-5ecret";
 const CALLBACK_SECRET: &str = "card-callback-5ecret-4242";
 const DB_PASSWORD: &str = "db-passw0rd-5ecret";
 
-/// Where a run writes its output, and the environment it runs with.
-struct Run {
-    env: Vec<(String, String)>,
-    out: PathBuf,
-}
-
-impl Run {
-    fn command(&self, args: &[&str], name: &str) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sentry-dingtalk"));
-        cmd.args(args).env_clear();
-        for (k, v) in &self.env {
-            cmd.env(k, v);
-        }
-        let file = |suffix: &str| {
-            std::fs::File::create(self.out.join(format!("{name}.{suffix}"))).expect("log file")
-        };
-        cmd.stdout(Stdio::from(file("stdout")))
-            .stderr(Stdio::from(file("stderr")));
-        cmd
-    }
-
-    /// Everything every process of the run printed.
-    fn output(&self) -> String {
-        let mut all = String::new();
-        for entry in std::fs::read_dir(&self.out).expect("out dir") {
-            let path = entry.expect("entry").path();
-            if path
-                .extension()
-                .is_some_and(|e| e == "stdout" || e == "stderr")
-            {
-                all.push_str(&std::fs::read_to_string(&path).expect("read log"));
-            }
-        }
-        all
-    }
-}
-
-/// A child relay that is killed when the test ends, passed or not: a relay left running
-/// would keep every file descriptor it inherited.
-struct Stopped(std::process::Child);
-
-impl Stopped {
-    fn stop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Drop for Stopped {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
 fn config() -> String {
     card_robot_config(CALLBACK_SECRET, r#""default", "cards""#)
-}
-
-/// Every way the key could be printed: hex, base64 (both alphabets, padded or not), and the
-/// `Debug` of a byte slice, which is how a driver shows a `bytea` parameter.
-fn key_forms(key: &[u8]) -> Vec<String> {
-    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
-    let debug = format!("{key:?}");
-    vec![
-        hex::encode(key),
-        hex::encode_upper(key),
-        STANDARD.encode(key),
-        STANDARD_NO_PAD.encode(key),
-        URL_SAFE.encode(key),
-        URL_SAFE_NO_PAD.encode(key),
-        debug.trim_matches(['[', ']']).to_string(),
-    ]
 }
 
 async fn sentry_api() -> MockServer {
@@ -261,23 +194,6 @@ async fn run_at_trace(dir: &Path, database_url: Option<&str>) -> (String, Vec<St
     secrets.extend(fake.tokens_issued());
     secrets.extend(key_forms(&key));
     (run.output(), secrets)
-}
-
-async fn stored_key(data: &Path, database_url: Option<&str>) -> Vec<u8> {
-    const SQL: &str = "SELECT value FROM settings_kv WHERE key = 'action_key'";
-    match database_url {
-        None => rusqlite::Connection::open(data.join("outbox.sqlite3"))
-            .expect("db")
-            .query_row(SQL, [], |r| r.get(0))
-            .expect("the stored key"),
-        Some(url) => {
-            let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-                .await
-                .expect("connect");
-            tokio::spawn(connection);
-            client.query_one(SQL, &[]).await.expect("key").get(0)
-        }
-    }
 }
 
 fn assert_clean(output: &str, secrets: &[String]) {

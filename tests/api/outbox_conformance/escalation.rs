@@ -241,27 +241,6 @@ pub async fn ladder_step_taken_once(o: Arc<dyn Outbox>) {
     assert_eq!(notes(&*o, "42").await, written);
 }
 
-/// The last step (no next) ends the ladder: not open, never due again.
-pub async fn last_step_ends_the_ladder(o: Arc<dyn Outbox>) {
-    start(&*o, "42", T0).await;
-    let l = lease(&*o, ROBOT, "a", T0 + AFTER).await;
-    let row = only_ladder(&*o).await;
-    let how = LadderMove::Took {
-        note: "step 1: all",
-        message: None,
-        next_at: None,
-    };
-    move_ok(&*o, &l, &row, how, T0 + AFTER).await;
-    assert!(open(&*o).await.is_empty());
-    let far = T0 + 100 * DAY;
-    assert!(due(&*o, far).await.is_empty());
-    assert!(o.list_messages(None, 10).await.expect("list").is_empty());
-    assert_eq!(
-        notes(&*o, "42").await,
-        vec![note(T0 + AFTER, ROUTE, "step 1: all")]
-    );
-}
-
 /// A runner whose lease was taken over, or whose fence moved on, moves nothing.
 pub async fn ladder_move_needs_the_current_lease(o: Arc<dyn Outbox>) {
     start(&*o, "42", T0).await;

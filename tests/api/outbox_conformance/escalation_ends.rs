@@ -1,6 +1,6 @@
-//! How escalation ladders end and start again: an act ends every open ladder of the issue,
-//! a new or regressed issue restarts an ended one (never an open one), postponing keeps the
-//! step, and notes add to the story.
+//! How escalation ladders end and start again: the last step ends its ladder, an act ends every
+//! open ladder of the issue, a new or regressed issue restarts an ended one (never an open one),
+//! postponing keeps the step, and notes add to the story.
 
 use super::escalation::*;
 use super::fixtures::*;
@@ -237,5 +237,26 @@ pub async fn ended_ladders_are_pruned(o: Arc<dyn Outbox>) {
     assert_eq!(
         by_route(&open(&*o).await),
         vec![(ROUTE, "42"), (ROUTE, "43")]
+    );
+}
+
+/// The last step (no next) ends the ladder: not open, never due again.
+pub async fn last_step_ends_the_ladder(o: Arc<dyn Outbox>) {
+    start(&*o, "42", T0).await;
+    let l = lease(&*o, ROBOT, "a", T0 + AFTER).await;
+    let row = only_ladder(&*o).await;
+    let how = LadderMove::Took {
+        note: "step 1: all",
+        message: None,
+        next_at: None,
+    };
+    move_ok(&*o, &l, &row, how, T0 + AFTER).await;
+    assert!(open(&*o).await.is_empty());
+    let far = T0 + 100 * DAY;
+    assert!(due(&*o, far).await.is_empty());
+    assert!(o.list_messages(None, 10).await.expect("list").is_empty());
+    assert_eq!(
+        notes(&*o, "42").await,
+        vec![note(T0 + AFTER, ROUTE, "step 1: all")]
     );
 }
