@@ -100,9 +100,7 @@ async fn posted<T: DeserializeOwned>(
         .ok()
         .and_then(|f| f.csrf);
     if !ui_auth::csrf_ok(&access, csrf.as_deref()) {
-        return Err(HttpResponse::Forbidden()
-            .content_type("text/plain; charset=utf-8")
-            .body("missing or wrong CSRF token: reload the page and try again"));
+        return Err(ui_auth::csrf_refused());
     }
     Ok(Posted {
         csrf: csrf_of(&access),

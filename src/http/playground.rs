@@ -76,8 +76,7 @@ pub async fn playground_render(
     };
     let form: PlaygroundForm = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
     if !ui_auth::csrf_ok(&access, form.csrf.as_deref()) {
-        return HttpResponse::Forbidden()
-            .body("missing or wrong CSRF token: reload the page and try again");
+        return ui_auth::csrf_refused();
     }
     if form.payload.len() > limit {
         let message = format!(

@@ -114,6 +114,13 @@ pub async fn login(req: &HttpRequest, state: &AppState, given: &str) -> Login {
     )
 }
 
+/// The answer to a form post without its page's CSRF token: plain text, said once for every form.
+pub fn csrf_refused() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Forbidden()
+        .content_type("text/plain; charset=utf-8")
+        .body("missing or wrong CSRF token: reload the page and try again")
+}
+
 /// For form posts: a session must send the CSRF token of its page; a bearer needs none.
 pub fn csrf_ok(access: &Access, sent: Option<&str>) -> bool {
     match access {

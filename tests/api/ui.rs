@@ -104,6 +104,14 @@ async fn a_session_must_send_the_csrf_token_of_its_page() {
         .await
         .expect("post");
     assert_eq!(forged.status().as_u16(), 403);
+    // Said as plain text, like every console form's refusal (it had no Content-Type).
+    assert_eq!(
+        forged
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("text/plain; charset=utf-8")
+    );
 }
 
 #[tokio::test]
