@@ -6,7 +6,7 @@ use crate::domain::alert::Alert;
 use crate::domain::escalation;
 use crate::outbox::{
     Delivery, Enqueue, Enqueued, QueuedAlert, SharedOutbox, StoreError, UnqueuedWebhook,
-    WebhookOutcome, WebhookRecord,
+    WebhookFacts, WebhookOutcome, WebhookRecord,
 };
 use crate::routing::Target;
 use crate::routing_choice;
@@ -71,11 +71,14 @@ pub async fn accept(
                 && (issue_id.is_some() || short_id.is_some())
             {
                 let record = WebhookRecord {
-                    issue_id,
-                    short_id,
-                    resource: resource.clone(),
-                    action: action.clone(),
-                    request_id: received.request_id.clone(),
+                    webhook: WebhookFacts {
+                        issue_id,
+                        short_id,
+                        resource: resource.clone(),
+                        action: action.clone(),
+                        request_id: received.request_id.clone(),
+                        rule: None,
+                    },
                     note: Some(format!("{resource}.{action} is not notified")),
                     ..Default::default()
                 };
@@ -182,12 +185,14 @@ fn record_of(alert: &Alert, received: &Received, targets: &[Target]) -> Option<W
         received.resource.clone()
     };
     Some(WebhookRecord {
-        issue_id: alert.issue_id.clone(),
-        short_id: alert.short_id.clone(),
-        resource,
-        action: alert.action.clone(),
-        rule,
-        request_id: received.request_id.clone(),
+        webhook: WebhookFacts {
+            issue_id: alert.issue_id.clone(),
+            short_id: alert.short_id.clone(),
+            resource,
+            action: alert.action.clone(),
+            rule,
+            request_id: received.request_id.clone(),
+        },
         reasons: targets
             .iter()
             .map(|t| (t.robot.clone(), t.reason.clone()))

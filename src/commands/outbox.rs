@@ -93,7 +93,7 @@ fn print_trace(issue: &str, entries: &[TraceEntry], settings: &Settings) -> anyh
     ];
     let mut table = vec![head.map(String::from)];
     table.extend(entries.iter().map(|e| {
-        let issue = match (&e.issue_id, &e.short_id) {
+        let issue = match (&e.webhook.issue_id, &e.webhook.short_id) {
             (Some(id), Some(short)) => format!("{id} {short}"),
             (Some(id), None) => id.clone(),
             (None, Some(short)) => short.clone(),
@@ -101,13 +101,13 @@ fn print_trace(issue: &str, entries: &[TraceEntry], settings: &Settings) -> anyh
         };
         [
             at(e.received_at),
-            format!("{}.{}", e.resource, e.action),
+            format!("{}.{}", e.webhook.resource, e.webhook.action),
             e.outcome.as_str().to_string(),
             issue,
             format!(
                 "{} / {}",
-                e.rule.as_deref().unwrap_or("-"),
-                e.request_id.as_deref().unwrap_or("-")
+                e.webhook.rule.as_deref().unwrap_or("-"),
+                e.webhook.request_id.as_deref().unwrap_or("-")
             ),
         ]
     }));

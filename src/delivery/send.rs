@@ -151,7 +151,7 @@ pub async fn record(
             outbox.set_paused_until(lease, until).await?;
             Some((until, reason))
         }
-        SendOutcome::Permanent(reason) => {
+        SendOutcome::Permanent(reason) | SendOutcome::AlreadyExists(reason) => {
             error!(attempt, %reason, "{}", texts.refused);
             outbox.mark_dead(lease, id, &reason).await?;
             tally(ctx, TallyKind::Dead);

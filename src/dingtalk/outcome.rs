@@ -1,13 +1,18 @@
-//! What a robot's answer means. Whether and when to try again is the outbox's business.
+//! What a robot's answer means, and an open-API answer too (`openapi::CardOutcome` is this type:
+//! both fall into the same classes). Whether and when to try again is the outbox's business.
 
 use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SendOutcome {
     Sent,
+    /// Only from the open API: `createAndDeliver` for an `outTrackId` that already names a
+    /// card, so an earlier try got through. The card exists; update it instead of creating it.
+    AlreadyExists(String),
     /// Network errors, timeouts, HTTP 5xx, bodies that are not DingTalk JSON, errcode -1.
     Retryable(String),
-    /// "send too fast": the robot is paused for its throttle window.
+    /// "send too fast": the robot is paused for its throttle window. From the open API: the
+    /// organisation's monthly quota is spent.
     Throttled(String),
     /// Security check failed, token unknown, robot disabled, content blocked, …: retrying cannot help.
     Permanent(String),
@@ -17,6 +22,7 @@ impl fmt::Display for SendOutcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Sent => f.write_str("sent"),
+            Self::AlreadyExists(r) => write!(f, "already exists: {r}"),
             Self::Retryable(r) => write!(f, "retryable: {r}"),
             Self::Throttled(r) => write!(f, "throttled: {r}"),
             Self::Permanent(r) => write!(f, "permanent: {r}"),
@@ -28,6 +34,7 @@ impl SendOutcome {
     pub fn label(&self) -> &'static str {
         match self {
             Self::Sent => "sent",
+            Self::AlreadyExists(_) => "already_exists",
             Self::Retryable(_) => "retryable",
             Self::Throttled(_) => "throttled",
             Self::Permanent(_) => "permanent",

@@ -58,23 +58,36 @@ mod tests {
 
     #[test]
     fn each_alert_implies_its_status() {
-        let cases = [
-            (AlertKind::Issue, "created", CardStatus::Firing),
-            (AlertKind::Issue, "resolved", CardStatus::Resolved),
-            (AlertKind::Issue, "ignored", CardStatus::Ignored),
-            (AlertKind::Issue, "archived", CardStatus::Ignored),
-            (AlertKind::Issue, "unresolved", CardStatus::Firing),
-            (AlertKind::Issue, "assigned", CardStatus::Firing),
-            (AlertKind::MetricAlert, "critical", CardStatus::Firing),
-            (AlertKind::MetricAlert, "warning", CardStatus::Firing),
-            (AlertKind::MetricAlert, "resolved", CardStatus::Resolved),
-            (AlertKind::EventAlert, "triggered", CardStatus::Firing),
-            (AlertKind::Comment, "created", CardStatus::Firing),
-            (AlertKind::Error, "created", CardStatus::Firing),
+        use AlertKind::*;
+        // Each status with the (kind, action) pairs that imply it.
+        let cases: [(CardStatus, &[(AlertKind, &str)]); 3] = [
+            (
+                CardStatus::Resolved,
+                &[(Issue, "resolved"), (MetricAlert, "resolved")],
+            ),
+            (
+                CardStatus::Ignored,
+                &[(Issue, "ignored"), (Issue, "archived")],
+            ),
+            (
+                CardStatus::Firing,
+                &[
+                    (Issue, "created"),
+                    (Issue, "unresolved"),
+                    (Issue, "assigned"),
+                    (MetricAlert, "critical"),
+                    (MetricAlert, "warning"),
+                    (EventAlert, "triggered"),
+                    (Comment, "created"),
+                    (Error, "created"),
+                ],
+            ),
         ];
-        for (kind, action, want) in cases {
-            let got = CardStatus::implied_by(&Alert::new(kind, action));
-            assert_eq!(got, want, "{kind:?} {action}");
+        for (want, alerts) in cases {
+            for &(kind, action) in alerts {
+                let got = CardStatus::implied_by(&Alert::new(kind, action));
+                assert_eq!(got, want, "{kind:?} {action}");
+            }
         }
     }
 

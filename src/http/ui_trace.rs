@@ -49,14 +49,15 @@ pub async fn trace(
         entries = found
             .iter()
             .map(|e| {
+                let w = &e.webhook;
                 json!({
                     "id": e.id,
                     "received": at(e.received_at),
-                    "issue_id": e.issue_id,
-                    "short_id": e.short_id,
-                    "what": format!("{}.{}", e.resource, e.action),
-                    "rule": e.rule,
-                    "request_id": e.request_id,
+                    "issue_id": w.issue_id,
+                    "short_id": w.short_id,
+                    "what": format!("{}.{}", w.resource, w.action),
+                    "rule": w.rule,
+                    "request_id": w.request_id,
                     "outcome": e.outcome,
                     "fates": fates(e, &at),
                 })

@@ -4,7 +4,7 @@
 
 use super::types::{
     AlertFate, CardRow, MessageRow, MessageState, RobotDecision, StoreError, TraceAlert,
-    TraceEntry, WebhookOutcome,
+    TraceEntry, WebhookFacts, WebhookOutcome,
 };
 
 /// A column type both drivers read (integers, text, their `Option`s, `bool`).
@@ -45,8 +45,14 @@ impl<'r, R: Columns> ColumnCursor<'r, R> {
 /// the second and so on (a struct literal evaluates its fields in the order written); the
 /// fields after `;` are given, not read. For the rows whose select starts with exactly these
 /// columns in this order: the list beside the select is then the only place the two are
-/// matched, with no column numbers to keep in step.
+/// matched, with no column numbers to keep in step. `in_column_order!(&mut columns => $ty {…})`
+/// reads on from a [`ColumnCursor`] already part-way (a group of columns in the middle of a row).
 macro_rules! in_column_order {
+    (&mut $columns:ident => $ty:path {
+        $($field:ident),+ $(,)?
+    }) => {{
+        $ty { $($field: $columns.next()?,)+ }
+    }};
     ($row:expr => $ty:path {
         $($field:ident),+ $(; $($given:ident: $value:expr),+)? $(,)?
     }) => {{
@@ -116,14 +122,24 @@ pub(super) struct StoredRecord {
 }
 
 pub(super) fn record_of<R: Columns>(r: &R) -> Result<StoredRecord, R::Error> {
-    let entry = in_column_order!(r => TraceEntry {
-        id, received_at, issue_id, short_id, resource, action, rule, request_id, note;
-        outcome: WebhookOutcome::Routed, robots: Vec::new(), alerts: Vec::new()
+    let mut columns = ColumnCursor::new(r);
+    let (id, received_at) = (columns.next()?, columns.next()?);
+    let webhook = in_column_order!(&mut columns => WebhookFacts {
+        issue_id, short_id, resource, action, rule, request_id
     });
+    let entry = TraceEntry {
+        id,
+        received_at,
+        webhook,
+        note: columns.next()?,
+        outcome: WebhookOutcome::Routed,
+        robots: Vec::new(),
+        alerts: Vec::new(),
+    };
     Ok(StoredRecord {
         entry,
-        outcome: r.column(9)?,
-        robots: r.column(10)?,
+        outcome: columns.next()?,
+        robots: columns.next()?,
     })
 }
 

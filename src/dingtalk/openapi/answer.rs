@@ -3,45 +3,11 @@
 //! from the request, so they never carry a token or a secret.
 
 use serde_json::Value;
-use std::fmt;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CardOutcome {
-    Sent,
-    /// `createAndDeliver` for an `outTrackId` that already names a card: an earlier try got
-    /// through. The card exists; update it instead of creating it.
-    AlreadyExists(String),
-    /// Network errors, timeouts, HTTP 5xx, per-second rate limits, bodies that are not JSON.
-    Retryable(String),
-    /// The organisation's monthly API quota is spent: pause the robot rather than hammer it.
-    Throttled(String),
-    /// Bad parameters, missing permission, unknown template or group: retrying cannot help.
-    Permanent(String),
-}
-
-impl CardOutcome {
-    pub fn label(&self) -> &'static str {
-        match self {
-            Self::Sent => "sent",
-            Self::AlreadyExists(_) => "already_exists",
-            Self::Retryable(_) => "retryable",
-            Self::Throttled(_) => "throttled",
-            Self::Permanent(_) => "permanent",
-        }
-    }
-}
-
-impl fmt::Display for CardOutcome {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Sent => f.write_str("sent"),
-            Self::AlreadyExists(r) => write!(f, "already exists: {r}"),
-            Self::Retryable(r) => write!(f, "retryable: {r}"),
-            Self::Throttled(r) => write!(f, "throttled: {r}"),
-            Self::Permanent(r) => write!(f, "permanent: {r}"),
-        }
-    }
-}
+/// What an open-API call came to: the classes of a robot's answer, where the per-second limit,
+/// 5xx and network errors are `Retryable`, the monthly quota `Throttled`, bad parameters or a
+/// missing permission `Permanent`, and only this API answers `AlreadyExists`.
+pub type CardOutcome = crate::dingtalk::outcome::SendOutcome;
 
 /// One answer, before the caller decides what its body means.
 #[derive(Debug)]

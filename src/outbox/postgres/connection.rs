@@ -84,6 +84,18 @@ impl Tx<'_> {
     }
 }
 
+/// The client calls that take a statement and its parameters, each as a method of [`Db`] that
+/// runs it [`Db::prepared`]: one definition for what differs only in the call and its result.
+macro_rules! forwarded {
+    ($($(#[$doc:meta])* $call:ident -> $out:ty;)+) => {$(
+        $(#[$doc])*
+        pub(super) async fn $call(&self, sql: &str, params: Params<'_>) -> Result<$out, StoreError> {
+            self.prepared(sql, |c, stmt| async move { c.$call(&stmt, params).await })
+                .await
+        }
+    )+};
+}
+
 impl<C: GenericClient> Db<C> {
     /// `sql`, prepared once per connection, run by `run` on the connection; both within the
     /// deadline.
@@ -102,25 +114,15 @@ impl<C: GenericClient> Db<C> {
         .await
     }
 
-    pub(super) async fn query(
-        &self,
-        sql: &str,
-        params: Params<'_>,
-    ) -> Result<Vec<Row>, StoreError> {
-        self.prepared(sql, |c, stmt| async move { c.query(&stmt, params).await })
-            .await
-    }
-
-    pub(super) async fn query_opt(
-        &self,
-        sql: &str,
-        params: Params<'_>,
-    ) -> Result<Option<Row>, StoreError> {
-        self.prepared(
-            sql,
-            |c, stmt| async move { c.query_opt(&stmt, params).await },
-        )
-        .await
+    forwarded! {
+        /// Every row `sql` finds.
+        query -> Vec<Row>;
+        /// The row `sql` finds, if any; more than one is an error.
+        query_opt -> Option<Row>;
+        /// The one row `sql` finds; none or more than one is an error.
+        query_one -> Row;
+        /// Runs one statement; the number of rows it changed.
+        execute -> u64;
     }
 
     /// Every row `sql` finds, each read by `read` (one of the shared row mappings).
@@ -145,20 +147,6 @@ impl<C: GenericClient> Db<C> {
             .as_ref()
             .map(read)
             .transpose()
-    }
-
-    pub(super) async fn query_one(&self, sql: &str, params: Params<'_>) -> Result<Row, StoreError> {
-        self.prepared(
-            sql,
-            |c, stmt| async move { c.query_one(&stmt, params).await },
-        )
-        .await
-    }
-
-    /// Runs one statement; the number of rows it changed.
-    pub(super) async fn execute(&self, sql: &str, params: Params<'_>) -> Result<u64, StoreError> {
-        self.prepared(sql, |c, stmt| async move { c.execute(&stmt, params).await })
-            .await
     }
 
     /// Runs one statement that claims a row (`INSERT … ON CONFLICT …`); true when it did.

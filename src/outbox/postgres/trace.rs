@@ -44,12 +44,12 @@ pub(super) async fn insert_record(
                FROM unnest($11::text[], $12::text[], $13::int4[]) AS t(robot, payload, level)";
     let params: [&(dyn ToSql + Sync); 13] = [
         &now,
-        &record.issue_id,
-        &record.short_id,
-        &record.resource,
-        &record.action,
-        &record.rule,
-        &record.request_id,
+        &record.webhook.issue_id,
+        &record.webhook.short_id,
+        &record.webhook.resource,
+        &record.webhook.action,
+        &record.webhook.rule,
+        &record.webhook.request_id,
         &outcome.as_str(),
         &robots,
         &record.note,

@@ -32,6 +32,7 @@ enum Work {
 const MAX_BATCH: usize = 64;
 
 /// One connection and the thread that owns it; work runs in the order it was sent.
+#[derive(Debug)]
 pub struct ConnectionThread {
     jobs: mpsc::Sender<Work>,
 }

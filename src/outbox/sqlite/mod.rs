@@ -71,6 +71,8 @@ fn make_dir(data_dir: &Path) -> Result<(), StoreError> {
 }
 
 /// The work of every port method runs on the writer's or the reader's connection thread.
+/// Nothing in it is secret, so `Debug` shows it all.
+#[derive(Debug)]
 pub struct SqliteOutbox {
     writer: ConnectionThread,
     reader: ConnectionThread,
@@ -80,14 +82,6 @@ pub struct SqliteOutbox {
     _lock: Option<std::fs::File>,
     /// The checkpointer runs while this lives.
     _alive: Arc<()>,
-}
-
-impl std::fmt::Debug for SqliteOutbox {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqliteOutbox")
-            .field("path", &self.path)
-            .finish()
-    }
 }
 
 impl SqliteOutbox {

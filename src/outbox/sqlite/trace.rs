@@ -30,12 +30,12 @@ pub(super) fn insert_record(
     .and_then(|mut s| {
         s.execute(params![
             now,
-            record.issue_id,
-            record.short_id,
-            record.resource,
-            record.action,
-            record.rule,
-            record.request_id,
+            record.webhook.issue_id,
+            record.webhook.short_id,
+            record.webhook.resource,
+            record.webhook.action,
+            record.webhook.rule,
+            record.webhook.request_id,
             outcome.as_str(),
             robots,
             record.note,

@@ -17,7 +17,9 @@ pub use cards::{
     CardChange, CardNote, CardRow, count_only_body, is_count_only, operation_body, operation_card,
 };
 pub use escalation::{LadderMove, LadderNote, LadderRow, QueuedMessage, StormMessage};
-pub use trace::{AlertFate, RobotDecision, TraceAlert, TraceEntry, WebhookOutcome, WebhookRecord};
+pub use trace::{
+    AlertFate, RobotDecision, TraceAlert, TraceEntry, WebhookFacts, WebhookOutcome, WebhookRecord,
+};
 
 /// Content duplicates are recognised for this long.
 pub const DEDUP_WINDOW_MS: i64 = 24 * 3600 * 1000;

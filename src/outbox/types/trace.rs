@@ -3,10 +3,10 @@
 use super::{Delivery, MessageState};
 use serde::{Deserialize, Serialize};
 
-/// What the relay knows of a webhook about an issue when it stores or answers it: the input of
-/// its trace record (`Outbox::enqueue`, `Outbox::record_webhook`).
+/// Which webhook a trace record is: the issue, what Sentry sent about it, under which rule and
+/// request. Written into the record and read back into its [`TraceEntry`] as these columns.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WebhookRecord {
+pub struct WebhookFacts {
     pub issue_id: Option<String>,
     pub short_id: Option<String>,
     /// `issue`, `event_alert`, … (`legacy` for the plugin endpoint).
@@ -15,6 +15,14 @@ pub struct WebhookRecord {
     /// The Sentry alert rule that fired it: its title and id, as known.
     pub rule: Option<String>,
     pub request_id: Option<String>,
+}
+
+/// What the relay knows of a webhook about an issue when it stores or answers it: the input of
+/// its trace record (`Outbox::enqueue`, `Outbox::record_webhook`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookRecord {
+    #[serde(flatten)]
+    pub webhook: WebhookFacts,
     /// Why each robot was chosen (a route, or the rule's settings), as (robot, reason).
     pub reasons: Vec<(String, String)>,
     /// Why a webhook that queued nothing was dropped or ignored.
@@ -190,12 +198,8 @@ pub struct TraceAlert {
 pub struct TraceEntry {
     pub id: i64,
     pub received_at: i64,
-    pub issue_id: Option<String>,
-    pub short_id: Option<String>,
-    pub resource: String,
-    pub action: String,
-    pub rule: Option<String>,
-    pub request_id: Option<String>,
+    #[serde(flatten)]
+    pub webhook: WebhookFacts,
     pub outcome: WebhookOutcome,
     pub robots: Vec<RobotDecision>,
     pub note: Option<String>,

@@ -9,7 +9,7 @@ use super::fixtures::*;
 use sentry_dingtalk::outbox::port::Outbox;
 use sentry_dingtalk::outbox::types::{
     AlertFate, Delivery, Enqueue, Enqueued, MessageAsk, NewMessage, Retry, TraceEntry,
-    UnqueuedWebhook, WebhookOutcome, WebhookRecord,
+    UnqueuedWebhook, WebhookFacts, WebhookOutcome, WebhookRecord,
 };
 use sentry_dingtalk::{AlertKind, Level};
 use std::sync::Arc;
@@ -18,12 +18,14 @@ const OTHER: &str = "oncall";
 
 fn record(issue: &str, short: &str, request: &str) -> WebhookRecord {
     WebhookRecord {
-        issue_id: Some(issue.into()),
-        short_id: Some(short.into()),
-        resource: "event_alert".into(),
-        action: "triggered".into(),
-        rule: Some("Boom (#7)".into()),
-        request_id: Some(request.into()),
+        webhook: WebhookFacts {
+            issue_id: Some(issue.into()),
+            short_id: Some(short.into()),
+            resource: "event_alert".into(),
+            action: "triggered".into(),
+            rule: Some("Boom (#7)".into()),
+            request_id: Some(request.into()),
+        },
         reasons: vec![
             (ROBOT.into(), "route ops".into()),
             (OTHER.into(), "Sentry alert rule 7 chose it".into()),
@@ -74,13 +76,13 @@ pub async fn trace_routed_alert_fates(o: Arc<dyn Outbox>) {
         (
             e.received_at,
             e.outcome,
-            e.resource.as_str(),
-            e.action.as_str()
+            e.webhook.resource.as_str(),
+            e.webhook.action.as_str()
         ),
         (T0, WebhookOutcome::Routed, "event_alert", "triggered")
     );
-    assert_eq!(e.rule.as_deref(), Some("Boom (#7)"));
-    assert_eq!(e.request_id.as_deref(), Some("r1"));
+    assert_eq!(e.webhook.rule.as_deref(), Some("Boom (#7)"));
+    assert_eq!(e.webhook.request_id.as_deref(), Some("r1"));
     let robots: Vec<(&str, &str)> = e
         .robots
         .iter()

@@ -15,9 +15,12 @@ pub async fn trace_dropped_ignored_and_limit(o: Arc<dyn Outbox>) {
     .await
     .expect("dropped");
     let ignored = WebhookRecord {
-        issue_id: Some("9".into()),
-        resource: "issue".into(),
-        action: "frobbed".into(),
+        webhook: WebhookFacts {
+            issue_id: Some("9".into()),
+            resource: "issue".into(),
+            action: "frobbed".into(),
+            ..Default::default()
+        },
         note: Some("issue.frobbed is not notified".into()),
         ..Default::default()
     };
@@ -47,7 +50,7 @@ pub async fn trace_dropped_ignored_and_limit(o: Arc<dyn Outbox>) {
         ]
     );
     assert_eq!(all[0].note.as_deref(), Some("no route takes it"));
-    assert_eq!(all[1].short_id, None);
+    assert_eq!(all[1].webhook.short_id, None);
     // A record without the short id is found by it once another record links the two.
     assert_eq!(trace(&*o, "p-9").await, all);
     assert!(all[0].robots.is_empty() && all[0].alerts.is_empty());
