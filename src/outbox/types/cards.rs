@@ -46,18 +46,6 @@ pub struct CardNote {
     pub at: i64,
 }
 
-/// A button press that changes a card (`CardStore::card_clicked`); not the DingTalk callback's `CardClick` it follows from.
-#[derive(Debug, Clone, Copy)]
-pub struct CardChange<'a> {
-    pub out_track_id: &'a str,
-    /// The card's new status.
-    pub status: &'a str,
-    /// Who claimed it, when the button was "claim"; `None` keeps the claimer.
-    pub claimed_by: Option<&'a str>,
-    /// The body of the message that updates the card.
-    pub body: &'a str,
-}
-
 /// The body of a card operation's message: which card. The card's data is read when it is
 /// sent, so an operation always shows the card as it is by then.
 pub fn operation_body(out_track_id: &str, card_key: &str) -> String {

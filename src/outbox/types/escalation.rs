@@ -1,7 +1,7 @@
 //! Escalation ladders (`EscalationStore`) and storm summaries (`StormStore`) as they cross the
 //! port.
 
-use super::NewMessage;
+use super::QueuedMessage;
 
 /// One ladder: a route escalating one issue, climbed by the sender of `robot`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,13 +18,6 @@ pub struct LadderRow {
     pub next_at: i64,
     /// The index of the next step.
     pub step: i64,
-}
-
-/// A message a ladder's step queues for a robot.
-#[derive(Debug, Clone, Copy)]
-pub struct QueuedMessage<'a> {
-    pub robot: &'a str,
-    pub message: NewMessage<'a>,
 }
 
 /// What a sender does with a due ladder (`EscalationStore::move_ladder`).
@@ -50,19 +43,4 @@ pub struct LadderNote {
     pub at: i64,
     pub route: String,
     pub note: String,
-}
-
-/// A storm's summary (`StormStore::storm_message`).
-#[derive(Debug, Clone, Copy)]
-pub struct StormMessage<'a> {
-    pub storm: i64,
-    /// The held alerts it takes (those not yet in a summary).
-    pub alert_ids: &'a [i64],
-    /// The message; `None` for a card robot, whose storm card took the alerts already.
-    pub message: Option<NewMessage<'a>>,
-    pub now: i64,
-    /// The issue keys at its top.
-    pub top: &'a [String],
-    /// The last summary: the storm is over.
-    pub end: bool,
 }

@@ -10,13 +10,14 @@ mod escalation;
 mod trace;
 
 pub use calls::{
-    CallCount, Claim, DueLadders, InstallationOrg, LadderLine, LadderStep, LeaseAsk, MessageAsk,
-    ScheduledRun, SetAside, UnqueuedWebhook,
+    CallCount, CardChange, Claim, DueLadders, HeldPage, InstallationOrg, LadderLine, LadderStep,
+    LeaseAsk, LeaseTerm, MessageAsk, NewMessage, QueuedMessage, Retry, ScheduledRun, SetAside,
+    StormMessage, UnqueuedWebhook,
 };
 pub use cards::{
-    CardChange, CardNote, CardRow, count_only_body, is_count_only, operation_body, operation_card,
+    CardNote, CardRow, count_only_body, is_count_only, operation_body, operation_card,
 };
-pub use escalation::{LadderMove, LadderNote, LadderRow, QueuedMessage, StormMessage};
+pub use escalation::{LadderMove, LadderNote, LadderRow};
 pub use trace::{
     AlertFate, RobotDecision, TraceAlert, TraceEntry, WebhookFacts, WebhookOutcome, WebhookRecord,
 };
@@ -74,22 +75,6 @@ pub enum Enqueued {
     Duplicate,
 }
 
-/// A lease asked for at `now`, to last `ttl_ms` (see `LeaseStore::acquire_lease`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LeaseTerm {
-    pub now: i64,
-    pub ttl_ms: i64,
-}
-
-/// A message as it is stored: its body and `msgUuid` never change after, so a retry sends
-/// the same bytes; `now` is when it was made (and first due).
-#[derive(Debug, Clone, Copy)]
-pub struct NewMessage<'a> {
-    pub body: &'a str,
-    pub msg_uuid: &'a str,
-    pub now: i64,
-}
-
 /// A silence to store (`QuietStore::add_silence`); checked before (`Matchers::compile`).
 #[derive(Debug, Clone)]
 pub struct NewSilence {
@@ -98,24 +83,6 @@ pub struct NewSilence {
     pub ends_at: i64,
     pub comment: String,
     pub created_by: String,
-}
-
-/// One page of a robot's alerts held by one hold (`QuietStore::held_alerts`).
-#[derive(Debug, Clone, Copy)]
-pub struct HeldPage<'a> {
-    pub robot: &'a str,
-    /// `Hold::key`: `silence:ID`, `mute:NAME`.
-    pub hold: &'a str,
-    /// Alert ids after this one.
-    pub after: i64,
-    pub limit: usize,
-}
-
-/// A failed attempt that is tried again at `next_attempt_at`.
-#[derive(Debug, Clone, Copy)]
-pub struct Retry<'a> {
-    pub next_attempt_at: i64,
-    pub error: &'a str,
 }
 
 /// An alert not yet folded into a message.
