@@ -7,6 +7,7 @@ use super::console::{Clock, FormPost, Shown, end_button, id_of, see_other, unava
 use super::gate::Passed;
 use super::ui::{CsrfForm, UiAccess, csrf_of, render};
 use crate::clock::now_ms;
+use crate::domain::until::Until;
 use crate::oncall::{self, OverrideRequest};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -134,8 +135,10 @@ pub async fn add_override(
     };
     let request = OverrideRequest {
         person: form.person.clone().unwrap_or_default(),
-        duration: form.duration.clone(),
-        ends_at: None,
+        until: Until {
+            duration: form.duration.clone(),
+            ends_at: None,
+        },
         created_by: form.created_by.clone(),
     };
     let new = match request.check(&settings, &rota, now_ms()) {

@@ -7,12 +7,13 @@ use super::console::{Clock, FormPost, Shown, end_button, given, id_of, see_other
 use super::gate::Passed;
 use super::ui::{CsrfForm, UiAccess, csrf_of, render};
 use crate::clock::now_ms;
-use crate::domain::silence::Silence;
+use crate::domain::silence::{Matchers, Silence};
+use crate::domain::until::Until;
 use crate::silences::{self, SilenceError, SilenceRequest};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use tera::Context;
 use tracing::info;
 
@@ -35,27 +36,21 @@ pub struct SilenceForm {
 impl SilenceForm {
     /// The request `POST /api/silences` would get for the same fields.
     fn request(&self) -> SilenceRequest {
-        let mut matchers = Map::new();
-        let fields = [
-            ("project", &self.project),
-            ("environment", &self.environment),
-            ("level", &self.level),
-            ("issue", &self.issue),
-            ("title", &self.title),
-            ("robot", &self.robot),
-        ];
-        for (key, value) in fields {
-            if let Some(v) = given(value) {
-                matchers.insert(key.into(), Value::String(v));
-            }
-        }
-        if self.all.is_some() {
-            matchers.insert("all".into(), Value::Bool(true));
-        }
+        let matchers = Matchers {
+            project: given(&self.project),
+            environment: given(&self.environment),
+            level: given(&self.level),
+            issue: given(&self.issue),
+            title: given(&self.title),
+            robot: given(&self.robot),
+            all: self.all.is_some(),
+        };
         SilenceRequest {
-            matchers: Value::Object(matchers),
-            duration: given(&self.duration),
-            ends_at: given(&self.ends_at),
+            matchers: serde_json::to_value(matchers).unwrap_or_default(),
+            until: Until {
+                duration: given(&self.duration),
+                ends_at: given(&self.ends_at),
+            },
             comment: self.comment.clone(),
             created_by: self.created_by.clone(),
         }
