@@ -16,7 +16,6 @@ pub struct OverrideRequest {
     pub person: String,
     #[serde(flatten)]
     pub until: Until,
-    #[serde(default)]
     pub created_by: Option<String>,
 }
 

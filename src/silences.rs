@@ -12,16 +12,15 @@ use serde_json::{Value, json};
 /// Ended silences stay listed this long.
 pub const RECENTLY_ENDED_MS: i64 = 24 * 3600 * 1000;
 
-/// A silence as asked for (`POST /api/silences`, `silence add`).
+/// A silence as asked for (`POST /api/silences`, `silence add`); an optional field left out is
+/// not given.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SilenceRequest {
     pub matchers: Value,
     #[serde(flatten)]
     pub until: Until,
-    #[serde(default)]
     pub comment: Option<String>,
-    #[serde(default)]
     pub created_by: Option<String>,
 }
 

@@ -8,14 +8,13 @@ use serde::Deserialize;
 /// The longest a silence or an override may last.
 pub const MAX_MS: i64 = 30 * 24 * 3600 * 1000;
 
-/// The end as asked for, in a request's body beside its other fields (`#[serde(flatten)]`).
+/// The end as asked for, in a request's body beside its other fields (`#[serde(flatten)]`);
+/// a field left out is not given.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Until {
     /// `30m`, `2h`, `1d`; or `ends_at`.
-    #[serde(default)]
     pub duration: Option<String>,
     /// RFC 3339.
-    #[serde(default)]
     pub ends_at: Option<String>,
 }
 
