@@ -4,7 +4,7 @@
 use crate::config::Settings;
 use crate::domain::field_error::FieldError;
 use crate::domain::oncall::{OnCall, Override, Person, Rota};
-use crate::domain::silence::MAX_SILENCE_MS;
+use crate::domain::until::Until;
 use crate::outbox::{SharedOutbox, StoreError};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -14,13 +14,8 @@ use serde_json::{Value, json};
 #[serde(deny_unknown_fields)]
 pub struct OverrideRequest {
     pub person: String,
-    /// `8h`, `1d`; or `ends_at`.
-    #[serde(default)]
-    pub duration: Option<String>,
-    /// RFC 3339.
-    #[serde(default)]
-    pub ends_at: Option<String>,
-    #[serde(default)]
+    #[serde(flatten)]
+    pub until: Until,
     pub created_by: Option<String>,
 }
 
@@ -39,31 +34,7 @@ impl OverrideRequest {
                 format!("there is no person \"{}\"", self.person),
             ));
         }
-        let ends_at = match (self.duration.as_deref(), self.ends_at.as_deref()) {
-            (Some(d), None) => {
-                let d = humantime::parse_duration(d.trim()).map_err(|e| {
-                    FieldError::new("duration", format!("`{d}` is not like 8h or 1d ({e})"))
-                })?;
-                now.saturating_add(i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-            }
-            (None, Some(t)) => chrono::DateTime::parse_from_rfc3339(t)
-                .map_err(|e| {
-                    FieldError::new("ends_at", format!("`{t}` is not an RFC 3339 time: {e}"))
-                })?
-                .timestamp_millis(),
-            _ => {
-                return Err(FieldError::new(
-                    "duration",
-                    "give `duration` or `ends_at`, one of them",
-                ));
-            }
-        };
-        if ends_at <= now || ends_at - now > MAX_SILENCE_MS {
-            return Err(FieldError::new(
-                "duration",
-                "an override ends within 30 days from now",
-            ));
-        }
+        let ends_at = self.until.end(now)?;
         Ok(Override {
             id: 0,
             rota: rota.to_owned(),

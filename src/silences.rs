@@ -3,7 +3,8 @@
 //! every refusal names the field it is about.
 
 use crate::domain::field_error::FieldError;
-use crate::domain::silence::{Matchers, Silence, parse_duration};
+use crate::domain::silence::{Matchers, Silence};
+use crate::domain::until::Until;
 use crate::outbox::{NewSilence, SharedOutbox, StoreError};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -11,20 +12,15 @@ use serde_json::{Value, json};
 /// Ended silences stay listed this long.
 pub const RECENTLY_ENDED_MS: i64 = 24 * 3600 * 1000;
 
-/// A silence as asked for (`POST /api/silences`, `silence add`).
+/// A silence as asked for (`POST /api/silences`, `silence add`); an optional field left out is
+/// not given.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SilenceRequest {
     pub matchers: Value,
-    /// `30m`, `2h`, `1d`; or `ends_at`.
-    #[serde(default)]
-    pub duration: Option<String>,
-    /// RFC 3339.
-    #[serde(default)]
-    pub ends_at: Option<String>,
-    #[serde(default)]
+    #[serde(flatten)]
+    pub until: Until,
     pub comment: Option<String>,
-    #[serde(default)]
     pub created_by: Option<String>,
 }
 
@@ -56,40 +52,7 @@ impl SilenceRequest {
         let matchers: Matchers = serde_json::from_value(self.matchers)
             .map_err(|e| FieldError::new("matchers", e.to_string()))?;
         matchers.compile()?;
-        let ends_at = match (self.duration.as_deref(), self.ends_at.as_deref()) {
-            (Some(_), Some(_)) => {
-                return Err(FieldError::new(
-                    "duration",
-                    "give `duration` or `ends_at`, not both",
-                ));
-            }
-            (None, None) => {
-                return Err(FieldError::new(
-                    "duration",
-                    "`duration` or `ends_at` is needed",
-                ));
-            }
-            (Some(d), None) => {
-                now + parse_duration(d).map_err(|m| FieldError::new("duration", m))?
-            }
-            (None, Some(t)) => {
-                let end = chrono::DateTime::parse_from_rfc3339(t)
-                    .map_err(|e| {
-                        FieldError::new("ends_at", format!("`{t}` is not an RFC 3339 time: {e}"))
-                    })?
-                    .timestamp_millis();
-                if end <= now {
-                    return Err(FieldError::new("ends_at", format!("`{t}` is in the past")));
-                }
-                if end - now > crate::domain::silence::MAX_SILENCE_MS {
-                    return Err(FieldError::new(
-                        "ends_at",
-                        format!("`{t}` is more than 30 days away"),
-                    ));
-                }
-                end
-            }
-        };
+        let ends_at = self.until.end(now)?;
         Ok(NewSilence {
             matchers,
             starts_at: now,

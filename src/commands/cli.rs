@@ -1,6 +1,7 @@
 //! The command line: `serve`, `replay`, `check`, `schema`, `digest`, `outbox`, `silence`,
 //! `oncall`.
 
+use crate::domain::silence::Matchers;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -83,27 +84,8 @@ pub enum SilenceCommand {
 /// The matchers (at least one, or --all) and how long.
 #[derive(Debug, clap::Args)]
 pub struct SilenceAddArgs {
-    /// Glob on the project slug.
-    #[arg(long)]
-    pub project: Option<String>,
-    /// Glob on the environment.
-    #[arg(long)]
-    pub environment: Option<String>,
-    /// Hold this level and the ones below it (debug, info, warning, error, fatal).
-    #[arg(long)]
-    pub level: Option<String>,
-    /// A Sentry issue id or short id.
-    #[arg(long)]
-    pub issue: Option<String>,
-    /// A case-insensitive part of the alert title.
-    #[arg(long)]
-    pub title: Option<String>,
-    /// A robot's name.
-    #[arg(long)]
-    pub robot: Option<String>,
-    /// Hold everything (maintenance); not with other matchers.
-    #[arg(long)]
-    pub all: bool,
+    #[command(flatten)]
+    pub matchers: Matchers,
     /// How long: 30m, 2h, 1d (at most 30 days).
     #[arg(long = "for", value_name = "DURATION")]
     pub duration: String,

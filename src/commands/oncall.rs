@@ -7,6 +7,7 @@ use crate::clock::now_ms;
 use crate::commands::cli::{OncallArgs, OncallCommand};
 use crate::commands::output;
 use crate::config::Settings;
+use crate::domain::until::Until;
 use crate::oncall::{self, OverrideRequest};
 
 pub async fn run(args: OncallArgs, settings: &Settings) -> anyhow::Result<()> {
@@ -43,8 +44,7 @@ pub async fn run(args: OncallArgs, settings: &Settings) -> anyhow::Result<()> {
         }) => {
             let request = OverrideRequest {
                 person,
-                duration: Some(duration),
-                ends_at: None,
+                until: Until::after(duration),
                 created_by: created_by.or_else(|| std::env::var("USER").ok()),
             };
             let new = request.check(settings, &rota, now).map_err(|e| {

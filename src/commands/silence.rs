@@ -7,23 +7,13 @@ use crate::clock::now_ms;
 use crate::commands::cli::{SilenceAddArgs, SilenceCommand};
 use crate::commands::output;
 use crate::config::Settings;
-use crate::domain::silence::Matchers;
+use crate::domain::until::Until;
 use crate::silences::{self, SilenceError, SilenceRequest};
 
 fn request(args: Box<SilenceAddArgs>) -> SilenceRequest {
-    let matchers = Matchers {
-        project: args.project,
-        environment: args.environment,
-        level: args.level,
-        issue: args.issue,
-        title: args.title,
-        robot: args.robot,
-        all: args.all,
-    };
     SilenceRequest {
-        matchers: serde_json::to_value(matchers).unwrap_or_default(),
-        duration: Some(args.duration),
-        ends_at: None,
+        matchers: serde_json::to_value(args.matchers).unwrap_or_default(),
+        until: Until::after(args.duration),
         comment: args.comment,
         created_by: args.created_by.or_else(|| std::env::var("USER").ok()),
     }

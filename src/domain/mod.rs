@@ -14,3 +14,4 @@ pub mod rule_choice;
 pub mod silence;
 pub mod storm;
 pub mod tally;
+pub mod until;

@@ -7,34 +7,40 @@ use super::field_error::FieldError;
 use globset::{Glob, GlobMatcher};
 use serde::{Deserialize, Serialize};
 
-/// The longest a silence may last.
-pub const MAX_SILENCE_MS: i64 = 30 * 24 * 3600 * 1000;
-
 /// What a silence holds, as written in the API, the CLI and the store. Every matcher given
 /// must match (a matcher on a field the alert does not carry does not); `all` alone holds
-/// everything.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// everything. The same fields are `silence add`'s flags (`--project`, …, `--all`), their doc
+/// comments its help.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, clap::Args)]
 #[serde(deny_unknown_fields)]
 pub struct Matchers {
     /// Glob on the project slug.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[arg(long)]
     pub project: Option<String>,
     /// Glob on the environment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[arg(long)]
     pub environment: Option<String>,
-    /// This level and the ones below it.
+    /// Hold this level and the ones below it (debug, info, warning, error, fatal).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[arg(long)]
     pub level: Option<String>,
-    /// A Sentry issue id, or a short id (any case).
+    /// A Sentry issue id or short id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[arg(long)]
     pub issue: Option<String>,
-    /// A case-insensitive part of the alert's title.
+    /// A case-insensitive part of the alert title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[arg(long)]
     pub title: Option<String>,
     /// A robot's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[arg(long)]
     pub robot: Option<String>,
+    /// Hold everything (maintenance); not with other matchers.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[arg(long)]
     pub all: bool,
 }
 
@@ -170,21 +176,6 @@ impl Matcher {
     pub fn concerns(&self, robot: &str) -> bool {
         self.robot.as_deref().is_none_or(|r| r == robot)
     }
-}
-
-/// How long a silence lasts, written `30m`, `2h`, `1d` (or `1h30m`): positive, at most 30
-/// days. Milliseconds.
-pub fn parse_duration(text: &str) -> Result<i64, String> {
-    let d = humantime::parse_duration(text.trim())
-        .map_err(|e| format!("`{text}` is not a duration like 30m, 2h or 1d ({e})"))?;
-    let ms = i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
-    if ms <= 0 {
-        return Err(format!("`{text}` is not a positive duration"));
-    }
-    if ms > MAX_SILENCE_MS {
-        return Err(format!("`{text}` is longer than 30 days"));
-    }
-    Ok(ms)
 }
 
 /// A silence as kept: its matchers, when it runs, who made it and why, and how many alerts

@@ -18,6 +18,7 @@ pub mod health;
 pub mod inflight;
 pub mod installations;
 mod ladder_stop;
+mod listing;
 pub mod login_limit;
 pub mod oncall_api;
 mod outbox_api;
@@ -44,6 +45,8 @@ use crate::live::Live;
 use crate::outbox::SharedOutbox;
 use actix_web::web;
 use std::sync::Arc;
+use ui_oncall::Overrides;
+use ui_silences::Silences;
 
 pub struct AppState {
     pub live: Arc<Live>,
@@ -125,17 +128,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/ui/trace", web::get().to(ui_trace::trace))
         .route("/ui/storms", web::get().to(storm_page::ui_list))
         .route("/ui/storms/{id}", web::get().to(storm_page::ui_one))
-        .route("/ui/silences", web::get().to(ui_silences::list))
+        .route("/ui/silences", web::get().to(listing::list::<Silences>))
         .route("/ui/silences", web::post().to(ui_silences::create))
-        .route("/ui/silences/{id}/end", web::post().to(ui_silences::end))
-        .route("/ui/oncall", web::get().to(ui_oncall::list))
+        .route(
+            "/ui/silences/{id}/end",
+            web::post().to(listing::end::<Silences>),
+        )
+        .route("/ui/oncall", web::get().to(listing::list::<Overrides>))
         .route(
             "/ui/oncall/{rota}/overrides",
             web::post().to(ui_oncall::add_override),
         )
         .route(
             "/ui/oncall/overrides/{id}/end",
-            web::post().to(ui_oncall::end_override),
+            web::post().to(listing::end::<Overrides>),
         )
         .route("/ui/escalations", web::get().to(ui_escalations::list))
         .route("/storms/{id}", web::get().to(storm_page::public))

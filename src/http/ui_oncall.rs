@@ -3,11 +3,14 @@
 //! /api/oncall/{rota}/overrides`) and a button that ends an override.
 
 use super::AppState;
-use super::console::{Clock, FormPost, Shown, end_button, id_of, see_other, unavailable};
+use super::console::{Clock, FormPost, Shown, see_other, unavailable};
 use super::gate::Passed;
-use super::ui::{CsrfForm, UiAccess, csrf_of, render};
+use super::listing::Listing;
+use super::ui::render;
 use crate::clock::now_ms;
+use crate::domain::until::Until;
 use crate::oncall::{self, OverrideRequest};
+use crate::outbox::StoreError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
@@ -20,12 +23,6 @@ pub struct OverrideForm {
     person: Option<String>,
     duration: Option<String>,
     created_by: Option<String>,
-}
-
-#[derive(Deserialize)]
-pub struct Done {
-    added: Option<String>,
-    ended: Option<String>,
 }
 
 /// The page, with what `shown` says above the rotas; `rota`: the rota a wrong form was for.
@@ -78,37 +75,41 @@ async fn page(
     render(state, status, "oncall.html.tera", ctx, true)
 }
 
-/// `GET /ui/oncall`, after a post with `?added=ID` or `?ended=ID`.
-pub async fn list(
-    query: web::Query<Done>,
-    state: web::Data<AppState>,
-    Passed(access): Passed<UiAccess>,
-) -> HttpResponse {
-    let now = now_ms();
-    let mut notice = None;
-    let done = [("Added", &query.added), ("Ended", &query.ended)];
-    for (what, id) in done {
-        let Some(id) = id.as_deref().and_then(id_of) else {
-            continue;
-        };
+/// `/ui/oncall`: its `GET` and end buttons are [`listing`](super::listing)'s.
+pub struct Overrides;
+
+impl Listing for Overrides {
+    type Form = OverrideForm;
+    const PATH: &'static str = "/ui/oncall";
+    const THING: &'static str = "override";
+    const MADE: (&'static str, &'static str) = ("added", "Added");
+
+    async fn page(
+        state: &AppState,
+        status: StatusCode,
+        csrf: &str,
+        shown: Shown<'_, OverrideForm>,
+    ) -> HttpResponse {
+        page(state, status, csrf, shown, None).await
+    }
+
+    async fn told(state: &AppState, what: &str, id: i64) -> Result<Option<String>, StoreError> {
         // An ended override is no longer among those that matter from now on.
-        let Ok(all) = oncall::overrides(&state.outbox, 0).await else {
-            return unavailable();
-        };
-        let clock = Clock::of(&state, now);
-        notice = all.iter().find(|o| o.id == id).map(|o| {
+        let all = oncall::overrides(&state.outbox, 0).await?;
+        let clock = Clock::of(state, now_ms());
+        Ok(all.iter().find(|o| o.id == id).map(|o| {
             let (id, person, rota, until) = (o.id, &o.person, &o.rota, clock.said(o.ends_at));
             format!("{what} override #{id}: {person} on call for {rota} until {until}")
-        });
+        }))
     }
-    page(
-        &state,
-        StatusCode::OK,
-        &csrf_of(&access),
-        Shown::notice(notice),
-        None,
-    )
-    .await
+
+    async fn end(state: &AppState, id: i64) -> Result<Option<i64>, StoreError> {
+        let ended = state.outbox.end_override(id, now_ms()).await?;
+        Ok(ended.map(|o| {
+            info!(rota = %o.rota, id = o.id, "on-call override ended in /ui");
+            o.id
+        }))
+    }
 }
 
 /// `POST /ui/oncall/{rota}/overrides`: 303 to `?added=ID`; 404 for a rota that does not
@@ -134,8 +135,10 @@ pub async fn add_override(
     };
     let request = OverrideRequest {
         person: form.person.clone().unwrap_or_default(),
-        duration: form.duration.clone(),
-        ends_at: None,
+        until: Until {
+            duration: form.duration.clone(),
+            ends_at: None,
+        },
         created_by: form.created_by.clone(),
     };
     let new = match request.check(&settings, &rota, now_ms()) {
@@ -155,32 +158,6 @@ pub async fn add_override(
         }
         Err(_) => unavailable(),
     }
-}
-
-/// `POST /ui/oncall/overrides/{id}/end`: 303 to `?ended=ID`; 404 when no override has that id.
-pub async fn end_override(
-    id: web::Path<String>,
-    state: web::Data<AppState>,
-    Passed(posted): Passed<FormPost<CsrfForm>>,
-) -> HttpResponse {
-    let end = async |id| {
-        let ended = state.outbox.end_override(id, now_ms()).await?;
-        Ok(ended.map(|o| {
-            info!(rota = %o.rota, id = o.id, "on-call override ended in /ui");
-            o.id
-        }))
-    };
-    let not_found = async |error| {
-        page(
-            &state,
-            StatusCode::NOT_FOUND,
-            &posted.csrf,
-            Shown::error(error),
-            None,
-        )
-        .await
-    };
-    end_button("/ui/oncall", "override", &id, end, not_found).await
 }
 
 /// A rota's name as one segment of a form's address: names are free text in the config file

@@ -3,16 +3,19 @@
 //! /api/silences`) and a button that ends one. Both post with the page's CSRF token.
 
 use super::AppState;
-use super::console::{Clock, FormPost, Shown, end_button, given, id_of, see_other, unavailable};
+use super::console::{Clock, FormPost, Shown, given, see_other, unavailable};
 use super::gate::Passed;
-use super::ui::{CsrfForm, UiAccess, csrf_of, render};
+use super::listing::Listing;
+use super::ui::render;
 use crate::clock::now_ms;
-use crate::domain::silence::Silence;
+use crate::domain::silence::{Matchers, Silence};
+use crate::domain::until::Until;
+use crate::outbox::StoreError;
 use crate::silences::{self, SilenceError, SilenceRequest};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use tera::Context;
 use tracing::info;
 
@@ -35,37 +38,25 @@ pub struct SilenceForm {
 impl SilenceForm {
     /// The request `POST /api/silences` would get for the same fields.
     fn request(&self) -> SilenceRequest {
-        let mut matchers = Map::new();
-        let fields = [
-            ("project", &self.project),
-            ("environment", &self.environment),
-            ("level", &self.level),
-            ("issue", &self.issue),
-            ("title", &self.title),
-            ("robot", &self.robot),
-        ];
-        for (key, value) in fields {
-            if let Some(v) = given(value) {
-                matchers.insert(key.into(), Value::String(v));
-            }
-        }
-        if self.all.is_some() {
-            matchers.insert("all".into(), Value::Bool(true));
-        }
+        let matchers = Matchers {
+            project: given(&self.project),
+            environment: given(&self.environment),
+            level: given(&self.level),
+            issue: given(&self.issue),
+            title: given(&self.title),
+            robot: given(&self.robot),
+            all: self.all.is_some(),
+        };
         SilenceRequest {
-            matchers: Value::Object(matchers),
-            duration: given(&self.duration),
-            ends_at: given(&self.ends_at),
+            matchers: serde_json::to_value(matchers).unwrap_or_default(),
+            until: Until {
+                duration: given(&self.duration),
+                ends_at: given(&self.ends_at),
+            },
             comment: self.comment.clone(),
             created_by: self.created_by.clone(),
         }
     }
-}
-
-#[derive(Deserialize)]
-pub struct Done {
-    created: Option<String>,
-    ended: Option<String>,
 }
 
 fn view(s: &Silence, clock: &Clock) -> Value {
@@ -81,48 +72,46 @@ fn told(what: &str, s: &Silence, clock: &Clock) -> String {
     format!("{what} silence #{id}: {matchers} until {until}")
 }
 
-async fn page(
-    state: &AppState,
-    status: StatusCode,
-    csrf: &str,
-    shown: Shown<'_, SilenceForm>,
-) -> HttpResponse {
-    let now = now_ms();
-    let Ok(all) = silences::list(&state.outbox, now).await else {
-        return unavailable();
-    };
-    let clock = Clock::of(state, now);
-    let rows: Vec<_> = all.iter().map(|s| view(s, &clock)).collect();
-    let mut ctx = Context::new();
-    ctx.insert("silences", &rows);
-    shown.insert_into(&mut ctx, csrf);
-    render(state, status, "silences.html.tera", ctx, true)
-}
+/// `/ui/silences`: its `GET` and end buttons are [`listing`](super::listing)'s.
+pub struct Silences;
 
-/// `GET /ui/silences`, after a post with `?created=ID` or `?ended=ID`.
-pub async fn list(
-    query: web::Query<Done>,
-    state: web::Data<AppState>,
-    Passed(access): Passed<UiAccess>,
-) -> HttpResponse {
-    let mut notice = None;
-    let done = [("Made", &query.created), ("Ended", &query.ended)];
-    for (what, id) in done {
-        if let Some(id) = id.as_deref().and_then(id_of) {
-            let Ok(found) = state.outbox.silence(id).await else {
-                return unavailable();
-            };
-            let clock = Clock::of(&state, now_ms());
-            notice = found.map(|s| told(what, &s, &clock));
-        }
+impl Listing for Silences {
+    type Form = SilenceForm;
+    const PATH: &'static str = "/ui/silences";
+    const THING: &'static str = "silence";
+    const MADE: (&'static str, &'static str) = ("created", "Made");
+
+    async fn page(
+        state: &AppState,
+        status: StatusCode,
+        csrf: &str,
+        shown: Shown<'_, SilenceForm>,
+    ) -> HttpResponse {
+        let now = now_ms();
+        let Ok(all) = silences::list(&state.outbox, now).await else {
+            return unavailable();
+        };
+        let clock = Clock::of(state, now);
+        let rows: Vec<_> = all.iter().map(|s| view(s, &clock)).collect();
+        let mut ctx = Context::new();
+        ctx.insert("silences", &rows);
+        shown.insert_into(&mut ctx, csrf);
+        render(state, status, "silences.html.tera", ctx, true)
     }
-    page(
-        &state,
-        StatusCode::OK,
-        &csrf_of(&access),
-        Shown::notice(notice),
-    )
-    .await
+
+    async fn told(state: &AppState, what: &str, id: i64) -> Result<Option<String>, StoreError> {
+        let found = state.outbox.silence(id).await?;
+        let clock = Clock::of(state, now_ms());
+        Ok(found.map(|s| told(what, &s, &clock)))
+    }
+
+    async fn end(state: &AppState, id: i64) -> Result<Option<i64>, StoreError> {
+        let ended = state.outbox.end_silence(id, now_ms()).await?;
+        Ok(ended.map(|s| {
+            info!(silence = s.id, "silence ended in /ui");
+            s.id
+        }))
+    }
 }
 
 /// `POST /ui/silences`: 303 to `?created=ID`; the page again with the API's message (400)
@@ -134,13 +123,8 @@ pub async fn create(
     let form = match posted.form {
         Ok(form) => form,
         Err(e) => {
-            return page(
-                &state,
-                StatusCode::BAD_REQUEST,
-                &posted.csrf,
-                Shown::error(e),
-            )
-            .await;
+            let shown = Shown::error(e);
+            return Silences::page(&state, StatusCode::BAD_REQUEST, &posted.csrf, shown).await;
         }
     };
     match silences::create(&state.outbox, form.request(), now_ms()).await {
@@ -153,33 +137,8 @@ pub async fn create(
                 form: Some(&form),
                 ..Shown::error(e.to_string())
             };
-            page(&state, StatusCode::BAD_REQUEST, &posted.csrf, shown).await
+            Silences::page(&state, StatusCode::BAD_REQUEST, &posted.csrf, shown).await
         }
         Err(SilenceError::Store(_)) => unavailable(),
     }
-}
-
-/// `POST /ui/silences/{id}/end`: 303 to `?ended=ID`; 404 when no silence has that id.
-pub async fn end(
-    id: web::Path<String>,
-    state: web::Data<AppState>,
-    Passed(posted): Passed<FormPost<CsrfForm>>,
-) -> HttpResponse {
-    let end = async |id| {
-        let ended = state.outbox.end_silence(id, now_ms()).await?;
-        Ok(ended.map(|s| {
-            info!(silence = s.id, "silence ended in /ui");
-            s.id
-        }))
-    };
-    let not_found = async |error| {
-        page(
-            &state,
-            StatusCode::NOT_FOUND,
-            &posted.csrf,
-            Shown::error(error),
-        )
-        .await
-    };
-    end_button("/ui/silences", "silence", &id, end, not_found).await
 }

@@ -192,12 +192,16 @@ async fn oncall_overrides_are_added_and_ended_through_the_forms() {
     assert!(page.contains("there is no rota"), "{page}");
     for (person, duration, want_in) in [
         ("nobody", "8h", "person: there is no person"),
-        ("lisi", "31d", "within 30 days"),
-        ("lisi", "soon", "duration: `soon` is not like 8h or 1d"),
+        ("lisi", "31d", "duration: `31d` is longer than 30 days"),
+        (
+            "lisi",
+            "soon",
+            "duration: `soon` is not a duration like 30m, 2h or 1d",
+        ),
         // Far beyond any clock (more milliseconds than an i64 holds; then just below that, so
         // only adding it to now overflows): an answer, never a 5xx.
-        ("lisi", "300000000y", "within 30 days"),
-        ("lisi", "9223372036000000s", "within 30 days"),
+        ("lisi", "300000000y", "longer than 30 days"),
+        ("lisi", "9223372036000000s", "longer than 30 days"),
     ] {
         let want = api_message(
             &app,

@@ -38,6 +38,17 @@ fn shanghai(d: u32, h: u32, mi: u32) -> i64 {
 
 const WORKDAYS: &[&str] = &["mon", "tue", "wed", "thu", "fri"];
 
+/// The window holds from `start` (not the minute before) until `end` (the minute before,
+/// not `end` itself).
+#[track_caller]
+fn assert_runs(w: &MuteWindow, start: i64, end: i64) {
+    const MINUTE: i64 = 60_000;
+    assert!(!w.active_at(start - MINUTE), "the minute before the start");
+    assert!(w.active_at(start), "the start");
+    assert!(w.active_at(end - MINUTE), "the minute before the end");
+    assert!(!w.active_at(end), "the end is not included");
+}
+
 #[test]
 fn a_wrapping_range_belongs_to_the_weekday_it_starts_on() {
     // 2025-03-07 is a Friday.
@@ -108,18 +119,13 @@ fn a_night_is_an_hour_shorter_or_longer_when_the_clocks_change() {
     // Berlin: 2025-03-30 02:00 CET → 03:00 CEST (01:00 UTC); 2025-10-26 03:00 CEST → 02:00 CET.
     let nights = window("Europe/Berlin", None, &["22:00-08:00"]);
     // Saturday 22:00 CET (21:00 UTC) to Sunday 08:00 CEST (06:00 UTC): nine hours.
-    assert!(!nights.active_at(utc(2025, 3, 29, 20, 59)));
-    assert!(nights.active_at(utc(2025, 3, 29, 21, 0)));
-    assert!(nights.active_at(utc(2025, 3, 30, 5, 59)));
-    assert!(!nights.active_at(utc(2025, 3, 30, 6, 0)));
+    assert_runs(&nights, utc(2025, 3, 29, 21, 0), utc(2025, 3, 30, 6, 0));
     assert_eq!(
         nights.next_change_after(utc(2025, 3, 29, 23, 0)),
         Some(utc(2025, 3, 30, 6, 0))
     );
     // Saturday 22:00 CEST (20:00 UTC) to Sunday 08:00 CET (07:00 UTC): eleven hours.
-    assert!(nights.active_at(utc(2025, 10, 25, 20, 0)));
-    assert!(nights.active_at(utc(2025, 10, 26, 6, 59)));
-    assert!(!nights.active_at(utc(2025, 10, 26, 7, 0)));
+    assert_runs(&nights, utc(2025, 10, 25, 20, 0), utc(2025, 10, 26, 7, 0));
     assert_eq!(
         nights.next_change_after(utc(2025, 10, 25, 19, 0)),
         Some(utc(2025, 10, 25, 20, 0))
@@ -129,23 +135,18 @@ fn a_night_is_an_hour_shorter_or_longer_when_the_clocks_change() {
 #[test]
 fn a_start_in_the_skipped_hour_starts_at_the_change_and_the_repeated_hour_counts_once() {
     let skipped = window("Europe/Berlin", Some(&["sun"]), &["02:30-03:30"]);
-    assert!(!skipped.active_at(utc(2025, 3, 30, 0, 59)));
-    assert!(
-        skipped.active_at(utc(2025, 3, 30, 1, 0)),
-        "03:00 CEST, the change"
-    );
-    assert!(!skipped.active_at(utc(2025, 3, 30, 1, 30)), "03:30 CEST");
+    // From 03:00 CEST, the change, to 03:30 CEST.
+    assert_runs(&skipped, utc(2025, 3, 30, 1, 0), utc(2025, 3, 30, 1, 30));
     assert_eq!(
         skipped.next_change_after(utc(2025, 3, 30, 0, 0)),
         Some(utc(2025, 3, 30, 1, 0))
     );
     // 02:30 CEST (00:30 UTC) to 05:00 CET (04:00 UTC), through the second 02:00-02:30.
     let repeated = window("Europe/Berlin", Some(&["sun"]), &["02:30-05:00"]);
-    assert!(!repeated.active_at(utc(2025, 10, 26, 0, 29)));
-    for (h, mi) in [(0, 30), (1, 0), (1, 15), (1, 45), (3, 59)] {
+    assert_runs(&repeated, utc(2025, 10, 26, 0, 30), utc(2025, 10, 26, 4, 0));
+    for (h, mi) in [(1, 0), (1, 15), (1, 45)] {
         assert!(repeated.active_at(utc(2025, 10, 26, h, mi)), "{h}:{mi} UTC");
     }
-    assert!(!repeated.active_at(utc(2025, 10, 26, 4, 0)));
     assert_eq!(
         repeated.next_change_after(utc(2025, 10, 26, 0, 45)),
         Some(utc(2025, 10, 26, 4, 0)),
