@@ -3,6 +3,7 @@
 
 use crate::domain::tally::{TallyCounts, TallyKind};
 use crate::sentry::shape::READ_RESOURCES;
+use prometheus::core::Collector;
 use prometheus::{
     Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry,
     TextEncoder,
@@ -65,156 +66,197 @@ const RESULTS: &[&str] = &[
 const OUTCOMES: &[&str] = &["sent", "retryable", "throttled", "permanent"];
 const STATES: &[&str] = &["waiting", "held", "pending", "sent", "dead"];
 
+/// A counter family: name, help, label names.
+type Family = (&'static str, &'static str, &'static [&'static str]);
+
+/// A row of [`COUNTERS`], written `counter(…)` so it reads as the counter it declares (and
+/// `tests/api/deploy_files` finds the name where it looks for metric names).
+const fn counter(
+    name: &'static str,
+    help: &'static str,
+    labels: &'static [&'static str],
+) -> Family {
+    (name, help, labels)
+}
+
+/// The counters, in the order `Metrics::new` names them.
+const COUNTERS: [Family; 12] = [
+    counter(
+        "webhooks_total",
+        "Webhooks received, by resource and result",
+        &["resource", "result"],
+    ),
+    counter(
+        "deliveries_total",
+        "DingTalk send attempts, by robot and outcome",
+        &["robot", "outcome"],
+    ),
+    counter(
+        "throttle_pauses_total",
+        "Times DingTalk throttled a robot",
+        &["robot"],
+    ),
+    counter(
+        "sentry_api_requests_total",
+        "Sentry API calls, by result",
+        &["result"],
+    ),
+    counter(
+        "alerts_set_aside_total",
+        "Unreadable outbox rows set aside as dead, by robot",
+        &["robot"],
+    ),
+    counter(
+        "alerts_silenced_total",
+        "Alerts held back by a silence (summarized when it ends), by robot",
+        &["robot"],
+    ),
+    counter(
+        "alerts_muted_total",
+        "Alerts held back by a route's mute window (summarized when it ends), by robot",
+        &["robot"],
+    ),
+    counter(
+        "storms_total",
+        "Alert storms begun (summaries instead of batches), by robot",
+        &["robot"],
+    ),
+    counter(
+        "alerts_in_storms_total",
+        "Alerts told in a storm's summaries instead of their own messages, by robot",
+        &["robot"],
+    ),
+    counter(
+        "escalations_total",
+        "Escalation steps taken, by route and step kind (oncall, person, all, robot, ding)",
+        &["route", "step"],
+    ),
+    counter(
+        "ding_failures_total",
+        "DINGs DingTalk refused or that could not be sent, by route (the ladder goes on)",
+        &["route"],
+    ),
+    counter(
+        "body_evictions_total",
+        "Request bodies cut off to make room: budget, client_share (one address held its \
+         share) or bodies (too many being received at once)",
+        &["reason"],
+    ),
+];
+
+const ONE_ROW_A_FIELD: &str = "COUNTERS has one row for each counter field of `Metrics`";
+
+/// Registers `metric` with `registry`. Its name and labels are static, so making it cannot
+/// fail; registering cannot either, each name being registered once.
+fn register<M: Collector + Clone + 'static>(
+    registry: &Registry,
+    metric: prometheus::Result<M>,
+) -> M {
+    let metric = metric.unwrap_or_else(|_| unreachable!("static names"));
+    let _ = registry.register(Box::new(metric.clone()));
+    metric
+}
+
 impl Metrics {
     pub fn new<'a>(robots: impl IntoIterator<Item = &'a str>) -> Self {
         let registry =
             Registry::new_custom(Some("sentry_dingtalk".into()), None).unwrap_or_default();
-        let counter = |name: &str, help: &str, labels: &[&str]| {
-            let c = IntCounterVec::new(Opts::new(name, help), labels)
-                .unwrap_or_else(|_| unreachable!("static names"));
-            let _ = registry.register(Box::new(c.clone()));
-            c
+        let make = |(name, help, labels): Family| {
+            register(&registry, IntCounterVec::new(Opts::new(name, help), labels))
         };
-        let webhooks = counter(
-            "webhooks_total",
-            "Webhooks received, by resource and result",
-            &["resource", "result"],
-        );
-        let deliveries = counter(
-            "deliveries_total",
-            "DingTalk send attempts, by robot and outcome",
-            &["robot", "outcome"],
-        );
-        let throttle_pauses = counter(
-            "throttle_pauses_total",
-            "Times DingTalk throttled a robot",
-            &["robot"],
-        );
-        let api_requests = counter(
-            "sentry_api_requests_total",
-            "Sentry API calls, by result",
-            &["result"],
-        );
-        let request_duration = HistogramVec::new(
-            HistogramOpts::new(
-                "dingtalk_request_duration_seconds",
-                "DingTalk request latency",
-            )
-            .buckets(vec![0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]),
-            &["robot"],
-        )
-        .unwrap_or_else(|_| unreachable!("static names"));
-        let _ = registry.register(Box::new(request_duration.clone()));
-        let outbox = GaugeVec::new(
-            Opts::new("outbox_messages", "Outbox contents by state and robot"),
-            &["state", "robot"],
-        )
-        .unwrap_or_else(|_| unreachable!("static names"));
-        let _ = registry.register(Box::new(outbox.clone()));
-        let oldest_waiting = GaugeVec::new(
-            Opts::new(
-                "oldest_waiting_seconds",
-                "Age of the oldest alert not yet delivered (waiting or in a pending message; \
-                 alerts held on purpose and dead messages are not counted), by robot",
+        // Taken in the table's order, one per counter field below.
+        let mut counters = COUNTERS.map(make).into_iter();
+        let mut next = || {
+            counters
+                .next()
+                .unwrap_or_else(|| unreachable!("{ONE_ROW_A_FIELD}"))
+        };
+        let request_duration = register(
+            &registry,
+            HistogramVec::new(
+                HistogramOpts::new(
+                    "dingtalk_request_duration_seconds",
+                    "DingTalk request latency",
+                )
+                .buckets(vec![0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]),
+                &["robot"],
             ),
-            &["robot"],
-        )
-        .unwrap_or_else(|_| unreachable!("static names"));
-        let _ = registry.register(Box::new(oldest_waiting.clone()));
-        let ready = IntGauge::new(
-            "ready",
-            "1 when the outbox took a write at this scrape (what /readyz checks), else 0",
-        )
-        .unwrap_or_else(|_| unreachable!("static names"));
-        let _ = registry.register(Box::new(ready.clone()));
-        let set_aside = counter(
-            "alerts_set_aside_total",
-            "Unreadable outbox rows set aside as dead, by robot",
-            &["robot"],
         );
-        let silenced = counter(
-            "alerts_silenced_total",
-            "Alerts held back by a silence (summarized when it ends), by robot",
-            &["robot"],
+        let outbox = register(
+            &registry,
+            GaugeVec::new(
+                Opts::new("outbox_messages", "Outbox contents by state and robot"),
+                &["state", "robot"],
+            ),
         );
-        let muted = counter(
-            "alerts_muted_total",
-            "Alerts held back by a route's mute window (summarized when it ends), by robot",
-            &["robot"],
+        let oldest_waiting = register(
+            &registry,
+            GaugeVec::new(
+                Opts::new(
+                    "oldest_waiting_seconds",
+                    "Age of the oldest alert not yet delivered (waiting or in a pending message; \
+                     alerts held on purpose and dead messages are not counted), by robot",
+                ),
+                &["robot"],
+            ),
         );
-        let storms = counter(
-            "storms_total",
-            "Alert storms begun (summaries instead of batches), by robot",
-            &["robot"],
+        let ready = register(
+            &registry,
+            IntGauge::new(
+                "ready",
+                "1 when the outbox took a write at this scrape (what /readyz checks), else 0",
+            ),
         );
-        let in_storms = counter(
-            "alerts_in_storms_total",
-            "Alerts told in a storm's summaries instead of their own messages, by robot",
-            &["robot"],
+        let inflight_bodies = register(
+            &registry,
+            IntGauge::new("inflight_bodies", "Request bodies being received right now"),
         );
-        let escalations = counter(
-            "escalations_total",
-            "Escalation steps taken, by route and step kind (oncall, person, all, robot, ding)",
-            &["route", "step"],
-        );
-        let ding_failures = counter(
-            "ding_failures_total",
-            "DINGs DingTalk refused or that could not be sent, by route (the ladder goes on)",
-            &["route"],
-        );
-        let body_evictions = counter(
-            "body_evictions_total",
-            "Request bodies cut off to make room: budget, client_share (one address held its \
-             share) or bodies (too many being received at once)",
-            &["reason"],
-        );
-        for reason in ["budget", "client_share", "bodies"] {
-            body_evictions.with_label_values(&[reason]);
-        }
-        let inflight_bodies =
-            IntGauge::new("inflight_bodies", "Request bodies being received right now")
-                .unwrap_or_else(|_| unreachable!("static names"));
-        let _ = registry.register(Box::new(inflight_bodies.clone()));
-        let robots: Vec<String> = robots.into_iter().map(str::to_string).collect();
-        for resource in READ_RESOURCES.iter().chain([&LEGACY_RESOURCE]) {
-            for result in RESULTS {
-                webhooks.with_label_values(&[resource, result]);
-            }
-        }
-        for robot in &robots {
-            for outcome in OUTCOMES {
-                deliveries.with_label_values(&[robot.as_str(), outcome]);
-            }
-            throttle_pauses.with_label_values(&[robot.as_str()]);
-            set_aside.with_label_values(&[robot.as_str()]);
-            silenced.with_label_values(&[robot.as_str()]);
-            muted.with_label_values(&[robot.as_str()]);
-        }
-        for result in ["ok", "error", "rate_limited", "unauthorized"] {
-            api_requests.with_label_values(&[result]);
-        }
-        Self {
+        let metrics = Self {
             registry,
-            webhooks,
-            deliveries,
-            throttle_pauses,
-            api_requests,
+            webhooks: next(),
+            deliveries: next(),
+            throttle_pauses: next(),
+            api_requests: next(),
             request_duration,
-            set_aside,
-            silenced,
-            muted,
-            storms,
-            in_storms,
-            escalations,
-            ding_failures,
-            body_evictions,
+            set_aside: next(),
+            silenced: next(),
+            muted: next(),
+            storms: next(),
+            in_storms: next(),
+            escalations: next(),
+            ding_failures: next(),
+            body_evictions: next(),
             inflight_bodies,
             outbox,
             oldest_waiting,
             ready,
-            robots,
+            robots: robots.into_iter().map(str::to_string).collect(),
             tallies: TallyCounts::default(),
+        };
+        debug_assert_eq!(counters.len(), 0, "{ONE_ROW_A_FIELD}");
+        for reason in ["budget", "client_share", "bodies"] {
+            metrics.body_evictions.with_label_values(&[reason]);
         }
+        for resource in READ_RESOURCES.iter().chain([&LEGACY_RESOURCE]) {
+            for result in RESULTS {
+                metrics.webhooks.with_label_values(&[resource, result]);
+            }
+        }
+        for robot in &metrics.robots {
+            for outcome in OUTCOMES {
+                metrics
+                    .deliveries
+                    .with_label_values(&[robot.as_str(), outcome]);
+            }
+            metrics.throttle_pauses.with_label_values(&[robot.as_str()]);
+            metrics.set_aside.with_label_values(&[robot.as_str()]);
+            metrics.silenced.with_label_values(&[robot.as_str()]);
+            metrics.muted.with_label_values(&[robot.as_str()]);
+        }
+        for result in ["ok", "error", "rate_limited", "unauthorized"] {
+            metrics.api_requests.with_label_values(&[result]);
+        }
+        metrics
     }
 
     /// Counts `n` of `kind` for `robot` now, for the status page's chart.
