@@ -29,9 +29,8 @@ pub enum Unmatched {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Mention {
-    pub mobiles: Vec<String>,
-    pub user_ids: Vec<String>,
-    pub all: bool,
+    /// The people (by mobile or user id) and `all`, as the alert's message @-mentions them.
+    pub at: Mentions,
     /// Mention only from this level upwards (e.g. @ the on-call for fatal only).
     pub min_level: Option<Level>,
     /// Rotas whose person on call when the alert comes is mentioned (`[[oncall]]`).
@@ -236,10 +235,6 @@ impl Route {
         if !self.mentions_apply(a) {
             return Mentions::default();
         }
-        Mentions {
-            mobiles: self.mention.mobiles.clone(),
-            user_ids: self.mention.user_ids.clone(),
-            all: self.mention.all,
-        }
+        self.mention.at.clone()
     }
 }
