@@ -155,7 +155,7 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
             r.name,
             r.summary,
             r.robots.join(", "),
-            span(r.repeat_interval),
+            span(r.repeat.interval),
             if r.continue_ { " | continue" } else { "" }
         )?;
         if let Some(line) = check_mute::route_line(settings, r, now_ms) {
