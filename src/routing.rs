@@ -29,9 +29,8 @@ pub enum Unmatched {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Mention {
-    pub mobiles: Vec<String>,
-    pub user_ids: Vec<String>,
-    pub all: bool,
+    /// The people (by mobile or user id) and `all`, as the alert's message @-mentions them.
+    pub at: Mentions,
     /// Mention only from this level upwards (e.g. @ the on-call for fatal only).
     pub min_level: Option<Level>,
     /// Rotas whose person on call when the alert comes is mentioned (`[[oncall]]`).
@@ -49,14 +48,14 @@ pub struct Route {
     tags: Vec<(String, GlobMatcher)>,
     pub robots: Vec<String>,
     pub mention: Mention,
-    pub repeat_interval: Duration,
+    /// `repeat_interval`, made once as each of the route's targets carries it.
+    pub repeat: RepeatRule,
     pub continue_: bool,
     /// The route as written, for `check`'s routing table.
     pub summary: String,
-    /// Names of the mute windows that hold this route's alerts (`mute_times`).
-    pub mute_times: Vec<String>,
-    /// `mute_pass_level`: from this level upwards alerts pass while the route is muted.
-    pub mute_pass_level: Option<Level>,
+    /// `mute_times` (the windows that hold its alerts, by name) and `mute_pass_level`, made
+    /// once as each of the route's targets carries them.
+    pub mute: MuteRule,
     /// The ladder climbed when nobody acts on a new or regressed issue (`escalation`).
     pub escalation: Option<Arc<Escalation>>,
     /// Its alerts get their own message even while the robot is in a storm.
@@ -151,6 +150,15 @@ impl Route {
             })
             .collect::<Result<_, _>>()?;
         Ok(Self {
+            repeat: RepeatRule {
+                route: name.clone(),
+                interval: repeat_interval,
+            },
+            mute: MuteRule {
+                route: name.clone(),
+                windows: Vec::new(),
+                pass_level: None,
+            },
             name,
             projects: globs(projects, "projects")?,
             environments: globs(environments, "environments")?,
@@ -160,15 +168,12 @@ impl Route {
             tags,
             robots,
             mention,
-            repeat_interval,
             continue_,
             summary: if summary.is_empty() {
                 "any alert".into()
             } else {
                 summary.join(", ")
             },
-            mute_times: Vec::new(),
-            mute_pass_level: None,
             escalation: None,
             storm_exempt: false,
         })
@@ -176,8 +181,8 @@ impl Route {
 
     /// The route muted in the windows named `mute_times`, except alerts at `pass_level` and up.
     pub fn with_mute(mut self, mute_times: Vec<String>, pass_level: Option<Level>) -> Self {
-        self.mute_times = mute_times;
-        self.mute_pass_level = pass_level;
+        self.mute.windows = mute_times;
+        self.mute.pass_level = pass_level;
         self
     }
 
@@ -236,10 +241,6 @@ impl Route {
         if !self.mentions_apply(a) {
             return Mentions::default();
         }
-        Mentions {
-            mobiles: self.mention.mobiles.clone(),
-            user_ids: self.mention.user_ids.clone(),
-            all: self.mention.all,
-        }
+        self.mention.at.clone()
     }
 }

@@ -139,11 +139,7 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
     }
     for (i, r) in settings.routes.iter().enumerate() {
         let m = &r.mention;
-        let at = crate::domain::mention::Mentions {
-            mobiles: m.mobiles.clone(),
-            user_ids: m.user_ids.clone(),
-            all: m.all,
-        };
+        let at = &m.at;
         let from = m
             .min_level
             .map(|l| format!(" from {}", l.as_str()))
@@ -159,7 +155,7 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
             r.name,
             r.summary,
             r.robots.join(", "),
-            span(r.repeat_interval),
+            span(r.repeat.interval),
             if r.continue_ { " | continue" } else { "" }
         )?;
         if let Some(line) = check_mute::route_line(settings, r, now_ms) {
@@ -169,7 +165,7 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
             .robots
             .iter()
             .filter(|name| settings.robot(name).is_some_and(|b| b.card.is_some()));
-        for name in card_robots.filter(|_| !m.mobiles.is_empty() || m.all) {
+        for name in card_robots.filter(|_| !at.mobiles.is_empty() || at.all) {
             writeln!(
                 report,
                 "  warning: robot {name} posts cards, which @-mention user ids only: this route's mobiles and `all` are not used there"

@@ -26,11 +26,12 @@ pub(crate) fn window_lines(settings: &Settings, now_ms: i64) -> Vec<String> {
 /// `  mute: nights (active until 08:00 Asia/Shanghai) | fatal and above pass`; `None` for a
 /// route without windows.
 pub(crate) fn route_line(settings: &Settings, route: &Route, now_ms: i64) -> Option<String> {
-    if route.mute_times.is_empty() {
+    if route.mute.windows.is_empty() {
         return None;
     }
     let windows: Vec<String> = route
-        .mute_times
+        .mute
+        .windows
         .iter()
         .map(|name| match settings.mute_window(name) {
             Some(w) => format!("{name} ({})", state(w, now_ms)),
@@ -38,7 +39,8 @@ pub(crate) fn route_line(settings: &Settings, route: &Route, now_ms: i64) -> Opt
         })
         .collect();
     let pass = route
-        .mute_pass_level
+        .mute
+        .pass_level
         .map(|l| format!(" | {} and above pass", l.as_str()))
         .unwrap_or_default();
     Some(format!("  mute: {}{pass}", windows.join(", ")))

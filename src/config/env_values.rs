@@ -36,47 +36,64 @@ pub(super) fn invalid(var: &'static str, reason: impl Into<String>) -> ConfigErr
     }
 }
 
-pub(super) fn parse_or<T: std::str::FromStr>(
-    v: Option<String>,
-    var: &'static str,
-    default: T,
-) -> Result<T, ConfigError>
-where
-    T::Err: std::fmt::Display,
-{
-    match v {
-        None => Ok(default),
-        Some(s) => s
-            .parse()
-            .map_err(|e: T::Err| invalid(var, format!("`{s}`: {e}"))),
+/// The environment as `Settings::from_lookup` reads it: a value is trimmed, and an empty one
+/// is unset. Each reader below takes the variable's name once, to read it and to name it in
+/// the error.
+pub(super) struct Env<'a> {
+    get: &'a dyn Fn(&str) -> Option<String>,
+}
+
+impl<'a> Env<'a> {
+    pub(super) fn new(get: &'a dyn Fn(&str) -> Option<String>) -> Self {
+        Self { get }
     }
-}
 
-/// One of two words, each standing for its value; unset is `default`.
-pub(super) fn one_of<T: Copy>(
-    v: Option<String>,
-    var: &'static str,
-    default: T,
-    words: [(&str, T); 2],
-) -> Result<T, ConfigError> {
-    let Some(v) = v else { return Ok(default) };
-    let [(first, _), (second, _)] = words;
-    words
-        .iter()
-        .find(|(word, _)| *word == v)
-        .map(|(_, value)| *value)
-        .ok_or_else(|| invalid(var, format!("`{v}` is not `{first}` or `{second}`")))
-}
+    pub(super) fn var(&self, var: &str) -> Option<String> {
+        (self.get)(var)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    }
 
-/// Seconds, fractions allowed so tests can shrink windows without changing the logic.
-pub(super) fn seconds(
-    v: Option<String>,
-    var: &'static str,
-    default: f64,
-) -> Result<Duration, ConfigError> {
-    let secs: f64 = parse_or(v, var, default)?;
-    Duration::try_from_secs_f64(secs)
-        .map_err(|_| invalid(var, "must be a non-negative number of seconds"))
+    pub(super) fn parse_or<T: std::str::FromStr>(
+        &self,
+        var: &'static str,
+        default: T,
+    ) -> Result<T, ConfigError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        match self.var(var) {
+            None => Ok(default),
+            Some(s) => s
+                .parse()
+                .map_err(|e: T::Err| invalid(var, format!("`{s}`: {e}"))),
+        }
+    }
+
+    /// One of two words, each standing for its value; unset is `default`.
+    pub(super) fn one_of<T: Copy>(
+        &self,
+        var: &'static str,
+        default: T,
+        words: [(&str, T); 2],
+    ) -> Result<T, ConfigError> {
+        let Some(v) = self.var(var) else {
+            return Ok(default);
+        };
+        let [(first, _), (second, _)] = words;
+        words
+            .iter()
+            .find(|(word, _)| *word == v)
+            .map(|(_, value)| *value)
+            .ok_or_else(|| invalid(var, format!("`{v}` is not `{first}` or `{second}`")))
+    }
+
+    /// Seconds, fractions allowed so tests can shrink windows without changing the logic.
+    pub(super) fn seconds(&self, var: &'static str, default: f64) -> Result<Duration, ConfigError> {
+        let secs: f64 = self.parse_or(var, default)?;
+        Duration::try_from_secs_f64(secs)
+            .map_err(|_| invalid(var, "must be a non-negative number of seconds"))
+    }
 }
 
 /// The error never repeats the URL: its query holds the robot's access token.

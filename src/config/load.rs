@@ -1,7 +1,7 @@
 //! Settings from the environment (and `.env`), and the configuration file they name.
 
 use super::env_values::{
-    admin_token, check_robot_url, database_url, invalid, one_of, parse_or, seconds, trusted_proxies,
+    Env, admin_token, check_robot_url, database_url, invalid, trusted_proxies,
 };
 use super::{
     ConfigError, DEFAULT_CONFIG_FILE, DEFAULT_ROBOT, LogFormat, RetryConfig, RobotConfig, Settings,
@@ -22,12 +22,9 @@ impl Settings {
 
     /// The environment is passed in so tests never mutate the process's own.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let var = |k: &str| {
-            get(k)
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-        };
-        let client_secrets = var("SENTRY_CLIENT_SECRET")
+        let env = Env::new(&get);
+        let client_secrets = env
+            .var("SENTRY_CLIENT_SECRET")
             .map(|v| {
                 v.split(',')
                     .map(str::trim)
@@ -36,7 +33,7 @@ impl Settings {
                     .collect()
             })
             .unwrap_or_default();
-        let webhook = var("DINGTALK_WEBHOOK").map(Secret::new);
+        let webhook = env.var("DINGTALK_WEBHOOK").map(Secret::new);
         if let Some(url) = &webhook {
             check_robot_url(url.expose())?;
         }
@@ -45,31 +42,18 @@ impl Settings {
             description: None,
             webhook,
             card: None,
-            secret: var("DINGTALK_SECRET").map(Secret::new),
-            keyword: var("DINGTALK_KEYWORD"),
-            rate_per_minute: parse_or(
-                var("DINGTALK_RATE_PER_MINUTE"),
-                "DINGTALK_RATE_PER_MINUTE",
-                18,
-            )?,
-            group_window: seconds(var("DINGTALK_GROUP_WINDOW"), "DINGTALK_GROUP_WINDOW", 30.0)?,
-            throttle_pause: seconds(
-                var("DINGTALK_THROTTLE_PAUSE"),
-                "DINGTALK_THROTTLE_PAUSE",
-                600.0,
-            )?,
+            secret: env.var("DINGTALK_SECRET").map(Secret::new),
+            keyword: env.var("DINGTALK_KEYWORD"),
+            rate_per_minute: env.parse_or("DINGTALK_RATE_PER_MINUTE", 18)?,
+            group_window: env.seconds("DINGTALK_GROUP_WINDOW", 30.0)?,
+            throttle_pause: env.seconds("DINGTALK_THROTTLE_PAUSE", 600.0)?,
             storm: Default::default(),
         };
         if robot.rate_per_minute == 0 {
             return Err(invalid("DINGTALK_RATE_PER_MINUTE", "must be at least 1"));
         }
-        let lang = one_of(
-            var("ALERT_LANG"),
-            "ALERT_LANG",
-            Lang::Zh,
-            [("zh", Lang::Zh), ("en", Lang::En)],
-        )?;
-        let timezone = match var("ALERT_TIMEZONE") {
+        let lang = env.one_of("ALERT_LANG", Lang::Zh, [("zh", Lang::Zh), ("en", Lang::En)])?;
+        let timezone = match env.var("ALERT_TIMEZONE") {
             None => None,
             Some(name) => Some(name.parse::<chrono_tz::Tz>().map_err(|_| {
                 invalid(
@@ -78,37 +62,32 @@ impl Settings {
                 )
             })?),
         };
-        let log_format = one_of(
-            var("LOG_FORMAT"),
-            "LOG_FORMAT",
-            LogFormat::Pretty,
-            [("json", LogFormat::Json), ("pretty", LogFormat::Pretty)],
-        )?;
-        let dingtalk_api_url = var("DINGTALK_API_URL")
+        let log_words = [("json", LogFormat::Json), ("pretty", LogFormat::Pretty)];
+        let log_format = env.one_of("LOG_FORMAT", LogFormat::Pretty, log_words)?;
+        let dingtalk_api_url = env
+            .var("DINGTALK_API_URL")
             .unwrap_or_else(|| crate::dingtalk::openapi::DEFAULT_API_URL.into());
         match url::Url::parse(&dingtalk_api_url) {
             Ok(u) if matches!(u.scheme(), "http" | "https") => {}
             _ => return Err(invalid("DINGTALK_API_URL", "must be an http(s) URL")),
         }
-        let sentry_url = var("SENTRY_URL").unwrap_or_else(|| "https://sentry.io".into());
+        let sentry_url = env
+            .var("SENTRY_URL")
+            .unwrap_or_else(|| "https://sentry.io".into());
         url::Url::parse(&sentry_url).map_err(|e| invalid("SENTRY_URL", e.to_string()))?;
-        let config_file = match var("CONFIG_FILE") {
+        let config_file = match env.var("CONFIG_FILE") {
             Some(p) => Some(PathBuf::from(p)),
             None => Some(PathBuf::from(DEFAULT_CONFIG_FILE)).filter(|p| p.is_file()),
         };
-        let body_limit = parse_or(var("BODY_LIMIT_BYTES"), "BODY_LIMIT_BYTES", 4 * 1024 * 1024)?;
-        let inflight_body_limit = parse_or(
-            var("INFLIGHT_BODY_LIMIT_BYTES"),
-            "INFLIGHT_BODY_LIMIT_BYTES",
-            64 * 1024 * 1024,
-        )?;
+        let body_limit = env.parse_or("BODY_LIMIT_BYTES", 4 * 1024 * 1024)?;
+        let inflight_body_limit = env.parse_or("INFLIGHT_BODY_LIMIT_BYTES", 64 * 1024 * 1024)?;
         if inflight_body_limit < body_limit {
             return Err(invalid(
                 "INFLIGHT_BODY_LIMIT_BYTES",
                 format!("must be at least BODY_LIMIT_BYTES ({body_limit})"),
             ));
         }
-        let body_read_timeout = seconds(var("BODY_READ_TIMEOUT"), "BODY_READ_TIMEOUT", 10.0)?;
+        let body_read_timeout = env.seconds("BODY_READ_TIMEOUT", 10.0)?;
         if body_read_timeout.is_zero() {
             return Err(invalid("BODY_READ_TIMEOUT", "must be more than 0 seconds"));
         }
@@ -139,24 +118,26 @@ impl Settings {
             routes,
             unmatched,
             config_file,
-            admin_token: admin_token(var("ADMIN_TOKEN"))?,
+            admin_token: admin_token(env.var("ADMIN_TOKEN"))?,
             env_robot,
             dingtalk_api_url: dingtalk_api_url.trim_end_matches('/').to_string(),
             digest_schedule,
             mute_times,
             team,
-            listen_addr: var("LISTEN_ADDR").unwrap_or_else(|| "0.0.0.0:8080".into()),
-            data_dir: PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "./data".into())),
-            database_url: database_url(var("DATABASE_URL"))?,
-            templates_dir: var("TEMPLATES_DIR").map(PathBuf::from),
+            listen_addr: env
+                .var("LISTEN_ADDR")
+                .unwrap_or_else(|| "0.0.0.0:8080".into()),
+            data_dir: PathBuf::from(env.var("DATA_DIR").unwrap_or_else(|| "./data".into())),
+            database_url: database_url(env.var("DATABASE_URL"))?,
+            templates_dir: env.var("TEMPLATES_DIR").map(PathBuf::from),
             lang,
             timezone,
             sentry_url: sentry_url.trim_end_matches('/').to_string(),
-            sentry_org: var("SENTRY_ORG"),
-            legacy_token: var("LEGACY_WEBHOOK_TOKEN").map(Secret::new),
-            sentry_api_token: var("SENTRY_API_TOKEN").map(Secret::new),
-            sentry_api_key: var("SENTRY_API_KEY").map(Secret::new),
-            public_url: match var("PUBLIC_URL") {
+            sentry_org: env.var("SENTRY_ORG"),
+            legacy_token: env.var("LEGACY_WEBHOOK_TOKEN").map(Secret::new),
+            sentry_api_token: env.var("SENTRY_API_TOKEN").map(Secret::new),
+            sentry_api_key: env.var("SENTRY_API_KEY").map(Secret::new),
+            public_url: match env.var("PUBLIC_URL") {
                 None => None,
                 Some(u) => {
                     url::Url::parse(&u).map_err(|e| invalid("PUBLIC_URL", e.to_string()))?;
@@ -166,8 +147,8 @@ impl Settings {
             body_limit,
             body_read_timeout,
             inflight_body_limit,
-            trusted_proxies: trusted_proxies(var("TRUSTED_PROXIES"))?,
-            shutdown_timeout: seconds(var("SHUTDOWN_TIMEOUT"), "SHUTDOWN_TIMEOUT", 10.0)?,
+            trusted_proxies: trusted_proxies(env.var("TRUSTED_PROXIES"))?,
+            shutdown_timeout: env.seconds("SHUTDOWN_TIMEOUT", 10.0)?,
             request_timeout: Duration::from_secs(10),
             retry: RetryConfig::default(),
             log_format,

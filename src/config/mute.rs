@@ -108,7 +108,8 @@ impl Settings {
     /// at for muting.
     pub fn any_mute_active(&self, now_ms: i64) -> bool {
         self.routes.iter().any(|r| {
-            r.mute_times
+            r.mute
+                .windows
                 .iter()
                 .any(|n| self.mute_window(n).is_some_and(|w| w.active_at(now_ms)))
         })
@@ -121,7 +122,7 @@ impl Settings {
         self.mute_window(window)
             .is_some_and(|w| w.active_at(now_ms))
             && self.routes.iter().any(|r| {
-                r.robots.iter().any(|b| b == robot) && r.mute_times.iter().any(|n| n == window)
+                r.robots.iter().any(|b| b == robot) && r.mute.windows.iter().any(|n| n == window)
             })
     }
 }

@@ -88,8 +88,8 @@ impl Team {
                 .person(name)
                 .ok_or_else(|| self.unknown_person(&format!("{at}.mention.people"), name))?;
             match (&person.dingtalk_user_id, &person.mobile) {
-                (Some(id), _) => mention.user_ids.push(id.clone()),
-                (None, Some(mobile)) => mention.mobiles.push(mobile.clone()),
+                (Some(id), _) => mention.at.user_ids.push(id.clone()),
+                (None, Some(mobile)) => mention.at.mobiles.push(mobile.clone()),
                 (None, None) => {
                     return Err(format!(
                         "{at}.mention.people: \"{name}\" has neither dingtalk_user_id nor mobile to @"

@@ -93,8 +93,8 @@ fn people_and_rotas_become_mentions() {
     );
     let f = parse(&text).expect("loads");
     let m = &f.routes[0].mention;
-    assert_eq!(m.user_ids, ["manager4321"]);
-    assert_eq!(m.mobiles, ["13800001111"]);
+    assert_eq!(m.at.user_ids, ["manager4321"]);
+    assert_eq!(m.at.mobiles, ["13800001111"]);
     assert_eq!(m.oncall, ["backend"]);
     let rota = f.team.rota("backend").expect("rota");
     assert_eq!(

@@ -7,6 +7,7 @@ use super::escalation::LadderEntry;
 use super::mute;
 use super::oncall::Team;
 use crate::domain::alert::Level;
+use crate::domain::mention::Mentions;
 use crate::domain::mute_window::MuteWindow;
 use crate::routing::{Mention, Route};
 use serde::Deserialize;
@@ -108,9 +109,11 @@ pub(super) fn routes(
                         .map_err(|e| format!("{at}: mention: {e}"))
                 };
                 let mut mention = Mention {
-                    mobiles: expanded(&m.mobiles)?,
-                    user_ids: expanded(&m.user_ids)?,
-                    all: m.all,
+                    at: Mentions {
+                        mobiles: expanded(&m.mobiles)?,
+                        user_ids: expanded(&m.user_ids)?,
+                        all: m.all,
+                    },
                     min_level: level(m.min_level, "mention.min_level")?,
                     oncall: Vec::new(),
                 };

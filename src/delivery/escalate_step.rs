@@ -12,7 +12,7 @@
 
 use super::ding_step::ding;
 use super::escalate_reach::reach;
-use super::step::{Lookout, SenderCtx, Turn};
+use super::step::{SenderCtx, Turn};
 use crate::domain::escalation::{Escalation, EscalationStep, Reach};
 use crate::domain::mention::Mentions;
 use crate::outbox::{
@@ -23,24 +23,16 @@ use crate::render::Envelope;
 use crate::render::escalation::{EscalationNotice, waited};
 use tracing::{Instrument, info, info_span};
 
-/// Due ladders are looked for this often.
-const LADDER_CHECK_MS: i64 = 1_000;
+/// Due ladders are looked for this often (the worker's `SenderState::ladders`).
+pub const LADDER_CHECK_MS: i64 = 1_000;
 /// Ladders climbed per look, at most; the rest wait for the next.
 const LADDERS_PER_LOOK: usize = 20;
 /// A ladder a mute window holds is looked at again after this long.
 const MUTED_RECHECK_MS: i64 = 60_000;
 
-/// Climbs the ladders of this robot that are due (at most every `LADDER_CHECK_MS`); true when
-/// it moved any (the turn is used).
-pub async fn climb(
-    ctx: &SenderCtx,
-    ladders: &mut Lookout,
-    turn: &Turn<'_>,
-) -> Result<bool, StoreError> {
+/// Climbs the ladders of this robot that are due; true when it moved any (the turn is used).
+pub async fn climb(ctx: &SenderCtx, turn: &Turn<'_>) -> Result<bool, StoreError> {
     let now = turn.now;
-    if !ladders.due(now, LADDER_CHECK_MS) {
-        return Ok(false);
-    }
     let due = ctx
         .deps
         .outbox

@@ -6,7 +6,7 @@
 
 use super::card_summary;
 use super::held_alerts;
-use super::step::{Lookout, SenderCtx, Turn};
+use super::step::{SenderCtx, Turn};
 use crate::domain::alert::{Alert, AlertKind};
 use crate::domain::mention::Mentions;
 use crate::domain::silence::{Hold, Matcher, Silence};
@@ -16,23 +16,10 @@ use crate::render::{Envelope, HeldBy, HoldSummary};
 use std::collections::BTreeMap;
 use tracing::{error, info, warn};
 
-/// Ended holds are looked for this often.
-const SUMMARY_CHECK_MS: i64 = 1_000;
+/// Ended holds are looked for this often (the worker's `SenderState::quiet`).
+pub const SUMMARY_CHECK_MS: i64 = 1_000;
 /// Held alerts read per page while a summary is made.
 const SUMMARY_PAGE: usize = 2_000;
-
-/// Summarizes one ended hold if there is one (at most every `SUMMARY_CHECK_MS`); true when it
-/// made a summary message (the turn is used).
-pub async fn summarize(
-    ctx: &SenderCtx,
-    quiet: &mut Lookout,
-    turn: &Turn<'_>,
-) -> Result<bool, StoreError> {
-    if !quiet.due(turn.now, SUMMARY_CHECK_MS) {
-        return Ok(false);
-    }
-    summarize_one_ended(ctx, turn).await
-}
 
 /// The silences active at `now`, oldest first, with their compiled matchers. Read at every
 /// step: a silence made on any replica (or by the `silence` command) holds from the next step
@@ -162,7 +149,9 @@ async fn ended(ctx: &SenderCtx, hold: &Hold, now: i64) -> Result<Option<HeldBy>,
     }
 }
 
-async fn summarize_one_ended(ctx: &SenderCtx, turn: &Turn<'_>) -> Result<bool, StoreError> {
+/// Summarizes one ended hold if there is one; true when it made a summary message (the turn
+/// is used).
+pub async fn summarize_one_ended(ctx: &SenderCtx, turn: &Turn<'_>) -> Result<bool, StoreError> {
     let outbox = &ctx.deps.outbox;
     let robot = ctx.robot.name.as_str();
     for key in outbox.holds(robot).await? {

@@ -222,10 +222,15 @@ impl RobotWorker {
         self.ctx.storm = storm_step::current(&self.ctx).await?;
         let mut turn = Turn { held, now };
         let (ctx, state) = (&self.ctx, &mut self.state);
-        if quiet_step::summarize(ctx, &mut state.quiet, &turn).await? {
+        // Ended holds and due ladders are looked for now and then, not at every step.
+        if state.quiet.due(now, quiet_step::SUMMARY_CHECK_MS)
+            && quiet_step::summarize_one_ended(ctx, &turn).await?
+        {
             return Ok(Step::Worked);
         }
-        if escalate_step::climb(ctx, &mut state.ladders, &turn).await? {
+        if state.ladders.due(now, escalate_step::LADDER_CHECK_MS)
+            && escalate_step::climb(ctx, &turn).await?
+        {
             return Ok(Step::Worked);
         }
         if storm_step::tell(ctx, &mut state.storms, &turn).await? {

@@ -96,58 +96,67 @@ pub fn security_headers() -> actix_web::middleware::DefaultHeaders {
         .add(("Referrer-Policy", "no-referrer"))
 }
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(web::PayloadConfig::new(FORM_LIMIT))
-        .route("/webhooks/sentry", web::post().to(webhook::sentry))
-        .route(
-            "/webhooks/sentry/legacy/{token}",
-            web::post().to(webhook::legacy),
-        )
-        .route(
-            crate::sentry::alert_rule_action::OPTIONS_PATH,
-            web::get().to(alert_rule::robot_options),
-        )
-        .route(
-            crate::sentry::alert_rule_action::VALIDATE_PATH,
-            web::post().to(alert_rule::validate_rule),
-        )
-        .route(
-            "/dingtalk/card-callback",
-            web::post().to(card_callback::callback),
-        )
-        .route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz))
-        .route("/metrics", web::get().to(health::metrics))
-        .route("/-/reload", web::post().to(admin::reload))
-        .route("/actions/{token}", web::get().to(action_links::show))
-        .route("/actions/{token}", web::post().to(action_links::perform))
-        .service(api::scope())
-        .route("/ui", web::get().to(ui_status::status))
-        .route("/ui/login", web::post().to(ui::login))
-        .route("/ui/retry/{id}", web::post().to(ui_status::retry))
-        .route("/ui/trace", web::get().to(ui_trace::trace))
-        .route("/ui/storms", web::get().to(storm_page::ui_list))
-        .route("/ui/storms/{id}", web::get().to(storm_page::ui_one))
-        .route("/ui/silences", web::get().to(listing::list::<Silences>))
-        .route("/ui/silences", web::post().to(ui_silences::create))
-        .route(
-            "/ui/silences/{id}/end",
-            web::post().to(listing::end::<Silences>),
-        )
-        .route("/ui/oncall", web::get().to(listing::list::<Overrides>))
-        .route(
+/// One endpoint: its path and the route (method and handler) it takes.
+type Endpoint = (&'static str, actix_web::Route);
+
+/// `method` on `path` goes to `handler`.
+fn at<F, Args>(method: actix_web::Route, path: &'static str, handler: F) -> Endpoint
+where
+    F: actix_web::Handler<Args>,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    (path, method.to(handler))
+}
+
+/// Every endpoint but the admin API's (`/api`, its own scope): Sentry's and DingTalk's calls,
+/// probes, action links, the `/ui` pages and a storm's public page.
+fn endpoints() -> [Endpoint; 27] {
+    use crate::sentry::alert_rule_action::{OPTIONS_PATH, VALIDATE_PATH};
+    use web::{get, post};
+    [
+        at(post(), "/webhooks/sentry", webhook::sentry),
+        at(post(), "/webhooks/sentry/legacy/{token}", webhook::legacy),
+        at(get(), OPTIONS_PATH, alert_rule::robot_options),
+        at(post(), VALIDATE_PATH, alert_rule::validate_rule),
+        at(post(), "/dingtalk/card-callback", card_callback::callback),
+        at(get(), "/healthz", health::healthz),
+        at(get(), "/readyz", health::readyz),
+        at(get(), "/metrics", health::metrics),
+        at(post(), "/-/reload", admin::reload),
+        at(get(), "/actions/{token}", action_links::show),
+        at(post(), "/actions/{token}", action_links::perform),
+        at(get(), "/ui", ui_status::status),
+        at(post(), "/ui/login", ui::login),
+        at(post(), "/ui/retry/{id}", ui_status::retry),
+        at(get(), "/ui/trace", ui_trace::trace),
+        at(get(), "/ui/storms", storm_page::ui_list),
+        at(get(), "/ui/storms/{id}", storm_page::ui_one),
+        at(get(), "/ui/silences", listing::list::<Silences>),
+        at(post(), "/ui/silences", ui_silences::create),
+        at(post(), "/ui/silences/{id}/end", listing::end::<Silences>),
+        at(get(), "/ui/oncall", listing::list::<Overrides>),
+        at(
+            post(),
             "/ui/oncall/{rota}/overrides",
-            web::post().to(ui_oncall::add_override),
-        )
-        .route(
+            ui_oncall::add_override,
+        ),
+        at(
+            post(),
             "/ui/oncall/overrides/{id}/end",
-            web::post().to(listing::end::<Overrides>),
-        )
-        .route("/ui/escalations", web::get().to(ui_escalations::list))
-        .route("/storms/{id}", web::get().to(storm_page::public))
-        .route("/ui/playground", web::get().to(playground::playground))
-        .route(
-            "/ui/playground",
-            web::post().to(playground::playground_render),
-        );
+            listing::end::<Overrides>,
+        ),
+        at(get(), "/ui/escalations", ui_escalations::list),
+        at(get(), "/storms/{id}", storm_page::public),
+        at(get(), "/ui/playground", playground::playground),
+        at(post(), "/ui/playground", playground::playground_render),
+    ]
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::PayloadConfig::new(FORM_LIMIT));
+    for (path, route) in endpoints() {
+        cfg.route(path, route);
+    }
+    cfg.service(api::scope());
 }

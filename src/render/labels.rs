@@ -141,48 +141,49 @@ pub fn level(lang: Lang, level: &str) -> &'static str {
     }
 }
 
+/// What an alert's kind and action are called: kind, action (`*`: any), then the headline in
+/// Chinese and English and the word or two for the chat-list title, where the error needs the
+/// room. The first row that fits names it; the last fits all.
+#[rustfmt::skip]
+const ACTIONS: &[(&str, &str, [&str; 2], [&str; 2])] = &[
+    ("issue", "created", ["新问题", "New issue"], ["新问题", "new"]),
+    ("issue", "resolved", ["问题已解决", "Issue resolved"], ["已解决", "resolved"]),
+    ("issue", "assigned", ["问题已指派", "Issue assigned"], ["已指派", "assigned"]),
+    ("issue", "ignored", ["问题已忽略", "Issue ignored"], ["已忽略", "ignored"]),
+    ("issue", "archived", ["问题已归档", "Issue archived"], ["已归档", "archived"]),
+    ("issue", "unresolved", ["问题重新出现", "Issue unresolved"], ["重现", "unresolved"]),
+    ("comment", "created", ["新评论", "New comment"], ["评论", "comment"]),
+    ("comment", "updated", ["评论已编辑", "Comment edited"], ["评论", "comment"]),
+    ("comment", "deleted", ["评论已删除", "Comment deleted"], ["评论", "comment"]),
+    ("comment", "*", ["Sentry 通知", "Sentry notice"], ["评论", "comment"]),
+    ("event_alert", "*", ["告警触发", "Alert triggered"], ["告警", "alert"]),
+    ("metric_alert", "critical", ["指标告警：严重", "Metric alert: critical"], ["严重", "critical"]),
+    ("metric_alert", "warning", ["指标告警：警告", "Metric alert: warning"], ["警告", "warning"]),
+    ("metric_alert", "resolved", ["指标告警已恢复", "Metric alert resolved"], ["已恢复", "resolved"]),
+    ("metric_alert", "*", ["指标告警", "Metric alert"], ["指标", "metric"]),
+    ("error", "*", ["错误事件", "Error event"], ["错误", "error"]),
+    ("*", "*", ["Sentry 通知", "Sentry notice"], ["Sentry", "Sentry"]),
+];
+
+/// The row of [`ACTIONS`] that names `kind` and `action`, as (headline, short) in `lang`.
+fn action_words(lang: Lang, kind: &str, action: &str) -> (&'static str, &'static str) {
+    let fits = |want: &str, got: &str| want == "*" || want == got;
+    let (_, _, headline, short) = ACTIONS
+        .iter()
+        .find(|(k, a, _, _)| fits(k, kind) && fits(a, action))
+        .unwrap_or(&ACTIONS[ACTIONS.len() - 1]);
+    let i = usize::from(lang != Lang::Zh);
+    (headline[i], short[i])
+}
+
 /// The headline word for a kind and action, e.g. "新问题" for a created issue.
 pub fn action(lang: Lang, kind: &str, action: &str) -> String {
-    let (zh, en) = match (kind, action) {
-        ("issue", "created") => ("新问题", "New issue"),
-        ("issue", "resolved") => ("问题已解决", "Issue resolved"),
-        ("issue", "assigned") => ("问题已指派", "Issue assigned"),
-        ("issue", "ignored") => ("问题已忽略", "Issue ignored"),
-        ("issue", "archived") => ("问题已归档", "Issue archived"),
-        ("issue", "unresolved") => ("问题重新出现", "Issue unresolved"),
-        ("comment", "created") => ("新评论", "New comment"),
-        ("comment", "updated") => ("评论已编辑", "Comment edited"),
-        ("comment", "deleted") => ("评论已删除", "Comment deleted"),
-        ("event_alert", _) => ("告警触发", "Alert triggered"),
-        ("metric_alert", "critical") => ("指标告警：严重", "Metric alert: critical"),
-        ("metric_alert", "warning") => ("指标告警：警告", "Metric alert: warning"),
-        ("metric_alert", "resolved") => ("指标告警已恢复", "Metric alert resolved"),
-        ("metric_alert", _) => ("指标告警", "Metric alert"),
-        ("error", _) => ("错误事件", "Error event"),
-        _ => ("Sentry 通知", "Sentry notice"),
-    };
-    if lang == Lang::Zh { zh } else { en }.to_string()
+    action_words(lang, kind, action).0.to_string()
 }
 
 /// The action in a word or two, for the chat-list title where the error needs the room.
 pub fn short_action(lang: Lang, kind: &str, action: &str) -> &'static str {
-    let (zh, en) = match (kind, action) {
-        ("issue", "created") => ("新问题", "new"),
-        ("issue", "resolved") => ("已解决", "resolved"),
-        ("issue", "assigned") => ("已指派", "assigned"),
-        ("issue", "ignored") => ("已忽略", "ignored"),
-        ("issue", "archived") => ("已归档", "archived"),
-        ("issue", "unresolved") => ("重现", "unresolved"),
-        ("comment", _) => ("评论", "comment"),
-        ("event_alert", _) => ("告警", "alert"),
-        ("metric_alert", "critical") => ("严重", "critical"),
-        ("metric_alert", "warning") => ("警告", "warning"),
-        ("metric_alert", "resolved") => ("已恢复", "resolved"),
-        ("metric_alert", _) => ("指标", "metric"),
-        ("error", _) => ("错误", "error"),
-        _ => ("Sentry", "Sentry"),
-    };
-    if lang == Lang::Zh { zh } else { en }
+    action_words(lang, kind, action).1
 }
 
 /// A marker that reads at a glance on a phone; resolutions are green whatever their level.

@@ -2,7 +2,7 @@
 //! send it there, with their mentions, repeat rules, mute windows and ladders merged; the
 //! default robot when none takes it.
 
-use super::{MuteRule, RepeatRule, Route, Target, Unmatched};
+use super::{Route, Target, Unmatched};
 use crate::domain::alert::Alert;
 use crate::domain::mention::Mentions;
 
@@ -27,15 +27,7 @@ pub fn route(
             &[]
         };
         for robot in &r.robots {
-            let rule = RepeatRule {
-                route: r.name.clone(),
-                interval: r.repeat_interval,
-            };
-            let mute = MuteRule {
-                route: r.name.clone(),
-                windows: r.mute_times.clone(),
-                pass_level: r.mute_pass_level,
-            };
+            let (rule, mute) = (r.repeat.clone(), r.mute.clone());
             let ladder = r.ladder_for(alert, robot);
             match targets.iter_mut().find(|t| t.robot == *robot) {
                 Some(t) => {

@@ -73,7 +73,7 @@ fn windows_and_routes_load_and_every_route_to_a_robot_gives_it_a_rule() {
         s.mute_window("lunch").map(|w| w.zone()),
         Some(chrono_tz::UTC)
     );
-    assert_eq!(s.routes[0].mute_pass_level, Some(Level::Fatal));
+    assert_eq!(s.routes[0].mute.pass_level, Some(Level::Fatal));
     let targets = s.route(&alert(AlertKind::Issue, "payments-api", Level::Error));
     let rules: Vec<(&str, &[MuteRule])> = targets
         .iter()

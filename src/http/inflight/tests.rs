@@ -19,23 +19,36 @@ fn bodies<const N: usize>(f: &Arc<Inflight>, clients: [u8; N]) -> [Held; N] {
     clients.map(|n| f.register(ip(n)))
 }
 
-/// `newcomer` takes `bytes` while `victim` is cut off for it: the victim lets go of its bytes
-/// when its read sees the cancellation, as a body being read does.
-async fn take_cutting_off(newcomer: &Held, bytes: usize, victim: Held) {
+/// Bodies registered in this order from the clients `ip(n)`, each taking its bytes (which
+/// fit) before the next is registered.
+async fn holding<const N: usize>(f: &Arc<Inflight>, taken: [(u8, usize); N]) -> [Held; N] {
+    let mut held = Vec::with_capacity(N);
+    for (client, bytes) in taken {
+        let body = f.register(ip(client));
+        assert_eq!(body.take(bytes).await, Ok(()));
+        held.push(body);
+    }
+    held.try_into()
+        .unwrap_or_else(|_| unreachable!("one body per entry"))
+}
+
+/// A newcomer from the client `ip(client)` takes `bytes` while `victim` is cut off for it: the
+/// victim lets go of its bytes when its read sees the cancellation, as a body being read does.
+async fn arrive_cutting_off(f: &Arc<Inflight>, client: u8, bytes: usize, victim: Held) -> Held {
+    let newcomer = f.register(ip(client));
     let victim = tokio::spawn(async move {
         victim.cut_off().await;
         drop(victim);
     });
     assert_eq!(newcomer.take(bytes).await, Ok(()));
     victim.await.expect("victim");
+    newcomer
 }
 
 #[tokio::test]
 async fn bytes_fit_until_the_cap_and_are_given_back_on_drop() {
     let f = inflight(100, 100, 10);
-    let [a, b] = bodies(&f, [1, 2]);
-    assert_eq!(a.take(60).await, Ok(()));
-    assert_eq!(b.take(40).await, Ok(()));
+    let [a, b] = holding(&f, [(1, 60), (2, 40)]).await;
     assert_eq!(f.used(), 100);
     drop(a);
     assert_eq!(f.used(), 40);
@@ -46,11 +59,8 @@ async fn bytes_fit_until_the_cap_and_are_given_back_on_drop() {
 #[tokio::test]
 async fn a_full_budget_cuts_off_the_oldest_body_and_hands_its_room_to_the_newcomer() {
     let f = inflight(100, 100, 10);
-    let [oldest, second] = bodies(&f, [1, 2]);
-    assert_eq!(oldest.take(50).await, Ok(()));
-    assert_eq!(second.take(50).await, Ok(()));
-    let newcomer = f.register(ip(3));
-    take_cutting_off(&newcomer, 10, oldest).await;
+    let [oldest, second] = holding(&f, [(1, 50), (2, 50)]).await;
+    let _newcomer = arrive_cutting_off(&f, 3, 10, oldest).await;
     assert_eq!(f.used(), 60, "the second body and the newcomer");
     assert!(!second.cancel.is_cancelled(), "only the oldest is cut off");
 }
@@ -74,12 +84,8 @@ async fn the_oldest_body_cannot_cut_off_younger_ones_and_gets_no_room_after_the_
 #[tokio::test]
 async fn a_client_over_its_share_cuts_off_its_own_oldest_body_not_another_clients() {
     let f = inflight(100, 40, 10);
-    let other = f.register(ip(9));
-    assert_eq!(other.take(30).await, Ok(()));
-    let own_old = f.register(ip(1));
-    assert_eq!(own_old.take(40).await, Ok(()));
-    let own_new = f.register(ip(1));
-    take_cutting_off(&own_new, 10, own_old).await;
+    let [other, own_old] = holding(&f, [(9, 30), (1, 40)]).await;
+    let _own_new = arrive_cutting_off(&f, 1, 10, own_old).await;
     assert!(
         !other.cancel.is_cancelled(),
         "the other client keeps its body"
@@ -104,8 +110,7 @@ async fn past_max_bodies_the_oldest_is_cut_off() {
 #[tokio::test]
 async fn room_freed_goes_to_the_waiting_body_not_to_one_that_comes_later() {
     let f = inflight(100, 100, 10);
-    let oldest = f.register(ip(1));
-    assert_eq!(oldest.take(100).await, Ok(()));
+    let [oldest] = holding(&f, [(1, 100)]).await;
     let waiter = f.register(ip(2));
     let waiting = {
         let f = f.clone();
