@@ -89,6 +89,10 @@ async fn alerts_mention_who_is_on_call_and_an_override_takes_over_at_once() {
         (json!({"person": "nobody", "duration": "8h"}), "person"),
         (json!({"person": other, "duration": "0s"}), "duration"),
         (json!({"person": other}), "duration"),
+        (
+            json!({"person": other, "duration": "8h", "untill": "x"}),
+            "body",
+        ),
     ];
     for (body, field) in refused {
         let path = "/api/oncall/backend/overrides";
