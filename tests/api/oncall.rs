@@ -227,3 +227,35 @@ async fn the_oncall_command_prints_who_until_when_and_next() {
     let ended = run(&["oncall", "end", &id]);
     assert!(ended.status.success());
 }
+
+/// A rota's name is free text: one with `/`, a space and 中文 is still one path segment, for
+/// the API and for the console's form (which percent-encodes it).
+#[tokio::test]
+async fn a_rota_named_with_a_slash_takes_overrides_from_the_api_and_the_console() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let config = CONFIG
+        .replace("name = \"backend\"", "name = \"ops/后端 east\"")
+        .replace("oncall = [\"backend\"]", "oncall = [\"ops/后端 east\"]");
+    let app = spawn_app_with(|s| {
+        s.admin_token = Some(Secret::new(ADMIN));
+        with_config_file(s, dir.path(), &config);
+    })
+    .await;
+    let encoded = "ops%2F%E5%90%8E%E7%AB%AF%20east";
+    let body = json!({"person": "lisi", "duration": "8h"});
+    let path = format!("/api/oncall/{encoded}/overrides");
+    let (status, made) = api(&app, reqwest::Method::POST, &path, Some(body)).await;
+    assert_eq!(status, 201, "{made}");
+
+    let s = crate::ui_session::session(&app).await;
+    let (status, page) = s.get("/ui/oncall").await;
+    assert_eq!(status, 200);
+    let action = format!("action=\"/ui/oncall/{encoded}/overrides\"");
+    assert!(page.contains(&action), "the form posts to {action}: {page}");
+    let csrf = crate::ui_session::csrf_in(&page);
+    let form = [("person", "zhangsan"), ("duration", "1h"), ("csrf", &csrf)];
+    let (status, location) = s
+        .post(&format!("/ui/oncall/{encoded}/overrides"), &form)
+        .await;
+    assert_eq!(status, 303, "{location}");
+}
