@@ -3,13 +3,10 @@
 //! method no route takes, and a query actix cannot read.
 
 use crate::helpers::*;
-use crate::silences::api;
 use reqwest::Method;
 use sentry_dingtalk::Secret;
 use sentry_dingtalk::outbox::MessageState;
 use serde_json::Value;
-
-const ADMIN: &str = "admin-secret-token";
 
 async fn admin_app() -> TestApp {
     spawn_app_with(|s| s.admin_token = Some(Secret::new(ADMIN))).await

@@ -10,17 +10,7 @@ use serde_json::json;
 use wiremock::matchers::{body_json, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const PEOPLE: &str = r#"
-[[people]]
-name = "zhangsan"
-display = "张三"
-dingtalk_user_id = "manager4321"
-sentry = "zhangsan@example.com"
-
-[[people]]
-name = "lisi"
-mobile = "13800001111"
-"#;
+const PEOPLE: &str = concat!(person_zhangsan!(), person_lisi!());
 
 /// A Sentry API that takes exactly one assignment of the issue to zhangsan.
 async fn sentry_expecting_zhangsan() -> MockServer {

@@ -15,24 +15,17 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 pub const ISSUE: &str = "5128840021";
 
 /// zhangsan is always on call for `backend` (one person, shifts from 2025 on).
-pub const TEAM: &str = r#"
-[[people]]
-name = "zhangsan"
-display = "张三"
-dingtalk_user_id = "manager4321"
-sentry = "zhangsan@example.com"
-
-[[people]]
-name = "wangwu"
-display = "王五"
-mobile = "13900002222"
-
+pub const TEAM: &str = concat!(
+    person_zhangsan!(),
+    person_wangwu!(),
+    r#"
 [[oncall]]
 name = "backend"
 rotation = ["zhangsan"]
 shift = "1w"
 start = "2025-01-06T10:00:00+08:00"
-"#;
+"#
+);
 
 /// The team, and one route to the default robot escalating by `steps` every `after`.
 pub fn ladder(steps: &[&str], after: &str, extra: &str) -> String {

@@ -5,7 +5,8 @@
 //! `createAndDeliver` with the same `outTrackId`. It keeps each card's current data, and the
 //! DINGs it was asked to send (`ding.rs`).
 
-use actix_web::{App, HttpServer, web};
+use crate::helpers::serve_fake;
+use actix_web::web;
 use serde_json::{Value, json};
 
 mod ding;
@@ -14,7 +15,6 @@ mod rules;
 pub use ding::SentDing;
 use endpoints::{access_token, create_and_deliver, ding_send, update};
 use std::collections::{BTreeMap, HashMap};
-use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -78,26 +78,16 @@ impl FakeOpenApi {
             lifetime_secs,
             ..Default::default()
         }));
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind fake open API");
-        let port = listener.local_addr().expect("addr").port();
-        let shared = web::Data::new(state.clone());
-        let server = HttpServer::new(move || {
-            App::new()
-                .app_data(shared.clone())
+        let port = serve_fake("fake open API", state.clone(), |routes| {
+            routes
                 .route("/v1.0/oauth2/accessToken", web::post().to(access_token))
                 .route(
                     "/v1.0/card/instances/createAndDeliver",
                     web::post().to(create_and_deliver),
                 )
                 .route("/v1.0/card/instances", web::put().to(update))
-                .route("/v1.0/robot/ding/send", web::post().to(ding_send))
-        })
-        .workers(1)
-        .listen(listener)
-        .expect("listen")
-        .disable_signals()
-        .run();
-        tokio::spawn(server);
+                .route("/v1.0/robot/ding/send", web::post().to(ding_send));
+        });
         Self {
             url: format!("http://127.0.0.1:{port}"),
             state,

@@ -4,13 +4,13 @@
 //! every request, a repeated `msgUuid` too: the real one answered 130101 to a relay whose
 //! re-sends after crashes made 21 requests in 36 s (issue 17).
 
-use actix_web::{App, HttpResponse, HttpServer, web};
+use crate::helpers::serve_fake;
+use actix_web::{HttpResponse, web};
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 use std::collections::{HashSet, VecDeque};
-use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -65,20 +65,9 @@ impl FakeRobot {
             rate,
             ..Default::default()
         }));
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind fake robot");
-        let port = listener.local_addr().expect("addr").port();
-        let shared = web::Data::new(state.clone());
-        let server = HttpServer::new(move || {
-            App::new()
-                .app_data(shared.clone())
-                .route("/robot/send", web::post().to(send))
-        })
-        .workers(1)
-        .listen(listener)
-        .expect("listen")
-        .disable_signals()
-        .run();
-        tokio::spawn(server);
+        let port = serve_fake("fake robot", state.clone(), |routes| {
+            routes.route("/robot/send", web::post().to(send));
+        });
         Self {
             webhook: format!("http://127.0.0.1:{port}/robot/send?access_token={TOKEN}"),
             state,

@@ -1,9 +1,15 @@
 //! `spawn_app()`: the real relay on port 0 with a temporary outbox and a fake robot.
 
+mod admin;
 mod child_relay;
+mod config_toml;
+mod loopback;
 mod raw_http;
 
+pub use admin::*;
 pub use child_relay::*;
+pub(crate) use config_toml::*;
+pub use loopback::*;
 pub use raw_http::*;
 
 use crate::fake_robot::FakeRobot;

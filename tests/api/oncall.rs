@@ -5,37 +5,22 @@
 use crate::helpers::*;
 use crate::silences::issue;
 use sentry_dingtalk::Secret;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-const ADMIN: &str = "admin-secret-token";
-
 /// zhangsan's week started 2026-11-30 10:00 Shanghai; lisi's starts 2026-12-07.
-pub const CONFIG: &str = r#"
-[[people]]
-name = "zhangsan"
-display = "张三"
-dingtalk_user_id = "manager4321"
-sentry = "zhangsan@example.com"
-
-[[people]]
-name = "lisi"
-display = "李四"
-mobile = "13800001111"
-
-[[oncall]]
-name = "backend"
-zone = "Asia/Shanghai"
-rotation = ["zhangsan", "lisi"]
-shift = "1w"
-start = "2026-11-30T10:00:00+08:00"
-
+pub const CONFIG: &str = concat!(
+    person_zhangsan!(),
+    person_lisi!(),
+    rota_backend!(),
+    r#"
 [[routes]]
 name = "payments"
 robots = ["default"]
 mention = { oncall = ["backend"] }
-"#;
+"#
+);
 
 /// Who `CONFIG`'s rota puts on call `ahead` from now (weeks from 2026-11-30T10:00+08:00).
 fn rota_person_in(ahead: Duration) -> &'static str {
@@ -46,24 +31,6 @@ fn rota_person_in(ahead: Duration) -> &'static str {
         .expect("after 1970")
         + ahead;
     ["zhangsan", "lisi"][(at.as_secs().saturating_sub(START) / WEEK % 2) as usize]
-}
-
-async fn api(
-    app: &TestApp,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut req = app
-        .http
-        .request(method, format!("{}{path}", app.address))
-        .bearer_auth(ADMIN);
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let resp = req.send().await.expect("request");
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
 }
 
 #[tokio::test]

@@ -8,8 +8,6 @@ use sentry_dingtalk::Secret;
 use sentry_dingtalk::outbox::MessageState;
 use serde_json::{Value, json};
 
-const ADMIN: &str = "admin-secret-token";
-
 /// An `issue.created` webhook of issue `id` (`PAY-<id>`) titled `title`.
 pub fn issue(id: &str, title: &str) -> Vec<u8> {
     let mut v: Value = serde_json::from_slice(&example("issue-created.json")).expect("example");
@@ -21,24 +19,6 @@ pub fn issue(id: &str, title: &str) -> Vec<u8> {
 
 async fn admin_app() -> TestApp {
     spawn_app_with(|s| s.admin_token = Some(Secret::new(ADMIN))).await
-}
-
-pub async fn api(
-    app: &TestApp,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut req = app
-        .http
-        .request(method, format!("{}{path}", app.address))
-        .bearer_auth(ADMIN);
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let resp = req.send().await.expect("request");
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
 }
 
 async fn held(app: &TestApp) -> i64 {

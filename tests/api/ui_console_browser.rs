@@ -10,29 +10,12 @@ use sentry_dingtalk::Secret;
 use serde_json::json;
 
 /// Two rotas, three people, and a route whose new issues escalate every 15 minutes.
-const CONSOLE: &str = r#"
-[[people]]
-name = "zhangsan"
-display = "张三"
-dingtalk_user_id = "manager4321"
-
-[[people]]
-name = "lisi"
-display = "李四"
-mobile = "13800001111"
-
-[[people]]
-name = "wangwu"
-display = "王五"
-mobile = "13900002222"
-
-[[oncall]]
-name = "backend"
-zone = "Asia/Shanghai"
-rotation = ["zhangsan", "lisi"]
-shift = "1w"
-start = "2026-11-30T10:00:00+08:00"
-
+const CONSOLE: &str = concat!(
+    person_zhangsan!(),
+    person_lisi!(),
+    person_wangwu!(),
+    rota_backend!(),
+    r#"
 [[oncall]]
 name = "ops"
 zone = "Asia/Shanghai"
@@ -45,7 +28,8 @@ name = "payments"
 robots = ["default"]
 escalate_after = "15m"
 escalation = ["oncall:backend", "person:wangwu", "all"]
-"#;
+"#
+);
 
 #[tokio::test]
 #[ignore = "needs Chromium (chromium, chromium-driver)"]

@@ -4,7 +4,7 @@
 use crate::helpers::*;
 use serde_json::Value;
 
-pub const ADMIN: &str = "admin-secret-token";
+pub use crate::helpers::ADMIN;
 
 /// A client that does not follow redirects, logged in: it and its session cookie.
 pub async fn login(app: &TestApp) -> (reqwest::Client, String) {

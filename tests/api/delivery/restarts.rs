@@ -2,29 +2,62 @@
 //! nothing is lost and nothing is sent twice.
 
 use super::*;
+use crate::fake_robot::Received;
+
+/// A robot answering after `delay` and a `serve` child for it on a fixed port and `DATA_DIR`,
+/// with `vars`: started again, it takes up the same outbox at the same address.
+struct Restartable {
+    robot: FakeRobot,
+    data: tempfile::TempDir,
+    port: u16,
+    vars: &'static [(&'static str, &'static str)],
+    client: reqwest::Client,
+    base: String,
+}
+
+impl Restartable {
+    async fn new(delay: Duration, vars: &'static [(&'static str, &'static str)]) -> Self {
+        let robot = FakeRobot::start(Some(ROBOT_SECRET), None, 20).await;
+        robot.set_delay(delay);
+        let data = tempfile::tempdir().expect("tmp");
+        let port = free_port();
+        Self {
+            robot,
+            data,
+            port,
+            vars,
+            client: reqwest::Client::new(),
+            base: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    fn start(&self) -> std::process::Child {
+        serve(&self.robot, self.data.path(), self.port, self.vars)
+    }
+}
+
+/// Whether each of the `n` storm alerts is among the posted messages at least once.
+fn each_arrived(posted: &[Received], n: usize) -> bool {
+    appearances(&posted.iter().map(|r| r.text()).collect::<Vec<_>>(), n)
+        .iter()
+        .all(|c| *c >= 1)
+}
 
 #[tokio::test]
 async fn sigkill_mid_storm_then_restart_loses_nothing_and_doubles_nothing() {
-    let robot = FakeRobot::start(Some(ROBOT_SECRET), None, 20).await;
-    robot.set_delay(Duration::from_millis(400));
-    let data = tempfile::tempdir().expect("tmp");
-    let port = free_port();
-    let start = || {
-        serve(
-            &robot,
-            data.path(),
-            port,
-            &[("DINGTALK_GROUP_WINDOW", "0.2")],
-        )
-    };
+    let relay = Restartable::new(
+        Duration::from_millis(400),
+        &[("DINGTALK_GROUP_WINDOW", "0.2")],
+    )
+    .await;
+    let (robot, client, base) = (&relay.robot, &relay.client, &relay.base);
+    let start = || relay.start();
     let mut child = start();
-    let client = reqwest::Client::new();
-    let base = format!("http://127.0.0.1:{port}");
-    assert!(wait_healthy(&client, &base).await);
+    assert!(wait_healthy(client, base).await);
     const N: usize = 120;
     let mut accepted = 0;
     for i in 0..N {
-        post_storm_alert(&client, &base, i).await;
+        post_storm_alert(client, base, i).await;
         accepted += 1;
         if i == N / 2 {
             // Mid-storm, with messages built and in flight: no goodbye, no flush.
@@ -36,15 +69,11 @@ async fn sigkill_mid_storm_then_restart_loses_nothing_and_doubles_nothing() {
             child.kill().expect("SIGKILL");
             child.wait().expect("reaped");
             child = start();
-            assert!(wait_healthy(&client, &base).await);
+            assert!(wait_healthy(client, base).await);
         }
     }
     assert_eq!(accepted, N);
-    let every_once = |p: &[crate::fake_robot::Received]| {
-        appearances(&p.iter().map(|r| r.text()).collect::<Vec<_>>(), N)
-            .iter()
-            .all(|c| *c >= 1)
-    };
+    let every_once = |p: &[Received]| each_arrived(p, N);
     let arrived = robot.wait_for(Duration::from_secs(30), every_once).await;
     child.kill().ok();
     child.wait().ok();
@@ -67,24 +96,17 @@ async fn sigkill_mid_storm_then_restart_loses_nothing_and_doubles_nothing() {
 
 #[tokio::test]
 async fn sigterm_finishes_the_send_in_flight_and_leaves_the_rest_queued() {
-    let robot = FakeRobot::start(Some(ROBOT_SECRET), None, 20).await;
-    robot.set_delay(Duration::from_millis(1500));
-    let data = tempfile::tempdir().expect("tmp");
-    let port = free_port();
-    let start = || {
-        serve(
-            &robot,
-            data.path(),
-            port,
-            &[("DINGTALK_GROUP_WINDOW", "0"), ("SHUTDOWN_TIMEOUT", "5")],
-        )
-    };
+    let relay = Restartable::new(
+        Duration::from_millis(1500),
+        &[("DINGTALK_GROUP_WINDOW", "0"), ("SHUTDOWN_TIMEOUT", "5")],
+    )
+    .await;
+    let (robot, client, base) = (&relay.robot, &relay.client, &relay.base);
+    let start = || relay.start();
     let mut child = start();
-    let client = reqwest::Client::new();
-    let base = format!("http://127.0.0.1:{port}");
-    assert!(wait_healthy(&client, &base).await);
+    assert!(wait_healthy(client, base).await);
     for i in 0..5 {
-        post_storm_alert(&client, &base, i).await;
+        post_storm_alert(client, base, i).await;
     }
     // The first send is now waiting on the slow robot.
     let r = robot.clone();
@@ -104,7 +126,7 @@ async fn sigterm_finishes_the_send_in_flight_and_leaves_the_rest_queued() {
         "exits within SHUTDOWN_TIMEOUT"
     );
     assert_eq!(robot.posted().len(), 1, "the send in flight was finished");
-    let queued = sentry_dingtalk::outbox::open_sqlite(data.path(), Access::Shared)
+    let queued = sentry_dingtalk::outbox::open_sqlite(relay.data.path(), Access::Shared)
         .expect("store")
         .stats()
         .await
@@ -118,11 +140,7 @@ async fn sigterm_finishes_the_send_in_flight_and_leaves_the_rest_queued() {
 
     robot.set_delay(Duration::ZERO);
     let mut child = start();
-    let all = |p: &[crate::fake_robot::Received]| {
-        appearances(&p.iter().map(|r| r.text()).collect::<Vec<_>>(), 5)
-            .iter()
-            .all(|c| *c >= 1)
-    };
+    let all = |p: &[Received]| each_arrived(p, 5);
     let arrived = robot.wait_for(Duration::from_secs(15), all).await;
     child.kill().ok();
     child.wait().ok();

@@ -1,0 +1,27 @@
+//! The admin API as the tests call it: one bearer token, JSON in and out.
+
+use crate::helpers::TestApp;
+use serde_json::Value;
+
+/// The `ADMIN_TOKEN` the tests that use the admin API or the console give the relay.
+pub const ADMIN: &str = "admin-secret-token";
+
+/// `method path`, with `body` as JSON, authorised with `ADMIN`: the status and the answer's
+/// JSON (`Null` when it is not JSON).
+pub async fn api(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut req = app
+        .http
+        .request(method, format!("{}{path}", app.address))
+        .bearer_auth(ADMIN);
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let resp = req.send().await.expect("request");
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
