@@ -7,6 +7,11 @@ use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+/// The status `request` is answered with.
+async fn status_of(request: reqwest::RequestBuilder) -> u16 {
+    request.send().await.expect("answer").status().as_u16()
+}
+
 async fn app_with_actions(server: &MockServer, mention: bool) -> TestApp {
     let uri = server.uri();
     spawn_app_with(move |s| {
@@ -36,10 +41,7 @@ async fn first_message_with_actions(
     server: &MockServer,
     mention: bool,
 ) -> (TestApp, serde_json::Value) {
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(404))
-        .mount(server)
-        .await;
+    mount_get_404(server).await;
     let app = app_with_actions(server, mention).await;
     app.post_signed("event_alert", &example("event_alert-triggered.json"))
         .await;
@@ -102,26 +104,8 @@ async fn issue_messages_carry_actions_that_work_once() {
         "{}",
         done.text().await.unwrap_or_default()
     );
-    assert_eq!(
-        app.http
-            .post(&url)
-            .send()
-            .await
-            .expect("again")
-            .status()
-            .as_u16(),
-        410
-    );
-    assert_eq!(
-        app.http
-            .get(&url)
-            .send()
-            .await
-            .expect("again")
-            .status()
-            .as_u16(),
-        410
-    );
+    assert_eq!(status_of(app.http.post(&url)).await, 410);
+    assert_eq!(status_of(app.http.get(&url)).await, 410);
 
     // Tampered: one character of the payload changed.
     let mut forged = tokens[1].clone();
@@ -178,27 +162,8 @@ async fn a_failed_action_at_sentry_leaves_the_link_usable() {
         .as_secs() as i64;
     let token = signer.token("42", sentry_dingtalk::Action::Ignore, now);
     let url = format!("{}/actions/{token}", app.address);
-    assert_eq!(
-        app.http
-            .post(&url)
-            .send()
-            .await
-            .expect("post")
-            .status()
-            .as_u16(),
-        502
-    );
-    assert_eq!(
-        app.http
-            .get(&url)
-            .send()
-            .await
-            .expect("get")
-            .status()
-            .as_u16(),
-        200,
-        "still usable"
-    );
+    assert_eq!(status_of(app.http.post(&url)).await, 502);
+    assert_eq!(status_of(app.http.get(&url)).await, 200, "still usable");
 }
 
 /// Without the Sentry API the message still carries "Silence 1 h": its page asks for a name,

@@ -18,28 +18,15 @@ pub async fn two_robots() -> TwoRobots {
     let payments = FakeRobot::start(Some(ROBOT_SECRET), None, 20).await;
     let oncall = FakeRobot::start(Some(ROBOT_SECRET), None, 20).await;
     let dir = tempfile::tempdir().expect("tmp");
+    let robots = robot_entry("payments", &payments, "description = \"支付组值班群\"\n")
+        + &robot_entry("oncall", &oncall, "");
+    let team = crate::escalation::TEAM;
     let text = format!(
-        r#"
-[[robots]]
-name = "payments"
-description = "支付组值班群"
-webhook = "{}"
-secret = "{ROBOT_SECRET}"
-group_window = "0s"
-
-[[robots]]
-name = "oncall"
-webhook = "{}"
-secret = "{ROBOT_SECRET}"
-group_window = "0s"
-
+        r#"{robots}
 [[routes]]
 name = "everything-to-payments"
 robots = ["payments"]
-{}"#,
-        payments.webhook,
-        oncall.webhook,
-        crate::escalation::TEAM
+{team}"#
     );
     let app = spawn_app_with(|s| with_config_file(s, dir.path(), &text)).await;
     TwoRobots {

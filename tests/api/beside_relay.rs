@@ -5,7 +5,7 @@
 use crate::fake_robot::FakeRobot;
 use crate::helpers::*;
 use serde_json::json;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::Duration;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -21,29 +21,11 @@ async fn command(
     args: &[&str],
     env: &[(&str, &str)],
 ) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sentry-dingtalk"));
-    cmd.args(args)
-        .env_clear()
-        .env("DINGTALK_WEBHOOK", &robot.webhook)
-        .env("DINGTALK_SECRET", ROBOT_SECRET)
-        .env("DATA_DIR", data)
-        .env("SENTRY_ORG", "acme");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    tokio::task::spawn_blocking(move || cmd.output().expect("binary runs"))
-        .await
-        .expect("join")
-}
-
-/// The running relay, killed however the test ends.
-struct Relay(std::process::Child);
-
-impl Drop for Relay {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+    let env: Vec<(&str, &str)> = [("SENTRY_ORG", "acme")]
+        .into_iter()
+        .chain(env.iter().copied())
+        .collect();
+    run_beside(robot, data, args, &env).await
 }
 
 fn ok(out: &Output, what: &str) {

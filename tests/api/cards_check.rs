@@ -3,6 +3,7 @@
 
 use crate::check_online::{TOKEN, fake_sentry};
 use crate::fake_openapi::{APP_KEY, APP_SECRET, FakeOpenApi, ROBOT_CODE};
+use crate::helpers::stdout_and_stderr;
 use std::process::Output;
 
 const CALLBACK_SECRET: &str = "cb-s3cret-4567";
@@ -51,11 +52,7 @@ mention = {{ mobiles = ["13800000000"], user_ids = ["u-oncall"] }}
         .output()
         .await
         .expect("binary runs");
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let all = stdout_and_stderr(&out);
     for secret in [app_secret, CALLBACK_SECRET] {
         assert!(!all.contains(secret), "{all}");
     }

@@ -12,7 +12,6 @@ use sentry_dingtalk::{Secret, month_of, now_ms};
 use serde_json::json;
 
 const ROBOT: &str = "oncall-cards";
-const ADMIN: &str = "admin-secret-token";
 
 /// A card robot with `keys` added (`api_calls_per_month`, the fallback); the fallback, when
 /// `fallback` is true, is the test's custom robot, signed with its secret.
@@ -99,16 +98,7 @@ async fn every_call_is_counted_in_the_store_and_shown_in_metrics_and_ui() {
         )),
         "{metrics}"
     );
-    let page = app
-        .http
-        .get(format!("{}/ui", app.address))
-        .bearer_auth(ADMIN)
-        .send()
-        .await
-        .expect("ui")
-        .text()
-        .await
-        .expect("text");
+    let page = admin_text(&app, "/ui").await;
     assert!(page.contains("3 used, 997 left of 1000"), "{page}");
 }
 

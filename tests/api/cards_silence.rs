@@ -5,16 +5,11 @@
 use crate::cards_flow::{CALLBACK_SECRET, app_with_a_card, click, param, repeat, wait_card};
 use crate::helpers::*;
 use wiremock::MockServer;
-use wiremock::matchers::method;
-use wiremock::{Mock, ResponseTemplate};
 
 #[tokio::test]
 async fn the_silence_button_holds_the_issue_and_a_summary_card_tells_the_end() {
     let sentry = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(404))
-        .mount(&sentry)
-        .await;
+    mount_get_404(&sentry).await;
     let (fake, app, id) = app_with_a_card(&sentry).await;
     assert_eq!(
         click(&app.address, &id, "silence", "u009", CALLBACK_SECRET).await,

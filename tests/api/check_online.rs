@@ -1,6 +1,7 @@
 //! `check --online` against a fake Sentry API that enforces its credentials: a Bearer token, or
 //! a legacy API key sent as HTTP Basic. The credentials never appear in the output.
 
+use crate::helpers::stdout_and_stderr;
 use base64::Engine;
 use serde_json::json;
 use std::process::Output;
@@ -63,11 +64,7 @@ async fn check_online(server: &MockServer, credentials: (&str, &str)) -> (Output
         .output()
         .await
         .expect("binary runs");
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let all = stdout_and_stderr(&out);
     assert!(!all.contains(TOKEN) && !all.contains(LEGACY_KEY), "{all}");
     (out, all)
 }

@@ -22,10 +22,7 @@ async fn sentry_expecting_zhangsan() -> MockServer {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(404))
-        .mount(&server)
-        .await;
+    mount_get_404(&server).await;
     server
 }
 

@@ -49,11 +49,7 @@ fn check_reports_the_line_without_the_secrets_on_it() {
             .output()
             .expect("runs");
         assert_eq!(out.status.code(), Some(2));
-        let all = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let all = stdout_and_stderr(&out);
         assert_safe("check", &all);
     }
 }

@@ -218,13 +218,7 @@ async fn a_throttle_reply_pauses_the_robot() {
 }
 
 pub(crate) async fn post_storm_alert(client: &reqwest::Client, base: &str, i: usize) {
-    let body = storm_alert(i);
-    let sig = sentry_dingtalk::signature::sign(&body, &sentry_dingtalk::Secret::new(CLIENT_SECRET));
-    let resp = client
-        .post(format!("{base}/webhooks/sentry"))
-        .header("Sentry-Hook-Resource", "event_alert")
-        .header("Sentry-Hook-Signature", sig)
-        .body(body)
+    let resp = signed_webhook(client, base, "event_alert", storm_alert(i))
         .send()
         .await
         .expect("relay answers");

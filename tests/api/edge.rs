@@ -4,7 +4,7 @@
 mod playground;
 
 use crate::helpers::*;
-use sentry_dingtalk::{Secret, signature};
+use sentry_dingtalk::Secret;
 use std::time::{Duration, Instant};
 
 const MIB: usize = 1024 * 1024;
@@ -97,17 +97,9 @@ async fn stalled_uploads_neither_exhaust_memory_nor_delay_a_real_webhook() {
     .await;
     assert!(held, "the signed uploads are being received");
 
-    let body = example("issue-created.json");
-    let sig = signature::sign(&body, &Secret::new(CLIENT_SECRET));
+    let request = signed_webhook(&client, &base, "issue", example("issue-created.json"));
     let started = Instant::now();
-    let resp = client
-        .post(format!("{base}/webhooks/sentry"))
-        .header("Sentry-Hook-Resource", "issue")
-        .header("Sentry-Hook-Signature", sig)
-        .body(body)
-        .send()
-        .await
-        .expect("answer");
+    let resp = request.send().await.expect("answer");
     let elapsed = started.elapsed();
     let rss_mib = vm_rss_kib(pid) / 1024;
     assert_eq!(resp.status().as_u16(), 202);

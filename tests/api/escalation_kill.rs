@@ -5,7 +5,6 @@
 use crate::escalation::{ISSUE, ladder};
 use crate::fake_robot::{FakeRobot, Received};
 use crate::helpers::*;
-use sentry_dingtalk::{Secret, signature};
 use std::path::Path;
 use std::time::Duration;
 
@@ -32,16 +31,15 @@ async fn a_step_due_while_the_relay_was_killed_comes_once_after_it_restarts() {
     let (data, config) = (dir.path().join("data"), dir.path().join("relay.toml"));
     std::fs::write(&config, ladder(&["oncall:backend", "all"], "3s", "")).expect("config");
     let (relay, base) = start(&robot, &data, &config).await;
-    let body = example("issue-created.json");
-    let sig = signature::sign(&body, &Secret::new(CLIENT_SECRET));
-    let resp = reqwest::Client::new()
-        .post(format!("{base}/webhooks/sentry"))
-        .header("Sentry-Hook-Resource", "issue")
-        .header("Sentry-Hook-Signature", sig)
-        .body(body)
-        .send()
-        .await
-        .expect("relay answers");
+    let resp = signed_webhook(
+        &reqwest::Client::new(),
+        &base,
+        "issue",
+        example("issue-created.json"),
+    )
+    .send()
+    .await
+    .expect("relay answers");
     assert_eq!(resp.status(), 202);
     assert!(robot.wait_for(WAIT, |p| p.len() == 1).await, "the alert");
     drop(relay); // SIGKILL

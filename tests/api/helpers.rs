@@ -3,12 +3,14 @@
 mod admin;
 mod child_relay;
 mod config_toml;
+mod fake_sentry;
 mod loopback;
 mod raw_http;
 
 pub use admin::*;
 pub use child_relay::*;
-pub(crate) use config_toml::*;
+pub use config_toml::*;
+pub use fake_sentry::*;
 pub use loopback::*;
 pub use raw_http::*;
 

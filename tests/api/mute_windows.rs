@@ -7,8 +7,6 @@ use crate::silences::issue;
 use sentry_dingtalk::Secret;
 use serde_json::{Value, json};
 
-const ADMIN: &str = "admin-secret-token";
-
 fn config(muted: bool) -> String {
     let mute = if muted {
         "mute_times = [\"always\"]\nmute_pass_level = \"fatal\"\n"
@@ -76,16 +74,7 @@ async fn a_mute_window_holds_below_its_pass_level_and_is_summarized_when_a_reloa
         .map(|a| a.held_by.clone())
         .collect();
     assert_eq!(holds, vec![Some("mute:always".to_string()); 3]);
-    let page = app
-        .http
-        .get(format!("{}/ui/trace?issue=501", app.address))
-        .bearer_auth(ADMIN)
-        .send()
-        .await
-        .expect("trace page")
-        .text()
-        .await
-        .expect("text");
+    let page = admin_text(&app, "/ui/trace?issue=501").await;
     assert_eq!(page.matches("muted by window always").count(), 3, "{page}");
 
     // The route no longer names the window: what it held is told once.

@@ -29,22 +29,8 @@ fn config(payments: &FakeRobot, oncall: &FakeRobot, routes: &str) -> String {
         Some(i) => routes.split_at(i),
         None => (routes, ""),
     };
-    format!(
-        r#"{top}
-[[robots]]
-name = "payments"
-webhook = "{}"
-secret = "{ROBOT_SECRET}"
-group_window = "0s"
-
-[[robots]]
-name = "oncall"
-webhook = "{}"
-secret = "{ROBOT_SECRET}"
-group_window = "0s"
-{routes}"#,
-        payments.webhook, oncall.webhook
-    )
+    let robots = robot_entry("payments", payments, "") + &robot_entry("oncall", oncall, "");
+    format!("{top}\n{robots}{routes}")
 }
 
 struct Setup {

@@ -39,10 +39,7 @@ async fn sentry_api() -> MockServer {
         .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
         .mount(&sentry)
         .await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(404))
-        .mount(&sentry)
-        .await;
+    mount_get_404(&sentry).await;
     sentry
 }
 
@@ -89,13 +86,8 @@ async fn run_at_trace(dir: &Path, database_url: Option<&str>) -> (String, Vec<St
 
     // A webhook whose message carries action links; one link shown, then used.
     let body = example("event_alert-triggered.json");
-    let sig = sentry_dingtalk::signature::sign(&body, &Secret::new(CLIENT_SECRET));
-    let answer = http
-        .post(format!("{base}/webhooks/sentry"))
+    let answer = signed_webhook(&http, &base, "event_alert", body)
         .header("Content-Type", "application/json")
-        .header("Sentry-Hook-Resource", "event_alert")
-        .header("Sentry-Hook-Signature", sig)
-        .body(body)
         .send()
         .await
         .expect("webhook");

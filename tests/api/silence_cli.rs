@@ -6,36 +6,16 @@
 use crate::fake_robot::FakeRobot;
 use crate::helpers::*;
 use crate::silences::issue;
-use sentry_dingtalk::{Secret, signature};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 /// The binary on the relay's `DATA_DIR`, run to its end.
 async fn cli(robot: &FakeRobot, data: &Path, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sentry-dingtalk"));
-    cmd.args(args)
-        .env_clear()
-        .env("DINGTALK_WEBHOOK", &robot.webhook)
-        .env("DINGTALK_SECRET", ROBOT_SECRET)
-        .env("DATA_DIR", data)
-        .env("USER", "ops-bot");
-    tokio::task::spawn_blocking(move || cmd.output().expect("binary runs"))
-        .await
-        .expect("join")
+    run_beside(robot, data, args, &[("USER", "ops-bot")]).await
 }
 
 fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// The running relay, killed however the test ends.
-struct Relay(std::process::Child);
-
-impl Drop for Relay {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 async fn start(robot: &FakeRobot, data: &Path) -> (Relay, String) {
@@ -50,13 +30,8 @@ async fn start(robot: &FakeRobot, data: &Path) -> (Relay, String) {
 }
 
 async fn post(base: &str, body: &[u8]) {
-    let sig = signature::sign(body, &Secret::new(CLIENT_SECRET));
-    let resp = reqwest::Client::new()
-        .post(format!("{base}/webhooks/sentry"))
+    let resp = signed_webhook(&reqwest::Client::new(), base, "issue", body.to_vec())
         .header("Content-Type", "application/json")
-        .header("Sentry-Hook-Resource", "issue")
-        .header("Sentry-Hook-Signature", sig)
-        .body(body.to_vec())
         .send()
         .await
         .expect("relay answers");

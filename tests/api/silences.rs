@@ -174,14 +174,7 @@ async fn held_alerts_are_traced_counted_and_told_once_when_the_silence_is_delete
         .map(|a| a.held_by.clone())
         .collect();
     assert_eq!(holds, vec![Some(format!("silence:{id}")); 3]);
-    let page = app
-        .http
-        .get(format!("{}/ui/trace?issue=PAY-101", app.address))
-        .bearer_auth(ADMIN)
-        .send()
-        .await
-        .expect("trace page");
-    let page = page.text().await.expect("text");
+    let page = admin_text(&app, "/ui/trace?issue=PAY-101").await;
     assert_eq!(
         page.matches(&format!("silenced by #{id}")).count(),
         3,

@@ -35,13 +35,7 @@ pub fn is_storm(m: &Received) -> bool {
 
 /// Posts storm alert `n` (an error) as Sentry does; whether it got 202.
 pub async fn post_one(http: &reqwest::Client, base: &str, n: usize) -> bool {
-    let body = storm_alert(n, "error");
-    let sig = sentry_dingtalk::signature::sign(&body, &sentry_dingtalk::Secret::new(CLIENT_SECRET));
-    let resp = http
-        .post(format!("{base}/webhooks/sentry"))
-        .header("Sentry-Hook-Resource", "event_alert")
-        .header("Sentry-Hook-Signature", sig)
-        .body(body)
+    let resp = signed_webhook(http, base, "event_alert", storm_alert(n, "error"))
         .send()
         .await;
     resp.is_ok_and(|r| r.status() == 202)

@@ -8,7 +8,6 @@ use sentry_dingtalk::outbox::MessageState;
 use serde_json::{Value, json};
 use std::process::Command;
 
-const ADMIN: &str = "admin-secret-token";
 const ISSUE: &str = "4242";
 
 fn event_alert(event_id: &str) -> Vec<u8> {
@@ -143,16 +142,11 @@ async fn outbox_trace_shows_delivered_duplicate_suppressed_and_ignored() {
 #[tokio::test]
 async fn ui_trace_is_behind_the_admin_token_and_escapes_what_it_shows() {
     let (app, _dir) = traced_relay().await;
-    let url = format!("{}/ui/trace?issue=PAYMENTS-API-4Z", app.address);
+    let path = "/ui/trace?issue=PAYMENTS-API-4Z";
+    let url = format!("{}{path}", app.address);
     let anon = app.http.get(&url).send().await.expect("get");
     assert_eq!(anon.status().as_u16(), 401);
-    let page = app
-        .http
-        .get(&url)
-        .bearer_auth(ADMIN)
-        .send()
-        .await
-        .expect("get");
+    let page = admin_get(&app, path).await;
     assert_eq!(page.status().as_u16(), 200);
     let html = page.text().await.expect("html");
     for needle in [
@@ -165,32 +159,10 @@ async fn ui_trace_is_behind_the_admin_token_and_escapes_what_it_shows() {
         assert!(html.contains(needle), "{needle:?} missing in\n{html}");
     }
     // The search box echoes what was typed, escaped.
-    let hostile = format!(
-        "{}/ui/trace?issue=%3Cscript%3Ealert(1)%3C/script%3E",
-        app.address
-    );
-    let html = app
-        .http
-        .get(&hostile)
-        .bearer_auth(ADMIN)
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("html");
+    let html = admin_text(&app, "/ui/trace?issue=%3Cscript%3Ealert(1)%3C/script%3E").await;
     assert!(!html.contains("<script>alert(1)"), "{html}");
     assert!(html.contains("&lt;script&gt;alert(1)"), "{html}");
     // Linked from the status page.
-    let status = app
-        .http
-        .get(format!("{}/ui", app.address))
-        .bearer_auth(ADMIN)
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("html");
+    let status = admin_text(&app, "/ui").await;
     assert!(status.contains("action=\"/ui/trace\""), "{status}");
 }

@@ -7,8 +7,6 @@ use sentry_dingtalk::Secret;
 use sentry_dingtalk::outbox::MessageState;
 use std::time::Duration;
 
-const ADMIN: &str = "admin-secret-token";
-
 async fn ui_app() -> TestApp {
     spawn_app_with(|s| s.admin_token = Some(Secret::new(ADMIN))).await
 }
@@ -42,13 +40,7 @@ async fn ui_is_404_without_admin_token_and_401_without_the_right_one() {
         .await
         .expect("get");
     assert_eq!(wrong.status().as_u16(), 401);
-    let ok = app
-        .http
-        .get(&url)
-        .bearer_auth(ADMIN)
-        .send()
-        .await
-        .expect("get");
+    let ok = admin_get(&app, "/ui").await;
     assert_eq!(ok.status().as_u16(), 200);
     let login = app
         .http

@@ -3,7 +3,7 @@
 //! and the CSRF token a session must send with each post.
 
 use crate::helpers::*;
-use crate::ui_session::{ADMIN, api_message, csrf_in, escaped, session};
+use crate::ui_session::{ADMIN, api_message, csrf_in, escaped, new_issue_on_its_ladder, session};
 use sentry_dingtalk::Secret;
 use serde_json::{Value, json};
 
@@ -41,13 +41,8 @@ async fn silences_are_made_listed_and_ended_through_the_forms() {
     let id = made[0].id;
     assert_eq!(location, format!("/ui/silences?created={id}"));
     // The same silence the API would have made from the same matchers.
-    let listed: Value = app
-        .http
-        .get(format!("{}/api/silences", app.address))
-        .bearer_auth(ADMIN)
-        .send()
+    let listed: Value = admin_get(&app, "/api/silences")
         .await
-        .expect("api")
         .json()
         .await
         .expect("json");
@@ -245,15 +240,7 @@ async fn the_escalations_page_lists_an_issue_waiting_for_someone() {
     let (status, page) = s.get("/ui/escalations").await;
     assert_eq!(status, 200);
     assert!(page.contains("id=\"no-escalations\""), "{page}");
-    let resp = app
-        .post_signed("issue", &example("issue-created.json"))
-        .await;
-    assert_eq!(resp.status(), 202);
-    let started = poll_async(WAIT, || async {
-        app.outbox.open_ladders().await.expect("ladders").len() == 1
-    })
-    .await;
-    assert!(started, "the issue's ladder started");
+    new_issue_on_its_ladder(&app).await;
     let (status, page) = s.get("/ui/escalations").await;
     assert_eq!(status, 200);
     let issue = crate::escalation::ISSUE;

@@ -4,7 +4,7 @@
 
 use crate::browser::{BrowserResult, log_in, screenshot, wait_text, with_browser};
 use crate::helpers::*;
-use crate::ui_session::ADMIN;
+use crate::ui_session::{ADMIN, new_issue_on_its_ladder};
 use fantoccini::{Client, Locator};
 use sentry_dingtalk::Secret;
 use serde_json::json;
@@ -42,15 +42,7 @@ async fn a_browser_makes_a_silence_sees_it_listed_and_ends_it() {
     })
     .await;
     // Something for each page to show: an issue nobody acted on yet, an override.
-    let resp = app
-        .post_signed("issue", &example("issue-created.json"))
-        .await;
-    assert_eq!(resp.status(), 202);
-    let started = poll_async(WAIT, || async {
-        app.outbox.open_ladders().await.expect("ladders").len() == 1
-    })
-    .await;
-    assert!(started, "the issue's ladder started");
+    new_issue_on_its_ladder(&app).await;
     let added = app
         .http
         .post(format!("{}/api/oncall/ops/overrides", app.address))

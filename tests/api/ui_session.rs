@@ -28,6 +28,20 @@ pub async fn login(app: &TestApp) -> (reqwest::Client, String) {
     (client, session)
 }
 
+/// Posts a new issue (`issue-created.json`) and waits until its escalation ladder started:
+/// something for the escalations page to show.
+pub async fn new_issue_on_its_ladder(app: &TestApp) {
+    let resp = app
+        .post_signed("issue", &example("issue-created.json"))
+        .await;
+    assert_eq!(resp.status(), 202);
+    let started = poll_async(WAIT, || async {
+        app.outbox.open_ladders().await.expect("ladders").len() == 1
+    })
+    .await;
+    assert!(started, "the issue's ladder started");
+}
+
 /// The CSRF token a page's forms carry.
 pub fn csrf_in(html: &str) -> String {
     let re = regex_lite::Regex::new(r#"name="csrf" value="([0-9a-f]+)""#).expect("regex");

@@ -9,8 +9,6 @@ use sentry_dingtalk::outbox::MessageState;
 use sentry_dingtalk::{DEFAULT_ROBOT, Secret};
 use serde_json::json;
 
-pub(crate) const ADMIN: &str = "admin-secret-token";
-
 /// An event alert of `project`'s `issue`, its title naming both.
 pub(crate) fn event(project: &str, issue: u64) -> Vec<u8> {
     json!({"action": "triggered", "data": {"event": {
@@ -34,28 +32,17 @@ pub(crate) async fn two_robots() -> TwoRobots {
     let ops = FakeRobot::start(Some(ROBOT_SECRET), None, 20).await;
     let web = FakeRobot::start(Some(ROBOT_SECRET), None, 20).await;
     let dir = tempfile::tempdir().expect("tmp");
+    let robots = robot_entry("ops", &ops, "") + &robot_entry("web", &web, "");
     let text = format!(
         r#"unmatched = "drop"
-[[robots]]
-name = "ops"
-webhook = "{}"
-secret = "{ROBOT_SECRET}"
-group_window = "0s"
-
-[[robots]]
-name = "web"
-webhook = "{}"
-secret = "{ROBOT_SECRET}"
-group_window = "0s"
-
+{robots}
 [[routes]]
 projects = ["beta"]
 robots = ["web"]
 
 [[routes]]
 robots = ["ops"]
-"#,
-        ops.webhook, web.webhook
+"#
     );
     let app = spawn_app_with(|s| {
         with_config_file(s, dir.path(), &text);
@@ -73,13 +60,7 @@ robots = ["ops"]
 }
 
 pub(crate) async fn status_page(app: &TestApp) -> String {
-    let resp = app
-        .http
-        .get(format!("{}/ui", app.address))
-        .bearer_auth(ADMIN)
-        .send()
-        .await
-        .expect("get");
+    let resp = admin_get(app, "/ui").await;
     assert_eq!(resp.status().as_u16(), 200);
     resp.text().await.expect("page")
 }

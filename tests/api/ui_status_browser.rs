@@ -4,7 +4,7 @@
 
 use crate::browser::{BrowserResult, log_in, screenshot, with_browser};
 use crate::helpers::*;
-use crate::ui_status::{ADMIN, event, series, status_page, two_robots};
+use crate::ui_status::{event, series, status_page, two_robots};
 use sentry_dingtalk::outbox::MessageState;
 use sentry_dingtalk::{BUCKET_MS, CHART_BUCKETS, Tally, TallyKind, bucket_of};
 

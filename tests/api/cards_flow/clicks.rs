@@ -22,10 +22,7 @@ async fn a_signed_click_resolves_the_issue_once_and_updates_the_card() {
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status": "resolved"})))
         .mount(&sentry)
         .await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(404))
-        .mount(&sentry)
-        .await;
+    mount_get_404(&sentry).await;
     let (fake, app, id) = app_with_a_card(&sentry).await;
 
     // Badly signed: 401, nothing happens.

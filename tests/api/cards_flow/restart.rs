@@ -28,15 +28,10 @@ async fn an_expired_token_is_renewed_and_an_outage_delays_the_card_without_losin
 
 /// Posts `body` to a child relay as Sentry would.
 async fn post_child(base: &str, resource: &str, body: Vec<u8>) -> u16 {
-    let sig = sentry_dingtalk::signature::sign(&body, &Secret::new(CLIENT_SECRET));
-    reqwest::Client::new()
-        .post(format!("{base}/webhooks/sentry"))
+    signed_webhook(&reqwest::Client::new(), base, resource, body)
         .header("Content-Type", "application/json")
         .header("Request-ID", uuid::Uuid::new_v4().simple().to_string())
-        .header("Sentry-Hook-Resource", resource)
-        .header("Sentry-Hook-Signature", sig)
         .header("Sentry-Hook-Timestamp", "1700000000")
-        .body(body)
         .send()
         .await
         .map(|r| r.status().as_u16())

@@ -82,10 +82,7 @@ async fn the_resolve_link_in_the_chat_stops_the_ladder() {
         .expect(1)
         .mount(&sentry)
         .await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(404))
-        .mount(&sentry)
-        .await;
+    mount_get_404(&sentry).await;
     let dir = tempfile::tempdir().expect("tmp");
     let config = ladder(&["oncall:backend"], "3s", "");
     let uri = sentry.uri();

@@ -25,3 +25,18 @@ pub async fn api(
     let status = resp.status().as_u16();
     (status, resp.json().await.unwrap_or(Value::Null))
 }
+
+/// `GET path` on `app`, authorised with `ADMIN`.
+pub async fn admin_get(app: &TestApp, path: &str) -> reqwest::Response {
+    app.http
+        .get(format!("{}{path}", app.address))
+        .bearer_auth(ADMIN)
+        .send()
+        .await
+        .expect("get")
+}
+
+/// The page (or other text) at `path`, fetched with `ADMIN`.
+pub async fn admin_text(app: &TestApp, path: &str) -> String {
+    admin_get(app, path).await.text().await.expect("text")
+}

@@ -34,6 +34,53 @@ pub fn serve(
     cmd.stderr(log).spawn().expect("start serve")
 }
 
+/// The binary with `args` (a command beside a relay), with the robot and the `DATA_DIR` the
+/// relay has and `vars`, run to its end.
+pub async fn run_beside(
+    robot: &FakeRobot,
+    data: &Path,
+    args: &[&str],
+    vars: &[(&str, &str)],
+) -> std::process::Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_sentry-dingtalk"));
+    cmd.args(args)
+        .env_clear()
+        .env("DINGTALK_WEBHOOK", &robot.webhook)
+        .env("DINGTALK_SECRET", ROBOT_SECRET)
+        .env("DATA_DIR", data);
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    tokio::task::spawn_blocking(move || cmd.output().expect("binary runs"))
+        .await
+        .expect("join")
+}
+
+/// A webhook to the relay at `base` as Sentry sends it: `body` of `resource`, signed with the
+/// client secret; ready to send, or to add headers to.
+pub fn signed_webhook(
+    client: &reqwest::Client,
+    base: &str,
+    resource: &str,
+    body: Vec<u8>,
+) -> reqwest::RequestBuilder {
+    let sig = sentry_dingtalk::signature::sign(&body, &sentry_dingtalk::Secret::new(CLIENT_SECRET));
+    client
+        .post(format!("{base}/webhooks/sentry"))
+        .header("Sentry-Hook-Resource", resource)
+        .header("Sentry-Hook-Signature", sig)
+        .body(body)
+}
+
+/// What a finished command printed: its stdout, then its stderr.
+pub fn stdout_and_stderr(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
 /// A `serve` child process, killed (SIGKILL) however the test ends.
 pub struct Relay(pub std::process::Child);
 

@@ -1,6 +1,24 @@
-//! The people and the rota the tests configure, each written once as TOML. They are macros
-//! that stand for string literals, so that a test's configuration stays a `const` made with
-//! `concat!`.
+//! Configuration file pieces the tests share, each written once as TOML: a robot entry for a
+//! fake robot, and the people and the rota. Those are macros that stand for string literals,
+//! so that a test's configuration stays a `const` made with `concat!`.
+
+use crate::fake_robot::FakeRobot;
+use crate::helpers::ROBOT_SECRET;
+
+/// A `[[robots]]` entry named `name` for the fake `robot`, signed with `ROBOT_SECRET` and
+/// sending at once, with the TOML lines `extra` at its end.
+pub fn robot_entry(name: &str, robot: &FakeRobot, extra: &str) -> String {
+    format!(
+        r#"
+[[robots]]
+name = "{name}"
+webhook = "{}"
+secret = "{ROBOT_SECRET}"
+group_window = "0s"
+{extra}"#,
+        robot.webhook
+    )
+}
 
 /// 张三: a DingTalk user (mentions, card clicks) with a Sentry account (claims).
 macro_rules! person_zhangsan {

@@ -113,6 +113,12 @@ pub async fn message(o: &dyn Outbox, lease: &Lease, issues: &[&str], now: i64) -
     .expect("create message")
 }
 
+/// The ids of the messages in the store (at most 10), newest first.
+pub async fn message_ids(o: &dyn Outbox) -> Vec<i64> {
+    let all = o.list_messages(None, 10).await.expect("list");
+    all.iter().map(|m| m.id).collect()
+}
+
 /// The one message in the store.
 pub async fn only_message(o: &dyn Outbox) -> MessageRow {
     let mut all = o.list_messages(None, 10).await.expect("list");

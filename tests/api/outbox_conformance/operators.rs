@@ -39,13 +39,7 @@ pub async fn retry_message_dead_and_pending(o: Arc<dyn Outbox>) {
         2,
         "its alerts wait again"
     );
-    let ids: Vec<i64> = o
-        .list_messages(None, 10)
-        .await
-        .expect("list")
-        .iter()
-        .map(|m| m.id)
-        .collect();
+    let ids = message_ids(&*o).await;
     assert!(!ids.contains(&dead), "the dead message is gone");
     assert_eq!(
         retry(pending, T0 + 2).await.expect("retry pending"),
@@ -160,13 +154,7 @@ pub async fn prune(o: Arc<dyn Outbox>) {
 
     let now = T0 + week + DAY;
     o.prune(now, week).await.expect("prune");
-    let left: Vec<i64> = o
-        .list_messages(None, 10)
-        .await
-        .expect("list")
-        .iter()
-        .map(|m| m.id)
-        .collect();
+    let left = message_ids(&*o).await;
     assert_eq!(
         left,
         vec![recent_sent, pending, dead],

@@ -109,14 +109,7 @@ async fn sighup_reloads_the_file_and_a_broken_one_keeps_the_last_good() {
     assert!(wait_healthy(&client, &base).await);
     let post = |issue: u64| {
         let body = event("a", "production", "error", issue, &[]);
-        let sig =
-            sentry_dingtalk::signature::sign(&body, &sentry_dingtalk::Secret::new(CLIENT_SECRET));
-        client
-            .post(format!("{base}/webhooks/sentry"))
-            .header("Sentry-Hook-Resource", "event_alert")
-            .header("Sentry-Hook-Signature", sig)
-            .body(body)
-            .send()
+        signed_webhook(&client, &base, "event_alert", body).send()
     };
     let hup = || {
         std::process::Command::new("kill")

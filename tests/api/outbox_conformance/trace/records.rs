@@ -3,9 +3,8 @@
 
 use super::*;
 
-/// Dropped and ignored webhooks are one record each; `limit` keeps the newest, oldest first.
-pub async fn trace_dropped_ignored_and_limit(o: Arc<dyn Outbox>) {
-    let mut dropped = record("9", "P-9", "r1");
+/// Records `dropped`, a webhook no route takes, at `T0`.
+async fn record_dropped(o: &dyn Outbox, mut dropped: WebhookRecord) {
     dropped.note = Some("no route takes it".into());
     o.record_webhook(UnqueuedWebhook {
         record: dropped,
@@ -14,6 +13,11 @@ pub async fn trace_dropped_ignored_and_limit(o: Arc<dyn Outbox>) {
     })
     .await
     .expect("dropped");
+}
+
+/// Dropped and ignored webhooks are one record each; `limit` keeps the newest, oldest first.
+pub async fn trace_dropped_ignored_and_limit(o: Arc<dyn Outbox>) {
+    record_dropped(&*o, record("9", "P-9", "r1")).await;
     let ignored = WebhookRecord {
         webhook: WebhookFacts {
             issue_id: Some("9".into()),
@@ -92,15 +96,7 @@ pub async fn trace_prune(o: Arc<dyn Outbox>) {
             o.mark_sent(&l, m, at).await.expect("sent");
         }
     }
-    let mut dropped = record("old-drop", "old-drop", "r");
-    dropped.note = Some("no route takes it".into());
-    o.record_webhook(UnqueuedWebhook {
-        record: dropped,
-        outcome: WebhookOutcome::Dropped,
-        now: T0,
-    })
-    .await
-    .expect("dropped");
+    record_dropped(&*o, record("old-drop", "old-drop", "r")).await;
 
     o.prune(T0 + week + DAY, week).await.expect("prune");
     assert!(trace(&*o, "old-sent").await.is_empty());
