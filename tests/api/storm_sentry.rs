@@ -3,8 +3,8 @@
 //! is not listed as open.
 
 use crate::helpers::*;
-use crate::storms::{is_storm, post_all};
-use sentry_dingtalk::{Secret, StormConfig};
+use crate::storms::{is_storm, post_all, storm_of_50};
+use sentry_dingtalk::Secret;
 use serde_json::json;
 use std::time::Duration;
 use wiremock::matchers::{header, method, path, path_regex};
@@ -36,13 +36,7 @@ async fn the_storm_end_lists_only_what_sentry_says_is_still_unresolved() {
         .await;
     let uri = sentry.uri();
     let app = spawn_app_with(move |s| {
-        let storm = StormConfig {
-            threshold: Some(50),
-            quiet: Duration::from_secs(2),
-            interval: Duration::from_secs(2),
-        };
-        s.robots[0].storm = storm.clone();
-        s.env_robot.storm = storm;
+        storm_of_50(s, Duration::from_secs(2));
         s.sentry_api_token = Some(Secret::new("api-token"));
         s.sentry_url = uri;
         s.sentry_org = Some("acme".into());

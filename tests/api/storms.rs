@@ -5,7 +5,7 @@
 
 use crate::fake_robot::Received;
 use crate::helpers::*;
-use sentry_dingtalk::StormConfig;
+use sentry_dingtalk::{Settings, StormConfig};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -31,6 +31,18 @@ pub fn storm_alert(n: usize, level: &str) -> Vec<u8> {
 
 pub fn is_storm(m: &Received) -> bool {
     m.text().contains("告警风暴") || m.text().contains("风暴结束")
+}
+
+/// The default robot (and the environment's, which a reload rebuilds it from) holds a storm
+/// once 50 alerts came, ends it after `every` of quiet, and reports it every `every`.
+pub fn storm_of_50(s: &mut Settings, every: Duration) {
+    let storm = StormConfig {
+        threshold: Some(50),
+        quiet: every,
+        interval: every,
+    };
+    s.robots[0].storm = storm.clone();
+    s.env_robot.storm = storm;
 }
 
 /// Posts storm alert `n` (an error) as Sentry does; whether it got 202.
@@ -65,13 +77,7 @@ pub async fn post_all(app: &TestApp, range: std::ops::Range<usize>, workers: usi
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_storm_becomes_one_summary_per_interval_a_fatal_alert_still_its_own_message() {
     let app = spawn_app_with(|s| {
-        let storm = StormConfig {
-            threshold: Some(50),
-            quiet: Duration::from_secs(3),
-            interval: Duration::from_secs(3),
-        };
-        s.robots[0].storm = storm.clone();
-        s.env_robot.storm = storm;
+        storm_of_50(s, Duration::from_secs(3));
         s.public_url = Some("https://relay.example".into());
     })
     .await;

@@ -55,23 +55,7 @@ async fn ui_is_404_without_admin_token_and_401_without_the_right_one() {
 #[tokio::test]
 async fn a_session_must_send_the_csrf_token_of_its_page() {
     let app = ui_app().await;
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    let login = client
-        .post(format!("{}/ui/login", app.address))
-        .form(&[("token", ADMIN)])
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(login.status().as_u16(), 303);
-    let cookie = login
-        .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .expect("cookie")
-        .to_string();
+    let (client, cookie) = crate::ui_session::login_set_cookie(&app).await;
     assert!(
         cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
         "{cookie}"

@@ -8,6 +8,14 @@ pub use crate::helpers::ADMIN;
 
 /// A client that does not follow redirects, logged in: it and its session cookie.
 pub async fn login(app: &TestApp) -> (reqwest::Client, String) {
+    let (client, cookie) = login_set_cookie(app).await;
+    let session = cookie.split(';').next().expect("pair").to_string();
+    (client, session)
+}
+
+/// A client that does not follow redirects, logged in: it and the whole `Set-Cookie` of the
+/// login's answer (the session cookie with its attributes).
+pub async fn login_set_cookie(app: &TestApp) -> (reqwest::Client, String) {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -23,9 +31,9 @@ pub async fn login(app: &TestApp) -> (reqwest::Client, String) {
         .headers()
         .get("set-cookie")
         .and_then(|v| v.to_str().ok())
-        .expect("cookie");
-    let session = cookie.split(';').next().expect("pair").to_string();
-    (client, session)
+        .expect("cookie")
+        .to_string();
+    (client, cookie)
 }
 
 /// Posts a new issue (`issue-created.json`) and waits until its escalation ladder started:

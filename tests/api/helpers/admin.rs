@@ -14,10 +14,20 @@ pub async fn api(
     path: &str,
     body: Option<Value>,
 ) -> (u16, Value) {
-    let mut req = app
-        .http
-        .request(method, format!("{}{path}", app.address))
-        .bearer_auth(ADMIN);
+    let url = format!("{}{path}", app.address);
+    api_at(&app.http, url, ADMIN, method, body).await
+}
+
+/// `method url`, with `body` as JSON, authorised with `token`: the status and the answer's JSON
+/// (`Null` when it is not JSON). For a relay other than a `TestApp` (a replica).
+pub async fn api_at(
+    http: &reqwest::Client,
+    url: String,
+    token: &str,
+    method: reqwest::Method,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut req = http.request(method, url).bearer_auth(token);
     if let Some(body) = body {
         req = req.json(&body);
     }

@@ -3,7 +3,7 @@
 
 use super::cluster::{Cluster, REPLICAS, alert, post, request_id};
 use super::{env, robot};
-use crate::helpers::poll_async;
+use crate::helpers::{api_at, poll_async};
 use crate::outbox_conformance::postgres::with_database;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -17,16 +17,8 @@ async fn api(
     path: &str,
     body: Option<Value>,
 ) -> (u16, Value) {
-    let mut req = c
-        .http
-        .request(method, format!("{}{path}", c.replicas[i].base))
-        .bearer_auth(ADMIN);
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let resp = req.send().await.expect("replica answers");
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
+    let url = format!("{}{path}", c.replicas[i].base);
+    api_at(&c.http, url, ADMIN, method, body).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
