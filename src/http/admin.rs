@@ -49,6 +49,21 @@ impl Gate for AdminId {
     }
 }
 
+/// An admin API call's JSON body, read by the handler, so only once the token passed: a
+/// stranger's upload is refused unread (`web::Bytes` was read beside the token's check, and
+/// a wrong token is answered late, so a large body got 413 first). Held to `FORM_LIMIT` and
+/// counted in the in-flight budget like every body.
+pub async fn json_body<T: serde::de::DeserializeOwned>(
+    req: &HttpRequest,
+    body: web::Payload,
+    state: &AppState,
+) -> Result<T, HttpError> {
+    let runtime = state.live.get();
+    let limits = super::body::Limits::of(&runtime.settings, super::FORM_LIMIT);
+    let (bytes, _held) = super::body::read(req, body, &limits, &state.edge.bodies).await?;
+    serde_json::from_slice(&bytes).map_err(|e| HttpError::Invalid(format!("body: {e}")))
+}
+
 /// The store failing under an admin API call: logged here, answered 503.
 pub fn store_unavailable(e: impl std::fmt::Display) -> HttpError {
     tracing::warn!(error = %e, "admin API: the store cannot be used");

@@ -23,8 +23,11 @@ pub trait Gate: 'static {
 }
 
 /// A request that passed `G`, as a handler's argument: the handler runs only then; any other
-/// request gets the check's refusal. Put it after the path, query and body arguments, so that
-/// a malformed one is refused for that as before the check.
+/// request gets the check's refusal. Put it after the path and query arguments, so that a
+/// malformed one is refused for that as before the check. A body is read by the handler
+/// (`web::Payload`, `admin::json_body`), never by an argument beside the check: actix polls
+/// the arguments together, so a body extractor would read a stranger's upload while the
+/// check is still weighing a wrong token.
 pub struct Passed<G: Gate>(pub G::Found);
 
 impl<G: Gate> FromRequest for Passed<G> {

@@ -3,12 +3,12 @@
 //! /api/oncall/overrides/{id}` ends an override. Every answer and every error is JSON.
 
 use super::AppState;
-use super::admin::{AdminId, AdminToken, store_unavailable};
+use super::admin::{AdminId, AdminToken, json_body, store_unavailable};
 use super::error::HttpError;
 use super::gate::Passed;
 use crate::clock::now_ms;
 use crate::oncall::{self, OverrideRequest};
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use tracing::info;
 
 pub async fn now(
@@ -27,18 +27,19 @@ pub async fn now(
     Ok(HttpResponse::Ok().json(json))
 }
 
+/// The body is read once the token passed (`json_body`).
 pub async fn add_override(
+    req: HttpRequest,
     rota: web::Path<String>,
-    body: web::Bytes,
     _: Passed<AdminToken>,
+    body: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, HttpError> {
     let settings = state.live.get().settings.clone();
     if settings.rota(&rota).is_none() {
         return Err(HttpError::NotFound);
     }
-    let request: OverrideRequest =
-        serde_json::from_slice(&body).map_err(|e| HttpError::Invalid(format!("body: {e}")))?;
+    let request: OverrideRequest = json_body(&req, body, &state).await?;
     let new = request
         .check(&settings, &rota, now_ms())
         .map_err(|e| HttpError::Invalid(e.to_string()))?;

@@ -3,21 +3,22 @@
 //! `DELETE /api/silences/{id}` ends one now. Every answer and every error is JSON.
 
 use super::AppState;
-use super::admin::{AdminId, AdminToken, store_unavailable};
+use super::admin::{AdminId, AdminToken, json_body, store_unavailable};
 use super::error::HttpError;
 use super::gate::Passed;
 use crate::clock::now_ms;
 use crate::silences::{self, SilenceError, SilenceRequest};
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use tracing::info;
 
+/// The body is read once the token passed (`json_body`).
 pub async fn create(
-    body: web::Bytes,
+    req: HttpRequest,
     _: Passed<AdminToken>,
+    body: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, HttpError> {
-    let request: SilenceRequest =
-        serde_json::from_slice(&body).map_err(|e| HttpError::Invalid(format!("body: {e}")))?;
+    let request: SilenceRequest = json_body(&req, body, &state).await?;
     let now = now_ms();
     match silences::create(&state.outbox, request, now).await {
         Ok(s) => {

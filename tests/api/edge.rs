@@ -1,6 +1,7 @@
 //! The HTTP edge against hostile clients: uploads that never finish, with and without a
 //! signature, must neither exhaust memory nor delay a real webhook.
 
+mod admin_token_first;
 mod playground;
 
 use crate::helpers::*;
