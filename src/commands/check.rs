@@ -72,7 +72,7 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
                 report,
                 "robot {}: card robot (enterprise app {}, robot {}), template {}, group {}, {} per minute, group window {}, throttle pause {}",
                 robot.name,
-                card.app_key,
+                card.app.app_key,
                 card.robot_code,
                 card.card_template_id,
                 card.open_conversation_id,

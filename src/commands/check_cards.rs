@@ -20,7 +20,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<(String, bool)> {
     }
     let api = OpenApiClient::new(&settings.dingtalk_api_url, Duration::from_secs(10));
     for (name, card) in cards {
-        match api.check_credentials(&card.credentials()).await {
+        match api.check_credentials(&card.app).await {
             Ok(lifetime) => writeln!(
                 out,
                 "card robot {name}: access token fetched from {} (valid {} s)",

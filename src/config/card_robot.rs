@@ -8,8 +8,8 @@ use std::fmt;
 
 #[derive(Clone, PartialEq, Eq)]
 pub struct CardRobot {
-    pub app_key: String,
-    pub app_secret: Secret,
+    /// `app_key` and `app_secret`: what the open API's access token is asked with.
+    pub app: AppCredentials,
     /// The app robot's code; the AppKey unless the file says otherwise.
     pub robot_code: String,
     pub card_template_id: String,
@@ -35,20 +35,11 @@ pub struct Fallback {
     pub secret: Option<Secret>,
 }
 
-impl CardRobot {
-    pub fn credentials(&self) -> AppCredentials {
-        AppCredentials {
-            app_key: self.app_key.clone(),
-            app_secret: self.app_secret.clone(),
-        }
-    }
-}
-
 /// By hand, so the secrets' absence from `Debug` does not depend on another type.
 impl fmt::Debug for CardRobot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CardRobot")
-            .field("app_key", &self.app_key)
+            .field("app_key", &self.app.app_key)
             .field("app_secret", &"<redacted>")
             .field("robot_code", &self.robot_code)
             .field("card_template_id", &self.card_template_id)
@@ -145,13 +136,15 @@ impl CardKeys {
         Ok(CardRobot {
             api_calls_per_month: self.api_calls_per_month,
             fallback,
-            app_secret: Secret::new(required("app_secret", self.app_secret)?),
+            app: AppCredentials {
+                app_secret: Secret::new(required("app_secret", self.app_secret)?),
+                app_key,
+            },
             robot_code,
             card_template_id: required("card_template_id", self.card_template_id)?,
             open_conversation_id: required("open_conversation_id", self.open_conversation_id)?,
             callback_secret: Secret::new(required("callback_secret", self.callback_secret)?),
             callback_route_key,
-            app_key,
         })
     }
 }

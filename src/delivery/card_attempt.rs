@@ -232,7 +232,7 @@ async fn call(
     tally: &CallTally,
 ) -> CardOutcome {
     let params = params_of(ctx, card, queued);
-    let app = card_robot.credentials();
+    let app = card_robot.app.clone();
     let api = &ctx.deps.open_api;
     if create {
         let new = NewCard {

@@ -39,11 +39,7 @@ pub(super) async fn ding(
                 content,
             };
             let tally = crate::dingtalk::openapi::CallTally::default();
-            let sent = ctx
-                .deps
-                .open_api
-                .send_ding(&card.credentials(), &tally, &ding)
-                .await;
+            let sent = ctx.deps.open_api.send_ding(&card.app, &tally, &ding).await;
             // A DING is the ding robot's call, counted in its month like its cards.
             if let Some(name) = config.ding_robot.as_deref() {
                 super::card_quota::count(ctx, name, &tally, now).await?;

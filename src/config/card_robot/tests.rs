@@ -34,10 +34,10 @@ fn a_card_robot_gets_its_keys_expanded_and_robot_code_defaults_to_app_key() {
     let robots = parse(CARD).expect("loads");
     let card = robots[0].card.as_ref().expect("a card robot");
     assert!(robots[0].webhook.is_none() && robots[0].secret.is_none());
-    assert_eq!(card.app_secret.expose(), "app-s3cret");
+    assert_eq!(card.app.app_secret.expose(), "app-s3cret");
     assert_eq!(card.callback_secret.expose(), "cb-s3cret");
     assert_eq!(card.robot_code, "dingappkey");
-    assert_eq!(card.credentials().app_key, "dingappkey");
+    assert_eq!(card.app.app_key, "dingappkey");
     let shown = format!("{robots:?}");
     assert!(!shown.contains("s3cret"), "{shown}");
     let explicit = CARD.replace(

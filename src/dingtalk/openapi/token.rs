@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 const RENEW_BEFORE: Duration = Duration::from_secs(5 * 60);
 
 /// An enterprise internal app's credentials.
-#[derive(Clone)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct AppCredentials {
     pub app_key: String,
     pub app_secret: Secret,
