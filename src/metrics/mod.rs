@@ -9,7 +9,7 @@ use prometheus::{
 };
 
 mod families;
-use families::{COUNTERS, Family, ONE_ROW_A_FIELD, register};
+use families::register;
 
 pub struct Metrics {
     registry: Registry,
@@ -72,15 +72,8 @@ impl Metrics {
     pub fn new<'a>(robots: impl IntoIterator<Item = &'a str>) -> Self {
         let registry =
             Registry::new_custom(Some("sentry_dingtalk".into()), None).unwrap_or_default();
-        let make = |(name, help, labels): Family| {
-            register(&registry, IntCounterVec::new(Opts::new(name, help), labels))
-        };
-        // Taken in the table's order, one per counter field below.
-        let mut counters = COUNTERS.map(make).into_iter();
-        let mut next = || {
-            counters
-                .next()
-                .unwrap_or_else(|| unreachable!("{ONE_ROW_A_FIELD}"))
+        let counter = |name: &str, help: &str, labels: &[&str]| {
+            families::counter(&registry, name, help, labels)
         };
         let request_duration = register(
             &registry,
@@ -123,28 +116,77 @@ impl Metrics {
             IntGauge::new("inflight_bodies", "Request bodies being received right now"),
         );
         let metrics = Self {
-            registry,
-            webhooks: next(),
-            deliveries: next(),
-            throttle_pauses: next(),
-            api_requests: next(),
+            webhooks: counter(
+                "webhooks_total",
+                "Webhooks received, by resource and result",
+                &["resource", "result"],
+            ),
+            deliveries: counter(
+                "deliveries_total",
+                "DingTalk send attempts, by robot and outcome",
+                &["robot", "outcome"],
+            ),
+            throttle_pauses: counter(
+                "throttle_pauses_total",
+                "Times DingTalk throttled a robot",
+                &["robot"],
+            ),
+            api_requests: counter(
+                "sentry_api_requests_total",
+                "Sentry API calls, by result",
+                &["result"],
+            ),
             request_duration,
-            set_aside: next(),
-            silenced: next(),
-            muted: next(),
-            storms: next(),
-            in_storms: next(),
-            escalations: next(),
-            ding_failures: next(),
-            body_evictions: next(),
+            set_aside: counter(
+                "alerts_set_aside_total",
+                "Unreadable outbox rows set aside as dead, by robot",
+                &["robot"],
+            ),
+            silenced: counter(
+                "alerts_silenced_total",
+                "Alerts held back by a silence (summarized when it ends), by robot",
+                &["robot"],
+            ),
+            muted: counter(
+                "alerts_muted_total",
+                "Alerts held back by a route's mute window (summarized when it ends), by robot",
+                &["robot"],
+            ),
+            storms: counter(
+                "storms_total",
+                "Alert storms begun (summaries instead of batches), by robot",
+                &["robot"],
+            ),
+            in_storms: counter(
+                "alerts_in_storms_total",
+                "Alerts told in a storm's summaries instead of their own messages, by robot",
+                &["robot"],
+            ),
+            escalations: counter(
+                "escalations_total",
+                "Escalation steps taken, by route and step kind (oncall, person, all, robot, ding)",
+                &["route", "step"],
+            ),
+            ding_failures: counter(
+                "ding_failures_total",
+                "DINGs DingTalk refused or that could not be sent, by route (the ladder goes on)",
+                &["route"],
+            ),
+            body_evictions: counter(
+                "body_evictions_total",
+                "Request bodies cut off to make room: budget, client_share (one address held its \
+         share) or bodies (too many being received at once)",
+                &["reason"],
+            ),
             inflight_bodies,
             outbox,
             oldest_waiting,
             ready,
             robots: robots.into_iter().map(str::to_string).collect(),
             tallies: TallyCounts::default(),
+            // Last: the counters above borrow it until they are made.
+            registry,
         };
-        debug_assert_eq!(counters.len(), 0, "{ONE_ROW_A_FIELD}");
         for reason in ["budget", "client_share", "bodies"] {
             metrics.body_evictions.with_label_values(&[reason]);
         }
