@@ -10,7 +10,7 @@ use crate::http::{self, AppState};
 use crate::live::Live;
 use crate::metrics::Metrics;
 use crate::outbox::{self, SharedOutbox};
-use crate::sentry::api::{ApiAuth, SentryApi};
+use crate::sentry::api::SentryApi;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use std::net::TcpListener;
@@ -47,10 +47,7 @@ pub async fn open_outbox(settings: &Settings, usage: OutboxUse) -> anyhow::Resul
 
 /// The API client, when credentials (token or legacy key) and an organization are configured.
 pub fn sentry_api(settings: &Settings) -> Option<Arc<SentryApi>> {
-    let auth = ApiAuth::pick(
-        settings.sentry_api_token.as_ref(),
-        settings.sentry_api_key.as_ref(),
-    )?;
+    let auth = settings.sentry_auth()?;
     let org = settings.sentry_org.as_deref()?;
     Some(Arc::new(SentryApi::new(
         &settings.sentry_url,
@@ -118,13 +115,7 @@ impl Application {
         let listener = TcpListener::bind(&settings.listen_addr)
             .with_context(|| format!("cannot listen on LISTEN_ADDR {}", settings.listen_addr))?;
         let port = listener.local_addr()?.port();
-        if ApiAuth::pick(
-            settings.sentry_api_token.as_ref(),
-            settings.sentry_api_key.as_ref(),
-        )
-        .is_some()
-            && settings.sentry_org.is_none()
-        {
+        if settings.sentry_auth().is_some() && settings.sentry_org.is_none() {
             tracing::warn!(
                 "SENTRY_API_TOKEN (or SENTRY_API_KEY) is set but SENTRY_ORG is not: enrichment and actions are off"
             );

@@ -7,7 +7,7 @@ use crate::domain::lang::Lang;
 use crate::render::{Envelope, Renderer};
 use crate::routing::Unmatched;
 use crate::routing_choice::{self, Choice};
-use crate::sentry::payload::{self, LinkBase, Parsed};
+use crate::sentry::payload::{self, Parsed};
 use crate::sentry::samples::SAMPLES;
 use anyhow::Context;
 use std::fmt::Write;
@@ -17,11 +17,7 @@ use std::path::Path;
 /// the template error (file, line, variable).
 pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String> {
     let mut report = String::new();
-    let base = LinkBase {
-        sentry_url: settings.sentry_url.clone(),
-        org: settings.sentry_org.clone(),
-        learned_org: None,
-    };
+    let base = settings.link_base();
     let dir = settings.templates_dir.as_deref();
     if let Some(d) = dir {
         writeln!(

@@ -32,10 +32,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<(String, bool)> {
 
 async fn sentry_api(settings: &Settings) -> anyhow::Result<(String, bool)> {
     let mut out = String::new();
-    let Some(auth) = ApiAuth::pick(
-        settings.sentry_api_token.as_ref(),
-        settings.sentry_api_key.as_ref(),
-    ) else {
+    let Some(auth) = settings.sentry_auth() else {
         writeln!(
             out,
             "Sentry API: no SENTRY_API_TOKEN or SENTRY_API_KEY; enrichment, chat actions and the digest are off"

@@ -56,11 +56,7 @@ pub fn load(paths: &[PathBuf]) -> anyhow::Result<Vec<Sample>> {
 
 pub async fn run(args: ReplayArgs, settings: Settings) -> anyhow::Result<()> {
     let samples = load(&args.paths)?;
-    let base = LinkBase {
-        sentry_url: settings.sentry_url.clone(),
-        org: settings.sentry_org.clone(),
-        learned_org: None,
-    };
+    let base = settings.link_base();
     if args.dry_run {
         return dry_run(&samples, &args, &settings, &base);
     }

@@ -148,6 +148,24 @@ impl Settings {
             .unwrap_or(crate::render::time::default_zone(self.lang))
     }
 
+    /// Where a message's Sentry links point: `SENTRY_URL` and `SENTRY_ORG`, before any
+    /// payload teaches an organization.
+    pub fn link_base(&self) -> crate::sentry::payload::LinkBase {
+        crate::sentry::payload::LinkBase {
+            sentry_url: self.sentry_url.clone(),
+            org: self.sentry_org.clone(),
+            learned_org: None,
+        }
+    }
+
+    /// The Sentry API's credentials: `SENTRY_API_TOKEN` when set, else `SENTRY_API_KEY`.
+    pub fn sentry_auth(&self) -> Option<crate::sentry::api::ApiAuth> {
+        crate::sentry::api::ApiAuth::pick(
+            self.sentry_api_token.as_ref(),
+            self.sentry_api_key.as_ref(),
+        )
+    }
+
     pub fn robot(&self, name: &str) -> Option<&RobotConfig> {
         self.robots.iter().find(|r| r.name == name)
     }

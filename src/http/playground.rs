@@ -9,7 +9,7 @@ use super::gate::Passed;
 use super::ui::{UiAccess, csrf_of, render};
 use super::ui_auth::{self, Access};
 use crate::render::{Envelope, Renderer};
-use crate::sentry::payload::{self, LinkBase, Parsed};
+use crate::sentry::payload::{self, Parsed};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
@@ -93,11 +93,7 @@ pub async fn playground_render(
     let result = (|| -> Result<(crate::dingtalk::Message, CardVars), String> {
         let value = payload::parse_json(form.payload.as_bytes())
             .map_err(|e| format!("Not a Sentry payload: {e}"))?;
-        let base = LinkBase {
-            sentry_url: runtime.settings.sentry_url.clone(),
-            org: runtime.settings.sentry_org.clone(),
-            learned_org: None,
-        };
+        let base = runtime.settings.link_base();
         let Parsed::Alert(alert) = crate::sentry::shape::interpret(&value, None, None, &base).1
         else {
             return Err("This payload is acknowledged without a message (installation, or a resource the relay ignores).".into());
@@ -147,11 +143,7 @@ fn storm_previews(state: &AppState, lang: Option<&str>) -> Vec<serde_json::Value
     } else {
         crate::domain::lang::Lang::Zh
     };
-    let base = LinkBase {
-        sentry_url: runtime.settings.sentry_url.clone(),
-        org: runtime.settings.sentry_org.clone(),
-        learned_org: None,
-    };
+    let base = runtime.settings.link_base();
     let alerts: Vec<_> = crate::sentry::samples::SAMPLES
         .iter()
         .filter_map(|(_, body)| payload::parse_json(body.as_bytes()).ok())

@@ -76,7 +76,7 @@ pub async fn legacy(
         }
         let (body, _held) = read_body(&req, body, &state).await?;
         let value = payload::parse_json(&body).map_err(|e| HttpError::BadPayload(e.to_string()))?;
-        let parsed = payload::parse_legacy(&value, &link_base(&runtime.settings));
+        let parsed = payload::parse_legacy(&value, &runtime.settings.link_base());
         let identity = intake::identity(&body, Some(&request_id));
         Ok(Verified {
             parsed,
@@ -244,7 +244,7 @@ fn resource_label(resource: &str) -> &str {
 /// payload's installation (which this payload may itself teach).
 async fn learned_link_base(state: &AppState, value: &serde_json::Value) -> LinkBase {
     let settings = &state.live.get().settings;
-    let mut base = link_base(settings);
+    let mut base = settings.link_base();
     state.orgs.learn_from(&state.outbox, value).await;
     if base.org.is_none()
         && let Some(installation) = super::installations::installation_of(value)
@@ -252,12 +252,4 @@ async fn learned_link_base(state: &AppState, value: &serde_json::Value) -> LinkB
         base.learned_org = state.orgs.org_of(&state.outbox, &installation).await;
     }
     base
-}
-
-fn link_base(settings: &crate::config::Settings) -> LinkBase {
-    LinkBase {
-        sentry_url: settings.sentry_url.clone(),
-        org: settings.sentry_org.clone(),
-        learned_org: None,
-    }
 }
