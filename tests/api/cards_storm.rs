@@ -1,9 +1,12 @@
 //! A storm at a card robot: one storm card, created once and updated in place by each summary
-//! until it ends resolved — not a digest card per minute — against the strict fake open API.
+//! until it ends resolved — not a digest card per minute — against the strict fake open API;
+//! and the same card, ended once, when the relay is killed (`kill -9`) in the middle of it.
 
 use crate::cards_flow::CALLBACK_SECRET;
 use crate::fake_openapi::{Card, FakeOpenApi, card_robot_entry};
+use crate::fake_robot::FakeRobot;
 use crate::helpers::*;
+use crate::storm_kill::{ADMIN, post_range, storm_total};
 use crate::storms::post_one;
 use sentry_dingtalk::outbox::MessageState;
 use std::time::Duration;
@@ -90,4 +93,101 @@ async fn a_card_robots_storm_is_one_card_updated_in_place_until_it_ends() {
     assert!(dead.is_empty(), "no operation died: {dead:?}");
     let told: usize = storm.params["count"].parse().expect("a count");
     assert!(told > 0 && told <= ALERTS, "the storm card counts {told}");
+}
+
+/// The relay of `a_card_storm_goes_on_across_a_kill…`: `serve` as a child process, its card
+/// robot the only route's, the fake open API as DingTalk's.
+fn card_storm_child(
+    robot: &FakeRobot,
+    fake: &FakeOpenApi,
+    data: &std::path::Path,
+    port: u16,
+) -> Relay {
+    let config = data.join("cards.toml");
+    std::fs::create_dir_all(data).expect("dir");
+    let storm = "storm_threshold = 50\nstorm_quiet = \"3s\"\nstorm_interval = \"3s\"";
+    let entry = card_robot_entry(ROBOT, CALLBACK_SECRET, storm);
+    let text = format!("{entry}\n[[routes]]\nrobots = [\"{ROBOT}\"]\nrepeat_interval = \"0s\"\n");
+    std::fs::write(&config, text).expect("config");
+    let vars = [
+        ("CONFIG_FILE", config.to_str().expect("utf-8")),
+        ("DINGTALK_API_URL", fake.url.as_str()),
+        ("ADMIN_TOKEN", ADMIN),
+    ];
+    Relay(serve(robot, data, port, &vars))
+}
+
+/// A card robot's storm survives `kill -9` of its relay: the restarted relay goes on with the
+/// same storm card — updated in place, never a second one — ends it once, and every alert is
+/// counted once, before the storm or in it.
+#[tokio::test]
+async fn a_card_storm_goes_on_across_a_kill_and_ends_on_the_same_card() {
+    let robot = FakeRobot::start(Some(ROBOT_SECRET), None, 20).await;
+    let fake = FakeOpenApi::start(7200).await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("data");
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let relay = card_storm_child(&robot, &fake, &data, port);
+    assert!(wait_healthy(&http, &base).await, "relay up");
+    assert_eq!(post_range(&base, 0..ALERTS).await, ALERTS);
+    let storm_card = |f: &FakeOpenApi| f.cards().into_iter().find(|(_, c)| is_storm_card(c));
+    assert!(
+        poll(WAIT, || storm_card(&fake).is_some()).await,
+        "the storm card: {:?}",
+        fake.cards()
+    );
+    drop(relay); // SIGKILL, mid-storm
+    let _relay = card_storm_child(&robot, &fake, &data, port);
+    assert!(wait_healthy(&http, &base).await, "relay restarted");
+    assert_eq!(post_range(&base, ALERTS..2 * ALERTS).await, ALERTS);
+    let ended = |f: &FakeOpenApi| {
+        storm_card(f)
+            .is_some_and(|(_, c)| c.params.get("status").map(String::as_str) == Some("resolved"))
+    };
+    let done = poll(Duration::from_secs(40), || ended(&fake)).await;
+    let cards = fake.cards();
+    let titles: Vec<String> = cards
+        .iter()
+        .map(|(_, c)| format!("{} ×{}", c.params["title"], c.params["count"]))
+        .collect();
+    assert!(done, "the storm card never ended: {titles:?}");
+    let (storms, before): (Vec<&Card>, Vec<&Card>) =
+        cards.iter().map(|(_, c)| c).partition(|c| is_storm_card(c));
+    assert_eq!(
+        storms.len(),
+        1,
+        "one storm card across the kill: {titles:?}"
+    );
+    let creates = fake
+        .log()
+        .iter()
+        .filter(|r| r.path.ends_with("createAndDeliver") && r.status == 200)
+        .count();
+    assert_eq!(creates, cards.len(), "each card created once");
+    let storm = storms[0];
+    assert!(
+        storm.params["markdown"].contains("风暴结束"),
+        "ended on the same card"
+    );
+    // The card tells what the store counted, and no alert is lost or counted twice.
+    let total = storm_total(&base, 1).await;
+    assert_eq!(storm.params["count"], total.to_string(), "the card's count");
+    let counted: usize = before
+        .iter()
+        .map(|c| c.params["count"].parse::<usize>().expect("a count"))
+        .sum();
+    assert_eq!(
+        counted + total,
+        2 * ALERTS,
+        "every alert counted once: {titles:?}"
+    );
+    let url = format!("{base}/api/messages?state=dead");
+    let (status, dead) = api_at(&http, url, ADMIN, reqwest::Method::GET, None).await;
+    assert_eq!(
+        (status, dead),
+        (200, serde_json::json!([])),
+        "no operation died"
+    );
 }
