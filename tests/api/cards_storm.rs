@@ -11,7 +11,7 @@ use crate::storms::post_one;
 use sentry_dingtalk::outbox::MessageState;
 use std::time::Duration;
 
-const ROBOT: &str = "storm-cards";
+pub const ROBOT: &str = "storm-cards";
 const ALERTS: usize = 600;
 
 fn is_storm_card(card: &Card) -> bool {
@@ -95,8 +95,73 @@ async fn a_card_robots_storm_is_one_card_updated_in_place_until_it_ends() {
     assert!(told > 0 && told <= ALERTS, "the storm card counts {told}");
 }
 
-/// The relay of `a_card_storm_goes_on_across_a_kill…`: `serve` as a child process, its card
-/// robot the only route's, the fake open API as DingTalk's.
+/// A card robot `ROBOT` with a quick storm, the only route's; every alert counts.
+pub fn card_storm_config() -> String {
+    let storm = "storm_threshold = 50\nstorm_quiet = \"3s\"\nstorm_interval = \"3s\"";
+    let entry = card_robot_entry(ROBOT, CALLBACK_SECRET, storm);
+    format!("{entry}\n[[routes]]\nrobots = [\"{ROBOT}\"]\nrepeat_interval = \"0s\"\n")
+}
+
+fn storm_card(fake: &FakeOpenApi) -> Option<Card> {
+    fake.cards().into_iter().map(|(_, c)| c).find(is_storm_card)
+}
+
+/// Waits until the storm card exists.
+pub async fn wait_storm_card(fake: &FakeOpenApi) {
+    let made = poll(WAIT, || storm_card(fake).is_some()).await;
+    assert!(made, "the storm card: {:?}", fake.cards());
+}
+
+/// Once the storm card ended: it was the only one, made once and updated to its end; its count
+/// is the store's (the storm page at `base`, storm 1), and with the cards before it every one of
+/// `alerts` alerts is counted once; no card operation died.
+pub async fn assert_one_storm_card(fake: &FakeOpenApi, base: &str, alerts: usize) {
+    let resolved = |c: &Card| c.params.get("status").map(String::as_str) == Some("resolved");
+    let ended = poll(Duration::from_secs(60), || {
+        storm_card(fake).is_some_and(|c| resolved(&c))
+    })
+    .await;
+    let cards: Vec<Card> = fake.cards().into_iter().map(|(_, c)| c).collect();
+    let titles: Vec<String> = cards
+        .iter()
+        .map(|c| format!("{} ×{}", c.params["title"], c.params["count"]))
+        .collect();
+    assert!(ended, "the storm card never ended: {titles:?}");
+    let (storms, before): (Vec<&Card>, Vec<&Card>) = cards.iter().partition(|c| is_storm_card(c));
+    assert_eq!(storms.len(), 1, "one storm card: {titles:?}");
+    let creates = fake
+        .log()
+        .iter()
+        .filter(|r| r.path.ends_with("createAndDeliver") && r.status == 200)
+        .count();
+    assert_eq!(creates, cards.len(), "each card created once");
+    let storm = storms[0];
+    assert!(
+        storm.params["markdown"].contains("风暴结束"),
+        "ended on the same card"
+    );
+    let total = storm_total(base, 1).await;
+    assert_eq!(storm.params["count"], total.to_string(), "the card's count");
+    let counted: usize = before
+        .iter()
+        .map(|c| c.params["count"].parse::<usize>().expect("a count"))
+        .sum();
+    assert_eq!(
+        counted + total,
+        alerts,
+        "every alert counted once: {titles:?}"
+    );
+    let url = format!("{base}/api/messages?state=dead");
+    let http = reqwest::Client::new();
+    let (status, dead) = api_at(&http, url, ADMIN, reqwest::Method::GET, None).await;
+    assert_eq!(
+        (status, dead),
+        (200, serde_json::json!([])),
+        "no operation died"
+    );
+}
+
+/// `serve` as a child process with [`card_storm_config`], the fake open API as DingTalk's.
 fn card_storm_child(
     robot: &FakeRobot,
     fake: &FakeOpenApi,
@@ -105,10 +170,7 @@ fn card_storm_child(
 ) -> Relay {
     let config = data.join("cards.toml");
     std::fs::create_dir_all(data).expect("dir");
-    let storm = "storm_threshold = 50\nstorm_quiet = \"3s\"\nstorm_interval = \"3s\"";
-    let entry = card_robot_entry(ROBOT, CALLBACK_SECRET, storm);
-    let text = format!("{entry}\n[[routes]]\nrobots = [\"{ROBOT}\"]\nrepeat_interval = \"0s\"\n");
-    std::fs::write(&config, text).expect("config");
+    std::fs::write(&config, card_storm_config()).expect("config");
     let vars = [
         ("CONFIG_FILE", config.to_str().expect("utf-8")),
         ("DINGTALK_API_URL", fake.url.as_str()),
@@ -132,62 +194,10 @@ async fn a_card_storm_goes_on_across_a_kill_and_ends_on_the_same_card() {
     let relay = card_storm_child(&robot, &fake, &data, port);
     assert!(wait_healthy(&http, &base).await, "relay up");
     assert_eq!(post_range(&base, 0..ALERTS).await, ALERTS);
-    let storm_card = |f: &FakeOpenApi| f.cards().into_iter().find(|(_, c)| is_storm_card(c));
-    assert!(
-        poll(WAIT, || storm_card(&fake).is_some()).await,
-        "the storm card: {:?}",
-        fake.cards()
-    );
+    wait_storm_card(&fake).await;
     drop(relay); // SIGKILL, mid-storm
     let _relay = card_storm_child(&robot, &fake, &data, port);
     assert!(wait_healthy(&http, &base).await, "relay restarted");
     assert_eq!(post_range(&base, ALERTS..2 * ALERTS).await, ALERTS);
-    let ended = |f: &FakeOpenApi| {
-        storm_card(f)
-            .is_some_and(|(_, c)| c.params.get("status").map(String::as_str) == Some("resolved"))
-    };
-    let done = poll(Duration::from_secs(40), || ended(&fake)).await;
-    let cards = fake.cards();
-    let titles: Vec<String> = cards
-        .iter()
-        .map(|(_, c)| format!("{} ×{}", c.params["title"], c.params["count"]))
-        .collect();
-    assert!(done, "the storm card never ended: {titles:?}");
-    let (storms, before): (Vec<&Card>, Vec<&Card>) =
-        cards.iter().map(|(_, c)| c).partition(|c| is_storm_card(c));
-    assert_eq!(
-        storms.len(),
-        1,
-        "one storm card across the kill: {titles:?}"
-    );
-    let creates = fake
-        .log()
-        .iter()
-        .filter(|r| r.path.ends_with("createAndDeliver") && r.status == 200)
-        .count();
-    assert_eq!(creates, cards.len(), "each card created once");
-    let storm = storms[0];
-    assert!(
-        storm.params["markdown"].contains("风暴结束"),
-        "ended on the same card"
-    );
-    // The card tells what the store counted, and no alert is lost or counted twice.
-    let total = storm_total(&base, 1).await;
-    assert_eq!(storm.params["count"], total.to_string(), "the card's count");
-    let counted: usize = before
-        .iter()
-        .map(|c| c.params["count"].parse::<usize>().expect("a count"))
-        .sum();
-    assert_eq!(
-        counted + total,
-        2 * ALERTS,
-        "every alert counted once: {titles:?}"
-    );
-    let url = format!("{base}/api/messages?state=dead");
-    let (status, dead) = api_at(&http, url, ADMIN, reqwest::Method::GET, None).await;
-    assert_eq!(
-        (status, dead),
-        (200, serde_json::json!([])),
-        "no operation died"
-    );
+    assert_one_storm_card(&fake, &base, 2 * ALERTS).await;
 }

@@ -182,13 +182,18 @@ impl Cluster {
         post(&self.http, &self.replicas[i].base, &alert(n), &request_id()).await
     }
 
-    /// The replica whose process holds the robot's lease right now, if one does.
+    /// The replica whose process holds the `default` robot's lease right now, if one does.
     pub async fn holder(&self) -> Option<usize> {
+        self.holder_of(ROBOT).await
+    }
+
+    /// The replica whose process holds `robot`'s lease right now, if one does.
+    pub async fn holder_of(&self, robot: &str) -> Option<usize> {
         let row = self
             .db
             .query_opt(
                 "SELECT owner FROM leases WHERE robot = $1 AND owner <> ''",
-                &[&ROBOT],
+                &[&robot],
             )
             .await
             .expect("read the lease")?;
@@ -198,11 +203,16 @@ impl Cluster {
         self.replicas.iter().position(|r| r.pid() == Some(pid))
     }
 
-    /// Waits until a running replica holds the lease.
+    /// Waits until a running replica holds the `default` robot's lease.
     pub async fn wait_holder(&self, deadline: Duration) -> Option<usize> {
+        self.wait_holder_of(ROBOT, deadline).await
+    }
+
+    /// Waits until a running replica holds `robot`'s lease.
+    pub async fn wait_holder_of(&self, robot: &str, deadline: Duration) -> Option<usize> {
         let end = std::time::Instant::now() + deadline;
         loop {
-            if let Some(i) = self.holder().await {
+            if let Some(i) = self.holder_of(robot).await {
                 return Some(i);
             }
             if std::time::Instant::now() > end {
