@@ -51,8 +51,12 @@ impl Queueing {
     pub async fn finish(self, live: Arc<Live>) -> anyhow::Result<()> {
         match self {
             Self::SendsHere(deps) => {
-                let outbox = deps.outbox.clone();
-                drain_all(live, deps, DRAIN_FOR).await?;
+                let (outbox, metrics) = (deps.outbox.clone(), deps.metrics.clone());
+                let drained = drain_all(live, deps, DRAIN_FOR).await;
+                // What this process sent (or gave up) counts on the console's chart like
+                // what `serve` sends; `serve` flushes every second, a command once, here.
+                crate::delivery::tallies::flush(&metrics, &outbox).await;
+                drained?;
                 super::outbox::print_stats(&outbox).await
             }
             Self::RelaySends(_) => {
