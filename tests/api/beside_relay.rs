@@ -136,16 +136,8 @@ async fn what_a_command_sent_itself_is_on_the_status_chart() {
     let data = tempfile::tempdir().expect("tmp");
     ok(&replay_sample(&robot, data.path()).await, "replay");
     assert_eq!(robot.posted().len(), 1, "sent by replay");
-    const ADMIN: &str = "chart-after-replay-admin-token";
     let (_relay, base) = start_relay(&robot, data.path(), &[("ADMIN_TOKEN", ADMIN)]).await;
-    let page = reqwest::Client::new()
-        .get(format!("{base}/ui"))
-        .bearer_auth(ADMIN)
-        .send()
-        .await
-        .expect("status page");
-    assert_eq!(page.status(), 200);
-    let html = page.text().await.expect("html");
+    let html = page_at(&base, "/ui", ADMIN).await;
     let out = crate::ui_status::series(&html, "default", "out");
     assert_eq!(out, Some((1, 1)), "the replayed message on the chart");
 }

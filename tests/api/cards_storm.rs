@@ -9,6 +9,7 @@ use crate::helpers::*;
 use crate::storm_kill::{ADMIN, post_range, storm_total};
 use crate::storms::post_one;
 use sentry_dingtalk::outbox::MessageState;
+use std::path::Path;
 use std::time::Duration;
 
 pub const ROBOT: &str = "storm-cards";
@@ -78,12 +79,7 @@ async fn a_card_robots_storm_is_one_card_updated_in_place_until_it_ends() {
         storm.params["markdown"]
     );
     // The storm card told the storm; nothing else piled up in the chat meanwhile.
-    let creates = fake
-        .log()
-        .iter()
-        .filter(|r| r.path.ends_with("createAndDeliver") && r.status == 200)
-        .count();
-    assert_eq!(creates, cards.len(), "each card created once");
+    assert_eq!(fake.cards_created(), cards.len(), "each card created once");
     assert!(
         cards.len() < 20,
         "{} cards for {ALERTS} alerts: {titles:?}",
@@ -129,12 +125,7 @@ pub async fn assert_one_storm_card(fake: &FakeOpenApi, base: &str, alerts: usize
     assert!(ended, "the storm card never ended: {titles:?}");
     let (storms, before): (Vec<&Card>, Vec<&Card>) = cards.iter().partition(|c| is_storm_card(c));
     assert_eq!(storms.len(), 1, "one storm card: {titles:?}");
-    let creates = fake
-        .log()
-        .iter()
-        .filter(|r| r.path.ends_with("createAndDeliver") && r.status == 200)
-        .count();
-    assert_eq!(creates, cards.len(), "each card created once");
+    assert_eq!(fake.cards_created(), cards.len(), "each card created once");
     let storm = storms[0];
     assert!(
         storm.params["markdown"].contains("风暴结束"),
@@ -161,13 +152,9 @@ pub async fn assert_one_storm_card(fake: &FakeOpenApi, base: &str, alerts: usize
     );
 }
 
-/// `serve` as a child process with [`card_storm_config`], the fake open API as DingTalk's.
-fn card_storm_child(
-    robot: &FakeRobot,
-    fake: &FakeOpenApi,
-    data: &std::path::Path,
-    port: u16,
-) -> Relay {
+/// `serve` as a child process with [`card_storm_config`], the fake open API as DingTalk's,
+/// once it is healthy.
+async fn start_card_storm(robot: &FakeRobot, fake: &FakeOpenApi, data: &Path) -> (Relay, String) {
     let config = data.join("cards.toml");
     std::fs::create_dir_all(data).expect("dir");
     std::fs::write(&config, card_storm_config()).expect("config");
@@ -176,7 +163,7 @@ fn card_storm_child(
         ("DINGTALK_API_URL", fake.url.as_str()),
         ("ADMIN_TOKEN", ADMIN),
     ];
-    Relay(serve(robot, data, port, &vars))
+    start_relay(robot, data, &vars).await
 }
 
 /// A card robot's storm survives `kill -9` of its relay: the restarted relay goes on with the
@@ -188,16 +175,11 @@ async fn a_card_storm_goes_on_across_a_kill_and_ends_on_the_same_card() {
     let fake = FakeOpenApi::start(7200).await;
     let dir = tempfile::tempdir().expect("tmp");
     let data = dir.path().join("data");
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let http = reqwest::Client::new();
-    let relay = card_storm_child(&robot, &fake, &data, port);
-    assert!(wait_healthy(&http, &base).await, "relay up");
+    let (relay, base) = start_card_storm(&robot, &fake, &data).await;
     assert_eq!(post_range(&base, 0..ALERTS).await, ALERTS);
     wait_storm_card(&fake).await;
     drop(relay); // SIGKILL, mid-storm
-    let _relay = card_storm_child(&robot, &fake, &data, port);
-    assert!(wait_healthy(&http, &base).await, "relay restarted");
+    let (_relay, base) = start_card_storm(&robot, &fake, &data).await;
     assert_eq!(post_range(&base, ALERTS..2 * ALERTS).await, ALERTS);
     assert_one_storm_card(&fake, &base, 2 * ALERTS).await;
 }

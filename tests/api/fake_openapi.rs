@@ -147,6 +147,14 @@ impl FakeOpenApi {
             .collect()
     }
 
+    /// Creates it answered 200 (a retried create of a card it holds is refused, 400).
+    pub fn cards_created(&self) -> usize {
+        self.log()
+            .iter()
+            .filter(|r| r.path.ends_with("createAndDeliver") && r.status == 200)
+            .count()
+    }
+
     pub fn card_count(&self) -> usize {
         self.lock().cards.len()
     }

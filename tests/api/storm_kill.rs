@@ -48,14 +48,7 @@ pub async fn post_range(base: &str, range: std::ops::Range<usize>) -> usize {
 
 /// The storm page's total, read with the admin token.
 pub async fn storm_total(base: &str, id: i64) -> usize {
-    let page = reqwest::Client::new()
-        .get(format!("{base}/ui/storms/{id}"))
-        .bearer_auth(ADMIN)
-        .send()
-        .await
-        .expect("storm page");
-    assert_eq!(page.status(), 200);
-    let html = page.text().await.expect("html");
+    let html = page_at(base, &format!("/ui/storms/{id}"), ADMIN).await;
     regex_lite::Regex::new(r"<b>(\d+)</b> 条告警")
         .expect("re")
         .captures(&html)

@@ -10,13 +10,6 @@ fn new_issue(n: usize) -> Vec<u8> {
     })
 }
 
-fn creates(fake: &FakeOpenApi) -> usize {
-    fake.log()
-        .iter()
-        .filter(|r| r.path.ends_with("createAndDeliver") && r.status == 200)
-        .count()
-}
-
 /// Waits until the fake holds a digest card of `issues` issues; returns its id and itself.
 async fn wait_digest(fake: &FakeOpenApi, issues: usize) -> (String, Card) {
     let title = format!("{issues} 个新问题"); // the default language is Chinese
@@ -54,7 +47,7 @@ async fn more_new_issues_than_the_budget_fold_into_one_digest_card() {
     // One issue got its card; the five others one digest card: two creates, the budget.
     let (digest_id, digest) = wait_digest(&fake, 5).await;
     assert_eq!(fake.card_count(), 2, "{:?}", fake.cards());
-    assert_eq!(creates(&fake), 2);
+    assert_eq!(fake.cards_created(), 2);
     assert_eq!(param(&digest, "count"), "5");
     assert_eq!(param(&digest, "status"), "firing");
     assert!(
@@ -90,6 +83,6 @@ async fn more_new_issues_than_the_budget_fold_into_one_digest_card() {
     assert_eq!(param(&digest, "count"), "7");
     assert!(digest.updates >= 1);
     assert_eq!(fake.card_count(), 2);
-    assert_eq!(creates(&fake), 2);
+    assert_eq!(fake.cards_created(), 2);
     assert!(app.messages(Some(MessageState::Dead)).await.is_empty());
 }

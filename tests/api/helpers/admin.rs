@@ -50,3 +50,16 @@ pub async fn admin_get(app: &TestApp, path: &str) -> reqwest::Response {
 pub async fn admin_text(app: &TestApp, path: &str) -> String {
     admin_get(app, path).await.text().await.expect("text")
 }
+
+/// The page at `base` + `path` of a child relay or a replica, fetched with `token`; it must be
+/// 200.
+pub async fn page_at(base: &str, path: &str, token: &str) -> String {
+    let page = reqwest::Client::new()
+        .get(format!("{base}{path}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), 200, "{path}");
+    page.text().await.expect("html")
+}
