@@ -3,7 +3,8 @@
 //! A token is `base64url(issue_id|action|expires|nonce[|robot]) . base64url(HMAC-SHA256)`,
 //! keyed by a relay key kept in the outbox (created on first use, shared by every replica).
 //! The robot (silence links) is the group the confirmation goes to. Single use is enforced by
-//! the outbox (the nonce is recorded when the action runs).
+//! the outbox (the nonce is recorded when the action runs). The issue id comes from a payload:
+//! it is percent-encoded, so a `|` in it cannot pose as the fields after it.
 
 use crate::dingtalk::Button;
 use crate::domain::alert::{Alert, AlertKind};
@@ -11,8 +12,12 @@ use crate::domain::lang::Lang;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use hmac::{Hmac, Mac};
+use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
 use rand::RngCore;
 use sha2::Sha256;
+
+/// What is encoded in the issue id field: the separator, and `%` so the decoding is exact.
+const FIELD: &AsciiSet = &CONTROLS.add(b'|').add(b'%');
 
 /// How long an action link works.
 pub const DEFAULT_TTL_SECS: i64 = 24 * 3600;
@@ -149,7 +154,8 @@ impl ActionSigner {
         let mut nonce = [0u8; 12];
         rand::thread_rng().fill_bytes(&mut nonce);
         let mut payload = format!(
-            "{issue_id}|{}|{}|{}",
+            "{}|{}|{}|{}",
+            utf8_percent_encode(issue_id, FIELD),
             action.as_str(),
             now + self.ttl_secs,
             hex::encode(nonce)
@@ -187,8 +193,11 @@ impl ActionSigner {
             [i, a, e, n, r] => (i, a, e, n, Some(r.to_string())),
             _ => return Err(TokenError::Tampered),
         };
+        let issue_id = percent_decode_str(issue_id)
+            .decode_utf8()
+            .map_err(|_| TokenError::Tampered)?;
         let claim = Claim {
-            issue_id: issue_id.to_string(),
+            issue_id: issue_id.into_owned(),
             action: Action::parse(action).ok_or(TokenError::Tampered)?,
             expires: expires.parse().map_err(|_| TokenError::Tampered)?,
             nonce: nonce.to_string(),
@@ -286,5 +295,25 @@ mod tests {
             (claim.action, claim.robot.as_deref()),
             (Action::Silence, Some("ops|night"))
         );
+    }
+
+    /// An issue id from a payload that holds the separator stays one field: it cannot make a
+    /// link for another issue, action or expiry.
+    #[test]
+    fn an_issue_id_with_the_separator_stays_the_issue_id() {
+        let s = ActionSigner::new(vec![7; 32], "https://relay.example/");
+        for id in ["123|resolve|99999999999|n1", "7%7C8", "名|%"] {
+            let t = s.token(id, Action::Silence, 1_000);
+            let claim = s.verify(&t, 1_001).expect("valid");
+            assert_eq!(
+                (claim.issue_id.as_str(), claim.action),
+                (id, Action::Silence)
+            );
+            assert_eq!(
+                s.verify(&t, 1_000 + DEFAULT_TTL_SECS + 1),
+                Err(TokenError::Expired),
+                "{id}: the link's own expiry"
+            );
+        }
     }
 }

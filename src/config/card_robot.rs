@@ -52,8 +52,8 @@ impl fmt::Debug for CardRobot {
     }
 }
 
-/// The card keys of one `[[robots]]` entry, as written.
-#[derive(Debug, Default)]
+/// The card keys of one `[[robots]]` entry, as written (secrets too: no `Debug`).
+#[derive(Default)]
 pub(super) struct CardKeys {
     pub app_key: Option<String>,
     pub app_secret: Option<String>,

@@ -16,7 +16,9 @@ use crate::secret::Secret;
 use serde::Deserialize;
 use std::collections::HashSet;
 
-#[derive(Debug, Deserialize)]
+// No `Debug` here nor on `RobotEntry`: they hold secrets and robot URLs as written, which
+// nothing may print.
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileConfig {
     #[serde(default)]
@@ -37,7 +39,7 @@ struct FileConfig {
     oncall: Vec<RotaEntry>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RobotEntry {
     name: String,

@@ -7,7 +7,7 @@ use super::page::{html, page};
 use crate::action_links::{Action, Claim, TokenError};
 use crate::clock::now_ms;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use tracing::{info, warn};
 
 pub async fn show(token: web::Path<String>, state: web::Data<AppState>) -> HttpResponse {
@@ -38,14 +38,21 @@ pub async fn show(token: web::Path<String>, state: web::Data<AppState>) -> HttpR
     page(StatusCode::OK, "Confirm", &body)
 }
 
+/// The form is read only once the token is good, under the same limits as every body
+/// (`http::body`): a stranger's slow upload holds nothing.
 pub async fn perform(
+    req: HttpRequest,
     token: web::Path<String>,
-    form: web::Bytes,
+    body: web::Payload,
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let claim = match check(&token, &state).await {
         Ok(c) => c,
         Err(page) => return page,
+    };
+    let form = match super::ui::form_body(&req, &state, body).await {
+        Ok(form) => form,
+        Err(refused) => return refused,
     };
     let sentry_body = claim.action.api_body();
     let api = state.api.clone();

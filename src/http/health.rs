@@ -12,7 +12,7 @@ pub async fn healthz() -> HttpResponse {
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let counts = state.outbox.stats().await.ok();
     let oldest = oldest_waiting(&state).await;
-    let ready = state.outbox.check_writable(now_ms()).await.is_ok();
+    let ready = writable(&state).await.is_ok();
     let mut text = state.metrics.render(StoreReadings {
         counts: counts.as_deref().map(|c| {
             c.iter()
@@ -65,10 +65,23 @@ async fn oldest_waiting(state: &AppState) -> Option<Vec<(String, f64)>> {
     Some(out)
 }
 
+/// Whether the outbox commits a write now; asked while another asks, their answer
+/// (`readiness`: a flood of probes puts one write in the store's queue, not one each).
+async fn writable(state: &AppState) -> Result<(), String> {
+    let outbox = &state.outbox;
+    let check = || async {
+        outbox
+            .check_writable(now_ms())
+            .await
+            .map_err(|e| e.to_string())
+    };
+    state.edge.readiness.check(check).await
+}
+
 /// Ready when a webhook would be stored right now: the outbox commits a real write
 /// (templates are loaded before the server starts).
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    match state.outbox.check_writable(now_ms()).await {
+    match writable(&state).await {
         Ok(()) => HttpResponse::Ok().json(
             serde_json::json!({"status": "ready", "outbox": "writable", "templates": "loaded"}),
         ),

@@ -26,6 +26,7 @@ mod page;
 pub mod playground;
 pub mod preview;
 mod quota_view;
+pub mod readiness;
 pub mod silences_api;
 mod storm_page;
 mod storms_api;
@@ -70,6 +71,8 @@ pub struct Edge {
     pub bodies: Arc<inflight::Inflight>,
     /// Wrong admin tokens per client address.
     pub logins: login_limit::LoginLimiter,
+    /// The store's readiness write, shared by the `/readyz` and `/metrics` asked meanwhile.
+    pub readiness: readiness::ReadinessProbe,
 }
 
 impl Edge {
@@ -77,6 +80,7 @@ impl Edge {
         Self {
             bodies: Arc::new(inflight::Inflight::new(caps, metrics)),
             logins: Default::default(),
+            readiness: Default::default(),
         }
     }
 }
@@ -85,16 +89,22 @@ impl Edge {
 /// bodies themselves, under `BODY_LIMIT_BYTES` and the shared budget.
 pub(crate) const FORM_LIMIT: usize = 16 * 1024;
 
-/// On every answer: no page may be framed (clickjacking the re-send and action buttons), no
-/// answer sniffed into another type, and no URL — action links carry tokens — sent on as a
-/// referrer. `DefaultHeaders` leaves a header a handler set itself alone.
+/// On every answer: no page may be framed (clickjacking the re-send and action buttons), run an
+/// inline or foreign script, load from or post to another origin, be sniffed into another type,
+/// or send a URL — action links carry tokens — on as a referrer. Inline styles stay allowed
+/// (the pages' own `<style>`); the one script is a file (`/ui/playground.js`).
+/// `DefaultHeaders` leaves a header a handler set itself alone.
 pub fn security_headers() -> actix_web::middleware::DefaultHeaders {
     actix_web::middleware::DefaultHeaders::new()
         .add(("X-Frame-Options", "DENY"))
-        .add(("Content-Security-Policy", "frame-ancestors 'none'"))
+        .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("Referrer-Policy", "no-referrer"))
 }
+
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
+     style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'; \
+     frame-ancestors 'none'";
 
 /// One endpoint: its path and the route (method and handler) it takes.
 type Endpoint = (&'static str, actix_web::Route);
@@ -111,7 +121,7 @@ where
 
 /// Every endpoint but the admin API's (`/api`, its own scope): Sentry's and DingTalk's calls,
 /// probes, action links, the `/ui` pages and a storm's public page.
-fn endpoints() -> [Endpoint; 27] {
+fn endpoints() -> [Endpoint; 28] {
     use crate::sentry::alert_rule_action::{OPTIONS_PATH, VALIDATE_PATH};
     use web::{get, post};
     [
@@ -149,6 +159,7 @@ fn endpoints() -> [Endpoint; 27] {
         at(get(), "/ui/escalations", ui_escalations::list),
         at(get(), "/storms/{id}", storm_page::public),
         at(get(), "/ui/playground", playground::playground),
+        at(get(), "/ui/playground.js", playground::script),
         at(post(), "/ui/playground", playground::playground_render),
     ]
 }

@@ -32,6 +32,15 @@ pub struct PlaygroundForm {
     sample: Option<String>,
 }
 
+/// `GET /ui/playground.js`: the page's one script (it holds nothing secret; the samples it
+/// reads are in the page).
+pub async fn script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", "no-cache"))
+        .body(include_str!("../../templates/ui/playground.js"))
+}
+
 pub async fn playground(
     state: web::Data<AppState>,
     Passed(access): Passed<UiAccess>,
@@ -189,7 +198,7 @@ fn page(
         .iter()
         .map(|(name, body)| json!({"name": name, "body": body}))
         .collect();
-    // Inside <script>, `</` must not end the element early.
+    // Inside the JSON <script> block, `</` must not end the element early.
     let samples_json = serde_json::to_string(&samples)
         .unwrap_or_else(|_| "[]".into())
         .replace("</", "<\\/");

@@ -108,6 +108,12 @@ async fn page(state: &AppState, id: i64, authed: bool) -> HttpResponse {
             let mut v = super::storms_api::issue_json(i);
             v["first"] = json!(at(i.first_at));
             v["last"] = json!(at(i.last_at));
+            // A query value: an `&` or `#` in an issue id must not end it.
+            if let Some(trace) = v["trace"].as_str() {
+                let query: String =
+                    url::form_urlencoded::byte_serialize(trace.as_bytes()).collect();
+                v["trace_query"] = json!(query);
+            }
             v
         })
         .collect();

@@ -13,8 +13,17 @@ async fn status_of(request: reqwest::RequestBuilder) -> u16 {
 }
 
 async fn app_with_actions(server: &MockServer, mention: bool) -> TestApp {
+    app_with_actions_and(server, mention, |_| {}).await
+}
+
+async fn app_with_actions_and(
+    server: &MockServer,
+    mention: bool,
+    adjust: impl FnOnce(&mut sentry_dingtalk::Settings),
+) -> TestApp {
     let uri = server.uri();
     spawn_app_with(move |s| {
+        adjust(s);
         s.sentry_api_token = Some(Secret::new("api-token"));
         s.sentry_url = uri;
         s.sentry_org = Some("acme".into());
@@ -130,6 +139,35 @@ async fn issue_messages_carry_actions_that_work_once() {
         .expect("expired");
     assert_eq!(resp.status().as_u16(), 403);
     assert!(resp.text().await.expect("page").contains("expired"));
+}
+
+/// A link's form is read only once its token passed, and like every body it must arrive
+/// within `BODY_READ_TIMEOUT`: a stranger's stalled upload holds no connection.
+#[tokio::test]
+async fn an_action_form_is_read_after_its_token_and_within_the_read_deadline() {
+    let server = MockServer::start().await;
+    mount_get_404(&server).await;
+    let app = app_with_actions_and(&server, false, |s| {
+        s.body_read_timeout = std::time::Duration::from_millis(500);
+    })
+    .await;
+    app.post_signed("event_alert", &example("event_alert-triggered.json"))
+        .await;
+    assert!(app.robot.wait_for(WAIT, |p| p.len() == 1).await);
+    let tokens = action_urls(&app.robot.posted()[0].body["actionCard"]["btns"]);
+    let deadline = std::time::Duration::from_secs(5);
+    let mut forged = partial_upload(&app.address, "/actions/nope", &[], 16_000, 10).await;
+    assert_eq!(read_status(&mut forged, deadline).await, Some(403));
+    let path = format!("/actions/{}", tokens[0]);
+    let mut stalled = partial_upload(&app.address, &path, &[], 16_000, 10).await;
+    assert_eq!(read_status(&mut stalled, deadline).await, Some(408));
+    let mut oversized = partial_upload(&app.address, &path, &[], 17 * 1024, 10).await;
+    assert_eq!(read_status(&mut oversized, deadline).await, Some(413));
+    // None of these spent the link.
+    assert_eq!(
+        status_of(app.http.get(format!("{}{path}", app.address))).await,
+        200
+    );
 }
 
 #[tokio::test]

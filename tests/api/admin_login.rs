@@ -126,6 +126,9 @@ async fn no_page_can_be_framed_sniffed_or_leak_its_url() {
         assert_eq!(h["x-frame-options"], "DENY", "{at}");
         let csp = h["content-security-policy"].to_str().expect("ascii");
         assert!(csp.contains("frame-ancestors 'none'"), "{at}: {csp}");
+        // No inline script anywhere: the playground's script is a file of the relay's own.
+        assert!(csp.contains("script-src 'self';"), "{at}: {csp}");
+        assert!(csp.contains("default-src 'none'"), "{at}: {csp}");
         assert_eq!(h["x-content-type-options"], "nosniff", "{at}");
         assert_eq!(h["referrer-policy"], "no-referrer", "{at}");
     }
