@@ -1,16 +1,18 @@
 //! One environment value each: parsed, checked, and refused with the variable's name (never
 //! a secret's value); and `${VAR}` in the TOML file replaced by the variable's value.
 
-use super::{ConfigError, MIN_ADMIN_TOKEN_CHARS};
+use super::{ConfigError, MIN_TOKEN_CHARS};
 use crate::secret::Secret;
 use std::time::Duration;
 
-pub(super) fn admin_token(v: Option<String>) -> Result<Option<Secret>, ConfigError> {
+/// A token that is the only thing between a stranger and an endpoint (`ADMIN_TOKEN`,
+/// `LEGACY_WEBHOOK_TOKEN`): long enough not to be guessed.
+pub(super) fn token(name: &'static str, v: Option<String>) -> Result<Option<Secret>, ConfigError> {
     match v {
-        Some(t) if t.chars().count() < MIN_ADMIN_TOKEN_CHARS => Err(invalid(
-            "ADMIN_TOKEN",
+        Some(t) if t.chars().count() < MIN_TOKEN_CHARS => Err(invalid(
+            name,
             format!(
-                "too short: use at least {MIN_ADMIN_TOKEN_CHARS} random characters (e.g. `openssl rand -hex 24`)"
+                "too short: use at least {MIN_TOKEN_CHARS} random characters (e.g. `openssl rand -hex 24`)"
             ),
         )),
         other => Ok(other.map(Secret::new)),

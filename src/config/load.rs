@@ -1,8 +1,6 @@
 //! Settings from the environment (and `.env`), and the configuration file they name.
 
-use super::env_values::{
-    Env, admin_token, check_robot_url, database_url, invalid, trusted_proxies,
-};
+use super::env_values::{Env, check_robot_url, database_url, invalid, token, trusted_proxies};
 use super::{
     ConfigError, DEFAULT_CONFIG_FILE, DEFAULT_ROBOT, LogFormat, RetryConfig, RobotConfig, Settings,
     file,
@@ -118,7 +116,7 @@ impl Settings {
             routes,
             unmatched,
             config_file,
-            admin_token: admin_token(env.var("ADMIN_TOKEN"))?,
+            admin_token: token("ADMIN_TOKEN", env.var("ADMIN_TOKEN"))?,
             env_robot,
             dingtalk_api_url: dingtalk_api_url.trim_end_matches('/').to_string(),
             digest_schedule,
@@ -134,7 +132,7 @@ impl Settings {
             timezone,
             sentry_url: sentry_url.trim_end_matches('/').to_string(),
             sentry_org: env.var("SENTRY_ORG"),
-            legacy_token: env.var("LEGACY_WEBHOOK_TOKEN").map(Secret::new),
+            legacy_token: token("LEGACY_WEBHOOK_TOKEN", env.var("LEGACY_WEBHOOK_TOKEN"))?,
             sentry_api_token: env.var("SENTRY_API_TOKEN").map(Secret::new),
             sentry_api_key: env.var("SENTRY_API_KEY").map(Secret::new),
             public_url: match env.var("PUBLIC_URL") {

@@ -194,7 +194,7 @@ impl crate::routing_choice::RobotsAndRoutes for Settings {
 }
 
 /// Shorter tokens can be guessed; the message says what is needed, never the value.
-pub const MIN_ADMIN_TOKEN_CHARS: usize = 16;
+pub const MIN_TOKEN_CHARS: usize = 16;
 
 #[cfg(test)]
 pub(crate) mod test_files;
