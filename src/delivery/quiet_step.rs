@@ -23,7 +23,9 @@ const SUMMARY_PAGE: usize = 2_000;
 
 /// The silences active at `now`, oldest first, with their compiled matchers. Read at every
 /// step: a silence made on any replica (or by the `silence` command) holds from the next step
-/// on, and one query of a small table costs the step little.
+/// on, and one query of a small table costs the step little. A silence of a short id also
+/// holds the numeric id the relay has seen it under (the webhooks' records, as `outbox trace`
+/// finds them): event alerts and errors carry only that.
 pub async fn active_silences(
     ctx: &SenderCtx,
     now: i64,
@@ -36,7 +38,14 @@ pub async fn active_silences(
             continue;
         }
         match silence.matchers.compile() {
-            Ok(m) => active.push((silence, m)),
+            Ok(m) => {
+                let known = match m.short_issue_id() {
+                    Some(short) => ctx.deps.outbox.trace(short, 1).await?,
+                    None => Vec::new(),
+                };
+                let issue_id = known.into_iter().find_map(|r| r.webhook.issue_id);
+                active.push((silence, m.known_as(issue_id)));
+            }
             Err(e) => warn!(silence = silence.id, error = %e, "stored silence cannot be used"),
         }
     }

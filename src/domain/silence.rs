@@ -51,6 +51,9 @@ pub struct Matcher {
     environment: Option<GlobMatcher>,
     level: Option<Level>,
     issue: Option<String>,
+    /// The numeric id an `issue` short id is known by (`known_as`): alerts of an event alert
+    /// or an error carry only that.
+    issue_id: Option<String>,
     title: Option<String>,
     robot: Option<String>,
     all: bool,
@@ -90,6 +93,7 @@ impl Matchers {
             environment: glob("matchers.environment", &self.environment)?,
             level,
             issue: text("matchers.issue", &self.issue)?,
+            issue_id: None,
             title: text("matchers.title", &self.title)?.map(|t| t.to_lowercase()),
             robot: text("matchers.robot", &self.robot)?,
             all: self.all,
@@ -141,6 +145,20 @@ impl Matchers {
 }
 
 impl Matcher {
+    /// The `issue` matcher when it is a short id (`PAYMENTS-API-3F`), which only some payloads
+    /// carry: the store may know the numeric id it stands for.
+    pub fn short_issue_id(&self) -> Option<&str> {
+        self.issue
+            .as_deref()
+            .filter(|i| !i.chars().all(|c| c.is_ascii_digit()))
+    }
+
+    /// Holds the alerts of `issue_id` too, the numeric id the short id is known by.
+    pub fn known_as(mut self, issue_id: Option<String>) -> Self {
+        self.issue_id = issue_id;
+        self
+    }
+
     /// Whether this silence holds `alert` on its way to `robot`.
     pub fn matches(&self, alert: &Alert, robot: &str) -> bool {
         if self.all {
@@ -156,6 +174,7 @@ impl Matcher {
             .is_none_or(|max| alert.kind != AlertKind::Comment && alert.level <= max);
         let issue_ok = self.issue.as_deref().is_none_or(|want| {
             alert.issue_id.as_deref() == Some(want)
+                || (self.issue_id.is_some() && alert.issue_id == self.issue_id)
                 || alert
                     .short_id
                     .as_deref()

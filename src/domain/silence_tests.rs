@@ -134,3 +134,23 @@ fn matchers_read_back_as_written() {
     );
     assert_eq!(written.describe(), "project=web-*, level≤warning");
 }
+
+/// An event alert or an error carries the numeric issue id only: a silence of the short id
+/// holds it once the id the short id is known by is given.
+#[test]
+fn a_short_id_silence_holds_alerts_that_carry_only_the_numeric_id() {
+    let mut a = alert("web-frontend", Level::Error);
+    a.short_id = None;
+    let short = m(serde_json::json!({"issue": "web-12"})).expect("valid");
+    assert_eq!(short.short_issue_id(), Some("web-12"));
+    assert!(!short.clone().matches(&a, "ops"), "not known yet");
+    assert!(
+        short
+            .clone()
+            .known_as(Some("4242".into()))
+            .matches(&a, "ops")
+    );
+    assert!(!short.known_as(Some("4243".into())).matches(&a, "ops"));
+    let numeric = m(serde_json::json!({"issue": "4242"})).expect("valid");
+    assert_eq!(numeric.short_issue_id(), None);
+}

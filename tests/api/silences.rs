@@ -257,3 +257,27 @@ async fn a_silence_that_expires_is_summarized_once() {
     assert!(posted[0].text().contains("×2"));
     drop(app);
 }
+
+/// A silence made with the short id the chat shows also holds the issue's event alerts, which
+/// carry only the numeric id, once the relay has seen the issue under both.
+#[tokio::test]
+async fn a_silence_of_a_short_id_holds_the_issues_event_alerts_too() {
+    let app = admin_app().await;
+    let body = json!({"matchers": {"issue": "payments-api-3f"}, "duration": "1h"});
+    let (status, _) = api(&app, reqwest::Method::POST, "/api/silences", Some(body)).await;
+    assert_eq!(status, 201);
+    let resp = app
+        .post_signed("issue", &example("issue-created.json"))
+        .await;
+    assert_eq!(resp.status().as_u16(), 202);
+    assert!(poll_async(WAIT, || async { held(&app).await == 1 }).await);
+    let resp = app
+        .post_signed("event_alert", &example("event_alert-triggered.json"))
+        .await;
+    assert_eq!(resp.status().as_u16(), 202);
+    assert!(
+        poll_async(WAIT, || async { held(&app).await == 2 }).await,
+        "the issue webhook and the event alert both held"
+    );
+    assert!(app.robot.posted().is_empty());
+}
