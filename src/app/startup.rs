@@ -83,11 +83,19 @@ pub async fn sender_deps(settings: &Settings, usage: OutboxUse) -> anyhow::Resul
 
 /// What the senders share, around an outbox already open.
 pub async fn deps_with_outbox(settings: &Settings, outbox: SharedOutbox) -> anyhow::Result<Deps> {
+    let metrics = Metrics::new(settings.robots.iter().map(|r| r.name.as_str()));
+    let ladders: Vec<(&str, Vec<&str>)> = settings
+        .routes
+        .iter()
+        .filter_map(|r| {
+            let kinds = r.escalation.as_ref()?.steps.iter().map(|s| s.kind());
+            Some((r.name.as_str(), kinds.collect()))
+        })
+        .collect();
+    metrics.expect_ladders(ladders.iter().map(|(r, k)| (*r, k.as_slice())));
     Ok(Deps {
         client: DingTalkClient::new(settings.request_timeout),
-        metrics: Arc::new(Metrics::new(
-            settings.robots.iter().map(|r| r.name.as_str()),
-        )),
+        metrics: Arc::new(metrics),
         api: sentry_api(settings),
         signer: action_signer(settings, &outbox).await?,
         owner: Deps::new_owner(),

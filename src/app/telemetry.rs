@@ -30,7 +30,11 @@ pub fn init(format: LogFormat, default: &str) {
             .flatten_event(true)
             .with_writer(std::io::stderr)
             .boxed(),
-        LogFormat::Pretty => fmt::layer().with_writer(std::io::stderr).boxed(),
+        // Colours only on a terminal: a log redirected to a file stays plain text.
+        LogFormat::Pretty => fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .boxed(),
     };
     let _ = tracing_subscriber::registry()
         .with(layer.with_filter(filter))

@@ -205,11 +205,26 @@ impl Metrics {
             metrics.set_aside.with_label_values(&[robot.as_str()]);
             metrics.silenced.with_label_values(&[robot.as_str()]);
             metrics.muted.with_label_values(&[robot.as_str()]);
+            metrics.storms.with_label_values(&[robot.as_str()]);
+            metrics.in_storms.with_label_values(&[robot.as_str()]);
         }
         for result in ["ok", "error", "rate_limited", "unauthorized"] {
             metrics.api_requests.with_label_values(&[result]);
         }
         metrics
+    }
+
+    /// Exports the escalation series of each route's ladder as 0 (the first escalation or
+    /// failed DING is then an increase a `rate()` sees): one per step kind the ladder has.
+    pub fn expect_ladders<'a>(&self, ladders: impl IntoIterator<Item = (&'a str, &'a [&'a str])>) {
+        for (route, kinds) in ladders {
+            for kind in kinds {
+                self.escalations.with_label_values(&[route, kind]);
+                if *kind == "ding" {
+                    self.ding_failures.with_label_values(&[route]);
+                }
+            }
+        }
     }
 
     /// Counts `n` of `kind` for `robot` now, for the status page's chart.

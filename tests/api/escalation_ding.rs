@@ -77,6 +77,15 @@ async fn a_refused_ding_is_logged_counted_and_the_ladder_goes_on() {
     let api = FakeOpenApi::start(7200).await;
     api.refuse_dings();
     let (app, _dir) = app_on(&api, "\"ding:person:zhangsan\", \"oncall:backend\"").await;
+    // The ladder's series exist from the start, so the first failure is an increase.
+    let before = app.metrics().await;
+    for series in [
+        "sentry_dingtalk_ding_failures_total{route=\"backend\"} 0",
+        "sentry_dingtalk_escalations_total{route=\"backend\",step=\"ding\"} 0",
+        "sentry_dingtalk_escalations_total{route=\"backend\",step=\"oncall\"} 0",
+    ] {
+        assert!(before.contains(series), "missing {series} in:\n{before}");
+    }
     app.post_signed("issue", &example("issue-created.json"))
         .await;
     assert!(

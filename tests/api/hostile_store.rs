@@ -227,6 +227,8 @@ async fn metrics_have_samples_before_any_traffic() {
         "sentry_dingtalk_webhooks_total{resource=\"issue\",result=\"accepted\"} 0",
         "sentry_dingtalk_deliveries_total{outcome=\"sent\",robot=\"default\"} 0",
         "sentry_dingtalk_outbox_messages{robot=\"default\",state=\"waiting\"} 0",
+        "sentry_dingtalk_storms_total{robot=\"default\"} 0",
+        "sentry_dingtalk_alerts_in_storms_total{robot=\"default\"} 0",
     ] {
         assert!(text.contains(family), "missing {family} in:\n{text}");
     }

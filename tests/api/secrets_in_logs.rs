@@ -190,6 +190,8 @@ async fn run_at_trace(dir: &Path, database_url: Option<&str>) -> (String, Vec<St
 
 fn assert_clean(output: &str, secrets: &[String]) {
     assert!(output.contains("webhook"), "the log is written: {output}");
+    // LOG_FORMAT=pretty (the default) into a pipe or file: plain text, no colour codes.
+    assert!(!output.contains('\u{1b}'), "colour codes in a piped log");
     for secret in secrets {
         assert!(
             !output.contains(secret.as_str()),
