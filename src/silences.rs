@@ -99,11 +99,15 @@ pub fn to_json(s: &Silence, now: i64) -> Value {
 }
 
 /// A silence on one line, for `silence list`: `#3 active until 2026-12-04T12:00:00Z
-/// project=web-* (held 12) by zhangsan: deploy`.
+/// project=web-* (held 12) by zhangsan: deploy`; one that ended says `ended at`.
 pub fn to_line(s: &Silence, now: i64) -> String {
-    let state = if s.is_active(now) { "active" } else { "ended" };
+    let state = if s.is_active(now) {
+        "active until"
+    } else {
+        "ended at"
+    };
     let mut line = format!(
-        "#{} {state} until {} {} (held {})",
+        "#{} {state} {} {} (held {})",
         s.id,
         rfc3339(s.ends_at),
         s.matchers.describe(),

@@ -45,7 +45,7 @@ pub async fn run(args: OncallArgs, settings: &Settings) -> anyhow::Result<()> {
             let request = OverrideRequest {
                 person,
                 until: Until::after(duration),
-                created_by: created_by.or_else(|| std::env::var("USER").ok()),
+                created_by: Some(super::operator(created_by)),
             };
             let new = request.check(settings, &rota, now).map_err(|e| {
                 let flag = if e.field == "duration" {

@@ -15,7 +15,7 @@ fn request(args: Box<SilenceAddArgs>) -> SilenceRequest {
         matchers: serde_json::to_value(args.matchers).unwrap_or_default(),
         until: Until::after(args.duration),
         comment: args.comment,
-        created_by: args.created_by.or_else(|| std::env::var("USER").ok()),
+        created_by: Some(super::operator(args.created_by)),
     }
 }
 
@@ -50,6 +50,10 @@ pub async fn run(cmd: SilenceCommand, settings: &Settings) -> anyhow::Result<()>
             }
         }
         SilenceCommand::Expire { id } => match outbox.end_silence(id, now).await? {
+            Some(s) if s.held == 0 => output::line(format_args!(
+                "silence #{} ended; it held nothing, so no summary is sent",
+                s.id
+            ))?,
             Some(s) => output::line(format_args!(
                 "silence #{} ended; what it held ({}) is summarized by the running relay",
                 s.id, s.held

@@ -110,6 +110,23 @@ async fn silence_commands_work_beside_a_running_relay() {
     let listed = stdout(&cli(&robot, &data, &["silence", "list"]).await);
     assert!(listed.contains(&format!("#{id} active")), "{listed}");
     assert!(listed.contains("by ops-bot: known"), "{listed}");
+    // No --created-by and no login name (a container's shell): still someone.
+    let args = ["silence", "add", "--title", "nightly", "--for", "1h"];
+    let anonymous = run_beside(&robot, &data, &args, &[]).await;
+    assert!(anonymous.status.success());
+    let listed = stdout(&cli(&robot, &data, &["silence", "list"]).await);
+    assert!(listed.contains("by command line"), "{listed}");
+    let nightly = stdout(&anonymous).trim().to_string();
+    let ended = stdout(&cli(&robot, &data, &["silence", "expire", &nightly]).await);
+    assert!(
+        ended.contains("it held nothing, so no summary is sent"),
+        "{ended}"
+    );
+    let listed = stdout(&cli(&robot, &data, &["silence", "list"]).await);
+    assert!(
+        listed.contains(&format!("#{nightly} ended at ")),
+        "{listed}"
+    );
 
     post(&base, &issue("601", "Flaky test A")).await;
     post(&base, &issue("602", "Flaky test B")).await;
