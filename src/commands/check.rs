@@ -145,10 +145,15 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
         } else {
             format!("{}{from}", at.text_line())
         };
+        // An unnamed route is called `routes[i]`: its number says that already.
+        let name = if r.name == format!("routes[{i}]") {
+            String::new()
+        } else {
+            format!(" {}", r.name)
+        };
         writeln!(
             report,
-            "route {i} {}: {} → {} | mention {mention} | repeat {}{}",
-            r.name,
+            "route {i}{name}: {} → {} | mention {mention} | repeat {}{}",
             r.summary,
             r.robots.join(", "),
             span(r.repeat.interval),

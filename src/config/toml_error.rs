@@ -3,16 +3,66 @@
 //! messages quote the offending value (`invalid type: string "SEC…"`), so a robot token or a
 //! `SEC…` key on that line would reach `check`'s output, the `/-/reload` answer and the log.
 
-/// `line L, column C: <problem>`, with every quoted value in the problem withheld.
+/// `line L, column C (key): <problem>`, with every quoted value in the problem withheld; the
+/// key is named when the problem does not name it already, and a duration written as a number
+/// gets the form it needs.
 pub fn describe(err: &toml::de::Error, text: &str) -> String {
     let problem = withhold_values(err.message());
-    match err.span() {
-        Some(span) => {
-            let (line, column) = position(text, span.start);
-            format!("line {line}, column {column}: {problem}")
-        }
-        None => problem,
+    let Some(span) = err.span() else {
+        return problem;
+    };
+    let (line, column) = position(text, span.start);
+    let key = key_before(text, span.start).filter(|k| !problem.contains(&format!("`{k}`")));
+    let Some(key) = key else {
+        return format!("line {line}, column {column}: {problem}");
+    };
+    let hint = if is_duration(&key) && problem.contains("expected a string") {
+        " (a duration is a string such as \"30m\", \"2h\")"
+    } else {
+        ""
+    };
+    format!("line {line}, column {column} ({key}): {problem}{hint}")
+}
+
+/// The key whose value starts at `offset`: the last `key =` on its line before it (an `=`
+/// inside a string does not count). Only a key-like name is returned, never other text.
+fn key_before(text: &str, offset: usize) -> Option<String> {
+    let mut end = offset.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
     }
+    let line = &text[text[..end].rfind('\n').map_or(0, |i| i + 1)..end];
+    let mut in_string = false;
+    let mut last_equals = None;
+    for (i, c) in line.char_indices() {
+        match c {
+            '"' => in_string = !in_string,
+            '=' if !in_string => last_equals = Some(i),
+            _ => {}
+        }
+    }
+    let before = line[..last_equals?].trim_end();
+    let start = before
+        .rfind(|c: char| !(c.is_ascii_lowercase() || c == '_'))
+        .map_or(0, |i| i + 1);
+    let key = &before[start..];
+    shown(key)
+        .then(|| key.to_string())
+        .filter(|k| k.chars().any(|c| c != '_'))
+}
+
+/// The keys that take a duration (`group_window`, `repeat_interval`, `escalate_after`, …).
+fn is_duration(key: &str) -> bool {
+    [
+        "_window",
+        "_pause",
+        "_quiet",
+        "_interval",
+        "_after",
+        "_since",
+    ]
+    .iter()
+    .any(|end| key.ends_with(end))
 }
 
 /// 1-based line and column (in characters) of a byte offset.
@@ -78,6 +128,13 @@ mod tests {
         struct T {
             rate: Option<u32>,
             unmatched: Option<String>,
+            group_window: Option<String>,
+            mention: Option<M>,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct M {
+            mobiles: Vec<String>,
         }
         let e = toml::from_str::<T>(text).expect_err("refused");
         describe(&e, text)
@@ -101,6 +158,24 @@ mod tests {
         let e = error("colour = 1\n");
         assert!(e.contains("unknown field `colour`"), "{e}");
         assert!(e.contains("`rate`"), "the expected keys are named: {e}");
+    }
+
+    #[test]
+    fn type_errors_name_their_key_and_a_duration_its_form() {
+        let e = error("rate = 1\nunmatched = 3\n");
+        assert!(
+            e.starts_with("line 2, column 13 (unmatched): invalid type"),
+            "{e}"
+        );
+        let e = error("group_window = 30\n");
+        assert!(e.contains("(group_window)") && e.contains("\"30m\""), "{e}");
+        let e = error("mention = { mobiles = \"138\" }\n");
+        assert!(e.contains("(mobiles)") && !e.contains("138"), "{e}");
+        // A value with `=` in it does not pass for a key, nor does a secret where a key goes.
+        let e = error("unmatched = \"a=b\"\nrate = \"x=SECdeadbeef\"\n");
+        assert!(e.contains("(rate)") && !e.contains("SEC"), "{e}");
+        let e = error("SECdeadbeef = 1\n");
+        assert!(!e.contains("SECdeadbeef") && !e.contains('('), "{e}");
     }
 
     #[test]

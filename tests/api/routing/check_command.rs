@@ -57,13 +57,16 @@ fn check_shows_mute_windows_and_which_targets_are_held_now() {
         &path,
         "[[robots]]\nname = \"pay\"\nwebhook = \"https://x.example/r?access_token=t\"\n\n\
          [[mute_times]]\nname = \"always\"\nzone = \"UTC\"\ntimes = [\"00:00-24:00\"]\n\n\
-         [[routes]]\nname = \"quiet\"\nrobots = [\"pay\"]\nmute_times = [\"always\"]\n",
+         [[routes]]\nname = \"quiet\"\nrobots = [\"pay\"]\nmute_times = [\"always\"]\n\n\
+         [[routes]]\nrobots = [\"pay\"]\n",
     )
     .expect("write");
     let stdout = explain(&path);
     for expected in [
         "mute window always: every day 00:00-24:00 UTC (active all the time)",
         "route 0 quiet: any alert → pay",
+        // An unnamed route goes by its number alone.
+        "route 1: any alert → pay",
         "  mute: always (active all the time)",
         "→ robot pay mentions nobody (route quiet",
         "    held now by mute window always",
