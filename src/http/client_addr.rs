@@ -3,7 +3,7 @@
 //! The TCP peer, unless the peer is one of `TRUSTED_PROXIES`: then the nearest address in
 //! `X-Forwarded-For` that is not itself a trusted proxy (read from the right, as each proxy
 //! appends the address it saw). Any client can write `X-Forwarded-For`, so it is believed only
-//! from the proxies named.
+//! from the proxies named. An IPv6 client is its /64 (`block`).
 
 use actix_web::HttpRequest;
 use ipnet::IpNet;
@@ -13,7 +13,21 @@ pub fn client_ip(req: &HttpRequest, trusted: &[IpNet]) -> IpAddr {
     let peer = req
         .peer_addr()
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip());
-    forwarded_for(peer, req.headers().get_all("X-Forwarded-For"), trusted)
+    block(forwarded_for(
+        peer,
+        req.headers().get_all("X-Forwarded-For"),
+        trusted,
+    ))
+}
+
+/// An IPv6 client counts by its /64, the block one host or site is given: a new address
+/// inside it for each request or guess does not make a new client (nor a new share of a
+/// limit). An IPv4 address is itself.
+pub fn block(ip: IpAddr) -> IpAddr {
+    match canonical(ip) {
+        IpAddr::V6(v6) => IpAddr::V6((u128::from(v6) & !((1u128 << 64) - 1)).into()),
+        v4 => v4,
+    }
 }
 
 fn forwarded_for<'a>(
@@ -76,6 +90,19 @@ mod tests {
             let case = format!("peer {peer}, X-Forwarded-For {xff:?}, trusted {trusted:?}");
             assert_eq!(client(peer, xff, trusted), *expected, "{case}");
         }
+    }
+
+    #[test]
+    fn an_ipv6_client_is_its_64_block() {
+        let ip = |s: &str| block(s.parse().expect("address"));
+        assert_eq!(
+            ip("2001:db8:1:2::1"),
+            ip("2001:db8:1:2:ffff:eeee:dddd:cccc")
+        );
+        assert_eq!(ip("2001:db8:1:2::1").to_string(), "2001:db8:1:2::");
+        assert_ne!(ip("2001:db8:1:2::1"), ip("2001:db8:1:3::1"));
+        assert_eq!(ip("::ffff:10.0.0.1").to_string(), "10.0.0.1");
+        assert_eq!(ip("10.0.0.2").to_string(), "10.0.0.2");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! The address is the TCP peer, not `X-Forwarded-For` (which any client can write); behind a
 //! reverse proxy every client shares the proxy's address and its lockout.
 
+use super::client_addr::block;
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 use std::sync::Mutex;
@@ -99,7 +100,7 @@ impl Client {
 /// one shared client.
 pub fn client_ip(req: &actix_web::HttpRequest) -> IpAddr {
     req.peer_addr()
-        .map_or(IpAddr::from([0, 0, 0, 0]), |a| a.ip())
+        .map_or(IpAddr::from([0, 0, 0, 0]), |a| block(a.ip()))
 }
 
 #[cfg(test)]
@@ -141,6 +142,19 @@ mod tests {
         assert_eq!(limiter.check(A, t), Err(MAX_LOCK), "up to a cap");
         limiter.succeeded(A);
         assert!(limiter.check(A, t).is_ok());
+    }
+
+    #[test]
+    fn rotating_ipv6_addresses_inside_a_64_block_is_one_client() {
+        let ip = |s: &str| block(s.parse().expect("address"));
+        // Rotating inside the block: one client, locked out after MAX_FAILURES.
+        let limiter = LoginLimiter::default();
+        let now = Instant::now();
+        for i in 1..=MAX_FAILURES {
+            limiter.failed(ip(&format!("2001:db8:1:2::{i:x}")), now);
+        }
+        assert!(limiter.check(ip("2001:db8:1:2::99"), now).is_err());
+        assert!(limiter.check(ip("2001:db8:1:3::1"), now).is_ok());
     }
 
     #[test]
