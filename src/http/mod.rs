@@ -121,7 +121,7 @@ where
 
 /// Every endpoint but the admin API's (`/api`, its own scope): Sentry's and DingTalk's calls,
 /// probes, action links, the `/ui` pages and a storm's public page.
-fn endpoints() -> [Endpoint; 28] {
+fn endpoints() -> [Endpoint; 29] {
     use crate::sentry::alert_rule_action::{OPTIONS_PATH, VALIDATE_PATH};
     use web::{get, post};
     [
@@ -138,6 +138,7 @@ fn endpoints() -> [Endpoint; 28] {
         at(post(), "/actions/{token}", action_links::perform),
         at(get(), "/ui", ui_status::status),
         at(post(), "/ui/login", ui::login),
+        at(post(), "/ui/logout", ui::logout),
         at(post(), "/ui/retry/{id}", ui_status::retry),
         at(get(), "/ui/trace", ui_trace::trace),
         at(get(), "/ui/storms", storm_page::ui_list),

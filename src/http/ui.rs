@@ -195,6 +195,24 @@ pub async fn login(
     }
 }
 
+/// `POST /ui/logout`: the browser forgets its session cookie, and the next page asks for the
+/// token again. A post (a prefetching browser or a crawler does not log anyone out); it needs
+/// no CSRF token, since all another site could do with it is log someone out. The session
+/// itself stays valid until it expires (it is an HMAC, kept nowhere): a copied cookie is
+/// ended by changing `ADMIN_TOKEN`.
+pub async fn logout() -> HttpResponse {
+    let mut gone = actix_web::cookie::Cookie::build(ui_auth::COOKIE, "")
+        .path("/")
+        .http_only(true)
+        .same_site(actix_web::cookie::SameSite::Strict)
+        .finish();
+    gone.make_removal();
+    HttpResponse::SeeOther()
+        .cookie(gone)
+        .insert_header(("Location", "/ui"))
+        .finish()
+}
+
 pub(super) fn csrf_of(access: &Access) -> String {
     match access {
         Access::Session { csrf } => csrf.clone(),

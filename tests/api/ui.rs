@@ -88,6 +88,24 @@ async fn a_session_must_send_the_csrf_token_of_its_page() {
             .and_then(|v| v.to_str().ok()),
         Some("text/plain; charset=utf-8")
     );
+    // Logging out: back to /ui, and the browser is told to drop the session cookie.
+    assert!(
+        html.contains("action=\"/ui/logout\""),
+        "every page offers it"
+    );
+    let out = client
+        .post(format!("{}/ui/logout", app.address))
+        .header("Cookie", &session)
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(out.status().as_u16(), 303);
+    assert_eq!(out.headers()["location"], "/ui");
+    let gone = out.headers()["set-cookie"].to_str().expect("ascii");
+    assert!(
+        gone.starts_with("sd_session=;") && gone.contains("Max-Age=0") && gone.contains("Path=/"),
+        "{gone}"
+    );
 }
 
 #[tokio::test]

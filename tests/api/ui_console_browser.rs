@@ -141,5 +141,11 @@ async fn drive(c: Client, app: &TestApp) -> BrowserResult {
         "{table}"
     );
     screenshot(c, "escalations").await?;
+
+    // Log out: the browser forgets the session; the console asks for the token again.
+    c.find(Locator::Id("logout")).await?.click().await?;
+    c.wait().for_element(Locator::Id("token")).await?;
+    c.goto(&format!("{}/ui/silences", app.address)).await?;
+    c.wait().for_element(Locator::Id("token")).await?;
     Ok(())
 }
