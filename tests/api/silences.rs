@@ -21,6 +21,19 @@ async fn admin_app() -> TestApp {
     spawn_app_with(|s| s.admin_token = Some(Secret::new(ADMIN))).await
 }
 
+/// Makes a silence through the API, which must take it (201).
+async fn made(app: &TestApp, body: Value) -> Value {
+    let (status, silence) = api(app, reqwest::Method::POST, "/api/silences", Some(body)).await;
+    assert_eq!(status, 201, "{silence}");
+    silence
+}
+
+/// Posts a signed webhook that must be stored (202).
+async fn accepted(app: &TestApp, resource: &str, body: &[u8]) {
+    let resp = app.post_signed(resource, body).await;
+    assert_eq!(resp.status().as_u16(), 202, "{resource}");
+}
+
 async fn held(app: &TestApp) -> i64 {
     app.stats()
         .await
@@ -146,15 +159,13 @@ async fn held_alerts_are_traced_counted_and_told_once_when_the_silence_is_delete
     for (issue_id, n) in [("101", 3), ("102", 1), ("103", 1)] {
         for i in 0..n {
             let title = format!("Database timeout #{issue_id}-{i}");
-            let resp = app.post_signed("issue", &issue(issue_id, &title)).await;
-            assert_eq!(resp.status().as_u16(), 202);
+            accepted(&app, "issue", &issue(issue_id, &title)).await;
         }
     }
     let five_held = poll_async(WAIT, || async { held(&app).await == 5 }).await;
     // Seen once under a loaded full run: say where the alerts were, not only that they were not held.
     assert!(five_held, "five held; the outbox: {:?}", app.stats().await);
-    let other = app.post_signed("issue", &issue("200", "Disk full")).await;
-    assert_eq!(other.status().as_u16(), 202);
+    accepted(&app, "issue", &issue("200", "Disk full")).await;
     assert!(app.wait_messages(MessageState::Sent, 1, WAIT).await);
     let posted = app.robot.posted();
     assert_eq!(posted.len(), 1, "only the alert no silence holds is posted");
@@ -214,10 +225,7 @@ async fn held_alerts_are_traced_counted_and_told_once_when_the_silence_is_delete
             .all(|a| a.message_id.is_some())
     );
     // After the end, alerts flow as usual; the summary is not repeated.
-    let after = app
-        .post_signed("issue", &issue("101", "Database timeout again"))
-        .await;
-    assert_eq!(after.status().as_u16(), 202);
+    accepted(&app, "issue", &issue("101", "Database timeout again")).await;
     assert!(app.robot.wait_for(WAIT, |p| p.len() == 3).await);
     assert!(
         app.robot.posted()[2]
@@ -232,14 +240,10 @@ async fn a_silence_that_expires_is_summarized_once() {
     let app = admin_app().await;
     // Long enough that both alerts are stored while it holds, even on a loaded CI machine.
     let body = json!({"matchers": {"issue": "PAY-301"}, "duration": "6s"});
-    let (status, silence) = api(&app, reqwest::Method::POST, "/api/silences", Some(body)).await;
-    assert_eq!(status, 201);
+    let silence = made(&app, body).await;
     let id = silence["id"].as_i64().expect("id");
     for i in 0..2 {
-        let resp = app
-            .post_signed("issue", &issue("301", &format!("Flaky job {i}")))
-            .await;
-        assert_eq!(resp.status().as_u16(), 202);
+        accepted(&app, "issue", &issue("301", &format!("Flaky job {i}"))).await;
     }
     assert!(
         poll_async(WAIT, || async { held(&app).await == 2 }).await,
@@ -263,17 +267,10 @@ async fn a_silence_that_expires_is_summarized_once() {
 async fn a_silence_of_a_short_id_holds_the_issues_event_alerts_too() {
     let app = admin_app().await;
     let body = json!({"matchers": {"issue": "payments-api-3f"}, "duration": "1h"});
-    let (status, _) = api(&app, reqwest::Method::POST, "/api/silences", Some(body)).await;
-    assert_eq!(status, 201);
-    let resp = app
-        .post_signed("issue", &example("issue-created.json"))
-        .await;
-    assert_eq!(resp.status().as_u16(), 202);
+    made(&app, body).await;
+    accepted(&app, "issue", &example("issue-created.json")).await;
     assert!(poll_async(WAIT, || async { held(&app).await == 1 }).await);
-    let resp = app
-        .post_signed("event_alert", &example("event_alert-triggered.json"))
-        .await;
-    assert_eq!(resp.status().as_u16(), 202);
+    accepted(&app, "event_alert", &example("event_alert-triggered.json")).await;
     assert!(
         poll_async(WAIT, || async { held(&app).await == 2 }).await,
         "the issue webhook and the event alert both held"
