@@ -34,6 +34,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("alerts", "条告警", "alerts"),
     ("by_level", "按级别", "By level"),
     ("by_project", "按项目", "By project"),
+    ("other_projects", "其他项目", "other projects"),
     ("description", "说明", "Description"),
     ("no_title", "（无标题）", "(no title)"),
     ("in", "位于", "in"),

@@ -2,12 +2,18 @@
 //! updates (what changed since the last one), and the end — each under DingTalk's size limit,
 //! with as many issues as fit, most alerts first, and the rest counted.
 
+use super::escape::truncate;
 use super::summary::duration;
 use super::view::batch_line;
 use super::{Envelope, RenderError, Renderer, finish, labels, time};
 use crate::dingtalk::Message;
 use crate::domain::storm::{IssueTally, Storm, StormTally};
 use serde_json::{Value, json};
+
+/// Projects named in a summary's header, most alerts first; the rest are counted as one.
+const MOST_PROJECTS: usize = 10;
+/// A project name in the header is cut here: one name must not fill the message.
+const PROJECT_CHARS: usize = 60;
 
 /// Which summary of a storm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +50,33 @@ impl StormReport<'_> {
 }
 
 impl Renderer {
+    /// The header's projects: the `MOST_PROJECTS` with the most alerts, then "other projects
+    /// (N)" with the rest of the count. A storm over hundreds of projects, or a payload with a
+    /// project name of 25,000 characters, still makes a summary DingTalk takes.
+    fn by_project(&self, tally: &StormTally) -> Vec<Value> {
+        let mut projects: Vec<(&String, &usize)> = tally.by_project.iter().collect();
+        projects.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+        let rest = projects.split_off(projects.len().min(MOST_PROJECTS));
+        let mut shown: Vec<Value> = projects
+            .iter()
+            .map(|(name, count)| json!({"name": truncate(name, PROJECT_CHARS), "count": count}))
+            .collect();
+        if !rest.is_empty() {
+            let t = labels::labels(self.lang);
+            let word = |k: &str| t[k].as_str().unwrap_or_default().to_string();
+            let name = format!(
+                "{}{}{}{}",
+                word("other_projects"),
+                word("paren_open"),
+                rest.len(),
+                word("paren_close")
+            );
+            let count: usize = rest.iter().map(|(_, n)| **n).sum();
+            shown.push(json!({"name": name, "count": count}));
+        }
+        shown
+    }
+
     fn issue_line(&self, i: &IssueTally, climbed: bool) -> Value {
         let mut line = batch_line(&i.latest, self.lang);
         line["storm_count"] = json!(i.count);
@@ -79,13 +112,7 @@ impl Renderer {
                 word("alerts")
             )
         };
-        let by_project: Vec<Value> = {
-            let mut p: Vec<(&String, &usize)> = r.tally.by_project.iter().collect();
-            p.sort_by(|a, b| b.1.cmp(a.1));
-            p.iter()
-                .map(|(name, count)| json!({"name": name, "count": count}))
-                .collect()
-        };
+        let by_project = self.by_project(r.tally);
         let by_level: Vec<Value> = r
             .tally
             .by_level

@@ -4,6 +4,7 @@ pub mod alert_rule_action;
 pub mod api;
 pub mod api_auth;
 pub mod api_event;
+mod bounds;
 pub mod breadcrumbs;
 pub mod event;
 pub mod installation;

@@ -230,8 +230,10 @@ fn project_from_api_url(url: Option<String>) -> Option<String> {
         .map(|s| s.to_string())
 }
 
-/// What every kind shares: a title when the payload had none, and a link built from the org.
+/// What every kind shares: names and identifiers no longer than Sentry makes them (`bounds`),
+/// a title when the payload had none, and a link built from the org.
 fn finish(a: &mut Alert, v: &Value, base: &LinkBase) {
+    super::bounds::bound(a);
     if a.title.trim().is_empty() {
         a.title = a
             .exception

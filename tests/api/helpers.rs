@@ -80,7 +80,23 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     spawn_app_for(robot, adjust).await
 }
 
+/// `TEST_LOG=<filter>` (e.g. `sentry_dingtalk=debug`) logs the in-process relays into the
+/// test's output, which nextest shows when the test fails; unset, nothing is logged.
+fn log_if_asked() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if let Ok(filter) = std::env::var("TEST_LOG") {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+                .with_test_writer()
+                .with_ansi(false)
+                .try_init();
+        }
+    });
+}
+
 pub async fn spawn_app_for(robot: FakeRobot, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    log_if_asked();
     let data_dir = tempfile::tempdir().expect("temp dir");
     let mut settings = test_settings(&robot, data_dir.path());
     adjust(&mut settings);

@@ -237,3 +237,40 @@ fn storm_summaries_use_the_brackets_of_their_language() {
         }
     }
 }
+
+/// A storm over many projects, with names no Sentry makes (a payload built to break the
+/// header, or a row stored before names were bounded): every summary still fits DingTalk's
+/// limit, naming the ten largest projects and counting the rest.
+#[test]
+fn a_storm_over_many_long_project_names_still_fits() {
+    let event = serde_json::from_slice(&example("event_alert-triggered.json")).expect("JSON");
+    let Parsed::Alert(alert) = interpret(&event, None, None, &base()).1 else {
+        panic!("alert")
+    };
+    let alerts: Vec<Alert> = (0..60)
+        .map(|i| {
+            let mut a = *alert.clone();
+            a.issue_id = Some(format!("{}", 1000 + i));
+            a.short_id = Some(format!("P-{i}"));
+            a.project = Some(format!("project-{i:02}-{}", "x".repeat(25_000)));
+            a
+        })
+        .collect();
+    let now = sentry_dingtalk::now_ms();
+    for lang in [Lang::Zh, Lang::En] {
+        let renderer = Renderer::load(None, lang).expect("templates");
+        let summaries = sentry_dingtalk::sample_storm(&renderer, &alerts, now).expect("renders");
+        for (summary, msg) in summaries {
+            let size = msg.to_json().len();
+            assert!(size <= MAX_BODY_BYTES, "{lang:?} {summary:?}: {size} bytes");
+            let others = if lang == Lang::Zh {
+                "其他项目（50）"
+            } else {
+                "other projects (50)"
+            };
+            assert!(msg.markdown.text.contains(others), "{lang:?} {summary:?}");
+            // Issue lines cut the name too, so issues are still listed.
+            assert!(msg.markdown.text.contains("P-0"), "{lang:?} {summary:?}");
+        }
+    }
+}

@@ -115,11 +115,13 @@ async fn a_storm_becomes_one_summary_per_interval_a_fatal_alert_still_its_own_me
         "the first summary comes early: {:?}",
         first.at - start
     );
-    // One summary per interval at most while it lasts.
+    // One summary per interval at most while it lasts. The relay keeps the 3 s on its own
+    // clock; the robot sees each post after its own delay, so a loaded machine can bring two
+    // arrivals a little closer (2.899 s seen under 8 parallel tests): a wall would be ms apart.
     for pair in storm_msgs.windows(2) {
         let gap = pair[1].at - pair[0].at;
         assert!(
-            gap >= Duration::from_millis(2_900),
+            gap >= Duration::from_millis(2_500),
             "summaries {gap:?} apart"
         );
     }

@@ -1,0 +1,121 @@
+//! How long a payload may make an alert's names and identifiers. Sentry's own limits are far
+//! lower (a project slug is at most 50 characters, an environment 64, a release 250, a tag
+//! value 200): a longer one did not come from Sentry, and one such field must not make every
+//! message that lists it — a storm summary, a batch — longer than DingTalk takes (20,000
+//! bytes), which would refuse them all. Free texts (title, message, exception, comment) are
+//! left whole here: rendering cuts them to fit.
+
+use crate::domain::alert::Alert;
+
+/// Sentry's longest name (a release) and then some.
+const MOST_CHARS: usize = 256;
+/// Sentry keeps far fewer tags on an event.
+const MOST_TAGS: usize = 100;
+
+/// Cuts every name and identifier of `a` to `MOST_CHARS` characters, and its tags to
+/// `MOST_TAGS`.
+pub(super) fn bound(a: &mut Alert) {
+    for field in [
+        &mut a.project,
+        &mut a.project_name,
+        &mut a.environment,
+        &mut a.release,
+        &mut a.platform,
+        &mut a.issue_id,
+        &mut a.short_id,
+        &mut a.event_id,
+        &mut a.count,
+        &mut a.first_seen,
+        &mut a.last_seen,
+        &mut a.time,
+        &mut a.status,
+        &mut a.substatus,
+        &mut a.assignee,
+        &mut a.actor,
+        &mut a.triggered_rule,
+    ] {
+        cut(field);
+    }
+    if let Some(u) = a.user.as_mut() {
+        for field in [
+            &mut u.id,
+            &mut u.email,
+            &mut u.username,
+            &mut u.ip,
+            &mut u.geo,
+        ] {
+            cut(field);
+        }
+    }
+    if let Some(r) = a.request.as_mut() {
+        cut(&mut r.method);
+    }
+    if let Some(c) = a.comment.as_mut() {
+        cut(&mut c.author);
+        cut(&mut c.id);
+    }
+    if let Some(m) = a.metric.as_mut() {
+        for field in [
+            &mut m.rule,
+            &mut m.incident_id,
+            &mut m.rule_id,
+            &mut m.identifier,
+            &mut m.aggregate,
+            &mut m.value,
+            &mut m.resolve_threshold,
+        ] {
+            cut(field);
+        }
+        m.projects.iter_mut().for_each(cut_string);
+    }
+    a.tags.truncate(MOST_TAGS);
+    for tag in &mut a.tags {
+        cut_string(&mut tag.key);
+        cut_string(&mut tag.value);
+    }
+}
+
+fn cut(field: &mut Option<String>) {
+    if let Some(v) = field.as_mut() {
+        cut_string(v);
+    }
+}
+
+fn cut_string(v: &mut String) {
+    if let Some((at, _)) = v.char_indices().nth(MOST_CHARS) {
+        v.truncate(at);
+        v.push('…');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::alert::{AlertKind, Tag};
+
+    #[test]
+    fn names_and_identifiers_are_cut_and_short_ones_kept() {
+        let mut a = Alert::new(AlertKind::Issue, "created");
+        a.project = Some("p".repeat(25_000));
+        a.environment = Some("生产".repeat(200));
+        a.release = Some("web@1.2.3".into());
+        a.tags = (0..500)
+            .map(|i| Tag {
+                key: format!("k{i}"),
+                value: "v".repeat(1_000),
+            })
+            .collect();
+        bound(&mut a);
+        let project = a.project.expect("kept");
+        assert_eq!(project.chars().count(), MOST_CHARS + 1);
+        assert!(project.ends_with('…'));
+        assert_eq!(a.environment.expect("kept").chars().count(), MOST_CHARS + 1);
+        assert_eq!(a.release.as_deref(), Some("web@1.2.3"));
+        assert_eq!(a.tags.len(), MOST_TAGS);
+        assert!(
+            a.tags
+                .iter()
+                .all(|t| t.value.chars().count() == MOST_CHARS + 1)
+        );
+    }
+}
