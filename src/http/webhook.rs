@@ -222,11 +222,13 @@ pub(super) async fn read_body(
     body::read(req, body, &limits, &state.edge.bodies).await
 }
 
+/// A header's value, trimmed; `None` when absent or blank. Bytes beyond ASCII (which HTTP
+/// allows) are read as UTF-8, lossily: such a resource is an unknown one (202 ignored), such a
+/// signature a wrong one (401), never a "missing" header.
 pub(crate) fn header(req: &HttpRequest, name: &str) -> Option<String> {
     req.headers()
         .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(|s| s.trim().to_string())
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_string())
         .filter(|s| !s.is_empty())
 }
 

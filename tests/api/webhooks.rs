@@ -2,6 +2,7 @@
 
 use crate::helpers::*;
 use sentry_dingtalk::outbox::MessageState;
+use sentry_dingtalk::{Secret, signature};
 use serde_json::json;
 
 #[tokio::test]
@@ -173,6 +174,24 @@ async fn unknown_resources_and_installations_are_acknowledged_without_a_message(
         .post_signed("installation", &example("installation-created.json"))
         .await;
     assert_eq!(json_body(resp).await["status"], "acknowledged");
+    // A resource beyond ASCII is an unknown one too, not a missing header.
+    let resp = app
+        .http
+        .post(format!("{}/webhooks/sentry", app.address))
+        .header(
+            "Sentry-Hook-Resource",
+            reqwest::header::HeaderValue::from_bytes("seer-ü".as_bytes()).expect("obs-text"),
+        )
+        .header(
+            "Sentry-Hook-Signature",
+            signature::sign(seer, &Secret::new(CLIENT_SECRET)),
+        )
+        .body(seer.to_vec())
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(resp.status().as_u16(), 202);
+    assert_eq!(json_body(resp).await["status"], "ignored");
     // A real alert afterwards is the only thing the robot ever sees.
     app.post_signed("issue", &example("issue-created.json"))
         .await;
