@@ -61,6 +61,7 @@ macro_rules! every_check {
         $run!(stale_fence_write_refused);
         $run!(set_aside_alert);
         $run!(retry_message_dead_and_pending);
+        $run!(retry_gives_a_summarys_alerts_back_unheld);
         $run!(stats);
         $run!(oldest_undelivered_counts_waiting_and_pending);
         $run!(prune);

@@ -59,7 +59,8 @@ impl OperatorStore for PgOutbox {
         };
         match state.as_deref().and_then(MessageState::parse) {
             Some(MessageState::Dead) => {
-                let give_back = "UPDATE alerts SET message_id = NULL WHERE message_id = $1";
+                let give_back =
+                    "UPDATE alerts SET message_id = NULL, held_by = NULL WHERE message_id = $1";
                 tx.execute(give_back, &[&id]).await?;
                 tx.execute("DELETE FROM messages WHERE id = $1", &[&id])
                     .await?;

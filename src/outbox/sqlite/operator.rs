@@ -52,9 +52,11 @@ fn retry_message(c: &mut Connection, id: i64, now: i64) -> rusqlite::Result<Retr
         .optional()?;
     let done = match state.as_deref() {
         Some("dead") => {
-            // The alerts go back to the queue and are rendered again with today's templates.
+            // The alerts go back to the queue and are rendered again with today's templates;
+            // a summary's alerts without their hold, whose summary was this message (the
+            // storm or silence may be over: nothing else would take them).
             tx.execute(
-                "UPDATE alerts SET message_id = NULL WHERE message_id = ?1",
+                "UPDATE alerts SET message_id = NULL, held_by = NULL WHERE message_id = ?1",
                 [id],
             )?;
             tx.execute("DELETE FROM messages WHERE id = ?1", [id])?;

@@ -9,6 +9,43 @@ use sentry_dingtalk::outbox::types::{
 use sentry_dingtalk::{AlertKind, Level};
 use std::sync::Arc;
 
+/// A dead summary (of a storm or a silence, over by now) gives its alerts back unheld: they
+/// wait as ordinary alerts, since no later summary of that hold would take them.
+pub async fn retry_gives_a_summarys_alerts_back_unheld(o: Arc<dyn Outbox>) {
+    let ids = queue(&*o, ROBOT, &["1", "2"], T0).await;
+    let l = lease(&*o, ROBOT, "a", T0).await;
+    o.hold_alerts(&l, "storm:7", &ids).await.expect("hold");
+    assert_eq!(o.waiting_count(ROBOT).await.expect("count"), 0);
+    let summary = o
+        .create_message(MessageAsk {
+            lease: &l,
+            alert_ids: &ids,
+            message: NewMessage {
+                body: "storm summary",
+                msg_uuid: "u-storm",
+                now: T0 + 1,
+            },
+        })
+        .await
+        .expect("summary");
+    o.mark_dead(&l, summary, "errcode 460101")
+        .await
+        .expect("dead");
+    assert_eq!(
+        o.retry_message(summary, T0 + 2).await.expect("retry"),
+        RetryOutcome::Queued
+    );
+    assert_eq!(
+        o.waiting_count(ROBOT).await.expect("count"),
+        2,
+        "they wait again"
+    );
+    assert!(
+        o.holds(ROBOT).await.expect("holds").is_empty(),
+        "held by nothing"
+    );
+}
+
 /// A dead message gives its alerts back; a pending one becomes due now; a sent or missing
 /// one cannot be retried. `retry_dead` does every dead one.
 pub async fn retry_message_dead_and_pending(o: Arc<dyn Outbox>) {
