@@ -15,7 +15,7 @@ const MOST_TAGS: usize = 100;
 /// Cuts every name and identifier of `a` to `MOST_CHARS` characters, and its tags to
 /// `MOST_TAGS`.
 pub(super) fn bound(a: &mut Alert) {
-    for field in [
+    let mut fields = vec![
         &mut a.project,
         &mut a.project_name,
         &mut a.environment,
@@ -33,29 +33,24 @@ pub(super) fn bound(a: &mut Alert) {
         &mut a.assignee,
         &mut a.actor,
         &mut a.triggered_rule,
-    ] {
-        cut(field);
-    }
+    ];
     if let Some(u) = a.user.as_mut() {
-        for field in [
+        fields.extend([
             &mut u.id,
             &mut u.email,
             &mut u.username,
             &mut u.ip,
             &mut u.geo,
-        ] {
-            cut(field);
-        }
+        ]);
     }
     if let Some(r) = a.request.as_mut() {
-        cut(&mut r.method);
+        fields.push(&mut r.method);
     }
     if let Some(c) = a.comment.as_mut() {
-        cut(&mut c.author);
-        cut(&mut c.id);
+        fields.extend([&mut c.author, &mut c.id]);
     }
     if let Some(m) = a.metric.as_mut() {
-        for field in [
+        fields.extend([
             &mut m.rule,
             &mut m.incident_id,
             &mut m.rule_id,
@@ -63,11 +58,10 @@ pub(super) fn bound(a: &mut Alert) {
             &mut m.aggregate,
             &mut m.value,
             &mut m.resolve_threshold,
-        ] {
-            cut(field);
-        }
+        ]);
         m.projects.iter_mut().for_each(cut_string);
     }
+    fields.into_iter().for_each(cut);
     a.tags.truncate(MOST_TAGS);
     for tag in &mut a.tags {
         cut_string(&mut tag.key);
