@@ -99,10 +99,15 @@ pub async fn lease(o: &dyn Outbox, robot: &str, owner: &str, now: i64) -> Lease 
 /// A pending message of `robot` holding `issues`' alerts, built at `now`; returns its id.
 pub async fn message(o: &dyn Outbox, lease: &Lease, issues: &[&str], now: i64) -> i64 {
     let ids = queue(o, &lease.robot, issues, now).await;
-    let uuid = format!("uuid-{}", issues.join("-"));
+    message_of(o, lease, &ids, now).await
+}
+
+/// A message made of alerts already stored (`alert_ids`).
+pub async fn message_of(o: &dyn Outbox, lease: &Lease, alert_ids: &[i64], now: i64) -> i64 {
+    let uuid = format!("uuid-{alert_ids:?}");
     o.create_message(MessageAsk {
         lease,
-        alert_ids: &ids,
+        alert_ids,
         message: NewMessage {
             body: "{\"msgtype\":\"markdown\"}",
             msg_uuid: &uuid,

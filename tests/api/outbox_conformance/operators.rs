@@ -16,18 +16,7 @@ pub async fn retry_gives_a_summarys_alerts_back_unheld(o: Arc<dyn Outbox>) {
     let l = lease(&*o, ROBOT, "a", T0).await;
     o.hold_alerts(&l, "storm:7", &ids).await.expect("hold");
     assert_eq!(o.waiting_count(ROBOT).await.expect("count"), 0);
-    let summary = o
-        .create_message(MessageAsk {
-            lease: &l,
-            alert_ids: &ids,
-            message: NewMessage {
-                body: "storm summary",
-                msg_uuid: "u-storm",
-                now: T0 + 1,
-            },
-        })
-        .await
-        .expect("summary");
+    let summary = message_of(&*o, &l, &ids, T0 + 1).await;
     o.mark_dead(&l, summary, "errcode 460101")
         .await
         .expect("dead");

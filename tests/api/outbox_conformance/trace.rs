@@ -157,18 +157,7 @@ pub async fn trace_routed_alert_fates(o: Arc<dyn Outbox>) {
         .find(|a| a.robot == OTHER)
         .expect("oncall")
         .alert_id;
-    let m2 = o
-        .create_message(MessageAsk {
-            lease: &oncall,
-            alert_ids: &[other_alert],
-            message: NewMessage {
-                body: "B",
-                msg_uuid: "u2",
-                now: T0 + 1,
-            },
-        })
-        .await
-        .expect("create");
+    let m2 = message_of(&*o, &oncall, &[other_alert], T0 + 1).await;
     o.mark_dead(&oncall, m2, "keywords not in content")
         .await
         .expect("dead");
