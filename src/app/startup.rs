@@ -84,15 +84,10 @@ pub async fn sender_deps(settings: &Settings, usage: OutboxUse) -> anyhow::Resul
 /// What the senders share, around an outbox already open.
 pub async fn deps_with_outbox(settings: &Settings, outbox: SharedOutbox) -> anyhow::Result<Deps> {
     let metrics = Metrics::new(settings.robots.iter().map(|r| r.name.as_str()));
-    let ladders: Vec<(&str, Vec<&str>)> = settings
-        .routes
-        .iter()
-        .filter_map(|r| {
-            let kinds = r.escalation.as_ref()?.steps.iter().map(|s| s.kind());
-            Some((r.name.as_str(), kinds.collect()))
-        })
-        .collect();
-    metrics.expect_ladders(ladders.iter().map(|(r, k)| (*r, k.as_slice())));
+    metrics.expect_ladders(settings.routes.iter().flat_map(|r| {
+        let steps = r.escalation.iter().flat_map(|e| e.steps.iter());
+        steps.map(|s| (r.name.as_str(), s.kind()))
+    }));
     Ok(Deps {
         client: DingTalkClient::new(settings.request_timeout),
         metrics: Arc::new(metrics),

@@ -215,14 +215,12 @@ impl Metrics {
     }
 
     /// Exports the escalation series of each route's ladder as 0 (the first escalation or
-    /// failed DING is then an increase a `rate()` sees): one per step kind the ladder has.
-    pub fn expect_ladders<'a>(&self, ladders: impl IntoIterator<Item = (&'a str, &'a [&'a str])>) {
-        for (route, kinds) in ladders {
-            for kind in kinds {
-                self.escalations.with_label_values(&[route, kind]);
-                if *kind == "ding" {
-                    self.ding_failures.with_label_values(&[route]);
-                }
+    /// failed DING is then an increase a `rate()` sees): one per (route, step kind).
+    pub fn expect_ladders<'a>(&self, steps: impl IntoIterator<Item = (&'a str, &'a str)>) {
+        for (route, kind) in steps {
+            self.escalations.with_label_values(&[route, kind]);
+            if kind == "ding" {
+                self.ding_failures.with_label_values(&[route]);
             }
         }
     }

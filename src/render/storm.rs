@@ -53,7 +53,7 @@ impl Renderer {
     /// The header's projects: the `MOST_PROJECTS` with the most alerts, then "other projects
     /// (N)" with the rest of the count. A storm over hundreds of projects, or a payload with a
     /// project name of 25,000 characters, still makes a summary DingTalk takes.
-    fn by_project(&self, tally: &StormTally) -> Vec<Value> {
+    fn by_project(tally: &StormTally, word: impl Fn(&str) -> String) -> Vec<Value> {
         let mut projects: Vec<(&String, &usize)> = tally.by_project.iter().collect();
         projects.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
         let rest = projects.split_off(projects.len().min(MOST_PROJECTS));
@@ -62,8 +62,6 @@ impl Renderer {
             .map(|(name, count)| json!({"name": truncate(name, PROJECT_CHARS), "count": count}))
             .collect();
         if !rest.is_empty() {
-            let t = labels::labels(self.lang);
-            let word = |k: &str| t[k].as_str().unwrap_or_default().to_string();
             let name = format!(
                 "{}{}{}{}",
                 word("other_projects"),
@@ -112,7 +110,7 @@ impl Renderer {
                 word("alerts")
             )
         };
-        let by_project = self.by_project(r.tally);
+        let by_project = Self::by_project(r.tally, word);
         let by_level: Vec<Value> = r
             .tally
             .by_level
