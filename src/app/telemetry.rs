@@ -41,9 +41,17 @@ pub fn init(format: LogFormat, default: &str) {
         .try_init();
 }
 
-/// Info and above from anyone; debug and trace from the relay's own code only.
+/// actix's HTTP/1 connection handler: it logs what one client connection did wrong — a
+/// request line that is no HTTP, a reset, a half-sent body — as ERROR (`stream error: …`),
+/// after it answered 400 or the client left. The client's fault, not the relay's: it would
+/// page whoever alerts on ERROR lines each time a scanner knocks, so it is not logged.
+const CONNECTION_HANDLER: &str = "actix_http::h1::dispatcher";
+
+/// Info and above from anyone but the connection handler; debug and trace from the relay's
+/// own code only.
 pub fn may_log(meta: &Metadata<'_>) -> bool {
-    *meta.level() <= Level::INFO || is_own(meta.target())
+    let level_passes = *meta.level() <= Level::INFO || is_own(meta.target());
+    level_passes && meta.target() != CONNECTION_HANDLER
 }
 
 fn is_own(target: &str) -> bool {

@@ -2,6 +2,7 @@
 //! signature, must neither exhaust memory nor delay a real webhook.
 
 mod admin_token_first;
+mod garbage;
 mod playground;
 
 use crate::helpers::*;
