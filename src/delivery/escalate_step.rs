@@ -12,9 +12,11 @@
 
 use super::ding_step::ding;
 use super::escalate_reach::reach;
+use super::quiet_step::active_silences;
 use super::step::{SenderCtx, Turn};
 use crate::domain::escalation::{Escalation, EscalationStep, Reach};
 use crate::domain::mention::Mentions;
+use crate::domain::silence::{Matcher, Silence};
 use crate::outbox::{
     DueLadders, LadderMove, LadderRow, LadderStep, NewMessage, QueuedAlert, QueuedMessage,
     StoreError,
@@ -42,10 +44,17 @@ pub async fn climb(ctx: &SenderCtx, turn: &Turn<'_>) -> Result<bool, StoreError>
             limit: LADDERS_PER_LOOK,
         })
         .await?;
+    if due.is_empty() {
+        return Ok(false);
+    }
+    // Read after the ladders: a silence made before a step came due stops it.
+    let silences = active_silences(ctx, now).await?;
     let mut moved = false;
     for ladder in &due {
         let span = info_span!("escalate", route = %ladder.route, issue = %ladder.issue, step = ladder.step);
-        moved |= climb_one(ctx, turn, ladder).instrument(span).await?;
+        moved |= climb_one(ctx, turn, &silences, ladder)
+            .instrument(span)
+            .await?;
     }
     Ok(moved)
 }
@@ -53,6 +62,7 @@ pub async fn climb(ctx: &SenderCtx, turn: &Turn<'_>) -> Result<bool, StoreError>
 async fn climb_one(
     ctx: &SenderCtx,
     turn: &Turn<'_>,
+    silences: &[(Silence, Matcher)],
     ladder: &LadderRow,
 ) -> Result<bool, StoreError> {
     let now = turn.now;
@@ -76,8 +86,7 @@ async fn climb_one(
         .await;
     };
     let alert = &queued.alert;
-    if let Some((silence, _)) = ctx
-        .silences
+    if let Some((silence, _)) = silences
         .iter()
         .find(|(_, m)| m.matches(alert, &ctx.robot.name))
     {

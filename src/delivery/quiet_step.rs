@@ -21,11 +21,12 @@ pub const SUMMARY_CHECK_MS: i64 = 1_000;
 /// Held alerts read per page while a summary is made.
 const SUMMARY_PAGE: usize = 2_000;
 
-/// The silences active at `now`, oldest first, with their compiled matchers. Read at every
-/// step: a silence made on any replica (or by the `silence` command) holds from the next step
-/// on, and one query of a small table costs the step little. A silence of a short id also
-/// holds the numeric id the relay has seen it under (the webhooks' records, as `outbox trace`
-/// finds them): event alerts and errors carry only that.
+/// The silences active at `now`, oldest first, with their compiled matchers. Read where they
+/// are used, after what they are tested on was read (picked alerts, due ladders): a silence
+/// made on any replica (or by the `silence` command) before an alert was stored then always
+/// holds it, even when the step that picks the alert began before the silence existed. A
+/// silence of a short id also holds the numeric id the relay has seen it under (the
+/// webhooks' records, as `outbox trace` finds them): event alerts and errors carry only that.
 pub async fn active_silences(
     ctx: &SenderCtx,
     now: i64,
@@ -55,13 +56,18 @@ pub async fn active_silences(
 
 /// What holds `alert` now, if anything: the oldest matching silence, else a mute window of
 /// the routes that sent it. A test notification is never held: someone asked for it.
-fn hold_for(ctx: &SenderCtx, w: &WaitingAlert, now: i64) -> Option<Hold> {
+fn hold_for(
+    ctx: &SenderCtx,
+    silences: &[(Silence, Matcher)],
+    w: &WaitingAlert,
+    now: i64,
+) -> Option<Hold> {
     let alert = &w.queued.alert;
     if alert.is_test_notification() {
         return None;
     }
     let robot = ctx.robot.name.as_str();
-    if let Some((s, _)) = ctx.silences.iter().find(|(_, m)| m.matches(alert, robot)) {
+    if let Some((s, _)) = silences.iter().find(|(_, m)| m.matches(alert, robot)) {
         return Some(Hold::Silence(s.id));
     }
     if let Some(hold) = ctx
@@ -81,22 +87,27 @@ fn hold_for(ctx: &SenderCtx, w: &WaitingAlert, now: i64) -> Option<Hold> {
         .map(|s| Hold::Storm(s.id))
 }
 
-/// Holds the picked alerts that a silence or mute window holds now, and takes them out of
-/// `picked`: the steps build messages only from what is left. Run on every pick, so nothing
-/// that arrives between a hold and a build slips through.
+/// Holds the picked alerts that a silence, mute window or storm holds now, and takes them out
+/// of `picked`: the steps build messages only from what is left. Run on every pick, so
+/// nothing that arrives between a hold and a build slips through; the silences are read after
+/// the pick, so none made before a picked alert was stored is missed.
 pub async fn hold_picked(
     ctx: &SenderCtx,
     lease: &Lease,
     picked: &mut Vec<WaitingAlert>,
     now: i64,
 ) -> Result<(), StoreError> {
+    if picked.is_empty() {
+        return Ok(());
+    }
     let robot = ctx.robot.name.as_str();
-    let silencing = ctx.silences.iter().any(|(_, m)| m.concerns(robot));
+    let silences = active_silences(ctx, now).await?;
+    let silencing = silences.iter().any(|(_, m)| m.concerns(robot));
     if !silencing && ctx.storm.is_none() && !ctx.active.settings.any_mute_active(now) {
         return Ok(());
     }
     let mut holds: BTreeMap<String, (Hold, Vec<i64>)> = BTreeMap::new();
-    picked.retain(|w| match hold_for(ctx, w, now) {
+    picked.retain(|w| match hold_for(ctx, &silences, w, now) {
         Some(hold) => {
             holds
                 .entry(hold.key())
@@ -127,11 +138,9 @@ pub async fn hold_picked(
 async fn ended(ctx: &SenderCtx, hold: &Hold, now: i64) -> Result<Option<HeldBy>, StoreError> {
     match hold {
         Hold::Silence(id) => {
-            if ctx.silences.iter().any(|(s, _)| s.id == *id) {
-                return Ok(None);
-            }
+            // Its end only: a silence made on a replica whose clock is ahead starts "later".
             Ok(match ctx.deps.outbox.silence(*id).await? {
-                Some(s) if s.is_active(now) => None,
+                Some(s) if s.ends_at > now => None,
                 Some(s) => Some(HeldBy::Silence(s)),
                 None => Some(HeldBy::Silence(Silence {
                     id: *id,

@@ -8,7 +8,6 @@
 use super::rate_limit::RateLimiter;
 use super::{Deps, LEASE_RENEW};
 use crate::config::{RetryConfig, RobotConfig};
-use crate::domain::silence::{Matcher, Silence};
 use crate::live::ActiveConfig;
 use crate::outbox::Lease;
 use crate::render::Renderer;
@@ -44,8 +43,6 @@ pub struct SenderCtx {
     pub robot: RobotConfig,
     /// All the settings in force (routes, mute windows), refreshed with `robot`.
     pub active: Arc<ActiveConfig>,
-    /// The silences active at this step, oldest first (`quiet_step::active_silences`).
-    pub silences: Vec<(Silence, Matcher)>,
     /// The robot's open storm at this step (`storm_step::current`).
     pub storm: Option<crate::domain::storm::Storm>,
     pub deps: Deps,

@@ -43,7 +43,6 @@ impl RobotWorker {
             ctx: SenderCtx {
                 robot,
                 active: active_config,
-                silences: Vec::new(),
                 storm: None,
                 deps: deps.clone(),
                 renderer,
@@ -218,7 +217,6 @@ impl RobotWorker {
         let Some(held) = self.held.as_mut() else {
             return Ok(Step::Worked);
         };
-        self.ctx.silences = quiet_step::active_silences(&self.ctx, now).await?;
         self.ctx.storm = storm_step::current(&self.ctx).await?;
         let mut turn = Turn { held, now };
         let (ctx, state) = (&self.ctx, &mut self.state);

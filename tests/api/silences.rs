@@ -3,6 +3,8 @@
 //! traced and counted; ONE summary per robot when the silence ends, by deletion and by expiry,
 //! naming every held issue; alerts after the end flow as usual.
 
+mod race;
+
 use crate::helpers::*;
 use sentry_dingtalk::Secret;
 use sentry_dingtalk::outbox::MessageState;
@@ -20,12 +22,6 @@ pub fn issue(id: &str, title: &str) -> Vec<u8> {
 async fn admin_app() -> TestApp {
     spawn_app_with(|s| s.admin_token = Some(Secret::new(ADMIN))).await
 }
-
-/// How long a freshly made silence may take to hold its first alerts. Usually milliseconds;
-/// three times, under a loaded full run, not within 10 s — a stall not yet explained (not
-/// reproduced in 11 loaded loops; see the session note). Long enough to ride out a lease's
-/// 12 s, so a stall of that kind does not fail CI while it is found.
-const HOLD_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Makes a silence through the API, which must take it (201).
 async fn made(app: &TestApp, body: Value) -> Value {
@@ -168,9 +164,14 @@ async fn held_alerts_are_traced_counted_and_told_once_when_the_silence_is_delete
             accepted(&app, "issue", &issue(issue_id, &title)).await;
         }
     }
-    let five_held = poll_async(HOLD_WAIT, || async { held(&app).await == 5 }).await;
-    // Seen once under a loaded full run: say where the alerts were, not only that they were not held.
-    assert!(five_held, "five held; the outbox: {:?}", app.stats().await);
+    let five_held = poll_async(WAIT, || async { held(&app).await == 5 }).await;
+    // Say where the alerts went, not only that they were not held (`silences::race` is the
+    // case this once was: an alert stored after the silence, picked by a step begun before it).
+    let (stats, posted) = (app.stats().await, app.robot.posted());
+    assert!(
+        five_held,
+        "five held; the outbox: {stats:?}; posted: {posted:?}"
+    );
     accepted(&app, "issue", &issue("200", "Disk full")).await;
     assert!(app.wait_messages(MessageState::Sent, 1, WAIT).await);
     let posted = app.robot.posted();
@@ -245,19 +246,19 @@ async fn held_alerts_are_traced_counted_and_told_once_when_the_silence_is_delete
 async fn a_silence_that_expires_is_summarized_once() {
     let app = admin_app().await;
     // Long enough that both alerts are stored while it holds, even on a loaded CI machine.
-    let body = json!({"matchers": {"issue": "PAY-301"}, "duration": "15s"});
+    let body = json!({"matchers": {"issue": "PAY-301"}, "duration": "6s"});
     let silence = made(&app, body).await;
     let id = silence["id"].as_i64().expect("id");
     for i in 0..2 {
         accepted(&app, "issue", &issue("301", &format!("Flaky job {i}"))).await;
     }
     assert!(
-        poll_async(HOLD_WAIT, || async { held(&app).await == 2 }).await,
+        poll_async(WAIT, || async { held(&app).await == 2 }).await,
         "two held"
     );
     assert!(app.robot.posted().is_empty());
     assert!(
-        app.robot.wait_for(HOLD_WAIT, |p| !p.is_empty()).await,
+        app.robot.wait_for(WAIT, |p| !p.is_empty()).await,
         "the summary at expiry"
     );
     let posted = app.robot.posted();
@@ -275,10 +276,10 @@ async fn a_silence_of_a_short_id_holds_the_issues_event_alerts_too() {
     let body = json!({"matchers": {"issue": "payments-api-3f"}, "duration": "1h"});
     made(&app, body).await;
     accepted(&app, "issue", &example("issue-created.json")).await;
-    assert!(poll_async(HOLD_WAIT, || async { held(&app).await == 1 }).await);
+    assert!(poll_async(WAIT, || async { held(&app).await == 1 }).await);
     accepted(&app, "event_alert", &example("event_alert-triggered.json")).await;
     assert!(
-        poll_async(HOLD_WAIT, || async { held(&app).await == 2 }).await,
+        poll_async(WAIT, || async { held(&app).await == 2 }).await,
         "the issue webhook and the event alert both held"
     );
     assert!(app.robot.posted().is_empty());
