@@ -105,7 +105,9 @@ async fn stalled_uploads_neither_exhaust_memory_nor_delay_a_real_webhook() {
     let elapsed = started.elapsed();
     let rss_mib = vm_rss_kib(pid) / 1024;
     assert_eq!(resp.status().as_u16(), 202);
-    assert!(elapsed < Duration::from_secs(1), "answered in {elapsed:?}");
+    // Queued behind the stalled uploads it would wait for their 10 s read deadline; the
+    // bound leaves a loaded machine room.
+    assert!(elapsed < Duration::from_secs(3), "answered in {elapsed:?}");
     eprintln!("relay RSS with 200 stalled uploads held: {rss_mib} MiB; webhook in {elapsed:?}");
     assert!(rss_mib < 150, "RSS {rss_mib} MiB");
     drop((uploads, stalled));

@@ -105,10 +105,12 @@ async fn nobody_acting_climbs_the_ladder_one_step_per_wait_mentioning_each_in_tu
         "the @ is in the text too"
     );
     assert_eq!(at(all, "isAtAll"), json!(true));
-    // One wait between steps, never a burst.
+    // One wait between steps, never a burst. Stamped when the robot received them, so a
+    // loaded machine's send delay shortens a 1 s gap by some hundred milliseconds; a burst
+    // would be a few.
     for pair in posted.windows(2) {
         let gap = pair[1].at - pair[0].at;
-        assert!(gap >= Duration::from_millis(900), "steps {gap:?} apart");
+        assert!(gap >= Duration::from_millis(500), "steps {gap:?} apart");
     }
     let notes = notes(&app).await;
     assert_eq!(notes.len(), 3, "{notes:?}");

@@ -186,7 +186,9 @@ async fn assert_webhook_accepted(relay: &Relay, from: IpAddr) {
         Some(202),
         "the signed webhook from {from} is stored"
     );
-    assert!(elapsed < Duration::from_secs(1), "answered in {elapsed:?}");
+    // Queued behind the stalled uploads it would wait for their 10 s read deadline; the
+    // bound leaves a loaded machine room (the figure is the benchmark's, bench/lockout.py).
+    assert!(elapsed < Duration::from_secs(3), "answered in {elapsed:?}");
     assert!(rss <= 150, "relay RSS {rss} MiB");
 }
 
@@ -262,7 +264,7 @@ async fn stall_other_endpoints(relay: &Relay, count: usize, sources: impl Fn(usi
         .await;
     let elapsed = started.elapsed();
     assert!(
-        metrics.is_ok_and(|r| r.status().is_success()) && elapsed < Duration::from_secs(1),
+        metrics.is_ok_and(|r| r.status().is_success()) && elapsed < Duration::from_secs(3),
         "/metrics answers while {count} bodies stall ({elapsed:?})"
     );
     drop(held);

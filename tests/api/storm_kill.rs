@@ -20,7 +20,7 @@ secret = "{ROBOT_SECRET}"
 rate_per_minute = 18
 group_window = "1s"
 storm_threshold = 50
-storm_quiet = "3s"
+storm_quiet = "10s"
 storm_interval = "3s"
 
 # Every alert counts in a storm: no repeat is kept silent.
@@ -77,12 +77,12 @@ pub fn assert_one_story(posted: &[Received], interval: Duration) {
         .filter(|m| m.text().contains("风暴结束"))
         .count();
     assert_eq!(ends, 1, "one end");
+    // Stamped when the robot received them: a loaded machine delays one summary's send more
+    // than the next one's (2.899 s apart for 3 s seen once); a burst would be milliseconds.
+    let jitter = Duration::from_millis(500);
     for pair in storm.windows(2) {
         let gap = pair[1].at - pair[0].at;
-        assert!(
-            gap + Duration::from_millis(100) >= interval,
-            "summaries {gap:?} apart"
-        );
+        assert!(gap + jitter >= interval, "summaries {gap:?} apart");
     }
 }
 

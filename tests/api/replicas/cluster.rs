@@ -187,6 +187,16 @@ impl Cluster {
         self.holder_of(ROBOT).await
     }
 
+    /// The `default` robot's lease owner as the store has it (`HOSTNAME:pid:uuid`; empty once
+    /// released).
+    pub async fn lease_owner(&self) -> String {
+        self.db
+            .query_one("SELECT owner FROM leases WHERE robot = $1", &[&ROBOT])
+            .await
+            .expect("read the lease")
+            .get(0)
+    }
+
     /// The replica whose process holds `robot`'s lease right now, if one does.
     pub async fn holder_of(&self, robot: &str) -> Option<usize> {
         let row = self
