@@ -135,11 +135,14 @@ async fn take(
     } else {
         Vec::new()
     };
+    // Who is on call at the read, not at the step's `now`: an override made while the step
+    // ran starts after `now`, and is who the step must reach.
+    let reach_at = crate::clock::now_ms().max(now);
     let alert = &queued.alert;
     let msg_uuid = uuid::Uuid::new_v4().to_string();
     let (note, body, to) = match step {
         EscalationStep::Mention(r) => {
-            let reached = reach(settings, r, &overrides, now);
+            let reached = reach(settings, r, &overrides, reach_at);
             let names = reached.names();
             let notice = EscalationNotice {
                 alert,
@@ -197,7 +200,7 @@ async fn take(
             )
         }
         EscalationStep::Ding(r) => {
-            let reached = reach(settings, r, &overrides, now);
+            let reached = reach(settings, r, &overrides, reach_at);
             let note = format!(
                 "DING ({}) to {} after {after}",
                 config.ding_type.as_str(),

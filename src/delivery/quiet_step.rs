@@ -7,6 +7,7 @@
 use super::card_summary;
 use super::held_alerts;
 use super::step::{SenderCtx, Turn};
+use crate::clock::now_ms;
 use crate::domain::alert::{Alert, AlertKind};
 use crate::domain::mention::Mentions;
 use crate::domain::silence::{Hold, Matcher, Silence};
@@ -32,10 +33,12 @@ pub async fn active_silences(
     now: i64,
 ) -> Result<Vec<(Silence, Matcher)>, StoreError> {
     let mut active: Vec<(Silence, Matcher)> = Vec::new();
-    for silence in ctx.deps.outbox.silences(now).await? {
-        // A silence starts when it is made, which may be after this step's `now` was taken:
-        // only its end counts here.
-        if silence.ends_at <= now {
+    let silences = ctx.deps.outbox.silences(now).await?;
+    // Judged at the read, not at the step's `now`: a silence ended (or made) while the step
+    // ran is as the store says. Made ones count whatever their start (it may be after `now`).
+    let read_at = now_ms().max(now);
+    for silence in silences {
+        if silence.ends_at <= read_at {
             continue;
         }
         match silence.matchers.compile() {

@@ -2,6 +2,7 @@
 //! @-mentions whoever is on call, a person, everyone; the alert in another group; a DING —
 //! one step per `escalate_after`, each traced and counted; and any way of acting stops it.
 
+mod race;
 mod stopping;
 
 use crate::fake_robot::{FakeRobot, Received};

@@ -6,6 +6,7 @@ mod config_toml;
 mod fake_sentry;
 mod loopback;
 mod raw_http;
+mod stopped_step;
 
 pub use admin::*;
 pub use child_relay::*;
@@ -13,6 +14,7 @@ pub use config_toml::*;
 pub use fake_sentry::*;
 pub use loopback::*;
 pub use raw_http::*;
+pub use stopped_step::*;
 
 use crate::fake_robot::FakeRobot;
 use sentry_dingtalk::outbox::{MessageRow, MessageState, SharedOutbox, StateCount};

@@ -1,0 +1,102 @@
+//! A relay on PostgreSQL whose sender can be stopped inside a step, to force what happens
+//! when an operator acts (a silence, an override) while a step already under way runs: a
+//! lock on the storms table stops the step right after its start and before it reads what it
+//! acts on (picked alerts, due ladders); the test then acts and lets the step go on.
+
+use super::{ADMIN, ROBOT_SECRET, Relay, api_at, poll_async, signed_webhook, start_relay};
+use crate::fake_robot::FakeRobot;
+use serde_json::Value;
+use std::time::Duration;
+
+/// A relay on PostgreSQL, and the test's own connections to its database.
+pub struct StoppableRelay {
+    pub robot: FakeRobot,
+    data: tempfile::TempDir,
+    _child: Relay,
+    pub base: String,
+    pub http: reqwest::Client,
+    locker: tokio_postgres::Client,
+    /// For the test's own statements (the locker is inside its transaction).
+    pub db: tokio_postgres::Client,
+}
+
+async fn connect(url: &str) -> tokio_postgres::Client {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(connection);
+    client
+}
+
+impl StoppableRelay {
+    /// `serve` on the database at `url` with `ADMIN_TOKEN` and `vars`.
+    pub async fn start(url: &str, vars: &[(&str, &str)]) -> Self {
+        let robot = FakeRobot::start(Some(ROBOT_SECRET), None, 20).await;
+        let data = tempfile::tempdir().expect("temp dir");
+        let mut all = vec![("DATABASE_URL", url), ("ADMIN_TOKEN", ADMIN)];
+        all.extend_from_slice(vars);
+        let (child, base) = start_relay(&robot, data.path(), &all).await;
+        let (locker, db) = (connect(url).await, connect(url).await);
+        Self {
+            robot,
+            data,
+            _child: child,
+            base,
+            http: reqwest::Client::new(),
+            locker,
+            db,
+        }
+    }
+
+    pub async fn api(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        api_at(
+            &self.http,
+            format!("{}{path}", self.base),
+            ADMIN,
+            method,
+            body,
+        )
+        .await
+    }
+
+    /// Posts a signed webhook that must be stored (202).
+    pub async fn store(&self, resource: &str, body: Vec<u8>) {
+        let stored = signed_webhook(&self.http, &self.base, resource, body)
+            .send()
+            .await;
+        assert_eq!(stored.expect("post").status().as_u16(), 202);
+    }
+
+    /// Stops the sender's next step at the storms table (`storm_step::current`), which it
+    /// reads after the step's start and before its holds, ladders and pick; nothing else
+    /// touches that table here. What the test does next must be quick: the store's calls end
+    /// after 5 s.
+    pub async fn stop_the_next_step(&self) {
+        self.locker
+            .batch_execute("BEGIN; LOCK TABLE storms IN ACCESS EXCLUSIVE MODE")
+            .await
+            .expect("lock");
+        let sql = "SELECT count(*) FROM pg_stat_activity
+                   WHERE datname = current_database() AND wait_event_type = 'Lock'";
+        let stopped = poll_async(Duration::from_secs(10), || async {
+            let waiters: i64 = self.db.query_one(sql, &[]).await.expect("activity").get(0);
+            waiters > 0
+        })
+        .await;
+        assert!(stopped, "the sender's step waits on the storms table");
+    }
+
+    pub async fn let_the_step_go_on(&self) {
+        self.locker.batch_execute("ROLLBACK").await.expect("unlock");
+    }
+
+    /// What the relay logged (warnings and errors).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.data.path().join("relay.log")).unwrap_or_default()
+    }
+}
