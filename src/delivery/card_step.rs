@@ -43,19 +43,11 @@ pub fn card_key(alert: &Alert, alert_id: i64) -> String {
     }
 }
 
-/// The card's status after `alert`; `None` keeps the one it has. Comments and assignments
-/// change nothing; a repeat leaves a claimed card claimed.
+/// The card's status after `alert`, as far as the sender can tell from `current`; `None`
+/// keeps the one it has. Comments and assignments change nothing; a repeat leaves a claimed
+/// card claimed (`CardStatus::settle`, which the store applies again to the card as it is).
 pub fn next_status(alert: &Alert, current: Option<&str>) -> Option<String> {
-    let neutral = alert.kind == AlertKind::Comment
-        || (alert.kind == AlertKind::Issue && alert.action == "assigned");
-    if neutral {
-        return None;
-    }
-    let implied = CardStatus::implied_by(alert);
-    if implied == CardStatus::Firing && current == Some(CardStatus::Claimed.as_str()) {
-        return None;
-    }
-    Some(implied.as_str().to_string())
+    CardStatus::settle(CardStatus::asked_by(alert), current).map(|s| s.as_str().to_string())
 }
 
 /// One decision of a card robot's sender (the lease is held and the robot not paused).
@@ -231,7 +223,8 @@ async fn note(
         alert_ids: ids,
         card_key: key.to_string(),
         body,
-        status,
+        // What the alert asks for; the store settles it against the card as it is then.
+        status: CardStatus::asked_by(&newest.alert).map(|s| s.as_str().to_string()),
         alert: serde_json::to_string(&newest).unwrap_or_default(),
         out_track_id,
         at: now,

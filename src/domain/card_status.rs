@@ -50,6 +50,24 @@ impl CardStatus {
             _ => Self::Firing,
         }
     }
+
+    /// The status `alert` asks its card for: `None` for one that changes nothing (a comment,
+    /// an assignment).
+    pub fn asked_by(alert: &Alert) -> Option<Self> {
+        let neutral = alert.kind == AlertKind::Comment
+            || (alert.kind == AlertKind::Issue && alert.action == "assigned");
+        (!neutral).then(|| Self::implied_by(alert))
+    }
+
+    /// What a card that is `current` (`None`: a new card) becomes when alerts ask for
+    /// `asked`; `None` keeps it. A repeat leaves a claimed card claimed. The store decides it
+    /// against the card as it is in the transaction that notes the alerts, so a claim made
+    /// while they were being prepared stays.
+    pub fn settle(asked: Option<Self>, current: Option<&str>) -> Option<Self> {
+        let asked = asked?;
+        let claimed = current == Some(Self::Claimed.as_str());
+        (!(asked == Self::Firing && claimed)).then_some(asked)
+    }
 }
 
 #[cfg(test)]

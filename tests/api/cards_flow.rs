@@ -4,6 +4,7 @@
 
 mod clicks;
 mod digest;
+mod race;
 mod restart;
 
 use crate::fake_openapi::{APP_KEY, APP_SECRET, Card, FakeOpenApi, ROBOT_CODE};

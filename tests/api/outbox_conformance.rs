@@ -77,6 +77,7 @@ macro_rules! every_check {
         $run!(trace_prune);
         $run!(card_notes_keep_one_card);
         $run!(card_clicks_and_fences);
+        $run!(a_repeat_noted_after_a_claim_leaves_the_card_claimed);
         $run!(card_click_once_per_window);
         $run!(callback_signature_once);
         $run!(silences_add_list_end);

@@ -5,6 +5,7 @@ use super::super::columns::{SELECT_CARD, card_of};
 use super::super::types::{CardChange, CardNote, CardRow, Claim, Lease, NewMessage, StoreError};
 use super::PgOutbox;
 use super::connection::{Db, Params};
+use super::error::db;
 use super::lease::fenced;
 use super::sender::insert_message;
 use async_trait::async_trait;
@@ -57,18 +58,24 @@ impl CardStore for PgOutbox {
         let now = note.at;
         let alert_ids = &note.alert_ids;
         let n = i64::try_from(alert_ids.len()).unwrap_or(i64::MAX);
+        let key = &note.card_key;
+        // The card as it is now, locked: a click committed since the sender read it counts.
+        let current = "SELECT status FROM cards WHERE robot = $1 AND card_key = $2 FOR UPDATE";
+        let current: Option<String> = tx
+            .query_opt_as(current, &[&robot, key], |r| r.try_get(0).map_err(db))
+            .await?;
+        let status = note.status_for(current.as_deref());
         let upsert = "INSERT INTO cards (robot, card_key, out_track_id, status, count,
                                          first_seen, last_seen, alert)
                       VALUES ($1, $2, $3, COALESCE($4, 'firing'), $5, $6, $6, $7)
                       ON CONFLICT (robot, card_key) DO UPDATE SET
                           status = COALESCE($4, cards.status), count = cards.count + $5,
                           last_seen = $6, alert = $7";
-        let key = &note.card_key;
         let params: Params = &[
             &robot,
             key,
             &note.out_track_id,
-            &note.status,
+            &status,
             &n,
             &now,
             &note.alert,

@@ -39,13 +39,23 @@ fn note_alerts(
 ) -> rusqlite::Result<(CardRow, i64)> {
     let alert_ids = &note.alert_ids;
     let n = alert_ids.len() as i64;
+    // The card as it is now (the writer's transaction): a click committed since the sender
+    // read it counts.
+    let current: Option<String> = tx
+        .query_row(
+            "SELECT status FROM cards WHERE robot = ?1 AND card_key = ?2",
+            params![robot, note.card_key],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let status = note.status_for(current.as_deref());
     tx.execute(
         "INSERT INTO cards (robot, card_key, out_track_id, status, count, first_seen, last_seen, alert)
          VALUES (?1, ?2, ?3, COALESCE(?4, 'firing'), ?5, ?6, ?6, ?7)
          ON CONFLICT (robot, card_key) DO UPDATE SET
              status = COALESCE(?4, cards.status), count = cards.count + ?5,
              last_seen = ?6, alert = ?7",
-        params![robot, note.card_key, note.out_track_id, note.status, n, now, note.alert],
+        params![robot, note.card_key, note.out_track_id, status, n, now, note.alert],
     )?;
     let card = card_in(tx, robot, &note.card_key)?;
     let id = match pending_message(tx, &card)? {

@@ -1,5 +1,6 @@
 //! Interactive cards as the store keeps them.
 
+use crate::domain::card_status::CardStatus;
 use serde::Serialize;
 
 /// One live card of a card robot: one per (robot, Sentry issue), or per incident for metric
@@ -38,12 +39,23 @@ pub struct CardNote {
     pub out_track_id: String,
     /// The newest of the alerts, as JSON (`QueuedAlert`).
     pub alert: String,
-    /// The card's new status; `None` keeps the one it has (a new card starts `firing`).
+    /// The status the alerts ask for (`CardStatus::asked_by`); `None` keeps the one it has (a
+    /// new card starts `firing`). The store settles it against the card as it is in its
+    /// transaction ([`CardNote::status_for`]).
     pub status: Option<String>,
     /// The body of the operation's message when a new one is needed.
     pub body: String,
     /// When the alerts are noted: the card's and the message's time.
     pub at: i64,
+}
+
+impl CardNote {
+    /// The status to write on a card that is `current` in the noting transaction (`None`: a
+    /// new card); `None` keeps it.
+    pub fn status_for(&self, current: Option<&str>) -> Option<String> {
+        let asked = self.status.as_deref().and_then(CardStatus::parse);
+        CardStatus::settle(asked, current).map(|s| s.as_str().to_owned())
+    }
 }
 
 /// The body of a card operation's message: which card. The card's data is read when it is

@@ -158,6 +158,28 @@ pub async fn card_clicks_and_fences(o: Arc<dyn Outbox>) {
     );
 }
 
+/// A note settles its status against the card as it is when noted: a repeat (asking for
+/// `firing`) leaves a card claimed since the sender read it claimed; a resolve does not.
+pub async fn a_repeat_noted_after_a_claim_leaves_the_card_claimed(o: Arc<dyn Outbox>) {
+    let l = lease(&*o, ROBOT, "a", T0).await;
+    let ids = queue(&*o, ROBOT, &["8", "8", "8"], T0).await;
+    let first = note(&ids[..1], "issue:8", "t-8", Some("firing"), T0);
+    o.note_card_alerts(&l, &first).await.expect("note");
+    let claim = CardChange {
+        out_track_id: "t-8",
+        status: "claimed",
+        claimed_by: Some("u008"),
+        body: "{\"card\":\"t-8\"}",
+    };
+    o.card_clicked(claim, T0 + 1).await.expect("click");
+    let repeat = note(&ids[1..2], "issue:8", "t-8", Some("firing"), T0 + 2);
+    let (card, _) = o.note_card_alerts(&l, &repeat).await.expect("note");
+    assert_eq!((card.status.as_str(), card.count), ("claimed", 2));
+    let resolve = note(&ids[2..], "issue:8", "t-8", Some("resolved"), T0 + 3);
+    let (card, _) = o.note_card_alerts(&l, &resolve).await.expect("note");
+    assert_eq!(card.status, "resolved");
+}
+
 /// A click counts once within its window, again after it, and again when given back.
 pub async fn card_click_once_per_window(o: Arc<dyn Outbox>) {
     assert!(o.claim_card_click(claim("k", T0, MINUTE)).await.expect("c"));
