@@ -15,7 +15,7 @@ use super::card_quota;
 use super::enrich;
 use super::pick::pick_waiting;
 use super::step::{SenderCtx, SenderState, Step, Turn};
-use crate::domain::alert::{Alert, AlertKind};
+use crate::domain::alert::Alert;
 use crate::domain::card_status::CardStatus;
 use crate::domain::quota::QuotaLevel;
 use crate::outbox::{CardNote, Lease, StoreError, WaitingAlert, operation_body};
@@ -253,7 +253,7 @@ fn group_by_card(alerts: Vec<WaitingAlert>) -> Vec<(String, Vec<WaitingAlert>)> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::alert::Metric;
+    use crate::domain::alert::{AlertKind, Metric};
 
     #[test]
     fn keys_follow_the_issue_or_the_incident() {
