@@ -40,6 +40,26 @@ pub(super) const NOTE_ACTED: &str =
      SELECT id, issue, short_id, route, $1, 'stopped: ' || $2 FROM escalations
      WHERE issue = $3 AND state = 'open'";
 
+/// The notes of the follow-ups an act withdraws, written before they go.
+pub(super) const NOTE_WITHDRAWN: &str =
+    "INSERT INTO escalation_notes (ladder, issue, short_id, route, at, note)
+     SELECT e.id, e.issue, e.short_id, e.route, $1, 'withdrawn: its follow-up had not gone out'
+     FROM escalations e
+     WHERE e.issue = $2 AND EXISTS (
+         SELECT 1 FROM messages m WHERE m.ladder = e.id AND m.state = 'pending' AND m.attempts = 0)";
+
+/// The follow-ups an act withdraws: queued by a ladder of the issue — open, or done with its
+/// last step — and never tried (an attempt counts before its request goes out, so none is in
+/// flight). They carry no alert.
+pub(super) const WITHDRAW_ACTED: &str =
+    "DELETE FROM messages WHERE state = 'pending' AND attempts = 0
+     AND ladder IN (SELECT id FROM escalations WHERE issue = $1)";
+
+/// A step's follow-up, which knows its ladder.
+pub(super) const LADDER_MESSAGE: &str =
+    "INSERT INTO messages (robot, msg_uuid, body, alert_count, next_attempt_at, created_at, ladder)
+     VALUES ($1, $2, $3, 0, $4, $4, $5)";
+
 /// Ends the ladders an act ends; `next_at` becomes the end, which `prune` counts from.
 pub(super) const END_ACTED: &str =
     "UPDATE escalations SET state = 'acted', ended_by = $1, next_at = $2

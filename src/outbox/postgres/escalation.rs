@@ -3,8 +3,8 @@
 
 use super::super::EscalationStore;
 use super::super::escalation_sql::{
-    END_ACTED, MOVE, NOTE, NOTE_ACTED, NOTES, due_sql, ladder_of, ladder_opens, move_values,
-    note_of, open_sql,
+    END_ACTED, LADDER_MESSAGE, MOVE, NOTE, NOTE_ACTED, NOTE_WITHDRAWN, NOTES, WITHDRAW_ACTED,
+    due_sql, ladder_of, ladder_opens, move_values, note_of, open_sql,
 };
 use super::super::types::{
     Delivery, DueLadders, LadderLine, LadderMove, LadderNote, LadderRow, LadderStep, StoreError,
@@ -43,6 +43,8 @@ impl EscalationStore for PgOutbox {
         let mut conn = self.db().await?;
         let tx = conn.transaction().await?;
         tx.execute(NOTE_ACTED, &[&now, &by, &issue]).await?;
+        tx.execute(NOTE_WITHDRAWN, &[&now, &issue]).await?;
+        tx.execute(WITHDRAW_ACTED, &[&issue]).await?;
         let ended = tx.execute(END_ACTED, &[&by, &now, &issue]).await?;
         tx.commit().await?;
         Ok(usize::try_from(ended).unwrap_or(usize::MAX))
@@ -88,12 +90,9 @@ impl EscalationStore for PgOutbox {
             ..
         } = how
         {
-            let insert = "INSERT INTO messages (robot, msg_uuid, body, alert_count,
-                                                next_attempt_at, created_at)
-                          VALUES ($1, $2, $3, 0, $4, $4)";
             let m = queued.message;
-            let params: Params = &[&queued.robot, &m.msg_uuid, &m.body, &m.now];
-            tx.execute(insert, params).await?;
+            let params: Params = &[&queued.robot, &m.msg_uuid, &m.body, &m.now, &ladder.id];
+            tx.execute(LADDER_MESSAGE, params).await?;
             woken = Some(queued.robot.to_owned());
         }
         tx.commit().await?;

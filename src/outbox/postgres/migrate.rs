@@ -30,6 +30,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (9, include_str!("migrations/0009_storms.sql")),
     (10, include_str!("migrations/0010_open_api_calls.sql")),
     (11, include_str!("migrations/0011_tallies.sql")),
+    (12, include_str!("migrations/0012_ladder_messages.sql")),
 ];
 
 pub(super) async fn apply(conn: &mut Conn) -> Result<(), StoreError> {

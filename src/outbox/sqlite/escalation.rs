@@ -2,11 +2,10 @@
 //! enqueue's unit of work (`start`, called by `intake.rs`).
 
 use super::SqliteOutbox;
-use super::sender::insert_message;
 use crate::outbox::EscalationStore;
 use crate::outbox::escalation_sql::{
-    END_ACTED, MOVE, NOTE, NOTE_ACTED, NOTES, due_sql, ladder_of, ladder_opens, move_values,
-    note_of, open_sql,
+    END_ACTED, LADDER_MESSAGE, MOVE, NOTE, NOTE_ACTED, NOTE_WITHDRAWN, NOTES, WITHDRAW_ACTED,
+    due_sql, ladder_of, ladder_opens, move_values, note_of, open_sql,
 };
 use crate::outbox::types::{
     Delivery, DueLadders, LadderLine, LadderMove, LadderNote, LadderRow, LadderStep, StoreError,
@@ -56,6 +55,8 @@ impl EscalationStore for SqliteOutbox {
         self.write_sql(move |c| {
             let tx = c.transaction()?;
             tx.execute(NOTE_ACTED, params![now, by, issue])?;
+            tx.execute(NOTE_WITHDRAWN, params![now, issue])?;
+            tx.execute(WITHDRAW_ACTED, params![issue])?;
             let ended = tx.execute(END_ACTED, params![by, now, issue])?;
             tx.commit()?;
             Ok(ended)
@@ -121,12 +122,8 @@ impl EscalationStore for SqliteOutbox {
                     insert_note(tx, &ladder, note, now)?;
                 }
                 if let Some((robot, body, uuid, at)) = &message {
-                    let new = crate::outbox::NewMessage {
-                        body,
-                        msg_uuid: uuid,
-                        now: *at,
-                    };
-                    insert_message(tx, robot, &[], new)?;
+                    let values = params![robot, uuid, body, at, ladder.id];
+                    tx.prepare_cached(LADDER_MESSAGE)?.execute(values)?;
                 }
                 Ok(true)
             })

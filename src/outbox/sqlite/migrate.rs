@@ -194,6 +194,10 @@ CREATE TABLE card_clicks (
     )),
     // Issue 22: the status page's counts per robot, kind and 10 minutes. PostgreSQL's file.
     Postgres(include_str!("../postgres/migrations/0011_tallies.sql")),
+    // A ladder's follow-ups know their ladder (withdrawn by an act). PostgreSQL's file.
+    Postgres(include_str!(
+        "../postgres/migrations/0012_ladder_messages.sql"
+    )),
 ];
 
 /// Applies the migrations this file has not seen yet, each in its own transaction.

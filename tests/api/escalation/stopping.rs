@@ -2,6 +2,7 @@
 //! holds the issue, the resolve link in the chat.
 
 use super::*;
+use sentry_dingtalk::outbox::MessageState;
 
 #[tokio::test]
 async fn an_act_in_sentry_stops_the_ladder_before_its_step() {
@@ -111,4 +112,37 @@ async fn the_resolve_link_in_the_chat_stops_the_ladder() {
     assert_eq!(resp.status(), 200);
     assert_eq!(ladders_open(&app).await, 0);
     assert_eq!(notes(&app).await, ["stopped: resolved from the chat"]);
+}
+
+/// A follow-up still waiting for the budget when someone acts is withdrawn: "nobody acted"
+/// never comes after someone did.
+#[tokio::test]
+async fn an_act_withdraws_a_follow_up_still_waiting_for_the_budget() {
+    let config = ladder(&["oncall:backend"], "1s", "");
+    let dir = tempfile::tempdir().expect("tmp");
+    let app = spawn_app_with(|s| {
+        // One message a minute: the first alert spends it, the follow-up waits.
+        s.env_robot.rate_per_minute = 1;
+        with_config_file(s, dir.path(), &config);
+    })
+    .await;
+    app.post_signed("issue", &example("issue-created.json"))
+        .await;
+    assert!(app.robot.wait_for(WAIT, |p| p.len() == 1).await);
+    let step_taken = poll_async(WAIT, || async { notes(&app).await.len() == 1 }).await;
+    assert!(step_taken, "{:?}", notes(&app).await);
+    let waiting = app.messages(Some(MessageState::Pending)).await;
+    assert_eq!(waiting.len(), 1, "the follow-up waits for the budget");
+    let resp = app
+        .post_signed("issue", &issue_with_action("assigned"))
+        .await;
+    assert_eq!(resp.status(), 202);
+    // The ladder had taken its one step (done): nothing to stop, a follow-up to withdraw.
+    assert_eq!(
+        notes(&app).await[1..],
+        ["withdrawn: its follow-up had not gone out"]
+    );
+    let pending = app.messages(Some(MessageState::Pending)).await;
+    assert!(pending.iter().all(|m| m.id != waiting[0].id), "withdrawn");
+    assert_eq!(app.robot.posted().len(), 1);
 }

@@ -212,6 +212,8 @@ pub async fn note_ladder_appends(o: Arc<dyn Outbox>) {
             note(now, ROUTE, "step 1: ding:oncall:backend"),
             note(now + 1, ROUTE, "DING not sent: 403"),
             note(now + 2, ROUTE, "stopped: assigned in Sentry"),
+            // The step's follow-up had not been tried: the act withdrew it.
+            note(now + 2, ROUTE, "withdrawn: its follow-up had not gone out"),
             note(now + 3, ROUTE, "DING sent late"),
         ]
     );
