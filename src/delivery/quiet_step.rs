@@ -12,9 +12,11 @@ use crate::domain::alert::{Alert, AlertKind};
 use crate::domain::mention::Mentions;
 use crate::domain::silence::{Hold, Matcher, Silence};
 use crate::domain::tally::TallyKind;
+use crate::live::ActiveConfig;
 use crate::outbox::{Lease, MessageAsk, NewMessage, StoreError, WaitingAlert};
 use crate::render::{Envelope, HeldBy, HoldSummary};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use tracing::{error, info, warn};
 
 /// Ended holds are looked for this often (the worker's `SenderState::quiet`).
@@ -57,23 +59,30 @@ pub async fn active_silences(
     Ok(active)
 }
 
+/// What holds alerts, read after the alerts it is tested on: the active silences, and the
+/// settings in force (a reload during the step may have added a mute window that an alert
+/// stored after it names).
+struct Holders {
+    silences: Vec<(Silence, Matcher)>,
+    active: Arc<ActiveConfig>,
+}
+
 /// What holds `alert` now, if anything: the oldest matching silence, else a mute window of
 /// the routes that sent it. A test notification is never held: someone asked for it.
-fn hold_for(
-    ctx: &SenderCtx,
-    silences: &[(Silence, Matcher)],
-    w: &WaitingAlert,
-    now: i64,
-) -> Option<Hold> {
+fn hold_for(ctx: &SenderCtx, holders: &Holders, w: &WaitingAlert, now: i64) -> Option<Hold> {
     let alert = &w.queued.alert;
     if alert.is_test_notification() {
         return None;
     }
     let robot = ctx.robot.name.as_str();
-    if let Some((s, _)) = silences.iter().find(|(_, m)| m.matches(alert, robot)) {
+    let silence = holders
+        .silences
+        .iter()
+        .find(|(_, m)| m.matches(alert, robot));
+    if let Some((s, _)) = silence {
         return Some(Hold::Silence(s.id));
     }
-    if let Some(hold) = ctx
+    if let Some(hold) = holders
         .active
         .settings
         .muted_by(&w.queued.mute, alert, now)
@@ -104,13 +113,17 @@ pub async fn hold_picked(
         return Ok(());
     }
     let robot = ctx.robot.name.as_str();
-    let silences = active_silences(ctx, now).await?;
-    let silencing = silences.iter().any(|(_, m)| m.concerns(robot));
-    if !silencing && ctx.storm.is_none() && !ctx.active.settings.any_mute_active(now) {
+    let holders = Holders {
+        silences: active_silences(ctx, now).await?,
+        active: ctx.live.get(),
+    };
+    let silencing = holders.silences.iter().any(|(_, m)| m.concerns(robot));
+    let muting = holders.active.settings.any_mute_active(now);
+    if !silencing && ctx.storm.is_none() && !muting {
         return Ok(());
     }
     let mut holds: BTreeMap<String, (Hold, Vec<i64>)> = BTreeMap::new();
-    picked.retain(|w| match hold_for(ctx, &silences, w, now) {
+    picked.retain(|w| match hold_for(ctx, &holders, w, now) {
         Some(hold) => {
             holds
                 .entry(hold.key())

@@ -8,7 +8,7 @@
 use super::rate_limit::RateLimiter;
 use super::{Deps, LEASE_RENEW};
 use crate::config::{RetryConfig, RobotConfig};
-use crate::live::ActiveConfig;
+use crate::live::{ActiveConfig, Live};
 use crate::outbox::Lease;
 use crate::render::Renderer;
 use std::sync::Arc;
@@ -43,6 +43,9 @@ pub struct SenderCtx {
     pub robot: RobotConfig,
     /// All the settings in force (routes, mute windows), refreshed with `robot`.
     pub active: Arc<ActiveConfig>,
+    /// Where `active` comes from: read again where a reload during the step must count (the
+    /// mute windows that hold picked alerts).
+    pub live: Arc<Live>,
     /// The robot's open storm at this step (`storm_step::current`).
     pub storm: Option<crate::domain::storm::Storm>,
     pub deps: Deps,

@@ -18,8 +18,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, Span, error, info, info_span, warn};
 
 pub struct RobotWorker {
-    live: Arc<Live>,
-    /// This robot's settings and the templates, refreshed from `live` before every step.
+    /// This robot's settings and the templates, refreshed from `ctx.live` before every step.
     ctx: SenderCtx,
     state: SenderState,
     wake: Arc<Notify>,
@@ -39,10 +38,10 @@ impl RobotWorker {
         let limiter = RateLimiter::new(robot.rate_per_minute, []);
         let span = info_span!("sender", robot = %robot.name);
         Some(Self {
-            live,
             ctx: SenderCtx {
                 robot,
                 active: active_config,
+                live,
                 storm: None,
                 deps: deps.clone(),
                 renderer,
@@ -65,7 +64,7 @@ impl RobotWorker {
 
     /// Picks up a reload; false when the robot is no longer configured.
     fn refresh(&mut self) -> bool {
-        let active = self.live.get();
+        let active = self.ctx.live.get();
         let Some(robot) = active.settings.robot(&self.ctx.robot.name) else {
             return false;
         };

@@ -2,6 +2,8 @@
 //! `mute_pass_level` are held (traced `muted by window …`, counted) and a fatal one passes;
 //! when a reload takes the window away from the route, ONE summary names what it held.
 
+mod race;
+
 use crate::helpers::*;
 use crate::silences::issue;
 use sentry_dingtalk::Secret;
