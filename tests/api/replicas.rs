@@ -17,7 +17,7 @@ use crate::helpers::{ROBOT_SECRET, poll_async};
 use crate::outbox_conformance::postgres::with_database;
 use cluster::{Cluster, REPLICAS, alert, assert_each_once, post, post_full, request_id};
 use db_proxy::DbProxy;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// DingTalk's own limit, on the relay and on the strict fake robot alike: any 21st message in
@@ -117,8 +117,12 @@ async fn pg_replicas_storm_with_sigkill_and_sigterm_delivers_each_accepted_alert
 async fn pg_replicas_rolling_restart_under_steady_traffic_loses_nothing() {
     with_database(|url| async move {
         let mut c = Cluster::start(robot().await, &url, &url, &env("1")).await;
-        // The load balancer: replicas in rotation, one webhook every 40 ms to the next one.
-        let rotation = Arc::new(Mutex::new((0..REPLICAS).collect::<Vec<usize>>()));
+        // The load balancer: replicas in rotation, one webhook every 40 ms to the next one. A
+        // replica leaves the rotation only between two webhooks (the lock is held across
+        // each), as endpoints drain before a pod is stopped.
+        let rotation = Arc::new(tokio::sync::Mutex::new(
+            (0..REPLICAS).collect::<Vec<usize>>(),
+        ));
         let bases: Vec<String> = c.replicas.iter().map(|r| r.base.clone()).collect();
         let stop = tokio_util::sync::CancellationToken::new();
         let traffic = tokio::spawn({
@@ -127,11 +131,10 @@ async fn pg_replicas_rolling_restart_under_steady_traffic_loses_nothing() {
                 let mut answers = Vec::new();
                 let mut n = 0;
                 while !stop.is_cancelled() {
-                    let to = {
-                        let r = rotation.lock().expect("rotation");
-                        r[n % r.len()]
-                    };
+                    let in_rotation = rotation.lock().await;
+                    let to = in_rotation[n % in_rotation.len()];
                     answers.push((n, post(&http, &bases[to], &alert(n), &request_id()).await));
+                    drop(in_rotation);
                     n += 1;
                     tokio::time::sleep(Duration::from_millis(40)).await;
                 }
@@ -140,12 +143,12 @@ async fn pg_replicas_rolling_restart_under_steady_traffic_loses_nothing() {
         });
         for i in 0..REPLICAS {
             // Out of the endpoints first (readiness, preStop), then SIGTERM, then the new pod.
-            rotation.lock().expect("rotation").retain(|r| *r != i);
+            rotation.lock().await.retain(|r| *r != i);
             c.replicas[i].sigterm();
             let exit = c.replicas[i].wait_exit(Duration::from_secs(10)).await;
             assert!(exit.is_some_and(|s| s.success()), "replica {i}: {exit:?}");
             c.restart(i).await;
-            rotation.lock().expect("rotation").push(i);
+            rotation.lock().await.push(i);
         }
         stop.cancel();
         let answers = traffic.await.expect("traffic");
