@@ -173,7 +173,9 @@ async fn send_card(
     let create = !card.created;
     // A new card is a new message in the chat: it takes from the budget, counted before the
     // call like a message.
-    let prepared = send::prepare(ctx, turn, msg, create).await?;
+    let Some(prepared) = send::prepare(ctx, turn, msg, create).await? else {
+        return Ok(());
+    };
     let tally = CallTally::default();
     let outcome = call(ctx, card_robot, (card, queued), create, &tally).await;
     let label = outcome.label();

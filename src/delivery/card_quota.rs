@@ -138,7 +138,9 @@ pub async fn send_fallback(
     (card, queued, params): (&CardRow, &QueuedAlert, CardParams),
     fallback: &Fallback,
 ) -> Result<(), StoreError> {
-    let prepared = send::prepare(ctx, turn, msg, true).await?;
+    let Some(prepared) = send::prepare(ctx, turn, msg, true).await? else {
+        return Ok(());
+    };
     let body = fallback_message(ctx, msg, (card, queued), &params).to_json();
     let client = &ctx.deps.client;
     let outcome = client

@@ -75,7 +75,9 @@ async fn send_message(
 ) -> Result<(), StoreError> {
     let span = info_span!("send", delivery_id = msg.id);
     async {
-        let prepared = send::prepare(ctx, turn, &msg, true).await?;
+        let Some(prepared) = send::prepare(ctx, turn, &msg, true).await? else {
+            return Ok(());
+        };
         let outcome = call(ctx, &msg).await;
         let timed = ctx.robot.webhook.is_some();
         let now = send::finish(ctx, state, turn, &prepared, outcome.label(), timed).await?;

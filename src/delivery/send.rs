@@ -9,7 +9,7 @@ use crate::clock::now_ms;
 use crate::dingtalk::SendOutcome;
 use crate::domain::tally::TallyKind;
 use crate::outbox::{Lease, MessageRow, Retry, StoreError};
-use tracing::{error, warn};
+use tracing::{error, info, warn};
 
 /// An attempt that is on record and may go out.
 pub struct PreparedSend {
@@ -31,28 +31,33 @@ pub struct OutcomeTexts {
 }
 
 /// Records the attempt; when it takes from the budget, renews the lease and counts it first.
+/// `None`: the message was withdrawn since it was read (an act on its issue ended the ladder
+/// that queued it) and must not go.
 pub async fn prepare(
     ctx: &SenderCtx,
     turn: &mut Turn<'_>,
     msg: &MessageRow,
     counted: bool,
-) -> Result<PreparedSend, StoreError> {
+) -> Result<Option<PreparedSend>, StoreError> {
     let outbox = &ctx.deps.outbox;
     let started = now_ms();
-    outbox.record_attempt(turn.lease(), msg.id, started).await?;
+    if !outbox.record_attempt(turn.lease(), msg.id, started).await? {
+        info!("withdrawn before its send: not sent");
+        return Ok(None);
+    }
     if counted {
         renew_before_send(ctx, turn).await?;
         // Counted, committed, before the request goes out: an attempt cut off by `kill -9` or
         // a lost lease may well have reached DingTalk, and the next sender's budget must see it.
         outbox.count_attempt(turn.lease(), msg.id, started).await?;
     }
-    Ok(PreparedSend {
+    Ok(Some(PreparedSend {
         msg_id: msg.id,
         attempt: msg.attempts + 1,
         created_at: msg.created_at,
         started,
         counted,
-    })
+    }))
 }
 
 /// Renews the lease just before a counted send. A send takes up to the request timeout

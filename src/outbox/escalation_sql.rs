@@ -40,20 +40,28 @@ pub(super) const NOTE_ACTED: &str =
      SELECT id, issue, short_id, route, $1, 'stopped: ' || $2 FROM escalations
      WHERE issue = $3 AND state = 'open'";
 
-/// The notes of the follow-ups an act withdraws, written before they go.
+/// The follow-ups an act withdraws (`$2` is now): queued by a ladder of the issue — open, or
+/// done with its last step — and not in flight: never tried, or waiting for a retry (an
+/// attempt is recorded before its request goes out, and a sender that read one since finds
+/// it gone and sends nothing). They carry no alert. Returns each one's ladder. (`$1` before
+/// `$2` in the text: SQLite numbers `$n` parameters in the order they first appear.)
+pub(super) const WITHDRAW_ACTED: &str =
+    "DELETE FROM messages WHERE ladder IN (SELECT id FROM escalations WHERE issue = $1)
+     AND state = 'pending' AND (attempts = 0 OR next_attempt_at > $2)
+     RETURNING ladder";
+
+/// Each ladder once, in order, of the follow-ups `WITHDRAW_ACTED` returned.
+pub(super) fn ladders_of(mut withdrawn: Vec<i64>) -> Vec<i64> {
+    withdrawn.sort_unstable();
+    withdrawn.dedup();
+    withdrawn
+}
+
+/// The note of ladder `$2` whose follow-up an act withdrew.
 pub(super) const NOTE_WITHDRAWN: &str =
     "INSERT INTO escalation_notes (ladder, issue, short_id, route, at, note)
-     SELECT e.id, e.issue, e.short_id, e.route, $1, 'withdrawn: its follow-up had not gone out'
-     FROM escalations e
-     WHERE e.issue = $2 AND EXISTS (
-         SELECT 1 FROM messages m WHERE m.ladder = e.id AND m.state = 'pending' AND m.attempts = 0)";
-
-/// The follow-ups an act withdraws: queued by a ladder of the issue — open, or done with its
-/// last step — and never tried (an attempt counts before its request goes out, so none is in
-/// flight). They carry no alert.
-pub(super) const WITHDRAW_ACTED: &str =
-    "DELETE FROM messages WHERE state = 'pending' AND attempts = 0
-     AND ladder IN (SELECT id FROM escalations WHERE issue = $1)";
+     SELECT id, issue, short_id, route, $1, 'withdrawn: its follow-up had not gone out'
+     FROM escalations WHERE id = $2";
 
 /// A step's follow-up, which knows its ladder.
 pub(super) const LADDER_MESSAGE: &str =

@@ -129,8 +129,10 @@ pub trait SenderStore: Send + Sync + 'static {
     /// Creates a message and assigns the alerts to it in one transaction; returns its id.
     async fn create_message(&self, ask: MessageAsk<'_>) -> Result<i64, StoreError>;
 
-    /// Counts an attempt as started (`attempts + 1`, `last_attempt_at = now`).
-    async fn record_attempt(&self, lease: &Lease, id: i64, now: i64) -> Result<(), StoreError>;
+    /// Counts an attempt as started (`attempts + 1`, `last_attempt_at = now`); false when the
+    /// message is no longer pending (an act withdrew a ladder's follow-up since it was read):
+    /// then nothing may be sent.
+    async fn record_attempt(&self, lease: &Lease, id: i64, now: i64) -> Result<bool, StoreError>;
 
     /// Counts a send of message `id` against the robot's budget, committed before its request
     /// goes out: an attempt cut off by `kill -9` or a lost lease (DingTalk may have counted it)

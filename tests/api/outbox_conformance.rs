@@ -90,7 +90,7 @@ macro_rules! every_check {
         $run!(storm_writes_need_the_current_lease);
         $run!(ladder_starts_with_the_enqueue);
         $run!(ladder_step_taken_once);
-        $run!(act_withdraws_the_follow_ups_not_yet_tried);
+        $run!(act_withdraws_the_follow_ups_not_in_flight);
         $run!(last_step_ends_the_ladder);
         $run!(ladder_move_needs_the_current_lease);
         $run!(act_ends_the_issues_ladders);

@@ -246,7 +246,8 @@ async fn held_alerts_are_traced_counted_and_told_once_when_the_silence_is_delete
 async fn a_silence_that_expires_is_summarized_once() {
     let app = admin_app().await;
     // Long enough that both alerts are stored while it holds, even on a loaded CI machine.
-    let body = json!({"matchers": {"issue": "PAY-301"}, "duration": "6s"});
+    let lasts = std::time::Duration::from_secs(10);
+    let body = json!({"matchers": {"issue": "PAY-301"}, "duration": "10s"});
     let silence = made(&app, body).await;
     let id = silence["id"].as_i64().expect("id");
     for i in 0..2 {
@@ -258,7 +259,7 @@ async fn a_silence_that_expires_is_summarized_once() {
     );
     assert!(app.robot.posted().is_empty());
     assert!(
-        app.robot.wait_for(WAIT, |p| !p.is_empty()).await,
+        app.robot.wait_for(lasts + WAIT, |p| !p.is_empty()).await,
         "the summary at expiry"
     );
     let posted = app.robot.posted();

@@ -4,13 +4,14 @@
 use super::super::EscalationStore;
 use super::super::escalation_sql::{
     END_ACTED, LADDER_MESSAGE, MOVE, NOTE, NOTE_ACTED, NOTE_WITHDRAWN, NOTES, WITHDRAW_ACTED,
-    due_sql, ladder_of, ladder_opens, move_values, note_of, open_sql,
+    due_sql, ladder_of, ladder_opens, ladders_of, move_values, note_of, open_sql,
 };
 use super::super::types::{
     Delivery, DueLadders, LadderLine, LadderMove, LadderNote, LadderRow, LadderStep, StoreError,
 };
 use super::PgOutbox;
 use super::connection::{Params, Tx};
+use super::error::db;
 use super::lease::fenced;
 use async_trait::async_trait;
 
@@ -42,9 +43,19 @@ impl EscalationStore for PgOutbox {
     async fn act_on_issue(&self, issue: &str, by: &str, now: i64) -> Result<usize, StoreError> {
         let mut conn = self.db().await?;
         let tx = conn.transaction().await?;
+        // The issue's ladders, locked first: a step committing meanwhile (its follow-up
+        // queued) is waited for and then seen, and one after finds its ladder ended.
+        let lock = "SELECT id FROM escalations WHERE issue = $1 FOR UPDATE";
+        tx.execute(lock, &[&issue]).await?;
         tx.execute(NOTE_ACTED, &[&now, &by, &issue]).await?;
-        tx.execute(NOTE_WITHDRAWN, &[&now, &issue]).await?;
-        tx.execute(WITHDRAW_ACTED, &[&issue]).await?;
+        let withdrawn = tx
+            .query_as(WITHDRAW_ACTED, &[&issue, &now], |r| {
+                r.try_get(0).map_err(db)
+            })
+            .await?;
+        for ladder in ladders_of(withdrawn) {
+            tx.execute(NOTE_WITHDRAWN, &[&now, &ladder]).await?;
+        }
         let ended = tx.execute(END_ACTED, &[&by, &now, &issue]).await?;
         tx.commit().await?;
         Ok(usize::try_from(ended).unwrap_or(usize::MAX))

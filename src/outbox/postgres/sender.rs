@@ -148,10 +148,14 @@ impl SenderStore for PgOutbox {
         Ok(id)
     }
 
-    async fn record_attempt(&self, lease: &Lease, id: i64, now: i64) -> Result<(), StoreError> {
+    async fn record_attempt(&self, lease: &Lease, id: i64, now: i64) -> Result<bool, StoreError> {
         let sql = "UPDATE messages SET attempts = attempts + 1, last_attempt_at = $3
-                   WHERE robot = $1 AND id = $2";
-        self.fenced_write(lease, sql, &[&id, &now]).await
+                   WHERE robot = $1 AND id = $2 AND state = 'pending'";
+        let mut conn = self.db().await?;
+        let tx = fenced(&mut conn, lease).await?;
+        let recorded = tx.execute(sql, &[&lease.robot, &id, &now]).await? == 1;
+        tx.commit().await?;
+        Ok(recorded)
     }
 
     async fn count_attempt(&self, lease: &Lease, id: i64, at: i64) -> Result<(), StoreError> {

@@ -5,7 +5,7 @@ use super::SqliteOutbox;
 use crate::outbox::EscalationStore;
 use crate::outbox::escalation_sql::{
     END_ACTED, LADDER_MESSAGE, MOVE, NOTE, NOTE_ACTED, NOTE_WITHDRAWN, NOTES, WITHDRAW_ACTED,
-    due_sql, ladder_of, ladder_opens, move_values, note_of, open_sql,
+    due_sql, ladder_of, ladder_opens, ladders_of, move_values, note_of, open_sql,
 };
 use crate::outbox::types::{
     Delivery, DueLadders, LadderLine, LadderMove, LadderNote, LadderRow, LadderStep, StoreError,
@@ -55,8 +55,13 @@ impl EscalationStore for SqliteOutbox {
         self.write_sql(move |c| {
             let tx = c.transaction()?;
             tx.execute(NOTE_ACTED, params![now, by, issue])?;
-            tx.execute(NOTE_WITHDRAWN, params![now, issue])?;
-            tx.execute(WITHDRAW_ACTED, params![issue])?;
+            let withdrawn = tx
+                .prepare(WITHDRAW_ACTED)?
+                .query_map(params![issue, now], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<i64>>>()?;
+            for ladder in ladders_of(withdrawn) {
+                tx.execute(NOTE_WITHDRAWN, params![now, ladder])?;
+            }
             let ended = tx.execute(END_ACTED, params![by, now, issue])?;
             tx.commit()?;
             Ok(ended)

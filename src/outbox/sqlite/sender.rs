@@ -168,9 +168,11 @@ impl SenderStore for SqliteOutbox {
         .await
     }
 
-    async fn record_attempt(&self, lease: &Lease, id: i64, now: i64) -> Result<(), StoreError> {
-        let sql = "UPDATE messages SET attempts = attempts + 1, last_attempt_at = ?2 WHERE id = ?1";
-        self.fenced_update(lease, sql, (id, now)).await
+    async fn record_attempt(&self, lease: &Lease, id: i64, now: i64) -> Result<bool, StoreError> {
+        let sql = "UPDATE messages SET attempts = attempts + 1, last_attempt_at = ?2
+                   WHERE id = ?1 AND state = 'pending'";
+        let changed = self.fenced(lease, move |tx, _| tx.execute(sql, (id, now)));
+        Ok(changed.await? == 1)
     }
 
     async fn count_attempt(&self, lease: &Lease, id: i64, at: i64) -> Result<(), StoreError> {

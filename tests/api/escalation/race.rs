@@ -6,6 +6,7 @@ use super::{ISSUE, ladder};
 use crate::helpers::*;
 use crate::outbox_conformance::postgres::with_database;
 use serde_json::json;
+use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs PostgreSQL (TEST_POSTGRES_URL)"]
@@ -19,6 +20,9 @@ async fn pg_an_override_made_while_a_step_runs_is_whom_that_step_reaches() {
         let relay = StoppableRelay::start(&url, &[("CONFIG_FILE", file.as_str())]).await;
         relay.store("issue", example("issue-created.json")).await;
         assert!(relay.robot.wait_for(WAIT, |p| p.len() == 1).await);
+        // Ladders are looked for at most once a second: past that, the step stopped next
+        // is one that looks (part of what is set up, not a wait for the relay).
+        tokio::time::sleep(Duration::from_millis(1_200)).await;
         relay.stop_the_next_step().await;
         let due = "UPDATE escalations SET next_at = 0 WHERE issue = $1 AND state = 'open'";
         let made_due = relay.db.execute(due, &[&ISSUE]).await.expect("due");

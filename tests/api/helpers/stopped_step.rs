@@ -75,24 +75,42 @@ impl StoppableRelay {
     /// Stops the sender's next step at the storms table (`storm_step::current`), which it
     /// reads after the step's start and before its holds, ladders and pick; nothing else
     /// touches that table here. What the test does next must be quick: the store's calls end
-    /// after 5 s.
+    /// after 5 s ([`let_the_step_go_on`](Self::let_the_step_go_on) checks they did not).
     pub async fn stop_the_next_step(&self) {
+        let me: i32 = self
+            .locker
+            .query_one("SELECT pg_backend_pid()", &[])
+            .await
+            .expect("pid")
+            .get(0);
         self.locker
             .batch_execute("BEGIN; LOCK TABLE storms IN ACCESS EXCLUSIVE MODE")
             .await
             .expect("lock");
-        let sql = "SELECT count(*) FROM pg_stat_activity
-                   WHERE datname = current_database() AND wait_event_type = 'Lock'";
+        let sql = "SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))";
         let stopped = poll_async(Duration::from_secs(10), || async {
-            let waiters: i64 = self.db.query_one(sql, &[]).await.expect("activity").get(0);
+            let waiters: i64 = self
+                .db
+                .query_one(sql, &[&me])
+                .await
+                .expect("activity")
+                .get(0);
             waiters > 0
         })
         .await;
         assert!(stopped, "the sender's step waits on the storms table");
     }
 
+    /// Lets the stopped step go on, and checks it was still waiting: had the store's 5 s call
+    /// bound ended it, the next step would have begun after the test acted, and the test
+    /// would prove nothing.
     pub async fn let_the_step_go_on(&self) {
         self.locker.batch_execute("ROLLBACK").await.expect("unlock");
+        let log = self.log();
+        assert!(
+            !log.contains("outbox unavailable"),
+            "the stopped step timed out first: {log}"
+        );
     }
 
     /// What the relay logged (warnings and errors).

@@ -1,14 +1,25 @@
-//! An act withdraws the follow-ups its issue's ladders queued and never tried: "nobody acted"
-//! never goes out after someone did (the follow-up waited for the budget, or for a paused
-//! robot). A follow-up already tried stays (it may be at DingTalk); other issues' stay.
+//! An act withdraws the follow-ups its issue's ladders queued and that are not in flight:
+//! never tried (waiting for the budget), or waiting for a retry (a paused robot). "Nobody
+//! acted" never goes out after someone did. One whose attempt started and has not ended stays
+//! (it may be at DingTalk); other issues' stay; a sender that read a withdrawn one before the
+//! act is told so when it records its attempt, and sends nothing.
 
 use super::escalation::*;
 use super::fixtures::*;
 use sentry_dingtalk::outbox::port::Outbox;
+use sentry_dingtalk::outbox::types::{MessageRow, Retry};
 use std::sync::Arc;
 
-pub async fn act_withdraws_the_follow_ups_not_yet_tried(o: Arc<dyn Outbox>) {
-    for issue in ["42", "43", "44"] {
+async fn follow_up(o: &dyn Outbox, issue: &str) -> MessageRow {
+    let all = o.list_messages(None, 10).await.expect("list");
+    let uuid = format!("esc-{issue}");
+    all.into_iter()
+        .find(|m| m.msg_uuid == uuid)
+        .expect("follow-up")
+}
+
+pub async fn act_withdraws_the_follow_ups_not_in_flight(o: Arc<dyn Outbox>) {
+    for issue in ["42", "43", "44", "45"] {
         start(&*o, issue, T0).await;
     }
     let at = T0 + AFTER;
@@ -18,19 +29,27 @@ pub async fn act_withdraws_the_follow_ups_not_yet_tried(o: Arc<dyn Outbox>) {
         let next = took("step 1", &uuid, at, Some(at + AFTER));
         move_ok(&*o, &runner, &row, next, at).await;
     }
-    let messages = o.list_messages(None, 10).await.expect("list");
-    assert_eq!(messages.len(), 3);
-    // 43's follow-up is being sent: its attempt counted before the request went out.
     let pager = lease(&*o, PAGER, "a", at).await;
-    let tried = messages
-        .iter()
-        .find(|m| m.msg_uuid == "esc-43")
-        .expect("43");
-    o.record_attempt(&pager, tried.id, at + 1)
+    let (untried, in_flight) = (follow_up(&*o, "42").await, follow_up(&*o, "43").await);
+    // 43's attempt started (recorded before its request goes out) and has not ended.
+    let started = o.record_attempt(&pager, in_flight.id, at + 1).await;
+    assert!(started.expect("attempt"));
+    // 45's attempt ended in a retry a minute on (a throttled robot, say).
+    let retrying = follow_up(&*o, "45").await;
+    assert!(
+        o.record_attempt(&pager, retrying.id, at + 1)
+            .await
+            .expect("a")
+    );
+    let retry = Retry {
+        next_attempt_at: at + MINUTE,
+        error: "throttled",
+    };
+    o.mark_retry(&pager, retrying.id, retry)
         .await
-        .expect("attempt");
+        .expect("retry");
 
-    for issue in ["42", "43"] {
+    for issue in ["42", "43", "45"] {
         let ended = o.act_on_issue(issue, "claimed in the chat", at + 2).await;
         assert_eq!(ended.expect("act"), 1, "{issue}");
     }
@@ -42,16 +61,26 @@ pub async fn act_withdraws_the_follow_ups_not_yet_tried(o: Arc<dyn Outbox>) {
         .map(|m| m.msg_uuid)
         .collect();
     left.sort_unstable();
-    assert_eq!(left, ["esc-43", "esc-44"], "42's untried follow-up is gone");
-    let story: Vec<String> = notes(&*o, "42").await.into_iter().map(|n| n.note).collect();
     assert_eq!(
-        story,
-        [
-            "step 1",
-            "stopped: claimed in the chat",
-            "withdrawn: its follow-up had not gone out"
-        ]
+        left,
+        ["esc-43", "esc-44"],
+        "42's and 45's follow-ups are gone"
     );
-    let tried_story = notes(&*o, "43").await;
-    assert_eq!(tried_story.len(), 2, "no withdrawal of a tried follow-up");
+    let withdrawn = "withdrawn: its follow-up had not gone out";
+    for issue in ["42", "45"] {
+        let story: Vec<String> = notes(&*o, issue)
+            .await
+            .into_iter()
+            .map(|n| n.note)
+            .collect();
+        assert_eq!(story, ["step 1", "stopped: claimed in the chat", withdrawn]);
+    }
+    assert_eq!(
+        notes(&*o, "43").await.len(),
+        2,
+        "a follow-up in flight stays"
+    );
+    // A sender that read 42's follow-up before the act: nothing to send.
+    let late = o.record_attempt(&pager, untried.id, at + 3).await;
+    assert!(!late.expect("attempt"), "withdrawn: not sent");
 }

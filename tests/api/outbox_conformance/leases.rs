@@ -151,7 +151,9 @@ pub async fn stale_fence_write_refused(o: Arc<dyn Outbox>) {
         .await;
     lost(created.map(|_| ()), "create_message");
     lost(
-        o.record_attempt(&old, id, T0 + 3 * MINUTE).await,
+        o.record_attempt(&old, id, T0 + 3 * MINUTE)
+            .await
+            .map(|_| ()),
         "record_attempt",
     );
     lost(
