@@ -40,15 +40,29 @@ pub(super) const NOTE_ACTED: &str =
      SELECT id, issue, short_id, route, $1, 'stopped: ' || $2 FROM escalations
      WHERE issue = $3 AND state = 'open'";
 
-/// The follow-ups an act withdraws (`$2` is now): queued by a ladder of the issue — open, or
-/// done with its last step — and not in flight: never tried, or waiting for a retry (an
-/// attempt is recorded before its request goes out, and a sender that read one since finds
-/// it gone and sends nothing). They carry no alert. Returns each one's ladder. (`$1` before
-/// `$2` in the text: SQLite numbers `$n` parameters in the order they first appear.)
-pub(super) const WITHDRAW_ACTED: &str =
-    "DELETE FROM messages WHERE ladder IN (SELECT id FROM escalations WHERE issue = $1)
-     AND state = 'pending' AND (attempts = 0 OR next_attempt_at > $2)
-     RETURNING ladder";
+/// Withdraws the follow-ups of the ladders `which` names with `$1` (`$2` is now) that are
+/// not in flight: never tried, or waiting for a retry (an attempt is recorded before its
+/// request goes out, and a sender that read one since finds it gone and sends nothing). They
+/// carry no alert. Returns each one's ladder. (`$1` before `$2` in the text: SQLite numbers
+/// `$n` parameters in the order they first appear.)
+fn withdraw_sql(which: &str) -> String {
+    format!(
+        "DELETE FROM messages WHERE ladder {which}
+         AND state = 'pending' AND (attempts = 0 OR next_attempt_at > $2)
+         RETURNING ladder"
+    )
+}
+
+/// What an act on issue `$1` withdraws: its ladders' follow-ups, open or done with their
+/// last step.
+pub(super) fn withdraw_acted_sql() -> String {
+    withdraw_sql("IN (SELECT id FROM escalations WHERE issue = $1)")
+}
+
+/// What a ladder `$1` that ends acted (a silence holds its issue) withdraws.
+pub(super) fn withdraw_ladder_sql() -> String {
+    withdraw_sql("= $1")
+}
 
 /// Each ladder once, in order, of the follow-ups `WITHDRAW_ACTED` returned.
 pub(super) fn ladders_of(mut withdrawn: Vec<i64>) -> Vec<i64> {

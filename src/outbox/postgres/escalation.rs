@@ -3,8 +3,9 @@
 
 use super::super::EscalationStore;
 use super::super::escalation_sql::{
-    END_ACTED, LADDER_MESSAGE, MOVE, NOTE, NOTE_ACTED, NOTE_WITHDRAWN, NOTES, WITHDRAW_ACTED,
-    due_sql, ladder_of, ladder_opens, ladders_of, move_values, note_of, open_sql,
+    END_ACTED, LADDER_MESSAGE, MOVE, NOTE, NOTE_ACTED, NOTE_WITHDRAWN, NOTES, due_sql, ladder_of,
+    ladder_opens, ladders_of, move_values, note_of, open_sql, withdraw_acted_sql,
+    withdraw_ladder_sql,
 };
 use super::super::types::{
     Delivery, DueLadders, LadderLine, LadderMove, LadderNote, LadderRow, LadderStep, StoreError,
@@ -49,7 +50,7 @@ impl EscalationStore for PgOutbox {
         tx.execute(lock, &[&issue]).await?;
         tx.execute(NOTE_ACTED, &[&now, &by, &issue]).await?;
         let withdrawn = tx
-            .query_as(WITHDRAW_ACTED, &[&issue, &now], |r| {
+            .query_as(&withdraw_acted_sql(), &[&issue, &now], |r| {
                 r.try_get(0).map_err(db)
             })
             .await?;
@@ -94,6 +95,18 @@ impl EscalationStore for PgOutbox {
         }
         if let Some(note) = v.note {
             insert_note(&tx, ladder, note, now).await?;
+        }
+        if v.state == "acted" {
+            // A silence ended it: its untried follow-ups go, as after any act.
+            let withdraw = withdraw_ladder_sql();
+            let read = |r: &tokio_postgres::Row| r.try_get::<_, i64>(0).map_err(db);
+            if !tx
+                .query_as(&withdraw, &[&ladder.id, &now], read)
+                .await?
+                .is_empty()
+            {
+                tx.execute(NOTE_WITHDRAWN, &[&now, &ladder.id]).await?;
+            }
         }
         let mut woken = None;
         if let LadderMove::Took {

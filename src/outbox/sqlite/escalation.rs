@@ -4,8 +4,9 @@
 use super::SqliteOutbox;
 use crate::outbox::EscalationStore;
 use crate::outbox::escalation_sql::{
-    END_ACTED, LADDER_MESSAGE, MOVE, NOTE, NOTE_ACTED, NOTE_WITHDRAWN, NOTES, WITHDRAW_ACTED,
-    due_sql, ladder_of, ladder_opens, ladders_of, move_values, note_of, open_sql,
+    END_ACTED, LADDER_MESSAGE, MOVE, NOTE, NOTE_ACTED, NOTE_WITHDRAWN, NOTES, due_sql, ladder_of,
+    ladder_opens, ladders_of, move_values, note_of, open_sql, withdraw_acted_sql,
+    withdraw_ladder_sql,
 };
 use crate::outbox::types::{
     Delivery, DueLadders, LadderLine, LadderMove, LadderNote, LadderRow, LadderStep, StoreError,
@@ -56,7 +57,7 @@ impl EscalationStore for SqliteOutbox {
             let tx = c.transaction()?;
             tx.execute(NOTE_ACTED, params![now, by, issue])?;
             let withdrawn = tx
-                .prepare(WITHDRAW_ACTED)?
+                .prepare(&withdraw_acted_sql())?
                 .query_map(params![issue, now], |r| r.get(0))?
                 .collect::<rusqlite::Result<Vec<i64>>>()?;
             for ladder in ladders_of(withdrawn) {
@@ -125,6 +126,16 @@ impl EscalationStore for SqliteOutbox {
                 }
                 if let Some(note) = &note {
                     insert_note(tx, &ladder, note, now)?;
+                }
+                if state == "acted" {
+                    // A silence ended it: its untried follow-ups go, as after any act.
+                    let withdrawn = tx
+                        .prepare(&withdraw_ladder_sql())?
+                        .query_map(params![ladder.id, now], |r| r.get::<_, i64>(0))?
+                        .count();
+                    if withdrawn > 0 {
+                        tx.execute(NOTE_WITHDRAWN, params![now, ladder.id])?;
+                    }
                 }
                 if let Some((robot, body, uuid, at)) = &message {
                     let values = params![robot, uuid, body, at, ladder.id];

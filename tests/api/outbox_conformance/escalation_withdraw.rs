@@ -7,7 +7,7 @@
 use super::escalation::*;
 use super::fixtures::*;
 use sentry_dingtalk::outbox::port::Outbox;
-use sentry_dingtalk::outbox::types::{MessageRow, Retry};
+use sentry_dingtalk::outbox::types::{LadderMove, MessageRow, Retry};
 use std::sync::Arc;
 
 async fn follow_up(o: &dyn Outbox, issue: &str) -> MessageRow {
@@ -83,4 +83,25 @@ pub async fn act_withdraws_the_follow_ups_not_in_flight(o: Arc<dyn Outbox>) {
     // A sender that read 42's follow-up before the act: nothing to send.
     let late = o.record_attempt(&pager, untried.id, at + 3).await;
     assert!(!late.expect("attempt"), "withdrawn: not sent");
+}
+
+/// A ladder that ends because someone acted in another way (a silence holds its issue: `End`
+/// with `acted`) withdraws its own follow-ups that are not in flight, too.
+pub async fn a_ladder_a_silence_ends_withdraws_its_follow_ups(o: Arc<dyn Outbox>) {
+    start(&*o, "46", T0).await;
+    let at = T0 + AFTER;
+    let runner = lease(&*o, ROBOT, "a", at).await;
+    let first = due(&*o, at).await.remove(0);
+    let step = took("step 1", "esc-46", at, Some(at + AFTER));
+    move_ok(&*o, &runner, &first, step, at).await;
+    let second = due(&*o, at + AFTER).await.remove(0);
+    let silenced = LadderMove::End {
+        note: "stopped: silenced by #3",
+        acted: true,
+    };
+    move_ok(&*o, &runner, &second, silenced, at + AFTER).await;
+    assert!(o.list_messages(None, 10).await.expect("list").is_empty());
+    let story: Vec<String> = notes(&*o, "46").await.into_iter().map(|n| n.note).collect();
+    let withdrawn = "withdrawn: its follow-up had not gone out";
+    assert_eq!(story, ["step 1", "stopped: silenced by #3", withdrawn]);
 }
