@@ -43,12 +43,15 @@ pub(super) const NOTE_ACTED: &str =
 /// Withdraws the follow-ups of the ladders `which` names with `$1` (`$2` is now) that are
 /// not in flight: never tried, or waiting for a retry (an attempt is recorded before its
 /// request goes out, and a sender that read one since finds it gone and sends nothing). They
-/// carry no alert. Returns each one's ladder. (`$1` before `$2` in the text: SQLite numbers
-/// `$n` parameters in the order they first appear.)
+/// carry no alert. Only those of the ladder's current life: SQLite may give a pruned ladder's
+/// id to a new one, and a ladder restarted after an act starts again. Returns each one's
+/// ladder. (`$1` before `$2` in the text: SQLite numbers `$n` parameters in the order they
+/// first appear.)
 fn withdraw_sql(which: &str) -> String {
     format!(
         "DELETE FROM messages WHERE ladder {which}
          AND state = 'pending' AND (attempts = 0 OR next_attempt_at > $2)
+         AND created_at >= (SELECT started_at FROM escalations e WHERE e.id = messages.ladder)
          RETURNING ladder"
     )
 }
