@@ -40,18 +40,15 @@ pub(super) const NOTE_ACTED: &str =
      SELECT id, issue, short_id, route, $1, 'stopped: ' || $2 FROM escalations
      WHERE issue = $3 AND state = 'open'";
 
-/// Withdraws the follow-ups of the ladders `which` names with `$1` (`$2` is now) that are
-/// not in flight: never tried, or waiting for a retry (an attempt is recorded before its
-/// request goes out, and a sender that read one since finds it gone and sends nothing). They
-/// carry no alert. Only those of the ladder's current life: SQLite may give a pruned ladder's
-/// id to a new one, and a ladder restarted after an act starts again. Returns each one's
-/// ladder. (`$1` before `$2` in the text: SQLite numbers `$n` parameters in the order they
-/// first appear.)
+/// Withdraws the follow-ups of the ladders `which` names with `$1` that are not in flight:
+/// never tried, or waiting for a retry (its next attempt set after its last one ended, by the
+/// sender's own clock; an attempt is recorded before its request goes out, so one on the wire
+/// has `last_attempt_at` at or past `next_attempt_at`, and a sender that read one since finds
+/// it gone and sends nothing). They carry no alert. Returns each one's ladder.
 fn withdraw_sql(which: &str) -> String {
     format!(
-        "DELETE FROM messages WHERE ladder {which}
-         AND state = 'pending' AND (attempts = 0 OR next_attempt_at > $2)
-         AND created_at >= (SELECT started_at FROM escalations e WHERE e.id = messages.ladder)
+        "DELETE FROM messages WHERE ladder {which} AND state = 'pending'
+         AND (attempts = 0 OR next_attempt_at > last_attempt_at)
          RETURNING ladder"
     )
 }
@@ -91,9 +88,13 @@ pub(super) const END_ACTED: &str =
      WHERE issue = $3 AND state = 'open'";
 
 /// What `prune` forgets: notes older than the cutoff, and ladders that ended before it (an
-/// event of such an issue starts a new ladder, as for an issue not seen before).
-pub(super) const PRUNE: [&str; 2] = [
+/// event of such an issue starts a new ladder, as for an issue not seen before). A forgotten
+/// ladder's messages forget it first: SQLite may give its id to a new ladder, whose act must
+/// not withdraw them.
+pub(super) const PRUNE: [&str; 3] = [
     "DELETE FROM escalation_notes WHERE at < $1",
+    "UPDATE messages SET ladder = NULL WHERE ladder IN
+         (SELECT id FROM escalations WHERE state <> 'open' AND next_at < $1)",
     "DELETE FROM escalations WHERE state <> 'open' AND next_at < $1",
 ];
 

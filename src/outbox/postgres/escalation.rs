@@ -46,11 +46,11 @@ impl EscalationStore for PgOutbox {
         let tx = conn.transaction().await?;
         // The issue's ladders, locked first: a step committing meanwhile (its follow-up
         // queued) is waited for and then seen, and one after finds its ladder ended.
-        let lock = "SELECT id FROM escalations WHERE issue = $1 FOR UPDATE";
+        let lock = "SELECT id FROM escalations WHERE issue = $1 ORDER BY id FOR UPDATE";
         tx.execute(lock, &[&issue]).await?;
         tx.execute(NOTE_ACTED, &[&now, &by, &issue]).await?;
         let withdrawn = tx
-            .query_as(&withdraw_acted_sql(), &[&issue, &now], |r| {
+            .query_as(&withdraw_acted_sql(), &[&issue], |r| {
                 r.try_get(0).map_err(db)
             })
             .await?;
@@ -101,7 +101,7 @@ impl EscalationStore for PgOutbox {
             let withdraw = withdraw_ladder_sql();
             let read = |r: &tokio_postgres::Row| r.try_get::<_, i64>(0).map_err(db);
             if !tx
-                .query_as(&withdraw, &[&ladder.id, &now], read)
+                .query_as(&withdraw, &[&ladder.id], read)
                 .await?
                 .is_empty()
             {

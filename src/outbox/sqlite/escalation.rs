@@ -58,7 +58,7 @@ impl EscalationStore for SqliteOutbox {
             tx.execute(NOTE_ACTED, params![now, by, issue])?;
             let withdrawn = tx
                 .prepare(&withdraw_acted_sql())?
-                .query_map(params![issue, now], |r| r.get(0))?
+                .query_map(params![issue], |r| r.get(0))?
                 .collect::<rusqlite::Result<Vec<i64>>>()?;
             for ladder in ladders_of(withdrawn) {
                 tx.execute(NOTE_WITHDRAWN, params![now, ladder])?;
@@ -131,9 +131,9 @@ impl EscalationStore for SqliteOutbox {
                     // A silence ended it: its untried follow-ups go, as after any act.
                     let withdrawn = tx
                         .prepare(&withdraw_ladder_sql())?
-                        .query_map(params![ladder.id, now], |r| r.get::<_, i64>(0))?
-                        .count();
-                    if withdrawn > 0 {
+                        .query_map(params![ladder.id], |r| r.get::<_, i64>(0))?
+                        .collect::<rusqlite::Result<Vec<i64>>>()?;
+                    if !withdrawn.is_empty() {
                         tx.execute(NOTE_WITHDRAWN, params![now, ladder.id])?;
                     }
                 }
