@@ -81,13 +81,7 @@ async fn a_mute_window_holds_below_its_pass_level_and_is_summarized_when_a_reloa
 
     // The route no longer names the window: what it held is told once.
     std::fs::write(dir.path().join("sentry-dingtalk.toml"), config(false)).expect("write");
-    let reload = app
-        .http
-        .post(format!("{}/-/reload", app.address))
-        .bearer_auth(ADMIN)
-        .send()
-        .await
-        .expect("reload");
+    let reload = reload_at(&app.http, &app.address).await;
     assert_eq!(reload.status().as_u16(), 200);
     assert!(
         app.robot.wait_for(WAIT, |p| p.len() == 2).await,

@@ -12,12 +12,9 @@ use std::time::Duration;
 #[ignore = "needs PostgreSQL (TEST_POSTGRES_URL)"]
 async fn pg_an_override_made_while_a_step_runs_is_whom_that_step_reaches() {
     with_database(|url| async move {
-        let dir = tempfile::tempdir().expect("tmp");
-        let file = dir.path().join("sentry-dingtalk.toml");
         // The step is an hour off; the test makes it due while the sender is stopped.
-        std::fs::write(&file, ladder(&["oncall:backend"], "1h", "")).expect("config");
-        let file = file.display().to_string();
-        let relay = StoppableRelay::start(&url, &[("CONFIG_FILE", file.as_str())]).await;
+        let config = ladder(&["oncall:backend"], "1h", "");
+        let (relay, _file) = StoppableRelay::start_with_config(&url, &config).await;
         relay.store("issue", example("issue-created.json")).await;
         assert!(relay.robot.wait_for(WAIT, |p| p.len() == 1).await);
         // Ladders are looked for at most once a second: past that, the step stopped next

@@ -63,3 +63,13 @@ pub async fn page_at(base: &str, path: &str, token: &str) -> String {
     assert_eq!(page.status(), 200, "{path}");
     page.text().await.expect("html")
 }
+
+/// `POST /-/reload` at the relay at `base`, authorised with `ADMIN`.
+pub async fn reload_at(http: &reqwest::Client, base: &str) -> reqwest::Response {
+    let url = format!("{base}/-/reload");
+    http.post(url)
+        .bearer_auth(ADMIN)
+        .send()
+        .await
+        .expect("reload")
+}

@@ -28,7 +28,34 @@ async fn connect(url: &str) -> tokio_postgres::Client {
     client
 }
 
+/// A relay's configuration file, to rewrite before a reload.
+pub struct ConfigFile {
+    _dir: tempfile::TempDir,
+    pub path: std::path::PathBuf,
+}
+
+impl ConfigFile {
+    pub fn new(toml: &str) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("sentry-dingtalk.toml");
+        std::fs::write(&path, toml).expect("config");
+        Self { _dir: dir, path }
+    }
+
+    pub fn write(&self, toml: &str) {
+        std::fs::write(&self.path, toml).expect("config");
+    }
+}
+
 impl StoppableRelay {
+    /// `start` with the configuration file `toml` (`CONFIG_FILE`), which is returned too.
+    pub async fn start_with_config(url: &str, toml: &str) -> (Self, ConfigFile) {
+        let file = ConfigFile::new(toml);
+        let path = file.path.display().to_string();
+        let relay = Self::start(url, &[("CONFIG_FILE", path.as_str())]).await;
+        (relay, file)
+    }
+
     /// `serve` on the database at `url` with `ADMIN_TOKEN` and `vars`.
     pub async fn start(url: &str, vars: &[(&str, &str)]) -> Self {
         let robot = FakeRobot::start(Some(ROBOT_SECRET), None, 20).await;

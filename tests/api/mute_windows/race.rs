@@ -21,20 +21,10 @@ async fn muted_so_far(relay: &StoppableRelay) -> bool {
 #[ignore = "needs PostgreSQL (TEST_POSTGRES_URL)"]
 async fn pg_a_mute_window_a_reload_adds_while_a_step_runs_holds_what_that_step_picks() {
     with_database(|url| async move {
-        let dir = tempfile::tempdir().expect("tmp");
-        let file = dir.path().join("sentry-dingtalk.toml");
-        std::fs::write(&file, config(false)).expect("config");
-        let path = file.display().to_string();
-        let relay = StoppableRelay::start(&url, &[("CONFIG_FILE", path.as_str())]).await;
+        let (relay, file) = StoppableRelay::start_with_config(&url, &config(false)).await;
         relay.stop_the_next_step().await;
-        std::fs::write(&file, config(true)).expect("config");
-        let reload = relay
-            .http
-            .post(format!("{}/-/reload", relay.base))
-            .bearer_auth(ADMIN)
-            .send()
-            .await
-            .expect("reload");
+        file.write(&config(true));
+        let reload = reload_at(&relay.http, &relay.base).await;
         assert_eq!(reload.status().as_u16(), 200);
         relay.store("issue", issue("501", "Night job")).await;
         relay.let_the_step_go_on().await;
