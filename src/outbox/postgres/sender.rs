@@ -83,12 +83,23 @@ impl PgOutbox {
         sql: &str,
         params: Params<'_>,
     ) -> Result<(), StoreError> {
+        self.fenced_count(lease, sql, params).await.map(drop)
+    }
+
+    /// `fenced_write`, returning the rows the statement changed.
+    async fn fenced_count(
+        &self,
+        lease: &Lease,
+        sql: &str,
+        params: Params<'_>,
+    ) -> Result<u64, StoreError> {
         let mut conn = self.db().await?;
         let tx = fenced(&mut conn, lease).await?;
         let mut all: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = vec![&lease.robot];
         all.extend_from_slice(params);
-        tx.execute(sql, &all).await?;
-        tx.commit().await
+        let changed = tx.execute(sql, &all).await?;
+        tx.commit().await?;
+        Ok(changed)
     }
 
     /// One number about `robot`: `sql` takes the robot as `$1`.
@@ -151,11 +162,7 @@ impl SenderStore for PgOutbox {
     async fn record_attempt(&self, lease: &Lease, id: i64, now: i64) -> Result<bool, StoreError> {
         let sql = "UPDATE messages SET attempts = attempts + 1, last_attempt_at = $3
                    WHERE robot = $1 AND id = $2 AND state = 'pending'";
-        let mut conn = self.db().await?;
-        let tx = fenced(&mut conn, lease).await?;
-        let recorded = tx.execute(sql, &[&lease.robot, &id, &now]).await? == 1;
-        tx.commit().await?;
-        Ok(recorded)
+        Ok(self.fenced_count(lease, sql, &[&id, &now]).await? == 1)
     }
 
     async fn count_attempt(&self, lease: &Lease, id: i64, at: i64) -> Result<(), StoreError> {

@@ -20,7 +20,8 @@ pub struct StoppableRelay {
     pub db: tokio_postgres::Client,
 }
 
-async fn connect(url: &str) -> tokio_postgres::Client {
+/// A client of the database at `url`, for a test's own statements.
+pub async fn connect(url: &str) -> tokio_postgres::Client {
     let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
         .await
         .expect("connect");
@@ -138,6 +139,19 @@ impl StoppableRelay {
             !log.contains("outbox unavailable"),
             "the stopped step timed out first: {log}"
         );
+    }
+
+    /// Waits (up to 15 s) until `held` says the stopped step's alert was held, and checks
+    /// nothing was posted: `what` names the hold in the failure.
+    pub async fn assert_held<F, Fut>(&self, what: &str, held: F)
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let held = poll_async(Duration::from_secs(15), held).await;
+        let posted = self.robot.posted();
+        assert!(held, "{what}; posted {posted:?}; log: {}", self.log());
+        assert!(posted.is_empty());
     }
 
     /// What the relay logged (warnings and errors).

@@ -28,14 +28,9 @@ async fn pg_a_mute_window_a_reload_adds_while_a_step_runs_holds_what_that_step_p
         assert_eq!(reload.status().as_u16(), 200);
         relay.store("issue", issue("501", "Night job")).await;
         relay.let_the_step_go_on().await;
-        let held = poll_async(WAIT, || muted_so_far(&relay)).await;
-        let posted = relay.robot.posted();
-        assert!(
-            held,
-            "held by the window; posted {posted:?}; log: {}",
-            relay.log()
-        );
-        assert!(posted.is_empty());
+        relay
+            .assert_held("held by the window", || muted_so_far(&relay))
+            .await;
     })
     .await;
 }

@@ -20,10 +20,7 @@ fn new_issue() -> Vec<u8> {
 }
 
 async fn notes(url: &str) -> Vec<String> {
-    let (db, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-        .await
-        .expect("test connection");
-    tokio::spawn(conn);
+    let db = crate::helpers::connect(url).await;
     let rows = db
         .query("SELECT note FROM escalation_notes ORDER BY id", &[])
         .await

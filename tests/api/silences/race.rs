@@ -7,7 +7,6 @@ use super::issue;
 use crate::helpers::*;
 use crate::outbox_conformance::postgres::with_database;
 use serde_json::{Value, json};
-use std::time::Duration;
 
 /// A silence of an hour that holds the alert `store_an_alert` stores.
 fn silence() -> Value {
@@ -35,17 +34,8 @@ async fn pg_a_silence_made_while_a_step_runs_holds_the_alerts_that_step_picks() 
         assert_eq!(status, 201);
         store_an_alert(&relay).await;
         relay.let_the_step_go_on().await;
-        let held = poll_async(Duration::from_secs(15), || async {
-            held_by_the_silence(&relay).await == Some(1)
-        })
-        .await;
-        let posted = relay.robot.posted();
-        assert!(
-            held,
-            "the alert is held; posted {posted:?}; log: {}",
-            relay.log()
-        );
-        assert!(posted.is_empty());
+        let held = || async { held_by_the_silence(&relay).await == Some(1) };
+        relay.assert_held("the alert is held", held).await;
     })
     .await;
 }
