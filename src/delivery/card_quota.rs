@@ -96,7 +96,7 @@ pub async fn refused_for_quota(
         next_attempt_at: now,
         error: reason,
     };
-    outbox.mark_retry(turn.lease(), msg.id, retry).await
+    send::retry_later(ctx, turn, msg.id, retry).await
 }
 
 /// The body of the operation that shows alerts noted on `card` (`None`: a new card) with the

@@ -3,6 +3,7 @@
 
 use super::escalate_reach::Reached;
 use super::step::SenderCtx;
+use crate::config::Settings;
 use crate::dingtalk::openapi::Ding;
 use crate::domain::escalation::Escalation;
 use crate::outbox::{LadderLine, LadderRow, StoreError};
@@ -12,6 +13,7 @@ use tracing::{info, warn};
 /// trace, and the ladder goes on.
 pub(super) async fn ding(
     ctx: &SenderCtx,
+    settings: &Settings,
     ladder: &LadderRow,
     config: &Escalation,
     reached: &Reached<'_>,
@@ -21,7 +23,7 @@ pub(super) async fn ding(
     let app = config
         .ding_robot
         .as_deref()
-        .and_then(|name| ctx.active.settings.robot(name))
+        .and_then(|name| settings.robot(name))
         .and_then(|r| r.card.clone());
     let user_ids: Vec<String> = reached
         .people

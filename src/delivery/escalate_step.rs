@@ -17,6 +17,7 @@ use super::step::{SenderCtx, Turn};
 use crate::domain::escalation::{Escalation, EscalationStep, Reach};
 use crate::domain::mention::Mentions;
 use crate::domain::silence::{Matcher, Silence};
+use crate::live::ActiveConfig;
 use crate::outbox::{
     DueLadders, LadderMove, LadderRow, LadderStep, NewMessage, QueuedAlert, QueuedMessage,
     StoreError,
@@ -47,12 +48,15 @@ pub async fn climb(ctx: &SenderCtx, turn: &Turn<'_>) -> Result<bool, StoreError>
     if due.is_empty() {
         return Ok(false);
     }
-    // Read after the ladders: a silence made before a step came due stops it.
+    // Read after the ladders: a silence made before a step came due stops it, and a reload
+    // answered before (a route that no longer escalates, a new mute window, other people)
+    // counts, though this step began with the settings before it.
     let silences = active_silences(ctx, now).await?;
+    let active = ctx.live.get();
     let mut moved = false;
     for ladder in &due {
         let span = info_span!("escalate", route = %ladder.route, issue = %ladder.issue, step = ladder.step);
-        moved |= climb_one(ctx, turn, &silences, ladder)
+        moved |= climb_one(ctx, turn, &active, &silences, ladder)
             .instrument(span)
             .await?;
     }
@@ -62,11 +66,12 @@ pub async fn climb(ctx: &SenderCtx, turn: &Turn<'_>) -> Result<bool, StoreError>
 async fn climb_one(
     ctx: &SenderCtx,
     turn: &Turn<'_>,
+    active: &ActiveConfig,
     silences: &[(Silence, Matcher)],
     ladder: &LadderRow,
 ) -> Result<bool, StoreError> {
     let now = turn.now;
-    let settings = &ctx.active.settings;
+    let settings = &active.settings;
     let end = |note: &'static str| LadderMove::End { note, acted: false };
     let Ok(queued) = serde_json::from_str::<QueuedAlert>(&ladder.alert) else {
         return move_ladder(ctx, turn, ladder, end("ended: its alert cannot be read")).await;
@@ -107,7 +112,21 @@ async fn climb_one(
     let Some(step) = config.steps.get(index) else {
         return move_ladder(ctx, turn, ladder, end("ended: no step left")).await;
     };
-    take(ctx, turn, ladder, &config, step, &queued).await
+    let rung = Rung {
+        ladder,
+        config: &config,
+        step,
+        queued: &queued,
+    };
+    take(ctx, turn, active, rung).await
+}
+
+/// The step a ladder takes now, and what it is taken for.
+struct Rung<'a> {
+    ladder: &'a LadderRow,
+    config: &'a Escalation,
+    step: &'a EscalationStep,
+    queued: &'a QueuedAlert,
 }
 
 /// Takes `step` of `ladder`: builds what it posts, moves the ladder with it, then (for a DING)
@@ -115,13 +134,17 @@ async fn climb_one(
 async fn take(
     ctx: &SenderCtx,
     turn: &Turn<'_>,
-    ladder: &LadderRow,
-    config: &Escalation,
-    step: &EscalationStep,
-    queued: &QueuedAlert,
+    active: &ActiveConfig,
+    rung: Rung<'_>,
 ) -> Result<bool, StoreError> {
+    let Rung {
+        ladder,
+        config,
+        step,
+        queued,
+    } = rung;
     let now = turn.now;
-    let settings = &ctx.active.settings;
+    let (settings, renderer) = (&active.settings, &active.renderer);
     let index = usize::try_from(ladder.step).unwrap_or(usize::MAX);
     let next_at = (index + 1 < config.steps.len()).then_some(now + config.after_ms);
     let waited_ms = now - ladder.started_at;
@@ -156,7 +179,7 @@ async fn take(
                 msg_uuid: msg_uuid.clone(),
                 buttons: Vec::new(),
             };
-            let body = ctx.renderer.render_escalation(&notice, &env).to_json();
+            let body = renderer.render_escalation(&notice, &env).to_json();
             let whom = match r {
                 Reach::All => format!("everyone in the group of robot {}", ctx.robot.name),
                 _ => reached.described(),
@@ -189,8 +212,7 @@ async fn take(
                 msg_uuid: msg_uuid.clone(),
                 buttons: Vec::new(),
             };
-            let body = ctx
-                .renderer
+            let body = renderer
                 .render_escalated_alert(&notice, &ctx.robot.name, &env)
                 .to_json();
             (
@@ -215,14 +237,8 @@ async fn take(
                 return Ok(false);
             }
             count(ctx, ladder, step);
-            ding(
-                ctx,
-                ladder,
-                config,
-                &reached,
-                &ctx.renderer.ding_content(alert, waited_ms),
-            )
-            .await?;
+            let content = renderer.ding_content(alert, waited_ms);
+            ding(ctx, settings, ladder, config, &reached, &content).await?;
             return Ok(true);
         }
     };

@@ -168,7 +168,21 @@ pub async fn record(
             next_attempt_at,
             error: &reason,
         };
-        outbox.mark_retry(lease, id, retry).await?;
+        retry_later(ctx, turn, id, retry).await?;
+    }
+    Ok(())
+}
+
+/// Sets message `id`'s next attempt, unless it is withdrawn instead (a ladder's follow-up
+/// whose ladder an act ended while it was in flight: "nobody acted" must not go out now).
+pub async fn retry_later(
+    ctx: &SenderCtx,
+    turn: &Turn<'_>,
+    id: i64,
+    retry: Retry<'_>,
+) -> Result<(), StoreError> {
+    if !ctx.deps.outbox.mark_retry(turn.lease(), id, retry).await? {
+        info!("withdrawn after its failed send: someone acted on its issue meanwhile");
     }
     Ok(())
 }

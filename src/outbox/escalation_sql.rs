@@ -53,6 +53,13 @@ fn withdraw_sql(which: &str) -> String {
     )
 }
 
+/// A follow-up (`$1`) whose send failed after an act ended its ladder: the act left it, being
+/// in flight, and it is withdrawn now instead of retried. Returns its ladder and when the
+/// failed attempt ended (the withdrawal's time).
+pub(super) const WITHDRAW_FAILED: &str = "DELETE FROM messages WHERE id = $1 AND state = 'pending'
+     AND ladder IN (SELECT id FROM escalations WHERE state = 'acted')
+     RETURNING ladder, COALESCE(last_attempt_at, created_at)";
+
 /// What an act on issue `$1` withdraws: its ladders' follow-ups, open or done with their
 /// last step.
 pub(super) fn withdraw_acted_sql() -> String {

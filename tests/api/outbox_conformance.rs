@@ -92,6 +92,7 @@ macro_rules! every_check {
         $run!(ladder_step_taken_once);
         $run!(act_withdraws_the_follow_ups_not_in_flight);
         $run!(a_ladder_a_silence_ends_withdraws_its_follow_ups);
+        $run!(a_follow_up_that_fails_after_an_act_is_withdrawn_not_retried);
         $run!(last_step_ends_the_ladder);
         $run!(ladder_move_needs_the_current_lease);
         $run!(act_ends_the_issues_ladders);

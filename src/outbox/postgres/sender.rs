@@ -2,6 +2,7 @@
 
 use super::super::columns::SELECT_MESSAGE;
 use super::super::columns::message_of;
+use super::super::escalation_sql::{NOTE_WITHDRAWN, WITHDRAW_FAILED};
 use super::super::port::SenderStore;
 use super::super::robot_reads::{ATTEMPTS_SINCE, RobotNumber};
 use super::super::types::{
@@ -188,11 +189,32 @@ impl SenderStore for PgOutbox {
         self.fenced_write(lease, sql, &[&id, &now]).await
     }
 
-    async fn mark_retry(&self, lease: &Lease, id: i64, retry: Retry<'_>) -> Result<(), StoreError> {
+    async fn mark_retry(
+        &self,
+        lease: &Lease,
+        id: i64,
+        retry: Retry<'_>,
+    ) -> Result<bool, StoreError> {
+        let mut conn = self.db().await?;
+        let tx = fenced(&mut conn, lease).await?;
+        // The follow-up's ladder, shared-locked against an act's `FOR UPDATE`: an act that
+        // came first is seen ended here; one that comes after sees this retry waiting.
+        let lock = "SELECT e.id FROM escalations e JOIN messages m ON m.ladder = e.id
+                    WHERE m.id = $1 FOR SHARE OF e";
+        tx.execute(lock, &[&id]).await?;
+        if let Some(row) = tx.query_opt(WITHDRAW_FAILED, &[&id]).await? {
+            let (ladder, at): (i64, i64) =
+                (row.try_get(0).map_err(db)?, row.try_get(1).map_err(db)?);
+            tx.execute(NOTE_WITHDRAWN, &[&at, &ladder]).await?;
+            tx.commit().await?;
+            return Ok(false);
+        }
         let sql = "UPDATE messages SET next_attempt_at = $3, last_error = $4
                    WHERE robot = $1 AND id = $2";
-        self.fenced_write(lease, sql, &[&id, &retry.next_attempt_at, &retry.error])
-            .await
+        let params: Params = &[&lease.robot, &id, &retry.next_attempt_at, &retry.error];
+        tx.execute(sql, params).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn mark_dead(&self, lease: &Lease, id: i64, error: &str) -> Result<(), StoreError> {

@@ -4,6 +4,7 @@
 
 use super::{SqliteOutbox, sql_error};
 use crate::outbox::columns::{SELECT_MESSAGE, message_of};
+use crate::outbox::escalation_sql::{NOTE_WITHDRAWN, WITHDRAW_FAILED};
 use crate::outbox::port::SenderStore;
 use crate::outbox::robot_reads::{ATTEMPTS_SINCE, RobotNumber};
 use crate::outbox::types::{
@@ -208,10 +209,26 @@ impl SenderStore for SqliteOutbox {
         self.fenced_update(lease, sql, (id, now)).await
     }
 
-    async fn mark_retry(&self, lease: &Lease, id: i64, retry: Retry<'_>) -> Result<(), StoreError> {
-        let sql = "UPDATE messages SET next_attempt_at = ?2, last_error = ?3 WHERE id = ?1";
-        let values = (id, retry.next_attempt_at, retry.error.to_owned());
-        self.fenced_update(lease, sql, values).await
+    async fn mark_retry(
+        &self,
+        lease: &Lease,
+        id: i64,
+        retry: Retry<'_>,
+    ) -> Result<bool, StoreError> {
+        let (next, error) = (retry.next_attempt_at, retry.error.to_owned());
+        self.fenced(lease, move |tx, _| {
+            let withdrawn: Option<(i64, i64)> = tx
+                .query_row(WITHDRAW_FAILED, [id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            if let Some((ladder, at)) = withdrawn {
+                tx.execute(NOTE_WITHDRAWN, params![at, ladder])?;
+                return Ok(false);
+            }
+            let sql = "UPDATE messages SET next_attempt_at = ?2, last_error = ?3 WHERE id = ?1";
+            tx.execute(sql, params![id, next, error])?;
+            Ok(true)
+        })
+        .await
     }
 
     async fn mark_dead(&self, lease: &Lease, id: i64, error: &str) -> Result<(), StoreError> {

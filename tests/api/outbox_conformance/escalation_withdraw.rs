@@ -2,7 +2,8 @@
 //! never tried (waiting for the budget), or waiting for a retry (a paused robot). "Nobody
 //! acted" never goes out after someone did. One whose attempt started and has not ended stays
 //! (it may be at DingTalk); other issues' stay; a sender that read a withdrawn one before the
-//! act is told so when it records its attempt, and sends nothing.
+//! act is told so when it records its attempt, and sends nothing; one in flight whose send then
+//! fails is withdrawn instead of retried.
 
 use super::escalation::*;
 use super::fixtures::*;
@@ -104,4 +105,63 @@ pub async fn a_ladder_a_silence_ends_withdraws_its_follow_ups(o: Arc<dyn Outbox>
     let story: Vec<String> = notes(&*o, "46").await.into_iter().map(|n| n.note).collect();
     let withdrawn = "withdrawn: its follow-up had not gone out";
     assert_eq!(story, ["step 1", "stopped: silenced by #3", withdrawn]);
+}
+
+/// A follow-up in flight when the act came (the act left it: it may be at DingTalk) whose send
+/// then fails is withdrawn instead of retried, noted when its attempt ended; one whose issue
+/// nobody acted on is retried.
+pub async fn a_follow_up_that_fails_after_an_act_is_withdrawn_not_retried(o: Arc<dyn Outbox>) {
+    for issue in ["47", "48"] {
+        start(&*o, issue, T0).await;
+    }
+    let at = T0 + AFTER;
+    let runner = lease(&*o, ROBOT, "a", at).await;
+    for row in due(&*o, at).await {
+        let uuid = format!("esc-{}", row.issue);
+        let next = took("step 1", &uuid, at, Some(at + AFTER));
+        move_ok(&*o, &runner, &row, next, at).await;
+    }
+    let pager = lease(&*o, PAGER, "a", at).await;
+    let (acted, unacted) = (follow_up(&*o, "47").await, follow_up(&*o, "48").await);
+    for m in [&acted, &unacted] {
+        let started = o.record_attempt(&pager, m.id, at + 1).await;
+        assert!(started.expect("attempt"));
+    }
+    let ended = o.act_on_issue("47", "claimed in the chat", at + 2).await;
+    assert_eq!(ended.expect("act"), 1);
+    let failed = at + 3;
+    let retry = Retry {
+        next_attempt_at: failed + MINUTE,
+        error: "DingTalk answered 503",
+    };
+    for m in [&acted, &unacted] {
+        let end = o.record_attempt_end(&pager, m.id, failed).await;
+        end.expect("attempt end");
+    }
+    let kept = o.mark_retry(&pager, acted.id, retry).await;
+    assert!(!kept.expect("retry"), "47 was acted on: withdrawn");
+    let kept = o.mark_retry(&pager, unacted.id, retry).await;
+    assert!(kept.expect("retry"), "nobody acted on 48: retried");
+    let left: Vec<String> = o
+        .list_messages(None, 10)
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|m| m.msg_uuid)
+        .collect();
+    assert_eq!(left, ["esc-48"]);
+    let story: Vec<(i64, String)> = notes(&*o, "47")
+        .await
+        .into_iter()
+        .map(|n| (n.at, n.note))
+        .collect();
+    let withdrawn = "withdrawn: its follow-up had not gone out";
+    let expected = [
+        (at, "step 1"),
+        (at + 2, "stopped: claimed in the chat"),
+        (failed, withdrawn),
+    ];
+    let expected: Vec<(i64, String)> = expected.iter().map(|(t, n)| (*t, n.to_string())).collect();
+    assert_eq!(story, expected);
+    assert_eq!(notes(&*o, "48").await.len(), 1, "48's ladder goes on");
 }

@@ -174,7 +174,8 @@ pub async fn stale_fence_write_refused(o: Arc<dyn Outbox>) {
                 error: "x",
             },
         )
-        .await,
+        .await
+        .map(drop),
         "mark_retry",
     );
     lost(o.mark_dead(&old, id, "x").await, "mark_dead");
