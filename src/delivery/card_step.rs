@@ -75,8 +75,6 @@ pub async fn step(
         return Ok(Step::Worked);
     }
     let picked = pick_waiting(ctx, lease, PICK_LIMIT, now).await?;
-    // What storm mode counts as arrived (`storm_step::tell`).
-    state.storms.batched(now, picked.alerts.len() as i64);
     if picked.alerts.is_empty() {
         let due = outbox.next_due_at(name).await?.filter(|_| !held);
         return Ok(turn.idle(due));
@@ -86,9 +84,13 @@ pub async fn step(
         .as_ref()
         .map(|c| DigestCard::parse(&c.alert, ctx.renderer.lang()));
     let mut new_groups = Vec::new();
+    // What storm mode counts as arrived (`storm_step::tell`): the alerts this step takes; the
+    // others still wait, and are counted as waiting.
+    let mut taken = |n: usize| state.storms.batched(now, n as i64);
     for (key, group) in group_by_card(picked.alerts) {
         if in_digest.as_ref().is_some_and(|d| d.holds(&key)) {
             // An issue of the open digest: its alerts update the digest card.
+            taken(group.len());
             fold(
                 ctx,
                 lease,
@@ -102,6 +104,7 @@ pub async fn step(
         }
         let card = outbox.card(name, &key).await?;
         if card.is_some() {
+            taken(group.len());
             note(ctx, lease, &key, card.as_ref(), group, now).await?;
             return Ok(Step::Worked);
         }
@@ -122,8 +125,10 @@ pub async fn step(
     };
     if own > 0 {
         let (key, group) = new_groups.swap_remove(0);
+        taken(group.len());
         note(ctx, lease, &key, None, group, now).await?;
     } else {
+        taken(new_groups.iter().map(|(_, g)| g.len()).sum());
         fold(ctx, lease, &digest_key, digest.as_ref(), new_groups, now).await?;
     }
     Ok(Step::Worked)

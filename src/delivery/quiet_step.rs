@@ -59,17 +59,19 @@ pub async fn active_silences(
     Ok(active)
 }
 
-/// What holds alerts, read after the alerts it is tested on: the active silences, and the
+/// What holds alerts, read after the alerts it is tested on: the active silences, the
 /// settings in force (a reload during the step may have added a mute window that an alert
-/// stored after it names).
+/// stored after it names), and the time of that read, at which mute windows are judged (one
+/// that ended while the step ran holds nothing stored after its end).
 struct Holders {
     silences: Vec<(Silence, Matcher)>,
     active: Arc<ActiveConfig>,
+    at: i64,
 }
 
 /// What holds `alert` now, if anything: the oldest matching silence, else a mute window of
 /// the routes that sent it. A test notification is never held: someone asked for it.
-fn hold_for(ctx: &SenderCtx, holders: &Holders, w: &WaitingAlert, now: i64) -> Option<Hold> {
+fn hold_for(ctx: &SenderCtx, holders: &Holders, w: &WaitingAlert) -> Option<Hold> {
     let alert = &w.queued.alert;
     if alert.is_test_notification() {
         return None;
@@ -85,7 +87,7 @@ fn hold_for(ctx: &SenderCtx, holders: &Holders, w: &WaitingAlert, now: i64) -> O
     if let Some(hold) = holders
         .active
         .settings
-        .muted_by(&w.queued.mute, alert, now)
+        .muted_by(&w.queued.mute, alert, holders.at)
         .map(Hold::MuteWindow)
     {
         return Some(hold);
@@ -116,14 +118,15 @@ pub async fn hold_picked(
     let holders = Holders {
         silences: active_silences(ctx, now).await?,
         active: ctx.live.get(),
+        at: now_ms().max(now),
     };
     let silencing = holders.silences.iter().any(|(_, m)| m.concerns(robot));
-    let muting = holders.active.settings.any_mute_active(now);
+    let muting = holders.active.settings.any_mute_active(holders.at);
     if !silencing && ctx.storm.is_none() && !muting {
         return Ok(());
     }
     let mut holds: BTreeMap<String, (Hold, Vec<i64>)> = BTreeMap::new();
-    picked.retain(|w| match hold_for(ctx, &holders, w, now) {
+    picked.retain(|w| match hold_for(ctx, &holders, w) {
         Some(hold) => {
             holds
                 .entry(hold.key())

@@ -30,12 +30,10 @@ const HOLD_PER_CHECK: usize = 2_000;
 /// Issues remembered as the top of a summary, to tell which climbed by the next.
 const TOP: usize = 10;
 
-/// The robot's open storm, read at every step (another replica may have opened or ended it);
-/// `None` when storm mode is off for the robot.
+/// The robot's open storm, read at every step (another replica may have opened or ended it),
+/// also when storm mode is off for the robot: one a reload turned off mid-storm still holds
+/// alerts until `tell` ends it.
 pub async fn current(ctx: &SenderCtx) -> Result<Option<Storm>, StoreError> {
-    if threshold(ctx).is_none() {
-        return Ok(None);
-    }
     ctx.deps.outbox.current_storm(&ctx.robot.name).await
 }
 
@@ -50,15 +48,16 @@ pub async fn tell(
     storms: &mut StormState,
     turn: &Turn<'_>,
 ) -> Result<bool, StoreError> {
-    let Some(threshold) = threshold(ctx) else {
-        return Ok(false);
-    };
     let now = turn.now;
     let outbox = &ctx.deps.outbox;
     let robot = ctx.robot.name.as_str();
+    let threshold = threshold(ctx);
     // Looked for at every step: a storm's first alerts must not go out as batches that spend
     // the budget its first summary needs.
     let Some(storm) = &ctx.storm else {
+        let Some(threshold) = threshold else {
+            return Ok(false);
+        };
         // About a minute's arrivals: what waits, and what the last minute's batches took.
         let arrived = outbox.waiting_count(robot).await? + storms.batched_in_last_minute(now);
         if arrived <= i64::from(threshold) {
@@ -73,6 +72,15 @@ pub async fn tell(
         );
         return Ok(true);
     };
+    if threshold.is_none() {
+        // Storm mode was turned off (a reload, or a replica configured so) during the storm:
+        // it ends now, its summary taking what it holds; what waits goes out as usual.
+        let key = storm.hold_key();
+        let fresh = super::held_alerts::held_ids(ctx, &key, PAGE, drop).await?;
+        info!(storm = storm.id, "storm mode is off: ending the storm");
+        summarize(ctx, turn, storm, StormSummary::End, &fresh).await?;
+        return Ok(true);
+    }
     if !storms.looked.due(now, STORM_CHECK_MS) {
         return Ok(false);
     }

@@ -2,6 +2,8 @@
 //! until it ends resolved — not a digest card per minute — against the strict fake open API;
 //! and the same card, ended once, when the relay is killed (`kill -9`) in the middle of it.
 
+mod under_threshold;
+
 use crate::cards_flow::CALLBACK_SECRET;
 use crate::fake_openapi::{Card, FakeOpenApi, card_robot_entry};
 use crate::fake_robot::FakeRobot;
@@ -15,12 +17,12 @@ use std::time::Duration;
 pub const ROBOT: &str = "storm-cards";
 const ALERTS: usize = 600;
 
-fn is_storm_card(card: &Card) -> bool {
+pub fn is_storm_card(card: &Card) -> bool {
     let title = card.params.get("title").map_or("", String::as_str);
     title.contains("告警风暴") || title.contains("风暴结束")
 }
 
-async fn storm_card_app(fake: &FakeOpenApi) -> TestApp {
+pub async fn storm_card_app(fake: &FakeOpenApi) -> TestApp {
     let api = fake.url.clone();
     spawn_app_with(move |s| {
         s.dingtalk_api_url = api;

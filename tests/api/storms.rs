@@ -3,6 +3,8 @@
 //! a fatal alert still gets its own message; every alert is stored, counted on the storm page
 //! and traced to its storm.
 
+mod turned_off;
+
 use crate::fake_robot::Received;
 use crate::helpers::*;
 use sentry_dingtalk::{Settings, StormConfig};
