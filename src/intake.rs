@@ -31,11 +31,16 @@ pub enum Outcome {
 
 /// What makes two webhooks the same one: the same bytes, or the same `Request-ID`. Anything
 /// that changed — a second resolve, another assignee, another rule firing on the same event —
-/// is news and gets its own alert. The resource header is not part of it: Sentry does not sign
+/// is news and gets its own alert; so are the same bytes after another webhook of their issue
+/// (assigned back to the first assignee: `outbox::is_duplicate`). The resource header is not part of it: Sentry does not sign
 /// it, so the same signed body sent under several resources is still one webhook.
 pub fn identity(body: &[u8], request_id: Option<&str>) -> Vec<String> {
     let digest = Sha256::digest(body);
-    let mut keys = vec![format!("body:{}", hex::encode(digest))];
+    let mut keys = vec![format!(
+        "{}{}",
+        crate::outbox::BODY_KEY,
+        hex::encode(digest)
+    )];
     if let Some(id) = request_id.filter(|id| !id.is_empty()) {
         keys.push(format!("request:{id}"));
     }
@@ -136,12 +141,20 @@ pub async fn accept(
     let stored = outbox
         .enqueue(Enqueue {
             identity,
+            about: about(&alert),
             items,
             record,
             now,
         })
         .await?;
     Ok(Outcome::Stored(stored))
+}
+
+/// What a webhook is about, for dedup (`Enqueue::about`): its issue, or its metric incident.
+fn about(alert: &Alert) -> Option<String> {
+    let incident = || alert.metric.as_ref()?.incident_id.as_ref();
+    (alert.issue_id.as_ref().map(|id| format!("issue:{id}")))
+        .or_else(|| incident().map(|id| format!("incident:{id}")))
 }
 
 /// An alert that says someone acted on its issue (assigned, resolved, ignored in Sentry) ends

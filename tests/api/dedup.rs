@@ -76,3 +76,22 @@ async fn a_redelivery_folds_by_body_or_by_request_id() {
     assert!(app.robot.wait_for(WAIT, |p| p.len() == 2).await);
     assert_eq!(app.robot.log().len(), 2);
 }
+
+#[tokio::test]
+async fn assigned_to_one_then_another_then_the_first_again_sends_all_three() {
+    let app = spawn_app().await;
+    let first = example("issue-assigned.json");
+    let other = changed("issue-assigned.json", |v| {
+        v["data"]["issue"]["assignedTo"]["name"] = "Someone Else".into();
+    });
+    // The third assignment is back to the first assignee: the same bytes as the first
+    // webhook, but another webhook about the issue came between them.
+    for (n, body) in [&first, &other, &first].into_iter().enumerate() {
+        let answer = json_body(app.post_signed("issue", body).await).await;
+        assert_eq!(answer["status"], "queued", "assignment {n}: {answer}");
+    }
+    // Sent once more at once, the same bytes are a re-delivery again.
+    let again = json_body(app.post_signed("issue", &first).await).await;
+    assert_eq!(again["status"], "duplicate", "{again}");
+    assert!(app.robot.wait_for(WAIT, |p| p.len() == 3).await);
+}

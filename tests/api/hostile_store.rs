@@ -189,6 +189,7 @@ async fn an_unreadable_row_is_set_aside_as_dead_and_the_robot_goes_on() {
             outbox
                 .enqueue(Enqueue {
                     identity: vec![name.into()],
+                    about: None,
                     items: vec![item],
                     record: None,
                     now: 1,

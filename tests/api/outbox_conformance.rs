@@ -45,6 +45,7 @@ pub use trace::*;
 macro_rules! every_check {
     ($run:ident) => {
         $run!(enqueue_dedup_window);
+        $run!(a_body_seen_before_is_news_after_another_webhook_about_its_issue);
         $run!(enqueue_dedup_race);
         $run!(enqueue_duplicate_key_rolls_back_the_others);
         $run!(repeat_suppression);

@@ -9,18 +9,58 @@
 use super::super::port::IntakeStore;
 use super::super::repeat_decision::{Decision, outcome_of};
 use super::super::types::{
-    DEDUP_WINDOW_MS, Enqueue, Enqueued, StoreError, UnqueuedWebhook, WebhookOutcome,
+    BODY_KEY, DEDUP_WINDOW_MS, Enqueue, Enqueued, StoreError, UnqueuedWebhook, WebhookOutcome,
 };
 use super::PgOutbox;
 use super::connection::Tx;
+use super::error::db;
 use super::escalation;
 use super::repeats;
 use super::trace::{self, Alerts};
 use async_trait::async_trait;
 
-/// Records every identity key as seen at `now`; false (and the caller rolls back) when any of
-/// them was already seen within the dedup window.
-async fn claim_identity(tx: &Tx<'_>, mut keys: Vec<String>, now: i64) -> Result<bool, StoreError> {
+/// Records every identity key as seen at `now`, and the issue's latest webhook; false (and
+/// the caller rolls back) when a key makes the webhook a duplicate (`is_duplicate`).
+async fn claim_identity(tx: &Tx<'_>, webhook: &Enqueue) -> Result<bool, StoreError> {
+    let now = webhook.now;
+    let latest_key = webhook.latest_key();
+    let latest: Option<i64> = match &latest_key {
+        Some(key) => {
+            let sql = "SELECT seen_at FROM dedup WHERE key = $1";
+            let row = tx.query_opt(sql, &[key]).await?;
+            row.map(|r| r.try_get(0)).transpose().map_err(db)?
+        }
+        None => None,
+    };
+    let (bodies, requests): (Vec<String>, Vec<String>) = webhook
+        .identity
+        .iter()
+        .cloned()
+        .partition(|k| k.starts_with(BODY_KEY));
+    // A key is claimed when its last sighting is at or before `before`: out of the window, or
+    // (a body) before its issue's latest webhook. Always in this order (requests, bodies, the
+    // issue's row), so two enqueues lock the same rows in the same order.
+    let window_start = now - DEDUP_WINDOW_MS;
+    let followed = latest.map_or(window_start, |l| window_start.max(l - 1));
+    if !claim(tx, requests, now, window_start).await? || !claim(tx, bodies, now, followed).await? {
+        return Ok(false);
+    }
+    if let Some(key) = latest_key {
+        let sql = "INSERT INTO dedup (key, seen_at) VALUES ($1, $2)
+                   ON CONFLICT (key) DO UPDATE SET seen_at = excluded.seen_at";
+        tx.execute(sql, &[&key, &now]).await?;
+    }
+    Ok(true)
+}
+
+/// Claims each of `keys` whose last sighting is at or before `before`; true when it claimed
+/// them all.
+async fn claim(
+    tx: &Tx<'_>,
+    mut keys: Vec<String>,
+    now: i64,
+    before: i64,
+) -> Result<bool, StoreError> {
     keys.sort();
     keys.dedup();
     if keys.is_empty() {
@@ -31,23 +71,20 @@ async fn claim_identity(tx: &Tx<'_>, mut keys: Vec<String>, now: i64) -> Result<
                ON CONFLICT (key) DO UPDATE SET seen_at = excluded.seen_at
                WHERE dedup.seen_at <= $3
                RETURNING key";
-    let window_start = now - DEDUP_WINDOW_MS;
-    let claimed = tx.query(sql, &[&keys, &now, &window_start]).await?;
+    let claimed = tx.query(sql, &[&keys, &now, &before]).await?;
     Ok(claimed.len() == keys.len())
 }
 
 #[async_trait]
 impl IntakeStore for PgOutbox {
     async fn enqueue(&self, webhook: Enqueue) -> Result<Enqueued, StoreError> {
-        let Enqueue {
-            identity,
-            items,
-            record,
-            now,
-        } = webhook;
         let mut conn = self.db().await?;
         let tx = conn.transaction().await?;
-        if !claim_identity(&tx, identity, now).await? {
+        let claimed = claim_identity(&tx, &webhook).await?;
+        let Enqueue {
+            items, record, now, ..
+        } = webhook;
+        if !claimed {
             // Rolls back the keys this call did claim; the duplicate's record is stored alone.
             drop(tx);
             if let Some(record) = &record {

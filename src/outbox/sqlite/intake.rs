@@ -8,26 +8,33 @@ use super::{SqliteOutbox, escalation, sql_error, trace};
 use crate::outbox::port::IntakeStore;
 use crate::outbox::repeat_decision::{Decision, outcome_of};
 use crate::outbox::types::{
-    DEDUP_WINDOW_MS, Delivery, Enqueue, Enqueued, StoreError, UnqueuedWebhook, WebhookOutcome,
-    WebhookRecord,
+    Enqueue, Enqueued, StoreError, UnqueuedWebhook, WebhookOutcome, is_duplicate,
 };
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::broadcast;
 
-fn enqueue(
-    tx: &Connection,
-    identity: &[String],
-    items: &[Delivery],
-    record: Option<&WebhookRecord>,
-    now: i64,
-) -> Result<Enqueued, StoreError> {
+fn seen_at(tx: &Connection, key: &str) -> Result<Option<i64>, StoreError> {
+    tx.prepare_cached("SELECT seen_at FROM dedup WHERE key = ?1")
+        .and_then(|mut s| s.query_row([key], |r| r.get(0)).optional())
+        .map_err(sql_error)
+}
+
+fn enqueue(tx: &Connection, webhook: &Enqueue) -> Result<Enqueued, StoreError> {
+    let (identity, items, record, now) = (
+        &webhook.identity,
+        &webhook.items,
+        webhook.record.as_ref(),
+        webhook.now,
+    );
+    let latest_key = webhook.latest_key();
+    let latest = match &latest_key {
+        Some(key) => seen_at(tx, key)?,
+        None => None,
+    };
     for key in identity {
-        let seen: Option<i64> = tx
-            .prepare_cached("SELECT seen_at FROM dedup WHERE key = ?1")
-            .and_then(|mut s| s.query_row([key], |r| r.get(0)).optional())
-            .map_err(sql_error)?;
-        if seen.is_some_and(|t| now - t < DEDUP_WINDOW_MS) {
+        let seen = seen_at(tx, key)?;
+        if seen.is_some_and(|t| is_duplicate(key, t, latest, now)) {
             // Nothing was written yet: the duplicate's record is this transaction's only row.
             if let Some(record) = record {
                 trace::insert_record(tx, record, WebhookOutcome::Duplicate, &[], now)?;
@@ -35,7 +42,7 @@ fn enqueue(
             return Ok(Enqueued::Duplicate);
         }
     }
-    for key in identity {
+    for key in identity.iter().chain(&latest_key) {
         tx.prepare_cached("INSERT OR REPLACE INTO dedup (key, seen_at) VALUES (?1, ?2)")
             .and_then(|mut s| s.execute(params![key, now]))
             .map_err(sql_error)?;
@@ -96,15 +103,7 @@ impl IntakeStore for SqliteOutbox {
     async fn enqueue(&self, webhook: Enqueue) -> Result<Enqueued, StoreError> {
         let done = self
             .writer
-            .run_joined(move |c| {
-                let Enqueue {
-                    identity,
-                    items,
-                    record,
-                    now,
-                } = &webhook;
-                enqueue(c, identity, items, record.as_ref(), *now)
-            })
+            .run_joined(move |c| enqueue(c, &webhook))
             .await?;
         if let Enqueued::Queued { robots } = &done {
             for r in robots {

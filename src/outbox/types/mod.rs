@@ -30,14 +30,40 @@ pub const DEDUP_WINDOW_MS: i64 = 24 * 3600 * 1000;
 pub const ATTEMPT_LOG_KEEP_MS: i64 = 10 * 60 * 1000;
 
 /// What one webhook stores (`IntakeStore::enqueue`): one alert per delivery, unless an
-/// identity key (`intake::identity`: the body's hash, the `Request-ID`) was seen within the
-/// dedup window; and, when the webhook concerns an issue, its trace record.
+/// identity key (`intake::identity`: the body's hash, the `Request-ID`) makes it a duplicate
+/// ([`is_duplicate`]); and, when the webhook concerns an issue, its trace record.
 #[derive(Debug, Clone)]
 pub struct Enqueue {
     pub identity: Vec<String>,
+    /// The issue (or metric incident) the webhook is about: a body seen before is news again
+    /// once another webhook about the same came after it.
+    pub about: Option<String>,
     pub items: Vec<Delivery>,
     pub record: Option<WebhookRecord>,
     pub now: i64,
+}
+
+/// How an identity key that is the body's hash begins (`intake::identity`).
+pub const BODY_KEY: &str = "body:";
+
+impl Enqueue {
+    /// The dedup row that remembers when the last webhook about the same was stored.
+    pub fn latest_key(&self) -> Option<String> {
+        (!self.identity.is_empty())
+            .then_some(self.about.as_ref())
+            .flatten()
+            .map(|about| format!("latest:{about}"))
+    }
+}
+
+/// Whether identity `key`, last seen at `seen`, makes a webhook stored at `now` a duplicate:
+/// seen within the dedup window, unless it is a body that a later webhook about the same issue
+/// or incident (stored at `latest`) followed — assigned to 张三, to 李四, then to 张三 again is
+/// three changes in Sentry with the first and the last in the same bytes. A `Request-ID` is
+/// one request: always a duplicate within the window.
+pub fn is_duplicate(key: &str, seen: i64, latest: Option<i64>, now: i64) -> bool {
+    let followed = key.starts_with(BODY_KEY) && latest.is_some_and(|l| seen < l);
+    now - seen < DEDUP_WINDOW_MS && !followed
 }
 
 /// One alert for one robot, with the repeat rules of the routes that sent it there.

@@ -38,6 +38,7 @@ pub async fn enqueue(o: &dyn Outbox, item: Delivery, now: i64) {
     let result = o
         .enqueue(Enqueue {
             identity: vec![],
+            about: None,
             items: vec![item],
             record: None,
             now,

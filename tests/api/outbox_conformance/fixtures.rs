@@ -70,6 +70,7 @@ pub async fn queue(o: &dyn Outbox, robot: &str, issues: &[&str], now: i64) -> Ve
         let result = o
             .enqueue(Enqueue {
                 identity: vec![],
+                about: None,
                 items: vec![event(robot, issue, Level::Error)],
                 record: None,
                 now,

@@ -1,7 +1,9 @@
 //! The webhook edge: dedup, repeats, waiting order, wake-ups, writability.
 
+mod followed;
 mod repeats;
 
+pub use followed::*;
 pub use repeats::*;
 
 use super::fixtures::*;
@@ -16,6 +18,7 @@ use std::time::Duration;
 pub async fn enqueue_dedup_window(o: Arc<dyn Outbox>) {
     let first = o.enqueue(Enqueue {
         identity: keys(&["k"]),
+        about: None,
         items: vec![event(ROBOT, "1", Level::Error)],
         record: None,
         now: T0,
@@ -24,6 +27,7 @@ pub async fn enqueue_dedup_window(o: Arc<dyn Outbox>) {
     let inside = T0 + DEDUP_WINDOW_MS - 1;
     let again = o.enqueue(Enqueue {
         identity: keys(&["k"]),
+        about: None,
         items: vec![event(ROBOT, "1", Level::Error)],
         record: None,
         now: inside,
@@ -33,6 +37,7 @@ pub async fn enqueue_dedup_window(o: Arc<dyn Outbox>) {
     let later = T0 + DEDUP_WINDOW_MS;
     let after = o.enqueue(Enqueue {
         identity: keys(&["k"]),
+        about: None,
         items: vec![event(ROBOT, "1", Level::Error)],
         record: None,
         now: later,
@@ -51,6 +56,7 @@ pub async fn enqueue_dedup_race(o: Arc<dyn Outbox>) {
                 tokio::spawn(async move {
                     o.enqueue(Enqueue {
                         identity: vec![key],
+                        about: None,
                         items: vec![event(ROBOT, "1", Level::Error)],
                         record: None,
                         now: T0,
@@ -77,6 +83,7 @@ pub async fn enqueue_dedup_race(o: Arc<dyn Outbox>) {
 pub async fn enqueue_duplicate_key_rolls_back_the_others(o: Arc<dyn Outbox>) {
     let first = o.enqueue(Enqueue {
         identity: keys(&["a", "b"]),
+        about: None,
         items: vec![event(ROBOT, "1", Level::Error)],
         record: None,
         now: T0,
@@ -84,6 +91,7 @@ pub async fn enqueue_duplicate_key_rolls_back_the_others(o: Arc<dyn Outbox>) {
     assert_eq!(first.await.expect("first"), queued(&[ROBOT]));
     let overlap = o.enqueue(Enqueue {
         identity: keys(&["c", "b"]),
+        about: None,
         items: vec![event(ROBOT, "2", Level::Error)],
         record: None,
         now: T0 + 1,
@@ -91,6 +99,7 @@ pub async fn enqueue_duplicate_key_rolls_back_the_others(o: Arc<dyn Outbox>) {
     assert_eq!(overlap.await.expect("overlap"), Enqueued::Duplicate);
     let c_alone = o.enqueue(Enqueue {
         identity: keys(&["c"]),
+        about: None,
         items: vec![event(ROBOT, "3", Level::Error)],
         record: None,
         now: T0 + 2,
@@ -119,6 +128,7 @@ pub async fn waiting_order(o: Arc<dyn Outbox>) {
         assert!(matches!(
             o.enqueue(Enqueue {
                 identity: vec![],
+                about: None,
                 items: d,
                 record: None,
                 now: at
@@ -151,6 +161,7 @@ pub async fn wakeups_after_enqueue(o: Arc<dyn Outbox>) {
     let mut wakeups = o.wakeups();
     o.enqueue(Enqueue {
         identity: vec![],
+        about: None,
         items: vec![event(ROBOT, "1", Level::Error)],
         record: None,
         now: T0,

@@ -143,6 +143,7 @@ pub async fn prune(o: Arc<dyn Outbox>) {
     assert_eq!(
         o.enqueue(Enqueue {
             identity: keys(&["old"]),
+            about: None,
             items: repeat(),
             record: None,
             now: T0
@@ -193,6 +194,7 @@ pub async fn prune(o: Arc<dyn Outbox>) {
     let again = o
         .enqueue(Enqueue {
             identity: keys(&["old"]),
+            about: None,
             items: repeat(),
             record: None,
             now,
@@ -203,6 +205,7 @@ pub async fn prune(o: Arc<dyn Outbox>) {
     let silent = o
         .enqueue(Enqueue {
             identity: vec![],
+            about: None,
             items: repeat(),
             record: None,
             now: now + 1,

@@ -44,6 +44,7 @@ async fn pg_ingest_throughput() {
                         let result = store
                             .enqueue(Enqueue {
                                 identity: key,
+                                about: None,
                                 items: vec![d],
                                 record: None,
                                 now: T0,

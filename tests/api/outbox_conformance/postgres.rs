@@ -161,6 +161,7 @@ async fn wakeup_reaches_another_replica() {
             );
             a.enqueue(Enqueue {
                 identity: vec![],
+                about: None,
                 items: vec![event(ROBOT, &format!("{i}"), Level::Error)],
                 record: None,
                 now: T0,
@@ -250,6 +251,7 @@ async fn recovers_after_connections_are_killed() {
             // The first calls may meet a dead connection and say so; later ones must work.
             if a.enqueue(Enqueue {
                 identity: vec![],
+                about: None,
                 items: item,
                 record: None,
                 now: T0,

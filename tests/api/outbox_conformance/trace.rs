@@ -59,6 +59,7 @@ pub async fn trace_routed_alert_fates(o: Arc<dyn Outbox>) {
     let done = o
         .enqueue(Enqueue {
             identity: keys(&["k1"]),
+            about: None,
             items: both("42"),
             record: Some(record("42", "PAY-1", "r1")),
             now: T0,
@@ -181,6 +182,7 @@ pub async fn trace_duplicate_and_suppressed(o: Arc<dyn Outbox>) {
     let first = o
         .enqueue(Enqueue {
             identity: keys(&["k"]),
+            about: None,
             items: one("7"),
             record: Some(record("7", "P-7", "r1")),
             now: T0,
@@ -191,6 +193,7 @@ pub async fn trace_duplicate_and_suppressed(o: Arc<dyn Outbox>) {
     let dup = o
         .enqueue(Enqueue {
             identity: keys(&["k", "fresh"]),
+            about: None,
             items: one("7"),
             record: Some(record("7", "P-7", "r1")),
             now: T0 + 1,
@@ -201,6 +204,7 @@ pub async fn trace_duplicate_and_suppressed(o: Arc<dyn Outbox>) {
     let repeat = o
         .enqueue(Enqueue {
             identity: keys(&["k2"]),
+            about: None,
             items: one("7"),
             record: Some(record("7", "P-7", "r2")),
             now: T0 + 2,
@@ -212,6 +216,7 @@ pub async fn trace_duplicate_and_suppressed(o: Arc<dyn Outbox>) {
     let fresh = o
         .enqueue(Enqueue {
             identity: keys(&["fresh"]),
+            about: None,
             items: vec![event(ROBOT, "8", Level::Error)],
             record: None,
             now: T0 + 3,

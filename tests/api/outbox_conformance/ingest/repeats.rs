@@ -13,6 +13,7 @@ pub async fn repeat_suppression(o: Arc<dyn Outbox>) {
     assert_eq!(
         o.enqueue(Enqueue {
             identity: vec![],
+            about: None,
             items: repeat(),
             record: None,
             now: T0
@@ -25,6 +26,7 @@ pub async fn repeat_suppression(o: Arc<dyn Outbox>) {
         let silent = o
             .enqueue(Enqueue {
                 identity: vec![],
+                about: None,
                 items: repeat(),
                 record: None,
                 now: T0 + i * MINUTE,
@@ -37,6 +39,7 @@ pub async fn repeat_suppression(o: Arc<dyn Outbox>) {
     let after = o
         .enqueue(Enqueue {
             identity: vec![],
+            about: None,
             items: repeat(),
             record: None,
             now: T0 + HOUR,
@@ -59,6 +62,7 @@ pub async fn repeat_suppression(o: Arc<dyn Outbox>) {
     let other = alert(AlertKind::EventAlert, "triggered", Some("43"), Level::Error);
     let other = o.enqueue(Enqueue {
         identity: vec![],
+        about: None,
         items: vec![delivery(ROBOT, other, &[("r1", HOUR)])],
         record: None,
         now: T0 + 1,
@@ -79,6 +83,7 @@ pub async fn repeat_state_change_passes(o: Arc<dyn Outbox>) {
     };
     let first = o.enqueue(Enqueue {
         identity: vec![],
+        about: None,
         items: fire("triggered", AlertKind::EventAlert),
         record: None,
         now: T0,
@@ -86,6 +91,7 @@ pub async fn repeat_state_change_passes(o: Arc<dyn Outbox>) {
     assert_eq!(first.await.expect("first"), queued(&[ROBOT]));
     let resolved = o.enqueue(Enqueue {
         identity: vec![],
+        about: None,
         items: fire("resolved", AlertKind::Issue),
         record: None,
         now: T0 + MINUTE,
@@ -94,6 +100,7 @@ pub async fn repeat_state_change_passes(o: Arc<dyn Outbox>) {
     // The interval restarted at the state change: T0 + HOUR is still inside it.
     let repeat = o.enqueue(Enqueue {
         identity: vec![],
+        about: None,
         items: fire("triggered", AlertKind::EventAlert),
         record: None,
         now: T0 + HOUR,
@@ -105,6 +112,7 @@ pub async fn repeat_state_change_passes(o: Arc<dyn Outbox>) {
     let passed = o
         .enqueue(Enqueue {
             identity: vec![],
+            about: None,
             items: vec![wider],
             record: None,
             now: T0 + HOUR + 1,
@@ -124,6 +132,7 @@ pub async fn repeat_race(o: Arc<dyn Outbox>) {
                 let d = delivery(ROBOT, a, &[("r1", HOUR)]);
                 o.enqueue(Enqueue {
                     identity: vec![format!("event-{i}")],
+                    about: None,
                     items: vec![d],
                     record: None,
                     now: T0 + i,

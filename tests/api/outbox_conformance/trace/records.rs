@@ -37,6 +37,7 @@ pub async fn trace_dropped_ignored_and_limit(o: Arc<dyn Outbox>) {
     .expect("ignored");
     o.enqueue(Enqueue {
         identity: vec![],
+        about: None,
         items: both("9"),
         record: Some(record("9", "P-9", "r3")),
         now: T0 + 2,
@@ -71,6 +72,7 @@ pub async fn trace_prune(o: Arc<dyn Outbox>) {
     for (issue, at) in [("old-sent", T0), ("old-dead", T0), ("new", T0 + week)] {
         o.enqueue(Enqueue {
             identity: vec![],
+            about: None,
             items: one(issue),
             record: Some(record(issue, issue, "r")),
             now: at,
