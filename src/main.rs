@@ -27,7 +27,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(dispatch(cli.command, settings)) {
+    let result = runtime.block_on(dispatch(cli.command, settings));
+    // `serve` drained what it could within its shutdown timeout; a task that never yields (a
+    // bug) must not then keep the process alive while the runtime waits for its thread.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(5));
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         // `| head` read what it wanted: not a failure, and nothing to say.
         Err(e) if e.is::<StdoutClosed>() => ExitCode::SUCCESS,

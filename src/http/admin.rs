@@ -91,7 +91,7 @@ pub enum Guess {
 pub async fn guess(req: &HttpRequest, state: &AppState, given: &str, expected: &Secret) -> Guess {
     let (limiter, ip, now) = (
         &state.edge.logins,
-        login_limit::client_ip(req),
+        login_limit::client_ip(req, &state.live.get().settings),
         Instant::now(),
     );
     if let Err(wait) = limiter.check(ip, now) {

@@ -6,7 +6,6 @@
 //! The address is the TCP peer, not `X-Forwarded-For` (which any client can write); behind a
 //! reverse proxy every client shares the proxy's address and its lockout.
 
-use super::client_addr::block;
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 use std::sync::Mutex;
@@ -96,15 +95,17 @@ impl Client {
     }
 }
 
-/// The client's address for counting; a connection without one (a test harness) counts as
-/// one shared client.
-pub fn client_ip(req: &actix_web::HttpRequest) -> IpAddr {
-    req.peer_addr()
-        .map_or(IpAddr::from([0, 0, 0, 0]), |a| block(a.ip()))
+/// The client's address for counting: the one `X-Forwarded-For` names when the peer is one of
+/// `TRUSTED_PROXIES` (behind a proxy, one client's guesses lock out that client, not every
+/// admin), else the peer; a connection without one (a test harness) counts as one shared
+/// client.
+pub fn client_ip(req: &actix_web::HttpRequest, settings: &crate::config::Settings) -> IpAddr {
+    super::client_addr::client_ip(req, &settings.trusted_proxies)
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::client_addr::block;
     use super::*;
 
     const A: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 1));

@@ -170,10 +170,11 @@ pub async fn login(
     body: web::Payload,
 ) -> HttpResponse {
     // Whatever can be refused without the body is refused before it is read.
-    if state.live.get().settings.admin_token.is_none() {
+    let active = state.live.get();
+    if active.settings.admin_token.is_none() {
         return HttpResponse::NotFound().finish();
     }
-    let ip = super::login_limit::client_ip(&req);
+    let ip = super::login_limit::client_ip(&req, &active.settings);
     if let Err(wait) = state.edge.logins.check(ip, std::time::Instant::now()) {
         return locked_out_page(&state, wait.as_secs_f64().ceil().max(1.0) as u64);
     }

@@ -131,7 +131,9 @@ impl Renderer {
         // Order of sacrifice: texts far longer than anyone reads, then frames from the
         // outermost in, then breadcrumbs from the oldest, then the causes of the exception,
         // then the remaining texts. The link is never touched.
-        let mut long_texts_cut = false;
+        // Each kind of cut is finite (texts are cut twice at most), so this loop ends in a
+        // message that fits or in the plain fallback.
+        let (mut long_texts_cut, mut short_texts_cut) = (false, false);
         loop {
             let msg = self.single(&alert, env)?;
             if msg.to_json().len() <= BODY_BUDGET {
@@ -154,9 +156,13 @@ impl Renderer {
                 alert.exceptions.truncate(1);
                 continue;
             }
-            if !view::shrink_texts(&mut alert, 300) {
-                return Ok(plain_fallback(&alert, env, self.lang));
+            if !short_texts_cut {
+                short_texts_cut = true;
+                if view::shrink_texts(&mut alert, 300) {
+                    continue;
+                }
             }
+            return Ok(plain_fallback(&alert, env, self.lang));
         }
     }
 

@@ -168,22 +168,22 @@ pub fn batch_context(ctx: &mut Context, alerts: &[Alert], remaining: usize, lang
     ctx.insert("by_project", &by_project);
 }
 
-/// Cuts the free texts of an alert to `limit` characters; false when nothing was that long.
+/// Cuts the free texts of an alert to `limit` characters (and its tags to ten of 100); false
+/// when nothing was that long. A text once cut is not cut again: its ellipsis makes it
+/// `limit + 1` long, which is not over the mark — else the caller's loop would never end.
 pub fn shrink_texts(a: &mut Alert, limit: usize) -> bool {
     let mut changed = false;
     let mut cut = |s: &mut Option<String>| {
-        if let Some(v) = s.as_mut().filter(|v| v.chars().count() > limit + 1) {
-            *v = truncate(v, limit);
-            changed = true;
+        if let Some(v) = s.as_mut() {
+            changed |= cut_to(v, limit);
         }
     };
     cut(&mut a.message);
     cut(&mut a.culprit);
-    if let Some(e) = a.exception.as_mut() {
+    for e in a.exception.iter_mut().chain(a.exceptions.iter_mut()) {
+        cut(&mut e.ty);
         cut(&mut e.value);
-    }
-    for e in &mut a.exceptions {
-        cut(&mut e.value);
+        cut(&mut e.mechanism);
     }
     if let Some(c) = a.comment.as_mut() {
         cut(&mut c.text);
@@ -202,10 +202,16 @@ pub fn shrink_texts(a: &mut Alert, limit: usize) -> bool {
         changed = true;
     }
     for t in &mut a.tags {
-        if t.value.chars().count() > 100 {
-            t.value = truncate(&t.value, 100);
-            changed = true;
-        }
+        changed |= cut_to(&mut t.value, 100);
     }
     changed
+}
+
+/// Cuts `v` to `limit` characters and an ellipsis; false when it was not over `limit + 1`.
+fn cut_to(v: &mut String, limit: usize) -> bool {
+    let over = v.chars().count() > limit + 1;
+    if over {
+        *v = truncate(v, limit);
+    }
+    over
 }

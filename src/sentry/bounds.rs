@@ -61,6 +61,9 @@ pub(super) fn bound(a: &mut Alert) {
         ]);
         m.projects.iter_mut().for_each(cut_string);
     }
+    for e in a.exception.iter_mut().chain(a.exceptions.iter_mut()) {
+        fields.extend([&mut e.ty, &mut e.mechanism]);
+    }
     fields.into_iter().for_each(cut);
     a.tags.truncate(MOST_TAGS);
     for tag in &mut a.tags {

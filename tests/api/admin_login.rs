@@ -62,6 +62,37 @@ async fn wrong_tokens_are_slowed_then_refused_with_a_retry_after() {
     }
 }
 
+/// Behind a proxy named in `TRUSTED_PROXIES`, wrong guesses count against the client the
+/// proxy names: one guesser locks out itself, not every admin behind the same proxy.
+#[tokio::test]
+async fn behind_a_trusted_proxy_a_guesser_locks_out_only_itself() {
+    let app = spawn_app_with(|s| {
+        s.admin_token = Some(Secret::new(ADMIN));
+        s.trusted_proxies = vec!["127.0.0.1/32".parse().expect("net")];
+    })
+    .await;
+    let ui = format!("{}/ui", app.address);
+    let from = |client: &str, token: &str| {
+        app.http
+            .get(&ui)
+            .header("X-Forwarded-For", client)
+            .bearer_auth(token)
+            .send()
+    };
+    for _ in 0..5 {
+        let resp = from("203.0.113.7", "guess").await.expect("get");
+        assert_eq!(resp.status().as_u16(), 401);
+    }
+    let guesser = from("203.0.113.7", ADMIN).await.expect("get");
+    assert_eq!(guesser.status().as_u16(), 429, "the guesser is locked out");
+    let admin = from("198.51.100.9", ADMIN).await.expect("get");
+    assert_eq!(
+        admin.status().as_u16(),
+        200,
+        "another client behind the proxy is not"
+    );
+}
+
 #[tokio::test]
 async fn the_session_cookie_is_secure_when_the_relay_is_reached_over_https() {
     let login = |app: &TestApp, proto: Option<&'static str>| {

@@ -189,6 +189,51 @@ fn oversized_alerts_are_trimmed_under_the_limit_and_keep_their_link() {
     );
 }
 
+/// A field no cut reached (the exception's type) with a tag just over its cut once made every
+/// render try again forever — the tag, cut to 100 characters and an ellipsis, was "cut" again
+/// on every pass — and hung the robot's sender for good (the alert stays queued). The type is
+/// now cut at ingest and when rendering. Rendered on a thread: a loop fails the test instead
+/// of hanging it.
+#[test]
+fn a_huge_exception_type_with_a_long_tag_renders_under_the_limit() {
+    let event = json!({"action": "triggered", "data": {"event": {
+        "title": "Huge type",
+        "exception": {"values": [{"type": "T".repeat(19_500), "value": "v"}]},
+        "tags": [["long", "x".repeat(101)]],
+        "web_url": "https://sentry.io/organizations/acme/issues/9/events/1/"}}});
+    let Parsed::Alert(mut alert) = interpret(&event, None, None, &base()).1 else {
+        panic!("alert")
+    };
+    let ty = |a: &Alert| {
+        a.exception
+            .as_ref()
+            .and_then(|e| e.ty.clone())
+            .unwrap_or_default()
+    };
+    let cut = ty(&alert).chars().count();
+    assert!(cut <= 257, "the type is cut at ingest (256 and …): {cut}");
+    // As queued before that cut (or built another way): the render must still end.
+    if let Some(e) = alert.exception.as_mut() {
+        e.ty = Some("T".repeat(19_500));
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let renderer = Renderer::load(None, Lang::Zh).expect("templates");
+        let _ = tx.send(renderer.render_alert(&alert, &envelope()));
+    });
+    let msg = rx
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("the render ends")
+        .expect("render");
+    let size = msg.to_json().len();
+    assert!(size < MAX_BODY_BYTES, "{size} bytes");
+    assert!(
+        msg.markdown.text.contains("Huge type"),
+        "{}",
+        msg.markdown.text
+    );
+}
+
 #[test]
 fn mentions_and_keyword_are_written_into_the_text() {
     let renderer = Renderer::load(None, Lang::En).expect("templates");
