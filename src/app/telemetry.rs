@@ -22,7 +22,14 @@ const OWN_TARGET: &str = "sentry_dingtalk";
 /// `default` is the level when `RUST_LOG` is unset: `info` for `serve`, whose log is its
 /// record; `warn` for the other commands, whose output is what they print.
 pub fn init(format: LogFormat, default: &str) {
-    let asked = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    // A `RUST_LOG` that is no filter is said once logging runs, not silently replaced.
+    let (asked, refused) = match std::env::var("RUST_LOG") {
+        Ok(v) if !v.trim().is_empty() => match EnvFilter::try_new(&v) {
+            Ok(f) => (f, None),
+            Err(e) => (EnvFilter::new(default), Some(e.to_string())),
+        },
+        _ => (EnvFilter::new(default), None),
+    };
     let filter = asked.and(filter_fn(may_log));
     let layer = match format {
         LogFormat::Json => fmt::layer()
@@ -39,6 +46,9 @@ pub fn init(format: LogFormat, default: &str) {
     let _ = tracing_subscriber::registry()
         .with(layer.with_filter(filter))
         .try_init();
+    if let Some(error) = refused {
+        tracing::warn!(%error, "RUST_LOG is not a filter; logging at {default} instead");
+    }
 }
 
 /// actix's HTTP/1 connection handler: it logs what one client connection did wrong — a

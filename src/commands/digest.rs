@@ -4,11 +4,11 @@
 use crate::app::startup;
 use crate::commands::cli::DigestArgs;
 use crate::commands::queueing::Queueing;
-use crate::config::Settings;
 use crate::config::report_schedule::valid_period;
+use crate::config::{ConfigError, Settings};
 use crate::live::Live;
 use crate::report::open_issues::{build, queue};
-use anyhow::{Context, bail};
+use anyhow::bail;
 
 pub async fn run(args: DigestArgs, settings: Settings) -> anyhow::Result<()> {
     if !valid_period(&args.since) {
@@ -17,8 +17,15 @@ pub async fn run(args: DigestArgs, settings: Settings) -> anyhow::Result<()> {
             args.since
         );
     }
-    let api =
-        startup::sentry_api(&settings).context("digest needs SENTRY_API_TOKEN and SENTRY_ORG")?;
+    // Missing settings are a configuration error (exit 2), named one at a time.
+    let Some(api) = startup::sentry_api(&settings) else {
+        let var = if settings.sentry_auth().is_none() {
+            "SENTRY_API_TOKEN"
+        } else {
+            "SENTRY_ORG"
+        };
+        return Err(ConfigError::Missing { var }.into());
+    };
     let live = Live::new(settings.clone())?;
     let runtime = live.get();
     if args.dry_run {

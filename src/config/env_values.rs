@@ -152,3 +152,17 @@ pub(super) fn duration(v: Option<String>, default: Duration) -> Result<Duration,
             .map_err(|e| format!("`{s}`: {e} (write e.g. 30s, 10m, 1h)")),
     }
 }
+
+/// `LISTEN_ADDR`: a host (a name, an IPv4 address or `[IPv6]`) and a port, checked here so a
+/// typo is a configuration error (exit 2) rather than a failed bind.
+pub(super) fn listen_addr(v: Option<String>) -> Result<String, ConfigError> {
+    let addr = v.unwrap_or_else(|| "0.0.0.0:8080".into());
+    let port = addr.rsplit_once(':').filter(|(host, _)| !host.is_empty());
+    match port.map(|(_, p)| p.parse::<u16>()) {
+        Some(Ok(_)) => Ok(addr),
+        _ => Err(invalid(
+            "LISTEN_ADDR",
+            format!("{addr:?} is not a host and a port (0.0.0.0:8080, [::]:8080)"),
+        )),
+    }
+}

@@ -1,6 +1,8 @@
 //! Settings from the environment (and `.env`), and the configuration file they name.
 
-use super::env_values::{Env, check_robot_url, database_url, invalid, token, trusted_proxies};
+use super::env_values::{
+    Env, check_robot_url, database_url, invalid, listen_addr, token, trusted_proxies,
+};
 use super::{
     ConfigError, DEFAULT_CONFIG_FILE, DEFAULT_ROBOT, LogFormat, RetryConfig, RobotConfig, Settings,
     file,
@@ -122,9 +124,7 @@ impl Settings {
             digest_schedule,
             mute_times,
             team,
-            listen_addr: env
-                .var("LISTEN_ADDR")
-                .unwrap_or_else(|| "0.0.0.0:8080".into()),
+            listen_addr: listen_addr(env.var("LISTEN_ADDR"))?,
             data_dir: PathBuf::from(env.var("DATA_DIR").unwrap_or_else(|| "./data".into())),
             database_url: database_url(env.var("DATABASE_URL"))?,
             templates_dir: env.var("TEMPLATES_DIR").map(PathBuf::from),

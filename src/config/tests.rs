@@ -88,6 +88,19 @@ fn trusted_proxies_take_cidrs_and_single_addresses() {
     assert!(err.to_string().contains("proxy.local"), "{err}");
 }
 
+#[test]
+fn listen_addr_is_a_host_and_a_port() {
+    assert_eq!(load(&[]).expect("defaults").listen_addr, "0.0.0.0:8080");
+    for good in ["127.0.0.1:9000", "[::]:8080", "localhost:80"] {
+        let s = load(&[("LISTEN_ADDR", good)]).expect(good);
+        assert_eq!(s.listen_addr, good);
+    }
+    for bad in ["0.0.0.0:80x", "0.0.0.0", ":8080", "0.0.0.0:99999"] {
+        let err = load(&[("LISTEN_ADDR", bad)]).expect_err(bad);
+        assert!(err.to_string().starts_with("LISTEN_ADDR:"), "{err}");
+    }
+}
+
 /// A window and a route of `OPS_ROBOT` it mutes (`docs/mute-windows.md`).
 const MUTED_ROUTE: &str = r#"
 [[mute_times]]

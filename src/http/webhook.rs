@@ -19,8 +19,8 @@ pub async fn sentry(
     body: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, HttpError> {
-    let request_id = header(&req, HEADER_REQUEST_ID).unwrap_or_default();
-    let resource = header(&req, HEADER_RESOURCE).unwrap_or_default();
+    let request_id = logged_header(&req, HEADER_REQUEST_ID);
+    let resource = logged_header(&req, HEADER_RESOURCE);
     let span = info_span!("webhook", request_id = %request_id, resource = %resource);
     let runtime = state.live.get();
     let result = async {
@@ -64,7 +64,7 @@ pub async fn legacy(
     body: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, HttpError> {
-    let request_id = header(&req, HEADER_REQUEST_ID).unwrap_or_default();
+    let request_id = logged_header(&req, HEADER_REQUEST_ID);
     let span = info_span!("webhook", request_id = %request_id, resource = "legacy");
     let runtime = state.live.get();
     let result = async {
@@ -230,6 +230,16 @@ pub(crate) fn header(req: &HttpRequest, name: &str) -> Option<String> {
         .get(name)
         .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_string())
         .filter(|s| !s.is_empty())
+}
+
+/// A header the log and the trace carry, sent before the signature is checked: cut to 128
+/// characters (Sentry's `Request-ID` has 32), so a stranger's 60 KB header is no 60 KB line.
+fn logged_header(req: &HttpRequest, name: &str) -> String {
+    let value = header(req, name).unwrap_or_default();
+    match value.char_indices().nth(128) {
+        Some((at, _)) => value[..at].to_owned(),
+        None => value,
+    }
 }
 
 /// Header values are not used as labels as they come: a client could mint endless series.

@@ -191,3 +191,26 @@ fn serve_without_a_client_secret_refuses_to_start() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("SENTRY_CLIENT_SECRET"));
 }
+
+/// Configuration errors exit 2, as commands.md promises: a `LISTEN_ADDR` that is no address
+/// (it failed at the bind, exit 1), and `digest` without the Sentry API settings.
+#[test]
+fn a_bad_listen_addr_or_a_digest_without_the_api_is_a_configuration_error() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().to_string_lossy().to_string();
+    let out = relay(
+        &["serve"],
+        &[
+            ("SENTRY_CLIENT_SECRET", "x"),
+            ("LISTEN_ADDR", "0.0.0.0:80x"),
+            ("DATA_DIR", &data),
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("LISTEN_ADDR"), "{err}");
+    let out = relay(&["digest", "--dry-run"], &[("DATA_DIR", &data)]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("SENTRY_API_TOKEN is required"), "{err}");
+}

@@ -41,3 +41,29 @@ async fn a_malformed_request_is_answered_400_and_logged_as_no_error() {
     assert!(!log.contains("ERROR"), "{log}");
     assert!(!log.contains("stream error"), "{log}");
 }
+
+/// A stranger's unsigned webhook with a 60 KB `Request-ID` is refused (401) with one short
+/// warning: the header is cut to 128 characters in the log, not written out (twice) in full.
+#[tokio::test]
+async fn a_huge_request_id_is_cut_in_the_log() {
+    let robot = FakeRobot::start(Some(ROBOT_SECRET), None, 20).await;
+    let data = tempfile::tempdir().expect("temp dir");
+    let (relay, base) = start_relay(&robot, data.path(), &[("RUST_LOG", "info")]).await;
+    let huge = "r".repeat(60_000);
+    let resp = reqwest::Client::new()
+        .post(format!("{base}/webhooks/sentry"))
+        .header("Sentry-Hook-Resource", "issue")
+        .header("Sentry-Hook-Signature", "00")
+        .header("Request-ID", &huge)
+        .body("{}")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status().as_u16(), 401);
+    drop(relay);
+    let log = std::fs::read_to_string(data.path().join("relay.log")).expect("log");
+    assert!(log.contains("webhook rejected"), "{log}");
+    let longest = log.lines().map(str::len).max().unwrap_or(0);
+    assert!(longest < 2_000, "a line of {longest} bytes");
+    assert!(log.contains(&"r".repeat(128)), "the id's head is kept");
+}
