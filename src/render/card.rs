@@ -98,7 +98,7 @@ pub fn card_params(alert: &Alert, facts: &CardFacts<'_>, renderer: &Renderer) ->
 }
 
 fn cut(s: String) -> String {
-    let mut s = super::escape::without_bidi(&s);
+    let mut s = super::escape::without_hidden(&s);
     if s.len() <= MAX_VALUE_BYTES {
         return s;
     }

@@ -245,14 +245,18 @@ pub fn is_bidi_control(c: char) -> bool {
     )
 }
 
-/// `input` without [`is_bidi_control`] characters.
-pub fn without_bidi(input: &str) -> String {
-    input.chars().filter(|c| !is_bidi_control(*c)).collect()
+/// `input` without [`is_bidi_control`] characters, nor control characters other than blanks
+/// (a NUL in a title reaches every client that shows it).
+pub fn without_hidden(input: &str) -> String {
+    input
+        .chars()
+        .filter(|c| !is_bidi_control(*c) && (!c.is_control() || c.is_whitespace()))
+        .collect()
 }
 
 /// Plain text for places that are not markdown (the message title): one line, bounded.
 pub fn one_line(input: &str, max_chars: usize) -> String {
-    let flat: String = without_bidi(input)
+    let flat: String = without_hidden(input)
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");

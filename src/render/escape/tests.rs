@@ -167,7 +167,7 @@ fn bidirectional_controls_are_dropped_from_markdown_titles_and_plain_text() {
             c as u32
         );
         assert_eq!(
-            without_bidi(&text),
+            without_hidden(&text),
             "invoicefdp.exe and x",
             "U+{:04X}",
             c as u32
@@ -241,4 +241,10 @@ proptest! {
             );
         }
     }
+}
+
+#[test]
+fn titles_and_card_values_keep_no_control_characters() {
+    assert_eq!(one_line("a\u{0}b\u{7}c\u{1b}[31m d", 100), "abc[31m d");
+    assert_eq!(without_hidden("x\u{0}y\u{202E}z\tw"), "xyz\tw");
 }
