@@ -251,14 +251,7 @@ async fn with_people_on_call(
         .into_iter()
         .map(|mut t| {
             let people = crate::oncall::people_on_call(settings, &t.oncall, &overrides, now);
-            for p in &people {
-                match (&p.dingtalk_user_id, &p.mobile) {
-                    (Some(id), _) if !t.at.user_ids.contains(id) => t.at.user_ids.push(id.clone()),
-                    (None, Some(m)) if !t.at.mobiles.contains(m) => t.at.mobiles.push(m.clone()),
-                    _ => {}
-                }
-            }
-            let names = people.iter().map(|p| p.shown().to_owned()).collect();
+            let names = crate::oncall::mention_people(&mut t.at, &people);
             (t, names)
         })
         .collect())

@@ -3,6 +3,7 @@
 
 use crate::config::Settings;
 use crate::domain::field_error::FieldError;
+use crate::domain::mention::Mentions;
 use crate::domain::oncall::{OnCall, Override, Person, Rota};
 use crate::domain::until::Until;
 use crate::outbox::{SharedOutbox, StoreError};
@@ -116,4 +117,17 @@ pub fn people_on_call<'a>(
         }
     }
     people
+}
+
+/// Mentions `people` in `at` (by DingTalk user id, else by mobile; each once); their names as
+/// a message shows them.
+pub fn mention_people(at: &mut Mentions, people: &[&Person]) -> Vec<String> {
+    for p in people {
+        match (&p.dingtalk_user_id, &p.mobile) {
+            (Some(id), _) if !at.user_ids.contains(id) => at.user_ids.push(id.clone()),
+            (None, Some(m)) if !at.mobiles.contains(m) => at.mobiles.push(m.clone()),
+            _ => {}
+        }
+    }
+    people.iter().map(|p| p.shown().to_owned()).collect()
 }

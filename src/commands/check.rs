@@ -220,13 +220,28 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
             {
                 writeln!(report, "  rule settings not used: {why}")?;
             }
-            for t in routing_choice::targets(&alert, settings) {
+            for mut t in routing_choice::targets(&alert, settings) {
+                // Who is on call by the rotation alone: overrides live in the store.
+                let people = crate::oncall::people_on_call(settings, &t.oncall, &[], now_ms);
+                let on_call = crate::oncall::mention_people(&mut t.at, &people);
                 let at = if t.at.is_empty() {
                     "nobody".to_string()
                 } else {
                     t.at.text_line()
                 };
                 writeln!(report, "  → robot {} mentions {at} ({})", t.robot, t.reason)?;
+                if !t.oncall.is_empty() {
+                    let who = if on_call.is_empty() {
+                        "nobody".to_owned()
+                    } else {
+                        on_call.join(", ")
+                    };
+                    let rotas = t.oncall.join(", ");
+                    writeln!(
+                        report,
+                        "    on call ({rotas}) now by the rotation: {who}; an override in the store may name another"
+                    )?;
+                }
                 if !settings.mute_times.is_empty() {
                     let held = check_mute::target_line(settings, &t, &alert, now_ms);
                     writeln!(report, "{held}")?;

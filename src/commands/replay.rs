@@ -94,10 +94,15 @@ fn dry_run(
             );
             continue;
         };
-        for target in settings.route(&alert) {
+        for mut target in settings.route(&alert) {
             let keyword = settings
                 .robot(&target.robot)
                 .and_then(|r| r.keyword.clone());
+            // Whoever the rotation has on call now (overrides live in the store, not read).
+            let now = crate::clock::now_ms();
+            let people = crate::oncall::people_on_call(settings, &target.oncall, &[], now);
+            let mut alert = alert.clone();
+            alert.oncall = crate::oncall::mention_people(&mut target.at, &people);
             let env = Envelope {
                 at: target.at,
                 keyword,

@@ -70,11 +70,11 @@ pub fn store_unavailable(e: impl std::fmt::Display) -> HttpError {
     HttpError::Unavailable
 }
 
+/// The token of `Authorization: Bearer …`; the scheme's case does not matter (RFC 9110).
 pub fn bearer(req: &HttpRequest) -> Option<&str> {
-    req.headers()
-        .get("Authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+    let value = req.headers().get("Authorization")?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then_some(token)
 }
 
 pub enum Guess {

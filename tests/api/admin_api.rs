@@ -153,3 +153,29 @@ async fn every_api_error_is_json_with_a_message() {
         );
     }
 }
+
+/// The `Authorization` scheme is case-insensitive (RFC 9110): `bearer`, `BEARER` and
+/// `Bearer` all carry the token; another scheme does not.
+#[tokio::test]
+async fn the_bearer_scheme_is_read_in_any_case() {
+    let app = admin_app().await;
+    let url = format!("{}/api/silences", app.address);
+    for scheme in ["Bearer", "bearer", "BEARER"] {
+        let resp = app
+            .http
+            .get(&url)
+            .header("Authorization", format!("{scheme} {ADMIN}"))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(resp.status().as_u16(), 200, "{scheme}");
+    }
+    let basic = app
+        .http
+        .get(&url)
+        .header("Authorization", format!("Basic {ADMIN}"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(basic.status().as_u16(), 401);
+}

@@ -214,3 +214,32 @@ fn a_bad_listen_addr_or_a_digest_without_the_api_is_a_configuration_error() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("SENTRY_API_TOKEN is required"), "{err}");
 }
+
+/// The previews mention whoever the rotation has on call, as the relay will (overrides live in
+/// the store; `check` says they are not read).
+#[test]
+fn check_explain_and_a_dry_run_name_whoever_is_on_call() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("sentry-dingtalk.toml");
+    let route = "[[routes]]\nname = \"backend\"\nrobots = [\"default\"]\nmention = { oncall = [\"backend\"] }\n";
+    std::fs::write(&path, format!("{}\n{route}", crate::escalation::TEAM)).expect("config");
+    let config = path.to_string_lossy().to_string();
+    let payload = "examples/payloads/issue-created.json";
+    let out = relay(
+        &["check", "--explain", payload],
+        &[("CONFIG_FILE", &config)],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("mentions @manager4321"), "{stdout}");
+    assert!(
+        stdout.contains("on call (backend) now by the rotation: 张三"),
+        "{stdout}"
+    );
+    let out = relay(
+        &["replay", "--dry-run", payload],
+        &[("CONFIG_FILE", &config)],
+    );
+    let body: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one body");
+    assert_eq!(body["at"]["atUserIds"], serde_json::json!(["manager4321"]));
+}
