@@ -93,10 +93,11 @@ pub async fn refused_for_quota(
         .open_api_spent(&ctx.robot.name, &month_of(now), now)
         .await?;
     let retry = Retry {
+        id: msg.id,
         next_attempt_at: now,
         error: reason,
     };
-    send::retry_later(ctx, turn, msg.id, retry).await
+    send::retry_later(ctx, turn, retry).await
 }
 
 /// The body of the operation that shows alerts noted on `card` (`None`: a new card) with the

@@ -165,23 +165,23 @@ pub async fn record(
     };
     if let Some((next_attempt_at, reason)) = retry_at {
         let retry = Retry {
+            id,
             next_attempt_at,
             error: &reason,
         };
-        retry_later(ctx, turn, id, retry).await?;
+        retry_later(ctx, turn, retry).await?;
     }
     Ok(())
 }
 
-/// Sets message `id`'s next attempt, unless it is withdrawn instead (a ladder's follow-up
+/// Sets the message's next attempt, unless it is withdrawn instead (a ladder's follow-up
 /// whose ladder an act ended while it was in flight: "nobody acted" must not go out now).
 pub async fn retry_later(
     ctx: &SenderCtx,
     turn: &Turn<'_>,
-    id: i64,
     retry: Retry<'_>,
 ) -> Result<(), StoreError> {
-    if !ctx.deps.outbox.mark_retry(turn.lease(), id, retry).await? {
+    if !ctx.deps.outbox.mark_retry(turn.lease(), retry).await? {
         info!("withdrawn after its failed send: someone acted on its issue meanwhile");
     }
     Ok(())

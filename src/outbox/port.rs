@@ -150,12 +150,7 @@ pub trait SenderStore: Send + Sync + 'static {
     /// Sets the message's next attempt; false when it was withdrawn instead: a ladder's
     /// follow-up whose ladder an act ended while it was in flight (noted `withdrawn:` on the
     /// ladder, as the act's own withdrawals are).
-    async fn mark_retry(
-        &self,
-        lease: &Lease,
-        id: i64,
-        retry: Retry<'_>,
-    ) -> Result<bool, StoreError>;
+    async fn mark_retry(&self, lease: &Lease, retry: Retry<'_>) -> Result<bool, StoreError>;
 
     async fn mark_dead(&self, lease: &Lease, id: i64, error: &str) -> Result<(), StoreError>;
 

@@ -189,12 +189,8 @@ impl SenderStore for PgOutbox {
         self.fenced_write(lease, sql, &[&id, &now]).await
     }
 
-    async fn mark_retry(
-        &self,
-        lease: &Lease,
-        id: i64,
-        retry: Retry<'_>,
-    ) -> Result<bool, StoreError> {
+    async fn mark_retry(&self, lease: &Lease, retry: Retry<'_>) -> Result<bool, StoreError> {
+        let id = retry.id;
         let mut conn = self.db().await?;
         let tx = fenced(&mut conn, lease).await?;
         // The follow-up's ladder, shared-locked against an act's `FOR UPDATE`: an act that

@@ -209,13 +209,8 @@ impl SenderStore for SqliteOutbox {
         self.fenced_update(lease, sql, (id, now)).await
     }
 
-    async fn mark_retry(
-        &self,
-        lease: &Lease,
-        id: i64,
-        retry: Retry<'_>,
-    ) -> Result<bool, StoreError> {
-        let (next, error) = (retry.next_attempt_at, retry.error.to_owned());
+    async fn mark_retry(&self, lease: &Lease, retry: Retry<'_>) -> Result<bool, StoreError> {
+        let (id, next, error) = (retry.id, retry.next_attempt_at, retry.error.to_owned());
         self.fenced(lease, move |tx, _| {
             let withdrawn: Option<(i64, i64)> = tx
                 .query_row(WITHDRAW_FAILED, [id], |r| Ok((r.get(0)?, r.get(1)?)))

@@ -27,8 +27,8 @@ call_args! {
     /// A message as it is stored: its body and `msgUuid` never change after, so a retry sends
     /// the same bytes; `now` is when it was made (and first due).
     NewMessage<'a> { body: &'a str, msg_uuid: &'a str, now: i64 }
-    /// A failed attempt that is tried again at `next_attempt_at`.
-    Retry<'a> { next_attempt_at: i64, error: &'a str }
+    /// Message `id`'s failed attempt, tried again at `next_attempt_at`.
+    Retry<'a> { id: i64, next_attempt_at: i64, error: &'a str }
     /// `SenderStore::set_aside_alert`: `alert` goes into a dead message at `now`, under `lease`.
     SetAside<'a> { lease: &'a Lease, alert: &'a UnreadableAlert, now: i64 }
     /// `QuotaStore::count_open_api_calls`: `calls` more for `robot` in `month`

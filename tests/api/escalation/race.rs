@@ -9,22 +9,28 @@ use crate::outbox_conformance::postgres::with_database;
 use serde_json::json;
 use std::time::Duration;
 
+/// A relay whose route escalates by `steps`, an issue's alert posted, and its sender stopped
+/// inside a step with the ladder's first step due (an hour off, made due by the test).
+async fn stopped_with_a_step_due(url: &str, steps: &[&str]) -> (StoppableRelay, ConfigFile) {
+    let config = ladder(steps, "1h", "");
+    let (relay, file) = StoppableRelay::start_with_config(url, &config).await;
+    relay.store("issue", example("issue-created.json")).await;
+    assert!(relay.robot.wait_for(WAIT, |p| p.len() == 1).await);
+    // Ladders are looked for at most once a second: past that, the step stopped next is one
+    // that looks (part of what is set up, not a wait for the relay).
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    relay.stop_the_next_step().await;
+    let due = "UPDATE escalations SET next_at = 0 WHERE issue = $1 AND state = 'open'";
+    let made_due = relay.db.execute(due, &[&ISSUE]).await.expect("due");
+    assert_eq!(made_due, 1, "one open ladder");
+    (relay, file)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs PostgreSQL (TEST_POSTGRES_URL)"]
 async fn pg_an_override_made_while_a_step_runs_is_whom_that_step_reaches() {
     with_database(|url| async move {
-        // The step is an hour off; the test makes it due while the sender is stopped.
-        let config = ladder(&["oncall:backend"], "1h", "");
-        let (relay, _file) = StoppableRelay::start_with_config(&url, &config).await;
-        relay.store("issue", example("issue-created.json")).await;
-        assert!(relay.robot.wait_for(WAIT, |p| p.len() == 1).await);
-        // Ladders are looked for at most once a second: past that, the step stopped next
-        // is one that looks (part of what is set up, not a wait for the relay).
-        tokio::time::sleep(Duration::from_millis(1_200)).await;
-        relay.stop_the_next_step().await;
-        let due = "UPDATE escalations SET next_at = 0 WHERE issue = $1 AND state = 'open'";
-        let made_due = relay.db.execute(due, &[&ISSUE]).await.expect("due");
-        assert_eq!(made_due, 1, "one open ladder");
+        let (relay, _file) = stopped_with_a_step_due(&url, &["oncall:backend"]).await;
         let body = json!({"person": "wangwu", "duration": "1h"});
         let path = "/api/oncall/backend/overrides";
         let (status, answer) = relay.api(reqwest::Method::POST, path, Some(body)).await;
@@ -57,16 +63,7 @@ async fn trace(relay: &StoppableRelay) -> Vec<String> {
 #[ignore = "needs PostgreSQL (TEST_POSTGRES_URL)"]
 async fn pg_a_reload_that_ends_the_escalation_while_a_step_runs_stops_that_step() {
     with_database(|url| async move {
-        let config = ladder(&["all"], "1h", "");
-        let (relay, file) = StoppableRelay::start_with_config(&url, &config).await;
-        relay.store("issue", example("issue-created.json")).await;
-        assert!(relay.robot.wait_for(WAIT, |p| p.len() == 1).await);
-        // As above: past a second, the step stopped next is one that looks for ladders.
-        tokio::time::sleep(Duration::from_millis(1_200)).await;
-        relay.stop_the_next_step().await;
-        let due = "UPDATE escalations SET next_at = 0 WHERE issue = $1 AND state = 'open'";
-        let made_due = relay.db.execute(due, &[&ISSUE]).await.expect("due");
-        assert_eq!(made_due, 1, "one open ladder");
+        let (relay, file) = stopped_with_a_step_due(&url, &["all"]).await;
         file.write(&format!(
             "{TEAM}\n[[routes]]\nname = \"backend\"\nrobots = [\"default\"]\n"
         ));

@@ -8,7 +8,7 @@
 use super::escalation::*;
 use super::fixtures::*;
 use sentry_dingtalk::outbox::port::Outbox;
-use sentry_dingtalk::outbox::types::{LadderMove, MessageRow, Retry};
+use sentry_dingtalk::outbox::types::{LadderMove, Lease, MessageRow, Retry};
 use std::sync::Arc;
 
 async fn follow_up(o: &dyn Outbox, issue: &str) -> MessageRow {
@@ -19,18 +19,32 @@ async fn follow_up(o: &dyn Outbox, issue: &str) -> MessageRow {
         .expect("follow-up")
 }
 
-pub async fn act_withdraws_the_follow_ups_not_in_flight(o: Arc<dyn Outbox>) {
-    for issue in ["42", "43", "44", "45"] {
-        start(&*o, issue, T0).await;
+/// A ladder for each of `issues`, its first step taken with a follow-up `esc-<issue>` for the
+/// pager robot; when, and the pager's lease.
+async fn follow_ups_queued(o: &dyn Outbox, issues: &[&str]) -> (i64, Lease) {
+    for issue in issues {
+        start(o, issue, T0).await;
     }
     let at = T0 + AFTER;
-    let runner = lease(&*o, ROBOT, "a", at).await;
-    for row in due(&*o, at).await {
+    let runner = lease(o, ROBOT, "a", at).await;
+    for row in due(o, at).await {
         let uuid = format!("esc-{}", row.issue);
         let next = took("step 1", &uuid, at, Some(at + AFTER));
-        move_ok(&*o, &runner, &row, next, at).await;
+        move_ok(o, &runner, &row, next, at).await;
     }
-    let pager = lease(&*o, PAGER, "a", at).await;
+    (at, lease(o, PAGER, "a", at).await)
+}
+
+/// The `msgUuid`s of the messages left, sorted.
+async fn uuids_left(o: &dyn Outbox) -> Vec<String> {
+    let all = o.list_messages(None, 10).await.expect("list");
+    let mut left: Vec<String> = all.into_iter().map(|m| m.msg_uuid).collect();
+    left.sort_unstable();
+    left
+}
+
+pub async fn act_withdraws_the_follow_ups_not_in_flight(o: Arc<dyn Outbox>) {
+    let (at, pager) = follow_ups_queued(&*o, &["42", "43", "44", "45"]).await;
     let (untried, in_flight) = (follow_up(&*o, "42").await, follow_up(&*o, "43").await);
     // 43's attempt started (recorded before its request goes out) and has not ended.
     let started = o.record_attempt(&pager, in_flight.id, at + 1).await;
@@ -43,25 +57,17 @@ pub async fn act_withdraws_the_follow_ups_not_in_flight(o: Arc<dyn Outbox>) {
             .expect("a")
     );
     let retry = Retry {
+        id: retrying.id,
         next_attempt_at: at + MINUTE,
         error: "throttled",
     };
-    o.mark_retry(&pager, retrying.id, retry)
-        .await
-        .expect("retry");
+    o.mark_retry(&pager, retry).await.expect("retry");
 
     for issue in ["42", "43", "45"] {
         let ended = o.act_on_issue(issue, "claimed in the chat", at + 2).await;
         assert_eq!(ended.expect("act"), 1, "{issue}");
     }
-    let mut left: Vec<String> = o
-        .list_messages(None, 10)
-        .await
-        .expect("list")
-        .into_iter()
-        .map(|m| m.msg_uuid)
-        .collect();
-    left.sort_unstable();
+    let left = uuids_left(&*o).await;
     assert_eq!(
         left,
         ["esc-43", "esc-44"],
@@ -111,17 +117,7 @@ pub async fn a_ladder_a_silence_ends_withdraws_its_follow_ups(o: Arc<dyn Outbox>
 /// then fails is withdrawn instead of retried, noted when its attempt ended; one whose issue
 /// nobody acted on is retried.
 pub async fn a_follow_up_that_fails_after_an_act_is_withdrawn_not_retried(o: Arc<dyn Outbox>) {
-    for issue in ["47", "48"] {
-        start(&*o, issue, T0).await;
-    }
-    let at = T0 + AFTER;
-    let runner = lease(&*o, ROBOT, "a", at).await;
-    for row in due(&*o, at).await {
-        let uuid = format!("esc-{}", row.issue);
-        let next = took("step 1", &uuid, at, Some(at + AFTER));
-        move_ok(&*o, &runner, &row, next, at).await;
-    }
-    let pager = lease(&*o, PAGER, "a", at).await;
+    let (at, pager) = follow_ups_queued(&*o, &["47", "48"]).await;
     let (acted, unacted) = (follow_up(&*o, "47").await, follow_up(&*o, "48").await);
     for m in [&acted, &unacted] {
         let started = o.record_attempt(&pager, m.id, at + 1).await;
@@ -130,7 +126,8 @@ pub async fn a_follow_up_that_fails_after_an_act_is_withdrawn_not_retried(o: Arc
     let ended = o.act_on_issue("47", "claimed in the chat", at + 2).await;
     assert_eq!(ended.expect("act"), 1);
     let failed = at + 3;
-    let retry = Retry {
+    let retry = |id| Retry {
+        id,
         next_attempt_at: failed + MINUTE,
         error: "DingTalk answered 503",
     };
@@ -138,18 +135,11 @@ pub async fn a_follow_up_that_fails_after_an_act_is_withdrawn_not_retried(o: Arc
         let end = o.record_attempt_end(&pager, m.id, failed).await;
         end.expect("attempt end");
     }
-    let kept = o.mark_retry(&pager, acted.id, retry).await;
+    let kept = o.mark_retry(&pager, retry(acted.id)).await;
     assert!(!kept.expect("retry"), "47 was acted on: withdrawn");
-    let kept = o.mark_retry(&pager, unacted.id, retry).await;
+    let kept = o.mark_retry(&pager, retry(unacted.id)).await;
     assert!(kept.expect("retry"), "nobody acted on 48: retried");
-    let left: Vec<String> = o
-        .list_messages(None, 10)
-        .await
-        .expect("list")
-        .into_iter()
-        .map(|m| m.msg_uuid)
-        .collect();
-    assert_eq!(left, ["esc-48"]);
+    assert_eq!(uuids_left(&*o).await, ["esc-48"]);
     let story: Vec<(i64, String)> = notes(&*o, "47")
         .await
         .into_iter()

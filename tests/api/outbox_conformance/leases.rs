@@ -168,8 +168,8 @@ pub async fn stale_fence_write_refused(o: Arc<dyn Outbox>) {
     lost(
         o.mark_retry(
             &old,
-            id,
             Retry {
+                id,
                 next_attempt_at: T0 + HOUR,
                 error: "x",
             },

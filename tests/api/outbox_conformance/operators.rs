@@ -44,8 +44,8 @@ pub async fn retry_message_dead_and_pending(o: Arc<dyn Outbox>) {
     let pending = message(&*o, &l, &["3"], T0).await;
     o.mark_retry(
         &l,
-        pending,
         Retry {
+            id: pending,
             next_attempt_at: T0 + HOUR,
             error: "HTTP 502",
         },

@@ -75,8 +75,8 @@ pub async fn due_and_next_due(o: Arc<dyn Outbox>) {
     );
     o.mark_retry(
         &l,
-        first,
         Retry {
+            id: first,
             next_attempt_at: T0 + MINUTE,
             error: "HTTP 500",
         },
@@ -120,8 +120,8 @@ pub async fn mark_sent_retry_dead(o: Arc<dyn Outbox>) {
     assert_eq!(o.last_sent_at(ROBOT).await.expect("last sent"), None);
     o.mark_retry(
         &l,
-        sent,
         Retry {
+            id: sent,
             next_attempt_at: T0 + 5,
             error: "timeout",
         },

@@ -133,8 +133,8 @@ pub async fn trace_routed_alert_fates(o: Arc<dyn Outbox>) {
     o.record_attempt(&ops, m1, T0 + 2).await.expect("attempt");
     o.mark_retry(
         &ops,
-        m1,
         Retry {
+            id: m1,
             next_attempt_at: T0 + 5000,
             error: "HTTP 502",
         },
