@@ -113,16 +113,19 @@ async fn climb_one(
         return move_ladder(ctx, turn, ladder, end("ended: no step left")).await;
     };
     let rung = Rung {
+        active,
         ladder,
         config: &config,
         step,
         queued: &queued,
     };
-    take(ctx, turn, active, rung).await
+    take(ctx, turn, rung).await
 }
 
 /// The step a ladder takes now, and what it is taken for.
 struct Rung<'a> {
+    /// The settings the step is taken by (read after the due ladders).
+    active: &'a ActiveConfig,
     ladder: &'a LadderRow,
     config: &'a Escalation,
     step: &'a EscalationStep,
@@ -131,20 +134,10 @@ struct Rung<'a> {
 
 /// Takes `step` of `ladder`: builds what it posts, moves the ladder with it, then (for a DING)
 /// calls DingTalk.
-async fn take(
-    ctx: &SenderCtx,
-    turn: &Turn<'_>,
-    active: &ActiveConfig,
-    rung: Rung<'_>,
-) -> Result<bool, StoreError> {
-    let Rung {
-        ladder,
-        config,
-        step,
-        queued,
-    } = rung;
+async fn take(ctx: &SenderCtx, turn: &Turn<'_>, rung: Rung<'_>) -> Result<bool, StoreError> {
+    let (ladder, config, step, queued) = (rung.ladder, rung.config, rung.step, rung.queued);
+    let (settings, renderer) = (&rung.active.settings, &rung.active.renderer);
     let now = turn.now;
-    let (settings, renderer) = (&active.settings, &active.renderer);
     let index = usize::try_from(ladder.step).unwrap_or(usize::MAX);
     let next_at = (index + 1 < config.steps.len()).then_some(now + config.after_ms);
     let waited_ms = now - ladder.started_at;
