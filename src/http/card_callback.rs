@@ -27,9 +27,10 @@ mod click_action;
 pub const CLICK_WINDOW_MS: i64 = 60_000;
 
 /// How long a used signature is remembered: a timestamp is accepted from [`MAX_SKEW_MS`] before
-/// it to as long after, so a signature first used at the earliest moment stays good for twice
-/// that.
-const SIGNATURE_MEMORY_MS: i64 = 2 * MAX_SKEW_MS;
+/// it to as long after, both ends included, so a signature first used at the earliest moment
+/// stays good for twice that and one millisecond more (a claim is free again once it is
+/// `window_ms` old).
+const SIGNATURE_MEMORY_MS: i64 = 2 * MAX_SKEW_MS + 1;
 
 pub async fn callback(
     req: HttpRequest,
