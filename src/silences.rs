@@ -119,7 +119,11 @@ pub fn to_line(s: &Silence, now: i64) -> String {
     if !s.comment.is_empty() {
         line.push_str(&format!(": {}", s.comment));
     }
-    line
+    // One silence, one line: a newline (or a terminal escape) typed into a comment or a name
+    // does not start another.
+    line.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 #[cfg(test)]
@@ -128,6 +132,22 @@ mod tests {
 
     fn req(json: Value) -> SilenceRequest {
         serde_json::from_value(json).expect("shape")
+    }
+
+    #[test]
+    fn a_silence_is_one_line_whatever_its_comment_and_author_hold() {
+        let silence = Silence {
+            id: 3,
+            matchers: Default::default(),
+            starts_at: 0,
+            ends_at: 60_000,
+            comment: "db\nmigration\u{1b}[2J".into(),
+            created_by: "ops\r\nfake line".into(),
+            held: 0,
+        };
+        let line = to_line(&silence, 0);
+        assert!(!line.chars().any(char::is_control), "{line:?}");
+        assert!(line.ends_with("by ops  fake line: db migration [2J"), "{line:?}");
     }
 
     #[test]

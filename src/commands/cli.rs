@@ -45,6 +45,7 @@ pub struct OncallArgs {
     /// The moment to ask about (RFC 3339); default now.
     #[arg(long, value_name = "RFC3339")]
     pub at: Option<String>,
+    /// Print JSON (one array) instead of the table.
     #[arg(long)]
     pub json: bool,
     #[command(subcommand)]
@@ -55,7 +56,9 @@ pub struct OncallArgs {
 pub enum OncallCommand {
     /// Put PERSON on call in ROTA from now for a while; prints the override's id.
     Override {
+        /// The rota's name (`[[oncall]] name`).
         rota: String,
+        /// The person's name (`[[people]] name`).
         person: String,
         /// How long: 8h, 1d (at most 30 days).
         #[arg(long = "for", value_name = "DURATION")]
@@ -65,7 +68,10 @@ pub enum OncallCommand {
         created_by: Option<String>,
     },
     /// End an override now.
-    End { id: i64 },
+    End {
+        /// The override's id (`oncall override` prints it; `oncall` lists them).
+        id: i64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -74,11 +80,15 @@ pub enum SilenceCommand {
     Add(Box<SilenceAddArgs>),
     /// The active silences, and those ended in the last day.
     List {
+        /// Print JSON (one array) instead of the table.
         #[arg(long)]
         json: bool,
     },
     /// End a silence now: what it held is summarized.
-    Expire { id: i64 },
+    Expire {
+        /// The silence's id (`silence add` prints it; `silence list` lists them).
+        id: i64,
+    },
 }
 
 /// The matchers (at least one, or --all) and how long.
@@ -89,6 +99,7 @@ pub struct SilenceAddArgs {
     /// How long: 30m, 2h, 1d (at most 30 days).
     #[arg(long = "for", value_name = "DURATION")]
     pub duration: String,
+    /// Why: shown in `silence list`, the console and the end summary.
     #[arg(long)]
     pub comment: Option<String>,
     /// Who made it; default: $USER.
@@ -161,22 +172,28 @@ impl From<StateArg> for crate::outbox::MessageState {
 pub enum OutboxCommand {
     /// Messages, newest first.
     List {
+        /// Only messages in this state.
         #[arg(long)]
         state: Option<StateArg>,
+        /// Print JSON (one array) instead of the table.
         #[arg(long)]
         json: bool,
+        /// Show at most the newest N messages.
         #[arg(long, default_value_t = 50)]
         limit: usize,
     },
     /// Re-send one message by id, or every dead one with --dead.
     Retry {
+        /// The message's id (`outbox list` shows it).
         #[arg(required_unless_present = "dead", conflicts_with = "dead")]
         id: Option<i64>,
+        /// Re-send every dead message.
         #[arg(long)]
         dead: bool,
     },
     /// Counts by state and robot.
     Stats {
+        /// Print JSON instead of the table.
         #[arg(long)]
         json: bool,
     },
@@ -184,6 +201,7 @@ pub enum OutboxCommand {
     Trace {
         /// The Sentry issue id (`5128840021`) or short id (`PAYMENTS-API-3F`).
         issue: String,
+        /// Print JSON (one array) instead of the text.
         #[arg(long)]
         json: bool,
         /// Show at most the newest N webhooks.
