@@ -147,7 +147,10 @@ mod tests {
         };
         let line = to_line(&silence, 0);
         assert!(!line.chars().any(char::is_control), "{line:?}");
-        assert!(line.ends_with("by ops  fake line: db migration [2J"), "{line:?}");
+        assert!(
+            line.ends_with("by ops  fake line: db migration [2J"),
+            "{line:?}"
+        );
     }
 
     #[test]
