@@ -31,8 +31,8 @@ pub enum Outcome {
 
 /// What makes two webhooks the same one: the same bytes, or the same `Request-ID`. Anything
 /// that changed — a second resolve, another assignee, another rule firing on the same event —
-/// is news and gets its own alert; so are the same bytes after another webhook of their issue
-/// (assigned back to the first assignee: `outbox::is_duplicate`). The resource header is not part of it: Sentry does not sign
+/// is news and gets its own alert; so are an issue webhook's same bytes after another of the
+/// issue's webhooks (assigned back to the first assignee: `outbox::is_duplicate`). The resource header is not part of it: Sentry does not sign
 /// it, so the same signed body sent under several resources is still one webhook.
 pub fn identity(body: &[u8], request_id: Option<&str>) -> Vec<String> {
     let digest = Sha256::digest(body);
@@ -150,11 +150,14 @@ pub async fn accept(
     Ok(Outcome::Stored(stored))
 }
 
-/// What a webhook is about, for dedup (`Enqueue::about`): its issue, or its metric incident.
+/// What a webhook is about, for dedup (`Enqueue::about`): the issue of an issue webhook, whose
+/// same bytes can come again as a real change (assigned back). Events, comments and metric
+/// alerts carry their event, comment or incident state: the same bytes are a re-delivery.
 fn about(alert: &Alert) -> Option<String> {
-    let incident = || alert.metric.as_ref()?.incident_id.as_ref();
-    (alert.issue_id.as_ref().map(|id| format!("issue:{id}")))
-        .or_else(|| incident().map(|id| format!("incident:{id}")))
+    if alert.kind != crate::domain::alert::AlertKind::Issue {
+        return None;
+    }
+    alert.issue_id.as_ref().map(|id| format!("issue:{id}"))
 }
 
 /// An alert that says someone acted on its issue (assigned, resolved, ignored in Sentry) ends

@@ -78,7 +78,7 @@ pub async fn list(outbox: &SharedOutbox, now: i64) -> Result<Vec<Silence>, Store
     outbox.silences(now - RECENTLY_ENDED_MS).await
 }
 
-fn rfc3339(ms: i64) -> String {
+pub(crate) fn rfc3339(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
         .unwrap_or_default()

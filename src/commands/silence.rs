@@ -50,6 +50,11 @@ pub async fn run(cmd: SilenceCommand, settings: &Settings) -> anyhow::Result<()>
             }
         }
         SilenceCommand::Expire { id } => match outbox.end_silence(id, now).await? {
+            Some(s) if s.ends_at < now => output::line(format_args!(
+                "silence #{} had already ended at {}; nothing changed",
+                s.id,
+                crate::silences::rfc3339(s.ends_at)
+            ))?,
             Some(s) if s.held == 0 => output::line(format_args!(
                 "silence #{} ended; it held nothing, so no summary is sent",
                 s.id

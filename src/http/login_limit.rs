@@ -3,8 +3,9 @@
 //! `Retry-After`) for a lockout that doubles each time, up to `MAX_LOCK`. While locked out
 //! even the right token is refused: otherwise the answers would still tell a guess apart.
 //!
-//! The address is the TCP peer, not `X-Forwarded-For` (which any client can write); behind a
-//! reverse proxy every client shares the proxy's address and its lockout.
+//! The address is the TCP peer, or the client a `TRUSTED_PROXIES` peer names in
+//! `X-Forwarded-For` (which any other client could write); behind a proxy not listed there,
+//! every client shares the proxy's address and its lockout.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;

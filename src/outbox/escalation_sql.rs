@@ -84,6 +84,13 @@ pub(super) const NOTE_WITHDRAWN: &str =
      SELECT id, issue, short_id, route, $1, 'withdrawn: its follow-up had not gone out'
      FROM escalations WHERE id = $2";
 
+/// The note of ladder `$2` whose follow-up failed to send after an act (`WITHDRAW_FAILED`): a
+/// send that timed out may still have reached DingTalk, so it does not say "had not gone out".
+pub(super) const NOTE_WITHDRAWN_FAILED: &str =
+    "INSERT INTO escalation_notes (ladder, issue, short_id, route, at, note)
+     SELECT id, issue, short_id, route, $1, 'withdrawn: its send failed after someone acted, and is not retried'
+     FROM escalations WHERE id = $2";
+
 /// A step's follow-up, which knows its ladder.
 pub(super) const LADDER_MESSAGE: &str =
     "INSERT INTO messages (robot, msg_uuid, body, alert_count, next_attempt_at, created_at, ladder)

@@ -95,3 +95,18 @@ async fn assigned_to_one_then_another_then_the_first_again_sends_all_three() {
     assert_eq!(again["status"], "duplicate", "{again}");
     assert!(app.robot.wait_for(WAIT, |p| p.len() == 3).await);
 }
+
+/// Only an issue webhook's same bytes can be a real change back. One event firing two alert
+/// rules is two webhooks; the first one's bytes again after the second are a re-delivery.
+#[tokio::test]
+async fn an_event_alert_sent_again_after_its_sibling_rule_is_a_duplicate() {
+    let app = spawn_app().await;
+    let first = example("event_alert-triggered-two-rules-a.json");
+    let second = example("event_alert-triggered-two-rules-b.json");
+    for body in [&first, &second] {
+        let answer = json_body(app.post_signed("event_alert", body).await).await;
+        assert_eq!(answer["status"], "queued", "{answer}");
+    }
+    let again = json_body(app.post_signed("event_alert", &first).await).await;
+    assert_eq!(again["status"], "duplicate", "{again}");
+}

@@ -46,6 +46,7 @@ macro_rules! every_check {
     ($run:ident) => {
         $run!(enqueue_dedup_window);
         $run!(a_body_seen_before_is_news_after_another_webhook_about_its_issue);
+        $run!(an_issues_webhooks_are_stamped_in_the_order_they_were_stored);
         $run!(enqueue_dedup_race);
         $run!(enqueue_duplicate_key_rolls_back_the_others);
         $run!(repeat_suppression);

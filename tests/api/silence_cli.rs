@@ -147,6 +147,9 @@ async fn silence_commands_work_beside_a_running_relay() {
         summary.contains(&format!("#{id}")) && summary.contains("PAY-601"),
         "{summary}"
     );
+    // Expired again: it says so, and nothing changes (no second summary).
+    let again = stdout(&cli(&robot, &data, &["silence", "expire", &id]).await);
+    assert!(again.contains("had already ended at"), "{again}");
     let missing = cli(&robot, &data, &["silence", "expire", "9999"]).await;
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no silence #9999"));

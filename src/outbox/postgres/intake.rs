@@ -10,6 +10,7 @@ use super::super::port::IntakeStore;
 use super::super::repeat_decision::{Decision, outcome_of};
 use super::super::types::{
     BODY_KEY, DEDUP_WINDOW_MS, Enqueue, Enqueued, StoreError, UnqueuedWebhook, WebhookOutcome,
+    stamp,
 };
 use super::PgOutbox;
 use super::connection::Tx;
@@ -19,46 +20,55 @@ use super::repeats;
 use super::trace::{self, Alerts};
 use async_trait::async_trait;
 
-/// Records every identity key as seen at `now`, and the issue's latest webhook; false (and
-/// the caller rolls back) when a key makes the webhook a duplicate (`is_duplicate`).
+/// Records every identity key as seen, and the issue's latest webhook; false (and the caller
+/// rolls back) when a key makes the webhook a duplicate (`is_duplicate`).
 async fn claim_identity(tx: &Tx<'_>, webhook: &Enqueue) -> Result<bool, StoreError> {
     let now = webhook.now;
     let latest_key = webhook.latest_key();
+    // The issue's row first, locked (made if new, rolled back with a duplicate): webhooks about
+    // one issue take their turns, each stamped after the last (`stamp`).
     let latest: Option<i64> = match &latest_key {
         Some(key) => {
-            let sql = "SELECT seen_at FROM dedup WHERE key = $1";
-            let row = tx.query_opt(sql, &[key]).await?;
-            row.map(|r| r.try_get(0)).transpose().map_err(db)?
+            let sql = "INSERT INTO dedup (key, seen_at) VALUES ($1, $2)
+                       ON CONFLICT (key) DO UPDATE SET seen_at = dedup.seen_at
+                       RETURNING seen_at";
+            let row = tx.query_one(sql, &[key, &NEVER]).await?;
+            Some(row.try_get(0).map_err(db)?).filter(|t| *t != NEVER)
         }
         None => None,
     };
+    let stamp = stamp(now, latest);
     let (bodies, requests): (Vec<String>, Vec<String>) = webhook
         .identity
         .iter()
         .cloned()
         .partition(|k| k.starts_with(BODY_KEY));
     // A key is claimed when its last sighting is at or before `before`: out of the window, or
-    // (a body) before its issue's latest webhook. Always in this order (requests, bodies, the
-    // issue's row), so two enqueues lock the same rows in the same order.
+    // (a body) before the issue's latest webhook. Bodies before requests, as one sorted claim
+    // of both took them (`body:` < `request:`): every version locks the same rows in one order.
     let window_start = now - DEDUP_WINDOW_MS;
     let followed = latest.map_or(window_start, |l| window_start.max(l - 1));
-    if !claim(tx, requests, now, window_start).await? || !claim(tx, bodies, now, followed).await? {
+    if !claim(tx, bodies, stamp, followed).await?
+        || !claim(tx, requests, stamp, window_start).await?
+    {
         return Ok(false);
     }
     if let Some(key) = latest_key {
-        let sql = "INSERT INTO dedup (key, seen_at) VALUES ($1, $2)
-                   ON CONFLICT (key) DO UPDATE SET seen_at = excluded.seen_at";
-        tx.execute(sql, &[&key, &now]).await?;
+        let sql = "UPDATE dedup SET seen_at = $2 WHERE key = $1";
+        tx.execute(sql, &[&key, &stamp]).await?;
     }
     Ok(true)
 }
+
+/// The `seen_at` of an issue's row made by the enqueue that holds it: no webhook yet.
+const NEVER: i64 = i64::MIN;
 
 /// Claims each of `keys` whose last sighting is at or before `before`; true when it claimed
 /// them all.
 async fn claim(
     tx: &Tx<'_>,
     mut keys: Vec<String>,
-    now: i64,
+    at: i64,
     before: i64,
 ) -> Result<bool, StoreError> {
     keys.sort();
@@ -71,7 +81,7 @@ async fn claim(
                ON CONFLICT (key) DO UPDATE SET seen_at = excluded.seen_at
                WHERE dedup.seen_at <= $3
                RETURNING key";
-    let claimed = tx.query(sql, &[&keys, &now, &before]).await?;
+    let claimed = tx.query(sql, &[&keys, &at, &before]).await?;
     Ok(claimed.len() == keys.len())
 }
 

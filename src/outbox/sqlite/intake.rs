@@ -8,7 +8,7 @@ use super::{SqliteOutbox, escalation, sql_error, trace};
 use crate::outbox::port::IntakeStore;
 use crate::outbox::repeat_decision::{Decision, outcome_of};
 use crate::outbox::types::{
-    Enqueue, Enqueued, StoreError, UnqueuedWebhook, WebhookOutcome, is_duplicate,
+    Enqueue, Enqueued, StoreError, UnqueuedWebhook, WebhookOutcome, is_duplicate, stamp,
 };
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -32,6 +32,7 @@ fn enqueue(tx: &Connection, webhook: &Enqueue) -> Result<Enqueued, StoreError> {
         Some(key) => seen_at(tx, key)?,
         None => None,
     };
+    let stamp = stamp(now, latest);
     for key in identity {
         let seen = seen_at(tx, key)?;
         if seen.is_some_and(|t| is_duplicate(key, t, latest, now)) {
@@ -44,7 +45,7 @@ fn enqueue(tx: &Connection, webhook: &Enqueue) -> Result<Enqueued, StoreError> {
     }
     for key in identity.iter().chain(&latest_key) {
         tx.prepare_cached("INSERT OR REPLACE INTO dedup (key, seen_at) VALUES (?1, ?2)")
-            .and_then(|mut s| s.execute(params![key, now]))
+            .and_then(|mut s| s.execute(params![key, stamp]))
             .map_err(sql_error)?;
     }
     let mut decisions = Vec::with_capacity(items.len());

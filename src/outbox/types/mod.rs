@@ -35,8 +35,8 @@ pub const ATTEMPT_LOG_KEEP_MS: i64 = 10 * 60 * 1000;
 #[derive(Debug, Clone)]
 pub struct Enqueue {
     pub identity: Vec<String>,
-    /// The issue (or metric incident) the webhook is about: a body seen before is news again
-    /// once another webhook about the same came after it.
+    /// The issue an issue webhook (assigned, resolved, …) is about: its body seen before is
+    /// news again once another of the issue's webhooks came after it.
     pub about: Option<String>,
     pub items: Vec<Delivery>,
     pub record: Option<WebhookRecord>,
@@ -58,12 +58,19 @@ impl Enqueue {
 
 /// Whether identity `key`, last seen at `seen`, makes a webhook stored at `now` a duplicate:
 /// seen within the dedup window, unless it is a body that a later webhook about the same issue
-/// or incident (stored at `latest`) followed — assigned to 张三, to 李四, then to 张三 again is
-/// three changes in Sentry with the first and the last in the same bytes. A `Request-ID` is
-/// one request: always a duplicate within the window.
+/// (stamped `latest`) followed — assigned to 张三, to 李四, then to 张三 again is three changes
+/// in Sentry with the first and the last in the same bytes. A `Request-ID` is one request:
+/// always a duplicate within the window.
 pub fn is_duplicate(key: &str, seen: i64, latest: Option<i64>, now: i64) -> bool {
     let followed = key.starts_with(BODY_KEY) && latest.is_some_and(|l| seen < l);
     now - seen < DEDUP_WINDOW_MS && !followed
+}
+
+/// The time a webhook's keys are stamped with: `now`, but after the issue's last stamp
+/// (`latest`), so that the issue's webhooks are stamped in the order they were stored
+/// whatever the replicas' clocks say.
+pub fn stamp(now: i64, latest: Option<i64>) -> i64 {
+    latest.map_or(now, |l| now.max(l + 1))
 }
 
 /// One alert for one robot, with the repeat rules of the routes that sent it there.

@@ -145,7 +145,7 @@ pub async fn a_follow_up_that_fails_after_an_act_is_withdrawn_not_retried(o: Arc
         .into_iter()
         .map(|n| (n.at, n.note))
         .collect();
-    let withdrawn = "withdrawn: its follow-up had not gone out";
+    let withdrawn = "withdrawn: its send failed after someone acted, and is not retried";
     let expected = [
         (at, "step 1"),
         (at + 2, "stopped: claimed in the chat"),

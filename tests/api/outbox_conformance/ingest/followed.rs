@@ -51,3 +51,21 @@ pub async fn a_body_seen_before_is_news_after_another_webhook_about_its_issue(o:
     );
     assert_eq!(o.waiting_count(ROBOT).await.expect("count"), 4);
 }
+
+/// The issue's webhooks are stamped in the order they were stored, whatever the clocks of the
+/// replicas that stored them say: a later webhook stamped by a clock behind still makes the
+/// first body news again.
+pub async fn an_issues_webhooks_are_stamped_in_the_order_they_were_stored(o: Arc<dyn Outbox>) {
+    let o = &*o;
+    let news = queued(&[ROBOT]);
+    assert_eq!(send(o, "A", "r1", "issue:3", T0 + 10).await, news);
+    // Stored after A by a replica whose clock is 10 ms behind.
+    assert_eq!(send(o, "B", "r2", "issue:3", T0 + 5).await, news);
+    assert_eq!(
+        send(o, "A", "r3", "issue:3", T0 + 20).await,
+        news,
+        "back to the first state: news, though B's clock said earlier"
+    );
+    let again = send(o, "A", "r4", "issue:3", T0 + 21).await;
+    assert_eq!(again, Enqueued::Duplicate);
+}
