@@ -74,13 +74,17 @@ fn test_prefix(a: &Alert, lang: Lang) -> String {
 /// hundreds of alerts, and a full view of each costs memory for nothing).
 pub(super) fn batch_line(a: &Alert, lang: Lang) -> Value {
     let level = a.level.as_str();
+    // A list item is one line: a newline in a payload's title would break it in two.
+    let flat = |s: &str| one_line(s, usize::MAX);
+    let flat_opt = |s: &Option<String>| s.as_deref().map(flat);
     json!({
-        "kind": a.kind, "action": a.action, "level": level, "title": a.title, "culprit": a.culprit,
-        "project": a.project, "environment": a.environment, "release": a.release,
+        "kind": a.kind, "action": a.action, "level": level, "title": flat(&a.title),
+        "culprit": flat_opt(&a.culprit), "project": flat_opt(&a.project),
+        "environment": flat_opt(&a.environment), "release": flat_opt(&a.release),
         "issue_id": a.issue_id, "short_id": a.short_id, "event_id": a.event_id, "link": a.link,
         "count": a.count, "user_count": a.user_count, "suppressed": a.suppressed,
         // One event that fired two rules is two alerts: the rule tells their lines apart.
-        "triggered_rule": a.triggered_rule,
+        "triggered_rule": flat_opt(&a.triggered_rule),
         "level_label": labels::level(lang, level),
         "action_label": labels::action(lang, a.kind.as_str(), &a.action),
         "emoji": labels::emoji(level, &a.action),

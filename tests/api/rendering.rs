@@ -234,6 +234,33 @@ fn a_huge_exception_type_with_a_long_tag_renders_under_the_limit() {
     );
 }
 
+/// A batch lists each alert on one line: a newline in a payload's title or rule does not
+/// break its item in two.
+#[test]
+fn a_batch_line_stays_one_line_whatever_the_title_holds() {
+    let renderer = Renderer::load(None, Lang::Zh).expect("templates");
+    let mut first = Alert::new(sentry_dingtalk::AlertKind::EventAlert, "triggered");
+    first.title = "first line\nsecond line".into();
+    first.triggered_rule = Some("rule\r\nnext".into());
+    let mut second = Alert::new(sentry_dingtalk::AlertKind::EventAlert, "triggered");
+    second.title = "other".into();
+    let (msg, n) = renderer
+        .render_batch(&[first, second], &envelope())
+        .expect("render");
+    assert_eq!(n, 2);
+    let text = &msg.markdown.text;
+    let item = text
+        .lines()
+        .find(|l| l.starts_with("1. "))
+        .expect("the first item");
+    assert!(item.contains("first line second line"), "{text}");
+    assert!(item.contains("rule next"), "{text}");
+    assert!(
+        !text.lines().any(|l| l.starts_with("second line")),
+        "{text}"
+    );
+}
+
 #[test]
 fn mentions_and_keyword_are_written_into_the_text() {
     let renderer = Renderer::load(None, Lang::En).expect("templates");
