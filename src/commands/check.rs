@@ -140,10 +140,17 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
             .min_level
             .map(|l| format!(" from {}", l.as_str()))
             .unwrap_or_default();
-        let mention = if at.is_empty() {
+        let mut whom: Vec<String> = Vec::new();
+        if !at.is_empty() {
+            whom.push(at.text_line());
+        }
+        if !m.oncall.is_empty() {
+            whom.push(format!("on call ({})", m.oncall.join(", ")));
+        }
+        let mention = if whom.is_empty() {
             "nobody".to_string()
         } else {
-            format!("{}{from}", at.text_line())
+            format!("{}{from}", whom.join(" + "))
         };
         // An unnamed route is called `routes[i]`: its number says that already.
         let name = if r.name == format!("routes[{i}]") {

@@ -232,6 +232,7 @@ fn check_explain_and_a_dry_run_name_whoever_is_on_call() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
     assert!(stdout.contains("mentions @manager4321"), "{stdout}");
+    assert!(stdout.contains("| mention on call (backend) |"), "{stdout}");
     assert!(
         stdout.contains("on call (backend) now by the rotation: 张三"),
         "{stdout}"
