@@ -23,6 +23,7 @@ mod damaged_store;
 mod dedup;
 mod delivery;
 mod deploy_files;
+mod docs_examples;
 mod edge;
 mod escalation;
 mod escalation_ding;
