@@ -1,4 +1,6 @@
--- wrk script: posts pre-signed, distinct event_alert webhooks (bench/gen_bodies.py).
+-- wrk script: posts pre-signed, distinct webhooks (bench/gen_bodies.py) as the resource
+-- RESOURCE names (default event_alert).
+local resource = os.getenv("RESOURCE") or "event_alert"
 local bodies = {}
 local i = 0
 local threads = 0
@@ -25,7 +27,7 @@ function request()
   local b = bodies[i]
   return wrk.format("POST", "/webhooks/sentry", {
     ["Content-Type"] = "application/json",
-    ["Sentry-Hook-Resource"] = "event_alert",
+    ["Sentry-Hook-Resource"] = resource,
     ["Sentry-Hook-Signature"] = b[1],
   }, b[2])
 end

@@ -7,6 +7,7 @@
 #   env RELAY_BIN       the relay to measure (default target/release/sentry-dingtalk)
 #   env COMPARE_BIN     another relay binary (e.g. an older version) measured in the same run,
 #                       with its own fresh DATA_DIR, between the relay and the baseline
+#   env RESOURCE=issue  issue.assigned webhooks (500 issues in turn) instead of event alerts
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-10}; conns=${2:-32}

@@ -43,10 +43,15 @@ fn enqueue(tx: &Connection, webhook: &Enqueue) -> Result<Enqueued, StoreError> {
             return Ok(Enqueued::Duplicate);
         }
     }
+    // An upsert changes a row seen before in place; `OR REPLACE` would delete and insert it
+    // again, through both of the table's indexes (the issue's row is always one seen before).
     for key in identity.iter().chain(&latest_key) {
-        tx.prepare_cached("INSERT OR REPLACE INTO dedup (key, seen_at) VALUES (?1, ?2)")
-            .and_then(|mut s| s.execute(params![key, stamp]))
-            .map_err(sql_error)?;
+        tx.prepare_cached(
+            "INSERT INTO dedup (key, seen_at) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET seen_at = excluded.seen_at",
+        )
+        .and_then(|mut s| s.execute(params![key, stamp]))
+        .map_err(sql_error)?;
     }
     let mut decisions = Vec::with_capacity(items.len());
     for item in items {
