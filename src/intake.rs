@@ -32,8 +32,9 @@ pub enum Outcome {
 /// What makes two webhooks the same one: the same bytes, or the same `Request-ID`. Anything
 /// that changed — a second resolve, another assignee, another rule firing on the same event —
 /// is news and gets its own alert; so are an issue webhook's same bytes after another of the
-/// issue's webhooks (assigned back to the first assignee: `outbox::is_duplicate`). The resource header is not part of it: Sentry does not sign
-/// it, so the same signed body sent under several resources is still one webhook.
+/// issue's webhooks (assigned back to the first assignee: `outbox::is_duplicate`). The
+/// resource header is not part of it: Sentry does not sign it, so the same signed body sent
+/// under several resources is still one webhook.
 pub fn identity(body: &[u8], request_id: Option<&str>) -> Vec<String> {
     let digest = Sha256::digest(body);
     let mut keys = vec![format!(
@@ -253,8 +254,8 @@ async fn with_people_on_call(
     Ok(targets
         .into_iter()
         .map(|mut t| {
-            let people = crate::oncall::people_on_call(settings, &t.oncall, &overrides, now);
-            let names = crate::oncall::mention_people(&mut t.at, &people);
+            let names =
+                crate::oncall::mention_on_call(settings, &mut t.at, &t.oncall, &overrides, now);
             (t, names)
         })
         .collect())

@@ -119,10 +119,17 @@ pub fn people_on_call<'a>(
     people
 }
 
-/// Mentions `people` in `at` (by DingTalk user id, else by mobile; each once); their names as
-/// a message shows them.
-pub fn mention_people(at: &mut Mentions, people: &[&Person]) -> Vec<String> {
-    for p in people {
+/// Mentions in `at` whoever the rotas `rotas` put on call at `when` (by DingTalk user id, else
+/// by mobile; each once); their names as a message shows them.
+pub fn mention_on_call(
+    settings: &Settings,
+    at: &mut Mentions,
+    rotas: &[String],
+    overrides: &[Override],
+    when: i64,
+) -> Vec<String> {
+    let people = people_on_call(settings, rotas, overrides, when);
+    for p in &people {
         match (&p.dingtalk_user_id, &p.mobile) {
             (Some(id), _) if !at.user_ids.contains(id) => at.user_ids.push(id.clone()),
             (None, Some(m)) if !at.mobiles.contains(m) => at.mobiles.push(m.clone()),

@@ -229,8 +229,8 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
             }
             for mut t in routing_choice::targets(&alert, settings) {
                 // Who is on call by the rotation alone: overrides live in the store.
-                let people = crate::oncall::people_on_call(settings, &t.oncall, &[], now_ms);
-                let on_call = crate::oncall::mention_people(&mut t.at, &people);
+                let on_call =
+                    crate::oncall::mention_on_call(settings, &mut t.at, &t.oncall, &[], now_ms);
                 let at = if t.at.is_empty() {
                     "nobody".to_string()
                 } else {

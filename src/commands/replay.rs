@@ -100,9 +100,9 @@ fn dry_run(
                 .and_then(|r| r.keyword.clone());
             // Whoever the rotation has on call now (overrides live in the store, not read).
             let now = crate::clock::now_ms();
-            let people = crate::oncall::people_on_call(settings, &target.oncall, &[], now);
             let mut alert = alert.clone();
-            alert.oncall = crate::oncall::mention_people(&mut target.at, &people);
+            alert.oncall =
+                crate::oncall::mention_on_call(settings, &mut target.at, &target.oncall, &[], now);
             let env = Envelope {
                 at: target.at,
                 keyword,

@@ -1,9 +1,9 @@
 //! Operator endpoints behind `ADMIN_TOKEN` (`Authorization: Bearer <token>`).
 
 use super::AppState;
+use super::client_addr;
 use super::error::HttpError;
 use super::gate::{Gate, Passed};
-use super::login_limit;
 use crate::secret::Secret;
 use actix_web::{Error, FromRequest, HttpRequest, HttpResponse, web};
 use sha2::{Digest, Sha256};
@@ -91,7 +91,7 @@ pub enum Guess {
 pub async fn guess(req: &HttpRequest, state: &AppState, given: &str, expected: &Secret) -> Guess {
     let (limiter, ip, now) = (
         &state.edge.logins,
-        login_limit::client_ip(req, &state.live.get().settings),
+        client_addr::client_ip(req, &state.live.get().settings.trusted_proxies),
         Instant::now(),
     );
     if let Err(wait) = limiter.check(ip, now) {

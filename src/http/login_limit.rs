@@ -96,14 +96,6 @@ impl Client {
     }
 }
 
-/// The client's address for counting: the one `X-Forwarded-For` names when the peer is one of
-/// `TRUSTED_PROXIES` (behind a proxy, one client's guesses lock out that client, not every
-/// admin), else the peer; a connection without one (a test harness) counts as one shared
-/// client.
-pub fn client_ip(req: &actix_web::HttpRequest, settings: &crate::config::Settings) -> IpAddr {
-    super::client_addr::client_ip(req, &settings.trusted_proxies)
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::client_addr::block;

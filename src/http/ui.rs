@@ -174,7 +174,7 @@ pub async fn login(
     if active.settings.admin_token.is_none() {
         return HttpResponse::NotFound().finish();
     }
-    let ip = super::login_limit::client_ip(&req, &active.settings);
+    let ip = super::client_addr::client_ip(&req, &active.settings.trusted_proxies);
     if let Err(wait) = state.edge.logins.check(ip, std::time::Instant::now()) {
         return locked_out_page(&state, wait.as_secs_f64().ceil().max(1.0) as u64);
     }

@@ -78,18 +78,19 @@ pub(super) fn ladders_of(mut withdrawn: Vec<i64>) -> Vec<i64> {
     withdrawn
 }
 
-/// The note of ladder `$2` whose follow-up an act withdrew.
+/// The note `$2` at `$1` of ladder `$3` whose follow-up was withdrawn ([`UNSENT`] or
+/// [`SEND_FAILED`]).
 pub(super) const NOTE_WITHDRAWN: &str =
     "INSERT INTO escalation_notes (ladder, issue, short_id, route, at, note)
-     SELECT id, issue, short_id, route, $1, 'withdrawn: its follow-up had not gone out'
-     FROM escalations WHERE id = $2";
+     SELECT id, issue, short_id, route, $1, $2 FROM escalations WHERE id = $3";
 
-/// The note of ladder `$2` whose follow-up failed to send after an act (`WITHDRAW_FAILED`): a
-/// send that timed out may still have reached DingTalk, so it does not say "had not gone out".
-pub(super) const NOTE_WITHDRAWN_FAILED: &str =
-    "INSERT INTO escalation_notes (ladder, issue, short_id, route, at, note)
-     SELECT id, issue, short_id, route, $1, 'withdrawn: its send failed after someone acted, and is not retried'
-     FROM escalations WHERE id = $2";
+/// An act withdrew a follow-up that was never tried or waited for a retry.
+pub(super) const UNSENT: &str = "withdrawn: its follow-up had not gone out";
+
+/// A follow-up failed to send after an act (`WITHDRAW_FAILED`): a send that timed out may
+/// still have reached DingTalk, so it does not say "had not gone out".
+pub(super) const SEND_FAILED: &str =
+    "withdrawn: its send failed after someone acted, and is not retried";
 
 /// A step's follow-up, which knows its ladder.
 pub(super) const LADDER_MESSAGE: &str =

@@ -3,8 +3,8 @@
 
 use super::super::EscalationStore;
 use super::super::escalation_sql::{
-    END_ACTED, LADDER_MESSAGE, MOVE, NOTE, NOTE_ACTED, NOTE_WITHDRAWN, NOTES, due_sql, ladder_of,
-    ladder_opens, ladders_of, move_values, note_of, open_sql, withdraw_acted_sql,
+    END_ACTED, LADDER_MESSAGE, MOVE, NOTE, NOTE_ACTED, NOTE_WITHDRAWN, NOTES, UNSENT, due_sql,
+    ladder_of, ladder_opens, ladders_of, move_values, note_of, open_sql, withdraw_acted_sql,
     withdraw_ladder_sql,
 };
 use super::super::types::{
@@ -55,7 +55,8 @@ impl EscalationStore for PgOutbox {
             })
             .await?;
         for ladder in ladders_of(withdrawn) {
-            tx.execute(NOTE_WITHDRAWN, &[&now, &ladder]).await?;
+            tx.execute(NOTE_WITHDRAWN, &[&now, &UNSENT, &ladder])
+                .await?;
         }
         let ended = tx.execute(END_ACTED, &[&by, &now, &issue]).await?;
         tx.commit().await?;
@@ -105,7 +106,8 @@ impl EscalationStore for PgOutbox {
                 .await?
                 .is_empty()
             {
-                tx.execute(NOTE_WITHDRAWN, &[&now, &ladder.id]).await?;
+                tx.execute(NOTE_WITHDRAWN, &[&now, &UNSENT, &ladder.id])
+                    .await?;
             }
         }
         let mut woken = None;

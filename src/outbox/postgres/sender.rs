@@ -2,7 +2,7 @@
 
 use super::super::columns::SELECT_MESSAGE;
 use super::super::columns::message_of;
-use super::super::escalation_sql::{NOTE_WITHDRAWN_FAILED, WITHDRAW_FAILED};
+use super::super::escalation_sql::{NOTE_WITHDRAWN, SEND_FAILED, WITHDRAW_FAILED};
 use super::super::port::SenderStore;
 use super::super::robot_reads::{ATTEMPTS_SINCE, RobotNumber};
 use super::super::types::{
@@ -201,7 +201,8 @@ impl SenderStore for PgOutbox {
         if let Some(row) = tx.query_opt(WITHDRAW_FAILED, &[&id]).await? {
             let (ladder, at): (i64, i64) =
                 (row.try_get(0).map_err(db)?, row.try_get(1).map_err(db)?);
-            tx.execute(NOTE_WITHDRAWN_FAILED, &[&at, &ladder]).await?;
+            tx.execute(NOTE_WITHDRAWN, &[&at, &SEND_FAILED, &ladder])
+                .await?;
             tx.commit().await?;
             return Ok(false);
         }

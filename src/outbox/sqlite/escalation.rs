@@ -4,8 +4,8 @@
 use super::SqliteOutbox;
 use crate::outbox::EscalationStore;
 use crate::outbox::escalation_sql::{
-    END_ACTED, LADDER_MESSAGE, MOVE, NOTE, NOTE_ACTED, NOTE_WITHDRAWN, NOTES, due_sql, ladder_of,
-    ladder_opens, ladders_of, move_values, note_of, open_sql, withdraw_acted_sql,
+    END_ACTED, LADDER_MESSAGE, MOVE, NOTE, NOTE_ACTED, NOTE_WITHDRAWN, NOTES, UNSENT, due_sql,
+    ladder_of, ladder_opens, ladders_of, move_values, note_of, open_sql, withdraw_acted_sql,
     withdraw_ladder_sql,
 };
 use crate::outbox::types::{
@@ -61,7 +61,7 @@ impl EscalationStore for SqliteOutbox {
                 .query_map(params![issue], |r| r.get(0))?
                 .collect::<rusqlite::Result<Vec<i64>>>()?;
             for ladder in ladders_of(withdrawn) {
-                tx.execute(NOTE_WITHDRAWN, params![now, ladder])?;
+                tx.execute(NOTE_WITHDRAWN, params![now, UNSENT, ladder])?;
             }
             let ended = tx.execute(END_ACTED, params![by, now, issue])?;
             tx.commit()?;
@@ -134,7 +134,7 @@ impl EscalationStore for SqliteOutbox {
                         .query_map(params![ladder.id], |r| r.get::<_, i64>(0))?
                         .collect::<rusqlite::Result<Vec<i64>>>()?;
                     if !withdrawn.is_empty() {
-                        tx.execute(NOTE_WITHDRAWN, params![now, ladder.id])?;
+                        tx.execute(NOTE_WITHDRAWN, params![now, UNSENT, ladder.id])?;
                     }
                 }
                 if let Some((robot, body, uuid, at)) = &message {

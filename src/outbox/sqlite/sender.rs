@@ -4,7 +4,7 @@
 
 use super::{SqliteOutbox, sql_error};
 use crate::outbox::columns::{SELECT_MESSAGE, message_of};
-use crate::outbox::escalation_sql::{NOTE_WITHDRAWN_FAILED, WITHDRAW_FAILED};
+use crate::outbox::escalation_sql::{NOTE_WITHDRAWN, SEND_FAILED, WITHDRAW_FAILED};
 use crate::outbox::port::SenderStore;
 use crate::outbox::robot_reads::{ATTEMPTS_SINCE, RobotNumber};
 use crate::outbox::types::{
@@ -216,7 +216,7 @@ impl SenderStore for SqliteOutbox {
                 .query_row(WITHDRAW_FAILED, [id], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?;
             if let Some((ladder, at)) = withdrawn {
-                tx.execute(NOTE_WITHDRAWN_FAILED, params![at, ladder])?;
+                tx.execute(NOTE_WITHDRAWN, params![at, SEND_FAILED, ladder])?;
                 return Ok(false);
             }
             let sql = "UPDATE messages SET next_attempt_at = ?2, last_error = ?3 WHERE id = ?1";
