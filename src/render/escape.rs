@@ -19,13 +19,10 @@ pub fn markdown(input: &str) -> String {
         .split('\n')
         .map(|l| {
             // Control characters are invisible or break lines in a client: blanks become
-            // spaces, the rest go.
-            l.chars()
-                .filter_map(|c| match c {
-                    c if c.is_whitespace() && c.is_control() => Some(' '),
-                    c if c.is_control() || is_bidi_control(c) => None,
-                    c => Some(c),
-                })
+            // spaces, the rest go (with the other hidden ones).
+            without_hidden(l)
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
                 .collect::<String>()
         })
         .map(|l| l.trim().to_string())
@@ -245,13 +242,39 @@ pub fn is_bidi_control(c: char) -> bool {
     )
 }
 
-/// `input` without [`is_bidi_control`] characters, nor control characters other than blanks
-/// (a NUL in a title reaches every client that shows it).
+/// The zero-width characters: space, non-joiner, joiner, word joiner, the invisible operators,
+/// the byte-order mark, the Mongolian vowel separator. Between ASCII characters they only hide
+/// things — `@\u{200B}13800000000` would slip past the `@` rule, `http\u{200B}://` past the
+/// scheme rule, for a client that ignores them — so there they go.
+fn is_zero_width(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}'..='\u{200D}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{180E}'
+    )
+}
+
+/// `input` without [`is_bidi_control`] characters, control characters other than blanks (a
+/// NUL in a title reaches every client that shows it) or zero-width ones. A joiner or non-joiner
+/// between two non-ASCII, non-blank characters stays: emoji sequences (👨‍👩‍👧) and some scripts
+/// need it.
 pub fn without_hidden(input: &str) -> String {
-    input
+    let shown: Vec<char> = input
         .chars()
-        .filter(|c| !is_bidi_control(*c) && (!c.is_control() || c.is_whitespace()))
-        .collect()
+        .filter(|&c| !is_bidi_control(c) && (!c.is_control() || c.is_whitespace()))
+        .collect();
+    let mut out = String::with_capacity(input.len());
+    for (i, &c) in shown.iter().enumerate() {
+        // Judged by the characters that stay, so that a second pass keeps the same ones.
+        let joins_non_ascii = || {
+            let letter = |c: &char| !c.is_ascii() && !c.is_whitespace();
+            let next = shown[i + 1..].iter().find(|n| !is_zero_width(**n));
+            out.chars().next_back().is_some_and(|p| letter(&p)) && next.is_some_and(letter)
+        };
+        if !is_zero_width(c) || (matches!(c, '\u{200C}' | '\u{200D}') && joins_non_ascii()) {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Plain text for places that are not markdown (the message title): one line, bounded.

@@ -33,8 +33,9 @@ fn read_back(md: &str) -> String {
 /// Markdown keeps no run of blanks, and the escaper drops control and bidirectional
 /// formatting characters and adds joiners.
 fn normalized(s: &str) -> String {
-    s.chars()
-        .filter(|c| *c != JOINER && !is_bidi_control(*c) && (!c.is_control() || c.is_whitespace()))
+    without_hidden(s)
+        .chars()
+        .filter(|c| *c != JOINER)
         .collect::<String>()
         .split(char::is_whitespace)
         .filter(|w| !w.is_empty())
@@ -44,7 +45,12 @@ fn normalized(s: &str) -> String {
 
 /// What GFM and chat clients link by themselves: `scheme://host.tld`, `www.`, `name@host`.
 fn has_bare_link(text: &str) -> bool {
-    let lower = text.to_lowercase();
+    // A client may well skip zero-width characters (all but the escaper's own joiner).
+    let lower: String = text
+        .to_lowercase()
+        .chars()
+        .filter(|c| *c == JOINER || !ZERO_WIDTH.contains(c))
+        .collect();
     let dotted_host_after = |at: usize| {
         lower[at + 3..]
             .split(['/', '?', '#', ' ', '\n', '\t'])
@@ -185,6 +191,7 @@ fn hostile_text() -> impl Strategy<Value = String> {
             "=", ".", ":", "/", "@", "|", "^", "\n", " ", "\t", "1", "a", "é", "中", "\u{a0}",
             "http://", "https://x.y/", "www.", "&amp;", "&#35;", "<a>", "](", "[^1]", "---",
             "1.", "1)", "    ", "\n\n", "x_y", "__", "**", "\u{202E}", "\u{2067}", "\u{200F}",
+            "\u{200B}", "\u{200D}", "\u{FEFF}", "\u{2060}", "中\u{200D}",
         ]).prop_map(str::to_string),
         1 => any::<char>().prop_map(String::from),
     ];
@@ -241,6 +248,38 @@ proptest! {
             );
         }
     }
+}
+
+/// Every zero-width character the escaper knows.
+const ZERO_WIDTH: &[char] = &[
+    '\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{2061}', '\u{2062}', '\u{2063}', '\u{2064}',
+    '\u{FEFF}', '\u{180E}',
+];
+
+#[test]
+fn zero_width_characters_cannot_hide_a_mention_or_a_link() {
+    for &z in ZERO_WIDTH {
+        let at = markdown(&format!("call @{z}13800000000"));
+        assert_eq!(
+            at,
+            format!("call @{JOINER}13800000000"),
+            "U+{:04X}",
+            z as u32
+        );
+        let link = markdown(&format!(
+            "see http{z}://evil.example/x and w{z}ww.evil.example"
+        ));
+        assert!(!has_bare_link(&link), "U+{:04X}: {link:?}", z as u32);
+        assert_eq!(
+            without_hidden(&format!("a{z}b")),
+            "ab",
+            "U+{:04X}",
+            z as u32
+        );
+    }
+    // Between non-ASCII characters a joiner is part of the text: an emoji sequence, a script.
+    assert_eq!(markdown("👨\u{200D}👩\u{200D}👧"), "👨\u{200D}👩\u{200D}👧");
+    assert_eq!(without_hidden("می\u{200C}خواهم"), "می\u{200C}خواهم");
 }
 
 #[test]
