@@ -198,8 +198,10 @@ impl Application {
     /// messages stay queued.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         let handle = self.server.handle();
-        let mut server = tokio::spawn(self.server);
+        // Before the server answers: a SIGHUP sent once `/healthz` says ok must find its
+        // handler, not the default action (which ends the process).
         crate::live::reload_on_sighup(self.live.clone());
+        let mut server = tokio::spawn(self.server);
         let outbox = self.deps.outbox.clone();
         delivery::engine::forward_wakeups(&outbox, self.wakers.clone(), shutdown.clone());
         tokio::spawn(delivery::housekeeping::run(

@@ -95,7 +95,9 @@ async fn a_card_robots_storm_is_one_card_updated_in_place_until_it_ends() {
 
 /// A card robot `ROBOT` with a quick storm, the only route's; every alert counts.
 pub fn card_storm_config() -> String {
-    let storm = "storm_threshold = 50\nstorm_quiet = \"3s\"\nstorm_interval = \"3s\"";
+    // Quiet for 10 s: a kill and a restart of a debug build on a loaded machine may take 3 s,
+    // and the storm must not end in between.
+    let storm = "storm_threshold = 50\nstorm_quiet = \"10s\"\nstorm_interval = \"3s\"";
     let entry = card_robot_entry(ROBOT, CALLBACK_SECRET, storm);
     format!("{entry}\n[[routes]]\nrobots = [\"{ROBOT}\"]\nrepeat_interval = \"0s\"\n")
 }

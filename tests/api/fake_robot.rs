@@ -47,6 +47,7 @@ struct State {
     delay: Duration,
     started: usize,
     refuse_with: Option<(i64, String)>,
+    refuse_once: Option<(i64, String)>,
     uuids: HashSet<String>,
     log: Vec<Received>,
 }
@@ -91,6 +92,11 @@ impl FakeRobot {
     /// Refuse every message with this errcode until cleared (e.g. a robot misconfiguration).
     pub fn refuse_with(&self, answer: Option<(i64, &str)>) {
         self.lock().refuse_with = answer.map(|(c, m)| (c, m.to_string()));
+    }
+
+    /// Refuse the next message with this errcode; take the ones after it.
+    pub fn refuse_once(&self, code: i64, text: &str) {
+        self.lock().refuse_once = Some((code, text.to_string()));
     }
 
     /// Requests that arrived, answered or not yet.
@@ -239,7 +245,7 @@ fn check(
     {
         return done(reply(200, 310000, "keywords not in content"));
     }
-    if let Some((code, text)) = st.refuse_with.clone() {
+    if let Some((code, text)) = st.refuse_with.clone().or_else(|| st.refuse_once.take()) {
         return done(reply(200, code, &text));
     }
     let now = Instant::now();

@@ -78,7 +78,8 @@ async fn after_sigkill_and_restart_the_same_card_is_updated_and_nothing_secret_i
     let mut relay = child(&robot, &fake, &data, port);
     assert!(wait_healthy(&http, &base).await, "relay did not start");
     // The create is made at the fake, its answer held back; the relay dies waiting for it.
-    fake.set_delay(Duration::from_secs(3));
+    // Held 8 s (the relay's timeout is 10 s): the kill lands inside it however late it comes.
+    fake.set_delay(Duration::from_secs(8));
     assert_eq!(
         post_child(&base, "issue", example("issue-created.json")).await,
         202

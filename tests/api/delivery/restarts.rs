@@ -108,9 +108,9 @@ async fn sigterm_finishes_the_send_in_flight_and_leaves_the_rest_queued() {
     for i in 0..5 {
         post_storm_alert(client, base, i).await;
     }
-    // The first send is now waiting on the slow robot.
+    // A send is now waiting on the slow robot (the first, or a later one on a slow machine).
     let r = robot.clone();
-    assert!(poll(Duration::from_secs(5), || r.requests_started() == 1).await);
+    assert!(poll(Duration::from_secs(5), || r.requests_started() >= 1).await);
     let stopped_at = std::time::Instant::now();
     let term = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -125,12 +125,22 @@ async fn sigterm_finishes_the_send_in_flight_and_leaves_the_rest_queued() {
         stopped_at.elapsed() < Duration::from_secs(6),
         "exits within SHUTDOWN_TIMEOUT"
     );
-    assert_eq!(robot.posted().len(), 1, "the send in flight was finished");
     let queued = sentry_dingtalk::outbox::open_sqlite(relay.data.path(), Access::Shared)
         .expect("store")
         .stats()
         .await
         .expect("stats");
+    let sent: i64 = queued
+        .iter()
+        .filter(|s| s.state == "sent")
+        .map(|s| s.count)
+        .sum();
+    let started = robot.requests_started();
+    assert!(started < 5, "stopped before everything went: {started}");
+    assert_eq!(
+        sent as usize, started,
+        "the send in flight was finished and recorded: {queued:?}"
+    );
     assert!(
         queued
             .iter()

@@ -81,7 +81,8 @@ async fn the_resolve_link_in_the_chat_stops_the_ladder() {
         .await;
     mount_get_404(&sentry).await;
     let dir = tempfile::tempdir().expect("tmp");
-    let config = ladder(&["oncall:backend"], "3s", "");
+    // A step far off: the click, however slow, comes before it.
+    let config = ladder(&["oncall:backend"], "1h", "");
     let uri = sentry.uri();
     let app = spawn_app_with(|s| {
         s.sentry_api_token = Some(Secret::new("api-token"));

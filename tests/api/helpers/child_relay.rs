@@ -96,17 +96,18 @@ pub async fn start_relay(robot: &FakeRobot, data: &Path, vars: &[(&str, &str)]) 
     let port = free_port();
     let child = serve(robot, data, port, vars);
     let base = format!("http://127.0.0.1:{port}");
-    assert!(
-        wait_healthy(&reqwest::Client::new(), &base).await,
-        "relay up"
-    );
+    let up = wait_healthy(&reqwest::Client::new(), &base).await;
+    let log = || std::fs::read_to_string(data.join("relay.log")).unwrap_or_default();
+    assert!(up, "relay up; its log:\n{}", log());
     (Relay(child), base)
 }
 
-/// Polls a child relay's `/healthz` until it answers or 10 s pass.
+/// Polls a child relay's `/healthz` until it answers ok or 10 s pass (any other answer is not
+/// the relay: another process took the port).
 pub async fn wait_healthy(client: &reqwest::Client, base: &str) -> bool {
     poll_async(Duration::from_secs(10), || async {
-        client.get(format!("{base}/healthz")).send().await.is_ok()
+        let answer = client.get(format!("{base}/healthz")).send().await;
+        answer.is_ok_and(|r| r.status().is_success())
     })
     .await
 }
