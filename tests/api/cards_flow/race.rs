@@ -21,9 +21,10 @@ async fn stored_card(app: &TestApp) -> sentry_dingtalk::outbox::CardRow {
 #[tokio::test]
 async fn a_claim_made_while_a_repeat_is_prepared_stays() {
     let sentry = MockServer::start().await;
-    // Every lookup takes 2 s and finds nothing: the claim comes while one is under way.
+    // Every lookup takes 4 s and finds nothing: the claim comes while one is under way, even on
+    // a slow machine (and each wait below, 10 s, outlasts a lookup).
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(404).set_delay(Duration::from_secs(2)))
+        .respond_with(ResponseTemplate::new(404).set_delay(Duration::from_secs(4)))
         .mount(&sentry)
         .await;
     let fake = FakeOpenApi::start(7200).await;
