@@ -36,6 +36,7 @@ fn appearances(texts: &[String], n: usize) -> Vec<usize> {
 async fn a_storm_becomes_a_handful_of_batches_with_every_alert_once_and_no_throttle() {
     let app = spawn_app_with(|s| s.robots[0].group_window = Duration::from_secs(1)).await;
     const N: usize = 300;
+    let posting = std::time::Instant::now();
     for i in 0..N {
         assert_eq!(
             app.post_signed("event_alert", &storm_alert(i))
@@ -45,6 +46,7 @@ async fn a_storm_becomes_a_handful_of_batches_with_every_alert_once_and_no_throt
             202
         );
     }
+    let posted_in = posting.elapsed();
     let all_there = |p: &[crate::fake_robot::Received]| {
         let texts: Vec<String> = p.iter().map(|r| r.text()).collect();
         appearances(&texts, N).iter().all(|c| *c >= 1)
@@ -66,9 +68,12 @@ async fn a_storm_becomes_a_handful_of_batches_with_every_alert_once_and_no_throt
         "robot refused: {:?}",
         app.robot.rejections()
     );
+    // About one message per 1 s window while the alerts came (a second or two when idle; a
+    // loaded machine posts slower), and a few more where a batch is split by size.
+    let windows = posted_in.as_secs() as usize + 1;
     assert!(
-        posted.len() <= 12,
-        "{} messages for {N} alerts",
+        posted.len() <= 10 + windows,
+        "{} messages for {N} alerts posted over {windows} s",
         posted.len()
     );
     assert!(posted.iter().all(|r| r.body.to_string().len() < 20_000));
