@@ -24,8 +24,9 @@ async fn wrong_tokens_are_slowed_then_refused_with_a_retry_after() {
         took.push(started.elapsed());
         assert_eq!(resp.status().as_u16(), 401);
     }
+    // Relative to the fourth: a loaded machine slows every answer alike, not the first alone.
     assert!(
-        took[0] < Duration::from_millis(250),
+        took[0] + Duration::from_millis(500) <= took[3],
         "a first typo is answered at once: {took:?}"
     );
     assert!(
@@ -44,8 +45,9 @@ async fn wrong_tokens_are_slowed_then_refused_with_a_retry_after() {
     ] {
         let started = Instant::now();
         let resp = attempt.send().await.expect("answer");
+        // Not slowed: the slowdown would be 1.25 s by now.
         assert!(
-            started.elapsed() < Duration::from_millis(500),
+            started.elapsed() < Duration::from_millis(1000),
             "refused at once"
         );
         assert_eq!(
