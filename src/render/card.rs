@@ -162,6 +162,16 @@ mod tests {
         );
     }
 
+    /// The `markdown` variable is escaped before it is cut: the cut keeps the escaper's guards,
+    /// or a payload's `http://…` and `@mobile` would be live on the card.
+    #[test]
+    fn the_markdown_keeps_the_escapers_guards() {
+        let escaped = super::super::escape::markdown("see http://phish.example and @13800001111");
+        assert!(escaped.contains(super::super::escape::JOINER));
+        let p = card_params(&alert(), &firing(&escaped), &renderer(Lang::Zh));
+        assert_eq!(p.get("markdown"), Some(escaped.as_str()));
+    }
+
     #[test]
     fn every_variable_is_there_as_a_string() {
         let facts = CardFacts {

@@ -242,14 +242,16 @@ pub fn is_bidi_control(c: char) -> bool {
     )
 }
 
-/// The zero-width characters: space, non-joiner, joiner, word joiner, the invisible operators,
-/// the byte-order mark, the Mongolian vowel separator. Between ASCII characters they only hide
+/// The zero-width characters: space, non-joiner, joiner, the invisible operators, the
+/// byte-order mark, the Mongolian vowel separator. Between ASCII characters they only hide
 /// things — `@\u{200B}13800000000` would slip past the `@` rule, `http\u{200B}://` past the
-/// scheme rule, for a client that ignores them — so there they go.
+/// scheme rule, for a client that ignores them — so there they go. Not the WORD JOINER: it is
+/// the [`JOINER`] the escaper itself puts in, which card values, cut again after escaping,
+/// must keep.
 fn is_zero_width(c: char) -> bool {
     matches!(
         c,
-        '\u{200B}'..='\u{200D}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{180E}'
+        '\u{200B}'..='\u{200D}' | '\u{2061}'..='\u{2064}' | '\u{FEFF}' | '\u{180E}'
     )
 }
 

@@ -250,10 +250,10 @@ proptest! {
     }
 }
 
-/// Every zero-width character the escaper knows.
+/// Every zero-width character the escaper drops (its own [`JOINER`] stays).
 const ZERO_WIDTH: &[char] = &[
-    '\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{2061}', '\u{2062}', '\u{2063}', '\u{2064}',
-    '\u{FEFF}', '\u{180E}',
+    '\u{200B}', '\u{200C}', '\u{200D}', '\u{2061}', '\u{2062}', '\u{2063}', '\u{2064}', '\u{FEFF}',
+    '\u{180E}',
 ];
 
 #[test]
@@ -277,6 +277,15 @@ fn zero_width_characters_cannot_hide_a_mention_or_a_link() {
             z as u32
         );
     }
+    // A word joiner in the payload is the escaper's own guard: kept, and enough.
+    assert_eq!(
+        markdown("call @\u{2060}13800000000"),
+        "call @\u{2060}13800000000"
+    );
+    // Escaped text passed through again (card values are) keeps its guards.
+    let escaped = markdown("see http://evil.example and @13800000000");
+    assert!(escaped.contains(JOINER));
+    assert_eq!(without_hidden(&escaped), escaped);
     // Between non-ASCII characters a joiner is part of the text: an emoji sequence, a script.
     assert_eq!(markdown("👨\u{200D}👩\u{200D}👧"), "👨\u{200D}👩\u{200D}👧");
     assert_eq!(without_hidden("می\u{200C}خواهم"), "می\u{200C}خواهم");
