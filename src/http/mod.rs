@@ -91,11 +91,13 @@ pub(crate) const FORM_LIMIT: usize = 16 * 1024;
 
 /// On every answer: no page may be framed (clickjacking the re-send and action buttons), run an
 /// inline or foreign script, load from or post to another origin, be sniffed into another type,
-/// or send a URL — action links carry tokens — on as a referrer. Inline styles stay allowed
-/// (the pages' own `<style>`); the one script is a file (`/ui/playground.js`).
+/// send a URL — action links carry tokens — on as a referrer, or be kept by a browser or proxy
+/// cache (console pages carry a CSRF token and the outbox's contents). Inline styles stay
+/// allowed (the pages' own `<style>`); the one script is a file (`/ui/playground.js`).
 /// `DefaultHeaders` leaves a header a handler set itself alone.
 pub fn security_headers() -> actix_web::middleware::DefaultHeaders {
     actix_web::middleware::DefaultHeaders::new()
+        .add(("Cache-Control", "no-store"))
         .add(("X-Frame-Options", "DENY"))
         .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
         .add(("X-Content-Type-Options", "nosniff"))

@@ -26,6 +26,10 @@ pub enum ApiError {
     NotJson,
     #[error("Sentry API unreachable: {0}")]
     Transport(String),
+    /// Sentry's issue ids are numbers; another would reach the API as a path (`.` made
+    /// `…/issues/./`, Sentry's bulk update of every issue).
+    #[error("not a Sentry issue id; no call made")]
+    NotAnIssueId,
 }
 
 /// One page of a list, and the cursor of the next page when `results="true"`.
@@ -70,12 +74,14 @@ impl SentryApi {
         }
     }
 
-    pub fn issue_path(&self, issue_id: &str) -> String {
-        format!(
-            "/organizations/{}/issues/{}/",
-            enc(&self.org),
-            enc(issue_id)
-        )
+    pub fn issue_path(&self, issue_id: &str) -> Result<String, ApiError> {
+        if !super::bounds::is_issue_id(issue_id) {
+            return Err(ApiError::NotAnIssueId);
+        }
+        Ok(format!(
+            "/organizations/{}/issues/{issue_id}/",
+            enc(&self.org)
+        ))
     }
 
     /// `GET /api/0/`: who the credentials are and their scopes (`auth.scopes`). Not cached.
@@ -93,11 +99,11 @@ impl SentryApi {
 
     /// `GET …/issues/{id}/`, cached for a minute so a storm on one issue makes one call.
     pub async fn issue(&self, issue_id: &str) -> Result<Value, ApiError> {
-        self.cached_get(&self.issue_path(issue_id)).await
+        self.cached_get(&self.issue_path(issue_id)?).await
     }
 
     pub async fn latest_event(&self, issue_id: &str) -> Result<Value, ApiError> {
-        self.cached_get(&format!("{}events/latest/", self.issue_path(issue_id)))
+        self.cached_get(&format!("{}events/latest/", self.issue_path(issue_id)?))
             .await
     }
 
@@ -105,7 +111,7 @@ impl SentryApi {
     pub async fn update_issue(&self, issue_id: &str, body: &Value) -> Result<Value, ApiError> {
         let req = self
             .http
-            .put(format!("{}{}", self.base, self.issue_path(issue_id)))
+            .put(format!("{}{}", self.base, self.issue_path(issue_id)?))
             .json(body);
         let (value, _) = self.call(req).await?;
         self.cache.lock().unwrap_or_else(|p| p.into_inner()).clear();

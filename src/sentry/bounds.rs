@@ -12,9 +12,20 @@ const MOST_CHARS: usize = 256;
 /// Sentry keeps far fewer tags on an event.
 const MOST_TAGS: usize = 100;
 
+/// Whether `id` can be a Sentry issue id: a number (Sentry's are 64-bit). Anything else names
+/// no issue of Sentry's, and would reach its API as a path — `.` made `…/issues/./`, Sentry's
+/// bulk update of every issue — and the logs as text (a newline forged a log line).
+pub(crate) fn is_issue_id(id: &str) -> bool {
+    (1..=20).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// Cuts every name and identifier of `a` to `MOST_CHARS` characters, and its tags to
-/// `MOST_TAGS`.
+/// `MOST_TAGS`; an issue id that is not a number is dropped: the alert is still posted, without
+/// what needs its issue (actions, enrichment, escalation).
 pub(super) fn bound(a: &mut Alert) {
+    if a.issue_id.as_deref().is_some_and(|id| !is_issue_id(id)) {
+        a.issue_id = None;
+    }
     let mut fields = vec![
         &mut a.project,
         &mut a.project_name,
@@ -114,5 +125,25 @@ mod tests {
                 .iter()
                 .all(|t| t.value.chars().count() == MOST_CHARS + 1)
         );
+    }
+
+    #[test]
+    fn only_a_number_is_an_issue_id() {
+        for (id, kept) in [
+            ("4242", true),
+            ("18446744073709551615", true),
+            (".", false),
+            ("..", false),
+            ("42/../", false),
+            ("4242\n2026-12-07T11:59:59Z  WARN forged", false),
+            ("PROJ-1", false),
+            ("", false),
+            ("123456789012345678901", false),
+        ] {
+            let mut a = Alert::new(AlertKind::Issue, "created");
+            a.issue_id = Some(id.to_owned());
+            bound(&mut a);
+            assert_eq!(a.issue_id.is_some(), kept, "{id:?}");
+        }
     }
 }

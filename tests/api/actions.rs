@@ -267,3 +267,28 @@ async fn the_silence_link_holds_the_issue_and_tells_the_group() {
     assert_eq!(silences[0].matchers.issue.as_deref(), Some("5128840021"));
     assert_eq!(silences[0].ends_at - silences[0].starts_at, 3_600_000);
 }
+
+/// An issue id that is no number names no issue of Sentry's: `.` made the Resolve link call
+/// `PUT …/issues/./`, which the URL makes `…/issues/` — Sentry's bulk update of every issue.
+/// Such an alert is still posted; none of its links reaches Sentry.
+#[tokio::test]
+async fn an_issue_id_that_is_no_number_never_reaches_sentrys_api() {
+    let server = MockServer::start().await;
+    let app = app_with_actions(&server, false).await;
+    for id in [".", ".."] {
+        let body = crate::cards_flow::variant("issue-created.json", |v| {
+            v["data"]["issue"]["id"] = json!(id)
+        });
+        assert_eq!(app.post_signed("issue", &body).await.status(), 202);
+    }
+    assert!(app.robot.wait_for(WAIT, |p| p.len() == 2).await);
+    for message in app.robot.posted() {
+        for token in action_urls(&message.body) {
+            let url = format!("{}/actions/{token}", app.address);
+            app.http.post(&url).send().await.expect("action");
+        }
+    }
+    let asked = server.received_requests().await.unwrap_or_default();
+    let paths: Vec<String> = asked.iter().map(|r| r.url.path().to_owned()).collect();
+    assert!(paths.is_empty(), "Sentry was asked: {paths:?}");
+}

@@ -138,7 +138,7 @@ async fn the_session_cookie_is_secure_when_the_relay_is_reached_over_https() {
 }
 
 #[tokio::test]
-async fn no_page_can_be_framed_sniffed_or_leak_its_url() {
+async fn no_page_can_be_framed_sniffed_cached_or_leak_its_url() {
     let app = spawn_app_with(|s| s.admin_token = Some(Secret::new(ADMIN))).await;
     let base = &app.address;
     let answers = [
@@ -164,6 +164,7 @@ async fn no_page_can_be_framed_sniffed_or_leak_its_url() {
         assert!(csp.contains("default-src 'none'"), "{at}: {csp}");
         assert_eq!(h["x-content-type-options"], "nosniff", "{at}");
         assert_eq!(h["referrer-policy"], "no-referrer", "{at}");
+        assert_eq!(h["cache-control"], "no-store", "{at}");
     }
 }
 
