@@ -17,7 +17,12 @@ pub async fn authorize(req: &HttpRequest, state: &AppState) -> Result<(), HttpEr
     let Some(expected) = &runtime.settings.admin_token else {
         return Err(HttpError::NotFound);
     };
-    match guess(req, state, bearer(req).unwrap_or_default(), expected).await {
+    let Some(given) = bearer(req) else {
+        // No token is no guess (a probe, a script without its token): counted, it would let
+        // anyone lock the admins at its address out without guessing anything.
+        return Err(HttpError::BadAdminToken);
+    };
+    match guess(req, state, given, expected).await {
         Guess::Right => Ok(()),
         Guess::Wrong => Err(HttpError::BadAdminToken),
         Guess::LockedOut { retry_after } => Err(HttpError::TooManyAttempts { retry_after }),

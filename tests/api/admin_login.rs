@@ -66,6 +66,31 @@ async fn wrong_tokens_are_slowed_then_refused_with_a_retry_after() {
 
 /// Behind a proxy named in `TRUSTED_PROXIES`, wrong guesses count against the client the
 /// proxy names: one guesser locks out itself, not every admin behind the same proxy.
+/// A request without any token guesses nothing: however many come, the admin is not locked out.
+#[tokio::test]
+async fn requests_without_a_token_lock_nobody_out() {
+    let app = spawn_app_with(|s| s.admin_token = Some(Secret::new(ADMIN))).await;
+    for path in ["/api/storms", "/api/silences", "/-/reload"] {
+        for _ in 0..6 {
+            let url = format!("{}{path}", app.address);
+            let resp = if path == "/-/reload" {
+                app.http.post(url).send().await
+            } else {
+                app.http.get(url).send().await
+            };
+            assert_eq!(resp.expect("answer").status().as_u16(), 401, "{path}");
+        }
+    }
+    let mine = app
+        .http
+        .get(format!("{}/api/storms", app.address))
+        .bearer_auth(ADMIN)
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(mine.status().as_u16(), 200, "the admin still gets in");
+}
+
 #[tokio::test]
 async fn behind_a_trusted_proxy_a_guesser_locks_out_only_itself() {
     let app = spawn_app_with(|s| {
