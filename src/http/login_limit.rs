@@ -20,6 +20,10 @@ pub const MAX_LOCK: Duration = Duration::from_secs(15 * 60);
 const SLOWDOWN_STEP: Duration = Duration::from_millis(250);
 /// A bound on the table, so a flood of addresses cannot grow it without end.
 const MAX_CLIENTS: usize = 10_000;
+/// While the table is full, every address not in it is counted as this one (no client has
+/// it): a flood of addresses then shares one count and one lockout, instead of guessing
+/// uncounted (one wrong guess from each of 10,000 addresses opened unlimited guessing).
+const OVERFLOW: IpAddr = IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED);
 
 #[derive(Default)]
 struct Client {
@@ -38,7 +42,11 @@ impl LoginLimiter {
     /// `Err(retry after)` while the address is locked out.
     pub fn check(&self, ip: IpAddr, now: Instant) -> Result<(), Duration> {
         let clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
-        match clients.get(&ip).and_then(|c| c.locked_until) {
+        let counted_as = match clients.contains_key(&ip) || clients.len() < MAX_CLIENTS {
+            true => ip,
+            false => OVERFLOW,
+        };
+        match clients.get(&counted_as).and_then(|c| c.locked_until) {
             Some(until) if until > now => Err(until - now),
             _ => Ok(()),
         }
@@ -47,11 +55,11 @@ impl LoginLimiter {
     /// Records a wrong token; returns how long to hold the answer back.
     pub fn failed(&self, ip: IpAddr, now: Instant) -> Duration {
         let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
+        let mut ip = ip;
         if clients.len() >= MAX_CLIENTS && !clients.contains_key(&ip) {
             clients.retain(|_, c| c.active(now));
             if clients.len() >= MAX_CLIENTS {
-                // Every slot is busy: this address goes uncounted but is still slowed.
-                return SLOWDOWN_STEP * MAX_FAILURES as u32;
+                ip = OVERFLOW;
             }
         }
         let client = clients.entry(ip).or_default();
@@ -149,6 +157,32 @@ mod tests {
         }
         assert!(limiter.check(ip("2001:db8:1:2::99"), now).is_err());
         assert!(limiter.check(ip("2001:db8:1:3::1"), now).is_ok());
+    }
+
+    /// One wrong guess from each of `MAX_CLIENTS` addresses fills the table; the addresses
+    /// after them share one count, so they cannot go on guessing uncounted.
+    #[test]
+    fn a_flood_of_addresses_past_the_table_shares_one_lockout() {
+        let limiter = LoginLimiter::default();
+        let now = Instant::now();
+        let v4 = |i: u32| IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + i));
+        for i in 0..MAX_CLIENTS as u32 {
+            limiter.failed(v4(i), now);
+        }
+        let late = (0..MAX_FAILURES as u32).map(|i| v4(1_000_000 + i));
+        for ip in late {
+            assert!(limiter.check(ip, now).is_ok());
+            limiter.failed(ip, now);
+        }
+        assert_eq!(limiter.check(v4(2_000_000), now), Err(FIRST_LOCK));
+        assert!(
+            limiter.check(v4(0), now).is_ok(),
+            "a counted address has its own"
+        );
+        // Once the flood's entries age out, a new address has its own count again.
+        let later = now + MAX_LOCK + WINDOW;
+        limiter.failed(v4(3_000_000), later);
+        assert!(limiter.check(v4(3_000_001), later).is_ok());
     }
 
     #[test]
