@@ -3,7 +3,7 @@
 
 use crate::clock::now_ms;
 use crate::dingtalk::Message;
-use crate::domain::alert::{Alert, AlertKind};
+use crate::domain::alert::{Alert, AlertKind, Level};
 use crate::domain::mention::Mentions;
 use crate::live::ActiveConfig;
 use crate::outbox::{NewMessage, SharedOutbox};
@@ -54,15 +54,7 @@ pub async fn collect(
         }
         partial = page_no + 1 == MAX_PAGES;
     }
-    let mut alerts: Vec<Alert> = items
-        .iter()
-        .map(|issue| {
-            let mut a = Alert::new(AlertKind::Issue, "unresolved");
-            a.issue_id = issue.get("id").and_then(|v| v.as_str()).map(str::to_string);
-            api_event::enrich(&mut a, Some(issue), None);
-            a
-        })
-        .collect();
+    let mut alerts: Vec<Alert> = items.iter().map(alert_of).collect();
     let events = |a: &Alert| {
         a.count
             .as_deref()
@@ -71,6 +63,19 @@ pub async fn collect(
     };
     alerts.sort_by_key(|a| std::cmp::Reverse(events(a)));
     Ok((alerts, partial))
+}
+
+/// One issue of Sentry's list as the alert the digest lists and routes.
+fn alert_of(issue: &serde_json::Value) -> Alert {
+    let mut a = Alert::new(AlertKind::Issue, "unresolved");
+    a.issue_id = issue.get("id").and_then(|v| v.as_str()).map(str::to_string);
+    api_event::enrich(&mut a, Some(issue), None);
+    // The issue's own level: routes with `min_level` judge it, the line shows it.
+    let level = issue.get("level").and_then(|v| v.as_str());
+    if let Some(level) = level.and_then(Level::parse) {
+        a.level = level;
+    }
+    a
 }
 
 /// One message per robot, with every issue its routes take; and whether the list is partial.
@@ -131,4 +136,19 @@ pub async fn queue(
         robots.push(robot);
     }
     Ok(robots)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An error issue is an error in the digest: a route's `min_level = "error"` takes it.
+    #[test]
+    fn an_issue_keeps_its_level() {
+        let issue = serde_json::json!({"id": "42", "title": "Boom", "level": "error",
+            "project": {"slug": "payments-api"}});
+        assert_eq!(alert_of(&issue).level, Level::Error);
+        let unknown = serde_json::json!({"id": "43", "title": "Boom", "level": "loud"});
+        assert_eq!(alert_of(&unknown).level, Level::default());
+    }
 }
