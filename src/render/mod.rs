@@ -3,6 +3,7 @@
 //! Every `{{ }}` in a template is escaped by [`escape::markdown`]; only values the relay builds
 //! (links, labels) are written with `| safe`.
 
+mod bounded_range;
 mod builtin;
 pub mod card;
 pub mod escalation;
@@ -75,6 +76,7 @@ pub struct Renderer {
 impl Renderer {
     pub fn load(dir: Option<&Path>, lang: Lang) -> Result<Self, RenderError> {
         let mut tera = Tera::default();
+        tera.register_function("range", bounded_range::range);
         tera.autoescape_on(vec![".md.tera"]);
         tera.set_escape_fn(escape::markdown);
         let mut sources = Vec::with_capacity(TEMPLATES.len());
