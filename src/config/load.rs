@@ -16,7 +16,7 @@ use std::time::Duration;
 impl Settings {
     /// Reads the process environment, after loading `.env` when one is present.
     pub fn from_env() -> Result<Self, ConfigError> {
-        let _ = dotenvy::dotenv();
+        load_dotenv()?;
         Self::from_lookup(|k| std::env::var(k).ok())
     }
 
@@ -212,4 +212,24 @@ fn with_file(
         }
     }
     Ok(file::FileSettings { robots, ..parsed })
+}
+
+/// Loads `.env` when there is one. A line that cannot be read stops the start (exit 2): the
+/// loader had dropped it and every line after it without a word. The line itself is never
+/// shown: it may well hold a secret.
+fn load_dotenv() -> Result<(), ConfigError> {
+    let reason = match dotenvy::dotenv() {
+        Ok(_) => return Ok(()),
+        Err(e) if e.not_found() => return Ok(()),
+        Err(dotenvy::Error::LineParse(_, at)) => format!(
+            "a line cannot be read (at its character {at}); it and the lines after it were not \
+             loaded. Each line is NAME=value, a value with spaces in quotes"
+        ),
+        Err(dotenvy::Error::Io(e)) => format!("cannot read it: {e}"),
+        Err(_) => "a value in it is not UTF-8".to_owned(),
+    };
+    Err(ConfigError::File {
+        path: ".env".to_owned(),
+        reason,
+    })
 }

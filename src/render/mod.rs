@@ -41,6 +41,10 @@ pub enum RenderError {
     },
     #[error("template error: {0}")]
     Template(String),
+    /// `TEMPLATES_DIR` names no directory, or one holding a template file no template is
+    /// called: either would leave the built-in templates in force without a word.
+    #[error("TEMPLATES_DIR {path}: {reason}")]
+    Dir { path: PathBuf, reason: String },
 }
 
 impl From<tera::Error> for RenderError {
@@ -73,12 +77,36 @@ pub struct Renderer {
     tz: Tz,
 }
 
+/// `TEMPLATES_DIR` is a directory, and each `*.tera` file in it overrides a template.
+fn check_dir(dir: &Path) -> Result<(), RenderError> {
+    let error = |reason: String| RenderError::Dir {
+        path: dir.to_path_buf(),
+        reason,
+    };
+    let entries = std::fs::read_dir(dir).map_err(|e| error(format!("not a directory: {e}")))?;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let known = TEMPLATES.iter().any(|(t, _)| *t == name) || name == "digest.md.tera";
+        if name.ends_with(".tera") && !known {
+            let names: Vec<&str> = TEMPLATES.iter().map(|(t, _)| *t).collect();
+            return Err(error(format!(
+                "{name} is no template's name (they are {})",
+                names.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
 impl Renderer {
     pub fn load(dir: Option<&Path>, lang: Lang) -> Result<Self, RenderError> {
         let mut tera = Tera::default();
         tera.register_function("range", bounded_range::range);
         tera.autoescape_on(vec![".md.tera"]);
         tera.set_escape_fn(escape::markdown);
+        if let Some(dir) = dir {
+            check_dir(dir)?;
+        }
         let mut sources = Vec::with_capacity(TEMPLATES.len());
         for (name, builtin) in TEMPLATES {
             // `batch.md.tera` was called `digest.md.tera` before the open-issues report took

@@ -244,3 +244,47 @@ fn check_explain_and_a_dry_run_name_whoever_is_on_call() {
     let body: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one body");
     assert_eq!(body["at"]["atUserIds"], serde_json::json!(["manager4321"]));
 }
+
+/// A `TEMPLATES_DIR` that is no directory, or holds a file no template is called, is said —
+/// not passed over with the built-in templates in force.
+#[test]
+fn check_names_a_templates_dir_that_is_missing_or_misnamed() {
+    let dir = tempfile::tempdir().expect("tmp");
+    for (path, said) in [
+        (dir.path().join("nope"), "not a directory"),
+        (
+            dir.path().to_path_buf(),
+            "isue.md.tera is no template's name",
+        ),
+    ] {
+        std::fs::write(dir.path().join("isue.md.tera"), "### {{ alert.title }}\n").expect("write");
+        let out = relay(
+            &["check"],
+            &[("TEMPLATES_DIR", path.to_str().expect("utf8"))],
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && stderr.contains(said), "{stderr}");
+    }
+}
+
+/// A `.env` line that cannot be read stops the start (exit 2) and is named, never shown: it
+/// may hold a secret. The loader had dropped it and every line after it without a word.
+#[test]
+fn a_broken_env_file_is_a_configuration_error_that_shows_no_line() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let env = "DINGTALK_KEYWORD=kw\nTHIS IS BROKEN SEC5e3a9f0c1b2d\nALERT_LANG=en\n";
+    std::fs::write(dir.path().join(".env"), env).expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_sentry-dingtalk"))
+        .arg("check")
+        .current_dir(dir.path())
+        .env_clear()
+        .output()
+        .expect("binary runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(".env") && stderr.contains("cannot be read"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("SEC5e3a"), "the line was shown: {stderr}");
+}
