@@ -123,6 +123,18 @@ impl Application {
                 "SENTRY_API_TOKEN (or SENTRY_API_KEY) is set but SENTRY_ORG is not: enrichment and actions are off"
             );
         }
+        // Log-only robots are the default for trying the relay out; in a deployment a forgotten
+        // DINGTALK_WEBHOOK would otherwise look healthy (every alert "sent").
+        let log_only = settings
+            .robots
+            .iter()
+            .filter(|r| r.webhook.is_none() && r.card.is_none());
+        for robot in log_only {
+            tracing::warn!(
+                robot = %robot.name,
+                "no webhook: this robot's messages go to the log, not to DingTalk (set DINGTALK_WEBHOOK or the robot's webhook)"
+            );
+        }
         let shutdown_timeout = settings.shutdown_timeout;
         let live = Live::new(settings).context("templates")?;
         let wakers = Wakers::default();

@@ -288,3 +288,27 @@ fn a_broken_env_file_is_a_configuration_error_that_shows_no_line() {
     );
     assert!(!stderr.contains("SEC5e3a"), "the line was shown: {stderr}");
 }
+
+/// `serve` without a robot webhook says so at start: its alerts go to the log and are marked
+/// sent, so a forgotten `DINGTALK_WEBHOOK` would otherwise look healthy.
+#[tokio::test]
+async fn serve_without_a_webhook_warns_that_messages_go_to_the_log() {
+    let data = tempfile::tempdir().expect("tmp");
+    let log = data.path().join("relay.log");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sentry-dingtalk"))
+        .arg("serve")
+        .env_clear()
+        .env("SENTRY_CLIENT_SECRET", "cli-test-secret")
+        .env("LISTEN_ADDR", format!("127.0.0.1:{}", free_port()))
+        .env("DATA_DIR", data.path())
+        .env("RUST_LOG", "warn")
+        .stderr(std::fs::File::create(&log).expect("log"))
+        .spawn()
+        .expect("serve");
+    let said = || std::fs::read_to_string(&log).unwrap_or_default();
+    let warned = poll(Duration::from_secs(10), || said().contains("no webhook")).await;
+    child.kill().ok();
+    child.wait().ok();
+    assert!(warned, "{}", said());
+    assert!(said().contains("robot=default"), "{}", said());
+}
