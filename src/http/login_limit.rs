@@ -42,9 +42,10 @@ impl LoginLimiter {
     /// `Err(retry after)` while the address is locked out.
     pub fn check(&self, ip: IpAddr, now: Instant) -> Result<(), Duration> {
         let clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
-        let counted_as = match clients.contains_key(&ip) || clients.len() < MAX_CLIENTS {
-            true => ip,
-            false => OVERFLOW,
+        let counted_as = if clients.contains_key(&ip) || clients.len() < MAX_CLIENTS {
+            ip
+        } else {
+            OVERFLOW
         };
         match clients.get(&counted_as).and_then(|c| c.locked_until) {
             Some(until) if until > now => Err(until - now),

@@ -260,10 +260,13 @@ fn is_zero_width(c: char) -> bool {
 /// between two non-ASCII, non-blank characters stays: emoji sequences (👨‍👩‍👧) and some scripts
 /// need it.
 pub fn without_hidden(input: &str) -> String {
-    let shown: Vec<char> = input
-        .chars()
-        .filter(|&c| !is_bidi_control(c) && (!c.is_control() || c.is_whitespace()))
-        .collect();
+    let visible = |c: &char| !is_bidi_control(*c) && (!c.is_control() || c.is_whitespace());
+    // Every escaped value passes here: the common text without zero-width characters goes in
+    // one pass, without the buffer the joiner rule needs.
+    if !input.chars().any(is_zero_width) {
+        return input.chars().filter(visible).collect();
+    }
+    let shown: Vec<char> = input.chars().filter(visible).collect();
     let mut out = String::with_capacity(input.len());
     for (i, &c) in shown.iter().enumerate() {
         // Judged by the characters that stay, so that a second pass keeps the same ones.

@@ -77,6 +77,10 @@ pub struct Renderer {
     tz: Tz,
 }
 
+/// `batch.md.tera` was called this before the open-issues report took the word; an override
+/// under the old name keeps working.
+const LEGACY_BATCH: &str = "digest.md.tera";
+
 /// `TEMPLATES_DIR` is a directory, and each `*.tera` file in it overrides a template.
 fn check_dir(dir: &Path) -> Result<(), RenderError> {
     let error = |reason: String| RenderError::Dir {
@@ -86,7 +90,7 @@ fn check_dir(dir: &Path) -> Result<(), RenderError> {
     let entries = std::fs::read_dir(dir).map_err(|e| error(format!("not a directory: {e}")))?;
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let known = TEMPLATES.iter().any(|(t, _)| *t == name) || name == "digest.md.tera";
+        let known = TEMPLATES.iter().any(|(t, _)| *t == name) || name == LEGACY_BATCH;
         if name.ends_with(".tera") && !known {
             let names: Vec<&str> = TEMPLATES.iter().map(|(t, _)| *t).collect();
             return Err(error(format!(
@@ -109,10 +113,8 @@ impl Renderer {
         }
         let mut sources = Vec::with_capacity(TEMPLATES.len());
         for (name, builtin) in TEMPLATES {
-            // `batch.md.tera` was called `digest.md.tera` before the open-issues report took
-            // that word; an override under the old name keeps working.
             let legacy = (*name == "batch.md.tera")
-                .then(|| dir.map(|d| d.join("digest.md.tera")))
+                .then(|| dir.map(|d| d.join(LEGACY_BATCH)))
                 .flatten();
             let custom = dir
                 .map(|d| d.join(name))
