@@ -56,10 +56,7 @@ pub fn card_params(alert: &Alert, facts: &CardFacts<'_>, renderer: &Renderer) ->
             .unwrap_or_default(),
     };
     let title = if alert.title.trim().is_empty() {
-        labels::labels(lang)["no_title"]
-            .as_str()
-            .unwrap_or("")
-            .to_string()
+        labels::label(lang, "no_title").to_string()
     } else {
         alert.title.clone()
     };

@@ -12,10 +12,7 @@ pub fn plain_fallback(alert: &Alert, env: &Envelope, lang: Lang) -> Message {
     let title = view::title(alert, lang);
     let mut text = format!("### {}", escape::markdown(&escape::truncate(&title, 500)));
     if let Some(link) = &alert.link {
-        let view_label = labels::labels(lang)["view"]
-            .as_str()
-            .unwrap_or("Sentry")
-            .to_string();
+        let view_label = labels::label(lang, "view").to_string();
         text.push_str(&format!("\n\n[{view_label}]({link})"));
     }
     finish(title, text, env)

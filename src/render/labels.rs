@@ -1,130 +1,45 @@
 //! The words around the payload text, in Chinese (default) and English.
 
 use crate::domain::lang::Lang;
+use serde::Deserialize;
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
-/// Label key, Chinese, English. Templates see them as `t.<key>` in `ALERT_LANG`.
-const LABELS: &[(&str, &str, &str)] = &[
-    ("project", "项目", "Project"),
-    ("environment", "环境", "Environment"),
-    ("release", "版本", "Release"),
-    ("level", "级别", "Level"),
-    ("culprit", "位置", "Culprit"),
-    ("exception", "异常", "Exception"),
-    ("stack", "堆栈", "Stack"),
-    ("user", "用户", "User"),
-    ("request", "请求", "Request"),
-    ("count", "事件数", "Events"),
-    ("users", "影响用户", "Users affected"),
-    ("first_seen", "首次出现", "First seen"),
-    ("last_seen", "最近出现", "Last seen"),
-    ("assignee", "负责人", "Assignee"),
-    ("actor", "操作人", "By"),
-    ("rule", "触发规则", "Rule"),
-    ("comment", "评论", "Comment"),
-    ("issue", "问题", "Issue"),
-    ("view", "在 Sentry 中查看", "View in Sentry"),
-    ("handled", "已捕获", "handled"),
-    ("unhandled", "未捕获", "unhandled"),
-    ("tags", "标签", "Tags"),
-    ("status", "状态", "Status"),
-    ("digest", "告警汇总", "Alert digest"),
-    ("batch", "告警汇总", "Alert batch"),
-    ("total", "共", "Total"),
-    ("alerts", "条告警", "alerts"),
-    ("by_level", "按级别", "By level"),
-    ("by_project", "按项目", "By project"),
-    ("other_projects", "其他项目", "other projects"),
-    ("description", "说明", "Description"),
-    ("no_title", "（无标题）", "(no title)"),
-    ("in", "位于", "in"),
-    ("time", "时间", "Time"),
-    ("sep", "：", ": "),
-    // Around an aside (a duration, a count): full-width in Chinese, ASCII with a space before
-    // it in English.
-    ("paren_open", "（", " ("),
-    ("paren_close", "）", ")"),
-    ("more_before", "另有", ""),
-    (
-        "more_after",
-        "条告警将在下一条消息中发送",
-        "more alerts follow in the next message",
-    ),
-    (
-        "folded",
-        "此前未通知的重复告警",
-        "Repeats not notified before",
-    ),
-    ("open_issues", "未解决问题汇总", "Open issues"),
-    ("breadcrumbs", "面包屑", "Breadcrumbs"),
-    ("caused_by", "原因", "caused by"),
-    ("event_time", "发生时间", "Occurred"),
-    ("value", "当前值", "Value"),
-    ("threshold", "阈值", "Threshold"),
-    ("critical", "严重", "critical"),
-    ("warning", "警告", "warning"),
-    ("resolve_at", "恢复", "resolve"),
-    ("window", "时间窗口", "window"),
-    ("minutes", "分钟", "min"),
-    ("query", "条件", "Query"),
-    ("started", "开始时间", "Started"),
-    (
-        "view_rule",
-        "在 Sentry 中查看告警规则",
-        "View alert rule in Sentry",
-    ),
-    ("issues", "个问题", "issues"),
-    (
-        "partial",
-        "列表不完整：Sentry 分页中断",
-        "partial list: Sentry paging stopped",
-    ),
-    ("events", "次", "events"),
-    ("note", "附言", "Note"),
-    ("test", "【测试】", "[TEST]"),
-    (
-        "test_notice",
-        "🧪 测试通知：这不是真实告警，是在 Sentry 告警规则中点击 Send Test Notification 发出的",
-        "🧪 Test notification: not a real incident, sent by Send Test Notification in a Sentry alert rule",
-    ),
-    ("users_short", "位用户", "users"),
-    ("more_issues", "个问题未列出", "more issues not listed"),
-    ("silence_ended", "静默已结束", "Silence ended"),
-    ("oncall", "值班", "On call"),
-    ("mute_ended", "免打扰时段已结束", "Mute window ended"),
-    ("held", "期间暂缓", "Held back"),
-    ("matchers", "范围", "Matching"),
-    ("silenced_by", "静默人", "Silenced by"),
-    ("storm", "告警风暴", "Alert storm"),
-    ("storm_update", "更新", "update"),
-    ("storm_over", "风暴结束", "Storm over"),
-    ("storm_since", "始于", "since"),
-    ("storm_fresh", "新增告警", "New alerts"),
-    ("storm_new_issues", "新问题", "New issues"),
-    (
-        "storm_joined",
-        "风暴中新出现的问题",
-        "issues new to the storm",
-    ),
-    ("storm_top", "告警最多的问题", "Issues with the most alerts"),
-    ("storm_climbed", "新进前列", "climbed to the top"),
-    ("storm_regressed", "复发", "regressed"),
-    ("storm_unresolved", "仍未解决", "Still unresolved"),
-    ("storm_page", "查看风暴详情", "Open the storm page"),
-];
+/// The labels, one line per key with both languages side by side, so a translator edits data
+/// and cannot leave a key without its other language (a test reads every line).
+const LABELS_TOML: &str = include_str!("labels.toml");
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Words {
+    zh: String,
+    en: String,
+}
+
+/// `t` for each language, read once: a render looks labels up several times.
+static LABELS: LazyLock<[Value; 2]> = LazyLock::new(|| {
+    // The file is part of the build and a test reads it; a broken edit fails that test, and
+    // here leaves templates without labels rather than the relay without a start.
+    let table: BTreeMap<String, Words> = toml::from_str(LABELS_TOML).unwrap_or_default();
+    let in_lang = |pick: fn(&Words) -> &String| {
+        let map: Map<String, Value> = table
+            .iter()
+            .map(|(key, words)| (key.clone(), Value::String(pick(words).clone())))
+            .collect();
+        Value::Object(map)
+    };
+    [in_lang(|w| &w.zh), in_lang(|w| &w.en)]
+});
 
 /// Labels passed to templates as `t`. Keys are the same in both languages.
-pub fn labels(lang: Lang) -> Value {
-    let map: Map<String, Value> = LABELS
-        .iter()
-        .map(|(key, zh, en)| {
-            (
-                key.to_string(),
-                Value::String(if lang == Lang::Zh { zh } else { en }.to_string()),
-            )
-        })
-        .collect();
-    Value::Object(map)
+pub fn labels(lang: Lang) -> &'static Value {
+    &LABELS[usize::from(lang != Lang::Zh)]
+}
+
+/// One label in `lang`; empty for a key the file does not have.
+pub fn label(lang: Lang, key: &str) -> &'static str {
+    labels(lang)[key].as_str().unwrap_or("")
 }
 
 pub fn level(lang: Lang, level: &str) -> &'static str {
@@ -205,5 +120,33 @@ pub fn as_map(v: Value) -> Map<String, Value> {
     match v {
         Value::Object(m) => m,
         _ => Map::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_line_of_the_file_is_a_key_with_both_languages() {
+        let table: BTreeMap<String, Words> = toml::from_str(LABELS_TOML).expect("labels.toml");
+        let lines = LABELS_TOML
+            .lines()
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .count();
+        assert_eq!(table.len(), lines, "one key per line, none repeated");
+        // English may leave a word out (`more_before`: "另有" has no English word before the count).
+        assert!(table.values().all(|w| !w.zh.is_empty()));
+        for lang in [Lang::Zh, Lang::En] {
+            assert_eq!(labels(lang).as_object().map(Map::len), Some(lines));
+        }
+    }
+
+    #[test]
+    fn labels_come_in_the_language_asked_for() {
+        assert_eq!(label(Lang::Zh, "project"), "项目");
+        assert_eq!(label(Lang::En, "project"), "Project");
+        assert_eq!(label(Lang::En, "paren_open"), " (", "spaces are kept");
+        assert_eq!(label(Lang::Zh, "no_such_label"), "");
     }
 }

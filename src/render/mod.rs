@@ -237,8 +237,7 @@ impl Renderer {
         partial: bool,
         env: &Envelope,
     ) -> Result<Message, RenderError> {
-        let t = labels::labels(self.lang);
-        let word = |k: &str| t[k].as_str().unwrap_or("").to_string();
+        let word = |k: &str| labels::label(self.lang, k);
         let title = format!(
             "📋 {} · {since} · {} {}",
             word("open_issues"),
@@ -286,7 +285,7 @@ impl Renderer {
 
     fn base_context(&self, env: &Envelope) -> Context {
         let mut ctx = Context::new();
-        ctx.insert("t", &labels::labels(self.lang));
+        ctx.insert("t", labels::labels(self.lang));
         ctx.insert("lang", &self.lang);
         ctx.insert("mentions", &env.at.text_line());
         ctx.insert("keyword", &env.keyword);

@@ -53,7 +53,7 @@ impl Renderer {
     /// The header's projects: the `MOST_PROJECTS` with the most alerts, then "other projects
     /// (N)" with the rest of the count. A storm over hundreds of projects, or a payload with a
     /// project name of 25,000 characters, still makes a summary DingTalk takes.
-    fn by_project(tally: &StormTally, word: impl Fn(&str) -> String) -> Vec<Value> {
+    fn by_project(tally: &StormTally, word: impl Fn(&str) -> &'static str) -> Vec<Value> {
         let mut projects: Vec<(&String, &usize)> = tally.by_project.iter().collect();
         projects.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
         let rest = projects.split_off(projects.len().min(MOST_PROJECTS));
@@ -91,8 +91,7 @@ impl Renderer {
         r: &StormReport<'_>,
         env: &Envelope,
     ) -> Result<Message, RenderError> {
-        let t = labels::labels(self.lang);
-        let word = |k: &str| t[k].as_str().unwrap_or("").to_string();
+        let word = |k: &str| labels::label(self.lang, k);
         let end = r.summary == StormSummary::End;
         let listed: Vec<&IssueTally> = if end {
             r.tally.unresolved().collect()

@@ -85,8 +85,7 @@ impl Renderer {
         summary: &HoldSummary,
         env: &Envelope,
     ) -> Result<Message, RenderError> {
-        let t = labels::labels(self.lang);
-        let word = |k: &str| t[k].as_str().unwrap_or("").to_string();
+        let word = |k: &str| labels::label(self.lang, k);
         let title = match &summary.held_by {
             HeldBy::Silence(s) => format!("🔕 {} #{}", word("silence_ended"), s.id),
             HeldBy::MuteWindow { name, .. } => format!("🔕 {} · {name}", word("mute_ended")),

@@ -58,14 +58,12 @@ pub fn alert(a: &Alert, lang: Lang, tz: Tz) -> Value {
 /// markdown-special characters, so the escaped and the plain form are the same text.
 pub fn test_notice(a: &Alert, lang: Lang) -> Option<String> {
     a.rule_choice.as_ref().filter(|c| c.test)?;
-    labels::labels(lang)["test_notice"]
-        .as_str()
-        .map(str::to_string)
+    Some(labels::label(lang, "test_notice").to_string())
 }
 
 fn test_prefix(a: &Alert, lang: Lang) -> String {
     match a.rule_choice.as_ref().filter(|c| c.test) {
-        Some(_) => format!("{} ", labels::labels(lang)["test"].as_str().unwrap_or("")),
+        Some(_) => format!("{} ", labels::label(lang, "test")),
         None => String::new(),
     }
 }
@@ -127,8 +125,7 @@ pub fn title(a: &Alert, lang: Lang) -> String {
 
 pub fn batch_title(alerts: &[Alert], lang: Lang) -> String {
     let worst = alerts.iter().map(|a| a.level).max().unwrap_or_default();
-    let t = labels::labels(lang);
-    let word = |k: &str| t[k].as_str().unwrap_or("").to_string();
+    let word = |k: &str| labels::label(lang, k);
     one_line(
         &format!(
             "{} {} · {} {} {}",
