@@ -1,7 +1,8 @@
 //! The configuration in force, swapped whole on reload (SIGHUP or `POST /-/reload`).
 //!
-//! A reload re-reads the TOML file and the templates; if either is broken the reason is
-//! logged and returned, and the running configuration stays. It reads files and compiles
+//! A reload re-reads the TOML file and the templates; if either is broken (a template also when
+//! it fails on one of the built-in samples) the reason is logged and returned, and the running
+//! configuration stays. It reads files and compiles
 //! templates, so it runs on a blocking thread (`spawn_blocking`, `web::block`), never on a
 //! runtime thread; one reload at a time, so the last one started is the one in force.
 
@@ -33,10 +34,7 @@ pub struct Live {
 
 impl Live {
     pub fn new(settings: Settings) -> Result<Arc<Self>, ReloadError> {
-        let renderer = Arc::new(
-            Renderer::load(settings.templates_dir.as_deref(), settings.lang)?
-                .with_timezone(settings.timezone),
-        );
+        let renderer = proven_renderer(&settings)?;
         let (changed, _) = watch::channel(0);
         Ok(Arc::new(Self {
             current: RwLock::new(Arc::new(ActiveConfig { settings, renderer })),
@@ -73,15 +71,22 @@ impl Live {
     fn try_reload(&self) -> Result<(), ReloadError> {
         let old = self.get();
         let settings = old.settings.reloaded()?;
-        let renderer = Arc::new(
-            Renderer::load(settings.templates_dir.as_deref(), settings.lang)?
-                .with_timezone(settings.timezone),
-        );
+        let renderer = proven_renderer(&settings)?;
         *self.current.write().unwrap_or_else(|p| p.into_inner()) =
             Arc::new(ActiveConfig { settings, renderer });
         self.changed.send_modify(|n| *n += 1);
         Ok(())
     }
+}
+
+/// The templates `settings` name, compiled and rendered with every sample
+/// ([`crate::render::proof`]): one that fails on an alert is refused here, not met by the first.
+fn proven_renderer(settings: &Settings) -> Result<Arc<Renderer>, RenderError> {
+    let renderer = Renderer::load(settings.templates_dir.as_deref(), settings.lang)?
+        .with_timezone(settings.timezone);
+    let samples = crate::sentry::samples::alerts(&settings.link_base());
+    crate::render::proof::prove(&renderer, &samples, crate::clock::now_ms())?;
+    Ok(Arc::new(renderer))
 }
 
 /// SIGHUP → reload on a blocking thread, for as long as the process runs. Listens from the

@@ -3,7 +3,7 @@ use sentry_dingtalk::cli::output::{self, StdoutClosed};
 use sentry_dingtalk::cli::{
     Cli, Command, check, check_online, digest, oncall, outbox, replay, shutdown, silence, telemetry,
 };
-use sentry_dingtalk::{Application, ConfigError, Settings};
+use sentry_dingtalk::{Application, Settings};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -36,7 +36,7 @@ fn main() -> ExitCode {
         // `| head` read what it wanted: not a failure, and nothing to say.
         Err(e) if e.is::<StdoutClosed>() => ExitCode::SUCCESS,
         // The exit codes DESIGN and README promise: 2 for configuration, 1 for the rest.
-        Err(e) if e.is::<ConfigError>() => {
+        Err(e) if output::is_configuration_error(&e) => {
             eprintln!("error: configuration: {e:#}");
             ExitCode::from(2)
         }

@@ -63,14 +63,31 @@ impl SilenceRequest {
     }
 }
 
-/// Checks and stores a silence.
+/// Checks and stores a silence. With `robots` (the relay's configuration: the API and the
+/// console), `matchers.robot` must name one of them: a typo would hold nothing while it looked
+/// in force. A command beside the relay passes `None`: its configuration may not be the relay's.
 pub async fn create(
     outbox: &SharedOutbox,
     request: SilenceRequest,
+    robots: Option<&[String]>,
     now: i64,
 ) -> Result<Silence, SilenceError> {
     let new = request.check(now)?;
+    if let Some(robots) = robots {
+        known_robot(&new.matchers, robots)?;
+    }
     Ok(outbox.add_silence(new).await?)
+}
+
+/// Whether the robot `matchers` name, if any, is one of `robots`.
+pub fn known_robot(matchers: &Matchers, robots: &[String]) -> Result<(), FieldError> {
+    match &matchers.robot {
+        Some(name) if !robots.contains(name) => Err(FieldError::new(
+            "matchers.robot",
+            format!("no robot is named {name:?} (robots: {})", robots.join(", ")),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// The active silences and those ended in the last day, newest first.

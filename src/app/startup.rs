@@ -3,7 +3,7 @@
 
 use super::capacity::Capacity;
 use crate::action_links::ActionSigner;
-use crate::config::Settings;
+use crate::config::{ConfigError, Settings};
 use crate::delivery::{self, Deps, Wakers};
 use crate::dingtalk::DingTalkClient;
 use crate::http::{self, AppState};
@@ -24,7 +24,8 @@ pub enum OutboxUse {
     /// It sends (`serve`; `replay`, `digest` when no relay runs): with SQLite it must own
     /// `DATA_DIR`.
     Sender,
-    /// It looks or flags (`outbox list|retry|stats`): works beside a running relay.
+    /// It looks or flags (`outbox`, `silence`, `oncall`): works beside a running relay, on the
+    /// store a relay made (it never makes one).
     Operator,
 }
 
@@ -36,6 +37,19 @@ pub async fn open_outbox(settings: &Settings, usage: OutboxUse) -> anyhow::Resul
             .context("cannot use DATABASE_URL")?;
         tracing::info!(outbox = ?outbox, "outbox in PostgreSQL");
         return Ok(Arc::new(outbox));
+    }
+    let file = settings.data_dir.join(outbox::sqlite::DB_FILE);
+    if usage == OutboxUse::Operator && !file.exists() {
+        // Run from another directory, a command would make a store of its own: `silence add`
+        // printed an id for a silence no relay ever read.
+        return Err(ConfigError::Invalid {
+            var: "DATA_DIR",
+            reason: format!(
+                "{} does not exist: no relay has run with this DATA_DIR. Run the command with the relay's DATA_DIR (or DATABASE_URL)",
+                file.display()
+            ),
+        }
+        .into());
     }
     let access = match usage {
         OutboxUse::Sender => outbox::Access::Serve,

@@ -1,14 +1,13 @@
 //! `check`: prove the configuration and templates work before they meet a real alert.
 
 use crate::commands::check_mute;
-use crate::commands::replay::{self, Sample};
+use crate::commands::replay;
 use crate::config::Settings;
 use crate::domain::lang::Lang;
-use crate::render::{Envelope, Renderer};
+use crate::render::Renderer;
 use crate::routing::Unmatched;
 use crate::routing_choice::{self, Choice};
-use crate::sentry::payload::{self, Parsed};
-use crate::sentry::samples::SAMPLES;
+use crate::sentry::payload::Parsed;
 use anyhow::Context;
 use std::fmt::Write;
 use std::path::Path;
@@ -26,39 +25,16 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
             d.display()
         )?;
     }
+    let samples = crate::sentry::samples::alerts(&base);
     for (lang, code) in [(Lang::Zh, "zh"), (Lang::En, "en")] {
         let renderer = Renderer::load(dir, lang)
             .context("loading templates")?
             .with_timezone(settings.timezone);
-        let mut rendered = 0;
-        let mut stormed = Vec::new();
-        for (name, body) in SAMPLES {
-            let sample = Sample {
-                path: name.into(),
-                bytes: body.as_bytes().to_vec(),
-                value: payload::parse_json(body.as_bytes())?,
-            };
-            let (_, parsed) = crate::sentry::shape::interpret(&sample.value, None, None, &base);
-            if let Parsed::Alert(alert) = parsed {
-                let env = Envelope {
-                    keyword: Some("kw".into()),
-                    ..Default::default()
-                };
-                renderer
-                    .render_alert(&alert, &env)
-                    .with_context(|| format!("rendering sample {name} ({code})"))?;
-                renderer
-                    .render_batch(&[(*alert).clone(), (*alert).clone()], &env)
-                    .with_context(|| format!("rendering a digest of {name} ({code})"))?;
-                stormed.push(*alert);
-                rendered += 1;
-            }
-        }
-        crate::render::storm::sample_storm(&renderer, &stormed, crate::clock::now_ms())
-            .with_context(|| format!("rendering the storm summaries ({code})"))?;
+        let rendered = crate::render::proof::prove(&renderer, &samples, crate::clock::now_ms())
+            .with_context(|| format!("templates in {code}"))?;
         writeln!(
             report,
-            "{code}: rendered {rendered} samples, their batches and a storm's summaries"
+            "{code}: rendered {rendered} samples, their batches, a storm's summaries, a hold's summary and the open-issue digest"
         )?;
     }
     for robot in &settings.robots {

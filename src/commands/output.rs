@@ -9,6 +9,14 @@ use std::io::{ErrorKind, Write};
 #[error("stdout was closed")]
 pub struct StdoutClosed;
 
+/// The configuration's fault, exit code 2 (DESIGN): a setting, the config file, or a template
+/// in `TEMPLATES_DIR` that does not load or fails on a sample. Anything else is exit code 1.
+pub fn is_configuration_error(e: &anyhow::Error) -> bool {
+    use crate::{config::ConfigError, live::ReloadError, render::RenderError};
+    e.chain()
+        .any(|c| c.is::<ConfigError>() || c.is::<RenderError>() || c.is::<ReloadError>())
+}
+
 /// Prints `text` and a newline.
 pub fn line(text: impl Display) -> anyhow::Result<()> {
     print(format_args!("{text}\n"))

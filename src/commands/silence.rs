@@ -19,23 +19,42 @@ fn request(args: Box<SilenceAddArgs>) -> SilenceRequest {
     }
 }
 
+/// Stores the silence and prints its id; a refusal names the flag to fix.
+async fn add(
+    outbox: &crate::outbox::SharedOutbox,
+    args: Box<SilenceAddArgs>,
+    now: i64,
+) -> anyhow::Result<()> {
+    match silences::create(outbox, request(args), None, now).await {
+        Ok(s) => output::line(s.id),
+        Err(SilenceError::Invalid(e)) => {
+            // The flags are named as the API's fields: `matchers.project` is `--project`.
+            let flag = match e.field {
+                "duration" => "--for".to_string(),
+                "matchers" => "matchers (--project, --environment, --level, --issue, --title, --robot or --all)".to_string(),
+                f => format!("--{}", f.trim_start_matches("matchers.")),
+            };
+            anyhow::bail!("{flag}: {}", e.message)
+        }
+        Err(SilenceError::Store(e)) => Err(e.into()),
+    }
+}
+
 pub async fn run(cmd: SilenceCommand, settings: &Settings) -> anyhow::Result<()> {
     let outbox = startup::open_outbox(settings, startup::OutboxUse::Operator).await?;
     let now = now_ms();
     match cmd {
-        SilenceCommand::Add(args) => match silences::create(&outbox, request(args), now).await {
-            Ok(s) => output::line(s.id)?,
-            Err(SilenceError::Invalid(e)) => {
-                // The flags are named as the API's fields: `matchers.project` is `--project`.
-                let flag = match e.field {
-                    "duration" => "--for".to_string(),
-                    "matchers" => "matchers (--project, --environment, --level, --issue, --title, --robot or --all)".to_string(),
-                    f => format!("--{}", f.trim_start_matches("matchers.")),
-                };
-                anyhow::bail!("{flag}: {}", e.message)
+        SilenceCommand::Add(args) => {
+            // This command's configuration may not be the relay's: a robot it does not know
+            // is said, not refused.
+            if let Err(e) = silences::known_robot(&args.matchers, &settings.robot_names()) {
+                eprintln!(
+                    "warning: --robot: {} in this command's configuration",
+                    e.message
+                );
             }
-            Err(SilenceError::Store(e)) => return Err(e.into()),
-        },
+            add(&outbox, args, now).await?
+        }
         SilenceCommand::List { json } => {
             let all = silences::list(&outbox, now).await?;
             if json {

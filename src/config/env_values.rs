@@ -90,11 +90,22 @@ impl<'a> Env<'a> {
             .ok_or_else(|| invalid(var, format!("`{v}` is not `{first}` or `{second}`")))
     }
 
-    /// Seconds, fractions allowed so tests can shrink windows without changing the logic.
+    /// Seconds (fractions allowed, so tests can shrink windows without changing the logic) or
+    /// a duration as the file writes it (`5m`, `1h 30m`); unset is `default` seconds.
     pub(super) fn seconds(&self, var: &'static str, default: f64) -> Result<Duration, ConfigError> {
-        let secs: f64 = self.parse_or(var, default)?;
-        Duration::try_from_secs_f64(secs)
-            .map_err(|_| invalid(var, "must be a non-negative number of seconds"))
+        let Some(s) = self.var(var) else {
+            return Ok(Duration::from_secs_f64(default));
+        };
+        let read = match s.parse::<f64>() {
+            Ok(secs) => Duration::try_from_secs_f64(secs).map_err(|_| {
+                format!("`{s}`: must be a non-negative number of seconds or a duration")
+            }),
+            Err(_) => humantime::parse_duration(&s).map_err(|_| {
+                format!("`{s}` is not seconds (30, 0.5) nor a duration (30s, 5m, 1h)")
+            }),
+        };
+        read.and_then(|d| at_most_longest(d, &s))
+            .map_err(|reason| invalid(var, reason))
     }
 }
 
@@ -149,8 +160,21 @@ pub(super) fn duration(v: Option<String>, default: Duration) -> Result<Duration,
     match v {
         None => Ok(default),
         Some(s) => humantime::parse_duration(s.trim())
-            .map_err(|e| format!("`{s}`: {e} (write e.g. 30s, 10m, 1h)")),
+            .map_err(|e| format!("`{s}`: {e} (write e.g. 30s, 10m, 1h)"))
+            .and_then(|d| at_most_longest(d, &s)),
     }
+}
+
+/// The longest duration any setting takes. A window, pause or step longer than a year is a
+/// typo; and one of thousands of years (`999999999999h` was accepted) no longer fits the
+/// milliseconds that times are kept in, so "the window ends at" would wrap into the past.
+pub(super) const LONGEST: Duration = Duration::from_secs(366 * 24 * 3600);
+
+fn at_most_longest(d: Duration, written: &str) -> Result<Duration, String> {
+    if d > LONGEST {
+        return Err(format!("`{written}` is longer than a year (366d)"));
+    }
+    Ok(d)
 }
 
 /// `LISTEN_ADDR`: a host (a name, an IPv4 address or `[IPv6]`) and a port, checked here so a

@@ -166,6 +166,11 @@ impl Settings {
         )
     }
 
+    /// The robots' names, in the order they are configured.
+    pub fn robot_names(&self) -> Vec<String> {
+        self.robots.iter().map(|r| r.name.clone()).collect()
+    }
+
     pub fn robot(&self, name: &str) -> Option<&RobotConfig> {
         self.robots.iter().find(|r| r.name == name)
     }

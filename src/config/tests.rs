@@ -213,3 +213,42 @@ fn a_window_without_a_zone_takes_alert_timezone_or_the_languages_zone() {
         Some(chrono_tz::Europe::Berlin)
     );
 }
+
+#[test]
+fn duration_variables_take_seconds_or_a_duration_up_to_a_year() {
+    let window = |v: &str| load(&[("DINGTALK_GROUP_WINDOW", v)]).map(|s| s.env_robot.group_window);
+    assert_eq!(window("0.5").expect("seconds"), Duration::from_millis(500));
+    assert_eq!(window("5m").expect("a duration"), Duration::from_secs(300));
+    assert_eq!(
+        window("1h 30m").expect("a duration"),
+        Duration::from_secs(5400)
+    );
+    assert_eq!(
+        window("366d").expect("a year"),
+        Duration::from_secs(366 * 86_400)
+    );
+    for bad in ["5x", "-1", "367d", "99999999999"] {
+        let e = window(bad).expect_err(bad).to_string();
+        assert!(e.starts_with("DINGTALK_GROUP_WINDOW: "), "{bad}: {e}");
+    }
+    let e = load(&[("SHUTDOWN_TIMEOUT", "soon")])
+        .expect_err("soon")
+        .to_string();
+    assert!(e.contains("nor a duration (30s, 5m, 1h)"), "{e}");
+}
+
+#[test]
+fn a_duration_in_the_file_is_at_most_a_year() {
+    let robot = |window: &str| format!("{OPS_ROBOT}group_window = \"{window}\"\n");
+    let e = refused(&robot("999999999999h"));
+    assert!(e.contains("longer than a year"), "{e}");
+    let defaults = load(&[]).expect("defaults").env_robot;
+    let ok = file::parse(
+        &robot("366d"),
+        "t.toml",
+        &|_| None,
+        &defaults,
+        chrono_tz::UTC,
+    );
+    assert!(ok.is_ok(), "{:?}", ok.err());
+}

@@ -153,15 +153,9 @@ fn storm_previews(state: &AppState, lang: Option<&str>) -> Vec<serde_json::Value
         crate::domain::lang::Lang::Zh
     };
     let base = runtime.settings.link_base();
-    let alerts: Vec<_> = crate::sentry::samples::SAMPLES
-        .iter()
-        .filter_map(|(_, body)| payload::parse_json(body.as_bytes()).ok())
-        .filter_map(
-            |v| match crate::sentry::shape::interpret(&v, None, None, &base).1 {
-                Parsed::Alert(a) => Some(*a),
-                _ => None,
-            },
-        )
+    let alerts: Vec<_> = crate::sentry::samples::alerts(&base)
+        .into_iter()
+        .map(|(_, a)| a)
         .collect();
     let renderer = Renderer::load(runtime.settings.templates_dir.as_deref(), lang)
         .map(|r| r.with_timezone(runtime.settings.timezone));

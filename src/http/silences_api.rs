@@ -20,7 +20,8 @@ pub async fn create(
 ) -> Result<HttpResponse, HttpError> {
     let request: SilenceRequest = json_body(&req, body, &state).await?;
     let now = now_ms();
-    match silences::create(&state.outbox, request, now).await {
+    let robots = state.live.get().settings.robot_names();
+    match silences::create(&state.outbox, request, Some(&robots), now).await {
         Ok(s) => {
             info!(silence = s.id, matchers = %s.matchers.describe(), "silence made through the API");
             Ok(HttpResponse::Created().json(silences::to_json(&s, now)))

@@ -127,7 +127,8 @@ pub async fn create(
             return Silences::page(&state, StatusCode::BAD_REQUEST, &posted.csrf, shown).await;
         }
     };
-    match silences::create(&state.outbox, form.request(), now_ms()).await {
+    let robots = state.live.get().settings.robot_names();
+    match silences::create(&state.outbox, form.request(), Some(&robots), now_ms()).await {
         Ok(s) => {
             info!(silence = s.id, matchers = %s.matchers.describe(), "silence made in /ui");
             see_other(&format!("/ui/silences?created={}", s.id))

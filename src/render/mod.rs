@@ -11,6 +11,7 @@ pub mod escape;
 mod finish;
 mod fit;
 pub mod labels;
+pub mod proof;
 pub mod storm;
 mod summary;
 pub mod time;
@@ -45,6 +46,12 @@ pub enum RenderError {
     /// called: either would leave the built-in templates in force without a word.
     #[error("TEMPLATES_DIR {path}: {reason}")]
     Dir { path: PathBuf, reason: String },
+    /// A template compiled but failed on one of the samples ([`proof`]).
+    #[error("rendering {what}: {source}")]
+    Proof {
+        what: String,
+        source: Box<RenderError>,
+    },
 }
 
 impl From<tera::Error> for RenderError {
@@ -194,6 +201,13 @@ impl Renderer {
                     continue;
                 }
             }
+            // Only a template that writes that much of its own text gets here: say which.
+            tracing::warn!(
+                template = %format!("{}.md.tera", alert.kind.as_str()),
+                bytes = msg.to_json().len(),
+                limit = BODY_BUDGET,
+                "the message stays too long with every cut made; sending its title and link"
+            );
             return Ok(plain_fallback(&alert, env, self.lang));
         }
     }

@@ -119,3 +119,18 @@ pub const SAMPLES: &[(&str, &str)] = &[
         include_str!("../../examples/payloads/metric_alert-critical-thresholds.json"),
     ),
 ];
+
+/// Every sample that makes an alert, by file name, its links under `base`: what `check`, a
+/// start, a reload and the playground render templates with.
+pub fn alerts(base: &super::payload::LinkBase) -> Vec<(&'static str, crate::domain::alert::Alert)> {
+    SAMPLES
+        .iter()
+        .filter_map(|(name, body)| {
+            let value = super::payload::parse_json(body.as_bytes()).ok()?;
+            match super::shape::interpret(&value, None, None, base).1 {
+                super::payload::Parsed::Alert(alert) => Some((*name, *alert)),
+                _ => None,
+            }
+        })
+        .collect()
+}

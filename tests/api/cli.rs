@@ -169,7 +169,66 @@ fn check_renders_every_sample_and_names_a_broken_template_line() {
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        !out.status.success() && stderr.contains("no_such_field"),
+        out.status.code() == Some(2) && stderr.contains("no_such_field"),
+        "a template is configuration: exit 2, {stderr}"
+    );
+    std::fs::remove_file(dir.path().join("issue.md.tera")).expect("rm");
+
+    // The templates no sample alert renders are proven too: a hold's summary and the digest.
+    for name in ["silence_summary.md.tera", "open_issues.md.tera"] {
+        std::fs::write(dir.path().join(name), "{{ no_such_variable }}\n").expect("write");
+        let out = relay(
+            &["check"],
+            &[("TEMPLATES_DIR", dir.path().to_str().expect("utf8"))],
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.code() == Some(2) && stderr.contains(name),
+            "{name}: {stderr}"
+        );
+        std::fs::remove_file(dir.path().join(name)).expect("rm");
+    }
+}
+
+/// A template that compiles but fails on an alert stops `serve` at start (exit 2, naming the
+/// template), instead of turning every alert into its title and link.
+#[test]
+fn serve_refuses_templates_that_fail_on_the_samples() {
+    let data = tempfile::tempdir().expect("tmp");
+    let templates = tempfile::tempdir().expect("tmp");
+    std::fs::write(
+        templates.path().join("metric_alert.md.tera"),
+        "{{ alert.title | no_such_filter }}\n",
+    )
+    .expect("write");
+    let log = data.path().join("relay.log");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sentry-dingtalk"))
+        .arg("serve")
+        .env_clear()
+        .env("SENTRY_CLIENT_SECRET", "cli-test-secret")
+        .env("LISTEN_ADDR", format!("127.0.0.1:{}", free_port()))
+        .env("DATA_DIR", data.path())
+        .env("TEMPLATES_DIR", templates.path())
+        .stderr(std::fs::File::create(&log).expect("log"))
+        .spawn()
+        .expect("serve");
+    // A relay that took the templates would serve on: wait for the exit with a deadline.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        match child.try_wait().expect("child") {
+            Some(status) => break Some(status),
+            None if std::time::Instant::now() > deadline => break None,
+            None => std::thread::sleep(Duration::from_millis(50)),
+        }
+    };
+    let ended = status.is_some();
+    child.kill().ok();
+    child.wait().ok();
+    let stderr = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(ended, "serve started with the broken template: {stderr}");
+    assert_eq!(status.and_then(|s| s.code()), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("metric_alert.md.tera") && stderr.contains("no_such_filter"),
         "{stderr}"
     );
 }
@@ -311,4 +370,55 @@ async fn serve_without_a_webhook_warns_that_messages_go_to_the_log() {
     child.wait().ok();
     assert!(warned, "{}", said());
     assert!(said().contains("robot=default"), "{}", said());
+}
+
+/// A template whose own text is past DingTalk's limit leaves only the title and link; the log
+/// names the template, so nobody wonders where the message went.
+#[test]
+fn a_template_too_long_for_dingtalk_is_named_in_the_log() {
+    let templates = tempfile::tempdir().expect("tmp");
+    std::fs::write(
+        templates.path().join("error.md.tera"),
+        "{% for i in range(end=1000) %}0123456789 0123456789 0123456789 {% endfor %}\n",
+    )
+    .expect("write");
+    let out = relay(
+        &[
+            "replay",
+            "--dry-run",
+            "examples/payloads/error-created.json",
+        ],
+        &[("TEMPLATES_DIR", templates.path().to_str().expect("utf8"))],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("too long") && stderr.contains("error.md.tera"),
+        "{stderr}"
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("0123456789 0123456789"));
+}
+
+/// The operator commands work on a relay's store and never make one: run with a `DATA_DIR` no
+/// relay used (another directory, a typo), they say so with exit 2 and leave no file behind.
+#[test]
+fn operator_commands_refuse_a_data_dir_no_relay_used() {
+    let data = tempfile::tempdir().expect("tmp");
+    let dir = data.path().join("data");
+    for args in [
+        &["silence", "add", "--all", "--for", "1h"][..],
+        &["silence", "list"],
+        &["outbox", "list"],
+        &["oncall"],
+    ] {
+        let out = relay(args, &[("DATA_DIR", dir.to_str().expect("utf8"))]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("DATA_DIR") && stderr.contains("outbox.sqlite3"),
+            "{args:?}: {stderr}"
+        );
+        assert!(out.stdout.is_empty(), "{args:?} printed no id or list");
+        assert!(!dir.exists(), "{args:?} made no store");
+    }
 }

@@ -210,3 +210,27 @@ async fn after_a_kill_while_alerts_are_held_the_summary_still_comes_once() {
     assert_eq!(posted.len(), 1, "one summary, not one per start");
     assert!(posted[0].text().contains("×3"), "{}", posted[0].text());
 }
+
+/// The command's configuration may not be the relay's (no `CONFIG_FILE` here), so a robot it
+/// does not know is warned about, not refused; the silence is made.
+#[tokio::test]
+async fn a_robot_the_command_does_not_know_is_warned_about_and_kept() {
+    let robot = FakeRobot::start(Some(ROBOT_SECRET), None, 20).await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("data");
+    let (_relay, _) = start(&robot, &data).await;
+    let args = ["silence", "add", "--robot", "payments", "--for", "1h"];
+    let added = cli(&robot, &data, &args).await;
+    let err = String::from_utf8_lossy(&added.stderr);
+    assert!(added.status.success(), "{err}");
+    assert!(
+        err.contains("warning: --robot: no robot is named \"payments\" (robots: default)"),
+        "{err}"
+    );
+    let listed = cli(&robot, &data, &["silence", "list"]).await;
+    assert!(
+        stdout(&listed).contains("robot=payments"),
+        "{}",
+        stdout(&listed)
+    );
+}

@@ -82,6 +82,11 @@ async fn silences_are_made_listed_and_ended_and_bad_ones_are_refused_by_field() 
             "matchers.level",
         ),
         (json!("not an object"), "body"),
+        // A robot no route can reach: the silence would hold nothing.
+        (
+            json!({"matchers": {"robot": "defualt"}, "duration": "1h"}),
+            "matchers.robot: no robot is named \"defualt\" (robots: default)",
+        ),
         // `duration` and `ends_at` are read by a flattened `Until`: a stray field beside them
         // is still refused, not dropped.
         (

@@ -165,3 +165,49 @@ async fn sighup_reloads_the_file_and_a_broken_one_keeps_the_last_good() {
         "a broken file on SIGHUP keeps the last good configuration"
     );
 }
+
+/// A template can compile and still fail on every alert (a variable no alert has). A reload
+/// renders the built-in samples with it first: refused, with the variable named, and the
+/// templates in force keep rendering; a good one then takes effect.
+#[tokio::test]
+async fn reload_refuses_a_template_that_fails_on_an_alert_and_keeps_the_last_good() {
+    let templates = tempfile::tempdir().expect("tmp");
+    let app = spawn_app_with(|s| {
+        s.templates_dir = Some(templates.path().to_path_buf());
+        s.admin_token = Some(sentry_dingtalk::Secret::new("admin-secret-0123456789"));
+    })
+    .await;
+    let reload = || {
+        app.http
+            .post(format!("{}/-/reload", app.address))
+            .bearer_auth("admin-secret-0123456789")
+            .send()
+    };
+    let file = templates.path().join("event_alert.md.tera");
+    std::fs::write(&file, "### {{ alert.no_such_field }}\n").expect("write");
+    let refused = reload().await.expect("answer");
+    assert_eq!(refused.status().as_u16(), 422);
+    let said = json_body(refused).await["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        said.contains("no_such_field") && said.contains("event_alert.md.tera"),
+        "{said}"
+    );
+    app.post_signed("event_alert", &event("a", "production", "error", 40, &[]))
+        .await;
+    assert!(app.robot.wait_for(WAIT, |p| p.len() == 1).await);
+    let text = app.robot.posted()[0].text();
+    assert!(
+        text.contains("**Boom in a**") && text.contains("production"),
+        "the built-in template kept rendering, not the fallback: {text}"
+    );
+
+    std::fs::write(&file, "### custom {{ alert.title }}\n").expect("write");
+    assert_eq!(reload().await.expect("answer").status().as_u16(), 200);
+    app.post_signed("event_alert", &event("b", "production", "error", 41, &[]))
+        .await;
+    assert!(app.robot.wait_for(WAIT, |p| p.len() == 2).await);
+    assert!(app.robot.posted()[1].text().contains("custom Boom in b"));
+}
