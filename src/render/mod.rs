@@ -265,7 +265,7 @@ impl Renderer {
             ctx.insert("since", since);
             ctx.insert("project", &project);
             ctx.insert("partial", &partial);
-            let text = self.tera.render("open_issues.md.tera", &ctx)?;
+            let text = self.template("open_issues.md.tera", &ctx)?;
             Ok(finish(title.clone(), text, env))
         })?;
         Ok(msg)
@@ -274,9 +274,7 @@ impl Renderer {
     fn single(&self, alert: &Alert, env: &Envelope) -> Result<Message, RenderError> {
         let mut ctx = self.base_context(env);
         ctx.insert("alert", &view::alert(alert, self.lang, self.tz));
-        let mut text = self
-            .tera
-            .render(&format!("{}.md.tera", alert.kind.as_str()), &ctx)?;
+        let mut text = self.template(&format!("{}.md.tera", alert.kind.as_str()), &ctx)?;
         // A custom template may not know about tests; nobody may take one for an incident.
         if let Some(notice) = view::test_notice(alert, self.lang).filter(|n| !text.contains(n)) {
             text = format!("**{notice}**\n\n{text}");
@@ -292,9 +290,16 @@ impl Renderer {
     ) -> Result<Message, RenderError> {
         let mut ctx = self.base_context(env);
         view::batch_context(&mut ctx, alerts, remaining, self.lang);
-        let text = self.tera.render("batch.md.tera", &ctx)?;
+        let text = self.template("batch.md.tera", &ctx)?;
         let title = view::batch_title(alerts, self.lang);
         Ok(finish(title, text, env))
+    }
+
+    /// One template rendered; its `range()` calls share one budget ([`bounded_range`]), so
+    /// ranges nested in loops cannot hold a sender (or a start, which renders the samples).
+    fn template(&self, name: &str, ctx: &Context) -> Result<String, RenderError> {
+        bounded_range::new_render();
+        Ok(self.tera.render(name, ctx)?)
     }
 
     fn base_context(&self, env: &Envelope) -> Context {

@@ -153,7 +153,7 @@ impl Renderer {
             ctx.insert("unresolved_count", &listed.len());
             ctx.insert("remaining", &(listed.len() - shown));
             ctx.insert("page", &r.page);
-            let text = self.tera.render(template, &ctx)?;
+            let text = self.template(template, &ctx)?;
             Ok(finish(title.clone(), text, env))
         })?;
         Ok(msg)

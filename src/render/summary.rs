@@ -105,7 +105,7 @@ impl Renderer {
             ctx.insert("issue_count", &summary.issues.len());
             ctx.insert("issues", &issues);
             ctx.insert("remaining", &(summary.issues.len() - shown));
-            let text = self.tera.render("silence_summary.md.tera", &ctx)?;
+            let text = self.template("silence_summary.md.tera", &ctx)?;
             Ok(finish(title.clone(), text, env))
         })?;
         Ok(msg)
