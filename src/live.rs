@@ -84,7 +84,8 @@ impl Live {
 fn proven_renderer(settings: &Settings) -> Result<Arc<Renderer>, RenderError> {
     let renderer = Renderer::load(settings.templates_dir.as_deref(), settings.lang)?
         .with_timezone(settings.timezone);
-    let samples = crate::sentry::samples::alerts(&settings.link_base());
+    let legacy = settings.legacy_token.is_some();
+    let samples = crate::sentry::samples::alerts(&settings.link_base(), legacy);
     crate::render::proof::prove(&renderer, &samples, crate::clock::now_ms())?;
     Ok(Arc::new(renderer))
 }

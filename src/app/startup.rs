@@ -39,9 +39,10 @@ pub async fn open_outbox(settings: &Settings, usage: OutboxUse) -> anyhow::Resul
         return Ok(Arc::new(outbox));
     }
     let file = settings.data_dir.join(outbox::sqlite::DB_FILE);
-    if usage == OutboxUse::Operator && !file.exists() {
-        // Run from another directory, a command would make a store of its own: `silence add`
-        // printed an id for a silence no relay ever read.
+    // Run from another directory, a command would make a store of its own: `silence add`
+    // printed an id for a silence no relay ever read. A file that cannot be looked at (another
+    // user's `DATA_DIR`) is opened anyway, so SQLite says why.
+    if usage == OutboxUse::Operator && matches!(file.try_exists(), Ok(false)) {
         return Err(ConfigError::Invalid {
             var: "DATA_DIR",
             reason: format!(
@@ -57,6 +58,16 @@ pub async fn open_outbox(settings: &Settings, usage: OutboxUse) -> anyhow::Resul
     };
     outbox::open_sqlite(&settings.data_dir, access)
         .with_context(|| format!("cannot use DATA_DIR {}", settings.data_dir.display()))
+}
+
+/// The store a relay made, for a view that can show the configuration without it (`oncall`
+/// before the first `serve`): `None` when no relay has run with this SQLite `DATA_DIR`.
+pub async fn made_outbox(settings: &Settings) -> anyhow::Result<Option<SharedOutbox>> {
+    let file = settings.data_dir.join(outbox::sqlite::DB_FILE);
+    if settings.database_url.is_none() && matches!(file.try_exists(), Ok(false)) {
+        return Ok(None);
+    }
+    open_outbox(settings, OutboxUse::Operator).await.map(Some)
 }
 
 /// The API client, when credentials (token or legacy key) and an organization are configured.

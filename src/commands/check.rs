@@ -25,7 +25,7 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
             d.display()
         )?;
     }
-    let samples = crate::sentry::samples::alerts(&base);
+    let samples = crate::sentry::samples::alerts(&base, settings.legacy_token.is_some());
     for (lang, code) in [(Lang::Zh, "zh"), (Lang::En, "en")] {
         let renderer = Renderer::load(dir, lang)
             .context("loading templates")?

@@ -11,37 +11,18 @@ use crate::domain::until::Until;
 use crate::oncall::{self, OverrideRequest};
 
 pub async fn run(args: OncallArgs, settings: &Settings) -> anyhow::Result<()> {
-    let outbox = startup::open_outbox(settings, startup::OutboxUse::Operator).await?;
     let now = now_ms();
-    match args.command {
-        None => {
-            let at = match &args.at {
-                None => now,
-                Some(t) => chrono::DateTime::parse_from_rfc3339(t)
-                    .map_err(|e| anyhow::anyhow!("--at: `{t}` is not an RFC 3339 time: {e}"))?
-                    .timestamp_millis(),
-            };
-            anyhow::ensure!(
-                !settings.team.rotas.is_empty(),
-                "no [[oncall]] rotas are configured"
-            );
-            let overrides = oncall::overrides(&outbox, at.min(now)).await?;
-            let shifts = oncall::now(settings, &overrides, at);
-            if args.json {
-                let json: Vec<_> = shifts.iter().map(|(r, s)| oncall::to_json(r, s)).collect();
-                output::line(serde_json::to_string_pretty(&json)?)?;
-            } else {
-                for (rota, shift) in &shifts {
-                    output::line(oncall::line(rota, shift))?;
-                }
-            }
-        }
-        Some(OncallCommand::Override {
+    let Some(command) = args.command else {
+        return show(&args, settings, now).await;
+    };
+    let outbox = startup::open_outbox(settings, startup::OutboxUse::Operator).await?;
+    match command {
+        OncallCommand::Override {
             rota,
             person,
             duration,
             created_by,
-        }) => {
+        } => {
             let request = OverrideRequest {
                 person,
                 until: Until::after(duration),
@@ -57,7 +38,7 @@ pub async fn run(args: OncallArgs, settings: &Settings) -> anyhow::Result<()> {
             })?;
             output::line(outbox.add_override(new).await?.id)?;
         }
-        Some(OncallCommand::End { id }) => match outbox.end_override(id, now).await? {
+        OncallCommand::End { id } => match outbox.end_override(id, now).await? {
             Some(o) => output::line(format_args!(
                 "override #{} ended: {} is no longer on call for {}",
                 o.id, o.person, o.rota
@@ -66,4 +47,34 @@ pub async fn run(args: OncallArgs, settings: &Settings) -> anyhow::Result<()> {
         },
     }
     Ok(())
+}
+
+/// Who is on call in each rota at `--at` (default now): the rotas, with the store's overrides
+/// when a relay has made the store. Before the first `serve` there can be none, so the rotas
+/// alone are shown (a new rota can be previewed before the relay runs).
+async fn show(args: &OncallArgs, settings: &Settings, now: i64) -> anyhow::Result<()> {
+    let at = match &args.at {
+        None => now,
+        Some(t) => chrono::DateTime::parse_from_rfc3339(t)
+            .map_err(|e| anyhow::anyhow!("--at: `{t}` is not an RFC 3339 time: {e}"))?
+            .timestamp_millis(),
+    };
+    anyhow::ensure!(
+        !settings.team.rotas.is_empty(),
+        "no [[oncall]] rotas are configured"
+    );
+    let overrides = match startup::made_outbox(settings).await? {
+        Some(outbox) => oncall::overrides(&outbox, at.min(now)).await?,
+        None => Vec::new(),
+    };
+    let shifts = oncall::now(settings, &overrides, at);
+    if args.json {
+        let json: Vec<_> = shifts.iter().map(|(r, s)| oncall::to_json(r, s)).collect();
+        output::line(serde_json::to_string_pretty(&json)?)
+    } else {
+        for (rota, shift) in &shifts {
+            output::line(oncall::line(rota, shift))?;
+        }
+        Ok(())
+    }
 }

@@ -170,7 +170,7 @@ pub(super) fn duration(v: Option<String>, default: Duration) -> Result<Duration,
 /// milliseconds that times are kept in, so "the window ends at" would wrap into the past.
 pub(super) const LONGEST: Duration = Duration::from_secs(366 * 24 * 3600);
 
-fn at_most_longest(d: Duration, written: &str) -> Result<Duration, String> {
+pub(super) fn at_most_longest(d: Duration, written: &str) -> Result<Duration, String> {
     if d > LONGEST {
         return Err(format!("`{written}` is longer than a year (366d)"));
     }

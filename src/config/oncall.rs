@@ -158,6 +158,8 @@ pub(super) fn team(
                 r.shift
             )
         })?;
+        let shift = super::env_values::at_most_longest(shift, r.shift.trim())
+            .map_err(|e| format!("{at}.shift: {e}"))?;
         let shift_ms = i64::try_from(shift.as_millis()).unwrap_or(i64::MAX);
         if shift_ms < 60_000 {
             return Err(format!("{at}.shift: a shift lasts at least a minute"));

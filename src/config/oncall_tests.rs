@@ -39,6 +39,10 @@ fn each_mistake_names_its_key() {
             "oncall[0].shift",
         ),
         (
+            format!("{WANGWU}{}", ROTA.replace("1w", "999999999999h")),
+            "oncall[0].shift: `999999999999h` is longer than a year",
+        ),
+        (
             format!(
                 "{WANGWU}{}",
                 ROTA.replace("2026-12-07T10:00:00+08:00", "monday")

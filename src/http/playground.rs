@@ -153,7 +153,7 @@ fn storm_previews(state: &AppState, lang: Option<&str>) -> Vec<serde_json::Value
         crate::domain::lang::Lang::Zh
     };
     let base = runtime.settings.link_base();
-    let alerts: Vec<_> = crate::sentry::samples::alerts(&base)
+    let alerts: Vec<_> = crate::sentry::samples::alerts(&base, true)
         .into_iter()
         .map(|(_, a)| a)
         .collect();

@@ -47,10 +47,12 @@ pub enum RenderError {
     #[error("TEMPLATES_DIR {path}: {reason}")]
     Dir { path: PathBuf, reason: String },
     /// A template compiled but failed on one of the samples ([`proof`]).
-    #[error("rendering {what}: {source}")]
+    /// `cause` is said in the text, not chained as a source: the command line prints the
+    /// chain and would say it twice.
+    #[error("rendering {what}: {cause}")]
     Proof {
         what: String,
-        source: Box<RenderError>,
+        cause: Box<RenderError>,
     },
 }
 

@@ -4,7 +4,7 @@
 //! refused there instead of turning every alert into its title and link.
 
 use super::{Envelope, HeldBy, HeldIssue, HoldSummary, RenderError, Renderer};
-use crate::domain::alert::Alert;
+use crate::domain::alert::{Alert, AlertKind};
 use crate::domain::silence::{Matchers, Silence};
 
 /// Renders every sample alert, each as a batch of two, a storm of them, a hold's summary for a
@@ -22,7 +22,7 @@ pub fn prove(
     let named = |what: String| {
         move |e: RenderError| RenderError::Proof {
             what,
-            source: Box::new(e),
+            cause: Box::new(e),
         }
     };
     for (name, alert) in samples {
@@ -70,8 +70,14 @@ pub fn prove(
             .render_hold_summary(&summary, &env)
             .map_err(named("a hold's summary (silence_summary.md.tera)".into()))?;
     }
+    // A digest lists issues from Sentry's issue list: the issue samples are what it holds.
+    let issues: Vec<Alert> = alerts
+        .iter()
+        .filter(|a| a.kind == AlertKind::Issue)
+        .cloned()
+        .collect();
     renderer
-        .render_open_issues(&alerts, "24h", None, false, &env)
+        .render_open_issues(&issues, "24h", None, false, &env)
         .map_err(named("the open-issue digest (open_issues.md.tera)".into()))?;
     Ok(samples.len())
 }

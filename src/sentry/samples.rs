@@ -121,12 +121,19 @@ pub const SAMPLES: &[(&str, &str)] = &[
 ];
 
 /// Every sample that makes an alert, by file name, its links under `base`: what `check`, a
-/// start, a reload and the playground render templates with.
-pub fn alerts(base: &super::payload::LinkBase) -> Vec<(&'static str, crate::domain::alert::Alert)> {
+/// start, a reload and the playground render templates with. The legacy plugin's only with
+/// `legacy`: they arrive only through the legacy endpoint, which is off without its token.
+pub fn alerts(
+    base: &super::payload::LinkBase,
+    legacy: bool,
+) -> Vec<(&'static str, crate::domain::alert::Alert)> {
     SAMPLES
         .iter()
         .filter_map(|(name, body)| {
             let value = super::payload::parse_json(body.as_bytes()).ok()?;
+            if !legacy && super::payload::detect_shape(&value) == super::payload::Shape::Legacy {
+                return None;
+            }
             match super::shape::interpret(&value, None, None, base).1 {
                 super::payload::Parsed::Alert(alert) => Some((*name, *alert)),
                 _ => None,

@@ -139,7 +139,13 @@ fn check_renders_every_sample_and_names_a_broken_template_line() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("rendered 27 samples"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("rendered 24 samples"));
+    // The legacy plugin's three samples only when its endpoint is on.
+    let legacy = relay(
+        &["check"],
+        &[("LEGACY_WEBHOOK_TOKEN", "0123456789abcdef0123")],
+    );
+    assert!(String::from_utf8_lossy(&legacy.stdout).contains("rendered 27 samples"));
 
     let dir = tempfile::tempdir().expect("tmp");
     std::fs::write(
@@ -409,7 +415,7 @@ fn operator_commands_refuse_a_data_dir_no_relay_used() {
         &["silence", "add", "--all", "--for", "1h"][..],
         &["silence", "list"],
         &["outbox", "list"],
-        &["oncall"],
+        &["oncall", "end", "1"],
     ] {
         let out = relay(args, &[("DATA_DIR", dir.to_str().expect("utf8"))]);
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -421,4 +427,45 @@ fn operator_commands_refuse_a_data_dir_no_relay_used() {
         assert!(out.stdout.is_empty(), "{args:?} printed no id or list");
         assert!(!dir.exists(), "{args:?} made no store");
     }
+}
+
+/// The proof renders what each template really meets: the digest lists issues (they all have
+/// a short id), and the legacy plugin's samples count only when its endpoint is on.
+#[test]
+fn check_proves_templates_with_the_alerts_they_really_meet() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let templates = [("TEMPLATES_DIR", dir.path().to_str().expect("utf8"))];
+    std::fs::write(
+        dir.path().join("open_issues.md.tera"),
+        "{% for a in alerts %}{{ a.short_id | upper }}\n{% endfor %}",
+    )
+    .expect("write");
+    let out = relay(&["check"], &templates);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    std::fs::write(
+        dir.path().join("event_alert.md.tera"),
+        "### {{ alert.triggered_rule | upper }}\n",
+    )
+    .expect("write");
+    let out = relay(&["check"], &templates);
+    assert!(
+        out.status.success(),
+        "integration event alerts name their rule: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let legacy = [
+        templates[0],
+        ("LEGACY_WEBHOOK_TOKEN", "0123456789abcdef0123"),
+    ];
+    let out = relay(&["check"], &legacy);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.code() == Some(2) && stderr.contains("legacy-plugin"),
+        "with the legacy endpoint on, its samples are proven: {stderr}"
+    );
 }

@@ -174,6 +174,13 @@ async fn the_oncall_command_prints_who_until_when_and_next() {
         String::from_utf8_lossy(&out.stdout)
             .starts_with("backend zhangsan until 2026-12-07T10:00:00+08:00")
     );
+    // The rotas show before any relay ran; an override needs the relay's store (in another
+    // directory it would be one no relay reads), so it waits until the relay has started once.
+    let early = run(&["oncall", "override", "backend", "zhangsan", "--for", "8h"]);
+    assert_eq!(early.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&early.stderr).contains("no relay has run with this DATA_DIR"));
+    let robot = crate::fake_robot::FakeRobot::start(Some(ROBOT_SECRET), None, 20).await;
+    drop(start_relay(&robot, &dir.path().join("data"), &[]).await);
     let made = run(&["oncall", "override", "backend", "zhangsan", "--for", "8h"]);
     assert!(
         made.status.success(),
