@@ -214,7 +214,7 @@ impl Route {
             (Some(ms), Some(v)) => any(ms, v),
             _ => true,
         };
-        let level_carried = a.kind != AlertKind::Comment;
+        let level_carried = a.carries_level();
         field_ok(&self.projects, &a.project)
             && field_ok(&self.environments, &a.environment)
             && (!level_carried || self.min_level.is_none_or(|min| a.level >= min))

@@ -74,7 +74,11 @@ pub async fn summary(
         });
         entry.0.count += 1;
         if w.id >= entry.1 {
-            (entry.0.latest, entry.1) = (a.for_listing(), w.id);
+            let mut latest = a.for_listing();
+            latest.fill_listing_from(&entry.0.latest);
+            (entry.0.latest, entry.1) = (latest, w.id);
+        } else {
+            entry.0.latest.fill_listing_from(&a);
         }
     })
     .await?;

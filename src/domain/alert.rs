@@ -216,6 +216,35 @@ impl Alert {
     /// What listing the alert as one line of a batch, digest or summary needs: no stack,
     /// breadcrumbs, request, user or tags. A summary keeps one alert per issue, and a storm
     /// of 10,000 issues kept whole took 200 MB.
+    /// Whether the alert's level is its own, for a route's `min_level` to judge: a comment
+    /// has none, and a metric alert's resolution only "info" (its payload names no severity),
+    /// which dropped every recovery of a route whose triggers passed `min_level`.
+    pub fn carries_level(&self) -> bool {
+        !(self.kind == AlertKind::Comment
+            || self.kind == AlertKind::MetricAlert && self.action == "resolved")
+    }
+
+    /// Fills what a list line needs and this alert lacks from `other`, an alert of the same
+    /// issue: a comment webhook carries the issue's id but no title, short id or level, so a
+    /// comment as an issue's newest alert left its line blank and counted as "info".
+    pub fn fill_listing_from(&mut self, other: &Alert) {
+        if self.title.is_empty() && !other.title.is_empty() {
+            self.title = other.title.clone();
+        }
+        if self.kind == AlertKind::Comment && other.kind != AlertKind::Comment {
+            self.level = other.level;
+        }
+        for (mine, theirs) in [
+            (&mut self.short_id, &other.short_id),
+            (&mut self.project, &other.project),
+            (&mut self.link, &other.link),
+        ] {
+            if mine.is_none() {
+                mine.clone_from(theirs);
+            }
+        }
+    }
+
     pub fn for_listing(mut self) -> Alert {
         self.frames = Vec::new();
         self.breadcrumbs = Vec::new();

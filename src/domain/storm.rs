@@ -97,9 +97,6 @@ impl StormTally {
             self.alerts += 1;
             self.first_at = Some(self.first_at.map_or(at, |f| f.min(at)));
             self.last_at = Some(self.last_at.map_or(at, |l| l.max(at)));
-            let project = a.project.clone().unwrap_or_else(|| "-".into());
-            *self.by_project.entry(project).or_default() += 1;
-            *self.by_level.entry(a.level).or_default() += 1;
             let new = (a.kind == AlertKind::Issue && a.action == "created")
                 || first_seen_since(&a, started_at);
             let regressed = a.kind == AlertKind::Issue && a.action == "unresolved";
@@ -124,11 +121,22 @@ impl StormTally {
             t.first_at = t.first_at.min(at);
             t.new |= new;
             t.regressed |= regressed;
-            if at >= t.last_at {
+            let mut a = a;
+            // Counted once the issue's line is known: a comment counts at its issue's level.
+            let (project, level) = if at >= t.last_at {
                 t.last_at = at;
                 t.resolved = a.action == "resolved";
+                a.fill_listing_from(&t.latest);
                 t.latest = a;
-            }
+                (t.latest.project.clone(), t.latest.level)
+            } else {
+                t.latest.fill_listing_from(&a);
+                a.fill_listing_from(&t.latest);
+                (a.project, a.level)
+            };
+            let project = project.unwrap_or_else(|| "-".into());
+            *self.by_project.entry(project).or_default() += 1;
+            *self.by_level.entry(level).or_default() += 1;
         }
         self.issues
             .sort_by(|a, b| b.count.cmp(&a.count).then(a.first_at.cmp(&b.first_at)));

@@ -469,3 +469,36 @@ fn check_proves_templates_with_the_alerts_they_really_meet() {
         "with the legacy endpoint on, its samples are proven: {stderr}"
     );
 }
+
+/// A metric alert's resolution names no severity (it reads as "info"): a route's `min_level`
+/// does not judge it, so the recovery reaches the group that got the alert, not the floor.
+#[test]
+fn a_metric_alerts_recovery_passes_the_routes_min_level() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let config = dir.path().join("routes.toml");
+    std::fs::write(
+        &config,
+        "unmatched = \"drop\"\n\n[[robots]]\nname = \"payments\"\nwebhook = \"https://oapi.dingtalk.com/robot/send?access_token=x\"\n\n[[routes]]\nprojects = [\"payments-*\"]\nmin_level = \"error\"\nrobots = [\"payments\"]\n",
+    )
+    .expect("write");
+    let env = [("CONFIG_FILE", config.to_str().expect("utf8"))];
+    for sample in ["metric_alert-critical.json", "metric_alert-resolved.json"] {
+        let path = format!("examples/payloads/{sample}");
+        let out = relay(&["check", "--explain", &path], &env);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains("→ robot payments"), "{sample}: {stdout}");
+    }
+    let warning = relay(
+        &[
+            "check",
+            "--explain",
+            "examples/payloads/metric_alert-warning.json",
+        ],
+        &env,
+    );
+    let stdout = String::from_utf8_lossy(&warning.stdout);
+    assert!(
+        !stdout.contains("→ robot payments"),
+        "a warning stays below error: {stdout}"
+    );
+}

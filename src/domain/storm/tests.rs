@@ -80,3 +80,38 @@ fn an_issue_is_remembered_by_its_listing_not_its_whole_alert() {
     assert!(latest.frames.is_empty() && latest.tags.is_empty());
     assert_eq!(latest.title, "Error 1", "what a line shows stays");
 }
+
+/// A comment webhook names its issue but carries no title, short id, project or level: as the
+/// issue's newest alert it keeps the issue's line readable and counts at the issue's level.
+#[test]
+fn a_comment_as_the_newest_alert_keeps_its_issues_line() {
+    let mut issue = alert("7", "pay", Level::Error, "created");
+    issue.kind = AlertKind::Issue;
+    issue.short_id = Some("PAY-7".into());
+    let mut comment = Alert::new(AlertKind::Comment, "created");
+    comment.issue_id = Some("7".into());
+    let mut t = StormTally::default();
+    t.add(1_000, [(1_000, issue.clone()), (1_100, comment.clone())]);
+    let line = &t.issues[0];
+    assert_eq!(line.count, 2);
+    assert_eq!(
+        line.latest.kind,
+        AlertKind::Comment,
+        "still the newest alert"
+    );
+    assert_eq!(line.latest.title, "Error 7");
+    assert_eq!(line.latest.short_id.as_deref(), Some("PAY-7"));
+    assert_eq!(t.by_level.get(&Level::Error), Some(&2));
+    assert_eq!(
+        t.by_level.get(&Level::Info),
+        None,
+        "a comment has no level of its own"
+    );
+    assert_eq!(t.by_project.get("pay"), Some(&2));
+
+    // Read in the other order (a comment read before the older alert): the line still fills.
+    let mut t = StormTally::default();
+    t.add(1_000, [(1_100, comment), (1_000, issue)]);
+    assert_eq!(t.issues[0].latest.title, "Error 7");
+    assert_eq!(t.issues[0].latest.short_id.as_deref(), Some("PAY-7"));
+}
