@@ -2,7 +2,7 @@
 //! and @-mentions whoever the step reaches; the alert itself, headed "escalated", in another
 //! group; and the few words of a DING. Payload text is escaped here, as everywhere.
 
-use super::{Envelope, Renderer, escape, finish, view};
+use super::{Envelope, Renderer, escape, finish};
 use crate::dingtalk::Message;
 use crate::domain::alert::Alert;
 use crate::domain::lang::Lang;
@@ -19,19 +19,31 @@ pub struct EscalationNotice<'a> {
     pub rota: Option<&'a str>,
 }
 
-/// Minutes as people say them, rounded down: "15 min", "1 h 5 min".
+/// Minutes as people say them, rounded down: "15 min", "1 h 5 min"; seconds under a minute
+/// (a ladder of `30s` read "0 min").
 pub fn waited(ms: i64) -> String {
-    let minutes = ms.max(0) / 60_000;
+    let ms = ms.max(0);
+    let minutes = ms / 60_000;
     match (minutes / 60, minutes % 60) {
+        (0, 0) => format!("{} s", ms / 1_000),
         (0, m) => format!("{m} min"),
         (h, 0) => format!("{h} h"),
         (h, m) => format!("{h} h {m} min"),
     }
 }
 
+/// The issue in words: its own title, without the message title's marker, action and project
+/// (a DING may be read out loud; the follow-up sits under the alert it follows).
+fn issue_title(alert: &Alert, lang: Lang) -> String {
+    match alert.title.trim() {
+        "" => super::labels::label(lang, "no_title").to_string(),
+        title => escape::one_line(title, 200),
+    }
+}
+
 /// `[title](link)` (or the title alone), escaped and cut to a readable length.
 fn issue_link(alert: &Alert, lang: Lang) -> String {
-    let title = escape::markdown(&escape::truncate(&view::title(alert, lang), 120));
+    let title = escape::markdown(&escape::truncate(&issue_title(alert, lang), 120));
     match &alert.link {
         Some(link) => format!("[{title}]({link})"),
         None => title,
@@ -95,7 +107,7 @@ impl Renderer {
 
     /// A DING's words: plain text, short (DingTalk shows it in a pop-up or reads it out).
     pub fn ding_content(&self, alert: &Alert, waited_ms: i64) -> String {
-        let title = escape::truncate(&view::title(alert, self.lang), 100);
+        let title = escape::truncate(&issue_title(alert, self.lang), 100);
         let waited = waited(waited_ms);
         match self.lang {
             Lang::Zh => format!("Sentry 告警 {waited} 无人处理：{title}"),
@@ -109,10 +121,12 @@ mod tests {
     use super::waited;
 
     #[test]
-    fn waits_read_in_whole_minutes() {
+    fn waits_read_in_whole_minutes_or_seconds_under_one() {
         assert_eq!(waited(15 * 60_000 + 40_000), "15 min");
         assert_eq!(waited(65 * 60_000), "1 h 5 min");
         assert_eq!(waited(120 * 60_000), "2 h");
-        assert_eq!(waited(2_000), "0 min");
+        assert_eq!(waited(2_000), "2 s");
+        assert_eq!(waited(59_999), "59 s");
+        assert_eq!(waited(60_000), "1 min");
     }
 }

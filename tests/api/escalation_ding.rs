@@ -54,6 +54,12 @@ async fn a_ding_goes_to_whoever_is_on_call_with_the_apps_token_by_phone() {
     assert_eq!(ding.user_ids, ["manager4321"], "张三, on call for backend");
     assert!(ding.content.contains("无人处理"), "{}", ding.content);
     assert!(
+        ding.content
+            .ends_with("无人处理：ZeroDivisionError: division by zero"),
+        "the issue's own title, nothing read out as an emoji: {}",
+        ding.content
+    );
+    assert!(
         ding.content.contains("ZeroDivisionError"),
         "{}",
         ding.content
