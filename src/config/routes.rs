@@ -97,6 +97,14 @@ pub(super) fn routes(
                 ));
             }
         }
+        for action in r.actions.iter().flatten() {
+            if !crate::sentry::payload::ACTIONS.contains(&action.as_str()) {
+                return Err(format!(
+                    "{at}: action `{action}` is not one of {}",
+                    crate::sentry::payload::ACTIONS.join(", ")
+                ));
+            }
+        }
         let mention = match r.mention {
             None => Mention::default(),
             Some(m) => {

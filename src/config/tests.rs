@@ -168,6 +168,10 @@ fn bad_windows_and_references_are_refused_naming_the_key() {
             "routes[0]: mute_pass_level `loud` is not debug",
         ),
         (
+            format!("{OPS_ROBOT}{route}actions = [\"trigered\"]\n"),
+            "routes[0]: action `trigered` is not one of created,",
+        ),
+        (
             format!("{}{route}mute_pass_level = \"fatal\"\n", window("")),
             "routes[0].mute_pass_level: the route has no mute_times",
         ),

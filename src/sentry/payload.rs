@@ -87,6 +87,23 @@ pub fn detect_shape(v: &Value) -> Shape {
     }
 }
 
+/// Every action the relay reads, of any resource, as `parse_integration` below takes them: a
+/// route's `actions` must name one of them (a typo would match nothing, without a word).
+pub const ACTIONS: &[&str] = &[
+    "created",
+    "resolved",
+    "assigned",
+    "ignored",
+    "archived",
+    "unresolved",
+    "updated",
+    "deleted",
+    "triggered",
+    "critical",
+    "warning",
+    "open",
+];
+
 /// An integration-platform body, dispatched on the resource header and `action`.
 pub fn parse_integration(resource: &str, v: &Value, base: &LinkBase) -> Parsed {
     let action = text(v, &["action"]).unwrap_or_default();
