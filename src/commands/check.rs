@@ -63,6 +63,7 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
                 "then card operations wait (no fallback_webhook)"
             };
             writeln!(report, "  open API: {quota}; {spent}")?;
+            writeln!(report, "{}", storm_line(robot))?;
             if card.callback_route_key.is_none() {
                 writeln!(
                     report,
@@ -94,6 +95,7 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
             span(robot.group_window),
             span(robot.throttle_pause)
         )?;
+        writeln!(report, "{}", storm_line(robot))?;
     }
     if let Some(file) = &settings.config_file {
         writeln!(
@@ -236,6 +238,20 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
 }
 
 /// A duration as people write it: `30s`, `10m`, `0s`.
+/// A robot's storm settings in words (`storm_threshold = 0` and the default read alike in
+/// the file's absence, so they are said).
+fn storm_line(robot: &crate::config::RobotConfig) -> String {
+    let storm = &robot.storm;
+    match storm.threshold_for(robot.rate_per_minute) {
+        None => "  storm mode off (storm_threshold = 0)".to_string(),
+        Some(n) => format!(
+            "  storm mode from {n} waiting alerts: a summary every {}, over after {} without new alerts",
+            span(storm.interval),
+            span(storm.quiet)
+        ),
+    }
+}
+
 fn span(d: std::time::Duration) -> String {
     humantime::format_duration(d).to_string()
 }

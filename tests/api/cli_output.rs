@@ -117,6 +117,7 @@ fn check_says_its_settings_in_words() {
         "alerts no route matches are dropped",
         "project payments-api",
         "zh: rendered 24 samples",
+        "storm mode from 360 waiting alerts: a summary every 1m, over after 1m",
     ] {
         assert!(stdout.contains(words), "{words:?} missing in\n{stdout}");
     }
@@ -239,4 +240,31 @@ async fn cli_on_postgres_prints_no_notice_or_debug_text() {
         }
     })
     .await;
+}
+
+/// `storm_threshold = 0` and the default read alike in a file's absence: `check` says which.
+#[test]
+fn check_says_whether_storm_mode_is_on() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let config = dir.path().join("sentry-dingtalk.toml");
+    std::fs::write(
+        &config,
+        "[[robots]]\nname = \"quiet\"\nwebhook = \"https://oapi.dingtalk.com/robot/send?access_token=x\"\nstorm_threshold = 0\n\n[[robots]]\nname = \"loud\"\nwebhook = \"https://oapi.dingtalk.com/robot/send?access_token=y\"\nstorm_threshold = 50\nstorm_interval = \"2m\"\n",
+    )
+    .expect("write");
+    let out = run(
+        &["check"],
+        &[("CONFIG_FILE", config.to_str().expect("utf8"))],
+    );
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        stdout.contains("robot quiet: ")
+            && stdout.contains("  storm mode off (storm_threshold = 0)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("  storm mode from 50 waiting alerts: a summary every 2m,"),
+        "{stdout}"
+    );
 }
