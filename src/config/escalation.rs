@@ -120,8 +120,8 @@ impl LadderEntry {
     }
 }
 
-/// The rota or person a step names exists; for a DING, everyone it can reach has a DingTalk
-/// user id.
+/// The rota or person a step names exists, and everyone it can reach can be @-mentioned; for a
+/// DING, has a DingTalk user id.
 fn check_reach(key: &str, reach: &Reach, team: &Team, ding: bool) -> Result<(), String> {
     let people: Vec<&str> = match reach {
         Reach::All => return Ok(()),
@@ -137,7 +137,7 @@ fn check_reach(key: &str, reach: &Reach, team: &Team, ding: bool) -> Result<(), 
             .collect(),
     };
     if !ding {
-        return Ok(());
+        return team.mentionable(key, people);
     }
     for name in people {
         let lacks = team

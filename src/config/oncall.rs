@@ -69,6 +69,24 @@ impl Team {
         })
     }
 
+    /// Everyone in `names` can be @-mentioned (a user id or a mobile): someone who cannot be
+    /// would be named in the message and never pinged.
+    pub(super) fn mentionable<'a>(
+        &self,
+        at: &str,
+        names: impl IntoIterator<Item = &'a str>,
+    ) -> Result<(), String> {
+        for name in names {
+            let person = self.known_person(at, name)?;
+            if person.dingtalk_user_id.is_none() && person.mobile.is_none() {
+                return Err(format!(
+                    "{at}: \"{name}\" has neither dingtalk_user_id nor mobile to @"
+                ));
+            }
+        }
+        Ok(())
+    }
+
     fn unknown_person(&self, at: &str, name: &str) -> String {
         let known = names(self.people.iter().map(|p| p.name.as_str()));
         format!("{at}: unknown person \"{name}\" ({known})")
@@ -98,12 +116,9 @@ impl Team {
             }
         }
         for rota in oncall {
-            if self.rota(rota).is_none() {
-                let known = names(self.rotas.iter().map(|r| r.name.as_str()));
-                return Err(format!(
-                    "{at}.mention.oncall: unknown rota \"{rota}\" ({known})"
-                ));
-            }
+            let key = format!("{at}.mention.oncall");
+            let on_call = self.known_rota(&key, rota)?;
+            self.mentionable(&key, on_call.rotation.iter().map(String::as_str))?;
             mention.oncall.push(rota.clone());
         }
         Ok(())

@@ -83,6 +83,21 @@ fn each_mistake_names_its_key() {
             ),
             "routes[0].mention.oncall: unknown rota \"frontend\"",
         ),
+        // Someone a rota puts on call, or an escalation step reaches, who cannot be @-mentioned
+        // would be named and never pinged.
+        (
+            format!(
+                "{WANGWU}{}[[routes]]\nrobots = [\"default\"]\nmention = {{ oncall = [\"backend\"] }}\n",
+                ROTA.replace("\"lisi\"]", "\"wangwu\"]")
+            ),
+            "routes[0].mention.oncall: \"wangwu\" has neither dingtalk_user_id nor mobile to @",
+        ),
+        (
+            format!(
+                "{WANGWU}[[routes]]\nrobots = [\"default\"]\nescalation = [\"person:wangwu\"]\n"
+            ),
+            "routes[0].escalation[0]: \"wangwu\" has neither dingtalk_user_id nor mobile to @",
+        ),
     ];
     for (text, want) in cases {
         let err = parse(&text).err().unwrap_or_default();
