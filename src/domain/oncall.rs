@@ -129,10 +129,17 @@ impl Rota {
         match running {
             Some(o) => {
                 let after = self.on_call(o.ends_at, overrides);
+                // Covered on by another override or their own shift, they stay on call: "until"
+                // is when someone else takes over (it read the newer override's end).
+                let (until, next) = if after.person == o.person {
+                    (after.until, after.next)
+                } else {
+                    (o.ends_at, after.person)
+                };
                 OnCall {
                     person: o.person.clone(),
-                    until: o.ends_at,
-                    next: after.person,
+                    until,
+                    next,
                     by_override: Some(o.id),
                 }
             }

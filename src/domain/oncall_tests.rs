@@ -96,6 +96,38 @@ fn an_override_puts_someone_else_on_call_and_cuts_the_shift_before_it() {
     assert_eq!(r.on_call(start + DAY_MS + 1, &[other]).person, "zhangsan");
 }
 
+/// Two overrides for the same person, the newer one shorter: they are on call until the
+/// longer one ends, and next is whoever comes then.
+#[test]
+fn overlapping_overrides_for_one_person_run_until_the_last_ends() {
+    let start = at(SH, 2026, 12, 7, 10, 0);
+    let r = rota(SH, WEEK, start);
+    let long = Override {
+        id: 3,
+        rota: "backend".into(),
+        person: "lisi".into(),
+        starts_at: start,
+        ends_at: start + 2 * DAY_MS,
+        created_by: "ops".into(),
+    };
+    let short = Override {
+        id: 4,
+        starts_at: start + 3_600_000,
+        ends_at: start + 9 * 3_600_000,
+        ..long.clone()
+    };
+    let now = r.on_call(start + 2 * 3_600_000, &[long.clone(), short]);
+    assert_eq!(
+        (
+            now.person.as_str(),
+            now.until,
+            now.next.as_str(),
+            now.by_override
+        ),
+        ("lisi", long.ends_at, "zhangsan", Some(4))
+    );
+}
+
 proptest! {
     #[test]
     fn every_moment_falls_in_exactly_one_shift(
