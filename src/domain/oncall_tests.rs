@@ -19,6 +19,23 @@ fn rota(zone: Tz, shift_ms: i64, start: i64) -> Rota {
     }
 }
 
+/// An override of `backend` for `person` over [`from`, `to`).
+fn covering(id: i64, person: &str, from: i64, to: i64) -> Override {
+    Override {
+        id,
+        rota: "backend".into(),
+        person: person.into(),
+        starts_at: from,
+        ends_at: to,
+        created_by: "ops".into(),
+    }
+}
+
+/// Who, until when, who next, and by which override: what `oncall` prints.
+fn said(c: &OnCall) -> (&str, i64, &str, Option<i64>) {
+    (c.person.as_str(), c.until, c.next.as_str(), c.by_override)
+}
+
 const SH: Tz = chrono_tz::Asia::Shanghai;
 const WEEK: i64 = 7 * DAY_MS;
 
@@ -60,24 +77,9 @@ fn daily_shifts_hand_over_at_the_same_wall_clock_time_across_dst() {
 fn an_override_puts_someone_else_on_call_and_cuts_the_shift_before_it() {
     let start = at(SH, 2026, 12, 7, 10, 0);
     let r = rota(SH, WEEK, start);
-    let o = Override {
-        id: 1,
-        rota: "backend".into(),
-        person: "zhaoliu".into(),
-        starts_at: start + DAY_MS,
-        ends_at: start + DAY_MS + 8 * 3_600_000,
-        created_by: "ops".into(),
-    };
+    let o = covering(1, "zhaoliu", start + DAY_MS, start + DAY_MS + 8 * 3_600_000);
     let during = r.on_call(start + DAY_MS + 1, std::slice::from_ref(&o));
-    assert_eq!(
-        (
-            during.person.as_str(),
-            during.until,
-            during.next.as_str(),
-            during.by_override
-        ),
-        ("zhaoliu", o.ends_at, "zhangsan", Some(1))
-    );
+    assert_eq!(said(&during), ("zhaoliu", o.ends_at, "zhangsan", Some(1)));
     let before = r.on_call(start, std::slice::from_ref(&o));
     assert_eq!(
         (before.until, before.next.as_str()),
@@ -102,30 +104,10 @@ fn an_override_puts_someone_else_on_call_and_cuts_the_shift_before_it() {
 fn overlapping_overrides_for_one_person_run_until_the_last_ends() {
     let start = at(SH, 2026, 12, 7, 10, 0);
     let r = rota(SH, WEEK, start);
-    let long = Override {
-        id: 3,
-        rota: "backend".into(),
-        person: "lisi".into(),
-        starts_at: start,
-        ends_at: start + 2 * DAY_MS,
-        created_by: "ops".into(),
-    };
-    let short = Override {
-        id: 4,
-        starts_at: start + 3_600_000,
-        ends_at: start + 9 * 3_600_000,
-        ..long.clone()
-    };
+    let long = covering(3, "lisi", start, start + 2 * DAY_MS);
+    let short = covering(4, "lisi", start + 3_600_000, start + 9 * 3_600_000);
     let now = r.on_call(start + 2 * 3_600_000, &[long.clone(), short]);
-    assert_eq!(
-        (
-            now.person.as_str(),
-            now.until,
-            now.next.as_str(),
-            now.by_override
-        ),
-        ("lisi", long.ends_at, "zhangsan", Some(4))
-    );
+    assert_eq!(said(&now), ("lisi", long.ends_at, "zhangsan", Some(4)));
 }
 
 proptest! {

@@ -435,29 +435,23 @@ fn operator_commands_refuse_a_data_dir_no_relay_used() {
 fn check_proves_templates_with_the_alerts_they_really_meet() {
     let dir = tempfile::tempdir().expect("tmp");
     let templates = [("TEMPLATES_DIR", dir.path().to_str().expect("utf8"))];
-    std::fs::write(
-        dir.path().join("open_issues.md.tera"),
-        "{% for a in alerts %}{{ a.short_id | upper }}\n{% endfor %}",
-    )
-    .expect("write");
-    let out = relay(&["check"], &templates);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-
-    std::fs::write(
-        dir.path().join("event_alert.md.tera"),
-        "### {{ alert.triggered_rule | upper }}\n",
-    )
-    .expect("write");
-    let out = relay(&["check"], &templates);
-    assert!(
-        out.status.success(),
-        "integration event alerts name their rule: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let accepted = [
+        (
+            "open_issues.md.tera",
+            "{% for a in alerts %}{{ a.short_id | upper }}\n{% endfor %}",
+        ),
+        // Integration event alerts name their rule.
+        (
+            "event_alert.md.tera",
+            "### {{ alert.triggered_rule | upper }}\n",
+        ),
+    ];
+    for (name, text) in accepted {
+        std::fs::write(dir.path().join(name), text).expect("write");
+        let out = relay(&["check"], &templates);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{name}: {stderr}");
+    }
     let legacy = [
         templates[0],
         ("LEGACY_WEBHOOK_TOKEN", "0123456789abcdef0123"),
