@@ -192,12 +192,17 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
                 )?;
                 continue;
             };
+            // What `min_level` judges: a comment and a metric alert's resolution carry no level.
+            let level = if alert.carries_level() {
+                format!("level {}", alert.level.as_str())
+            } else {
+                "no level (min_level does not apply)".to_string()
+            };
             writeln!(
                 report,
-                "{}: {resource}.{} level {} project {}",
+                "{}: {resource}.{} {level} project {}",
                 path.display(),
                 alert.action,
-                alert.level.as_str(),
                 alert.project.as_deref().unwrap_or("(none)")
             )?;
             if let (Some(_), Choice::Routes(why)) =

@@ -482,6 +482,13 @@ fn a_metric_alerts_recovery_passes_the_routes_min_level() {
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(stdout.contains("→ robot payments"), "{sample}: {stdout}");
     }
+    let resolved = "examples/payloads/metric_alert-resolved.json";
+    let said = relay(&["check", "--explain", resolved], &env);
+    let said = String::from_utf8_lossy(&said.stdout);
+    assert!(
+        said.contains("metric_alert.resolved no level (min_level does not apply)"),
+        "{said}"
+    );
     let warning = relay(
         &[
             "check",
