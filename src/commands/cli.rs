@@ -197,6 +197,11 @@ pub enum OutboxCommand {
         #[arg(long)]
         json: bool,
     },
+    /// A consistent copy of the SQLite outbox into FILE (a new file), while the relay runs.
+    Backup {
+        /// Where the copy goes; it must not exist.
+        file: std::path::PathBuf,
+    },
     /// What became of every webhook received for an issue (its id or short id), oldest first.
     Trace {
         /// The Sentry issue id (`5128840021`) or short id (`PAYMENTS-API-3F`).

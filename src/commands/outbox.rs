@@ -1,5 +1,5 @@
-//! `sentry-dingtalk outbox list|retry|stats|trace`: the queue as an operator sees it. Works beside a
-//! running relay (it takes no lock).
+//! `sentry-dingtalk outbox list|retry|stats|trace|backup`: the queue as an operator sees it.
+//! Works beside a running relay (it takes no lock).
 
 use crate::app::startup;
 use crate::clock::now_ms;
@@ -10,8 +10,12 @@ use crate::delivery::housekeeping::KEEP_MS;
 use crate::http::trace_view::fates;
 use crate::outbox::{LadderNote, MessageState, RetryOutcome, SharedOutbox, TraceEntry};
 use crate::render::time::{default_zone, local_ms};
+use anyhow::Context;
 
 pub async fn run(cmd: OutboxCommand, settings: &Settings) -> anyhow::Result<()> {
+    if let OutboxCommand::Backup { file } = &cmd {
+        return backup(settings, file);
+    }
     let outbox = startup::open_outbox(settings, startup::OutboxUse::Operator).await?;
     match cmd {
         OutboxCommand::List { state, json, limit } => {
@@ -71,8 +75,31 @@ pub async fn run(cmd: OutboxCommand, settings: &Settings) -> anyhow::Result<()> 
                 print_ladder_notes(&outbox.ladder_notes(&issue).await?, settings)?;
             }
         }
+        // Taken above, before the store is opened.
+        OutboxCommand::Backup { .. } => {}
     }
     Ok(())
+}
+
+/// `outbox backup FILE`: SQLite only; PostgreSQL has its own tools.
+fn backup(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        settings.database_url.is_none(),
+        "outbox backup copies the SQLite outbox; with DATABASE_URL use pg_dump"
+    );
+    let bytes = crate::outbox::sqlite::backup(&settings.data_dir, file).with_context(|| {
+        format!(
+            "cannot back up {}",
+            settings
+                .data_dir
+                .join(crate::outbox::sqlite::DB_FILE)
+                .display()
+        )
+    })?;
+    output::line(format_args!(
+        "copied the outbox to {} ({bytes} bytes)",
+        file.display()
+    ))
 }
 
 fn print_trace(issue: &str, entries: &[TraceEntry], settings: &Settings) -> anyhow::Result<()> {

@@ -6,6 +6,7 @@ pub mod client;
 pub mod message;
 pub mod openapi;
 pub mod outcome;
+mod redact;
 pub mod sign;
 
 pub use client::DingTalkClient;

@@ -45,6 +45,8 @@ impl SendOutcome {
 /// Classifies an HTTP answer. DingTalk reports most errors as HTTP 200 with `errcode != 0`,
 /// so the body decides; a 200 without an errcode (or HTML) is a failure, not a success.
 pub fn classify(status: u16, body: &str) -> SendOutcome {
+    // What is said of the answer is logged and stored: never the robot's credentials.
+    let body = &super::redact::without_credentials(body);
     let snippet: String = body.chars().take(200).collect();
     if status >= 500 || status == 429 {
         return SendOutcome::Retryable(format!("HTTP {status}: {snippet}"));

@@ -4,6 +4,7 @@ mod actions;
 mod admin_api;
 mod admin_login;
 mod alert_rules;
+mod backup;
 mod beside_relay;
 mod browser;
 mod card_replay;

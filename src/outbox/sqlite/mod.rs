@@ -8,6 +8,7 @@
 //! owned by a thread of its own, so a slow disk never stalls the runtime threads that answer
 //! webhooks.
 
+mod backup;
 mod cards;
 mod connection;
 mod console;
@@ -35,6 +36,8 @@ use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio::sync::broadcast;
+
+pub use backup::backup;
 
 pub const DB_FILE: &str = "outbox.sqlite3";
 /// Held (flock) by the `serve` process that owns `DATA_DIR`.
