@@ -4,23 +4,24 @@ use crate::live::Live;
 use crate::outbox::{ScheduledRun, SharedOutbox};
 use crate::sentry::api::SentryApi;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 /// `serve`'s daily digest: sleeps until the configured time, queues the digest through the
-/// outbox, wakes the workers. Reads the schedule again after each run (it may be reloaded).
+/// outbox, wakes the workers. Reads the schedule again after each run and after each reload (a
+/// reload that moved the time was not heeded until the old time had come).
 pub async fn run(
     live: Arc<Live>,
     outbox: SharedOutbox,
     api: Option<Arc<SentryApi>>,
     shutdown: CancellationToken,
 ) {
+    let mut reloaded = live.subscribe();
     loop {
         let Some(schedule) = live.get().settings.digest_schedule.clone() else {
             // None configured (yet): look again after a reload.
             tokio::select! {
                 _ = shutdown.cancelled() => return,
-                _ = tokio::time::sleep(Duration::from_secs(60)) => continue,
+                Ok(()) = reloaded.changed() => continue,
             }
         };
         let Some(api) = api.clone() else {
@@ -35,6 +36,7 @@ pub async fn run(
         tracing::info!(in_secs = wait.as_secs(), since = %schedule.since, "next open-issue digest");
         tokio::select! {
             _ = shutdown.cancelled() => return,
+            Ok(()) = reloaded.changed() => continue,
             _ = tokio::time::sleep(wait) => {}
         }
         // Every replica wakes; the first to mark the day posts the report.

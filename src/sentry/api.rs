@@ -22,6 +22,9 @@ pub enum ApiError {
     Unauthorized(u16),
     #[error("Sentry API answered HTTP {0}")]
     Status(u16),
+    /// HTTP 400 with Sentry's reason (`detail`), which says what to change.
+    #[error("Sentry API refused the request (HTTP 400): {0}")]
+    BadRequest(String),
     #[error("Sentry API answer is not JSON")]
     NotJson,
     #[error("Sentry API unreachable: {0}")]
@@ -131,10 +134,14 @@ impl SentryApi {
         };
         let mut query = vec![
             ("query", format!("is:unresolved lastSeen:-{stats_period}")),
-            ("statsPeriod", stats_period.to_string()),
             ("sort", "freq".to_string()),
             ("limit", "100".to_string()),
         ];
+        // The project list answers 400 to a `statsPeriod` other than 24h or 14d (`--since 7d`
+        // failed); the query's `lastSeen` limits the list either way.
+        if project.is_none() || ["24h", "14d"].contains(&stats_period) {
+            query.push(("statsPeriod", stats_period.to_string()));
+        }
         if let Some(c) = cursor {
             query.push(("cursor", c.to_string()));
         }
@@ -210,6 +217,14 @@ impl SentryApi {
         if status == 401 || status == 403 {
             self.log_auth_failure(status);
             return Err(ApiError::Unauthorized(status));
+        }
+        if status == 400 {
+            let body = resp.bytes().await.unwrap_or_default();
+            let detail = serde_json::from_slice::<Value>(&body)
+                .ok()
+                .and_then(|v| v.get("detail")?.as_str().map(str::to_owned))
+                .unwrap_or_else(|| "no reason given".into());
+            return Err(ApiError::BadRequest(detail.chars().take(200).collect()));
         }
         if !(200..300).contains(&status) {
             return Err(ApiError::Status(status));

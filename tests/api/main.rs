@@ -24,6 +24,7 @@ mod damaged_store;
 mod dedup;
 mod delivery;
 mod deploy_files;
+mod digest_schedule;
 mod docs_examples;
 mod edge;
 mod escalation;

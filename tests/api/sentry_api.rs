@@ -292,3 +292,70 @@ async fn the_scheduled_digest_is_queued_through_the_outbox_and_delivered() {
         "{text}"
     );
 }
+
+/// Sentry's project issue list takes `statsPeriod` only as "", "24h" or "14d" and answers 400
+/// to anything else; `lastSeen:-7d` in the query is what limits the list.
+struct StatsPeriodSentryRefuses;
+
+impl wiremock::Match for StatsPeriodSentryRefuses {
+    fn matches(&self, request: &wiremock::Request) -> bool {
+        request
+            .url
+            .query_pairs()
+            .any(|(k, v)| k == "statsPeriod" && !["", "24h", "14d"].contains(&v.as_ref()))
+    }
+}
+
+#[tokio::test]
+async fn a_project_digest_over_seven_days_asks_what_sentry_accepts() {
+    let server = MockServer::start().await;
+    let issues = "/api/0/projects/acme/payments-api/issues/";
+    Mock::given(method("GET"))
+        .and(path(issues))
+        .and(StatsPeriodSentryRefuses)
+        .respond_with(ResponseTemplate::new(400).set_body_json(
+            json!({"detail": "Invalid stats_period. Valid choices are '', '24h', and '14d'"}),
+        ))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(issues))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(issues_page(&[3]))
+                .insert_header("Link", link("0:100:0", false).as_str()),
+        )
+        .mount(&server)
+        .await;
+    for since in ["7d", "24h", "14d"] {
+        let args = ["--dry-run", "--project", "payments-api", "--since", since];
+        let out = digest_cli(&server, &args).await;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.contains("issues/3/"),
+            "{since}: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// A 400 says Sentry's reason: "answered HTTP 400" alone left nobody knowing what to change.
+#[tokio::test]
+async fn a_request_sentry_refuses_is_told_with_its_reason() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/0/organizations/acme/issues/"))
+        .respond_with(
+            ResponseTemplate::new(400).set_body_json(json!({"detail": "Invalid query: lastSeen"})),
+        )
+        .mount(&server)
+        .await;
+    let out = digest_cli(&server, &["--dry-run"]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("refused the request (HTTP 400): Invalid query: lastSeen"),
+        "{stderr}"
+    );
+}
