@@ -38,8 +38,11 @@ pub struct HoldSummary {
     pub issues: Vec<HeldIssue>,
 }
 
-/// `2 h 30 min`, `45 min`, `3 d 2 h`.
+/// `2 h 30 min`, `45 min`, `3 d 2 h`; under a minute in seconds (a 7 s silence said "1 min").
 pub(super) fn duration(ms: i64) -> String {
+    if ms < 60_000 {
+        return format!("{} s", (ms / 1_000).max(1));
+    }
     let minutes = (ms.max(0) + 59_999) / 60_000;
     let (d, h, m) = (minutes / 1440, minutes % 1440 / 60, minutes % 60);
     let parts: Vec<String> = [(d, "d"), (h, "h"), (m, "min")]
@@ -170,6 +173,9 @@ mod tests {
         assert_eq!(duration(3_600_000), "1 h");
         assert_eq!(duration(90 * 60_000), "1 h 30 min");
         assert_eq!(duration(26 * 3_600_000), "1 d 2 h");
-        assert_eq!(duration(1), "1 min");
+        assert_eq!(duration(1), "1 s");
+        assert_eq!(duration(7_000), "7 s");
+        assert_eq!(duration(59_999), "59 s");
+        assert_eq!(duration(60_000), "1 min");
     }
 }

@@ -346,3 +346,35 @@ fn a_storm_over_many_long_project_names_still_fits() {
         }
     }
 }
+
+/// Tags the message already shows (level, environment, release, …) are not repeated; when they
+/// are all there is, no empty "标签：" line is left behind.
+#[test]
+fn a_tags_line_only_when_a_tag_is_left_to_show() {
+    let event = |tags: serde_json::Value| {
+        json!({"action": "created", "data": {"error": {
+            "title": "Boom", "level": "error", "environment": "prod", "tags": tags,
+            "web_url": "https://sentry.io/organizations/acme/issues/1/events/x/"}}})
+    };
+    let renderer = Renderer::load(None, Lang::Zh).expect("templates");
+    let text = |v: serde_json::Value| match interpret(&v, Some("error"), None, &base()).1 {
+        Parsed::Alert(a) => {
+            renderer
+                .render_alert(&a, &envelope())
+                .expect("renders")
+                .markdown
+                .text
+        }
+        _ => panic!("an alert"),
+    };
+    let shown_only = text(event(json!([["environment", "prod"], ["level", "error"]])));
+    assert!(!shown_only.contains("标签"), "{shown_only}");
+    let one_more = text(event(json!([
+        ["level", "error"],
+        ["region", "cn-hangzhou"]
+    ])));
+    assert!(
+        one_more.contains("**标签**：region=cn-hangzhou"),
+        "{one_more}"
+    );
+}
