@@ -52,6 +52,7 @@ impl SilenceRequest {
         let matchers: Matchers = serde_json::from_value(self.matchers)
             .map_err(|e| FieldError::new("matchers", e.to_string()))?;
         matchers.compile()?;
+        let matchers = matchers.normalized();
         let ends_at = self.until.end(now)?;
         Ok(NewSilence {
             matchers,

@@ -59,7 +59,32 @@ pub struct Matcher {
     all: bool,
 }
 
+/// A Sentry issue id (`5128840021`) or short id (`PAYMENTS-API-3F`): letters, digits, `-` and
+/// `_`. Anything else (`abc def`) names no issue, and its silence would hold nothing.
+fn issue(v: &Option<String>) -> Result<Option<String>, FieldError> {
+    let Some(id) = v.as_deref().map(str::trim) else {
+        return Ok(None);
+    };
+    let shaped = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    if id.is_empty() || id.len() > 128 || !id.chars().all(shaped) {
+        return Err(FieldError::new(
+            "matchers.issue",
+            format!("`{id}` is no issue id (5128840021) nor short id (PAYMENTS-API-3F)"),
+        ));
+    }
+    Ok(Some(id.to_owned()))
+}
+
 impl Matchers {
+    /// The matchers as stored and shown: a level in Sentry's other spelling (`critical`,
+    /// `warn`) becomes its own name, so lists read `level≤fatal`.
+    pub fn normalized(mut self) -> Self {
+        if let Some(level) = self.level.as_deref().and_then(Level::parse) {
+            self.level = Some(level.as_str().to_owned());
+        }
+        self
+    }
+
     /// Checks the matchers: at least one, `all` alone, globs that compile, a known level,
     /// no empty value.
     pub fn compile(&self) -> Result<Matcher, FieldError> {
@@ -92,7 +117,7 @@ impl Matchers {
             project: glob("matchers.project", &self.project)?,
             environment: glob("matchers.environment", &self.environment)?,
             level,
-            issue: text("matchers.issue", &self.issue)?,
+            issue: issue(&self.issue)?,
             issue_id: None,
             title: text("matchers.title", &self.title)?.map(|t| t.to_lowercase()),
             robot: text("matchers.robot", &self.robot)?,

@@ -82,6 +82,11 @@ async fn silences_are_made_listed_and_ended_and_bad_ones_are_refused_by_field() 
             "matchers.level",
         ),
         (json!("not an object"), "body"),
+        // No issue has such an id: the silence would hold nothing.
+        (
+            json!({"matchers": {"issue": "abc def"}, "duration": "1h"}),
+            "matchers.issue: `abc def` is no issue id",
+        ),
         // A robot no route can reach: the silence would hold nothing.
         (
             json!({"matchers": {"robot": "defualt"}, "duration": "1h"}),
@@ -289,4 +294,14 @@ async fn a_silence_of_a_short_id_holds_the_issues_event_alerts_too() {
         "the issue webhook and the event alert both held"
     );
     assert!(app.robot.posted().is_empty());
+}
+
+/// Sentry's other spelling of a level is stored and shown by its own name (`level≤critical`
+/// read as if it were a level of its own).
+#[tokio::test]
+async fn a_level_in_another_spelling_is_kept_by_its_own_name() {
+    let app = admin_app().await;
+    let critical = json!({"matchers": {"level": "critical"}, "duration": "1h"});
+    let (status, made) = api(&app, reqwest::Method::POST, "/api/silences", Some(critical)).await;
+    assert_eq!((status, &made["matchers"]["level"]), (201, &json!("fatal")));
 }
