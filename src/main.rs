@@ -11,7 +11,7 @@ fn main() -> ExitCode {
     let settings = match Settings::from_env() {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: configuration: {e}");
+            telemetry::fatal(&format!("configuration: {e}"));
             return ExitCode::from(2);
         }
     };
@@ -23,7 +23,7 @@ fn main() -> ExitCode {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            telemetry::fatal(&format!("cannot start the async runtime: {e}"));
             return ExitCode::FAILURE;
         }
     };
@@ -37,11 +37,11 @@ fn main() -> ExitCode {
         Err(e) if e.is::<StdoutClosed>() => ExitCode::SUCCESS,
         // The exit codes DESIGN and README promise: 2 for configuration, 1 for the rest.
         Err(e) if output::is_configuration_error(&e) => {
-            eprintln!("error: configuration: {e:#}");
+            telemetry::fatal(&format!("configuration: {e:#}"));
             ExitCode::from(2)
         }
         Err(e) => {
-            eprintln!("error: {e:#}");
+            telemetry::fatal(&format!("{e:#}"));
             ExitCode::FAILURE
         }
     }

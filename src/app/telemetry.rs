@@ -51,6 +51,27 @@ pub fn init(format: LogFormat, default: &str) {
     }
 }
 
+/// The last words of a command that fails (`error: configuration: …`), on stderr. With
+/// `LOG_FORMAT=json` they are one JSON object like every log line: the line that explains a
+/// crash loop must not be the one a JSON log pipeline drops. Read from the environment
+/// itself, since the settings may be what failed.
+pub fn fatal(text: &str) {
+    if std::env::var("LOG_FORMAT").is_ok_and(|f| f.trim() == "json") {
+        let timestamp = chrono::DateTime::from_timestamp_millis(crate::clock::now_ms())
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+            .unwrap_or_default();
+        let line = serde_json::json!({
+            "timestamp": timestamp,
+            "level": "ERROR",
+            "message": text,
+            "target": OWN_TARGET,
+        });
+        eprintln!("{line}");
+    } else {
+        eprintln!("error: {text}");
+    }
+}
+
 /// actix's HTTP/1 connection handler: it logs what one client connection did wrong — a
 /// request line that is no HTTP, a reset, a half-sent body — as ERROR (`stream error: …`),
 /// after it answered 400 or the client left. The client's fault, not the relay's: it would

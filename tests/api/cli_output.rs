@@ -268,3 +268,18 @@ fn check_says_whether_storm_mode_is_on() {
         "{stdout}"
     );
 }
+
+/// With `LOG_FORMAT=json` a command's last words are a JSON line like every log line: the
+/// one that explains a crash loop must not be dropped by a JSON log pipeline.
+#[test]
+fn a_fatal_error_is_a_json_line_when_the_log_is_json() {
+    let out = run(&["serve"], &[("LOG_FORMAT", "json")]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    let line: serde_json::Value = serde_json::from_str(stderr.trim()).expect("one JSON line");
+    assert_eq!(line["level"], "ERROR");
+    assert_eq!(
+        line["message"],
+        "configuration: SENTRY_CLIENT_SECRET is required"
+    );
+}
