@@ -204,6 +204,14 @@ CREATE TABLE card_clicks (
 pub(super) fn apply(conn: &mut Connection) -> rusqlite::Result<()> {
     conn.execute_batch(PRAGMAS)?;
     let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current > MIGRATIONS.len() as i64 {
+        // A newer build migrated this file (a downgrade): it still works for us
+        // (expand/contract), but say so, as PostgreSQL's store does.
+        tracing::info!(
+            database_version = current,
+            "the database schema is newer than this build"
+        );
+    }
     for (i, migration) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
         let tx = conn.transaction()?;
         tx.execute_batch(&migration.sql())?;
