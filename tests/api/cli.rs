@@ -16,6 +16,23 @@ fn relay(args: &[&str], env: &[(&str, &str)]) -> Output {
     cmd.output().expect("binary runs")
 }
 
+/// `serve` on `data` with nothing from this environment but `vars`, its stderr in `log`.
+fn serve_logging_to(
+    data: &std::path::Path,
+    log: &std::path::Path,
+    vars: &[(&str, &str)],
+) -> std::process::Child {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sentry-dingtalk"));
+    cmd.arg("serve")
+        .env_clear()
+        .env("SENTRY_CLIENT_SECRET", "cli-test-secret")
+        .env("LISTEN_ADDR", format!("127.0.0.1:{}", free_port()))
+        .env("DATA_DIR", data)
+        .envs(vars.iter().copied())
+        .stderr(std::fs::File::create(log).expect("log"));
+    cmd.spawn().expect("serve")
+}
+
 #[test]
 fn replay_dry_run_prints_one_dingtalk_body_per_alert_payload() {
     let out = relay(
@@ -208,16 +225,8 @@ fn serve_refuses_templates_that_fail_on_the_samples() {
     )
     .expect("write");
     let log = data.path().join("relay.log");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sentry-dingtalk"))
-        .arg("serve")
-        .env_clear()
-        .env("SENTRY_CLIENT_SECRET", "cli-test-secret")
-        .env("LISTEN_ADDR", format!("127.0.0.1:{}", free_port()))
-        .env("DATA_DIR", data.path())
-        .env("TEMPLATES_DIR", templates.path())
-        .stderr(std::fs::File::create(&log).expect("log"))
-        .spawn()
-        .expect("serve");
+    let templates_dir = templates.path().to_str().expect("utf8");
+    let mut child = serve_logging_to(data.path(), &log, &[("TEMPLATES_DIR", templates_dir)]);
     // A relay that took the templates would serve on: wait for the exit with a deadline.
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     let status = loop {
@@ -360,16 +369,7 @@ fn a_broken_env_file_is_a_configuration_error_that_shows_no_line() {
 async fn serve_without_a_webhook_warns_that_messages_go_to_the_log() {
     let data = tempfile::tempdir().expect("tmp");
     let log = data.path().join("relay.log");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sentry-dingtalk"))
-        .arg("serve")
-        .env_clear()
-        .env("SENTRY_CLIENT_SECRET", "cli-test-secret")
-        .env("LISTEN_ADDR", format!("127.0.0.1:{}", free_port()))
-        .env("DATA_DIR", data.path())
-        .env("RUST_LOG", "warn")
-        .stderr(std::fs::File::create(&log).expect("log"))
-        .spawn()
-        .expect("serve");
+    let mut child = serve_logging_to(data.path(), &log, &[("RUST_LOG", "warn")]);
     let said = || std::fs::read_to_string(&log).unwrap_or_default();
     let warned = poll(Duration::from_secs(10), || said().contains("no webhook")).await;
     child.kill().ok();
