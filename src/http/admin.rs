@@ -15,7 +15,7 @@ use subtle::ConstantTimeEq;
 pub async fn authorize(req: &HttpRequest, state: &AppState) -> Result<(), HttpError> {
     let runtime = state.live.get();
     let Some(expected) = &runtime.settings.admin_token else {
-        return Err(HttpError::NotFound);
+        return Err(HttpError::AdminOff);
     };
     let Some(given) = bearer(req) else {
         // No token is no guess (a probe, a script without its token): counted, it would let

@@ -19,6 +19,10 @@ pub enum HttpError {
     BadConfig(String),
     #[error("not found")]
     NotFound,
+    /// The admin API and `/-/reload` without `ADMIN_TOKEN`: 404, saying how to turn them on (the
+    /// console says so too).
+    #[error("the admin API is off: set ADMIN_TOKEN (at least 16 characters) to turn it on")]
+    AdminOff,
     #[error("missing Sentry-Hook-Resource header")]
     MissingResource,
     #[error("{0}")]
@@ -63,7 +67,7 @@ impl HttpError {
             Self::BodyTimeout { .. } => "timeout",
             Self::TooManyAttempts { .. } => "locked_out",
             Self::TooLarge { .. } => "too_large",
-            Self::NotFound => "not_found",
+            Self::NotFound | Self::AdminOff => "not_found",
             Self::Conflict(_) => "conflict",
             _ => "bad_request",
         }
@@ -79,7 +83,7 @@ impl ResponseError for HttpError {
             | Self::BadToken
             | Self::BadAdminToken => StatusCode::UNAUTHORIZED,
             Self::BadConfig(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::NotFound | Self::AdminOff => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::MissingResource | Self::BadPayload(_) | Self::BodyRead(_) | Self::Invalid(_) => {
                 StatusCode::BAD_REQUEST

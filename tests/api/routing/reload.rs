@@ -83,6 +83,15 @@ async fn reload_is_404_without_an_admin_token() {
         .await
         .expect("answer");
     assert_eq!(resp.status().as_u16(), 404);
+    let said = json_body(resp).await;
+    assert_eq!(said["error"], "not_found");
+    assert!(
+        said["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("set ADMIN_TOKEN"),
+        "says how to turn it on: {said}"
+    );
 }
 
 #[tokio::test]
