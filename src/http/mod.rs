@@ -169,6 +169,11 @@ fn endpoints() -> [Endpoint; 29] {
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::PayloadConfig::new(FORM_LIMIT));
+    // A path segment that is no id (`/storms/abc`) names nothing: our JSON 404, not the
+    // framework's parser message.
+    cfg.app_data(
+        web::PathConfig::default().error_handler(|_, _| error::HttpError::NotFound.into()),
+    );
     for (path, route) in endpoints() {
         cfg.route(path, route);
     }

@@ -117,8 +117,11 @@ async fn storms_list_and_unknown_storms() {
 #[tokio::test]
 async fn every_api_error_is_json_with_a_message() {
     let app = admin_app().await;
-    let cases: [(Method, &str, Option<&str>, u16); 7] = [
+    let cases: [(Method, &str, Option<&str>, u16); 9] = [
         (Method::GET, "/api/nothing-here", Some(ADMIN), 404),
+        // A path segment that is no id names nothing (it gave the parser's own words).
+        (Method::GET, "/api/storms/abc", Some(ADMIN), 404),
+        (Method::GET, "/storms/abc?exp=1&sig=x", None, 404),
         (Method::PUT, "/api/silences", Some(ADMIN), 405),
         (Method::GET, "/api/messages?limit=0", Some(ADMIN), 400),
         (Method::GET, "/api/messages?state=lost", Some(ADMIN), 400),
