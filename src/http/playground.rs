@@ -83,7 +83,18 @@ pub async fn playground_render(
             return resp;
         }
     };
-    let form: PlaygroundForm = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+    let mut form: PlaygroundForm = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+    // Without JavaScript (or from curl) the page sends the sample's name alone: its body is
+    // what to render ("body is not valid JSON: EOF" before).
+    if form.payload.trim().is_empty() {
+        let chosen = form.sample.as_deref().unwrap_or_default();
+        if let Some((_, body)) = crate::sentry::samples::SAMPLES
+            .iter()
+            .find(|(n, _)| *n == chosen)
+        {
+            form.payload = (*body).to_string();
+        }
+    }
     if !ui_auth::csrf_ok(&access, form.csrf.as_deref()) {
         return ui_auth::csrf_refused();
     }

@@ -278,3 +278,25 @@ async fn the_playground_keeps_the_chosen_sample_selected() {
         "the sample and the language"
     );
 }
+
+/// Without JavaScript the form sends the chosen sample's name and no payload: the sample is
+/// rendered (it said "body is not valid JSON: EOF").
+#[tokio::test]
+async fn the_playground_renders_a_sample_chosen_without_javascript() {
+    let s = two_robots().await;
+    let page = s
+        .app
+        .http
+        .post(format!("{}/ui/playground", s.app.address))
+        .bearer_auth(ADMIN)
+        .form(&[("sample", "metric_alert-critical.json"), ("lang", "en")])
+        .send()
+        .await
+        .expect("post")
+        .text()
+        .await
+        .expect("page");
+    assert!(page.contains("id=\"preview\""), "{page}");
+    assert!(page.contains("Metric alert: critical"), "{page}");
+    assert!(!page.contains("not valid JSON"), "{page}");
+}
