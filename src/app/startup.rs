@@ -38,11 +38,10 @@ pub async fn open_outbox(settings: &Settings, usage: OutboxUse) -> anyhow::Resul
         tracing::info!(outbox = ?outbox, "outbox in PostgreSQL");
         return Ok(Arc::new(outbox));
     }
-    let file = settings.data_dir.join(outbox::sqlite::DB_FILE);
     // Run from another directory, a command would make a store of its own: `silence add`
-    // printed an id for a silence no relay ever read. A file that cannot be looked at (another
-    // user's `DATA_DIR`) is opened anyway, so SQLite says why.
-    if usage == OutboxUse::Operator && matches!(file.try_exists(), Ok(false)) {
+    // printed an id for a silence no relay ever read.
+    if usage == OutboxUse::Operator && no_store_made(settings) {
+        let file = settings.data_dir.join(outbox::sqlite::DB_FILE);
         return Err(ConfigError::Invalid {
             var: "DATA_DIR",
             reason: format!(
@@ -63,11 +62,18 @@ pub async fn open_outbox(settings: &Settings, usage: OutboxUse) -> anyhow::Resul
 /// The store a relay made, for a view that can show the configuration without it (`oncall`
 /// before the first `serve`): `None` when no relay has run with this SQLite `DATA_DIR`.
 pub async fn made_outbox(settings: &Settings) -> anyhow::Result<Option<SharedOutbox>> {
-    let file = settings.data_dir.join(outbox::sqlite::DB_FILE);
-    if settings.database_url.is_none() && matches!(file.try_exists(), Ok(false)) {
+    if no_store_made(settings) {
         return Ok(None);
     }
     open_outbox(settings, OutboxUse::Operator).await.map(Some)
+}
+
+/// Whether the store is SQLite and its file surely absent: no relay has run with this
+/// `DATA_DIR`. A file that cannot be looked at (another user's `DATA_DIR`) counts as there,
+/// so opening it lets SQLite say why it cannot be used.
+fn no_store_made(settings: &Settings) -> bool {
+    let file = settings.data_dir.join(outbox::sqlite::DB_FILE);
+    settings.database_url.is_none() && matches!(file.try_exists(), Ok(false))
 }
 
 /// The API client, when credentials (token or legacy key) and an organization are configured.

@@ -242,7 +242,6 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
     Ok(report)
 }
 
-/// A duration as people write it: `30s`, `10m`, `0s`.
 /// A robot's storm settings in words (`storm_threshold = 0` and the default read alike in
 /// the file's absence, so they are said).
 fn storm_line(robot: &crate::config::RobotConfig) -> String {
@@ -257,6 +256,7 @@ fn storm_line(robot: &crate::config::RobotConfig) -> String {
     }
 }
 
+/// A duration as people write it: `30s`, `10m`, `0s`.
 fn span(d: std::time::Duration) -> String {
     humantime::format_duration(d).to_string()
 }

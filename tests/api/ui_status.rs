@@ -247,26 +247,30 @@ async fn dead_letters_name_their_issue_and_resend_says_what_it_queued() {
     assert!(page.contains(&format!("Nothing queued: there is no message #{dead_id}")));
 }
 
-#[tokio::test]
-async fn the_playground_keeps_the_chosen_sample_selected() {
-    let s = two_robots().await;
-    let body = String::from_utf8(example("issue-created.json")).expect("utf8");
-    let page = s
-        .app
-        .http
-        .post(format!("{}/ui/playground", s.app.address))
+/// The playground page after posting `form` as an admin.
+async fn playground(app: &TestApp, form: &[(&str, &str)]) -> String {
+    app.http
+        .post(format!("{}/ui/playground", app.address))
         .bearer_auth(ADMIN)
-        .form(&[
-            ("payload", body.as_str()),
-            ("sample", "issue-created.json"),
-            ("lang", "en"),
-        ])
+        .form(form)
         .send()
         .await
         .expect("post")
         .text()
         .await
-        .expect("page");
+        .expect("page")
+}
+
+#[tokio::test]
+async fn the_playground_keeps_the_chosen_sample_selected() {
+    let s = two_robots().await;
+    let body = String::from_utf8(example("issue-created.json")).expect("utf8");
+    let form = [
+        ("payload", body.as_str()),
+        ("sample", "issue-created.json"),
+        ("lang", "en"),
+    ];
+    let page = playground(&s.app, &form).await;
     assert!(page.contains("id=\"preview\""));
     assert!(
         page.contains("<option value=\"issue-created.json\" selected>"),
@@ -284,18 +288,8 @@ async fn the_playground_keeps_the_chosen_sample_selected() {
 #[tokio::test]
 async fn the_playground_renders_a_sample_chosen_without_javascript() {
     let s = two_robots().await;
-    let page = s
-        .app
-        .http
-        .post(format!("{}/ui/playground", s.app.address))
-        .bearer_auth(ADMIN)
-        .form(&[("sample", "metric_alert-critical.json"), ("lang", "en")])
-        .send()
-        .await
-        .expect("post")
-        .text()
-        .await
-        .expect("page");
+    let form = [("sample", "metric_alert-critical.json"), ("lang", "en")];
+    let page = playground(&s.app, &form).await;
     assert!(page.contains("id=\"preview\""), "{page}");
     assert!(page.contains("Metric alert: critical"), "{page}");
     assert!(!page.contains("not valid JSON"), "{page}");
