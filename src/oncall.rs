@@ -2,7 +2,7 @@
 //! `oncall` command, the admin API and the intake (for `mention.oncall`) share.
 
 use crate::config::Settings;
-use crate::domain::field_error::FieldError;
+use crate::domain::field_error::{FieldError, free_text};
 use crate::domain::mention::Mentions;
 use crate::domain::oncall::{OnCall, Override, Person, Rota};
 use crate::domain::until::Until;
@@ -42,7 +42,7 @@ impl OverrideRequest {
             person: self.person,
             starts_at: now,
             ends_at,
-            created_by: self.created_by.unwrap_or_default(),
+            created_by: free_text("created_by", self.created_by)?,
         })
     }
 }
@@ -52,13 +52,27 @@ pub async fn overrides(outbox: &SharedOutbox, at: i64) -> Result<Vec<Override>, 
     outbox.overrides(at).await
 }
 
-fn rfc3339(ms: i64, rota: &Rota) -> String {
+fn rfc3339(ms: i64, zone: chrono_tz::Tz) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|t| {
-            t.with_timezone(&rota.zone)
+            t.with_timezone(&zone)
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
         })
         .unwrap_or_default()
+}
+
+/// An override as the API answers it: its times in RFC 3339, in its rota's zone (UTC once
+/// the rota is gone from the configuration), as `GET /api/oncall` and the silences give them.
+pub fn override_to_json(o: &Override, settings: &Settings) -> Value {
+    let zone = settings.rota(&o.rota).map_or(chrono_tz::UTC, |r| r.zone);
+    json!({
+        "id": o.id,
+        "rota": o.rota,
+        "person": o.person,
+        "starts_at": rfc3339(o.starts_at, zone),
+        "ends_at": rfc3339(o.ends_at, zone),
+        "created_by": o.created_by,
+    })
 }
 
 /// Every rota at `at`, in the order written: who, until when, who next.
@@ -78,7 +92,7 @@ pub fn line(rota: &Rota, shift: &OnCall) -> String {
         "{} {} until {} next {}",
         rota.name,
         shift.person,
-        rfc3339(shift.until, rota),
+        rfc3339(shift.until, rota.zone),
         shift.next
     );
     if let Some(id) = shift.by_override {
@@ -91,7 +105,7 @@ pub fn to_json(rota: &Rota, shift: &OnCall) -> Value {
     json!({
         "rota": rota.name,
         "person": shift.person,
-        "until": rfc3339(shift.until, rota),
+        "until": rfc3339(shift.until, rota.zone),
         "next": shift.next,
         "override": shift.by_override,
     })

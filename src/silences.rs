@@ -2,7 +2,7 @@
 //! chat's "Silence 1 h" link share. A request is checked whole before anything is stored;
 //! every refusal names the field it is about.
 
-use crate::domain::field_error::FieldError;
+use crate::domain::field_error::{FieldError, free_text};
 use crate::domain::silence::{Matchers, Silence};
 use crate::domain::until::Until;
 use crate::outbox::{NewSilence, SharedOutbox, StoreError};
@@ -32,20 +32,6 @@ pub enum SilenceError {
     Store(#[from] StoreError),
 }
 
-/// Free text kept with a silence: at most this many characters.
-const TEXT_CHARS: usize = 500;
-
-fn text(field: &'static str, v: Option<String>) -> Result<String, FieldError> {
-    let v = v.unwrap_or_default().trim().to_string();
-    if v.chars().count() > TEXT_CHARS {
-        return Err(FieldError::new(
-            field,
-            format!("longer than {TEXT_CHARS} characters"),
-        ));
-    }
-    Ok(v)
-}
-
 impl SilenceRequest {
     /// The silence to store, starting `now`; or what is wrong with the request.
     pub fn check(self, now: i64) -> Result<NewSilence, FieldError> {
@@ -58,8 +44,8 @@ impl SilenceRequest {
             matchers,
             starts_at: now,
             ends_at,
-            comment: text("comment", self.comment)?,
-            created_by: text("created_by", self.created_by)?,
+            comment: free_text("comment", self.comment)?,
+            created_by: free_text("created_by", self.created_by)?,
         })
     }
 }

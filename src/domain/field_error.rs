@@ -17,3 +17,18 @@ impl FieldError {
         }
     }
 }
+
+/// How long free text kept with a silence or an override (`comment`, `created_by`) may be.
+pub const TEXT_CHARS: usize = 500;
+
+/// Free text as kept: trimmed, empty when not given, refused past [`TEXT_CHARS`].
+pub fn free_text(field: &'static str, v: Option<String>) -> Result<String, FieldError> {
+    let v = v.unwrap_or_default().trim().to_string();
+    if v.chars().count() > TEXT_CHARS {
+        return Err(FieldError::new(
+            field,
+            format!("longer than {TEXT_CHARS} characters"),
+        ));
+    }
+    Ok(v)
+}

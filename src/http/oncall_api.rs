@@ -49,7 +49,7 @@ pub async fn add_override(
         .await
         .map_err(store_unavailable)?;
     info!(rota = %stored.rota, person = %stored.person, id = stored.id, "on-call override made through the API");
-    Ok(HttpResponse::Created().json(stored))
+    Ok(HttpResponse::Created().json(oncall::override_to_json(&stored, &settings)))
 }
 
 pub async fn end_override(
@@ -62,7 +62,9 @@ pub async fn end_override(
         .await
         .map_err(store_unavailable)?
     {
-        Some(o) => Ok(HttpResponse::Ok().json(o)),
+        Some(o) => {
+            Ok(HttpResponse::Ok().json(oncall::override_to_json(&o, &state.live.get().settings)))
+        }
         None => Err(HttpError::NotFound),
     }
 }

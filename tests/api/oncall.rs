@@ -57,6 +57,10 @@ async fn alerts_mention_who_is_on_call_and_an_override_takes_over_at_once() {
         (json!({"person": other, "duration": "0s"}), "duration"),
         (json!({"person": other}), "duration"),
         (
+            json!({"person": other, "duration": "8h", "created_by": "x".repeat(501)}),
+            "created_by",
+        ),
+        (
             json!({"person": other, "duration": "8h", "untill": "x"}),
             "body",
         ),
@@ -90,6 +94,15 @@ async fn alerts_mention_who_is_on_call_and_an_override_takes_over_at_once() {
     .await;
     assert_eq!(status, 201);
     let id = made["id"].as_i64().expect("id");
+    // Times as `GET /api/oncall` and the silences give them: RFC 3339, in the rota's zone.
+    for field in ["starts_at", "ends_at"] {
+        let at = made[field].as_str().unwrap_or_default();
+        assert!(
+            chrono::DateTime::parse_from_rfc3339(at).is_ok(),
+            "{field}: {made}"
+        );
+    }
+    assert_eq!(made["created_by"].as_str(), Some("ops"), "{made}");
     let (_, now) = api(&app, reqwest::Method::GET, "/api/oncall", None).await;
     assert_eq!(
         (now[0]["person"].as_str(), now[0]["override"].as_i64()),
