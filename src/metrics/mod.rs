@@ -64,6 +64,7 @@ const RESULTS: &[&str] = &[
     "overloaded",
     "evicted",
     "unavailable",
+    "not_found",
 ];
 const OUTCOMES: &[&str] = &["sent", "retryable", "throttled", "permanent"];
 const STATES: &[&str] = &["waiting", "held", "pending", "sent", "dead"];

@@ -226,6 +226,8 @@ async fn metrics_have_samples_before_any_traffic() {
     let text = app.metrics().await;
     for family in [
         "sentry_dingtalk_webhooks_total{resource=\"issue\",result=\"accepted\"} 0",
+        // What the legacy endpoint counts while LEGACY_WEBHOOK_TOKEN is unset.
+        "sentry_dingtalk_webhooks_total{resource=\"legacy\",result=\"not_found\"} 0",
         "sentry_dingtalk_deliveries_total{outcome=\"sent\",robot=\"default\"} 0",
         "sentry_dingtalk_outbox_messages{robot=\"default\",state=\"waiting\"} 0",
         "sentry_dingtalk_storms_total{robot=\"default\"} 0",
