@@ -27,12 +27,24 @@ pub enum OutboxUse {
     /// It looks or flags (`outbox`, `silence`, `oncall`): works beside a running relay, on the
     /// store a relay made (it never makes one).
     Operator,
+    /// The relay itself (`serve`): a sender that waits up to [`DATABASE_WAIT_AT_START`] for a
+    /// PostgreSQL it cannot reach yet, instead of exiting into a restart back-off.
+    Relay,
 }
+
+/// How long `serve` waits at start for a database that does not answer. Replicas and their
+/// database often start together (a node's reboot, `docker compose up`); a database that
+/// answers with an error (password, database name) stops the start at once.
+pub const DATABASE_WAIT_AT_START: Duration = Duration::from_secs(60);
 
 pub async fn open_outbox(settings: &Settings, usage: OutboxUse) -> anyhow::Result<SharedOutbox> {
     if let Some(url) = &settings.database_url {
         // Shared by replicas: no directory lock; leases decide who sends for a robot.
-        let outbox = outbox::postgres::PgOutbox::connect(url.expose())
+        let wait = match usage {
+            OutboxUse::Relay => DATABASE_WAIT_AT_START,
+            OutboxUse::Sender | OutboxUse::Operator => Duration::ZERO,
+        };
+        let outbox = outbox::postgres::PgOutbox::connect_waiting(url.expose(), wait)
             .await
             .context("cannot use DATABASE_URL")?;
         tracing::info!(outbox = ?outbox, "outbox in PostgreSQL");
@@ -52,7 +64,7 @@ pub async fn open_outbox(settings: &Settings, usage: OutboxUse) -> anyhow::Resul
         .into());
     }
     let access = match usage {
-        OutboxUse::Sender => outbox::Access::Serve,
+        OutboxUse::Sender | OutboxUse::Relay => outbox::Access::Serve,
         OutboxUse::Operator => outbox::Access::Shared,
     };
     outbox::open_sqlite(&settings.data_dir, access)
@@ -145,7 +157,7 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let deps = sender_deps(&settings, OutboxUse::Sender).await?;
+        let deps = sender_deps(&settings, OutboxUse::Relay).await?;
         let listener = TcpListener::bind(&settings.listen_addr)
             .with_context(|| format!("cannot listen on LISTEN_ADDR {}", settings.listen_addr))?;
         let port = listener.local_addr()?.port();

@@ -9,6 +9,7 @@ mod cluster;
 mod db_proxy;
 mod escalation;
 mod silence;
+mod start;
 mod storm;
 mod takeover;
 

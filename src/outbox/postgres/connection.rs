@@ -12,7 +12,7 @@
 use super::super::types::StoreError;
 use super::error::{db, pool_error};
 use deadpool_postgres::{
-    Connect, GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime,
+    Connect, GenericClient, Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime,
 };
 use std::future::Future;
 use std::pin::Pin;
@@ -58,6 +58,36 @@ impl Conn {
     /// socket's timeouts still end it if the database goes away.
     pub(super) async fn unbounded(pool: &Pool) -> Result<Self, StoreError> {
         Self::checkout(pool, None).await
+    }
+
+    /// The first connection of a store that may start before its database: while nothing
+    /// answers (refused, reset, no such host yet, timed out) it asks again, after 1 s at
+    /// first and at most every `MAX_PAUSE`, until `wait` has passed. An answer from the
+    /// server (a wrong password, no such database) is final at once: waiting would not mend it.
+    pub(super) async fn first(pool: &Pool, wait: Duration) -> Result<Self, StoreError> {
+        const MAX_PAUSE: Duration = Duration::from_secs(5);
+        let give_up = Instant::now() + wait;
+        let mut pause = Duration::from_secs(1);
+        loop {
+            match pool.get().await {
+                Ok(inner) => {
+                    return Ok(Self {
+                        inner,
+                        deadline: None,
+                    });
+                }
+                Err(e) if not_up_yet(&e) && Instant::now() + pause <= give_up => {
+                    tracing::warn!(
+                        error = %pool_error(e),
+                        retry_in = ?pause,
+                        "the database cannot be reached yet; trying again"
+                    );
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(MAX_PAUSE);
+                }
+                Err(e) => return Err(pool_error(e)),
+            }
+        }
     }
 
     async fn checkout(pool: &Pool, deadline: Option<Instant>) -> Result<Self, StoreError> {
@@ -248,6 +278,18 @@ pub(super) fn pool(config: Config) -> Result<Pool, StoreError> {
         .recycle_timeout(Some(POOL_WAIT))
         .build()
         .map_err(|e| StoreError::Setup(format!("connection pool: {e}")))
+}
+
+/// Whether a failed checkout never reached a server that answered, or reached one still
+/// starting up (`57P03`): the database may be on its way.
+fn not_up_yet(e: &PoolError) -> bool {
+    match e {
+        PoolError::Backend(e) => e
+            .as_db_error()
+            .is_none_or(|db| db.code() == &tokio_postgres::error::SqlState::CANNOT_CONNECT_NOW),
+        PoolError::Timeout(_) => true,
+        _ => false,
+    }
 }
 
 /// Parses the URL and sets the socket options that turn a silent network into an error.

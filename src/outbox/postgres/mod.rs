@@ -39,6 +39,7 @@ mod wakeup;
 use super::types::StoreError;
 use connection::Conn;
 use deadpool_postgres::Pool;
+use std::time::Duration;
 
 /// The PostgreSQL outbox. Cheap to share behind an `Arc`; dropping it stops its background
 /// tasks (the `LISTEN` connection and the notifier).
@@ -64,10 +65,16 @@ impl PgOutbox {
     /// Connects to `url` (`postgres://user:password@host:port/db` or key=value form), applies
     /// the migrations this build knows, and starts listening for other replicas' enqueues.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_waiting(url, Duration::ZERO).await
+    }
+
+    /// `connect`, waiting up to `wait` for a database that cannot be reached yet (`serve`:
+    /// replicas and their database often start together).
+    pub async fn connect_waiting(url: &str, wait: Duration) -> Result<Self, StoreError> {
         let config = connection::config(url)?;
         let target = connection::describe(&config);
         let pool = connection::pool(config.clone())?;
-        migrate::apply(&mut Conn::unbounded(&pool).await?).await?;
+        migrate::apply(&mut Conn::first(&pool, wait).await?).await?;
         let wakeups = wakeup::Wakeups::start(config, pool.clone());
         Ok(Self {
             pool,
