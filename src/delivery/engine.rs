@@ -8,7 +8,7 @@ use crate::live::Live;
 use crate::metrics::Metrics;
 use crate::outbox::{SharedOutbox, StoreError};
 use crate::sentry::api::SentryApi;
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinSet;
@@ -59,6 +59,10 @@ pub fn forward_wakeups(outbox: &SharedOutbox, wakers: Wakers, shutdown: Cancella
     });
 }
 
+/// How long a sender that stopped unexpectedly (a panic) rests before it is started again:
+/// a defect that panics on every try costs a log line a second, not a core.
+const RESTART_AFTER: Duration = Duration::from_secs(1);
+
 /// Senders for every robot in `live`, started as robots appear, until `shutdown`.
 pub async fn run_senders(
     live: Arc<Live>,
@@ -67,22 +71,37 @@ pub async fn run_senders(
     shutdown: CancellationToken,
 ) -> Result<(), StoreError> {
     let mut workers = JoinSet::new();
-    let mut running = HashSet::new();
+    // The robot each sender task serves, by task: a sender that panicked is started again.
+    let mut running: HashMap<tokio::task::Id, String> = HashMap::new();
     let mut changes = live.subscribe();
     loop {
         for robot in &live.get().settings.robots {
-            if running.contains(&robot.name) {
+            if running.values().any(|name| *name == robot.name) {
                 continue;
             }
             let wake = wakers.get(&robot.name);
             if let Some(worker) = RobotWorker::new(&robot.name, live.clone(), &deps, wake) {
-                running.insert(robot.name.clone());
-                workers.spawn(worker.run(shutdown.clone()));
+                let task = workers.spawn(worker.run(shutdown.clone()));
+                running.insert(task.id(), robot.name.clone());
             }
         }
         tokio::select! {
             _ = shutdown.cancelled() => break,
             changed = changes.changed() => if changed.is_err() { break },
+            Some(ended) = workers.join_next_with_id() => {
+                let id = match &ended {
+                    Ok((id, ())) => *id,
+                    Err(e) => e.id(),
+                };
+                let robot = running.remove(&id).unwrap_or_default();
+                // A sender ends only at shutdown; anything else is a defect, and without this
+                // the robot would send nothing until the process restarts.
+                tracing::error!(robot = %robot, "the robot's sender stopped unexpectedly; starting it again in 1 s");
+                tokio::select! {
+                    _ = shutdown.cancelled() => break,
+                    _ = tokio::time::sleep(RESTART_AFTER) => {}
+                }
+            }
         }
     }
     // Each sender finishes the send in hand and hands its robot over.

@@ -50,8 +50,14 @@ impl DingTalkClient {
             Err(e) => SendOutcome::Retryable(describe(&e)),
             Ok(resp) => {
                 let status = resp.status().as_u16();
-                match resp.text().await {
-                    Ok(text) => classify(status, &text),
+                match answer_text(resp).await {
+                    Ok(text) => {
+                        let sent: Vec<String> =
+                            base.query_pairs().map(|(_, v)| v.into_owned()).collect();
+                        let mut known: Vec<&str> = sent.iter().map(String::as_str).collect();
+                        known.extend(secret.map(Secret::expose));
+                        classify(status, &super::redact::without_secrets(&text, &known))
+                    }
                     Err(e) => SendOutcome::Retryable(describe(&e)),
                 }
             }
@@ -60,6 +66,23 @@ impl DingTalkClient {
 }
 
 /// reqwest's Display includes the URL; this keeps the kind of failure and its causes only.
+/// The most of an answer that is read: DingTalk's are a few hundred bytes, and an error page
+/// as large as a proxy likes would be held in memory and searched on a sender's thread.
+const ANSWER_LIMIT: usize = 64 * 1024;
+
+/// An answer's body as text, at most [`ANSWER_LIMIT`] bytes of it (the rest is not read).
+pub(crate) async fn answer_text(mut resp: reqwest::Response) -> Result<String, reqwest::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await? {
+        let room = ANSWER_LIMIT - body.len();
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() == ANSWER_LIMIT {
+            break;
+        }
+    }
+    Ok(String::from_utf8_lossy(&body).into_owned())
+}
+
 pub(crate) fn describe(e: &reqwest::Error) -> String {
     let kind = if e.is_timeout() {
         "timeout"

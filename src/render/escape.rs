@@ -267,13 +267,24 @@ pub fn without_hidden(input: &str) -> String {
         return input.chars().filter(visible).collect();
     }
     let shown: Vec<char> = input.chars().filter(visible).collect();
+    // The first character after each one that is not zero-width, found in one pass from the
+    // end: looking ahead from every joiner made a run of them quadratic (100,000 joiners held
+    // a sender for minutes).
+    let mut next_seen = vec![None; shown.len()];
+    let mut seen = None;
+    for (i, c) in shown.iter().enumerate().rev() {
+        next_seen[i] = seen;
+        if !is_zero_width(*c) {
+            seen = Some(*c);
+        }
+    }
     let mut out = String::with_capacity(input.len());
     for (i, &c) in shown.iter().enumerate() {
         // Judged by the characters that stay, so that a second pass keeps the same ones.
         let joins_non_ascii = || {
             let letter = |c: &char| !c.is_ascii() && !c.is_whitespace();
-            let next = shown[i + 1..].iter().find(|n| !is_zero_width(**n));
-            out.chars().next_back().is_some_and(|p| letter(&p)) && next.is_some_and(letter)
+            out.chars().next_back().is_some_and(|p| letter(&p))
+                && next_seen[i].is_some_and(|n| letter(&n))
         };
         if !is_zero_width(c) || (matches!(c, '\u{200C}' | '\u{200D}') && joins_non_ascii()) {
             out.push(c);

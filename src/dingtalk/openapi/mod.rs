@@ -16,6 +16,7 @@ pub use ding::Ding;
 pub use token::AppCredentials;
 
 use super::client::http_client;
+use super::redact;
 use answer::{Answer, classify};
 use serde_json::Value;
 use std::time::Duration;
@@ -110,8 +111,11 @@ impl OpenApiClient {
             Err(e) => Answer::Failed(CardOutcome::Retryable(describe(&e))),
             Ok(resp) => {
                 let status = resp.status().as_u16();
-                match resp.text().await {
-                    Ok(text) => classify(status, &text),
+                match crate::dingtalk::client::answer_text(resp).await {
+                    // An answer may echo the token the request carried.
+                    Ok(text) => {
+                        classify(status, &redact::without_secrets(&text, &[token.expose()]))
+                    }
                     Err(e) => Answer::Failed(CardOutcome::Retryable(describe(&e))),
                 }
             }

@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 /// Renew this long before DingTalk's expiry (or at half the lifetime of a short-lived token),
 /// so a token never expires between being read from the cache and reaching DingTalk.
 const RENEW_BEFORE: Duration = Duration::from_secs(5 * 60);
+/// The longest an access token is kept, whatever `expireIn` says (DingTalk gives 7200 s).
+const LONGEST_TOKEN_LIFE_SECS: u64 = 2 * 3600;
 
 /// An enterprise internal app's credentials.
 #[derive(Clone, PartialEq, Eq)]
@@ -100,9 +102,13 @@ impl OpenApiClient {
                 CardOutcome::Retryable(format!("access token: {}", super::describe(&e)))
             })?;
         let status = resp.status().as_u16();
-        let text = resp.text().await.map_err(|e| {
-            CardOutcome::Retryable(format!("access token: {}", super::describe(&e)))
-        })?;
+        let text = crate::dingtalk::client::answer_text(resp)
+            .await
+            .map_err(|e| {
+                CardOutcome::Retryable(format!("access token: {}", super::describe(&e)))
+            })?;
+        // A refusal may echo the request's body, the app secret in it.
+        let text = crate::dingtalk::redact::without_secrets(&text, &[app.app_secret.expose()]);
         let value = match classify(status, &text) {
             Answer::Ok(v) => v,
             // On this endpoint a refusal is about the app's key or secret, not about a token.
@@ -119,7 +125,9 @@ impl OpenApiClient {
         match (token, expire_in) {
             (Some(t), Some(secs)) if !t.is_empty() && secs > 0 => Ok(Fetched {
                 token: Secret::new(t),
-                expires_in: Duration::from_secs(secs),
+                // DingTalk gives 7200 s; a larger answer (a proxy's, a bug's) is not believed,
+                // and an Instant plus u64::MAX seconds would panic the sender.
+                expires_in: Duration::from_secs(secs.min(LONGEST_TOKEN_LIFE_SECS)),
             }),
             _ => Err(CardOutcome::Retryable(
                 "access token answer without accessToken and expireIn".into(),

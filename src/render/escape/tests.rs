@@ -296,3 +296,14 @@ fn titles_and_card_values_keep_no_control_characters() {
     assert_eq!(one_line("a\u{0}b\u{7}c\u{1b}[31m d", 100), "abc[31m d");
     assert_eq!(without_hidden("x\u{0}y\u{202E}z\tw"), "xyz\tw");
 }
+
+#[test]
+fn a_long_run_of_joiners_is_judged_once_per_character() {
+    // 4 MiB of joiners fit in a webhook body. Each used to look ahead over the rest of the
+    // run: 100,000 of them held a sender for minutes, so this test would not finish.
+    let run = "\u{200D}".repeat(400_000);
+    let between_letters = format!("中{run}文");
+    assert_eq!(without_hidden(&between_letters), between_letters);
+    assert_eq!(without_hidden(&format!("a{run}b")), "ab");
+    assert_eq!(without_hidden(&format!("中{run}b")), "中b");
+}

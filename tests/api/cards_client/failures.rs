@@ -116,3 +116,13 @@ async fn a_slow_api_is_a_retryable_timeout() {
     );
     assert_clean(&fake, &outcome);
 }
+
+#[tokio::test]
+async fn a_token_said_to_live_for_ever_is_kept_two_hours_and_the_sender_lives() {
+    // `Instant::now() + u64::MAX seconds` panicked the card robot's sender for good.
+    let fake = FakeOpenApi::start(u64::MAX).await;
+    let api = client(&fake);
+    assert_eq!(create(&api, "c1").await, CardOutcome::Sent);
+    assert_eq!(update_count(&api, "c1", "2").await, CardOutcome::Sent);
+    assert_eq!(fake.tokens_issued().len(), 1, "the token is cached");
+}

@@ -54,7 +54,8 @@ pub(super) async fn access_token(
                 st.issued.len() + 1,
                 uuid::Uuid::new_v4()
             );
-            let until = Instant::now() + Duration::from_secs(st.lifetime_secs);
+            // A lifetime of "for ever" (u64::MAX) is kept as ten years here.
+            let until = Instant::now() + Duration::from_secs(st.lifetime_secs.min(315_360_000));
             st.tokens.insert(token.clone(), until);
             st.issued.push(token.clone());
             let body = json!({"accessToken": token, "expireIn": st.lifetime_secs});
