@@ -21,9 +21,10 @@ impl FieldError {
 /// How long free text kept with a silence or an override (`comment`, `created_by`) may be.
 pub const TEXT_CHARS: usize = 500;
 
-/// Free text as kept: trimmed, empty when not given, refused past [`TEXT_CHARS`].
+/// Free text as kept: trimmed, without NUL characters (PostgreSQL's text cannot hold one),
+/// empty when not given, refused past [`TEXT_CHARS`].
 pub fn free_text(field: &'static str, v: Option<String>) -> Result<String, FieldError> {
-    let v = v.unwrap_or_default().trim().to_string();
+    let v = v.unwrap_or_default().replace('\0', "").trim().to_string();
     if v.chars().count() > TEXT_CHARS {
         return Err(FieldError::new(
             field,

@@ -90,11 +90,9 @@ pub async fn trace(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, HttpError> {
     let issue = query
-        .issue
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
+        .issue()
         .ok_or_else(|| HttpError::Invalid("issue: an issue id or short id is needed".into()))?;
+    let issue = issue.as_str();
     let found = state
         .outbox
         .trace(issue, TRACE_LIMIT)

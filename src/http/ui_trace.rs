@@ -16,7 +16,17 @@ use tera::Context;
 
 #[derive(Deserialize)]
 pub struct TraceQuery {
-    pub(super) issue: Option<String>,
+    issue: Option<String>,
+}
+
+impl TraceQuery {
+    /// The issue asked for, trimmed; `None` when blank. Without NUL characters: no stored
+    /// issue has one (webhooks lose theirs), and PostgreSQL refuses a query that holds one.
+    pub(super) fn issue(&self) -> Option<String> {
+        let issue = self.issue.as_deref()?.replace('\0', "");
+        let issue = issue.trim();
+        (!issue.is_empty()).then(|| issue.to_owned())
+    }
 }
 
 pub async fn trace(
@@ -24,12 +34,7 @@ pub async fn trace(
     state: web::Data<AppState>,
     _: Passed<UiAccess>,
 ) -> HttpResponse {
-    let issue = query
-        .issue
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned);
+    let issue = query.issue();
     let settings = &state.live.get().settings;
     let tz = settings.timezone.unwrap_or(default_zone(settings.lang));
     let at = |ms: i64| local_ms(ms, tz);

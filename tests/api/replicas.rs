@@ -8,6 +8,7 @@
 mod cluster;
 mod db_proxy;
 mod escalation;
+mod nul;
 mod silence;
 mod start;
 mod storm;

@@ -114,3 +114,13 @@ fn a_learned_org_builds_links_when_nothing_else_names_one() {
     };
     assert_eq!(none.link, None);
 }
+
+#[test]
+fn no_string_of_a_payload_keeps_a_nul() {
+    let body = br#"{"action":"created","data":{"issue":{"id":"4\u00002","shortId":"PAY-1\u0000","title":"a\u0000b","tags":[["k\u0000","v\u0000"]]},"x\u0000":1}}"#;
+    let v = parse_json(body).expect("parsed");
+    let text = serde_json::to_string(&v).expect("json");
+    assert!(!text.contains("\\u0000"), "{text}");
+    assert_eq!(v["data"]["issue"]["shortId"], "PAY-1");
+    assert_eq!(v["data"]["x"], 1);
+}
