@@ -90,8 +90,9 @@ fn offset(zone: &str) -> Option<i64> {
         _ => return None,
     };
     let (h, m) = zone[1..].split_once(':').unwrap_or((&zone[1..], "0"));
-    let (h, m): (i64, i64) = (h.parse().ok()?, m.parse().ok()?);
-    (h <= 14 && m < 60).then_some(sign * (h * 3600 + m * 60))
+    // Unsigned: `+0:-9223372036854775808` passed as i64 and overflowed the arithmetic.
+    let (h, m): (u8, u8) = (h.parse().ok()?, m.parse().ok()?);
+    (h <= 14 && m < 60).then_some(sign * (i64::from(h) * 3600 + i64::from(m) * 60))
 }
 
 /// A `--since` / `digest_since` window: a number and a unit m, h, d or w (e.g. 24h, 7d).
@@ -103,6 +104,22 @@ pub fn valid_period(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_offset_out_of_range_is_refused_not_overflowed() {
+        for zone in [
+            "+0:-9223372036854775808",
+            "+-9999999999999999:00",
+            "+15:00",
+            "-1:60",
+            "+:",
+        ] {
+            let schedule = format!("09:30 {zone}");
+            assert!(ReportSchedule::parse(&schedule, "24h").is_err(), "{zone}");
+        }
+        let east = ReportSchedule::parse("09:30 +14:00", "24h").expect("the largest offset");
+        assert_eq!(east.offset_secs, 14 * 3600);
+    }
 
     #[test]
     fn next_run_in_shanghai() {

@@ -47,7 +47,12 @@ impl SendOutcome {
 pub fn classify(status: u16, body: &str) -> SendOutcome {
     // What is said of the answer is logged and stored: never the robot's credentials.
     let body = &super::redact::without_credentials(body);
-    let snippet: String = body.chars().take(200).collect();
+    // One line: an error page's newlines would make the log's one entry look like many.
+    let snippet: String = body
+        .chars()
+        .take(200)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     if status >= 500 || status == 429 {
         return SendOutcome::Retryable(format!("HTTP {status}: {snippet}"));
     }
@@ -86,6 +91,15 @@ pub fn classify(status: u16, body: &str) -> SendOutcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_error_page_is_kept_on_one_line() {
+        let page = "<html>\n<h1>502</h1>\r\nWARN forged=line\n</html>";
+        let SendOutcome::Retryable(said) = classify(502, page) else {
+            panic!("a 502 is retryable")
+        };
+        assert!(!said.chars().any(char::is_control), "{said:?}");
+    }
 
     #[test]
     fn every_documented_answer_lands_in_its_class() {

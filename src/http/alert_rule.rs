@@ -25,12 +25,14 @@ pub struct OptionsQuery {
 /// `GET /sentry/alert-rule/robots` → `[{"label", "value"}]`, filtered by what was typed.
 pub async fn robot_options(
     req: HttpRequest,
-    query: web::Query<OptionsQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, HttpError> {
     let runtime = state.live.get();
     let settings = &runtime.settings;
     verified(&req, b"", settings).inspect_err(|e| refused(alert_rule_action::OPTIONS_PATH, e))?;
+    // Read once the signature passed: a stranger's bad query gets 401 like any other request.
+    let query = web::Query::<OptionsQuery>::from_query(req.query_string())
+        .map_err(|e| HttpError::BadPayload(e.to_string()))?;
     let typed = query
         .query
         .as_deref()

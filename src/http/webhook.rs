@@ -21,7 +21,7 @@ pub async fn sentry(
 ) -> Result<HttpResponse, HttpError> {
     let request_id = logged_header(&req, HEADER_REQUEST_ID);
     let resource = logged_header(&req, HEADER_RESOURCE);
-    let span = info_span!("webhook", request_id = %request_id, resource = %resource);
+    let span = info_span!("webhook", request_id = ?request_id, resource = ?resource);
     let runtime = state.live.get();
     let result = async {
         // Before a byte of the body: without a signature it cannot be valid, so it is not read.
@@ -65,7 +65,7 @@ pub async fn legacy(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, HttpError> {
     let request_id = logged_header(&req, HEADER_REQUEST_ID);
-    let span = info_span!("webhook", request_id = %request_id, resource = "legacy");
+    let span = info_span!("webhook", request_id = ?request_id, resource = "legacy");
     let runtime = state.live.get();
     let result = async {
         let Some(expected) = &runtime.settings.legacy_token else {
@@ -234,6 +234,8 @@ pub(crate) fn header(req: &HttpRequest, name: &str) -> Option<String> {
 
 /// A header the log and the trace carry, sent before the signature is checked: cut to 128
 /// characters (Sentry's `Request-ID` has 32), so a stranger's 60 KB header is no 60 KB line.
+/// The spans quote it (`?`): a stranger's `}`, quotes or spaces stay inside its value instead
+/// of forging the rest of a log line.
 fn logged_header(req: &HttpRequest, name: &str) -> String {
     let value = header(req, name).unwrap_or_default();
     match value.char_indices().nth(128) {

@@ -111,11 +111,24 @@ fn scalar(v: Option<&Value>) -> Option<String> {
 
 /// People type lists with commas (also full-width), semicolons, spaces or new lines.
 pub fn split_list(s: &str) -> Vec<String> {
-    s.split(|c: char| c == ',' || c == '，' || c == ';' || c == '；' || c.is_whitespace())
-        .filter(|p| !p.is_empty())
-        .map(str::to_string)
-        .collect()
+    let mut list: Vec<String> = Vec::new();
+    let parts =
+        s.split(|c: char| c == ',' || c == '，' || c == ';' || c == '；' || c.is_whitespace());
+    for part in parts.filter(|p| !p.is_empty()) {
+        if list.len() == MAX_LIST {
+            break;
+        }
+        if !list.iter().any(|seen| seen == part) {
+            list.push(part.to_string());
+        }
+    }
+    list
 }
+
+/// The most entries one field of a rule gives (mobiles, user ids, people, rotas), each once:
+/// a message mentions a team, not a crowd, and every entry is compared with the others when
+/// each alert of the rule is routed.
+pub const MAX_LIST: usize = 50;
 
 #[cfg(test)]
 mod tests {
@@ -206,6 +219,11 @@ mod tests {
             assert!(!is_cn_mobile(bad), "{bad}");
         }
         assert_eq!(split_list("a，b; c\nd"), ["a", "b", "c", "d"]);
+        assert_eq!(split_list("a,b,a,,b"), ["a", "b"]);
+        let crowd: Vec<String> = (0..10_000).map(|n| format!("u{n}")).collect();
+        let list = split_list(&crowd.join(","));
+        assert_eq!(list.len(), MAX_LIST);
+        assert_eq!(list[..], crowd[..MAX_LIST]);
         assert_eq!(parse_min_level("Error"), Some(Level::Error));
         assert_eq!(parse_min_level("critical"), None);
     }

@@ -183,6 +183,12 @@ async fn the_signed_options_request_lists_the_robots_and_a_wrong_signature_gets_
     let wrong = signature::sign(b"", &Secret::new("not-the-secret"));
     assert_eq!(options(&s, "", Some(&wrong)).await.status(), 401);
     assert_eq!(options(&s, "", None).await.status(), 401);
+    // A query the relay cannot read is still a stranger's request first (it got 400 and the
+    // parser's plain-text message).
+    assert_eq!(options(&s, "a&query=b", None).await.status(), 401);
+    let signed = options(&s, "a&query=b", Some(&app_signature(b""))).await;
+    assert_eq!(signed.status(), 400);
+    assert!(json_body(signed).await["message"].is_string());
 }
 
 async fn save_rule(s: &TwoRobots, fields: Value, sign_with: &str) -> reqwest::Response {

@@ -70,7 +70,10 @@ pub(super) fn classify(status: u16, body: &str) -> Answer {
 fn describe(status: u16, code: &str, message: &str, request_id: &str) -> String {
     let cut = |s: &str| {
         let kept = crate::dingtalk::redact::without_credentials(s);
-        kept.chars().take(200).collect::<String>()
+        kept.chars()
+            .take(200)
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect::<String>()
     };
     let mut out = format!("HTTP {status}");
     if !code.is_empty() {
