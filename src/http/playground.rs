@@ -51,6 +51,7 @@ pub async fn playground(
         &PlaygroundForm::default(),
         Outcome::Nothing,
     )
+    .await
 }
 
 /// Who asks first (`UiAccess`), then the body: a stranger's upload is never read.
@@ -78,7 +79,8 @@ pub async fn playground_render(
                 &access,
                 &PlaygroundForm::default(),
                 Outcome::Error(message),
-            );
+            )
+            .await;
             *resp.status_mut() = status;
             return resp;
         }
@@ -103,15 +105,18 @@ pub async fn playground_render(
             "The payload is {} bytes; the limit is {limit}.",
             form.payload.len()
         );
-        return page(&state, &access, &form, Outcome::Error(message));
+        return page(&state, &access, &form, Outcome::Error(message)).await;
     }
     let lang = if form.lang.as_deref() == Some("en") {
         crate::domain::lang::Lang::En
     } else {
         crate::domain::lang::Lang::Zh
     };
-    let result = (|| -> Result<(crate::dingtalk::Message, CardVars), String> {
-        let value = payload::parse_json(form.payload.as_bytes())
+    // Templates are read from disk and compiled, and the render may be long: off the
+    // server's threads, as a reload is.
+    let submitted = form.payload.clone();
+    let result = web::block(move || -> Result<(crate::dingtalk::Message, CardVars), String> {
+        let value = payload::parse_json(submitted.as_bytes())
             .map_err(|e| format!("Not a Sentry payload: {e}"))?;
         let base = runtime.settings.link_base();
         let Parsed::Alert(alert) = crate::sentry::shape::interpret(&value, None, None, &base).1
@@ -146,12 +151,14 @@ pub async fn playground_render(
             .map(|k| json!({"name": k, "value": params.get(k).unwrap_or("")}))
             .collect();
         Ok((msg, vars))
-    })();
+    })
+    .await
+    .unwrap_or_else(|_| Err("The render did not finish; try again.".into()));
     let outcome = match result {
         Ok((msg, vars)) => Outcome::Rendered(Box::new(msg), vars),
         Err(e) => Outcome::Error(e),
     };
-    page(&state, &access, &form, outcome)
+    page(&state, &access, &form, outcome).await
 }
 
 /// What `storm.md.tera` and `storm_end.md.tera` (as overridden in `TEMPLATES_DIR`) make of a
@@ -193,12 +200,18 @@ enum Outcome {
     Error(String),
 }
 
-fn page(
-    state: &AppState,
+async fn page(
+    state: &web::Data<AppState>,
     access: &Access,
     form: &PlaygroundForm,
     outcome: Outcome,
 ) -> HttpResponse {
+    let storms = {
+        let (state, lang) = (state.clone(), form.lang.clone());
+        web::block(move || storm_previews(&state, lang.as_deref()))
+            .await
+            .unwrap_or_default()
+    };
     let samples: Vec<_> = crate::sentry::samples::SAMPLES
         .iter()
         .map(|(name, body)| json!({"name": name, "body": body}))
@@ -214,7 +227,7 @@ fn page(
     ctx.insert("payload", &form.payload);
     ctx.insert("lang", form.lang.as_deref().unwrap_or("zh"));
     ctx.insert("sample", form.sample.as_deref().unwrap_or(""));
-    ctx.insert("storms", &storm_previews(state, form.lang.as_deref()));
+    ctx.insert("storms", &storms);
     match outcome {
         Outcome::Nothing => ctx.insert("error", &None::<String>),
         Outcome::Error(e) => ctx.insert("error", &Some(e)),
