@@ -39,12 +39,11 @@ pub async fn held_ids(
 }
 
 /// What an ended hold's summary tells: every alert the hold took, its issues by count (most
-/// first), and when the first and the last came.
+/// first), and when the first came (a mute window's stretch is the one that held it).
 pub struct HeldSummary {
     pub ids: Vec<i64>,
     pub issues: Vec<HeldIssue>,
     pub first: i64,
-    pub last: i64,
 }
 
 /// Every alert `key` holds for the robot, read `page_size` at a time, as a summary tells it.
@@ -54,9 +53,9 @@ pub async fn summary(
     page_size: usize,
 ) -> Result<HeldSummary, StoreError> {
     let mut issues: HashMap<String, (HeldIssue, i64)> = HashMap::new();
-    let (mut first, mut last) = (i64::MAX, i64::MIN);
+    let mut first = i64::MAX;
     let ids = held_ids(ctx, key, page_size, |w| {
-        (first, last) = (first.min(w.received_at), last.max(w.received_at));
+        first = first.min(w.received_at);
         let a = w.queued.alert;
         let issue_key = a
             .issue_id
@@ -87,7 +86,6 @@ pub async fn summary(
     Ok(HeldSummary {
         ids,
         issues: issues.into_iter().map(|(i, _)| i).collect(),
-        first: first.min(last),
-        last: last.max(first),
+        first,
     })
 }

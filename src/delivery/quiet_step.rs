@@ -34,13 +34,25 @@ pub async fn active_silences(
     ctx: &SenderCtx,
     now: i64,
 ) -> Result<Vec<(Silence, Matcher)>, StoreError> {
+    silences_ending_after(ctx, None, now).await
+}
+
+/// [`active_silences`], and with `stored_since` also those that ended after it: an alert
+/// stored while a silence was active is held by it even when it is picked after the silence
+/// ended (it waited out a group window, a budget, a restart).
+async fn silences_ending_after(
+    ctx: &SenderCtx,
+    stored_since: Option<i64>,
+    now: i64,
+) -> Result<Vec<(Silence, Matcher)>, StoreError> {
     let mut active: Vec<(Silence, Matcher)> = Vec::new();
-    let silences = ctx.deps.outbox.silences(now).await?;
     // Judged at the read, not at the step's `now`: a silence ended (or made) while the step
     // ran is as the store says. Made ones count whatever their start (it may be after `now`).
     let read_at = now_ms().max(now);
+    let after = stored_since.map_or(read_at, |since| since.min(read_at));
+    let silences = ctx.deps.outbox.silences(after.min(now)).await?;
     for silence in silences {
-        if silence.ends_at <= read_at {
+        if silence.ends_at <= after {
             continue;
         }
         match silence.matchers.compile() {
@@ -77,10 +89,11 @@ fn hold_for(ctx: &SenderCtx, holders: &Holders, w: &WaitingAlert) -> Option<Hold
         return None;
     }
     let robot = ctx.robot.name.as_str();
+    // A silence holds what was stored before it ended (an active one: everything picked).
     let silence = holders
         .silences
         .iter()
-        .find(|(_, m)| m.matches(alert, robot));
+        .find(|(s, m)| w.received_at < s.ends_at && m.matches(alert, robot));
     if let Some((s, _)) = silence {
         return Some(Hold::Silence(s.id));
     }
@@ -115,8 +128,9 @@ pub async fn hold_picked(
         return Ok(());
     }
     let robot = ctx.robot.name.as_str();
+    let oldest = picked.iter().map(|w| w.received_at).min();
     let holders = Holders {
-        silences: active_silences(ctx, now).await?,
+        silences: silences_ending_after(ctx, oldest, now).await?,
         active: ctx.live.get(),
         at: now_ms().max(now),
     };
@@ -204,8 +218,14 @@ pub async fn summarize_one_ended(ctx: &SenderCtx, turn: &Turn<'_>) -> Result<boo
         if ids.is_empty() {
             continue;
         }
-        if let HeldBy::MuteWindow { from, until, .. } = &mut held_by {
-            (*from, *until) = (held.first, held.last);
+        // The window's own stretch (its end, or the reload that removed it), not the first
+        // and last alert it held: "00:06:11 – 00:06:11 (1 s)" for an 11-minute window.
+        if let HeldBy::MuteWindow { name, from, until } = &mut held_by {
+            let window = ctx.active.settings.mute_window(name);
+            (*from, *until) = match window.and_then(|w| w.span_at(held.first)) {
+                Some((start, end)) => (start, end.min(turn.now)),
+                None => (held.first, turn.now),
+            };
         }
         let summary = HoldSummary {
             held_by,

@@ -132,6 +132,24 @@ impl MuteWindow {
             .any(|(start, end)| start <= now_ms && now_ms < end)
     }
 
+    /// The stretch of time the window holds that covers `at_ms`, joined with the spans that
+    /// touch it (Saturday and Sunday make one weekend): start and end, in milliseconds.
+    pub fn span_at(&self, at_ms: i64) -> Option<(i64, i64)> {
+        let today = self.local_date(at_ms)?;
+        let spans: Vec<(i64, i64)> = self.spans(today - Duration::days(8), 17).collect();
+        let (mut start, mut end) = spans
+            .iter()
+            .copied()
+            .find(|(s, e)| *s <= at_ms && at_ms < *e)?;
+        while let Some(&(_, e)) = spans.iter().find(|(s, e)| *s <= end && *e > end) {
+            end = e;
+        }
+        while let Some(&(s, _)) = spans.iter().find(|(s, e)| *e >= start && *s < start) {
+            start = s;
+        }
+        Some((start, end))
+    }
+
     /// The next moment after `now_ms` at which [`Self::active_at`] changes; `None` when it
     /// never does (every day, the whole day).
     pub fn next_change_after(&self, now_ms: i64) -> Option<i64> {

@@ -122,7 +122,8 @@ impl Renderer {
             "id": r.storm.id,
             "since": time::local_ms(r.storm.started_at, self.tz),
             "until": time::local_ms(until, self.tz),
-            "duration": duration(r.now - r.storm.started_at),
+            // The end tells the span it shows (start to last alert); the others, so far.
+            "duration": duration(if end { until } else { r.now } - r.storm.started_at),
         });
         let template = if end {
             "storm_end.md.tera"

@@ -4,6 +4,7 @@
 //! naming every held issue; alerts after the end flow as usual.
 
 mod race;
+mod stored_while_silenced;
 
 use crate::helpers::*;
 use sentry_dingtalk::Secret;

@@ -289,3 +289,20 @@ proptest! {
         prop_assert_eq!(w.next_change_after(now), scanned);
     }
 }
+
+#[test]
+fn the_span_holding_a_moment_is_the_windows_stretch_weekends_joined() {
+    // 2025-03-07 is a Friday.
+    let nights = window("Asia/Shanghai", Some(&["fri"]), &["22:00-08:00"]);
+    assert_eq!(
+        nights.span_at(shanghai(8, 3, 0)),
+        Some((shanghai(7, 22, 0), shanghai(8, 8, 0)))
+    );
+    assert_eq!(nights.span_at(shanghai(8, 9, 0)), None);
+    let weekend = window("Asia/Shanghai", Some(&["sat", "sun"]), &["00:00-24:00"]);
+    assert_eq!(
+        weekend.span_at(shanghai(9, 12, 0)),
+        Some((shanghai(8, 0, 0), shanghai(10, 0, 0))),
+        "Saturday and Sunday are one stretch"
+    );
+}
