@@ -12,7 +12,7 @@
 
 use super::ding_step::ding;
 use super::escalate_reach::reach;
-use super::quiet_step::active_silences;
+use super::quiet_step::silences_ending_after;
 use super::step::{SenderCtx, Turn};
 use crate::domain::escalation::{Escalation, EscalationStep, Reach};
 use crate::domain::mention::Mentions;
@@ -50,8 +50,11 @@ pub async fn climb(ctx: &SenderCtx, turn: &Turn<'_>) -> Result<bool, StoreError>
     }
     // Read after the ladders: a silence made before a step came due stops it, and a reload
     // answered before (a route that no longer escalates, a new mute window, other people)
-    // counts, though this step began with the settings before it.
-    let silences = active_silences(ctx, now).await?;
+    // counts, though this step began with the settings before it. Silences that ended since
+    // the oldest ladder began count too: one that held the issue (its alert went into the
+    // silence's summary) was someone acting, though it ended before the step came due.
+    let oldest = due.iter().map(|l| l.started_at).min();
+    let silences = silences_ending_after(ctx, oldest, now).await?;
     let active = ctx.live.get();
     let mut moved = false;
     for ladder in &due {
@@ -93,7 +96,7 @@ async fn climb_one(
     let alert = &queued.alert;
     if let Some((silence, _)) = silences
         .iter()
-        .find(|(_, m)| m.matches(alert, &ctx.robot.name))
+        .find(|(s, m)| s.ends_at > ladder.started_at && m.matches(alert, &ctx.robot.name))
     {
         let note = format!("stopped: silenced by #{}", silence.id);
         let how = LadderMove::End {

@@ -30,17 +30,11 @@ const SUMMARY_PAGE: usize = 2_000;
 /// holds it, even when the step that picks the alert began before the silence existed. A
 /// silence of a short id also holds the numeric id the relay has seen it under (the
 /// webhooks' records, as `outbox trace` finds them): event alerts and errors carry only that.
-pub async fn active_silences(
-    ctx: &SenderCtx,
-    now: i64,
-) -> Result<Vec<(Silence, Matcher)>, StoreError> {
-    silences_ending_after(ctx, None, now).await
-}
-
-/// [`active_silences`], and with `stored_since` also those that ended after it: an alert
-/// stored while a silence was active is held by it even when it is picked after the silence
-/// ended (it waited out a group window, a budget, a restart).
-async fn silences_ending_after(
+///
+/// With `stored_since`, also those that ended after it: an alert stored while a silence was
+/// active is held by it even when it is picked after the silence ended (it waited out a group
+/// window, a budget, a restart).
+pub async fn silences_ending_after(
     ctx: &SenderCtx,
     stored_since: Option<i64>,
     now: i64,

@@ -147,3 +147,47 @@ async fn an_act_withdraws_a_follow_up_still_waiting_for_the_budget() {
     assert!(pending.iter().all(|m| m.id != waiting[0].id), "withdrawn");
     assert_eq!(app.robot.posted().len(), 1);
 }
+
+#[tokio::test]
+async fn a_silence_that_held_the_alert_stops_the_ladder_though_it_ended_before_the_step() {
+    // The silence (1 s) holds the alert and ends; its summary is the group's news of the
+    // issue. The step (3 s) came due after the end and escalated an issue the team silenced.
+    let config = ladder(&["oncall:backend", "all"], "3s", "");
+    let (app, _dir) = app_with(config).await;
+    let silence = app
+        .outbox
+        .add_silence(sentry_dingtalk::outbox::NewSilence {
+            matchers: sentry_dingtalk::Matchers {
+                issue: Some(ISSUE.into()),
+                ..Default::default()
+            },
+            starts_at: sentry_dingtalk::now_ms(),
+            ends_at: sentry_dingtalk::now_ms() + 1_000,
+            comment: "deploy".into(),
+            created_by: "ops".into(),
+        })
+        .await
+        .expect("silence");
+    let resp = app
+        .post_signed("issue", &example("issue-created.json"))
+        .await;
+    assert_eq!(resp.status(), 202);
+    assert!(
+        poll_async(Duration::from_secs(30), || async {
+            ladders_open(&app).await == 0
+        })
+        .await
+    );
+    assert_eq!(
+        notes(&app).await,
+        [format!("stopped: silenced by #{}", silence.id)]
+    );
+    let texts: Vec<String> = app.robot.posted().iter().map(Received::text).collect();
+    assert!(texts.iter().all(|t| !t.contains("无人处理")), "{texts:?}");
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains(&format!("#{}", silence.id))),
+        "the silence's summary: {texts:?}"
+    );
+}
