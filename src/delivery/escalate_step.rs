@@ -32,6 +32,11 @@ pub const LADDER_CHECK_MS: i64 = 1_000;
 const LADDERS_PER_LOOK: usize = 20;
 /// A ladder a mute window holds is looked at again after this long.
 const MUTED_RECHECK_MS: i64 = 60_000;
+/// A ladder whose alert may not have reached the group yet is looked at again after this long.
+const UNDELIVERED_RECHECK_MS: i64 = 2_000;
+/// How long a ladder waits for its alert to reach the group at most: a group that cannot be
+/// reached (a deleted robot) must not keep the DING and the other groups from hearing.
+const UNDELIVERED_WAIT_MS: i64 = 10 * 60_000;
 
 /// Climbs the ladders of this robot that are due; true when it moved any (the turn is used).
 pub async fn climb(ctx: &SenderCtx, turn: &Turn<'_>) -> Result<bool, StoreError> {
@@ -108,6 +113,18 @@ async fn climb_one(
     if settings.muted_by(&queued.mute, alert, now).is_some() {
         let how = LadderMove::Postpone {
             at: now + MUTED_RECHECK_MS,
+        };
+        return move_ladder(ctx, turn, ladder, how).await;
+    }
+    // "Nobody acted for N min" before the group saw the alert (it waited out the group
+    // window, or DingTalk failed and it is retried): wait while an alert of the runner's as
+    // old as the ladder's is not delivered.
+    let undelivered = ctx.deps.outbox.oldest_undelivered(&ladder.robot).await?;
+    if undelivered.is_some_and(|at| at <= ladder.started_at)
+        && now < ladder.started_at.saturating_add(UNDELIVERED_WAIT_MS)
+    {
+        let how = LadderMove::Postpone {
+            at: now + UNDELIVERED_RECHECK_MS,
         };
         return move_ladder(ctx, turn, ladder, how).await;
     }

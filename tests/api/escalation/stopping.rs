@@ -191,3 +191,42 @@ async fn a_silence_that_held_the_alert_stops_the_ladder_though_it_ended_before_t
         "the silence's summary: {texts:?}"
     );
 }
+
+#[tokio::test]
+async fn no_follow_up_reaches_the_group_before_its_alert() {
+    // Beta waits out the group window (4 s) after Alpha; its step is due after 1 s.
+    let config = ladder(&["oncall:backend", "all"], "1s", "");
+    let dir = tempfile::tempdir().expect("tmp");
+    let app = spawn_app_with(|s| {
+        with_config_file(s, dir.path(), &config);
+        s.robots[0].group_window = Duration::from_secs(4);
+    })
+    .await;
+    for (id, title) in [("901", "Alpha"), ("902", "Beta")] {
+        let resp = app
+            .post_signed("issue", &crate::silences::issue(id, title))
+            .await;
+        assert_eq!(resp.status(), 202);
+    }
+    let beta_followed_up = |p: &[Received]| {
+        p.iter()
+            .any(|m| m.text().contains("无人处理") && m.text().contains("Beta"))
+    };
+    assert!(
+        app.robot
+            .wait_for(Duration::from_secs(30), beta_followed_up)
+            .await,
+        "Beta's follow-up"
+    );
+    let texts: Vec<String> = app.robot.posted().iter().map(Received::text).collect();
+    let alert = texts
+        .iter()
+        .position(|t| t.contains("Beta") && !t.contains("无人处理"));
+    let follow_up = texts
+        .iter()
+        .position(|t| t.contains("Beta") && t.contains("无人处理"));
+    assert!(
+        alert.is_some() && alert < follow_up,
+        "the alert comes first: {texts:?}"
+    );
+}
