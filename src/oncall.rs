@@ -32,7 +32,11 @@ impl OverrideRequest {
         if settings.person(&self.person).is_none() {
             return Err(FieldError::new(
                 "person",
-                format!("there is no person \"{}\"", self.person),
+                format!(
+                    "there is no person \"{}\" (people: {})",
+                    self.person,
+                    known_people(settings)
+                ),
             ));
         }
         let ends_at = self.until.end(now)?;
@@ -44,6 +48,25 @@ impl OverrideRequest {
             ends_at,
             created_by: free_text("created_by", self.created_by)?,
         })
+    }
+}
+
+/// `zhangsan (张三), lisi (李四)`: each person's `name`, which requests take, and how the chat
+/// shows them.
+fn known_people(settings: &Settings) -> String {
+    let people: Vec<String> = settings
+        .team
+        .people
+        .iter()
+        .map(|p| match p.shown() {
+            shown if shown != p.name => format!("{} ({shown})", p.name),
+            _ => p.name.clone(),
+        })
+        .collect();
+    if people.is_empty() {
+        "none are configured".into()
+    } else {
+        people.join(", ")
     }
 }
 

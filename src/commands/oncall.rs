@@ -39,6 +39,14 @@ pub async fn run(args: OncallArgs, settings: &Settings) -> anyhow::Result<()> {
             output::line(outbox.add_override(new).await?.id)?;
         }
         OncallCommand::End { id } => match outbox.end_override(id, now).await? {
+            // The store leaves an override that had ended as it was: its end is before now.
+            Some(o) if o.ends_at < now => output::line(format_args!(
+                "override #{} had already ended at {}; nothing changed",
+                o.id,
+                chrono::DateTime::from_timestamp_millis(o.ends_at)
+                    .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                    .unwrap_or_default()
+            ))?,
             Some(o) => output::line(format_args!(
                 "override #{} ended: {} is no longer on call for {}",
                 o.id, o.person, o.rota

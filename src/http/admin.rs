@@ -50,7 +50,10 @@ impl Gate for AdminId {
     async fn check(req: &HttpRequest, state: &AppState, _: web::Payload) -> Result<i64, Error> {
         authorize(req, state).await?;
         let id = web::Path::<String>::extract(req).await?;
-        Ok(id.parse().map_err(|_| HttpError::NotFound)?)
+        let shown: String = id.chars().take(40).collect();
+        Ok(id.parse().map_err(|_| {
+            HttpError::NoSuch(format!("`{shown}` is not an id: ids are whole numbers"))
+        })?)
     }
 }
 

@@ -19,6 +19,10 @@ pub enum HttpError {
     BadConfig(String),
     #[error("not found")]
     NotFound,
+    /// A thing the admin API was asked for by name or id that is not there; the text says
+    /// which (`there is no silence #9`).
+    #[error("{0}")]
+    NoSuch(String),
     /// The admin API and `/-/reload` without `ADMIN_TOKEN`: 404, saying how to turn them on (the
     /// console says so too).
     #[error("the admin API is off: set ADMIN_TOKEN (at least 16 characters) to turn it on")]
@@ -67,7 +71,7 @@ impl HttpError {
             Self::BodyTimeout { .. } => "timeout",
             Self::TooManyAttempts { .. } => "locked_out",
             Self::TooLarge { .. } => "too_large",
-            Self::NotFound | Self::AdminOff => "not_found",
+            Self::NotFound | Self::NoSuch(_) | Self::AdminOff => "not_found",
             Self::Conflict(_) => "conflict",
             _ => "bad_request",
         }
@@ -83,7 +87,7 @@ impl ResponseError for HttpError {
             | Self::BadToken
             | Self::BadAdminToken => StatusCode::UNAUTHORIZED,
             Self::BadConfig(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::NotFound | Self::AdminOff => StatusCode::NOT_FOUND,
+            Self::NotFound | Self::NoSuch(_) | Self::AdminOff => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::MissingResource | Self::BadPayload(_) | Self::BodyRead(_) | Self::Invalid(_) => {
                 StatusCode::BAD_REQUEST

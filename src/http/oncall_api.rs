@@ -37,7 +37,16 @@ pub async fn add_override(
 ) -> Result<HttpResponse, HttpError> {
     let settings = state.live.get().settings.clone();
     if settings.rota(&rota).is_none() {
-        return Err(HttpError::NotFound);
+        let rotas: Vec<&str> = settings
+            .team
+            .rotas
+            .iter()
+            .map(|r| r.name.as_str())
+            .collect();
+        return Err(HttpError::NoSuch(format!(
+            "there is no rota \"{rota}\" (rotas: {})",
+            rotas.join(", ")
+        )));
     }
     let request: OverrideRequest = json_body(&req, body, &state).await?;
     let new = request
@@ -65,6 +74,6 @@ pub async fn end_override(
         Some(o) => {
             Ok(HttpResponse::Ok().json(oncall::override_to_json(&o, &state.live.get().settings)))
         }
-        None => Err(HttpError::NotFound),
+        None => Err(HttpError::NoSuch(format!("there is no override #{id}"))),
     }
 }

@@ -78,7 +78,7 @@ pub async fn retry(
         RetryOutcome::AlreadySent => Err(HttpError::Conflict(format!(
             "message {id} was sent already: nothing to re-send"
         ))),
-        RetryOutcome::NoSuchMessage => Err(HttpError::NotFound),
+        RetryOutcome::NoSuchMessage => Err(HttpError::NoSuch(format!("there is no message #{id}"))),
     }
 }
 

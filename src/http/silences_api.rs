@@ -58,6 +58,6 @@ pub async fn end(
             info!(silence = s.id, "silence ended through the API");
             Ok(HttpResponse::Ok().json(silences::to_json(&s, now)))
         }
-        None => Err(HttpError::NotFound),
+        None => Err(HttpError::NoSuch(format!("there is no silence #{id}"))),
     }
 }

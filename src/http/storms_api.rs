@@ -56,7 +56,7 @@ pub async fn one(
         .storm(id)
         .await
         .map_err(store_unavailable)?
-        .ok_or(HttpError::NotFound)?;
+        .ok_or_else(|| HttpError::NoSuch(format!("there is no storm #{id}")))?;
     let tally = crate::delivery::storm_tally(&state.outbox, &storm)
         .await
         .map_err(store_unavailable)?;

@@ -84,6 +84,13 @@ async fn alerts_mention_who_is_on_call_and_an_override_takes_over_at_once() {
     )
     .await;
     assert_eq!(unknown.0, 404);
+    assert!(
+        unknown.1["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("there is no rota \"frontend\" (rotas: backend")),
+        "{}",
+        unknown.1
+    );
     let body = json!({"person": other, "duration": "8h", "created_by": "ops"});
     let (status, made) = api(
         &app,
@@ -155,6 +162,27 @@ async fn alerts_mention_who_is_on_call_and_an_override_takes_over_at_once() {
     )
     .await;
     assert_eq!(missing.0, 404);
+    // Each 404 says what is not there, as the commands do ("not found" before).
+    assert_eq!(
+        missing.1["message"], "there is no override #999",
+        "{}",
+        missing.1
+    );
+    let not_an_id = api(
+        &app,
+        reqwest::Method::DELETE,
+        "/api/oncall/overrides/abc",
+        None,
+    )
+    .await;
+    assert_eq!(not_an_id.0, 404);
+    assert!(
+        not_an_id.1["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("`abc` is not an id")),
+        "{}",
+        not_an_id.1
+    );
 }
 
 #[tokio::test]
@@ -213,6 +241,12 @@ async fn the_oncall_command_prints_who_until_when_and_next() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("person: there is no person \"nobody\""));
     let ended = run(&["oncall", "end", &id]);
     assert!(ended.status.success());
+    assert!(String::from_utf8_lossy(&ended.stdout).contains("is no longer on call"));
+    // Twice: it says so, as `silence expire` does (it said "ended" again).
+    let again = run(&["oncall", "end", &id]);
+    assert!(again.status.success());
+    let said = String::from_utf8_lossy(&again.stdout);
+    assert!(said.contains("had already ended at"), "{said}");
 }
 
 /// A rota's name is free text: one with `/`, a space and 中文 is still one path segment, for
