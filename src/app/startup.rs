@@ -178,6 +178,9 @@ impl Application {
                 "no webhook: this robot's messages go to the log, not to DingTalk (set DINGTALK_WEBHOOK or the robot's webhook)"
             );
         }
+        for warning in settings.robots.iter().filter_map(|r| r.rate_warning()) {
+            tracing::warn!("{warning}");
+        }
         let shutdown_timeout = settings.shutdown_timeout;
         let live = Live::new(settings).context("templates")?;
         let wakers = Wakers::default();

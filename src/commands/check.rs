@@ -96,6 +96,9 @@ pub fn run(settings: &Settings, explain: Option<&Path>) -> anyhow::Result<String
             span(robot.throttle_pause)
         )?;
         writeln!(report, "{}", storm_line(robot))?;
+        if let Some(warning) = robot.rate_warning() {
+            writeln!(report, "  warning: {warning}")?;
+        }
     }
     if let Some(file) = &settings.config_file {
         writeln!(

@@ -56,6 +56,22 @@ pub struct RobotConfig {
     pub storm: storm::StormConfig,
 }
 
+/// The messages a minute DingTalk takes from one custom robot; the 21st gets errcode 130101
+/// and the robot is throttled for 10 minutes.
+pub const DINGTALK_RATE_LIMIT: u32 = 20;
+
+impl RobotConfig {
+    /// What to say when the robot's budget is above what DingTalk takes from a custom robot.
+    pub fn rate_warning(&self) -> Option<String> {
+        (self.card.is_none() && self.rate_per_minute > DINGTALK_RATE_LIMIT).then(|| {
+            format!(
+                "robot {} may send {} messages a minute, but DingTalk takes {DINGTALK_RATE_LIMIT} from a custom robot and throttles it for 10 minutes after (set rate_per_minute to {DINGTALK_RATE_LIMIT} or less; 18 leaves room for others)",
+                self.name, self.rate_per_minute
+            )
+        })
+    }
+}
+
 /// When a failed send is tried again, and when it is given up.
 #[derive(Debug, Clone)]
 pub struct RetryConfig {

@@ -249,7 +249,7 @@ fn check_says_whether_storm_mode_is_on() {
     let config = dir.path().join("sentry-dingtalk.toml");
     std::fs::write(
         &config,
-        "[[robots]]\nname = \"quiet\"\nwebhook = \"https://oapi.dingtalk.com/robot/send?access_token=x\"\nstorm_threshold = 0\n\n[[robots]]\nname = \"loud\"\nwebhook = \"https://oapi.dingtalk.com/robot/send?access_token=y\"\nstorm_threshold = 50\nstorm_interval = \"2m\"\n",
+        "[[robots]]\nname = \"quiet\"\nwebhook = \"https://oapi.dingtalk.com/robot/send?access_token=x\"\nstorm_threshold = 0\n\n[[robots]]\nname = \"loud\"\nwebhook = \"https://oapi.dingtalk.com/robot/send?access_token=y\"\nstorm_threshold = 50\nstorm_interval = \"2m\"\nrate_per_minute = 25\n",
     )
     .expect("write");
     let out = run(
@@ -267,6 +267,13 @@ fn check_says_whether_storm_mode_is_on() {
         stdout.contains("  storm mode from 50 waiting alerts: a summary every 2m,"),
         "{stdout}"
     );
+    // Above DingTalk's 20 a minute the robot would be throttled for 10 minutes.
+    assert!(
+        stdout
+            .contains("  warning: robot loud may send 25 messages a minute, but DingTalk takes 20"),
+        "{stdout}"
+    );
+    assert_eq!(stdout.matches("may send").count(), 1, "{stdout}");
 }
 
 /// With `LOG_FORMAT=json` a command's last words are a JSON line like every log line: the
