@@ -213,8 +213,22 @@ async fn take(ctx: &SenderCtx, turn: &Turn<'_>, rung: Rung<'_>) -> Result<bool, 
                 };
                 return move_ladder(ctx, turn, ladder, how).await;
             };
+            // The copy names who is on call as the step runs (an override since the alert
+            // came counts), not who was when the alert was stored.
+            let mut copy = alert.clone();
+            let rotas = settings
+                .routes
+                .iter()
+                .find(|r| r.name == ladder.route)
+                .map(|r| r.mention.oncall.clone())
+                .unwrap_or_default();
+            if !copy.oncall.is_empty() && !rotas.is_empty() {
+                let overrides = crate::oncall::overrides(&ctx.deps.outbox, now).await?;
+                let people = crate::oncall::people_on_call(settings, &rotas, &overrides, reach_at);
+                copy.oncall = people.iter().map(|p| p.shown().to_owned()).collect();
+            }
             let notice = EscalationNotice {
-                alert,
+                alert: &copy,
                 waited_ms,
                 people: &[],
                 rota: None,

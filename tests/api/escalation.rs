@@ -197,3 +197,37 @@ async fn a_level_below_the_minimum_and_a_repeat_of_a_known_issue_start_nothing()
         .await;
     assert_eq!(ladders_open(&app).await, 1, "a regression starts it again");
 }
+
+#[tokio::test]
+async fn the_copy_in_the_other_group_names_who_is_on_call_when_the_step_runs() {
+    let leads = FakeRobot::start(Some("SEClead"), None, 20).await;
+    let robot = format!(
+        "[[robots]]\nname = \"ops-leads\"\nwebhook = \"{}\"\nsecret = \"SEClead\"\ngroup_window = \"0s\"\n",
+        leads.webhook
+    );
+    let config = ladder(&["robot:ops-leads"], "3s", &robot).replace(
+        "escalate_after",
+        "mention = { oncall = [\"backend\"] }\nescalate_after",
+    );
+    let (app, _dir) = app_with(config).await;
+    app.post_signed("issue", &example("issue-created.json"))
+        .await;
+    assert!(app.robot.wait_for(WAIT, |p| p.len() == 1).await);
+    assert!(app.robot.posted()[0].text().contains("**值班**：张三"));
+    // 王五 takes over before the step: the leads must be told who is on call now.
+    let now = sentry_dingtalk::now_ms();
+    app.outbox
+        .add_override(sentry_dingtalk::Override {
+            id: 0,
+            rota: "backend".into(),
+            person: "wangwu".into(),
+            starts_at: now,
+            ends_at: now + 3_600_000,
+            created_by: "ops".into(),
+        })
+        .await
+        .expect("override");
+    assert!(leads.wait_for(WAIT, |p| p.len() == 1).await);
+    let text = leads.posted()[0].text();
+    assert!(text.contains("**值班**：王五"), "{text}");
+}

@@ -280,3 +280,22 @@ async fn a_rota_named_with_a_slash_takes_overrides_from_the_api_and_the_console(
         .await;
     assert_eq!(status, 303, "{location}");
 }
+
+/// A metric alert that @-mentions whoever is on call names them too, as issue alerts do
+/// (oncall.md: the built-in templates name them); it mentioned them without a word.
+#[tokio::test]
+async fn a_metric_alert_names_who_is_on_call() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let app = spawn_app_with(|s| with_config_file(s, dir.path(), CONFIG)).await;
+    let resp = app
+        .post_signed("metric_alert", &example("metric_alert-critical.json"))
+        .await;
+    assert_eq!(resp.status().as_u16(), 202);
+    assert!(app.robot.wait_for(WAIT, |p| p.len() == 1).await);
+    let shown = match rota_person_in(Duration::ZERO) {
+        "zhangsan" => "张三",
+        _ => "李四",
+    };
+    let text = app.robot.posted()[0].text();
+    assert!(text.contains(&format!("**值班**：{shown}")), "{text}");
+}
