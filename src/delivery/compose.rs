@@ -80,9 +80,12 @@ pub async fn build_message(
     };
     let ids: Vec<i64> = waiting.iter().take(taken).map(|w| w.id).collect();
     if !test_only {
-        // Alerts the window holds were left out of a test on purpose: they are not
-        // leftovers of a full batch and keep waiting for the window.
-        state.last_built_at = Some(now);
+        // Only a batch that could not take every alert it was given leaves leftovers, which
+        // go without another window. Alerts waiting beside a lone alert came in a burst with
+        // it: they wait for the window (they went at once, a batch per build, before). Alerts
+        // the window holds were left out of a test on purpose and keep waiting too.
+        let batch = held || over_budget;
+        state.last_built_at = (batch && taken < waiting.len()).then_some(now);
     }
     let body = message.to_json();
     let id = outbox

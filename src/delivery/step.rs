@@ -58,8 +58,9 @@ pub struct SenderState {
     pub limiter: RateLimiter,
     /// When DingTalk last accepted a message: the group window runs from here.
     pub last_message_at: Option<i64>,
-    /// When the last message's alerts were chosen: alerts older than this that still wait
-    /// did not fit in it, and are not held by the window.
+    /// When the last batch that could not take every alert it was given was built: alerts
+    /// older than this that still wait did not fit in it, and are not held by the window.
+    /// `None` after a message that left nothing behind.
     pub last_built_at: Option<i64>,
     /// Card robots: when the next open-API call may go.
     pub card_pace: CardPace,

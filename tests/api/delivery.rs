@@ -1,5 +1,6 @@
 //! Delivery against the strict fake robot: storms, outages, refusals, crashes.
 
+mod burst;
 mod restarts;
 
 use crate::fake_robot::FakeRobot;
