@@ -191,8 +191,10 @@ impl Route {
         let steps: Vec<String> = ladder.steps.iter().map(ToString::to_string).collect();
         let every = Duration::from_millis(u64::try_from(ladder.after_ms).unwrap_or(0));
         let every = humantime::format_duration(every);
+        // Bracketed, and no arrows: `check` prints the route's robots after an arrow, and
+        // `a → b → robot:leads → payments` read as a fourth step.
         self.summary
-            .push_str(&format!(", escalates every {every}: {}", steps.join(" → ")));
+            .push_str(&format!(", escalates every {every} [{}]", steps.join(", ")));
         self.escalation = Some(Arc::new(ladder));
         self
     }

@@ -157,7 +157,8 @@ fn used() -> HttpResponse {
     page(
         StatusCode::GONE,
         "Already used",
-        "<p>This link was already used. Open the issue in Sentry to change it again.</p>",
+        // Said for every action: a used Silence link's silence is not changed in Sentry.
+        "<p>This link was already used: what it does was done once. To change the issue again, open it in Sentry; silences are ended with <code>sentry-dingtalk silence expire</code> or on the relay's console (/ui/silences).</p>",
     )
 }
 

@@ -140,11 +140,7 @@ async fn nobody_acting_climbs_the_ladder_one_step_per_wait_mentioning_each_in_tu
 
 #[tokio::test]
 async fn the_robot_step_posts_the_alert_in_the_other_group_headed_escalated() {
-    let leads = FakeRobot::start(Some("SEClead"), None, 20).await;
-    let robot = format!(
-        "[[robots]]\nname = \"ops-leads\"\nwebhook = \"{}\"\nsecret = \"SEClead\"\ngroup_window = \"0s\"\n",
-        leads.webhook
-    );
+    let (leads, robot) = leads_robot().await;
     let config = ladder(&["robot:ops-leads"], "1s", &robot);
     let (app, _dir) = app_with(config).await;
     app.post_signed("issue", &example("issue-created.json"))
@@ -200,11 +196,7 @@ async fn a_level_below_the_minimum_and_a_repeat_of_a_known_issue_start_nothing()
 
 #[tokio::test]
 async fn the_copy_in_the_other_group_names_who_is_on_call_when_the_step_runs() {
-    let leads = FakeRobot::start(Some("SEClead"), None, 20).await;
-    let robot = format!(
-        "[[robots]]\nname = \"ops-leads\"\nwebhook = \"{}\"\nsecret = \"SEClead\"\ngroup_window = \"0s\"\n",
-        leads.webhook
-    );
+    let (leads, robot) = leads_robot().await;
     let config = ladder(&["robot:ops-leads"], "3s", &robot).replace(
         "escalate_after",
         "mention = { oncall = [\"backend\"] }\nescalate_after",
@@ -230,4 +222,14 @@ async fn the_copy_in_the_other_group_names_who_is_on_call_when_the_step_runs() {
     assert!(leads.wait_for(WAIT, |p| p.len() == 1).await);
     let text = leads.posted()[0].text();
     assert!(text.contains("**值班**：王五"), "{text}");
+}
+
+/// The `ops-leads` group's fake robot, and its `[[robots]]` entry.
+async fn leads_robot() -> (FakeRobot, String) {
+    let leads = FakeRobot::start(Some("SEClead"), None, 20).await;
+    let robot = format!(
+        "[[robots]]\nname = \"ops-leads\"\nwebhook = \"{}\"\nsecret = \"SEClead\"\ngroup_window = \"0s\"\n",
+        leads.webhook
+    );
+    (leads, robot)
 }

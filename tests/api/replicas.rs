@@ -212,13 +212,7 @@ async fn pg_replicas_same_webhook_at_two_replicas_is_one_message() {
 async fn pg_replicas_database_cut_away_gives_503_then_recovers() {
     with_database(|url| async move {
         let config: tokio_postgres::Config = url.parse().expect("test URL");
-        let server = match (config.get_hosts().first(), config.get_ports().first()) {
-            (Some(tokio_postgres::config::Host::Tcp(host)), port) => {
-                format!("{host}:{}", port.copied().unwrap_or(5432))
-            }
-            _ => "127.0.0.1:5432".into(),
-        };
-        let proxy = DbProxy::start(server).await;
+        let proxy = DbProxy::start(db_proxy::server(&config)).await;
         let user = config.get_user().unwrap_or("postgres");
         let db = config.get_dbname().expect("database name");
         // Trust auth ignores the password; the logs must never show it.

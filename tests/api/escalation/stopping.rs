@@ -46,20 +46,7 @@ async fn a_silence_that_holds_the_issue_stops_the_ladder_when_its_step_comes() {
     // No admin token on this relay: the API is not there; the silence goes in by the store,
     // as the `silence` command does.
     assert_eq!(resp.status(), 404);
-    let silence = app
-        .outbox
-        .add_silence(sentry_dingtalk::outbox::NewSilence {
-            matchers: sentry_dingtalk::Matchers {
-                issue: Some(ISSUE.into()),
-                ..Default::default()
-            },
-            starts_at: sentry_dingtalk::now_ms(),
-            ends_at: sentry_dingtalk::now_ms() + 3_600_000,
-            comment: "deploy".into(),
-            created_by: "ops".into(),
-        })
-        .await
-        .expect("silence");
+    let silence = silence_of_the_issue(&app, 3_600_000).await;
     let step_passed = Duration::from_secs(30);
     assert!(poll_async(step_passed, || async { ladders_open(&app).await == 0 }).await);
     assert_eq!(
@@ -154,20 +141,7 @@ async fn a_silence_that_held_the_alert_stops_the_ladder_though_it_ended_before_t
     // issue. The step (3 s) came due after the end and escalated an issue the team silenced.
     let config = ladder(&["oncall:backend", "all"], "3s", "");
     let (app, _dir) = app_with(config).await;
-    let silence = app
-        .outbox
-        .add_silence(sentry_dingtalk::outbox::NewSilence {
-            matchers: sentry_dingtalk::Matchers {
-                issue: Some(ISSUE.into()),
-                ..Default::default()
-            },
-            starts_at: sentry_dingtalk::now_ms(),
-            ends_at: sentry_dingtalk::now_ms() + 1_000,
-            comment: "deploy".into(),
-            created_by: "ops".into(),
-        })
-        .await
-        .expect("silence");
+    let silence = silence_of_the_issue(&app, 1_000).await;
     let resp = app
         .post_signed("issue", &example("issue-created.json"))
         .await;
@@ -229,4 +203,22 @@ async fn no_follow_up_reaches_the_group_before_its_alert() {
         alert.is_some() && alert < follow_up,
         "the alert comes first: {texts:?}"
     );
+}
+
+/// A silence of `ISSUE` lasting `ms`, made in the store as the `silence` command makes it.
+async fn silence_of_the_issue(app: &TestApp, ms: i64) -> sentry_dingtalk::Silence {
+    let now = sentry_dingtalk::now_ms();
+    app.outbox
+        .add_silence(sentry_dingtalk::outbox::NewSilence {
+            matchers: sentry_dingtalk::Matchers {
+                issue: Some(ISSUE.into()),
+                ..Default::default()
+            },
+            starts_at: now,
+            ends_at: now + ms,
+            comment: "deploy".into(),
+            created_by: "ops".into(),
+        })
+        .await
+        .expect("silence")
 }

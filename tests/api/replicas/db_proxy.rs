@@ -21,6 +21,16 @@ pub struct DbProxy {
     accept: tokio::task::JoinHandle<()>,
 }
 
+/// `host:port` of the database `config` names, for a proxy to forward to.
+pub fn server(config: &tokio_postgres::Config) -> String {
+    match (config.get_hosts().first(), config.get_ports().first()) {
+        (Some(tokio_postgres::config::Host::Tcp(host)), port) => {
+            format!("{host}:{}", port.copied().unwrap_or(5432))
+        }
+        _ => "127.0.0.1:5432".into(),
+    }
+}
+
 impl DbProxy {
     /// Listens on a free loopback port and forwards to `target` (`host:port`).
     pub async fn start(target: String) -> Self {

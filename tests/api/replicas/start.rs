@@ -1,23 +1,13 @@
 //! A replica started before its database: it waits for a database that does not answer yet
 //! (one that is still coming up), and stops at once for one that answers with an error.
 
-use super::db_proxy::DbProxy;
+use super::db_proxy::{DbProxy, server};
 use super::robot;
 use crate::helpers::{Relay, free_port, poll, poll_async, serve, signed_webhook};
 use crate::outbox_conformance::postgres::with_database;
 use crate::silences::issue;
 use std::sync::Mutex;
 use std::time::Duration;
-
-/// `host:port` of the test database, for the proxy to forward to.
-fn server(config: &tokio_postgres::Config) -> String {
-    match (config.get_hosts().first(), config.get_ports().first()) {
-        (Some(tokio_postgres::config::Host::Tcp(host)), port) => {
-            format!("{host}:{}", port.copied().unwrap_or(5432))
-        }
-        _ => "127.0.0.1:5432".into(),
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs PostgreSQL (TEST_POSTGRES_URL)"]
