@@ -43,9 +43,7 @@ pub async fn run(args: OncallArgs, settings: &Settings) -> anyhow::Result<()> {
             Some(o) if o.ends_at < now => output::line(format_args!(
                 "override #{} had already ended at {}; nothing changed",
                 o.id,
-                chrono::DateTime::from_timestamp_millis(o.ends_at)
-                    .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-                    .unwrap_or_default()
+                crate::silences::rfc3339(o.ends_at)
             ))?,
             Some(o) => output::line(format_args!(
                 "override #{} ended: {} is no longer on call for {}",

@@ -60,11 +60,13 @@ pub async fn climb(ctx: &SenderCtx, turn: &Turn<'_>) -> Result<bool, StoreError>
     // silence's summary) was someone acting, though it ended before the step came due.
     let oldest = due.iter().map(|l| l.started_at).min();
     let silences = silences_ending_after(ctx, oldest, now).await?;
+    // Once per look: nothing is delivered while this sender climbs.
+    let undelivered = ctx.deps.outbox.oldest_undelivered(&ctx.robot.name).await?;
     let active = ctx.live.get();
     let mut moved = false;
     for ladder in &due {
         let span = info_span!("escalate", route = %ladder.route, issue = %ladder.issue, step = ladder.step);
-        moved |= climb_one(ctx, turn, &active, &silences, ladder)
+        moved |= climb_one(ctx, turn, &active, &silences, undelivered, ladder)
             .instrument(span)
             .await?;
     }
@@ -76,6 +78,7 @@ async fn climb_one(
     turn: &Turn<'_>,
     active: &ActiveConfig,
     silences: &[(Silence, Matcher)],
+    undelivered: Option<i64>,
     ladder: &LadderRow,
 ) -> Result<bool, StoreError> {
     let now = turn.now;
@@ -119,7 +122,6 @@ async fn climb_one(
     // "Nobody acted for N min" before the group saw the alert (it waited out the group
     // window, or DingTalk failed and it is retried): wait while an alert of the runner's as
     // old as the ladder's is not delivered.
-    let undelivered = ctx.deps.outbox.oldest_undelivered(&ladder.robot).await?;
     if undelivered.is_some_and(|at| at <= ladder.started_at)
         && now < ladder.started_at.saturating_add(UNDELIVERED_WAIT_MS)
     {
@@ -162,9 +164,12 @@ async fn take(ctx: &SenderCtx, turn: &Turn<'_>, rung: Rung<'_>) -> Result<bool, 
     let next_at = (index + 1 < config.steps.len()).then_some(now + config.after_ms);
     let waited_ms = now - ladder.started_at;
     let after = waited(waited_ms);
+    // The copy in another group names who is on call as the step runs.
     let needs_rota = matches!(
         step,
-        EscalationStep::Mention(Reach::Oncall(_)) | EscalationStep::Ding(Reach::Oncall(_))
+        EscalationStep::Mention(Reach::Oncall(_))
+            | EscalationStep::Ding(Reach::Oncall(_))
+            | EscalationStep::Robot(_)
     );
     let overrides = if needs_rota {
         crate::oncall::overrides(&ctx.deps.outbox, now).await?
@@ -223,7 +228,6 @@ async fn take(ctx: &SenderCtx, turn: &Turn<'_>, rung: Rung<'_>) -> Result<bool, 
                 .map(|r| r.mention.oncall.clone())
                 .unwrap_or_default();
             if !copy.oncall.is_empty() && !rotas.is_empty() {
-                let overrides = crate::oncall::overrides(&ctx.deps.outbox, now).await?;
                 let people = crate::oncall::people_on_call(settings, &rotas, &overrides, reach_at);
                 copy.oncall = people.iter().map(|p| p.shown().to_owned()).collect();
             }

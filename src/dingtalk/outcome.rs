@@ -44,15 +44,11 @@ impl SendOutcome {
 
 /// Classifies an HTTP answer. DingTalk reports most errors as HTTP 200 with `errcode != 0`,
 /// so the body decides; a 200 without an errcode (or HTML) is a failure, not a success.
-pub fn classify(status: u16, body: &str) -> SendOutcome {
+/// `known`: the credentials the request carried, which an echo must not bring back.
+pub fn classify(status: u16, body: &str, known: &[&str]) -> SendOutcome {
     // What is said of the answer is logged and stored: never the robot's credentials.
-    let body = &super::redact::without_credentials(body);
-    // One line: an error page's newlines would make the log's one entry look like many.
-    let snippet: String = body
-        .chars()
-        .take(200)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let body = &super::redact::without_secrets(body, known);
+    let snippet = super::redact::quoted(body);
     if status >= 500 || status == 429 {
         return SendOutcome::Retryable(format!("HTTP {status}: {snippet}"));
     }
@@ -73,7 +69,7 @@ pub fn classify(status: u16, body: &str) -> SendOutcome {
         }
         return SendOutcome::Retryable(format!("HTTP {status} without errcode: {snippet}"));
     };
-    let reason = format!("errcode {code}: {errmsg}");
+    let reason = format!("errcode {code}: {}", super::redact::quoted(&errmsg));
     let lower = errmsg.to_lowercase();
     match code {
         0 if status == 200 => SendOutcome::Sent,
@@ -95,7 +91,7 @@ mod tests {
     #[test]
     fn an_error_page_is_kept_on_one_line() {
         let page = "<html>\n<h1>502</h1>\r\nWARN forged=line\n</html>";
-        let SendOutcome::Retryable(said) = classify(502, page) else {
+        let SendOutcome::Retryable(said) = classify(502, page, &[]) else {
             panic!("a 502 is retryable")
         };
         assert!(!said.chars().any(char::is_control), "{said:?}");
@@ -158,9 +154,9 @@ mod tests {
             ),
         ];
         for (status, body, want) in cases {
-            let got = classify(*status, body);
+            let got = classify(*status, body, &[]);
             assert_eq!(got.label(), *want, "{status} {body} → {got}");
         }
-        assert_eq!(classify(200, r#"{"errcode":0}"#), Sent);
+        assert_eq!(classify(200, r#"{"errcode":0}"#, &[]), Sent);
     }
 }

@@ -58,9 +58,16 @@ pub fn without_secrets(text: &str, known: &[&str]) -> String {
     out
 }
 
-/// `text` without anything shaped like a credential.
-pub fn without_credentials(text: &str) -> String {
-    without_secrets(text, &[])
+/// The most of an answer a log line or a stored error quotes.
+const QUOTED_CHARS: usize = 200;
+
+/// The start of an answer as it is quoted: [`QUOTED_CHARS`] at most, on one line (an error
+/// page's newlines would make one log entry look like many). Give it redacted text.
+pub fn quoted(text: &str) -> String {
+    text.chars()
+        .take(QUOTED_CHARS)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 /// A key of [`KEYS`] at `i` followed by its value: where the value starts and ends.

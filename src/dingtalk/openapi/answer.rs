@@ -19,7 +19,9 @@ pub(super) enum Answer {
     Failed(CardOutcome),
 }
 
-pub(super) fn classify(status: u16, body: &str) -> Answer {
+/// `known`: the credentials the request carried (its token, the app secret), which an echo in
+/// the reason must not bring back.
+pub(super) fn classify(status: u16, body: &str, known: &[&str]) -> Answer {
     let json: Option<Value> = serde_json::from_str(body).ok();
     let field = |k: &str| {
         json.as_ref()
@@ -37,7 +39,7 @@ pub(super) fn classify(status: u16, body: &str) -> Answer {
             ))),
         };
     }
-    let reason = describe(status, &code, &message, &field("requestid"));
+    let reason = describe(status, [&code, &message, &field("requestid")], known);
     let lower = format!("{code} {message}").to_lowercase();
     // Rate limits are checked first: the per-second limit comes back as 403, which must not be
     // mistaken for a refused token.
@@ -67,14 +69,9 @@ pub(super) fn classify(status: u16, body: &str) -> Answer {
     Answer::Failed(CardOutcome::Permanent(reason))
 }
 
-fn describe(status: u16, code: &str, message: &str, request_id: &str) -> String {
-    let cut = |s: &str| {
-        let kept = crate::dingtalk::redact::without_credentials(s);
-        kept.chars()
-            .take(200)
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect::<String>()
-    };
+fn describe(status: u16, [code, message, request_id]: [&str; 3], known: &[&str]) -> String {
+    use crate::dingtalk::redact::{quoted, without_secrets};
+    let cut = |s: &str| quoted(&without_secrets(s, known));
     let mut out = format!("HTTP {status}");
     if !code.is_empty() {
         out.push_str(&format!(" {}", cut(code)));
@@ -93,7 +90,7 @@ mod tests {
     use super::*;
 
     fn label(status: u16, body: &str) -> &'static str {
-        match classify(status, body) {
+        match classify(status, body, &[]) {
             Answer::Ok(_) => "ok",
             Answer::TokenRefused(_) => "token",
             Answer::Failed(o) => o.label(),
@@ -164,8 +161,11 @@ mod tests {
 
     #[test]
     fn reasons_keep_code_message_and_request_id() {
-        let Answer::Failed(o) = classify(400, r#"{"code":"bad","message":"no","requestid":"r9"}"#)
-        else {
+        let Answer::Failed(o) = classify(
+            400,
+            r#"{"code":"bad","message":"no","requestid":"r9"}"#,
+            &[],
+        ) else {
             panic!("not a failure");
         };
         assert_eq!(

@@ -108,8 +108,7 @@ impl OpenApiClient {
                 CardOutcome::Retryable(format!("access token: {}", super::describe(&e)))
             })?;
         // A refusal may echo the request's body, the app secret in it.
-        let text = crate::dingtalk::redact::without_secrets(&text, &[app.app_secret.expose()]);
-        let value = match classify(status, &text) {
+        let value = match classify(status, &text, &[app.app_secret.expose()]) {
             Answer::Ok(v) => v,
             // On this endpoint a refusal is about the app's key or secret, not about a token.
             Answer::TokenRefused(r) => {

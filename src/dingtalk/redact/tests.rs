@@ -1,4 +1,9 @@
-use super::{without_credentials, without_secrets};
+use super::without_secrets;
+
+/// Only the shapes: no value of the request is known.
+fn without_credentials(text: &str) -> String {
+    without_secrets(text, &[])
+}
 
 #[test]
 fn credentials_in_an_error_page_are_replaced() {
